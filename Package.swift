@@ -1,0 +1,37 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Spotlight",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "spotlight", targets: ["spotlight"]),
+        .library(name: "SpotlightModel", targets: ["SpotlightModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // Layer 1: operation graph, cluster, placement, formats, stages.
+        .target(
+            name: "SpotlightModel",
+            dependencies: [.product(name: "HeapModule", package: "swift-collections")]
+        ),
+        // Layer 6: the command line.
+        .executableTarget(
+            name: "spotlight",
+            dependencies: [
+                "SpotlightModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SpotlightModelTests", dependencies: ["SpotlightModel"]),
+        .testTarget(
+            name: "SpotlightEndToEndTests",
+            dependencies: ["spotlight"],
+            resources: []
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,234 @@
+import HeapModule
+
+/// The ops of a graph grouped into at most G stages: the decision units of the placement MDP,
+/// one policy step per stage (Gao, Chen, Li, "Spotlight: Optimizing Device Placement for
+/// Training Deep Neural Networks", ICML 2018, section 3).
+///
+/// Grouping, deterministically:
+/// 1. ops joined by `colocate_with` form an atom that is never split;
+/// 2. atoms whose earliest op carries the same `group` hint form one unit;
+/// 3. while there are more than G units, the adjacent pair (in topological order) with the smallest
+///    combined weight is merged, where weight mixes op count and flops, and a pair that shares no
+///    edge or whose device kinds conflict counts as heavier, so stages stay connected and placeable.
+public struct StagePartition: Sendable {
+    public static let defaultMaximumStages = 256
+
+    /// The stage of each op.
+    public let stageOf: [Int]
+    /// The ops of stage `s` are `stageOps[stageStart[s]..<stageStart[s + 1]]`, in topological order.
+    public let stageStart: [Int]
+    public let stageOps: [Int]
+    public let features: [StageFeatures]
+
+    public var count: Int { stageStart.count - 1 }
+
+    public func ops(of stage: Int) -> ArraySlice<Int> { stageOps[stageStart[stage]..<stageStart[stage + 1]] }
+
+    public init(graph: OperationGraph, maximumStages: Int = defaultMaximumStages) {
+        precondition(maximumStages >= 1, "a partition needs at least one stage")
+        let opCount = graph.count
+        var units = UnitBuilder(graph: graph)
+        units.mergeDown(to: maximumStages)
+
+        // Number stages in list order, then bucket ops (visited in topological order) by stage.
+        var stageOfUnit = [Int](repeating: -1, count: units.unitCount)
+        var stageCount = 0
+        var unit = units.head
+        while unit >= 0 {
+            stageOfUnit[unit] = stageCount
+            stageCount += 1
+            unit = units.next[unit]
+        }
+        var stageOf = [Int](repeating: 0, count: opCount)
+        var start = [Int](repeating: 0, count: stageCount + 1)
+        for op in 0..<opCount {
+            stageOf[op] = stageOfUnit[units.unitOfOp[op]]
+            start[stageOf[op] + 1] += 1
+        }
+        for stage in 0..<stageCount { start[stage + 1] += start[stage] }
+        var fill = start
+        var stageOps = [Int](repeating: 0, count: opCount)
+        for op in graph.topologicalOrder {
+            stageOps[fill[stageOf[op]]] = op
+            fill[stageOf[op]] += 1
+        }
+        self.stageOf = stageOf
+        self.stageStart = start
+        self.stageOps = stageOps
+        self.features = (0..<stageCount).map { stage in
+            Self.features(of: stageOps[start[stage]..<start[stage + 1]], graph: graph)
+        }
+    }
+
+    private static func features(of ops: ArraySlice<Int>, graph: OperationGraph) -> StageFeatures {
+        var categories = [Int](repeating: 0, count: OpCategory.allCases.count)
+        var flops = 0.0, output = 0.0, persistent = 0.0, depthSum = 0.0
+        var kinds: UInt64 = .max
+        var restricted = false
+        for op in ops {
+            flops += graph.flops[op]
+            output += graph.outputBytes[op]
+            persistent += graph.persistentBytes[op]
+            depthSum += Double(graph.depth[op])
+            categories[OpCategory(type: graph.opTypes[op]).rawValue] += 1
+            if graph.allowedKinds[op] != 0 {
+                kinds &= graph.allowedKinds[op]
+                restricted = true
+            }
+        }
+        let maximumDepth = Double(max(graph.criticalPathLength - 1, 1))
+        return StageFeatures(
+            opCount: ops.count, flops: flops, outputBytes: output, persistentBytes: persistent,
+            relativeDepth: ops.isEmpty ? 0 : depthSum / Double(ops.count) / maximumDepth,
+            categoryCounts: categories, allowedKinds: restricted ? kinds : 0,
+            hasConflictingKinds: restricted && kinds == 0)
+    }
+}
+
+/// The merging state behind `StagePartition`: units in a doubly linked list in topological order,
+/// each with its ops in a singly linked list so that merging is O(1) plus relabelling the smaller
+/// side.
+private struct UnitBuilder {
+    let graph: OperationGraph
+    var unitCount = 0
+    var unitOfOp: [Int]
+    var weight: [Double] = []
+    var size: [Int] = []
+    /// Kinds allowed by every restricted op of the unit (`UInt64.max` when none is restricted).
+    var kinds: [UInt64] = []
+    var firstOp: [Int] = []
+    var lastOp: [Int] = []
+    var nextOp: [Int]
+    var previous: [Int] = []
+    var next: [Int] = []
+    var version: [Int] = []
+    var alive: [Bool] = []
+    var head = -1
+    var liveCount = 0
+
+    init(graph: OperationGraph) {
+        self.graph = graph
+        let opCount = graph.count
+        unitOfOp = [Int](repeating: -1, count: opCount)
+        nextOp = [Int](repeating: -1, count: opCount)
+
+        var atoms = UnionFind(count: opCount)
+        for op in 0..<opCount where graph.colocateWith[op] >= 0 { atoms.union(op, graph.colocateWith[op]) }
+        var unitOfAtom = [Int](repeating: -1, count: opCount)
+        var unitOfGroup = [Int](repeating: -1, count: graph.groupNames.count)
+        let totalFlops = graph.totalFlops
+        for op in graph.topologicalOrder {
+            let atom = atoms.find(op)
+            if unitOfAtom[atom] < 0 {
+                let group = graph.groupOf[op]
+                if group >= 0, unitOfGroup[group] >= 0 {
+                    unitOfAtom[atom] = unitOfGroup[group]
+                } else {
+                    unitOfAtom[atom] = makeUnit()
+                    if group >= 0 { unitOfGroup[group] = unitOfAtom[atom] }
+                }
+            }
+            let unit = unitOfAtom[atom]
+            unitOfOp[op] = unit
+            if firstOp[unit] < 0 { firstOp[unit] = op } else { nextOp[lastOp[unit]] = op }
+            lastOp[unit] = op
+            size[unit] += 1
+            weight[unit] += 1 / Double(opCount) + (totalFlops > 0 ? graph.flops[op] / totalFlops : 0)
+            if graph.allowedKinds[op] != 0 { kinds[unit] &= graph.allowedKinds[op] }
+        }
+        for unit in 0..<unitCount {
+            previous.append(unit - 1)
+            next.append(unit + 1 < unitCount ? unit + 1 : -1)
+        }
+        head = unitCount > 0 ? 0 : -1
+        liveCount = unitCount
+    }
+
+    private mutating func makeUnit() -> Int {
+        weight.append(0)
+        size.append(0)
+        kinds.append(.max)
+        firstOp.append(-1)
+        lastOp.append(-1)
+        version.append(0)
+        alive.append(true)
+        unitCount += 1
+        return unitCount - 1
+    }
+
+    private struct Candidate: Comparable {
+        var score: Double
+        var left: Int
+        var leftVersion: Int
+        var right: Int
+        var rightVersion: Int
+
+        static func < (a: Candidate, b: Candidate) -> Bool {
+            (a.score, a.left) < (b.score, b.left)
+        }
+    }
+
+    private func candidate(_ left: Int, _ right: Int) -> Candidate {
+        var score = weight[left] + weight[right]
+        if !connected(left, right) { score *= 2 }
+        if kinds[left] & kinds[right] == 0 { score *= 8 }
+        return Candidate(score: score, left: left, leftVersion: version[left], right: right, rightVersion: version[right])
+    }
+
+    /// Whether any edge joins the two units, scanning the edges of the smaller one.
+    private func connected(_ a: Int, _ b: Int) -> Bool {
+        let (small, other) = size[a] <= size[b] ? (a, b) : (b, a)
+        var op = firstOp[small]
+        while op >= 0 {
+            for producer in graph.inputs(of: op) where unitOfOp[producer] == other { return true }
+            for consumer in graph.consumers(of: op) where unitOfOp[consumer] == other { return true }
+            op = nextOp[op]
+        }
+        return false
+    }
+
+    mutating func mergeDown(to maximum: Int) {
+        guard liveCount > maximum else { return }
+        var heap = Heap<Candidate>()
+        var unit = head
+        while unit >= 0, next[unit] >= 0 {
+            heap.insert(candidate(unit, next[unit]))
+            unit = next[unit]
+        }
+        while liveCount > maximum, let best = heap.popMin() {
+            guard alive[best.left], alive[best.right], version[best.left] == best.leftVersion,
+                  version[best.right] == best.rightVersion, next[best.left] == best.right else { continue }
+            let merged = merge(best.left, best.right)
+            if previous[merged] >= 0 { heap.insert(candidate(previous[merged], merged)) }
+            if next[merged] >= 0 { heap.insert(candidate(merged, next[merged])) }
+        }
+    }
+
+    /// Merges `right` into `left`'s place; the unit with more ops survives so that relabelling
+    /// touches the smaller side only.
+    private mutating func merge(_ left: Int, _ right: Int) -> Int {
+        let (survivor, absorbed) = size[left] >= size[right] ? (left, right) : (right, left)
+        var op = firstOp[absorbed]
+        while op >= 0 {
+            unitOfOp[op] = survivor
+            op = nextOp[op]
+        }
+        // The merged list holds left's ops, then right's.
+        nextOp[lastOp[left]] = firstOp[right]
+        let first = firstOp[left], last = lastOp[right]
+        firstOp[survivor] = first
+        lastOp[survivor] = last
+        size[survivor] = size[left] + size[right]
+        weight[survivor] = weight[left] + weight[right]
+        kinds[survivor] = kinds[left] & kinds[right]
+        let before = previous[left], after = next[right]
+        previous[survivor] = before
+        next[survivor] = after
+        if before >= 0 { next[before] = survivor } else { head = survivor }
+        if after >= 0 { previous[after] = survivor }
+        alive[absorbed] = false
+        version[survivor] += 1
+        liveCount -= 1
+        return survivor
+    }
+}

@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Reading and atomically writing user files.
+public enum FileIO {
+    /// The bytes of `path`, or a `InputError` naming the file and the reason.
+    public static func read(_ path: String) throws(InputError) -> [UInt8] {
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw InputError(file: path, message: "no such file")
+        }
+        if isDirectory.boolValue { throw InputError(file: path, message: "is a directory, not a file") }
+        do {
+            return [UInt8](try Data(contentsOf: url))
+        } catch {
+            throw InputError(file: path, message: "cannot read: \(error.localizedDescription)")
+        }
+    }
+
+    /// Parses `path` as JSON, turning a syntax error into a diagnostic with its line and column.
+    public static func readJSON(_ path: String) throws(InputError) -> JSONValue {
+        let bytes = try read(path)
+        do {
+            return try JSONParser.parse(bytes)
+        } catch {
+            throw InputError(file: path, message: "malformed JSON at \(error)")
+        }
+    }
+
+    /// Writes `text` to `path` atomically: a temporary file beside it, flushed, then renamed over
+    /// the target, so that a crash or a full disk never leaves a half-written or lost file.
+    public static func writeAtomically(_ text: String, to path: String) throws(InputError) {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else {
+            throw InputError(file: path, message: "cannot write: \(String(cString: strerror(errno)))")
+        }
+        var bytes = Array(text.utf8)
+        var written = 0
+        var failure: String?
+        bytes.withUnsafeMutableBytes { buffer in
+            while written < buffer.count {
+                let result = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                written += result
+            }
+        }
+        if failure == nil && fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
+        close(descriptor)
+        if failure == nil && rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temporary)
+            throw InputError(file: path, message: "cannot write: \(failure)")
+        }
+    }
+}
