@@ -11,6 +11,10 @@ public struct OperationGraph: Sendable {
 
     public let opNames: [String]
     public let opTypes: [String]
+    /// Distinct op types in order of first appearance, and each op's index into them, so that
+    /// per-type work (classification, statistics) runs once per type rather than once per op.
+    public let typeNames: [String]
+    public let typeID: [Int]
     public let outputBytes: [Double]
     public let flops: [Double]
     public let bytesAccessed: [Double]
@@ -52,6 +56,8 @@ public struct OperationGraph: Sendable {
     public let topologicalOrder: [Int]
     /// Longest path, in edges, from any source op to op `i`.
     public let depth: [Int]
+    /// The number of ops on the longest dependency chain.
+    public let criticalPathLength: Int
 
     let idByName: [String: Int]
 
@@ -67,6 +73,15 @@ public struct OperationGraph: Sendable {
         self.source = source
         self.opNames = opNames
         self.opTypes = opTypes
+        var typeIndex: [String: Int] = [:]
+        var typeNames: [String] = []
+        self.typeID = opTypes.map { type in
+            if let known = typeIndex[type] { return known }
+            typeIndex[type] = typeNames.count
+            typeNames.append(type)
+            return typeNames.count - 1
+        }
+        self.typeNames = typeNames
         self.outputBytes = outputBytes
         self.flops = flops
         self.bytesAccessed = bytesAccessed
@@ -86,6 +101,7 @@ public struct OperationGraph: Sendable {
         self.expert = expert
         self.topologicalOrder = topologicalOrder
         self.depth = depth
+        self.criticalPathLength = (depth.max() ?? -1) + 1
         self.idByName = idByName
         (self.outputStart, self.outputOp, self.outputEdgeBytes) = Self.reverseEdges(
             count: opNames.count, inputStart: inputStart, inputOp: inputOp, inputBytes: inputBytes)
@@ -102,8 +118,6 @@ public struct OperationGraph: Sendable {
 
     public var totalFlops: Double { flops.reduce(0, +) }
     public var totalPersistentBytes: Double { persistentBytes.reduce(0, +) }
-    /// The number of ops on the longest dependency chain.
-    public var criticalPathLength: Int { (depth.max() ?? -1) + 1 }
 
     /// The measured time of `op` on device type index `typeIndex` of `measuredTypeNames`, if given.
     public func measuredTime(of op: Int, deviceType: String) -> Double? {

@@ -32,18 +32,11 @@ public struct Placement: Sendable, Equatable {
                 log.add(path, "op \"\(graph.opNames[op])\" is not assigned to a device of cluster \"\(cluster.name)\"")
                 continue
             }
-            if !constraints.allows(op: op, device: device) {
-                let target = graph.colocateWith[op]
-                if target >= 0, assignment[target] != device {
-                    log.add(path, "op \"\(graph.opNames[op])\" is on \"\(cluster.devices[device].name)\" but must share a device with \"\(graph.opNames[target])\"")
-                } else {
-                    log.add(path, "op \"\(graph.opNames[op])\" may not run on \"\(cluster.devices[device].name)\" (kind \"\(cluster.devices[device].kind)\")")
-                }
-                continue
-            }
-            let root = constraints.colocationRoot[op]
-            if root != op, assignment[root] != device {
-                log.add(path, "op \"\(graph.opNames[op])\" is on \"\(cluster.devices[device].name)\" but must share a device with \"\(graph.opNames[root])\"")
+            let target = graph.colocateWith[op]
+            if target >= 0, assignment[target] != device {
+                log.add(path, "op \"\(graph.opNames[op])\" is on \"\(cluster.devices[device].name)\" but must share a device with \"\(graph.opNames[target])\"")
+            } else if !constraints.allows(op: op, device: device) {
+                log.add(path, "op \"\(graph.opNames[op])\" may not run on \"\(cluster.devices[device].name)\" (kind \"\(cluster.devices[device].kind)\")")
             }
         }
         return log.diagnostics

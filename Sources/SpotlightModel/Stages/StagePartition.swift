@@ -6,7 +6,8 @@ import HeapModule
 ///
 /// Grouping, deterministically:
 /// 1. ops joined by `colocate_with` form an atom that is never split;
-/// 2. atoms whose earliest op carries the same `group` hint form one unit;
+/// 2. atoms whose earliest op carries the same `group` hint form one unit; units are laid out in
+///    topological order, with each source op (a variable) moved to just before its first consumer;
 /// 3. while there are more than G units, the adjacent pair (in topological order) with the smallest
 ///    combined weight is merged, where weight mixes op count and flops, and a pair that shares no
 ///    edge or whose device kinds conflict counts as heavier, so stages stay connected and placeable.
@@ -55,12 +56,13 @@ public struct StagePartition: Sendable {
         self.stageOf = stageOf
         self.stageStart = start
         self.stageOps = stageOps
+        let categoryOfType = graph.typeNames.map { OpCategory(type: $0).rawValue }
         self.features = (0..<stageCount).map { stage in
-            Self.features(of: stageOps[start[stage]..<start[stage + 1]], graph: graph)
+            Self.features(of: stageOps[start[stage]..<start[stage + 1]], graph: graph, categoryOfType: categoryOfType)
         }
     }
 
-    private static func features(of ops: ArraySlice<Int>, graph: OperationGraph) -> StageFeatures {
+    private static func features(of ops: ArraySlice<Int>, graph: OperationGraph, categoryOfType: [Int]) -> StageFeatures {
         var categories = [Int](repeating: 0, count: OpCategory.allCases.count)
         var flops = 0.0, output = 0.0, persistent = 0.0, depthSum = 0.0
         var kinds: UInt64 = .max
@@ -70,7 +72,7 @@ public struct StagePartition: Sendable {
             output += graph.outputBytes[op]
             persistent += graph.persistentBytes[op]
             depthSum += Double(graph.depth[op])
-            categories[OpCategory(type: graph.opTypes[op]).rawValue] += 1
+            categories[categoryOfType[graph.typeID[op]]] += 1
             if graph.allowedKinds[op] != 0 {
                 kinds &= graph.allowedKinds[op]
                 restricted = true
@@ -117,7 +119,7 @@ private struct UnitBuilder {
         var unitOfAtom = [Int](repeating: -1, count: opCount)
         var unitOfGroup = [Int](repeating: -1, count: graph.groupNames.count)
         let totalFlops = graph.totalFlops
-        for op in graph.topologicalOrder {
+        for op in Self.sequence(graph) {
             let atom = atoms.find(op)
             if unitOfAtom[atom] < 0 {
                 let group = graph.groupOf[op]
@@ -142,6 +144,22 @@ private struct UnitBuilder {
         }
         head = unitCount > 0 ? 0 : -1
         liveCount = unitCount
+    }
+
+    /// The order in which ops are laid out into units: topological, except that a source op
+    /// (a variable, a constant) goes just before its first consumer rather than at the very
+    /// start, so that weights end up beside the layer that reads them.
+    static func sequence(_ graph: OperationGraph) -> [Int] {
+        var position = [Int](repeating: 0, count: graph.count)
+        for (index, op) in graph.topologicalOrder.enumerated() { position[op] = index }
+        var key = [Int](repeating: 0, count: graph.count)
+        for op in 0..<graph.count {
+            key[op] = 2 * position[op] + 1
+            if graph.inputStart[op] == graph.inputStart[op + 1], let first = graph.consumers(of: op).map({ position[$0] }).min() {
+                key[op] = 2 * first
+            }
+        }
+        return graph.topologicalOrder.sorted { (key[$0], position[$0]) < (key[$1], position[$1]) }
     }
 
     private mutating func makeUnit() -> Int {
@@ -170,7 +188,7 @@ private struct UnitBuilder {
 
     private func candidate(_ left: Int, _ right: Int) -> Candidate {
         var score = weight[left] + weight[right]
-        if !connected(left, right) { score *= 2 }
+        if !connected(left, right) { score *= 4 }
         if kinds[left] & kinds[right] == 0 { score *= 8 }
         return Candidate(score: score, left: left, leftVersion: version[left], right: right, rightVersion: version[right])
     }
