@@ -18,15 +18,19 @@ let package = Package(
             name: "SpotlightModel",
             dependencies: [.product(name: "HeapModule", package: "swift-collections")]
         ),
+        // Layer 2: the discrete-event simulator, the lower bound, trace export.
+        .target(name: "SpotlightSimulation", dependencies: ["SpotlightModel"]),
         // Layer 6: the command line.
         .executableTarget(
             name: "spotlight",
             dependencies: [
                 "SpotlightModel",
+                "SpotlightSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "SpotlightModelTests", dependencies: ["SpotlightModel"]),
+        .testTarget(name: "SpotlightSimulationTests", dependencies: ["SpotlightSimulation"]),
         .testTarget(
             name: "SpotlightEndToEndTests",
             dependencies: ["spotlight"],
