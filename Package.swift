@@ -20,17 +20,23 @@ let package = Package(
         ),
         // Layer 2: the discrete-event simulator, the lower bound, trace export.
         .target(name: "SpotlightSimulation", dependencies: ["SpotlightModel"]),
+        // METIS, for the graph-partitioning baseline (Debian's libmetis-dev ships no pkg-config file).
+        .systemLibrary(name: "CMetis", path: "Sources/CMetis", providers: [.apt(["libmetis-dev"])]),
+        // Layer 3: placers and (later) the optimizers.
+        .target(name: "SpotlightSearch", dependencies: ["SpotlightModel", "SpotlightSimulation", "CMetis"]),
         // Layer 6: the command line.
         .executableTarget(
             name: "spotlight",
             dependencies: [
                 "SpotlightModel",
                 "SpotlightSimulation",
+                "SpotlightSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "SpotlightModelTests", dependencies: ["SpotlightModel"]),
         .testTarget(name: "SpotlightSimulationTests", dependencies: ["SpotlightSimulation"]),
+        .testTarget(name: "SpotlightSearchTests", dependencies: ["SpotlightSearch"]),
         .testTarget(
             name: "SpotlightEndToEndTests",
             dependencies: ["spotlight"],
