@@ -20,10 +20,10 @@ public struct SimulationResult: Sendable, Equatable {
     public var deviceCount: Int { deviceBusy.count }
 }
 
-/// One link of the critical path: an op on its device, or a tensor crossing a link.
+/// One link of the critical path: an op on its device, or a producer's tensor crossing a link.
 public enum CriticalPathStep: Sendable, Equatable {
     case op(Int)
-    case transfer(Int)
+    case transfer(Int, producer: Int, from: Int, to: Int)
 }
 
 /// The full schedule of a simulated step, for traces and the explorer.

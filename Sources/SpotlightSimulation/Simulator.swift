@@ -387,7 +387,7 @@ public struct Simulator: Sendable {
                 (kind, id) = (startCauseKind[id], startCauseID[id])
                 if kind == Self.causeNone { break }
             } else {
-                path.append(.transfer(id))
+                path.append(.transfer(id, producer: transferProducer[id], from: transferFrom[id], to: transferTo[id]))
                 if transferCause[id] < 0 {
                     (kind, id) = (Self.causeOp, transferProducer[id])
                 } else {

@@ -14,6 +14,22 @@ enum Units {
     static func bytes(_ value: Double) -> String { scaled(value, units: ["B", "kB", "MB", "GB", "TB"], base: 1000) }
     static func flops(_ value: Double) -> String { scaled(value, units: ["FLOP", "kFLOP", "MFLOP", "GFLOP", "TFLOP", "PFLOP"], base: 1000) }
 
+    /// A duration given in microseconds, in the unit that reads best.
+    static func microseconds(_ value: Double) -> String {
+        if value >= 1e6 { return format2(value / 1e6) + " s" }
+        if value >= 1e3 { return format2(value / 1e3) + " ms" }
+        return format2(value) + " us"
+    }
+
+    static func percent(_ fraction: Double) -> String { String(Int((fraction * 100).rounded())) + "%" }
+
+    static func format2(_ value: Double) -> String {
+        let hundredths = (value * 100).rounded()
+        let whole = Int(hundredths / 100)
+        let fraction = abs(Int(hundredths) % 100)
+        return "\(whole)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+    }
+
     static func format1(_ value: Double) -> String {
         let tenths = (value * 10).rounded()
         let whole = Int(tenths / 10)

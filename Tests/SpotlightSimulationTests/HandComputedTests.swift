@@ -30,7 +30,9 @@ import SpotlightModel
         #expect(result.transferCount == 2)
         #expect(result.channelBytes == [0, 1000, 2000, 0])
         #expect(result.channelBusy == [0, 6, 7, 0])
-        #expect(result.criticalPath == [.op(0), .transfer(0), .op(2), .transfer(1), .op(3)])
+        #expect(result.criticalPath == [
+            .op(0), .transfer(0, producer: 0, from: 0, to: 1), .op(2), .transfer(1, producer: 2, from: 1, to: 0), .op(3),
+        ])
     }
 
     @Test func twoTensorsOnOneLinkAreSerialised() throws {
@@ -45,7 +47,9 @@ import SpotlightModel
         let transfers = try #require(result.timeline?.transfers)
         #expect(transfers.map(\.start) == [10, 25])
         #expect(transfers.map(\.end) == [25, 40])
-        #expect(result.criticalPath == [.op(0), .transfer(0), .transfer(1), .op(2)])
+        #expect(result.criticalPath == [
+            .op(0), .transfer(0, producer: 0, from: 0, to: 1), .transfer(1, producer: 1, from: 0, to: 1), .op(2),
+        ])
     }
 
     @Test func aTensorWithTwoConsumersOnOneRemoteDeviceIsSentOnce() throws {
@@ -164,8 +168,9 @@ import SpotlightModel
         #expect(result.transferCount == 4)
         #expect(result.channelBytes == [0, 1e6, 1e6, 0, 0, 1e6, 0, 1e6, 0])
         #expect(result.criticalPath == [
-            .op(0), .transfer(1), .op(6), .op(7), .transfer(2), .op(8), .op(9), .op(10), .op(11), .op(12), .op(13),
-            .transfer(3), .op(16), .op(17), .op(19),
+            .op(0), .transfer(1, producer: 0, from: 0, to: 2), .op(6), .op(7), .transfer(2, producer: 7, from: 2, to: 1),
+            .op(8), .op(9), .op(10), .op(11), .op(12), .op(13), .transfer(3, producer: 13, from: 1, to: 2),
+            .op(16), .op(17), .op(19),
         ])
         #expect(!result.outOfMemory)
     }

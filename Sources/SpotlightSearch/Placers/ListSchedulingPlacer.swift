@@ -10,8 +10,9 @@ import SpotlightModel
 /// gaps). Arrivals follow the simulator's link model: a tensor crosses to a device once, and each
 /// direction of a link carries one transfer at a time, so the plan sees link contention that
 /// classic HEFT ignores. A device is skipped while its persistent bytes would pass `memoryBudget`
-/// of its capacity, the rest being left for activations; colocated ops follow the first of their
-/// set to be placed.
+/// of its capacity, the rest being left for activations. Colocated ops follow the first of their
+/// set to be placed, which counts the whole set's work when it chooses; ties between devices (ops
+/// that cost nothing anywhere, such as variables) go where the op's consumers run fastest.
 public struct ListSchedulingPlacer: Placer {
     public let method = "heft"
     /// The share of each device's memory that persistent bytes may fill.
@@ -28,21 +29,36 @@ public struct ListSchedulingPlacer: Placer {
         let order = (0..<graph.count).sorted { rank[$0] != rank[$1] ? rank[$0] > rank[$1] : position[$0] < position[$1] }
 
         var persistentOfSet = [Double](repeating: 0, count: graph.count)
-        for op in 0..<graph.count { persistentOfSet[constraints.colocationRoot[op]] += graph.persistentBytes[op] }
+        var timeOfSet = [Double](repeating: 0, count: graph.count * devices)
+        for op in 0..<graph.count {
+            let root = constraints.colocationRoot[op]
+            persistentOfSet[root] += graph.persistentBytes[op]
+            for device in 0..<devices { timeOfSet[root * devices + device] += cost.time(op: op, device: device) }
+        }
         var deviceOfSet = [Int](repeating: -1, count: graph.count)
         var plan = Plan(graph: graph, cluster: cluster)
 
         for op in order {
             let root = constraints.colocationRoot[op]
-            var best = -1, bestFinish = Double.infinity, bestFits = false
+            var best = -1, bestScore = Double.infinity, bestTieBreak = Double.infinity, bestFits = false
             for device in 0..<devices where constraints.allows(op: op, device: device) {
                 if deviceOfSet[root] >= 0 && deviceOfSet[root] != device { continue }
-                let fits = deviceOfSet[root] >= 0
-                    || plan.persistent[device] + persistentOfSet[root] <= memoryBudget * cluster.memoryCapacityBytes[device]
-                let end = plan.earliestFinish(of: op, on: device, duration: cost.time(op: op, device: device), commit: false)
-                if (fits && !bestFits) || (fits == bestFits && end < bestFinish) {
+                let first = deviceOfSet[root] < 0
+                let fits = !first || plan.persistent[device] + persistentOfSet[root] <= memoryBudget * cluster.memoryCapacityBytes[device]
+                let duration = cost.time(op: op, device: device)
+                var score = plan.earliestFinish(of: op, on: device, duration: duration, commit: false)
+                // The first op of a colocation set chooses for the whole set: count the others' work.
+                if first { score += timeOfSet[root * devices + device] - duration }
+                // Ties (free ops such as variables) go where the op's consumers run fastest.
+                var tieBreak = 0.0
+                for consumer in graph.consumers(of: op) { tieBreak += cost.time(op: consumer, device: device) }
+                let better = fits != bestFits ? fits
+                    : score != bestScore ? score < bestScore
+                    : tieBreak < bestTieBreak
+                if better {
                     best = device
-                    bestFinish = end
+                    bestScore = score
+                    bestTieBreak = tieBreak
                     bestFits = fits
                 }
             }
