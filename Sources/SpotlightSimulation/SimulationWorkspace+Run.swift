@@ -17,7 +17,7 @@ extension SimulationWorkspace {
             let device = Int(assignment[op])
             memory[device] += persistentBytes[op]
             let inputs = inputStart[op + 1] - inputStart[op]
-            pending[op] = inputs
+            opState[op].pending = inputs
             if inputs == 0 { makeReady(op, device: device, at: 0, causeKind: Self.causeNone, causeID: -1) }
         }
         for device in 0..<deviceCount {
@@ -139,9 +139,9 @@ extension SimulationWorkspace {
 
     @inline(__always)
     private func makeReady(_ op: Int, device: Int, at time: Double, causeKind: UInt8, causeID: Int) {
-        readyTime[op] = time
-        readyCauseKind[op] = causeKind
-        readyCauseID[op] = causeID
+        opState[op].readyTime = time
+        opState[op].readyCauseKind = causeKind
+        opState[op].readyCauseID = Int32(truncatingIfNeeded: causeID)
         let head = readyHead[device]
         var slot = readyTail[device]
         while slot > head && readyTimes[slot - 1] == time && readyKeys[slot - 1] > op {
@@ -186,12 +186,12 @@ extension SimulationWorkspace {
             pushEvent(time: now + duration, key: op)
             busy[device] += duration
             allocate(outputBytes[op], on: device, at: now)
-            if now > readyTime[op] {
+            if now > opState[op].readyTime {
                 startCauseKind[op] = Self.causeOp
                 startCauseID[op] = lastOnDevice[device]
             } else {
-                startCauseKind[op] = readyCauseKind[op]
-                startCauseID[op] = readyCauseID[op]
+                startCauseKind[op] = opState[op].readyCauseKind
+                startCauseID[op] = Int(opState[op].readyCauseID)
             }
         }
         counters.pointee.dirtyDevices = 0
@@ -241,8 +241,8 @@ extension SimulationWorkspace {
             let target = Int(assignment[consumer])
             if target == device {
                 localEdges += 1
-                pending[consumer] -= 1
-                if pending[consumer] == 0 { makeReady(consumer, device: target, at: now, causeKind: Self.causeOp, causeID: op) }
+                opState[consumer].pending &-= 1
+                if opState[consumer].pending == 0 { makeReady(consumer, device: target, at: now, causeKind: Self.causeOp, causeID: op) }
             } else {
                 let bit: UInt64 = 1 << UInt64(target)
                 if remote & bit == 0 {
@@ -254,15 +254,15 @@ extension SimulationWorkspace {
             }
         }
         let sends = remote.nonzeroBitCount
-        firstTransfer[op] = counters.pointee.transfers
-        transfersOfOp[op] = sends
-        outputReferences[op] = Int32(localEdges + sends)
+        opState[op].firstTransfer = Int32(truncatingIfNeeded: counters.pointee.transfers)
+        opState[op].transferCount = UInt8(truncatingIfNeeded: sends)
+        opState[op].outputReferences = Int32(truncatingIfNeeded: localEdges + sends)
         while remote != 0 {
             let target = remote.trailingZeroBitCount
             remote &= remote - 1
             enqueueTransfer(of: op, from: device, to: target, bytes: sendBytes[target])
         }
-        if outputReferences[op] == 0 { release(outputBytes[op], on: device, at: now) }
+        if opState[op].outputReferences == 0 { release(outputBytes[op], on: device, at: now) }
     }
 
     @inline(__always)
@@ -295,8 +295,8 @@ extension SimulationWorkspace {
             let consumer = Int(outputOp[edge])
             guard assignment[consumer] == target else { continue }
             references += 1
-            pending[consumer] -= 1
-            if pending[consumer] == 0 {
+            opState[consumer].pending &-= 1
+            if opState[consumer].pending == 0 {
                 makeReady(consumer, device: to, at: now, causeKind: Self.causeTransfer, causeID: transfer)
             }
         }
@@ -305,14 +305,14 @@ extension SimulationWorkspace {
 
     @inline(__always)
     private func releaseOutput(of producer: Int, at now: Double) {
-        outputReferences[producer] -= 1
-        if outputReferences[producer] == 0 { release(outputBytes[producer], on: Int(assignment[producer]), at: now) }
+        opState[producer].outputReferences &-= 1
+        if opState[producer].outputReferences == 0 { release(outputBytes[producer], on: Int(assignment[producer]), at: now) }
     }
 
     @inline(__always)
     private func releaseReceived(from producer: Int, on device: Int, at now: Double) {
-        var transfer = firstTransfer[producer]
-        let end = transfer + transfersOfOp[producer]
+        var transfer = Int(opState[producer].firstTransfer)
+        let end = transfer + Int(opState[producer].transferCount)
         while transfer < end && transferTo[transfer] != device { transfer += 1 }
         transferReferences[transfer] -= 1
         if transferReferences[transfer] == 0 { release(transferBytes[transfer], on: device, at: now) }
