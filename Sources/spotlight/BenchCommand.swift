@@ -73,17 +73,23 @@ struct SimulatorBench: ParsableCommand {
         commandName: "sim",
         abstract: "Time the simulator on synthetic graphs.",
         discussion: """
-            Simulates random valid placements (every colocation set on a random allowed device: the \
-            most traffic, so the most events) of a synthetic training graph on a cluster of one CPU and \
-            K80-class GPUs. Without --ops, runs 1k, 10k and 100k ops on 4 and 8 devices and shows how \
-            the time per op grows with size.
+            Simulates valid placements of a synthetic training graph on a cluster of one CPU and \
+            K80-class GPUs: random ones by default (every colocation set on a random allowed device: \
+            the most traffic, so the most events), or the HEFT placement (--placement heft). Without \
+            --ops, runs 1k, 10k and 100k ops on 4 and 8 devices and shows how the time per op grows.
             """
     )
 
     @Option(help: "Ops in the synthetic graph (default: the sweep).") var ops: Int?
     @Option(help: "Devices in the cluster (default: the sweep).") var devices: Int?
     @Option(help: "Seconds to spend measuring each configuration.") var seconds = 1.0
+    @Option(help: "Which placements to simulate: random (the most transfers) or heft (a realistic one).")
+    var placement: PlacementKind = .random
     @Flag(help: "Print JSON.") var json = false
+
+    enum PlacementKind: String, ExpressibleByArgument, CaseIterable {
+        case random, heft
+    }
 
     func validate() throws {
         if let ops, ops < SyntheticGraph.minimumOpCount { throw ValidationError("--ops must be at least \(SyntheticGraph.minimumOpCount)") }
@@ -110,7 +116,11 @@ struct SimulatorBench: ParsableCommand {
         } catch {
             preconditionFailure("synthetic inputs are valid: \(error)")
         }
-        let placements = (0..<8).map { RandomPlacer(seed: UInt64($0)).place(problem)! }
+        let placements: [[Int]]
+        switch placement {
+        case .random: placements = (0..<8).map { RandomPlacer(seed: UInt64($0)).place(problem)! }
+        case .heft: placements = [ListSchedulingPlacer().place(problem)!]
+        }
         var simulator = Simulator(graph: graph, cluster: cluster)
         var transfers = 0
         for placement in placements { transfers += simulator.simulate(placement).transferCount }
@@ -120,7 +130,7 @@ struct SimulatorBench: ParsableCommand {
         var runs = 0
         let deadline = Stopwatch.seconds { } + seconds
         var spent = 0.0
-        while spent < deadline || runs < placements.count * 3 {
+        while spent < deadline || runs < 8 {
             let round = Stopwatch.seconds {
                 for placement in placements { _ = simulator.simulate(placement) }
             }
@@ -144,6 +154,7 @@ struct SimulatorBench: ParsableCommand {
             .object([
                 ("ops", .number(Double(m.ops))), ("devices", .number(Double(m.devices))), ("edges", .number(Double(m.edges))),
                 ("transfers", .number(Double(m.transfers))), ("runs", .number(Double(m.runs))),
+                ("placement", .string(placement.rawValue)),
                 ("ns_per_op", .number((m.nanosecondsPerOp * 10).rounded() / 10)),
                 ("ops_per_second", .number((1e9 / m.nanosecondsPerOp).rounded())),
             ])

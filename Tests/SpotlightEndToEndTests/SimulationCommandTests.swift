@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+
+/// `simulate`, `baselines` and `bench sim` through the real binary.
+@Suite struct SimulationCommandTests {
+    typealias CLI = CommandLineTests
+    static let tiny = ["samples/tiny.graph.json", "samples/tiny.cluster.json"]
+
+    static func object(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test func simulatePrintsTheDocumentedJSON() throws {
+        let result = try CLI.run(["simulate"] + Self.tiny + ["samples/tiny.expert.placement.json", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try Self.object(result.stdout)
+        #expect(object["step_time_us"] as? Double == 1070 || object["step_time_us"] as? Int == 1070)
+        #expect(object["lower_bound_us"] as? Int == 750)
+        #expect(object["oom"] as? Bool == false)
+        let devices = try #require(object["devices"] as? [[String: Any]])
+        #expect(devices.map { $0["name"] as? String } == ["cpu:0", "gpu:0", "gpu:1"])
+        #expect(devices.map { $0["busy_us"] as? Int } == [50, 830, 470])
+        #expect(devices.allSatisfy { $0["peak_bytes"] != nil })
+        let links = try #require(object["links"] as? [[String: Any]])
+        #expect(links.count == 4)
+    }
+
+    @Test func simulatePrintsATable() throws {
+        let result = try CLI.run(["simulate"] + Self.tiny + ["samples/tiny.expert.placement.json"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("step time    1.07 ms  (1.43x the lower bound of 750.00 us)"))
+        #expect(result.stdout.contains("[input cpu:0->gpu:1]"))
+    }
+
+    @Test func traceIsValidTraceEventFormat() throws {
+        let path = try CLI.write("", name: "trace.json")
+        let result = try CLI.run(["simulate"] + Self.tiny + ["samples/tiny.expert.placement.json", "--trace", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let trace = try Self.object(try String(contentsOfFile: path, encoding: .utf8))
+        let events = try #require(trace["traceEvents"] as? [[String: Any]])
+        // Every event has a name, a phase, a process and a thread; timed ones a timestamp;
+        // complete events a duration.
+        for event in events {
+            let phase = try #require(event["ph"] as? String)
+            #expect(event["name"] is String && event["pid"] is Int && event["tid"] is Int)
+            if phase != "M" { #expect(event["ts"] is NSNumber) }
+            if phase == "X" { #expect((event["dur"] as? NSNumber).map { $0.doubleValue >= 0 } == true) }
+        }
+        let ops = events.filter { $0["ph"] as? String == "X" && $0["cat"] as? String != "transfer" }
+        #expect(ops.count == 21)
+        #expect(ops.contains { $0["name"] as? String == "tower_a/MatMul" && $0["cat"] as? String == "MatMul" && $0["dur"] as? Int == 200 })
+        #expect(events.filter { $0["cat"] as? String == "transfer" }.count == 4)
+        #expect(events.contains { $0["ph"] as? String == "C" })
+        let threads = events.filter { $0["name"] as? String == "thread_name" }.compactMap { ($0["args"] as? [String: Any])?["name"] as? String }
+        #expect(threads.contains("gpu:1") && threads.contains("cpu:0 -> gpu:0"))
+    }
+
+    @Test func simulateRejectsAnInvalidPlacement() throws {
+        let original = try String(contentsOfFile: CLI.packageRoot.appendingPathComponent("samples/tiny.expert.placement.json").path, encoding: .utf8)
+        let path = try CLI.write(original.replacingOccurrences(of: "\"input\": \"cpu:0\"", with: "\"input\": \"gpu:0\""), name: "p.json")
+        let result = try CLI.run(["simulate"] + Self.tiny + [path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(path): $.assignment.input: op \"input\" may not run on \"gpu:0\""), "\(result.stderr)")
+    }
+
+    @Test func baselinesPrintJSONAndWritePlacements() throws {
+        let directory = (try CLI.write("", name: "x") as NSString).deletingLastPathComponent + "/placements"
+        let result = try CLI.run(["baselines"] + Self.tiny + ["--json", "--out-dir", directory])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try Self.object(result.stdout)
+        #expect(object["lower_bound_us"] as? Int == 750)
+        let baselines = try #require(object["baselines"] as? [[String: Any]])
+        #expect(baselines.map { $0["method"] as? String } == ["single_gpu", "round_robin", "expert", "heft", "metis"])
+        #expect(baselines.allSatisfy { $0["step_time_us"] is NSNumber && $0["oom"] is Bool })
+        #expect(baselines.first { $0["method"] as? String == "single_gpu" }?["step_time_us"] as? Int == 1460)
+        // Each written placement validates and simulates to the reported time.
+        for baseline in baselines {
+            let method = try #require(baseline["method"] as? String)
+            let file = "\(directory)/\(method).placement.json"
+            let check = try CLI.run(["simulate"] + Self.tiny + [file, "--json"])
+            #expect(check.status == 0, "\(method): \(check.stderr)")
+            let simulated = try Self.object(check.stdout)["step_time_us"] as? NSNumber
+            #expect(simulated?.doubleValue == (baseline["step_time_us"] as? NSNumber)?.doubleValue)
+        }
+    }
+
+    @Test func baselinesReportAGraphThatCannotRunOnTheCluster() throws {
+        let graph = try CLI.write(
+            "{\"format\": \"spotlight.graph/1\", \"name\": \"t\", \"ops\": [{\"name\": \"a\", \"type\": \"X\", \"devices\": [\"tpu\"]}]}",
+            name: "g.json")
+        let result = try CLI.run(["baselines", graph, "samples/tiny.cluster.json"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(graph): $.ops[0].devices"), "\(result.stderr)")
+    }
+
+    @Test func benchSimPrintsTheDocumentedJSON() throws {
+        let result = try CLI.run(["bench", "sim", "--ops", "300", "--devices", "3", "--seconds", "0.05", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try Self.object(result.stdout)
+        #expect(object["ops"] as? Int == 300)
+        #expect(object["devices"] as? Int == 3)
+        #expect((object["ns_per_op"] as? NSNumber).map { $0.doubleValue > 0 } == true)
+    }
+}
