@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     ],
     targets: [
         // Layer 1: operation graph, cluster, placement, formats, stages.
@@ -22,8 +23,11 @@ let package = Package(
         .target(name: "SpotlightSimulation", dependencies: ["SpotlightModel"]),
         // METIS, for the graph-partitioning baseline (Debian's libmetis-dev ships no pkg-config file).
         .systemLibrary(name: "CMetis", path: "Sources/CMetis", providers: [.apt(["libmetis-dev"])]),
-        // Layer 3: placers and (later) the optimizers.
-        .target(name: "SpotlightSearch", dependencies: ["SpotlightModel", "SpotlightSimulation", "CMetis"]),
+        // Layer 3: the placers, the policy network and the optimizers.
+        .target(name: "SpotlightSearch", dependencies: [
+            "SpotlightModel", "SpotlightSimulation", "CMetis",
+            .product(name: "RealModule", package: "swift-numerics"),
+        ]),
         // Layer 6: the command line.
         .executableTarget(
             name: "spotlight",

@@ -1,0 +1,91 @@
+import RealModule
+
+/// The losses the optimizers minimise, with their gradients at the output logits (which
+/// `PolicyNetwork.backward` carries to the parameters).
+public enum PolicyObjective {
+    public struct Value<Scalar: Real & BinaryFloatingPoint & Sendable>: Sendable {
+        public var loss: Scalar
+        /// `[(stage * K + sample) * devices + device]`.
+        public var logitGradient: [Scalar]
+        /// Mean over samples and free stages of KL(old || new), and the largest per-stage mean
+        /// (the paper's D_KL^max), when the objective measures them.
+        public var meanKL: Scalar = 0
+        public var maxKL: Scalar = 0
+        /// Mean per-stage entropy of q over free stages.
+        public var entropy: Scalar = 0
+    }
+
+    /// Spotlight's surrogate (Gao, Chen, Li 2018, section 4): minimise
+    /// `-(1/K) sum_k sum_n ratio_nk A_k + beta (1/K) sum_k sum_n KL(p_old_nk || p_nk)`, where
+    /// `ratio_nk = p_nk(a_nk) / p_old_nk(a_nk)`. The KL term is the penalty standing for
+    /// `2 eps2 n D_KL^max` of Theorem 1.
+    public static func spotlight<Scalar>(
+        _ trace: PolicyTrace<Scalar>, oldProbabilities: [Scalar], advantages: [Scalar], beta: Scalar, deviceCount devices: Int
+    ) -> Value<Scalar> {
+        let stages = trace.stageCount, samples = trace.sampleCount
+        var gradient = [Scalar](repeating: 0, count: stages * samples * devices)
+        var loss: Scalar = 0, klSum: Scalar = 0, klMax: Scalar = 0, entropySum: Scalar = 0
+        var freeStages = 0
+        let scale = 1 / Scalar(samples)
+        for stage in 0..<stages where !trace.pinned[stage] {
+            freeStages += 1
+            var stageKL: Scalar = 0
+            for sample in 0..<samples {
+                let row = stage * samples + sample, p = row * devices
+                let action = trace.actions[row]
+                let ratio = trace.probabilities[p + action] / oldProbabilities[p + action]
+                let advantage = advantages[sample]
+                loss -= scale * ratio * advantage
+                var kl: Scalar = 0
+                for device in 0..<devices {
+                    let new = trace.probabilities[p + device], old = oldProbabilities[p + device]
+                    if old > 0 && new > 0 { kl += old * Scalar.log(old / new) }
+                    if new > 0 { entropySum -= new * Scalar.log(new) }
+                    let indicator: Scalar = device == action ? 1 : 0
+                    gradient[p + device] = -scale * advantage * ratio * (indicator - new) + scale * beta * (new - old)
+                }
+                loss += scale * beta * kl
+                stageKL += kl
+                klSum += kl
+            }
+            klMax = max(klMax, stageKL / Scalar(samples))
+        }
+        let count = Scalar(max(freeStages * samples, 1))
+        return Value(loss: loss, logitGradient: gradient, meanKL: klSum / count, maxKL: klMax, entropy: entropySum / count)
+    }
+
+    /// REINFORCE (Williams 1992) as Mirhoseini et al. (2017) use it: minimise
+    /// `-(1/K) sum_k A_k sum_n log p_nk(a_nk) - w (1/K) sum_k sum_n H(p_nk)` with entropy weight `w`.
+    public static func reinforce<Scalar>(
+        _ trace: PolicyTrace<Scalar>, advantages: [Scalar], entropyWeight: Scalar, deviceCount devices: Int
+    ) -> Value<Scalar> {
+        let stages = trace.stageCount, samples = trace.sampleCount
+        var gradient = [Scalar](repeating: 0, count: stages * samples * devices)
+        var loss: Scalar = 0, entropySum: Scalar = 0
+        var freeStages = 0
+        let scale = 1 / Scalar(samples)
+        for stage in 0..<stages where !trace.pinned[stage] {
+            freeStages += 1
+            for sample in 0..<samples {
+                let row = stage * samples + sample, p = row * devices
+                let action = trace.actions[row]
+                let advantage = advantages[sample]
+                loss -= scale * advantage * Scalar.log(trace.probabilities[p + action])
+                var entropy: Scalar = 0
+                for device in 0..<devices where trace.probabilities[p + device] > 0 {
+                    entropy -= trace.probabilities[p + device] * Scalar.log(trace.probabilities[p + device])
+                }
+                loss -= scale * entropyWeight * entropy
+                entropySum += entropy
+                for device in 0..<devices {
+                    let probability = trace.probabilities[p + device]
+                    guard probability > 0 else { continue }
+                    let indicator: Scalar = device == action ? 1 : 0
+                    gradient[p + device] = -scale * advantage * (indicator - probability)
+                        + scale * entropyWeight * probability * (Scalar.log(probability) + entropy)
+                }
+            }
+        }
+        return Value(loss: loss, logitGradient: gradient, entropy: entropySum / Scalar(max(freeStages * samples, 1)))
+    }
+}
