@@ -10,6 +10,6 @@ struct Spotlight: ParsableCommand {
             and searches for a placement (spotlight.placement/1) of every op on a device.
             """,
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, InfoCommand.self, GenerateCommand.self, SimulateCommand.self, BaselinesCommand.self, BenchCommand.self]
+        subcommands: [ValidateCommand.self, InfoCommand.self, GenerateCommand.self, SimulateCommand.self, BaselinesCommand.self, OptimizeCommand.self, BenchCommand.self]
     )
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Human-readable quantities for tables.
 enum Units {
     static func scaled(_ value: Double, units: [String], base: Double) -> String {
@@ -19,6 +21,11 @@ enum Units {
         if value >= 1e6 { return format2(value / 1e6) + " s" }
         if value >= 1e3 { return format2(value / 1e3) + " ms" }
         return format2(value) + " us"
+    }
+
+    /// Four significant decimals for small statistics such as KL divergences.
+    static func format4(_ value: Double) -> String {
+        value == 0 ? "0" : String(format: "%.4g", value)
     }
 
     static func percent(_ fraction: Double) -> String { String(Int((fraction * 100).rounded())) + "%" }

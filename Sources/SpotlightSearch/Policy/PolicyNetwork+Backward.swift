@@ -9,14 +9,20 @@ extension PolicyNetwork {
         let stages = trace.stageCount, samples = trace.sampleCount, hiddenSize = hiddenSize, devices = deviceCount
         let inputWidth = inputSize, gateWidth = 4 * hiddenSize
         var gradient = [Scalar](repeating: 0, count: parameterCount)
-        // Gradient flowing into h and c of each sample from the stage after.
-        var hiddenGradient = [Scalar](repeating: 0, count: samples * hiddenSize)
-        var cellGradient = [Scalar](repeating: 0, count: samples * hiddenSize)
-        var gateGradient = [Scalar](repeating: 0, count: gateWidth)
-        var dh = [Scalar](repeating: 0, count: hiddenSize)
+        // Gradient flowing into h and c of each sample from the stage after, and scratch.
+        let hiddenGradient = UnsafeMutablePointer<Scalar>.allocate(capacity: samples * hiddenSize)
+        let cellGradient = UnsafeMutablePointer<Scalar>.allocate(capacity: samples * hiddenSize)
+        let gateGradient = UnsafeMutablePointer<Scalar>.allocate(capacity: gateWidth)
+        let dh = UnsafeMutablePointer<Scalar>.allocate(capacity: hiddenSize)
+        hiddenGradient.initialize(repeating: 0, count: samples * hiddenSize)
+        cellGradient.initialize(repeating: 0, count: samples * hiddenSize)
+        defer { for pointer in [hiddenGradient, cellGradient, gateGradient, dh] { pointer.deallocate() } }
+        let inputs = trace.storage.inputs, gates = trace.storage.gates, cells = trace.storage.cells
+        let cellTanh = trace.storage.cellTanh, hidden = trace.storage.hidden
 
         parameters.withUnsafeBufferPointer { theta in
             gradient.withUnsafeMutableBufferPointer { grad in
+                logitGradient.withUnsafeBufferPointer { logitGradient in
                 let inputWeights = theta.baseAddress! + inputWeightsOffset
                 let recurrentWeights = theta.baseAddress! + recurrentWeightsOffset
                 let outputWeights = theta.baseAddress! + outputWeightsOffset
@@ -29,59 +35,51 @@ extension PolicyNetwork {
                 for stage in stride(from: stages - 1, through: 0, by: -1) {
                     for sample in 0..<samples {
                         let row = stage * samples + sample
-                        let h = row * hiddenSize, g = row * gateWidth, x = row * inputWidth, p = row * devices
-                        for unit in 0..<hiddenSize { dh[unit] = hiddenGradient[sample * hiddenSize + unit] }
+                        let h = hidden + row * hiddenSize, z = gates + row * gateWidth, x = inputs + row * inputWidth
+                        let t = cellTanh + row * hiddenSize, p = row * devices
+                        let sampleHidden = hiddenGradient + sample * hiddenSize, sampleCell = cellGradient + sample * hiddenSize
+                        for unit in 0..<hiddenSize { dh[unit] = sampleHidden[unit] }
                         if !trace.pinned[stage] {
                             for device in 0..<devices {
                                 let d = logitGradient[p + device]
                                 guard d != 0 else { continue }
                                 dOutputBias[device] += d
-                                let v = outputWeights + device * hiddenSize
-                                let dv = dOutputWeights + device * hiddenSize
-                                for unit in 0..<hiddenSize {
-                                    dv[unit] += d * trace.hidden[h + unit]
-                                    dh[unit] += d * v[unit]
-                                }
+                                axpy(d, h, dOutputWeights + device * hiddenSize, hiddenSize)
+                                axpy(d, outputWeights + device * hiddenSize, dh, hiddenSize)
                             }
                         }
-                        let previous = stage == 0 ? -1 : ((stage - 1) * samples + sample) * hiddenSize
+                        let previousRow = stage == 0 ? -1 : (stage - 1) * samples + sample
+                        let previousCell = cells + max(previousRow, 0) * hiddenSize
+                        let previousHidden = hidden + max(previousRow, 0) * hiddenSize
                         for unit in 0..<hiddenSize {
-                            let inputGate = trace.gates[g + unit]
-                            let forgetGate = trace.gates[g + hiddenSize + unit]
-                            let cellGate = trace.gates[g + 2 * hiddenSize + unit]
-                            let outputGate = trace.gates[g + 3 * hiddenSize + unit]
-                            let tanhCell = trace.cellTanh[h + unit]
-                            let dc = cellGradient[sample * hiddenSize + unit] + dh[unit] * outputGate * (1 - tanhCell * tanhCell)
-                            let previousCell = previous >= 0 ? trace.cells[previous + unit] : 0
+                            let inputGate = z[unit], forgetGate = z[hiddenSize + unit]
+                            let cellGate = z[2 * hiddenSize + unit], outputGate = z[3 * hiddenSize + unit]
+                            let tanhCell = t[unit]
+                            let dc = sampleCell[unit] + dh[unit] * outputGate * (1 - tanhCell * tanhCell)
+                            let oldCell = previousRow >= 0 ? previousCell[unit] : 0
                             gateGradient[unit] = dc * cellGate * inputGate * (1 - inputGate)
-                            gateGradient[hiddenSize + unit] = dc * previousCell * forgetGate * (1 - forgetGate)
+                            gateGradient[hiddenSize + unit] = dc * oldCell * forgetGate * (1 - forgetGate)
                             gateGradient[2 * hiddenSize + unit] = dc * inputGate * (1 - cellGate * cellGate)
                             gateGradient[3 * hiddenSize + unit] = dh[unit] * tanhCell * outputGate * (1 - outputGate)
-                            cellGradient[sample * hiddenSize + unit] = dc * forgetGate
+                            sampleCell[unit] = dc * forgetGate
                         }
                         // Into the weights, the input (embedding) and the previous hidden state.
-                        for unit in 0..<hiddenSize { hiddenGradient[sample * hiddenSize + unit] = 0 }
+                        for unit in 0..<hiddenSize { sampleHidden[unit] = 0 }
                         let previousAction = stage == 0 ? devices : trace.actions[(stage - 1) * samples + sample]
+                        let dEmbeddingRow = dEmbedding + previousAction * embeddingSize
                         for gate in 0..<gateWidth {
                             let d = gateGradient[gate]
                             guard d != 0 else { continue }
                             dGateBias[gate] += d
-                            let w = inputWeights + gate * inputWidth
-                            let dw = dInputWeights + gate * inputWidth
-                            for column in 0..<inputWidth { dw[column] += d * trace.inputs[x + column] }
-                            for unit in 0..<embeddingSize {
-                                dEmbedding[previousAction * embeddingSize + unit] += d * w[featureCount + unit]
-                            }
-                            if previous >= 0 {
-                                let u = recurrentWeights + gate * hiddenSize
-                                let du = dRecurrentWeights + gate * hiddenSize
-                                for column in 0..<hiddenSize {
-                                    du[column] += d * trace.hidden[previous + column]
-                                    hiddenGradient[sample * hiddenSize + column] += d * u[column]
-                                }
+                            axpy(d, x, dInputWeights + gate * inputWidth, inputWidth)
+                            axpy(d, inputWeights + gate * inputWidth + featureCount, dEmbeddingRow, embeddingSize)
+                            if previousRow >= 0 {
+                                axpy(d, previousHidden, dRecurrentWeights + gate * hiddenSize, hiddenSize)
+                                axpy(d, recurrentWeights + gate * hiddenSize, sampleHidden, hiddenSize)
                             }
                         }
                     }
+                }
                 }
             }
         }

@@ -1,21 +1,44 @@
 import RealModule
 import SpotlightModel
 
-/// Everything one forward pass over K samples keeps for the backward pass, in flat arrays
-/// indexed `[(stage * K + sample) * width + unit]`.
-public struct PolicyTrace<Scalar: Real & BinaryFloatingPoint & Sendable>: Sendable {
+/// The per-unit activations of one forward pass, in raw buffers so that the hot loops run over
+/// pointers (no bounds checks, vectorisable). Written once by `forward`, then only read.
+final class PolicyTraceStorage<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: @unchecked Sendable {
+    let inputs: UnsafeMutablePointer<Scalar>
+    /// Gate activations in the order input, forget, cell, output.
+    let gates: UnsafeMutablePointer<Scalar>
+    let cells: UnsafeMutablePointer<Scalar>
+    let cellTanh: UnsafeMutablePointer<Scalar>
+    let hidden: UnsafeMutablePointer<Scalar>
+
+    init(rows: Int, inputWidth: Int, hiddenSize: Int) {
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Scalar> {
+            let pointer = UnsafeMutablePointer<Scalar>.allocate(capacity: max(count, 1))
+            pointer.initialize(repeating: 0, count: max(count, 1))
+            return pointer
+        }
+        inputs = buffer(rows * inputWidth)
+        gates = buffer(rows * 4 * hiddenSize)
+        cells = buffer(rows * hiddenSize)
+        cellTanh = buffer(rows * hiddenSize)
+        hidden = buffer(rows * hiddenSize)
+    }
+
+    deinit {
+        for pointer in [inputs, gates, cells, cellTanh, hidden] { pointer.deallocate() }
+    }
+}
+
+/// Everything one forward pass over K samples keeps for the backward pass, indexed
+/// `[(stage * K + sample) * width + unit]`.
+public struct PolicyTrace<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: Sendable {
     public let stageCount: Int
     public let sampleCount: Int
     /// The device chosen at each (stage, sample).
     public var actions: [Int]
     /// q(a | s) over devices at each (stage, sample); 0 for masked devices.
     public var probabilities: [Scalar]
-    var inputs: [Scalar]
-    /// Gate activations in the order input, forget, cell, output.
-    var gates: [Scalar]
-    var cells: [Scalar]
-    var cellTanh: [Scalar]
-    var hidden: [Scalar]
+    let storage: PolicyTraceStorage<Scalar>
     /// Stages whose device was forced by a pin (no gradient flows to their output).
     var pinned: [Bool]
 
@@ -39,17 +62,13 @@ extension PolicyNetwork {
         let inputWidth = inputSize, gateWidth = 4 * hiddenSize
         precondition(inputs.featureCount == featureCount, "feature width mismatch")
         precondition(given == nil || given!.count == stages * samples)
-        var trace = PolicyTrace<Scalar>(
-            stageCount: stages, sampleCount: samples,
-            actions: given ?? [Int](repeating: 0, count: stages * samples),
-            probabilities: [Scalar](repeating: 0, count: stages * samples * devices),
-            inputs: [Scalar](repeating: 0, count: stages * samples * inputWidth),
-            gates: [Scalar](repeating: 0, count: stages * samples * gateWidth),
-            cells: [Scalar](repeating: 0, count: stages * samples * hiddenSize),
-            cellTanh: [Scalar](repeating: 0, count: stages * samples * hiddenSize),
-            hidden: [Scalar](repeating: 0, count: stages * samples * hiddenSize),
-            pinned: (0..<stages).map { pins.indices.contains($0) && pins[$0] >= 0 })
+        let storage = PolicyTraceStorage<Scalar>(rows: stages * samples, inputWidth: inputWidth, hiddenSize: hiddenSize)
+        let pinned = (0..<stages).map { pins.indices.contains($0) && pins[$0] >= 0 }
+        var actions = given ?? [Int](repeating: 0, count: stages * samples)
+        var probabilities = [Scalar](repeating: 0, count: stages * samples * devices)
         var logits = [Scalar](repeating: 0, count: devices)
+        let trainingInputs = storage.inputs, gates = storage.gates, cells = storage.cells
+        let cellTanh = storage.cellTanh, hidden = storage.hidden
 
         parameters.withUnsafeBufferPointer { theta in
             let embedding = theta.baseAddress! + embeddingOffset
@@ -62,79 +81,70 @@ extension PolicyNetwork {
                 for sample in 0..<samples {
                     let row = stage * samples + sample
                     // Input: features, then the embedding of the previous choice (or the start token).
-                    let previous = stage == 0 ? devices : trace.actions[(stage - 1) * samples + sample]
-                    let x = row * inputWidth
-                    for feature in 0..<featureCount {
-                        trace.inputs[x + feature] = Scalar(inputs.features[stage * featureCount + feature])
-                    }
-                    for unit in 0..<embeddingSize {
-                        trace.inputs[x + featureCount + unit] = embedding[previous * embeddingSize + unit]
-                    }
+                    let previous = stage == 0 ? devices : actions[(stage - 1) * samples + sample]
+                    let x = trainingInputs + row * inputWidth
+                    for feature in 0..<featureCount { x[feature] = Scalar(inputs.features[stage * featureCount + feature]) }
+                    for unit in 0..<embeddingSize { x[featureCount + unit] = embedding[previous * embeddingSize + unit] }
                     // Gates: W x + U h_prev + b.
-                    let g = row * gateWidth
-                    let previousHidden = stage == 0 ? -1 : ((stage - 1) * samples + sample) * hiddenSize
+                    let z = gates + row * gateWidth
+                    let previousRow = stage == 0 ? -1 : (stage - 1) * samples + sample
+                    let previousHidden = hidden + max(previousRow, 0) * hiddenSize
                     for gate in 0..<gateWidth {
-                        var sum = gateBias[gate]
-                        let w = inputWeights + gate * inputWidth
-                        for column in 0..<inputWidth { sum += w[column] * trace.inputs[x + column] }
-                        if previousHidden >= 0 {
-                            let u = recurrentWeights + gate * hiddenSize
-                            for column in 0..<hiddenSize { sum += u[column] * trace.hidden[previousHidden + column] }
-                        }
-                        trace.gates[g + gate] = sum
+                        var sum = gateBias[gate] + dot(inputWeights + gate * inputWidth, x, inputWidth)
+                        if previousRow >= 0 { sum += dot(recurrentWeights + gate * hiddenSize, previousHidden, hiddenSize) }
+                        z[gate] = sum
                     }
-                    let h = row * hiddenSize
+                    let h = hidden + row * hiddenSize, c = cells + row * hiddenSize, t = cellTanh + row * hiddenSize
+                    let previousCell = cells + max(previousRow, 0) * hiddenSize
                     for unit in 0..<hiddenSize {
-                        let inputGate = Self.sigmoid(trace.gates[g + unit])
-                        let forgetGate = Self.sigmoid(trace.gates[g + hiddenSize + unit])
-                        let cellGate = Scalar.tanh(trace.gates[g + 2 * hiddenSize + unit])
-                        let outputGate = Self.sigmoid(trace.gates[g + 3 * hiddenSize + unit])
-                        trace.gates[g + unit] = inputGate
-                        trace.gates[g + hiddenSize + unit] = forgetGate
-                        trace.gates[g + 2 * hiddenSize + unit] = cellGate
-                        trace.gates[g + 3 * hiddenSize + unit] = outputGate
-                        let previousCell = previousHidden >= 0 ? trace.cells[previousHidden + unit] : 0
-                        let cell = forgetGate * previousCell + inputGate * cellGate
-                        trace.cells[h + unit] = cell
-                        trace.cellTanh[h + unit] = Scalar.tanh(cell)
-                        trace.hidden[h + unit] = outputGate * trace.cellTanh[h + unit]
+                        let inputGate = Self.sigmoid(z[unit])
+                        let forgetGate = Self.sigmoid(z[hiddenSize + unit])
+                        let cellGate = Scalar.tanh(z[2 * hiddenSize + unit])
+                        let outputGate = Self.sigmoid(z[3 * hiddenSize + unit])
+                        z[unit] = inputGate
+                        z[hiddenSize + unit] = forgetGate
+                        z[2 * hiddenSize + unit] = cellGate
+                        z[3 * hiddenSize + unit] = outputGate
+                        let cell = forgetGate * (previousRow >= 0 ? previousCell[unit] : 0) + inputGate * cellGate
+                        c[unit] = cell
+                        t[unit] = Scalar.tanh(cell)
+                        h[unit] = outputGate * t[unit]
                     }
                     // Output: masked softmax over devices, or the pinned device.
                     let p = row * devices
-                    if trace.pinned[stage] {
-                        let device = pins[stage]
-                        trace.probabilities[p + device] = 1
-                        trace.actions[row] = device
+                    if pinned[stage] {
+                        probabilities[p + pins[stage]] = 1
+                        actions[row] = pins[stage]
                         continue
                     }
                     let allowed = inputs.allowedDevices[stage]
                     var largest = -Scalar.infinity
                     for device in 0..<devices where allowed & (1 << UInt64(device)) != 0 {
-                        var sum = outputBias[device]
-                        let v = outputWeights + device * hiddenSize
-                        for unit in 0..<hiddenSize { sum += v[unit] * trace.hidden[h + unit] }
+                        let sum = outputBias[device] + dot(outputWeights + device * hiddenSize, h, hiddenSize)
                         logits[device] = sum
                         largest = max(largest, sum)
                     }
                     var total: Scalar = 0
                     for device in 0..<devices where allowed & (1 << UInt64(device)) != 0 {
                         let value = Scalar.exp(logits[device] - largest)
-                        trace.probabilities[p + device] = value
+                        probabilities[p + device] = value
                         total += value
                     }
-                    for device in 0..<devices { trace.probabilities[p + device] /= total }
+                    for device in 0..<devices { probabilities[p + device] /= total }
                     if given == nil {
                         var target = Scalar(random.nextUnit()), chosen = -1
-                        for device in 0..<devices where trace.probabilities[p + device] > 0 {
+                        for device in 0..<devices where probabilities[p + device] > 0 {
                             chosen = device
-                            target -= trace.probabilities[p + device]
+                            target -= probabilities[p + device]
                             if target < 0 { break }
                         }
-                        trace.actions[row] = chosen
+                        actions[row] = chosen
                     }
                 }
             }
         }
+        let trace = PolicyTrace<Scalar>(stageCount: stages, sampleCount: samples, actions: actions,
+                                        probabilities: probabilities, storage: storage, pinned: pinned)
         return trace
     }
 }

@@ -10,7 +10,7 @@ import SpotlightModel
 /// Adam, checkpoints and gradient checks treat them as one vector.
 ///
 /// Generic over the scalar so that training runs in `Float` and gradient checks in `Double`.
-public struct PolicyNetwork<Scalar: Real & BinaryFloatingPoint & Sendable>: Sendable {
+public struct PolicyNetwork<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: Sendable, Equatable {
     /// Sizes: features per stage, embedding width, hidden width, devices.
     public let featureCount: Int
     public let embeddingSize: Int

@@ -3,7 +3,7 @@ import RealModule
 /// The losses the optimizers minimise, with their gradients at the output logits (which
 /// `PolicyNetwork.backward` carries to the parameters).
 public enum PolicyObjective {
-    public struct Value<Scalar: Real & BinaryFloatingPoint & Sendable>: Sendable {
+    public struct Value<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: Sendable {
         public var loss: Scalar
         /// `[(stage * K + sample) * devices + device]`.
         public var logitGradient: [Scalar]

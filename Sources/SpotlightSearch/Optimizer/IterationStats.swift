@@ -1,0 +1,23 @@
+/// What one iteration of the search measured.
+public struct IterationStats: Sendable, Equatable {
+    public var iteration: Int
+    /// Over the valid placements of the batch (nil when none was valid).
+    public var meanStepTime: Double?
+    public var bestStepTime: Double?
+    public var worstStepTime: Double?
+    /// The best valid step time found so far, in any iteration.
+    public var bestSoFar: Double?
+    public var meanReward: Double
+    /// Mean and largest per-stage KL(old || new) of the update (D_KL^max of the paper's bound).
+    public var meanKL: Double
+    public var maxKL: Double
+    public var beta: Double
+    /// Mean per-stage entropy of the policy, in nats.
+    public var entropy: Double
+    public var invalidSamples: Int
+    public var outOfMemorySamples: Int
+    public var samplesPerSecond: Double
+    /// Seconds spent measuring placements and updating the policy.
+    public var evaluationSeconds: Double
+    public var policySeconds: Double
+}

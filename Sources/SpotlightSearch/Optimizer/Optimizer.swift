@@ -1,0 +1,153 @@
+import Dispatch
+import RealModule
+import SpotlightModel
+import SpotlightSimulation
+
+/// Everything a search carries from one iteration to the next; saving it and loading it back
+/// resumes the run exactly.
+public struct OptimizerState: Sendable, Equatable {
+    public var network: PolicyNetwork<Float>
+    public var adam: Adam<Float>
+    public var random: SplitMix64
+    /// Moving average of the mean reward; `nil` before the first batch.
+    public var baseline: Double?
+    public var beta: Float
+    public var iteration = 0
+    public var samplesEvaluated = 0
+    public var history: [IterationStats] = []
+    public var bestStepTime: Double?
+    public var bestAssignment: [Int]?
+    /// The slowest valid step time seen, for the out-of-memory penalty.
+    public var worstValidStepTime = 0.0
+    /// A device per stage, or -1.
+    public var stagePins: [Int]
+    /// A device per op, or -1.
+    public var opPins: [Int]
+}
+
+/// The search: samples placements from the policy, measures them, and improves the policy with
+/// Spotlight's proximal update or with REINFORCE.
+///
+/// Rewards are `-sqrt(step time / lower bound)` (the paper's `-sqrt(step time)`, scaled so that it
+/// does not depend on the graph's size). An out-of-memory placement counts as taking
+/// `outOfMemoryPenalty` times the lower bound, or twice the slowest valid placement seen if that
+/// is larger; a placement whose measurement failed is left out of the update. Advantages are
+/// rewards minus a moving-average baseline, divided by the batch's reward deviation.
+public struct Optimizer: Sendable {
+    public let problem: PlacementProblem
+    public let configuration: OptimizerConfiguration
+    public let lowerBound: Double
+    public let inputs: PolicyInputs
+    public let decoder: PlacementDecoder
+    public var state: OptimizerState
+
+    public init(problem: PlacementProblem, configuration: OptimizerConfiguration) {
+        self.problem = problem
+        self.configuration = configuration
+        self.lowerBound = max(LowerBound.compute(cost: problem.cost, graph: problem.graph, constraints: problem.constraints), 1e-9)
+        self.inputs = PolicyInputs(problem: problem)
+        self.decoder = PlacementDecoder(problem: problem)
+        let network = PolicyNetwork<Float>(
+            featureCount: inputs.featureCount, deviceCount: problem.cluster.deviceCount,
+            hiddenSize: configuration.hiddenSize, embeddingSize: configuration.embeddingSize, seed: configuration.seed)
+        state = OptimizerState(
+            network: network, adam: Adam(parameterCount: network.parameterCount, learningRate: configuration.learningRate),
+            random: SplitMix64(seed: configuration.seed &+ 0x5EED), baseline: nil, beta: configuration.initialBeta,
+            stagePins: [Int](repeating: -1, count: inputs.stageCount),
+            opPins: [Int](repeating: -1, count: problem.graph.count))
+    }
+
+    /// Runs one iteration: sample, measure, update. Returns (and records) its statistics.
+    @discardableResult
+    public mutating func iterate(evaluator: some Evaluator) -> IterationStats {
+        let samples = configuration.samples, stages = inputs.stageCount, devices = problem.cluster.deviceCount
+        let started = Self.now()
+        let trace = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, random: &state.random)
+        let assignments = (0..<samples).map { sample in
+            decoder.assignment(stageDevices: (0..<stages).map { trace.action(stage: $0, sample: sample) }, opPins: state.opPins)
+        }
+        let sampled = Self.now()
+        let evaluations = evaluator.evaluate(assignments)
+        let evaluated = Self.now()
+
+        // Rewards and advantages.
+        var validTimes: [Double] = []
+        for (index, evaluation) in evaluations.enumerated() where evaluation.isValid {
+            let time = evaluation.stepTime!
+            validTimes.append(time)
+            state.worstValidStepTime = max(state.worstValidStepTime, time)
+            if state.bestStepTime == nil || time < state.bestStepTime! {
+                state.bestStepTime = time
+                state.bestAssignment = assignments[index]
+            }
+        }
+        let penalty = max(configuration.outOfMemoryPenalty * lowerBound, 2 * state.worstValidStepTime)
+        let rewards: [Double?] = evaluations.map { evaluation in
+            if evaluation.isValid { return -(evaluation.stepTime! / lowerBound).squareRoot() }
+            if evaluation.outOfMemory && evaluation.stepTime != nil { return -(penalty / lowerBound).squareRoot() }
+            return nil
+        }
+        let scored = rewards.compactMap { $0 }
+        let meanReward = scored.isEmpty ? 0 : scored.reduce(0, +) / Double(scored.count)
+        let baseline = state.baseline ?? meanReward
+        let deviation = scored.isEmpty ? 1 : (scored.reduce(0) { $0 + ($1 - meanReward) * ($1 - meanReward) } / Double(scored.count)).squareRoot()
+        let scale = deviation > 1e-9 ? 1 / deviation : 1
+        let advantages: [Float] = rewards.map { reward in reward.map { Float(($0 - baseline) * scale) } ?? 0 }
+        if !scored.isEmpty {
+            let rate = Double(configuration.baselineRate)
+            state.baseline = state.baseline.map { (1 - rate) * $0 + rate * meanReward } ?? meanReward
+        }
+
+        // The update.
+        var entropy: Float = 0
+        switch configuration.method {
+        case .spotlight:
+            for _ in 0..<max(configuration.epochs, 1) {
+                let current = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, actions: trace.actions, random: &state.random)
+                let value = PolicyObjective.spotlight(current, oldProbabilities: trace.probabilities, advantages: advantages,
+                                                      beta: state.beta, deviceCount: devices)
+                state.adam.update(&state.network.parameters, gradient: state.network.backward(current, logitGradient: value.logitGradient))
+            }
+        case .policyGradient:
+            let value = PolicyObjective.reinforce(trace, advantages: advantages, entropyWeight: configuration.entropyWeight, deviceCount: devices)
+            state.adam.update(&state.network.parameters, gradient: state.network.backward(trace, logitGradient: value.logitGradient))
+        }
+        // How far the update moved the policy on this batch's states.
+        let after = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, actions: trace.actions, random: &state.random)
+        let measured = PolicyObjective.spotlight(after, oldProbabilities: trace.probabilities, advantages: advantages,
+                                                 beta: state.beta, deviceCount: devices)
+        entropy = PolicyObjective.reinforce(trace, advantages: advantages, entropyWeight: 0, deviceCount: devices).entropy
+        if configuration.method == .spotlight {
+            if measured.meanKL > 1.5 * configuration.targetKL { state.beta = min(state.beta * 2, 1e4) }
+            if measured.meanKL < configuration.targetKL / 1.5 { state.beta = max(state.beta / 2, 1e-4) }
+        }
+        let finished = Self.now()
+
+        state.iteration += 1
+        state.samplesEvaluated += samples
+        let stats = IterationStats(
+            iteration: state.iteration,
+            meanStepTime: validTimes.isEmpty ? nil : validTimes.reduce(0, +) / Double(validTimes.count),
+            bestStepTime: validTimes.min(), worstStepTime: validTimes.max(), bestSoFar: state.bestStepTime,
+            meanReward: meanReward, meanKL: Double(measured.meanKL), maxKL: Double(measured.maxKL), beta: Double(state.beta),
+            entropy: Double(entropy),
+            invalidSamples: evaluations.filter { $0.stepTime == nil }.count,
+            outOfMemorySamples: evaluations.filter { $0.outOfMemory }.count,
+            samplesPerSecond: Double(samples) / max(finished - started, 1e-9),
+            evaluationSeconds: evaluated - sampled, policySeconds: (sampled - started) + (finished - evaluated))
+        state.history.append(stats)
+        return stats
+    }
+
+    /// Pins stage `stage` to `device` (or unpins it with `nil`); takes effect at the next iteration.
+    public mutating func pin(stage: Int, to device: Int?) {
+        state.stagePins[stage] = device ?? -1
+    }
+
+    /// Pins op `op` (and so its colocation set) to `device`, or unpins it.
+    public mutating func pin(op: Int, to device: Int?) {
+        state.opPins[op] = device ?? -1
+    }
+
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+}

@@ -1,0 +1,39 @@
+/// The search method and its settings.
+public struct OptimizerConfiguration: Sendable, Equatable {
+    public enum Method: String, Sendable, CaseIterable {
+        /// Spotlight (Gao, Chen, Li 2018): several proximal epochs per batch on the KL-penalised surrogate.
+        case spotlight
+        /// The policy gradient of Mirhoseini et al. (2017): one REINFORCE step per batch.
+        case policyGradient = "pg"
+    }
+
+    public var method: Method = .spotlight
+    /// Placements sampled per iteration (K).
+    public var samples = 16
+    public var hiddenSize = 64
+    public var embeddingSize = 16
+    public var learningRate: Float = 0.002
+    /// Spotlight: gradient epochs on each batch.
+    public var epochs = 4
+    /// Spotlight: the initial KL penalty weight and the mean per-stage KL it is adapted to keep near.
+    public var initialBeta: Float = 1
+    public var targetKL: Float = 0.02
+    /// Policy gradient: weight of the entropy bonus.
+    public var entropyWeight: Float = 0
+    /// Weight of the newest batch in the moving-average reward baseline.
+    public var baselineRate: Float = 0.1
+    /// An out-of-memory placement is scored as if it took this many times the lower bound
+    /// (or twice the slowest valid placement seen, if that is larger).
+    public var outOfMemoryPenalty = 10.0
+    public var seed: UInt64 = 1
+
+    public init(method: Method = .spotlight, samples: Int = 16, seed: UInt64 = 1) {
+        self.method = method
+        self.samples = samples
+        self.seed = seed
+        if method == .policyGradient {
+            learningRate = 0.01
+            entropyWeight = 0.01
+        }
+    }
+}

@@ -1,0 +1,37 @@
+/// `sum(a[i] * b[i] for i < count)` with eight-lane SIMD accumulators: a scalar accumulator
+/// cannot be vectorised by the compiler (it may not reorder floating-point sums), and these dot
+/// products are nearly all of the policy's work.
+@inline(__always)
+func dot<Scalar: BinaryFloatingPoint & SIMDScalar>(_ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ count: Int) -> Scalar {
+    var lanes = SIMD8<Scalar>()
+    var index = 0
+    while index + 8 <= count {
+        let x = UnsafeRawPointer(a + index).loadUnaligned(as: SIMD8<Scalar>.self)
+        let y = UnsafeRawPointer(b + index).loadUnaligned(as: SIMD8<Scalar>.self)
+        lanes += x * y
+        index += 8
+    }
+    var sum = lanes.sum()
+    while index < count {
+        sum += a[index] * b[index]
+        index += 1
+    }
+    return sum
+}
+
+/// `y[i] += a * x[i]` for `i < count`, eight lanes at a time.
+@inline(__always)
+func axpy<Scalar: BinaryFloatingPoint & SIMDScalar>(_ a: Scalar, _ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, _ count: Int) {
+    let scale = SIMD8<Scalar>(repeating: a)
+    var index = 0
+    while index + 8 <= count {
+        let xs = UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Scalar>.self)
+        let ys = UnsafeRawPointer(y + index).loadUnaligned(as: SIMD8<Scalar>.self)
+        UnsafeMutableRawPointer(y + index).storeBytes(of: ys + scale * xs, as: SIMD8<Scalar>.self)
+        index += 8
+    }
+    while index < count {
+        y[index] += a * x[index]
+        index += 1
+    }
+}

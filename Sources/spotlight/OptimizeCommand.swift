@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import SpotlightModel
+import SpotlightSearch
+import SpotlightSimulation
+
+struct OptimizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "optimize",
+        abstract: "Search for a fast placement with Spotlight or the policy gradient, headless.",
+        discussion: """
+            Each iteration samples --samples placements from the policy, simulates them (on all \
+            cores) and updates the policy. At the end, prints the best placement found against every \
+            heuristic baseline and the lower bound. --log writes one CSV row per iteration.
+            """
+    )
+
+    enum Method: String, ExpressibleByArgument, CaseIterable {
+        case spotlight, pg
+    }
+
+    @Argument(help: "The graph file.", completion: .file(extensions: ["json"])) var graph: String
+    @Argument(help: "The cluster file.", completion: .file(extensions: ["json"])) var cluster: String
+
+    @Option(help: "spotlight (proximal, KL-penalised) or pg (REINFORCE, Mirhoseini et al. 2017).") var method: Method = .spotlight
+    @Option(help: "Iterations to run.") var iterations = 100
+    @Option(help: "Placements sampled per iteration.") var samples = 16
+    @Option(help: "The random seed; the same seed gives the same run.") var seed: UInt64 = 1
+    @Option(help: "The most stages (policy decisions).") var stages = StagePartition.defaultMaximumStages
+    @Option(help: "LSTM hidden size (64 to 256).") var hidden = 64
+    @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.01 for pg).") var learningRate: Float?
+    @Option(help: "Write the best placement here.", completion: .file(extensions: ["json"])) var out: String?
+    @Option(help: "Write per-iteration statistics here as CSV.", completion: .file(extensions: ["csv"])) var log: String?
+    @Flag(help: "Print one JSON object at the end instead of progress and tables.") var json = false
+
+    func validate() throws {
+        guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
+        guard samples >= 2 else { throw ValidationError("--samples must be at least 2") }
+        guard stages >= 1 else { throw ValidationError("--stages must be at least 1") }
+        guard (8...1024).contains(hidden) else { throw ValidationError("--hidden must be between 8 and 1024") }
+        if let learningRate { guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") } }
+    }
+
+    func run() throws {
+        let problem: PlacementProblem
+        do {
+            problem = try PlacementProblem(graph: Loading.graph(graph), cluster: Loading.cluster(cluster), maximumStages: stages)
+        } catch let error as InputError {
+            Output.report(InputError(error.diagnostics.map { Diagnostic(file: graph, path: $0.path, message: $0.message) }))
+            throw ExitCode.failure
+        }
+        var configuration = OptimizerConfiguration(method: method == .spotlight ? .spotlight : .policyGradient, samples: samples, seed: seed)
+        configuration.hiddenSize = hidden
+        if let learningRate { configuration.learningRate = learningRate }
+        var optimizer = Optimizer(problem: problem, configuration: configuration)
+        let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
+        let progress = ProgressLine(enabled: !json && isatty(STDOUT_FILENO) != 0, total: iterations)
+        let started = Date()
+        var csv = IterationLog.header
+        for _ in 0..<iterations {
+            let stats = optimizer.iterate(evaluator: evaluator)
+            csv += IterationLog.row(stats)
+            if !json {
+                let best = stats.bestSoFar.map(Units.microseconds) ?? "none valid yet"
+                progress.update(stats.iteration, "best \(best)  mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")  KL \(Units.format4(stats.meanKL))  \(Int(stats.samplesPerSecond)) samples/s")
+            }
+        }
+        progress.finish()
+        let wall = Date().timeIntervalSince(started)
+        if let log {
+            try Loading.writing { () throws(InputError) in try FileIO.writeAtomically(csv, to: log) }
+        }
+        let baselines = Baselines.run(problem)
+        let best = optimizer.state.bestStepTime
+        if let out, let assignment = optimizer.state.bestAssignment {
+            let placement = Placement(graphName: problem.graph.name, clusterName: problem.cluster.name, method: method.rawValue,
+                                      stepTimeMicroseconds: best, assignment: assignment)
+            try Loading.writing { () throws(InputError) in try placement.save(to: out, graph: problem.graph, cluster: problem.cluster) }
+        }
+        if json {
+            Output.json(.object([
+                ("method", .string(method.rawValue)),
+                ("best_step_time_us", best.map(JSONValue.number) ?? .null),
+                ("lower_bound_us", .number(optimizer.lowerBound)),
+                ("iterations", .number(Double(optimizer.state.iteration))),
+                ("samples", .number(Double(optimizer.state.samplesEvaluated))),
+                ("wall_seconds", .number((wall * 1000).rounded() / 1000)),
+                ("baselines", .array(baselines.map { baseline in
+                    .object([("method", .string(baseline.method)), ("step_time_us", .number(baseline.result.stepTime)),
+                             ("oom", .bool(baseline.result.outOfMemory))])
+                })),
+            ]))
+            return
+        }
+        let bound = optimizer.lowerBound
+        print("\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name): \(optimizer.state.iteration) iterations, \(optimizer.state.samplesEvaluated) placements in \(Units.format1(wall)) s")
+        var table = TextTable(["method", "step time", "x bound", "memory"])
+        table.add(["lower bound", Units.microseconds(bound), "1.00", ""])
+        for baseline in baselines {
+            table.add([baseline.method, Units.microseconds(baseline.result.stepTime), Units.format2(baseline.result.stepTime / bound),
+                       baseline.result.outOfMemory ? "OOM" : "ok"])
+        }
+        table.add([method.rawValue + " (best found)", best.map(Units.microseconds) ?? "none valid",
+                   best.map { Units.format2($0 / bound) } ?? "-", best == nil ? "" : "ok"])
+        print(table.render(), terminator: "")
+        if let out, best != nil { print("best placement written to \(out)") }
+        if let log { print("iteration log written to \(log)") }
+    }
+}
+
+/// The per-iteration CSV: one header, one row per iteration.
+enum IterationLog {
+    static let header = "iteration,mean_step_time_us,best_step_time_us,worst_step_time_us,best_so_far_us,mean_reward,mean_kl,max_kl,beta,entropy,invalid,oom,samples_per_second,evaluation_seconds,policy_seconds\n"
+
+    static func row(_ stats: IterationStats) -> String {
+        func number(_ value: Double?) -> String { value.map { JSONWriter.format($0) } ?? "" }
+        return [String(stats.iteration), number(stats.meanStepTime), number(stats.bestStepTime), number(stats.worstStepTime),
+                number(stats.bestSoFar), number(stats.meanReward), number(stats.meanKL), number(stats.maxKL), number(stats.beta),
+                number(stats.entropy), String(stats.invalidSamples), String(stats.outOfMemorySamples),
+                number(stats.samplesPerSecond), number(stats.evaluationSeconds), number(stats.policySeconds)].joined(separator: ",") + "\n"
+    }
+}
+
+/// A one-line progress bar on a terminal; silent otherwise.
+struct ProgressLine {
+    let enabled: Bool
+    let total: Int
+
+    func update(_ done: Int, _ message: String) {
+        guard enabled else { return }
+        let width = 24
+        let filled = total > 0 ? done * width / total : width
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(bar) \(done)/\(total)  \(message)".utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardOutput.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Synchronization
+import Testing
+import SpotlightModel
+import SpotlightSimulation
+@testable import SpotlightSearch
+
+/// Records every assignment it is asked to measure, and measures it with the simulator.
+final class RecordingEvaluator: Evaluator, @unchecked Sendable {
+    let inner: SimulatorEvaluator
+    private let lock = Mutex<[[Int]]>([])
+
+    init(problem: PlacementProblem) { inner = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster, workers: 2) }
+
+    var seen: [[Int]] { lock.withLock { $0 } }
+
+    func evaluate(_ assignments: [[Int]]) -> [Evaluation] {
+        lock.withLock { $0.append(contentsOf: assignments) }
+        return inner.evaluate(assignments)
+    }
+}
+
+@Suite struct OptimizerTests {
+    /// A small network keeps these tests quick in debug builds.
+    static func configuration(_ method: OptimizerConfiguration.Method, samples: Int, seed: UInt64) -> OptimizerConfiguration {
+        var configuration = OptimizerConfiguration(method: method, samples: samples, seed: seed)
+        configuration.hiddenSize = 16
+        configuration.embeddingSize = 8
+        return configuration
+    }
+
+    static func problem(ops: Int = 600, devices: Int = 4, stages: Int = 24) throws -> PlacementProblem {
+        try PlacementProblem(graph: SyntheticGraph(opCount: ops, seed: 3).graph(),
+                             cluster: SyntheticCluster.make(deviceCount: devices), maximumStages: stages)
+    }
+
+    @Test(arguments: [OptimizerConfiguration.Method.spotlight, .policyGradient])
+    func learnsToPlaceFaster(method: OptimizerConfiguration.Method) throws {
+        let problem = try Self.problem()
+        var optimizer = Optimizer(problem: problem, configuration: Self.configuration(method, samples: 16, seed: 2))
+        let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
+        for _ in 0..<30 { optimizer.iterate(evaluator: evaluator) }
+        let history = optimizer.state.history
+        let early = history.prefix(3).compactMap(\.meanStepTime).reduce(0, +) / 3
+        let late = history.suffix(3).compactMap(\.meanStepTime).reduce(0, +) / 3
+        #expect(late < 0.9 * early, "\(method): mean step time \(early) -> \(late)")
+        #expect(history.last!.entropy < history.first!.entropy)
+        let best = try #require(optimizer.state.bestStepTime)
+        #expect(best >= optimizer.lowerBound)
+        // The best assignment is valid and simulates to the recorded time.
+        let assignment = try #require(optimizer.state.bestAssignment)
+        let placement = Placement(graphName: "", clusterName: "", method: "", assignment: assignment)
+        #expect(placement.violations(graph: problem.graph, cluster: problem.cluster, constraints: problem.constraints, file: "").isEmpty)
+        var simulator = Simulator(graph: problem.graph, cluster: problem.cluster)
+        #expect(simulator.simulate(assignment).stepTime == best)
+    }
+
+    @Test func sameSeedSameRun() throws {
+        let problem = try Self.problem(ops: 300, stages: 12)
+        func run() -> OptimizerState {
+            var optimizer = Optimizer(problem: problem, configuration: Self.configuration(.spotlight, samples: 8, seed: 5))
+            let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
+            for _ in 0..<5 { optimizer.iterate(evaluator: evaluator) }
+            return optimizer.state
+        }
+        let first = run(), second = run()
+        #expect(first.network == second.network)
+        #expect(first.adam == second.adam)
+        #expect(first.random == second.random)
+        #expect(first.bestAssignment == second.bestAssignment)
+        #expect(first.history.map(\.meanStepTime) == second.history.map(\.meanStepTime))
+        #expect(first.history.map(\.meanKL) == second.history.map(\.meanKL))
+    }
+
+    @Test func pinsAppearInEverySampledPlacementFromTheNextIteration() throws {
+        let problem = try Self.problem(ops: 400, stages: 16)
+        var optimizer = Optimizer(problem: problem, configuration: Self.configuration(.spotlight, samples: 8, seed: 1))
+        let evaluator = RecordingEvaluator(problem: problem)
+        optimizer.iterate(evaluator: evaluator)
+        let stage = 5, device = 2
+        let op = try #require((0..<problem.graph.count).first { problem.stages.stageOf[$0] == 9 && problem.graph.colocateWith[$0] < 0 })
+        optimizer.pin(stage: stage, to: device)
+        optimizer.pin(op: op, to: 3)
+        let before = evaluator.seen.count
+        for _ in 0..<3 { optimizer.iterate(evaluator: evaluator) }
+        let after = evaluator.seen.dropFirst(before)
+        #expect(after.count == 24)
+        for assignment in after {
+            for member in problem.stages.ops(of: stage) where problem.constraints.allows(op: member, device: device) {
+                #expect(assignment[member] == device)
+            }
+            #expect(assignment[op] == 3)
+        }
+        // Unpinning frees them again: the policy samples other devices for the stage.
+        optimizer.pin(stage: stage, to: nil)
+        #expect(optimizer.state.stagePins[stage] == -1)
+    }
+
+    @Test func outOfMemoryPlacementsArePenalisedNotRewarded() throws {
+        // GPUs too small for every weight: the search must learn to avoid the out-of-memory ones.
+        let graph = SyntheticGraph(opCount: 300, seed: 4).graph()
+        let base = SyntheticCluster.make(deviceCount: 3)
+        var devices = base.devices
+        devices[1].memoryGBytes = graph.totalPersistentBytes / 2 / 1e9
+        let cluster = try Cluster(name: "small", devices: devices, links: base.links, defaultLink: base.defaultLink)
+        let problem = try PlacementProblem(graph: graph, cluster: cluster, maximumStages: 12)
+        var optimizer = Optimizer(problem: problem, configuration: Self.configuration(.spotlight, samples: 16, seed: 3))
+        let evaluator = SimulatorEvaluator(graph: graph, cluster: cluster)
+        for _ in 0..<25 { optimizer.iterate(evaluator: evaluator) }
+        let history = optimizer.state.history
+        #expect(history.suffix(3).map(\.outOfMemorySamples).reduce(0, +) < history.prefix(3).map(\.outOfMemorySamples).reduce(0, +)
+                || history.prefix(3).map(\.outOfMemorySamples).reduce(0, +) == 0)
+        if let best = optimizer.state.bestAssignment {
+            var simulator = Simulator(graph: graph, cluster: cluster)
+            #expect(!simulator.simulate(best).outOfMemory)
+        }
+    }
+}
