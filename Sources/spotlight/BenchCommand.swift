@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Spotlight's own speed on synthetic graphs (use a release build).",
-        subcommands: [SimulatorBench.self, StagesBench.self]
+        subcommands: [SimulatorBench.self, StagesBench.self, OptimizerBench.self]
     )
 }
 

@@ -28,7 +28,7 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: "The random seed; the same seed gives the same run.") var seed: UInt64 = 1
     @Option(help: "The most stages (policy decisions).") var stages = StagePartition.defaultMaximumStages
     @Option(help: "LSTM hidden size (64 to 256).") var hidden = 64
-    @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.01 for pg).") var learningRate: Float?
+    @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.005 for pg).") var learningRate: Float?
     @Option(help: "Write the best placement here.", completion: .file(extensions: ["json"])) var out: String?
     @Option(help: "Write per-iteration statistics here as CSV.", completion: .file(extensions: ["csv"])) var log: String?
     @Flag(help: "Print one JSON object at the end instead of progress and tables.") var json = false

@@ -102,3 +102,37 @@ import Testing
         #expect((object["ns_per_op"] as? NSNumber).map { $0.doubleValue > 0 } == true)
     }
 }
+
+/// `optimize` through the real binary.
+@Suite struct OptimizeCommandTests {
+    typealias CLI = CommandLineTests
+
+    @Test(arguments: ["spotlight", "pg"])
+    func optimizePrintsJSONAndWritesTheBestPlacement(method: String) throws {
+        let out = try CLI.write("", name: "best.json")
+        let log = try CLI.write("", name: "log.csv")
+        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--method", method,
+                                  "--iterations", "6", "--samples", "8", "--hidden", "16", "--out", out, "--log", log, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try SimulationCommandTests.object(result.stdout)
+        let best = try #require((object["best_step_time_us"] as? NSNumber)?.doubleValue)
+        #expect(best >= 750)
+        #expect(object["lower_bound_us"] as? Int == 750)
+        #expect(object["iterations"] as? Int == 6)
+        #expect(object["samples"] as? Int == 48)
+        #expect((object["baselines"] as? [[String: Any]])?.count == 5)
+        // The written placement simulates to the reported best.
+        let check = try CLI.run(["simulate", "samples/tiny.graph.json", "samples/tiny.cluster.json", out, "--json"])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect((try SimulationCommandTests.object(check.stdout)["step_time_us"] as? NSNumber)?.doubleValue == best)
+        let rows = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 7)
+        #expect(rows[0].hasPrefix("iteration,mean_step_time_us,best_step_time_us"))
+    }
+
+    @Test func optimizeRejectsBadArguments() throws {
+        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--samples", "1"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--samples must be at least 2"))
+    }
+}

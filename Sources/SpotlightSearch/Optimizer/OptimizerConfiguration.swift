@@ -32,7 +32,9 @@ public struct OptimizerConfiguration: Sendable, Equatable {
         self.samples = samples
         self.seed = seed
         if method == .policyGradient {
-            learningRate = 0.01
+            // Tuned on a 2,000-op synthetic graph (3 seeds, 60 iterations of 16 samples) over learning
+            // rates 0.005, 0.01, 0.02 and entropy weights 0, 0.01: the best pair.
+            learningRate = 0.005
             entropyWeight = 0.01
         }
     }

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import SpotlightModel
+import SpotlightSearch
+import SpotlightSimulation
+
+/// Spotlight against the policy gradient and the heuristics, at an equal number of sampled
+/// placements, over several seeds: the comparison of the Spotlight paper, on our workloads.
+struct OptimizerBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "optimize",
+        abstract: "Compare Spotlight, the policy gradient and the heuristics over several seeds.",
+        discussion: """
+            For each workload (GRAPH:CLUSTER pairs; by default the tiny sample and two synthetic \
+            training graphs on a 1 CPU + 3 K80 machine), runs both methods with the same budget of \
+            sampled placements for each seed and prints a markdown table: lower bound, every \
+            baseline, the mean best step time of each method over the seeds, samples and wall time.
+            """
+    )
+
+    @Argument(help: "Workloads as GRAPH:CLUSTER (default: the built-in set).") var workloads: [String] = []
+    @Option(help: "Seeds per method.") var seeds = 5
+    @Option(help: "Iterations per run.") var iterations = 60
+    @Option(help: "Placements sampled per iteration.") var samples = 16
+    @Option(help: "The most stages.") var stages = 64
+    @Flag(help: "Print JSON instead of a table.") var json = false
+
+    func validate() throws {
+        guard seeds >= 1, iterations >= 1, samples >= 2, stages >= 1 else {
+            throw ValidationError("--seeds, --iterations and --stages must be at least 1, --samples at least 2")
+        }
+    }
+
+    struct Row {
+        var name: String
+        var ops: Int
+        var lowerBound: Double
+        var baselines: [(String, Double, Bool)]
+        var means: [String: Double]
+        var bests: [String: [Double]]
+        var seconds: [String: Double]
+    }
+
+    func problems() throws -> [(String, PlacementProblem)] {
+        if workloads.isEmpty {
+            let cluster = SyntheticCluster.make(deviceCount: 4)
+            return try [
+                ("tiny sample on tiny-cpu-2gpu", Loading.problem(graph: "samples/tiny.graph.json", cluster: "samples/tiny.cluster.json")),
+                ("synthetic 2k ops on 1 CPU + 3 K80", PlacementProblem(graph: SyntheticGraph(opCount: 2000, seed: 3).graph(), cluster: cluster, maximumStages: stages)),
+                ("synthetic 10k ops on 1 CPU + 3 K80", PlacementProblem(graph: SyntheticGraph(opCount: 10000, seed: 4).graph(), cluster: cluster, maximumStages: stages)),
+            ]
+        }
+        return try workloads.map { pair in
+            let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("workload \"\(pair)\" is not GRAPH:CLUSTER") }
+            let problem = try Loading.problem(graph: parts[0], cluster: parts[1])
+            return ("\(problem.graph.name) on \(problem.cluster.name)", problem)
+        }
+    }
+
+    func run() throws {
+        var rows: [Row] = []
+        for (name, problem) in try problems() {
+            let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
+            let baselines = Baselines.run(problem).map { ($0.method, $0.result.stepTime, $0.result.outOfMemory) }
+            var row = Row(name: name, ops: problem.graph.count,
+                          lowerBound: LowerBound.compute(cost: problem.cost, graph: problem.graph, constraints: problem.constraints),
+                          baselines: baselines, means: [:], bests: [:], seconds: [:])
+            for method in OptimizerConfiguration.Method.allCases {
+                var bests: [Double] = []
+                let started = Date()
+                for seed in 1...seeds {
+                    var optimizer = Optimizer(problem: problem, configuration: OptimizerConfiguration(method: method, samples: samples, seed: UInt64(seed)))
+                    for _ in 0..<iterations { optimizer.iterate(evaluator: evaluator) }
+                    bests.append(optimizer.state.bestStepTime ?? .infinity)
+                }
+                row.bests[method.rawValue] = bests
+                row.means[method.rawValue] = bests.reduce(0, +) / Double(bests.count)
+                row.seconds[method.rawValue] = Date().timeIntervalSince(started) / Double(seeds)
+                if !json { Output.error("\(name): \(method.rawValue) mean best \(Units.microseconds(row.means[method.rawValue]!))") }
+            }
+            rows.append(row)
+        }
+        if json {
+            Output.json(.array(rows.map { row in
+                .object([
+                    ("workload", .string(row.name)), ("ops", .number(Double(row.ops))), ("lower_bound_us", .number(row.lowerBound)),
+                    ("baselines", .object(row.baselines.map { ($0.0, .object([("step_time_us", .number($0.1)), ("oom", .bool($0.2))])) })),
+                    ("methods", .object(OptimizerConfiguration.Method.allCases.map { method in
+                        (method.rawValue, .object([
+                            ("mean_best_step_time_us", .number(row.means[method.rawValue]!)),
+                            ("best_step_times_us", .array(row.bests[method.rawValue]!.map(JSONValue.number))),
+                            ("seconds_per_run", .number(row.seconds[method.rawValue]!)),
+                        ]))
+                    })),
+                    ("samples_per_run", .number(Double(iterations * samples))),
+                ])
+            }))
+            return
+        }
+        let methods = rows.first?.baselines.map(\.0) ?? []
+        print("| workload | lower bound | " + methods.joined(separator: " | ") + " | policy gradient | Spotlight | Spotlight / PG | samples per run | seconds per run (PG / Spotlight) |")
+        print("|---|---:|" + String(repeating: "---:|", count: methods.count) + "---:|---:|---:|---:|---:|")
+        for row in rows {
+            func ms(_ value: Double) -> String { Units.format2(value / 1e3) }
+            let baselineCells = methods.map { method in
+                row.baselines.first { $0.0 == method }.map { ms($0.1) + ($0.2 ? " (OOM)" : "") } ?? "-"
+            }
+            let pg = row.means["pg"]!, spotlight = row.means["spotlight"]!
+            print("| \(row.name) | \(ms(row.lowerBound)) | " + baselineCells.joined(separator: " | ")
+                  + " | \(ms(pg)) | \(ms(spotlight)) | \(Units.format2(spotlight / pg)) | \(iterations * samples) | \(Units.format1(row.seconds["pg"]!)) / \(Units.format1(row.seconds["spotlight"]!)) |")
+        }
+        print("\nStep times in ms; each method's figure is the mean over \(seeds) seeds of the best placement it found.")
+    }
+}
