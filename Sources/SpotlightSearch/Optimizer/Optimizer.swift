@@ -140,13 +140,37 @@ public struct Optimizer: Sendable {
     }
 
     /// Pins stage `stage` to `device` (or unpins it with `nil`); takes effect at the next iteration.
-    public mutating func pin(stage: Int, to device: Int?) {
+    /// Returns false, changing nothing, when the stage may not use that device.
+    @discardableResult
+    public mutating func pin(stage: Int, to device: Int?) -> Bool {
+        guard stage >= 0 && stage < inputs.stageCount else { return false }
+        if let device {
+            guard device >= 0 && device < problem.cluster.deviceCount,
+                  inputs.allowedDevices[stage] & (1 << UInt64(device)) != 0 else { return false }
+        }
         state.stagePins[stage] = device ?? -1
+        return true
     }
 
-    /// Pins op `op` (and so its colocation set) to `device`, or unpins it.
-    public mutating func pin(op: Int, to device: Int?) {
+    /// Pins op `op` (and so its colocation set) to `device`, or unpins it. Returns false, changing
+    /// nothing, when the op may not run there.
+    @discardableResult
+    public mutating func pin(op: Int, to device: Int?) -> Bool {
+        guard op >= 0 && op < problem.graph.count else { return false }
+        if let device {
+            guard device >= 0 && device < problem.cluster.deviceCount, problem.constraints.allows(op: op, device: device) else { return false }
+        }
         state.opPins[op] = device ?? -1
+        return true
+    }
+
+    /// q(a_n | s_n) for every stage along the policy's most likely path (each stage conditioned on
+    /// the most likely device of the stage before): what an inspector shows.
+    public func stageProbabilities() -> [[Float]] {
+        let devices = problem.cluster.deviceCount
+        var random = SplitMix64(seed: 0)
+        let trace = state.network.forward(inputs, sampleCount: 1, pins: state.stagePins, greedy: true, random: &random)
+        return (0..<inputs.stageCount).map { Array(trace.probabilities[($0 * devices)..<(($0 + 1) * devices)]) }
     }
 
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

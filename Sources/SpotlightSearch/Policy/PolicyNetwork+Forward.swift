@@ -54,9 +54,11 @@ extension PolicyNetwork {
     ///
     /// With `actions` (stage-major, `[stage * K + sample]`) the pass is teacher-forced: it scores
     /// those choices. Without, it samples each stage's device from q with `random`. `pins[stage]`
-    /// >= 0 forces that stage's device (probability 1).
+    /// >= 0 forces that stage's device (probability 1). With `greedy`, each stage takes its most
+    /// likely device instead of a sample.
     public func forward(
-        _ inputs: PolicyInputs, sampleCount: Int, pins: [Int], actions given: [Int]? = nil, random: inout SplitMix64
+        _ inputs: PolicyInputs, sampleCount: Int, pins: [Int], actions given: [Int]? = nil, greedy: Bool = false,
+        random: inout SplitMix64
     ) -> PolicyTrace<Scalar> {
         let stages = inputs.stageCount, samples = sampleCount, hiddenSize = hiddenSize, devices = deviceCount
         let inputWidth = inputSize, gateWidth = 4 * hiddenSize
@@ -131,7 +133,13 @@ extension PolicyNetwork {
                         total += value
                     }
                     for device in 0..<devices { probabilities[p + device] /= total }
-                    if given == nil {
+                    if given == nil && greedy {
+                        var chosen = -1
+                        for device in 0..<devices where probabilities[p + device] > 0 {
+                            if chosen < 0 || probabilities[p + device] > probabilities[p + chosen] { chosen = device }
+                        }
+                        actions[row] = chosen
+                    } else if given == nil {
                         var target = Scalar(random.nextUnit()), chosen = -1
                         for device in 0..<devices where probabilities[p + device] > 0 {
                             chosen = device

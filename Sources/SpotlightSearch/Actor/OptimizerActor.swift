@@ -1,0 +1,136 @@
+import SpotlightModel
+import SpotlightSimulation
+
+/// What a UI sees of a running search; published after every iteration and every change of state.
+public struct OptimizerSnapshot: Sendable {
+    public enum Status: String, Sendable {
+        case idle, running, paused, finished, stopped
+    }
+
+    public var status: Status
+    public var iteration: Int
+    public var samplesEvaluated: Int
+    /// Every iteration so far: the curves.
+    public var history: [IterationStats]
+    public var lowerBound: Double
+    public var bestStepTime: Double?
+    public var bestAssignment: [Int]?
+    /// The simulator's full result for the best placement (busy time, memory, links, critical path).
+    public var bestResult: SimulationResult?
+    /// q(a_n | s_n) per stage along the policy's most likely path.
+    public var stageProbabilities: [[Float]]
+    public var stagePins: [Int]
+    public var opPins: [Int]
+}
+
+/// Runs an `Optimizer` in the background: start, pause, resume, stop, and pin or unpin stages and
+/// ops while it runs. Commands take effect between iterations (so a pause stops sampling within
+/// one iteration); snapshots go out through `snapshots`, which keeps only the newest, so a UI that
+/// drains it at its own frame rate never holds the search back.
+public actor OptimizerActor {
+    public nonisolated let snapshots: AsyncStream<OptimizerSnapshot>
+    private let continuation: AsyncStream<OptimizerSnapshot>.Continuation
+    private var optimizer: Optimizer
+    private let evaluator: any Evaluator
+    private var simulator: Simulator
+    private var status = OptimizerSnapshot.Status.idle
+    private var iterationLimit: Int?
+    private var loop: Task<Void, Never>?
+    private var resumption: CheckedContinuation<Void, Never>?
+    private var bestResult: SimulationResult?
+    private var simulatedBest: [Int]?
+
+    /// `iterationLimit`: stop by itself after that many iterations in total (nil: run until stopped).
+    public init(optimizer: Optimizer, evaluator: any Evaluator, iterationLimit: Int? = nil) {
+        self.optimizer = optimizer
+        self.evaluator = evaluator
+        self.iterationLimit = iterationLimit
+        self.simulator = Simulator(graph: optimizer.problem.graph, cluster: optimizer.problem.cluster)
+        (snapshots, continuation) = AsyncStream.makeStream(of: OptimizerSnapshot.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Starts iterating (once; later calls do nothing).
+    public func start() {
+        guard loop == nil, status == .idle else { return }
+        status = .running
+        publish()
+        loop = Task { await self.run() }
+    }
+
+    public func pause() {
+        guard status == .running else { return }
+        status = .paused
+        publish()
+    }
+
+    public func resume() {
+        guard status == .paused else { return }
+        status = .running
+        resumption?.resume()
+        resumption = nil
+        publish()
+    }
+
+    /// Stops the search for good and ends `snapshots` after a last one; waits for the running
+    /// iteration to finish.
+    public func stop() async {
+        if status != .stopped && status != .finished { status = .stopped }
+        resumption?.resume()
+        resumption = nil
+        let running = loop
+        await running?.value
+        publish()
+        continuation.finish()
+    }
+
+    @discardableResult
+    public func pin(stage: Int, to device: Int?) -> Bool {
+        let changed = optimizer.pin(stage: stage, to: device)
+        if changed { publish() }
+        return changed
+    }
+
+    @discardableResult
+    public func pin(op: Int, to device: Int?) -> Bool {
+        let changed = optimizer.pin(op: op, to: device)
+        if changed { publish() }
+        return changed
+    }
+
+    /// The search's state now.
+    public func snapshot() -> OptimizerSnapshot { makeSnapshot() }
+
+    /// The optimizer itself, for checkpoints and final reports.
+    public func currentOptimizer() -> Optimizer { optimizer }
+
+    private func run() async {
+        while status != .stopped && status != .finished {
+            if status == .paused {
+                await withCheckedContinuation { resumption = $0 }
+                continue
+            }
+            optimizer.iterate(evaluator: evaluator)
+            if let limit = iterationLimit, optimizer.state.iteration >= limit { status = .finished }
+            publish()
+            // Let queued commands (pause, pin, stop) run before the next iteration.
+            await Task.yield()
+        }
+    }
+
+    private func publish() {
+        continuation.yield(makeSnapshot())
+    }
+
+    private func makeSnapshot() -> OptimizerSnapshot {
+        let state = optimizer.state
+        if let best = state.bestAssignment, best != simulatedBest {
+            bestResult = simulator.simulate(best)
+            simulatedBest = best
+        }
+        return OptimizerSnapshot(
+            status: status, iteration: state.iteration, samplesEvaluated: state.samplesEvaluated, history: state.history,
+            lowerBound: optimizer.lowerBound, bestStepTime: state.bestStepTime, bestAssignment: state.bestAssignment,
+            bestResult: bestResult, stageProbabilities: optimizer.stageProbabilities(),
+            stagePins: state.stagePins, opPins: state.opPins)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+import SpotlightModel
+import SpotlightSimulation
+@testable import SpotlightSearch
+
+@Suite struct OptimizerActorTests {
+    static func actor(evaluator: (any Evaluator)? = nil, limit: Int? = nil) throws -> (OptimizerActor, PlacementProblem) {
+        let problem = try PlacementProblem(graph: SyntheticGraph(opCount: 300, seed: 2).graph(),
+                                           cluster: SyntheticCluster.make(deviceCount: 4), maximumStages: 12)
+        let optimizer = Optimizer(problem: problem, configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 1))
+        let chosen = evaluator ?? SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
+        return (OptimizerActor(optimizer: optimizer, evaluator: chosen, iterationLimit: limit), problem)
+    }
+
+    /// Waits (up to 60 s) until a snapshot satisfies `condition`.
+    static func waitFor(_ actor: OptimizerActor, _ condition: (OptimizerSnapshot) -> Bool) async -> OptimizerSnapshot? {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let snapshot = await actor.snapshot()
+            if condition(snapshot) { return snapshot }
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        return nil
+    }
+
+    @Test func pauseStopsTheCountAndResumeContinuesTheSameCurves() async throws {
+        let (actor, _) = try Self.actor()
+        await actor.start()
+        let running = try #require(await Self.waitFor(actor) { $0.iteration >= 3 })
+        #expect(running.status == .running)
+        await actor.pause()
+        // At most the iteration under way when pausing completes.
+        let paused = try #require(await Self.waitFor(actor) { $0.status == .paused })
+        try await Task.sleep(nanoseconds: 300_000_000)
+        let settled = await actor.snapshot().iteration
+        try await Task.sleep(nanoseconds: 500_000_000)
+        let later = await actor.snapshot()
+        #expect(later.iteration == settled, "no iterations while paused")
+        #expect(later.iteration <= paused.iteration + 1)
+        await actor.resume()
+        let resumed = try #require(await Self.waitFor(actor) { $0.iteration >= settled + 2 })
+        #expect(resumed.history.count == resumed.iteration)
+        #expect(Array(resumed.history.prefix(later.history.count)) == later.history, "the same curves continue")
+        await actor.stop()
+        #expect(await actor.snapshot().status == .stopped)
+    }
+
+    @Test func pinsTakeEffectAtTheNextIteration() async throws {
+        let problem = try PlacementProblem(graph: SyntheticGraph(opCount: 300, seed: 2).graph(),
+                                           cluster: SyntheticCluster.make(deviceCount: 4), maximumStages: 12)
+        let recorder = RecordingEvaluator(problem: problem)
+        let (actor, _) = try Self.actor(evaluator: recorder)
+        await actor.start()
+        _ = await Self.waitFor(actor) { $0.iteration >= 1 }
+        #expect(await actor.pin(stage: 3, to: 2))
+        #expect(!(await actor.pin(stage: 3, to: 99)), "a device the cluster lacks is refused")
+        let pinnedAt = await actor.snapshot()
+        let seenBefore = recorder.seen.count
+        #expect(pinnedAt.stagePins[3] == 2)
+        _ = await Self.waitFor(actor) { $0.iteration >= pinnedAt.iteration + 3 }
+        await actor.stop()
+        // Skip the batch that may have been under way when the pin arrived.
+        let after = recorder.seen.dropFirst(seenBefore + 8)
+        #expect(after.count >= 8)
+        for assignment in after {
+            for op in problem.stages.ops(of: 3) where problem.constraints.allows(op: op, device: 2) {
+                #expect(assignment[op] == 2)
+            }
+        }
+        let snapshot = await actor.snapshot()
+        #expect(snapshot.stageProbabilities[3][2] == 1)
+        #expect(snapshot.stageProbabilities.allSatisfy { abs($0.reduce(0, +) - 1) < 1e-4 })
+    }
+
+    @Test func snapshotsStreamUntilTheLimitAndEndOnStop() async throws {
+        let (actor, problem) = try Self.actor(limit: 4)
+        await actor.start()
+        var last: OptimizerSnapshot?
+        let finished = try #require(await Self.waitFor(actor) { $0.status == .finished })
+        #expect(finished.iteration == 4)
+        await actor.stop()
+        for await snapshot in actor.snapshots { last = snapshot }
+        #expect(last?.iteration == 4)
+        let best = try #require(finished.bestResult)
+        #expect(best.stepTime == finished.bestStepTime)
+        #expect(finished.bestAssignment?.count == problem.graph.count)
+    }
+}
