@@ -28,9 +28,14 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: "The random seed; the same seed gives the same run.") var seed: UInt64 = 1
     @Option(help: "The most stages (policy decisions).") var stages = StagePartition.defaultMaximumStages
     @Option(help: "LSTM hidden size (64 to 256).") var hidden = 64
+    @Option(help: "Spotlight: gradient epochs on each batch.") var epochs = 4
     @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.005 for pg).") var learningRate: Float?
     @Option(help: "Write the best placement here.", completion: .file(extensions: ["json"])) var out: String?
     @Option(help: "Write per-iteration statistics here as CSV.", completion: .file(extensions: ["csv"])) var log: String?
+    @Option(help: "Save the search here (atomically) every --checkpoint-every iterations and at the end.", completion: .file(extensions: ["json"]))
+    var checkpoint: String?
+    @Option(help: "Iterations between checkpoints.") var checkpointEvery = 10
+    @Flag(help: "Continue the search saved in --checkpoint (up to --iterations in total) instead of starting anew.") var resume = false
     @Flag(help: "Print one JSON object at the end instead of progress and tables.") var json = false
 
     func validate() throws {
@@ -38,7 +43,10 @@ struct OptimizeCommand: ParsableCommand {
         guard samples >= 2 else { throw ValidationError("--samples must be at least 2") }
         guard stages >= 1 else { throw ValidationError("--stages must be at least 1") }
         guard (8...1024).contains(hidden) else { throw ValidationError("--hidden must be between 8 and 1024") }
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         if let learningRate { guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") } }
+        guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
+        if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint FILE") }
     }
 
     func run() throws {
@@ -51,15 +59,27 @@ struct OptimizeCommand: ParsableCommand {
         }
         var configuration = OptimizerConfiguration(method: method == .spotlight ? .spotlight : .policyGradient, samples: samples, seed: seed)
         configuration.hiddenSize = hidden
+        configuration.epochs = epochs
         if let learningRate { configuration.learningRate = learningRate }
         var optimizer = Optimizer(problem: problem, configuration: configuration)
+        if resume, let checkpoint {
+            do {
+                optimizer = try Checkpoint.load(checkpoint, problem: problem)
+            } catch {
+                Output.report(error)
+                throw ExitCode.failure
+            }
+        }
         let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
         let progress = ProgressLine(enabled: !json && isatty(STDOUT_FILENO) != 0, total: iterations)
         let started = Date()
-        var csv = IterationLog.header
-        for _ in 0..<iterations {
+        var csv = IterationLog.header + optimizer.state.history.map(IterationLog.row).joined()
+        while optimizer.state.iteration < iterations {
             let stats = optimizer.iterate(evaluator: evaluator)
             csv += IterationLog.row(stats)
+            if let checkpoint, stats.iteration % checkpointEvery == 0 || stats.iteration == iterations {
+                try Loading.writing { () throws(InputError) in try Checkpoint.save(optimizer, to: checkpoint) }
+            }
             if !json {
                 let best = stats.bestSoFar.map(Units.microseconds) ?? "none valid yet"
                 progress.update(stats.iteration, "best \(best)  mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")  KL \(Units.format4(stats.meanKL))  \(Int(stats.samplesPerSecond)) samples/s")
@@ -105,6 +125,7 @@ struct OptimizeCommand: ParsableCommand {
         print(table.render(), terminator: "")
         if let out, best != nil { print("best placement written to \(out)") }
         if let log { print("iteration log written to \(log)") }
+        if let checkpoint { print("checkpoint written to \(checkpoint)") }
     }
 }
 

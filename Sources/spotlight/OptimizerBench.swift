@@ -23,6 +23,7 @@ struct OptimizerBench: ParsableCommand {
     @Option(help: "Iterations per run.") var iterations = 60
     @Option(help: "Placements sampled per iteration.") var samples = 16
     @Option(help: "The most stages.") var stages = 64
+    @Option(help: "Spotlight's gradient epochs per batch.") var epochs = 4
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     func validate() throws {
@@ -70,7 +71,9 @@ struct OptimizerBench: ParsableCommand {
                 var bests: [Double] = []
                 let started = Date()
                 for seed in 1...seeds {
-                    var optimizer = Optimizer(problem: problem, configuration: OptimizerConfiguration(method: method, samples: samples, seed: UInt64(seed)))
+                    var configuration = OptimizerConfiguration(method: method, samples: samples, seed: UInt64(seed))
+                    configuration.epochs = epochs
+                    var optimizer = Optimizer(problem: problem, configuration: configuration)
                     for _ in 0..<iterations { optimizer.iterate(evaluator: evaluator) }
                     bests.append(optimizer.state.bestStepTime ?? .infinity)
                 }

@@ -136,3 +136,29 @@ import Testing
         #expect(result.stderr.contains("--samples must be at least 2"))
     }
 }
+
+@Suite struct CheckpointCommandTests {
+    typealias CLI = CommandLineTests
+
+    @Test func resumingFromACheckpointMatchesAnUninterruptedRun() throws {
+        let common = ["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--samples", "6", "--hidden", "16", "--seed", "4", "--json"]
+        let straight = try CLI.run(common + ["--iterations", "8"])
+        #expect(straight.status == 0, "\(straight.stderr)")
+        let checkpoint = try CLI.write("", name: "run.checkpoint.json")
+        try FileManager.default.removeItem(atPath: checkpoint)
+        let firstHalf = try CLI.run(common + ["--iterations", "4", "--checkpoint", checkpoint, "--checkpoint-every", "2"])
+        #expect(firstHalf.status == 0, "\(firstHalf.stderr)")
+        let secondHalf = try CLI.run(common + ["--iterations", "8", "--checkpoint", checkpoint, "--resume"])
+        #expect(secondHalf.status == 0, "\(secondHalf.stderr)")
+        let a = try SimulationCommandTests.object(straight.stdout), b = try SimulationCommandTests.object(secondHalf.stdout)
+        #expect(b["iterations"] as? Int == 8)
+        #expect(b["samples"] as? Int == 48)
+        #expect((a["best_step_time_us"] as? NSNumber)?.doubleValue == (b["best_step_time_us"] as? NSNumber)?.doubleValue)
+    }
+
+    @Test func resumeNeedsACheckpoint() throws {
+        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--resume"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--resume needs --checkpoint FILE"))
+    }
+}

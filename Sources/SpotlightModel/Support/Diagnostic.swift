@@ -66,8 +66,8 @@ public struct DiagnosticLog: Sendable {
 }
 
 /// JSON path building: `$`, `$.ops`, `$.ops[3]`.
-enum JSONPath {
-    static let root = "$"
-    static func member(_ base: String, _ key: String) -> String { base + "." + key }
-    static func element(_ base: String, _ index: Int) -> String { base + "[\(index)]" }
+public enum JSONPath {
+    public static let root = "$"
+    public static func member(_ base: String, _ key: String) -> String { base + "." + key }
+    public static func element(_ base: String, _ index: Int) -> String { base + "[\(index)]" }
 }

@@ -1,11 +1,11 @@
 /// Typed reads of an object's members that record a diagnostic (with the JSON path) for every
 /// missing or mistyped value instead of failing at the first one.
-struct FieldReader {
-    let members: [(key: String, value: JSONValue)]
-    let path: String
+public struct FieldReader {
+    public let members: [(key: String, value: JSONValue)]
+    public let path: String
 
     /// Reads `value` as an object, or records that it is not one.
-    init?(_ value: JSONValue, path: String, log: inout DiagnosticLog) {
+    public init?(_ value: JSONValue, path: String, log: inout DiagnosticLog) {
         guard case .object(let members) = value else {
             log.add(path, "expected an object, found \(value.kindDescription)")
             return nil
@@ -14,18 +14,18 @@ struct FieldReader {
         self.path = path
     }
 
-    subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> JSONValue? {
         members.first(where: { $0.key == key })?.value
     }
 
-    func memberPath(_ key: String) -> String { JSONPath.member(path, key) }
+    public func memberPath(_ key: String) -> String { JSONPath.member(path, key) }
 
-    func has(_ key: String) -> Bool {
+    public func has(_ key: String) -> Bool {
         if let value = self[key], value != .null { return true }
         return false
     }
 
-    func string(_ key: String, required: Bool, log: inout DiagnosticLog) -> String? {
+    public func string(_ key: String, required: Bool, log: inout DiagnosticLog) -> String? {
         guard let value = self[key], value != .null else {
             if required { log.add(memberPath(key), "missing required key \"\(key)\"") }
             return nil
@@ -38,7 +38,7 @@ struct FieldReader {
     }
 
     /// A number that must be finite and not negative (sizes, times, rates).
-    func nonNegativeNumber(_ key: String, required: Bool = false, log: inout DiagnosticLog) -> Double? {
+    public func nonNegativeNumber(_ key: String, required: Bool = false, log: inout DiagnosticLog) -> Double? {
         guard let value = self[key], value != .null else {
             if required { log.add(memberPath(key), "missing required key \"\(key)\"") }
             return nil
@@ -47,7 +47,7 @@ struct FieldReader {
     }
 
     /// A number that must be greater than zero (capacities and rates that divide).
-    func positiveNumber(_ key: String, required: Bool = false, log: inout DiagnosticLog) -> Double? {
+    public func positiveNumber(_ key: String, required: Bool = false, log: inout DiagnosticLog) -> Double? {
         guard let number = nonNegativeNumber(key, required: required, log: &log) else { return nil }
         if number == 0 {
             log.add(memberPath(key), "must be greater than zero")
@@ -56,7 +56,7 @@ struct FieldReader {
         return number
     }
 
-    static func nonNegative(_ value: JSONValue, path: String, log: inout DiagnosticLog) -> Double? {
+    public static func nonNegative(_ value: JSONValue, path: String, log: inout DiagnosticLog) -> Double? {
         guard case .number(let number) = value else {
             log.add(path, "expected a number, found \(value.kindDescription)")
             return nil
@@ -68,7 +68,7 @@ struct FieldReader {
         return number
     }
 
-    func array(_ key: String, required: Bool, log: inout DiagnosticLog) -> [JSONValue]? {
+    public func array(_ key: String, required: Bool, log: inout DiagnosticLog) -> [JSONValue]? {
         guard let value = self[key], value != .null else {
             if required { log.add(memberPath(key), "missing required key \"\(key)\"") }
             return nil
@@ -80,7 +80,7 @@ struct FieldReader {
         return elements
     }
 
-    func stringArray(_ key: String, log: inout DiagnosticLog) -> [String]? {
+    public func stringArray(_ key: String, log: inout DiagnosticLog) -> [String]? {
         guard let elements = array(key, required: false, log: &log) else { return nil }
         var strings: [String] = []
         for (index, element) in elements.enumerated() {
@@ -94,7 +94,7 @@ struct FieldReader {
     }
 
     /// Checks the `format` key against the expected identifier.
-    func checkFormat(_ expected: String, log: inout DiagnosticLog) -> Bool {
+    public func checkFormat(_ expected: String, log: inout DiagnosticLog) -> Bool {
         guard let format = string("format", required: true, log: &log) else { return false }
         guard format == expected else {
             log.add(memberPath("format"), "expected \"\(expected)\", found \"\(format)\"")

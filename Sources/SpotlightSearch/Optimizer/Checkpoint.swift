@@ -1,0 +1,172 @@
+import SpotlightModel
+
+/// Saving and restoring a search, so that a run can stop and later continue exactly where it was:
+/// the same weights, Adam moments, random state, baseline, penalty weight, pins, best placement
+/// and history. A JSON document (`"format": "spotlight.checkpoint/1"`), written atomically;
+/// numbers are written in their shortest exact form, the random state as hexadecimal.
+public enum Checkpoint {
+    public static let formatIdentifier = "spotlight.checkpoint/1"
+
+    public static func save(_ optimizer: Optimizer, to path: String) throws(InputError) {
+        try FileIO.writeAtomically(JSONWriter.compactString(document(optimizer)) + "\n", to: path)
+    }
+
+    static func document(_ optimizer: Optimizer) -> JSONValue {
+        let state = optimizer.state, configuration = optimizer.configuration
+        func floats(_ values: [Float]) -> JSONValue { .array(values.map { .number(Double($0)) }) }
+        func ints(_ values: [Int]) -> JSONValue { .array(values.map { .number(Double($0)) }) }
+        func optional(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
+        return .object([
+            ("format", .string(formatIdentifier)),
+            ("graph", .string(optimizer.problem.graph.name)),
+            ("cluster", .string(optimizer.problem.cluster.name)),
+            ("ops", .number(Double(optimizer.problem.graph.count))),
+            ("stages", .number(Double(optimizer.inputs.stageCount))),
+            ("devices", .number(Double(optimizer.problem.cluster.deviceCount))),
+            ("configuration", .object([
+                ("method", .string(configuration.method.rawValue)), ("samples", .number(Double(configuration.samples))),
+                ("hidden_size", .number(Double(configuration.hiddenSize))), ("embedding_size", .number(Double(configuration.embeddingSize))),
+                ("learning_rate", .number(Double(configuration.learningRate))), ("epochs", .number(Double(configuration.epochs))),
+                ("initial_beta", .number(Double(configuration.initialBeta))), ("target_kl", .number(Double(configuration.targetKL))),
+                ("entropy_weight", .number(Double(configuration.entropyWeight))), ("baseline_rate", .number(Double(configuration.baselineRate))),
+                ("out_of_memory_penalty", .number(configuration.outOfMemoryPenalty)), ("seed", .string(String(configuration.seed, radix: 16))),
+            ])),
+            ("state", .object([
+                ("parameters", floats(state.network.parameters)),
+                ("adam_step", .number(Double(state.adam.step))),
+                ("adam_first_moment", floats(state.adam.firstMoment)),
+                ("adam_second_moment", floats(state.adam.secondMoment)),
+                ("random_state", .string(String(state.random.state, radix: 16))),
+                ("baseline", optional(state.baseline)),
+                ("beta", .number(Double(state.beta))),
+                ("iteration", .number(Double(state.iteration))),
+                ("samples_evaluated", .number(Double(state.samplesEvaluated))),
+                ("best_step_time_us", optional(state.bestStepTime)),
+                ("best_assignment", state.bestAssignment.map(ints) ?? .null),
+                ("worst_valid_step_time_us", .number(state.worstValidStepTime)),
+                ("stage_pins", ints(state.stagePins)),
+                ("op_pins", ints(state.opPins)),
+                ("history", .array(state.history.map { stats in
+                    .array([
+                        .number(Double(stats.iteration)), optional(stats.meanStepTime), optional(stats.bestStepTime),
+                        optional(stats.worstStepTime), optional(stats.bestSoFar), .number(stats.meanReward), .number(stats.meanKL),
+                        .number(stats.maxKL), .number(stats.beta), .number(stats.entropy), .number(Double(stats.invalidSamples)),
+                        .number(Double(stats.outOfMemorySamples)), .number(stats.samplesPerSecond), .number(stats.evaluationSeconds),
+                        .number(stats.policySeconds),
+                    ])
+                })),
+            ])),
+        ])
+    }
+
+    /// Restores a search on `problem` from the checkpoint at `path`; the problem must be the one
+    /// the checkpoint was made on (same graph, cluster, op, stage and device counts).
+    public static func load(_ path: String, problem: PlacementProblem) throws(InputError) -> Optimizer {
+        let document = try FileIO.readJSON(path)
+        var log = DiagnosticLog(file: path)
+        guard let root = FieldReader(document, path: JSONPath.root, log: &log), root.checkFormat(formatIdentifier, log: &log) else {
+            throw log.failure()
+        }
+        func number(_ reader: FieldReader, _ key: String) -> Double {
+            guard case .number(let value)? = reader[key] else {
+                log.add(reader.memberPath(key), "expected a number")
+                return 0
+            }
+            return value
+        }
+        func optionalNumber(_ reader: FieldReader, _ key: String) -> Double? {
+            if case .number(let value)? = reader[key] { return value }
+            return nil
+        }
+        func numbers(_ reader: FieldReader, _ key: String) -> [Double] {
+            guard case .array(let values)? = reader[key] else {
+                log.add(reader.memberPath(key), "expected an array of numbers")
+                return []
+            }
+            return values.map { if case .number(let value) = $0 { return value } else { return .nan } }
+        }
+        func hex(_ reader: FieldReader, _ key: String) -> UInt64 {
+            guard case .string(let text)? = reader[key], let value = UInt64(text, radix: 16) else {
+                log.add(reader.memberPath(key), "expected a hexadecimal string")
+                return 0
+            }
+            return value
+        }
+        let expected: [(String, Double)] = [("ops", Double(problem.graph.count)), ("devices", Double(problem.cluster.deviceCount))]
+        for (key, value) in expected where number(root, key) != value {
+            log.add(root.memberPath(key), "the checkpoint was made for \(JSONWriter.format(number(root, key))) \(key), this problem has \(JSONWriter.format(value))")
+        }
+        if root.string("graph", required: true, log: &log) != problem.graph.name {
+            log.add(root.memberPath("graph"), "the checkpoint was made for another graph")
+        }
+        try log.throwIfAny()
+        guard let configurationValue = root["configuration"], let settings = FieldReader(configurationValue, path: root.memberPath("configuration"), log: &log),
+              let stateValue = root["state"], let stateReader = FieldReader(stateValue, path: root.memberPath("state"), log: &log) else {
+            throw log.failure()
+        }
+        let methodName = settings.string("method", required: true, log: &log) ?? ""
+        guard let method = OptimizerConfiguration.Method(rawValue: methodName) else {
+            log.add(settings.memberPath("method"), "unknown method \"\(methodName)\"")
+            throw log.failure()
+        }
+        var configuration = OptimizerConfiguration(method: method, samples: Int(number(settings, "samples")), seed: hex(settings, "seed"))
+        configuration.hiddenSize = Int(number(settings, "hidden_size"))
+        configuration.embeddingSize = Int(number(settings, "embedding_size"))
+        configuration.learningRate = Float(number(settings, "learning_rate"))
+        configuration.epochs = Int(number(settings, "epochs"))
+        configuration.initialBeta = Float(number(settings, "initial_beta"))
+        configuration.targetKL = Float(number(settings, "target_kl"))
+        configuration.entropyWeight = Float(number(settings, "entropy_weight"))
+        configuration.baselineRate = Float(number(settings, "baseline_rate"))
+        configuration.outOfMemoryPenalty = number(settings, "out_of_memory_penalty")
+        try log.throwIfAny()
+        guard configuration.samples >= 2, configuration.hiddenSize >= 1, configuration.embeddingSize >= 1 else {
+            throw InputError(file: path, path: "$.configuration", message: "invalid sizes")
+        }
+        var optimizer = Optimizer(problem: problem, configuration: configuration)
+        guard Int(number(root, "stages")) == optimizer.inputs.stageCount else {
+            throw InputError(file: path, path: "$.stages", message: "the checkpoint was made with another stage grouping (use the same --stages)")
+        }
+        let parameters = numbers(stateReader, "parameters").map(Float.init)
+        let first = numbers(stateReader, "adam_first_moment").map(Float.init)
+        let second = numbers(stateReader, "adam_second_moment").map(Float.init)
+        let count = optimizer.state.network.parameterCount
+        guard parameters.count == count, first.count == count, second.count == count, !parameters.contains(where: \.isNaN) else {
+            throw InputError(file: path, path: "$.state.parameters", message: "expected \(count) parameters and moments")
+        }
+        var state = optimizer.state
+        state.network.parameters = parameters
+        state.adam.firstMoment = first
+        state.adam.secondMoment = second
+        state.adam.step = Int(number(stateReader, "adam_step"))
+        state.random = SplitMix64(seed: hex(stateReader, "random_state"))
+        state.baseline = optionalNumber(stateReader, "baseline")
+        state.beta = Float(number(stateReader, "beta"))
+        state.iteration = Int(number(stateReader, "iteration"))
+        state.samplesEvaluated = Int(number(stateReader, "samples_evaluated"))
+        state.bestStepTime = optionalNumber(stateReader, "best_step_time_us")
+        if case .array = stateReader["best_assignment"] { state.bestAssignment = numbers(stateReader, "best_assignment").map { Int($0) } }
+        state.worstValidStepTime = number(stateReader, "worst_valid_step_time_us")
+        state.stagePins = numbers(stateReader, "stage_pins").map { Int($0) }
+        state.opPins = numbers(stateReader, "op_pins").map { Int($0) }
+        if case .array(let rows)? = stateReader["history"] {
+            state.history = rows.compactMap { row in
+                guard case .array(let cells) = row, cells.count == 15 else { return nil }
+                func value(_ index: Int) -> Double? { if case .number(let number) = cells[index] { return number } else { return nil } }
+                return IterationStats(
+                    iteration: Int(value(0) ?? 0), meanStepTime: value(1), bestStepTime: value(2), worstStepTime: value(3),
+                    bestSoFar: value(4), meanReward: value(5) ?? 0, meanKL: value(6) ?? 0, maxKL: value(7) ?? 0, beta: value(8) ?? 0,
+                    entropy: value(9) ?? 0, invalidSamples: Int(value(10) ?? 0), outOfMemorySamples: Int(value(11) ?? 0),
+                    samplesPerSecond: value(12) ?? 0, evaluationSeconds: value(13) ?? 0, policySeconds: value(14) ?? 0)
+            }
+        }
+        try log.throwIfAny()
+        guard state.stagePins.count == optimizer.inputs.stageCount, state.opPins.count == problem.graph.count,
+              state.bestAssignment.map({ $0.count == problem.graph.count && $0.allSatisfy { (0..<problem.cluster.deviceCount).contains($0) } }) ?? true
+        else {
+            throw InputError(file: path, path: "$.state", message: "pins or best assignment do not fit this problem")
+        }
+        optimizer.state = state
+        return optimizer
+    }
+}
