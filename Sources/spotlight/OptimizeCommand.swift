@@ -9,8 +9,8 @@ struct OptimizeCommand: ParsableCommand {
         commandName: "optimize",
         abstract: "Search for a fast placement with Spotlight or the policy gradient, headless.",
         discussion: """
-            Each iteration samples --samples placements from the policy, simulates them (on all \
-            cores) and updates the policy. At the end, prints the best placement found against every \
+            Each iteration samples --samples placements from the policy, measures them (with the \
+            simulator on all cores, or with --evaluate-command on real hardware) and updates the policy. At the end, prints the best placement found against every \
             heuristic baseline and the lower bound. --log writes one CSV row per iteration.
             """
     )
@@ -30,6 +30,10 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: "LSTM hidden size (64 to 256).") var hidden = 64
     @Option(help: "Spotlight: gradient epochs on each batch.") var epochs = 4
     @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.005 for pg).") var learningRate: Float?
+    @Option(help: ArgumentHelp("Measure placements by running this shell command instead of simulating them.",
+                               discussion: "It gets the placement file on its standard input and must print the step time in microseconds as the last line of its standard output."))
+    var evaluateCommand: String?
+    @Option(help: "Seconds before a measuring command is stopped and its placement counted invalid.") var timeout = 600.0
     @Option(help: "Write the best placement here.", completion: .file(extensions: ["json"])) var out: String?
     @Option(help: "Write per-iteration statistics here as CSV.", completion: .file(extensions: ["csv"])) var log: String?
     @Option(help: "Save the search here (atomically) every --checkpoint-every iterations and at the end.", completion: .file(extensions: ["json"]))
@@ -45,6 +49,7 @@ struct OptimizeCommand: ParsableCommand {
         guard (8...1024).contains(hidden) else { throw ValidationError("--hidden must be between 8 and 1024") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         if let learningRate { guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") } }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint FILE") }
     }
@@ -70,7 +75,13 @@ struct OptimizeCommand: ParsableCommand {
                 throw ExitCode.failure
             }
         }
-        let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
+        let evaluator: any Evaluator
+        if let evaluateCommand {
+            evaluator = CommandEvaluator(command: evaluateCommand, graph: problem.graph, cluster: problem.cluster, timeoutSeconds: timeout,
+                                         onFailure: { reason in Output.error("\nwarning: placement not measured: \(reason)") })
+        } else {
+            evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
+        }
         let progress = ProgressLine(enabled: !json && isatty(STDOUT_FILENO) != 0, total: iterations)
         let started = Date()
         var csv = IterationLog.header + optimizer.state.history.map(IterationLog.row).joined()

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import SpotlightModel
+@testable import SpotlightSearch
+
+@Suite struct CommandEvaluatorTests {
+    static let graph = SyntheticGraph(opCount: 40, seed: 1).graph()
+    static let cluster = SyntheticCluster.make(deviceCount: 3)
+    static let assignment = [Int](repeating: 1, count: graph.count)
+
+    final class Failures: @unchecked Sendable {
+        private let lock = NSLock()
+        private var reasons: [String] = []
+        func add(_ reason: String) { lock.lock(); reasons.append(reason); lock.unlock() }
+        var all: [String] { lock.lock(); defer { lock.unlock() }; return reasons }
+    }
+
+    func evaluate(_ command: String, timeout: Double = 10) -> (Evaluation, [String]) {
+        let failures = Failures()
+        let evaluator = CommandEvaluator(command: command, graph: Self.graph, cluster: Self.cluster, timeoutSeconds: timeout,
+                                         onFailure: { failures.add($0) })
+        return (evaluator.evaluate([Self.assignment])[0], failures.all)
+    }
+
+    @Test func readsTheLastLineAsTheStepTime() {
+        let (evaluation, failures) = evaluate("echo warming up; echo 1234.5")
+        #expect(evaluation.stepTime == 1234.5)
+        #expect(failures.isEmpty)
+    }
+
+    @Test func feedsThePlacementOnStandardInput() throws {
+        // The command checks that it received a placement of this graph with every op assigned.
+        let (evaluation, _) = evaluate(#"python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["format"]=="spotlight.placement/1"; print(len(d["assignment"]))'"#)
+        #expect(evaluation.stepTime == Double(Self.graph.count))
+    }
+
+    @Test func aFailingCommandIsInvalidWithItsReason() {
+        let (evaluation, failures) = evaluate("echo broken >&2; exit 3")
+        #expect(evaluation.stepTime == nil && !evaluation.isValid)
+        #expect(failures.first?.contains("exited with status 3: broken") == true, "\(failures)")
+    }
+
+    @Test func garbageOutputIsInvalid() {
+        let (evaluation, failures) = evaluate("echo fast")
+        #expect(evaluation.stepTime == nil)
+        #expect(failures.first?.contains("printed \"fast\"") == true)
+    }
+
+    @Test func aHangingCommandIsStoppedAtTheTimeout() {
+        let started = Date()
+        let (evaluation, failures) = evaluate("sleep 30", timeout: 0.5)
+        #expect(evaluation.stepTime == nil)
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(failures.first?.contains("ran longer than 0.5 s") == true)
+    }
+
+    @Test func theSearchGoesOnPastFailures() throws {
+        // Every other measurement fails; the optimizer keeps iterating and learns from the rest.
+        let problem = try PlacementProblem(graph: Self.graph, cluster: Self.cluster, maximumStages: 4)
+        let counter = FileManager.default.temporaryDirectory.appendingPathComponent("count-\(UUID().uuidString)").path
+        let script = "n=$(cat \(counter) 2>/dev/null || echo 0); echo $((n+1)) > \(counter); if [ $((n % 2)) -eq 0 ]; then exit 1; fi; echo $((1000 + n))"
+        let evaluator = CommandEvaluator(command: script, graph: Self.graph, cluster: Self.cluster, timeoutSeconds: 10)
+        var optimizer = Optimizer(problem: problem, configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 1))
+        for _ in 0..<2 { optimizer.iterate(evaluator: evaluator) }
+        #expect(optimizer.state.iteration == 2)
+        #expect(optimizer.state.history.map(\.invalidSamples) == [2, 2])
+        #expect(optimizer.state.bestStepTime != nil)
+    }
+}
