@@ -28,7 +28,7 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: "The random seed; the same seed gives the same run.") var seed: UInt64 = 1
     @Option(help: "The most stages (policy decisions).") var stages = StagePartition.defaultMaximumStages
     @Option(help: "LSTM hidden size (64 to 256).") var hidden = 64
-    @Option(help: "Spotlight: gradient epochs on each batch.") var epochs = 4
+    @Option(help: "Spotlight: gradient epochs on each batch.") var epochs = 8
     @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.005 for pg).") var learningRate: Float?
     @Option(help: ArgumentHelp("Measure placements by running this shell command instead of simulating them.",
                                discussion: "It gets the placement file on its standard input and must print the step time in microseconds as the last line of its standard output."))

@@ -23,7 +23,7 @@ struct OptimizerBench: ParsableCommand {
     @Option(help: "Iterations per run.") var iterations = 60
     @Option(help: "Placements sampled per iteration.") var samples = 16
     @Option(help: "The most stages.") var stages = 64
-    @Option(help: "Spotlight's gradient epochs per batch.") var epochs = 4
+    @Option(help: "Spotlight's gradient epochs per batch.") var epochs = 8
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     func validate() throws {

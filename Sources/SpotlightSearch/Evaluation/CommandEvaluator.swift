@@ -100,10 +100,7 @@ private struct SpawnedCommand {
     let errors: FileHandle
 
     init(command: String) throws(SpawnError) {
-        var inputPipe: [Int32] = [0, 0], outputPipe: [Int32] = [0, 0], errorPipe: [Int32] = [0, 0]
-        guard pipe(&inputPipe) == 0, pipe(&outputPipe) == 0, pipe(&errorPipe) == 0 else {
-            throw SpawnError(message: String(cString: strerror(errno)))
-        }
+        let inputPipe = try Self.makePipe(), outputPipe = try Self.makePipe(), errorPipe = try Self.makePipe()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -136,6 +133,19 @@ private struct SpawnedCommand {
         errors = FileHandle(fileDescriptor: errorPipe[0], closeOnDealloc: true)
     }
 
+    /// A pipe whose ends are closed on exec, so that commands other threads start at the same
+    /// moment do not inherit them (an inherited write end would keep this command's input open).
+    private static func makePipe() throws(SpawnError) -> [Int32] {
+        var descriptors: [Int32] = [0, 0]
+        #if os(Linux)
+        guard linuxPipe2(&descriptors, O_CLOEXEC) == 0 else { throw SpawnError(message: String(cString: strerror(errno))) }
+        #else
+        guard pipe(&descriptors) == 0 else { throw SpawnError(message: String(cString: strerror(errno))) }
+        for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        #endif
+        return descriptors
+    }
+
     /// Waits for the shell to end: whether it exited (else it was killed) and its status or
     /// signal; `nil` on timeout.
     func wait(timeoutSeconds: Double) -> (exited: Bool, code: Int32)? {
@@ -162,6 +172,13 @@ private struct SpawnedCommand {
         kill(-pid, SIGKILL)
     }
 }
+
+#if os(Linux)
+/// glibc's `pipe2`, which Swift's Glibc module does not export: creates both ends close-on-exec
+/// atomically, with no window for another thread's spawn to inherit them.
+@_silgen_name("pipe2")
+private func linuxPipe2(_ descriptors: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
+#endif
 
 /// Collects everything a pipe delivers, on a background thread.
 private final class PipeReader: @unchecked Sendable {

@@ -14,7 +14,7 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     public var embeddingSize = 16
     public var learningRate: Float = 0.002
     /// Spotlight: gradient epochs on each batch.
-    public var epochs = 4
+    public var epochs = 8
     /// Spotlight: the initial KL penalty weight and the mean per-stage KL it is adapted to keep near.
     public var initialBeta: Float = 1
     public var targetKL: Float = 0.02
