@@ -22,11 +22,12 @@ enum Loading {
         }
     }
 
-    /// A graph and a cluster that fit together, as a placement problem.
-    static func problem(graph graphPath: String, cluster clusterPath: String) throws -> PlacementProblem {
+    /// A graph and a cluster that fit together, as a placement problem with at most `maximumStages` stages.
+    static func problem(graph graphPath: String, cluster clusterPath: String,
+                        maximumStages: Int = StagePartition.defaultMaximumStages) throws -> PlacementProblem {
         let graph = try graph(graphPath), cluster = try cluster(clusterPath)
         do {
-            return try PlacementProblem(graph: graph, cluster: cluster)
+            return try PlacementProblem(graph: graph, cluster: cluster, maximumStages: maximumStages)
         } catch {
             Output.report(InputError(error.diagnostics.map {
                 Diagnostic(file: graphPath, path: $0.path, message: $0.message)

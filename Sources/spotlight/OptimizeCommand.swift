@@ -55,13 +55,7 @@ struct OptimizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let problem: PlacementProblem
-        do {
-            problem = try PlacementProblem(graph: Loading.graph(graph), cluster: Loading.cluster(cluster), maximumStages: stages)
-        } catch let error as InputError {
-            Output.report(InputError(error.diagnostics.map { Diagnostic(file: graph, path: $0.path, message: $0.message) }))
-            throw ExitCode.failure
-        }
+        let problem = try Loading.problem(graph: graph, cluster: cluster, maximumStages: stages)
         var configuration = OptimizerConfiguration(method: method == .spotlight ? .spotlight : .policyGradient, samples: samples, seed: seed)
         configuration.hiddenSize = hidden
         configuration.epochs = epochs

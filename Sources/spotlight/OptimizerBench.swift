@@ -46,7 +46,7 @@ struct OptimizerBench: ParsableCommand {
         if workloads.isEmpty {
             let cluster = SyntheticCluster.make(deviceCount: 4)
             return try [
-                ("tiny sample on tiny-cpu-2gpu", Loading.problem(graph: "samples/tiny.graph.json", cluster: "samples/tiny.cluster.json")),
+                ("tiny sample on tiny-cpu-2gpu", Loading.problem(graph: "samples/tiny.graph.json", cluster: "samples/tiny.cluster.json", maximumStages: stages)),
                 ("synthetic 2k ops on 1 CPU + 3 K80", PlacementProblem(graph: SyntheticGraph(opCount: 2000, seed: 3).graph(), cluster: cluster, maximumStages: stages)),
                 ("synthetic 10k ops on 1 CPU + 3 K80", PlacementProblem(graph: SyntheticGraph(opCount: 10000, seed: 4).graph(), cluster: cluster, maximumStages: stages)),
             ]
@@ -54,7 +54,7 @@ struct OptimizerBench: ParsableCommand {
         return try workloads.map { pair in
             let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw ValidationError("workload \"\(pair)\" is not GRAPH:CLUSTER") }
-            let problem = try Loading.problem(graph: parts[0], cluster: parts[1])
+            let problem = try Loading.problem(graph: parts[0], cluster: parts[1], maximumStages: stages)
             return ("\(problem.graph.name) on \(problem.cluster.name)", problem)
         }
     }
