@@ -86,4 +86,22 @@ import SpotlightSimulation
         #expect(best.stepTime == finished.bestStepTime)
         #expect(finished.bestAssignment?.count == problem.graph.count)
     }
+
+    @Test func checkpointsEveryNIterationsAndOnStopAndResumesExactly() async throws {
+        let problem = try PlacementProblem(graph: SyntheticGraph(opCount: 300, seed: 2).graph(),
+                                           cluster: SyntheticCluster.make(deviceCount: 4), maximumStages: 12)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("actor-\(UUID().uuidString).json").path
+        let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
+        let optimizer = Optimizer(problem: problem, configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 1))
+        let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator, iterationLimit: 5, checkpointPath: path, checkpointEvery: 2)
+        await actor.start()
+        _ = await Self.waitFor(actor) { $0.status == .finished }
+        await actor.stop()
+        #expect(await actor.checkpointFailure == nil)
+        let saved = try Checkpoint.load(path, problem: problem)
+        let final = await actor.currentOptimizer()
+        #expect(saved.state.iteration == 5)
+        #expect(saved.state.network == final.state.network)
+        #expect(saved.state.random == final.state.random)
+    }
 }

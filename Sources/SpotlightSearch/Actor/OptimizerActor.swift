@@ -24,7 +24,7 @@ public struct OptimizerSnapshot: Sendable {
 }
 
 /// Runs an `Optimizer` in the background: start, pause, resume, stop, and pin or unpin stages and
-/// ops while it runs. Commands take effect between iterations (so a pause stops sampling within
+/// ops while it runs; optionally checkpoints every N iterations and on stop. Commands take effect between iterations (so a pause stops sampling within
 /// one iteration); snapshots go out through `snapshots`, which keeps only the newest, so a UI that
 /// drains it at its own frame rate never holds the search back.
 public actor OptimizerActor {
@@ -39,12 +39,21 @@ public actor OptimizerActor {
     private var resumption: CheckedContinuation<Void, Never>?
     private var bestResult: SimulationResult?
     private var simulatedBest: [Int]?
+    private let checkpointPath: String?
+    private let checkpointEvery: Int
+    /// Why the last checkpoint could not be written, if it could not.
+    public private(set) var checkpointFailure: InputError?
 
     /// `iterationLimit`: stop by itself after that many iterations in total (nil: run until stopped).
-    public init(optimizer: Optimizer, evaluator: any Evaluator, iterationLimit: Int? = nil) {
+    /// `checkpointPath`: save the search there (atomically) every `checkpointEvery` iterations, when
+    /// the limit is reached and on stop.
+    public init(optimizer: Optimizer, evaluator: any Evaluator, iterationLimit: Int? = nil,
+                checkpointPath: String? = nil, checkpointEvery: Int = 10) {
         self.optimizer = optimizer
         self.evaluator = evaluator
         self.iterationLimit = iterationLimit
+        self.checkpointPath = checkpointPath
+        self.checkpointEvery = max(1, checkpointEvery)
         self.simulator = Simulator(graph: optimizer.problem.graph, cluster: optimizer.problem.cluster)
         (snapshots, continuation) = AsyncStream.makeStream(of: OptimizerSnapshot.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -79,6 +88,7 @@ public actor OptimizerActor {
         resumption = nil
         let running = loop
         await running?.value
+        saveCheckpoint()
         publish()
         continuation.finish()
     }
@@ -111,9 +121,20 @@ public actor OptimizerActor {
             }
             optimizer.iterate(evaluator: evaluator)
             if let limit = iterationLimit, optimizer.state.iteration >= limit { status = .finished }
+            if optimizer.state.iteration % checkpointEvery == 0 || status == .finished { saveCheckpoint() }
             publish()
             // Let queued commands (pause, pin, stop) run before the next iteration.
             await Task.yield()
+        }
+    }
+
+    private func saveCheckpoint() {
+        guard let checkpointPath else { return }
+        do {
+            try Checkpoint.save(optimizer, to: checkpointPath)
+            checkpointFailure = nil
+        } catch {
+            checkpointFailure = error
         }
     }
 
