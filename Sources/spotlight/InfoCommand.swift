@@ -13,6 +13,9 @@ struct InfoCommand: ParsableCommand {
     @Option(help: "The most stages to group the ops into.")
     var stages = StagePartition.defaultMaximumStages
 
+    @Flag(help: "Ignore the graph's group hints when forming stages.")
+    var ignoreGroups = false
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -28,7 +31,7 @@ struct InfoCommand: ParsableCommand {
             Output.report(error)
             throw ExitCode.failure
         }
-        let partition = StagePartition(graph: loaded, maximumStages: stages)
+        let partition = StagePartition(graph: loaded, maximumStages: stages, groupHints: !ignoreGroups)
         let largest = (0..<partition.count).map { partition.features[$0].opCount }.max() ?? 0
         if json {
             Output.json(.object([

@@ -24,10 +24,10 @@ enum Loading {
 
     /// A graph and a cluster that fit together, as a placement problem with at most `maximumStages` stages.
     static func problem(graph graphPath: String, cluster clusterPath: String,
-                        maximumStages: Int = StagePartition.defaultMaximumStages) throws -> PlacementProblem {
+                        maximumStages: Int = StagePartition.defaultMaximumStages, groupHints: Bool = true) throws -> PlacementProblem {
         let graph = try graph(graphPath), cluster = try cluster(clusterPath)
         do {
-            return try PlacementProblem(graph: graph, cluster: cluster, maximumStages: maximumStages)
+            return try PlacementProblem(graph: graph, cluster: cluster, maximumStages: maximumStages, groupHints: groupHints)
         } catch {
             Output.report(InputError(error.diagnostics.map {
                 Diagnostic(file: graphPath, path: $0.path, message: $0.message)

@@ -27,6 +27,7 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: "Placements sampled per iteration.") var samples = 16
     @Option(help: "The random seed; the same seed gives the same run.") var seed: UInt64 = 1
     @Option(help: "The most stages (policy decisions).") var stages = StagePartition.defaultMaximumStages
+    @Flag(help: "Ignore the graph's group hints when forming stages (finer stages, a larger search).") var ignoreGroups = false
     @Option(help: "LSTM hidden size (64 to 256).") var hidden = 64
     @Option(help: "Spotlight: gradient epochs on each batch.") var epochs = 8
     @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.005 for pg).") var learningRate: Float?
@@ -55,7 +56,7 @@ struct OptimizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let problem = try Loading.problem(graph: graph, cluster: cluster, maximumStages: stages)
+        let problem = try Loading.problem(graph: graph, cluster: cluster, maximumStages: stages, groupHints: !ignoreGroups)
         var configuration = OptimizerConfiguration(method: method == .spotlight ? .spotlight : .policyGradient, samples: samples, seed: seed)
         configuration.hiddenSize = hidden
         configuration.epochs = epochs

@@ -23,6 +23,7 @@ struct OptimizerBench: ParsableCommand {
     @Option(help: "Iterations per run.") var iterations = 60
     @Option(help: "Placements sampled per iteration.") var samples = 16
     @Option(help: "The most stages.") var stages = 64
+    @Flag(help: "Ignore the graphs' group hints when forming stages.") var ignoreGroups = false
     @Option(help: "Spotlight's gradient epochs per batch.") var epochs = 8
     @Flag(help: "Print JSON instead of a table.") var json = false
 
@@ -46,15 +47,15 @@ struct OptimizerBench: ParsableCommand {
         if workloads.isEmpty {
             let cluster = SyntheticCluster.make(deviceCount: 4)
             return try [
-                ("tiny sample on tiny-cpu-2gpu", Loading.problem(graph: "samples/tiny.graph.json", cluster: "samples/tiny.cluster.json", maximumStages: stages)),
-                ("synthetic 2k ops on 1 CPU + 3 K80", PlacementProblem(graph: SyntheticGraph(opCount: 2000, seed: 3).graph(), cluster: cluster, maximumStages: stages)),
-                ("synthetic 10k ops on 1 CPU + 3 K80", PlacementProblem(graph: SyntheticGraph(opCount: 10000, seed: 4).graph(), cluster: cluster, maximumStages: stages)),
+                ("tiny sample on tiny-cpu-2gpu", Loading.problem(graph: "samples/tiny.graph.json", cluster: "samples/tiny.cluster.json", maximumStages: stages, groupHints: !ignoreGroups)),
+                ("synthetic 2k ops on 1 CPU + 3 K80", PlacementProblem(graph: SyntheticGraph(opCount: 2000, seed: 3).graph(), cluster: cluster, maximumStages: stages, groupHints: !ignoreGroups)),
+                ("synthetic 10k ops on 1 CPU + 3 K80", PlacementProblem(graph: SyntheticGraph(opCount: 10000, seed: 4).graph(), cluster: cluster, maximumStages: stages, groupHints: !ignoreGroups)),
             ]
         }
         return try workloads.map { pair in
             let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw ValidationError("workload \"\(pair)\" is not GRAPH:CLUSTER") }
-            let problem = try Loading.problem(graph: parts[0], cluster: parts[1], maximumStages: stages)
+            let problem = try Loading.problem(graph: parts[0], cluster: parts[1], maximumStages: stages, groupHints: !ignoreGroups)
             return ("\(problem.graph.name) on \(problem.cluster.name)", problem)
         }
     }

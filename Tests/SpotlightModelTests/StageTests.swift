@@ -21,6 +21,17 @@ import Testing
         #expect(stages.features[stages.stageOf[0]].allowedKinds == 1, "the input stage is CPU-only")
     }
 
+    @Test func withoutGroupHintsEveryColocationSetIsAStage() throws {
+        let graph = try OperationGraph.load(samplesDirectory + "/tiny.graph.json")
+        let stages = StagePartition(graph: graph, groupHints: false)
+        // 21 ops, three of them colocated with their variables: 18 stages.
+        #expect(stages.count == 18)
+        for op in 0..<graph.count where graph.colocateWith[op] >= 0 {
+            #expect(stages.stageOf[op] == stages.stageOf[graph.colocateWith[op]])
+        }
+        #expect(StagePartition(graph: graph, maximumStages: 5, groupHints: false).count == 5)
+    }
+
     @Test func mergesDownToTheLimitWithoutSplittingColocation() throws {
         let graph = try OperationGraph.load(samplesDirectory + "/tiny.graph.json")
         for limit in 1...8 {

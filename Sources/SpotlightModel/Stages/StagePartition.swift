@@ -25,10 +25,12 @@ public struct StagePartition: Sendable {
 
     public func ops(of stage: Int) -> ArraySlice<Int> { stageOps[stageStart[stage]..<stageStart[stage + 1]] }
 
-    public init(graph: OperationGraph, maximumStages: Int = defaultMaximumStages) {
+    /// `groupHints: false` ignores the graph's `group` keys: every colocation set starts as its own
+    /// unit, which gives finer stages when the hints are coarser than the search needs.
+    public init(graph: OperationGraph, maximumStages: Int = defaultMaximumStages, groupHints: Bool = true) {
         precondition(maximumStages >= 1, "a partition needs at least one stage")
         let opCount = graph.count
-        var units = UnitBuilder(graph: graph)
+        var units = UnitBuilder(graph: graph, groupHints: groupHints)
         units.mergeDown(to: maximumStages)
 
         // Number stages in list order, then bucket ops (visited in topological order) by stage.
@@ -108,7 +110,7 @@ private struct UnitBuilder {
     var head = -1
     var liveCount = 0
 
-    init(graph: OperationGraph) {
+    init(graph: OperationGraph, groupHints: Bool) {
         self.graph = graph
         let opCount = graph.count
         unitOfOp = [Int](repeating: -1, count: opCount)
@@ -122,7 +124,7 @@ private struct UnitBuilder {
         for op in Self.sequence(graph) {
             let atom = atoms.find(op)
             if unitOfAtom[atom] < 0 {
-                let group = graph.groupOf[op]
+                let group = groupHints ? graph.groupOf[op] : -1
                 if group >= 0, unitOfGroup[group] >= 0 {
                     unitOfAtom[atom] = unitOfGroup[group]
                 } else {

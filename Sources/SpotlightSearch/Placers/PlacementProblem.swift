@@ -12,12 +12,13 @@ public struct PlacementProblem: Sendable {
     /// means to the placers that spread work.
     public let accelerators: [Int]
 
-    public init(graph: OperationGraph, cluster: Cluster, maximumStages: Int = StagePartition.defaultMaximumStages) throws(InputError) {
+    public init(graph: OperationGraph, cluster: Cluster, maximumStages: Int = StagePartition.defaultMaximumStages,
+                groupHints: Bool = true) throws(InputError) {
         self.graph = graph
         self.cluster = cluster
         self.constraints = try PlacementConstraints(graph: graph, cluster: cluster)
         self.cost = CostModel(graph: graph, cluster: cluster)
-        self.stages = StagePartition(graph: graph, maximumStages: maximumStages)
+        self.stages = StagePartition(graph: graph, maximumStages: maximumStages, groupHints: groupHints)
         let gpus = (0..<cluster.deviceCount).filter { cluster.devices[$0].kind == "gpu" }
         self.accelerators = gpus.isEmpty ? Array(0..<cluster.deviceCount) : gpus
     }
