@@ -15,7 +15,7 @@ import SpotlightModel
         var all: [String] { lock.lock(); defer { lock.unlock() }; return reasons }
     }
 
-    func evaluate(_ command: String, timeout: Double = 10) -> (Evaluation, [String]) {
+    func evaluate(_ command: String, timeout: Double = 60) -> (Evaluation, [String]) {
         let failures = Failures()
         let evaluator = CommandEvaluator(command: command, graph: Self.graph, cluster: Self.cluster, timeoutSeconds: timeout,
                                          onFailure: { failures.add($0) })
