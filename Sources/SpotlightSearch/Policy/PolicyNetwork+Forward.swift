@@ -80,22 +80,31 @@ extension PolicyNetwork {
             let outputWeights = theta.baseAddress! + outputWeightsOffset
             let outputBias = theta.baseAddress! + outputBiasOffset
             for stage in 0..<stages {
+                // Inputs of every sample: features, then the embedding of its previous choice.
                 for sample in 0..<samples {
                     let row = stage * samples + sample
-                    // Input: features, then the embedding of the previous choice (or the start token).
                     let previous = stage == 0 ? devices : actions[(stage - 1) * samples + sample]
                     let x = trainingInputs + row * inputWidth
                     for feature in 0..<featureCount { x[feature] = Scalar(inputs.features[stage * featureCount + feature]) }
                     for unit in 0..<embeddingSize { x[featureCount + unit] = embedding[previous * embeddingSize + unit] }
-                    // Gates: W x + U h_prev + b.
-                    let z = gates + row * gateWidth
-                    let previousRow = stage == 0 ? -1 : (stage - 1) * samples + sample
-                    let previousHidden = hidden + max(previousRow, 0) * hiddenSize
-                    for gate in 0..<gateWidth {
-                        var sum = gateBias[gate] + dot(inputWeights + gate * inputWidth, x, inputWidth)
-                        if previousRow >= 0 { sum += dot(recurrentWeights + gate * hiddenSize, previousHidden, hiddenSize) }
-                        z[gate] = sum
+                }
+                // Gates W x + U h_prev + b for all samples, one weight row at a time so that each row
+                // stays in cache while it serves every sample.
+                let firstRow = stage * samples
+                for gate in 0..<gateWidth {
+                    let w = inputWeights + gate * inputWidth
+                    let u = recurrentWeights + gate * hiddenSize
+                    for sample in 0..<samples {
+                        let row = firstRow + sample
+                        var sum = gateBias[gate] + dot(w, trainingInputs + row * inputWidth, inputWidth)
+                        if stage > 0 { sum += dot(u, hidden + (row - samples) * hiddenSize, hiddenSize) }
+                        gates[row * gateWidth + gate] = sum
                     }
+                }
+                for sample in 0..<samples {
+                    let row = firstRow + sample
+                    let z = gates + row * gateWidth
+                    let previousRow = stage == 0 ? -1 : row - samples
                     let h = hidden + row * hiddenSize, c = cells + row * hiddenSize, t = cellTanh + row * hiddenSize
                     let previousCell = cells + max(previousRow, 0) * hiddenSize
                     for unit in 0..<hiddenSize {
