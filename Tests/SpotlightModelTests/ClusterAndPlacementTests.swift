@@ -3,9 +3,7 @@ import Testing
 
 @Suite struct ClusterTests {
     private func expectProblem(_ text: String, path: String, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let problems = clusterProblems(text)
-        #expect(problems.contains { $0.file == "c.json" && $0.path == path && $0.message.contains(fragment) },
-                "expected \(path): …\(fragment)…, got \(problems.map(\.description))", sourceLocation: sourceLocation)
+        expectDiagnostic(in: clusterProblems(text), file: "c.json", path: path, fragment, sourceLocation: sourceLocation)
     }
 
     @Test func convertsUnitsAndFillsChannels() throws {

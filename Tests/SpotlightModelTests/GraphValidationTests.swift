@@ -4,9 +4,7 @@ import Testing
 /// Every kind of bad graph input gives a diagnostic naming the file, the JSON path and the problem.
 @Suite struct GraphValidationTests {
     private func expectProblem(_ text: String, path: String, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let problems = graphProblems(text)
-        #expect(problems.contains { $0.file == "g.json" && $0.path == path && $0.message.contains(fragment) },
-                "expected \(path): …\(fragment)…, got \(problems.map(\.description))", sourceLocation: sourceLocation)
+        expectDiagnostic(in: graphProblems(text), file: "g.json", path: path, fragment, sourceLocation: sourceLocation)
     }
 
     @Test func acceptsAMinimalGraph() throws {

@@ -1,5 +1,12 @@
 import Foundation
+import Testing
 @testable import SpotlightModel
+
+/// Expects a diagnostic for `file` at `path` whose message contains `fragment`.
+func expectDiagnostic(in problems: [Diagnostic], file: String, path: String, _ fragment: String, sourceLocation: SourceLocation) {
+    #expect(problems.contains { $0.file == file && $0.path == path && $0.message.contains(fragment) },
+            "expected \(path): …\(fragment)…, got \(problems.map(\.description))", sourceLocation: sourceLocation)
+}
 
 /// Parses `text` and decodes it as a graph named "g.json" in messages.
 func decodeGraph(_ text: String) throws -> OperationGraph {

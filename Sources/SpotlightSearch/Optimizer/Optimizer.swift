@@ -99,7 +99,6 @@ public struct Optimizer: Sendable {
         }
 
         // The update.
-        var entropy: Float = 0
         switch configuration.method {
         case .spotlight:
             for _ in 0..<max(configuration.epochs, 1) {
@@ -112,11 +111,10 @@ public struct Optimizer: Sendable {
             let value = PolicyObjective.reinforce(trace, advantages: advantages, entropyWeight: configuration.entropyWeight, deviceCount: devices)
             state.adam.update(&state.network.parameters, gradient: state.network.backward(trace, logitGradient: value.logitGradient))
         }
-        // How far the update moved the policy on this batch's states.
+        // How far the update moved the policy on this batch's states, and its entropy there now.
         let after = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, actions: trace.actions, random: &state.random)
         let measured = PolicyObjective.spotlight(after, oldProbabilities: trace.probabilities, advantages: advantages,
                                                  beta: state.beta, deviceCount: devices)
-        entropy = PolicyObjective.reinforce(trace, advantages: advantages, entropyWeight: 0, deviceCount: devices).entropy
         if configuration.method == .spotlight {
             if measured.meanKL > 1.5 * configuration.targetKL { state.beta = min(state.beta * 2, 1e4) }
             if measured.meanKL < configuration.targetKL / 1.5 { state.beta = max(state.beta / 2, 1e-4) }
@@ -130,7 +128,7 @@ public struct Optimizer: Sendable {
             meanStepTime: validTimes.isEmpty ? nil : validTimes.reduce(0, +) / Double(validTimes.count),
             bestStepTime: validTimes.min(), worstStepTime: validTimes.max(), bestSoFar: state.bestStepTime,
             meanReward: meanReward, meanKL: Double(measured.meanKL), maxKL: Double(measured.maxKL), beta: Double(state.beta),
-            entropy: Double(entropy),
+            entropy: Double(measured.entropy),
             invalidSamples: evaluations.filter { $0.stepTime == nil }.count,
             outOfMemorySamples: evaluations.filter { $0.outOfMemory }.count,
             samplesPerSecond: Double(samples) / max(finished - started, 1e-9),
