@@ -7,7 +7,7 @@ import SpotlightSimulation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure Spotlight's own speed on synthetic graphs (use a release build).",
+        abstract: "Benchmarks: the simulator's and stage grouping's speed, and the search against the baselines (use a release build).",
         subcommands: [SimulatorBench.self, StagesBench.self, OptimizerBench.self]
     )
 }

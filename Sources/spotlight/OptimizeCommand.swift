@@ -28,7 +28,7 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: "The random seed; the same seed gives the same run.") var seed: UInt64 = 1
     @Option(help: "The most stages (policy decisions).") var stages = StagePartition.defaultMaximumStages
     @Flag(help: "Ignore the graph's group hints when forming stages (finer stages, a larger search).") var ignoreGroups = false
-    @Option(help: "LSTM hidden size (64 to 256).") var hidden = 64
+    @Option(help: "LSTM hidden size (64 to 256 is typical).") var hidden = 64
     @Option(help: "Spotlight: gradient epochs on each batch.") var epochs = 8
     @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.005 for pg).") var learningRate: Float?
     @Option(help: ArgumentHelp("Measure placements by running this shell command instead of simulating them.",
@@ -65,11 +65,16 @@ struct OptimizeCommand: ParsableCommand {
         if resume, let checkpoint {
             do {
                 optimizer = try Checkpoint.load(checkpoint, problem: problem)
+                if !json {
+                    let settings = optimizer.configuration
+                    Output.error("resuming a \(settings.method.rawValue) run (\(settings.samples) samples per iteration, hidden size \(settings.hiddenSize)) at iteration \(optimizer.state.iteration) from \(checkpoint); its settings replace the command line's")
+                }
             } catch {
                 Output.report(error)
                 throw ExitCode.failure
             }
         }
+        let methodName = optimizer.configuration.method.rawValue
         let evaluator: any Evaluator
         if let evaluateCommand {
             evaluator = CommandEvaluator(command: evaluateCommand, graph: problem.graph, cluster: problem.cluster, timeoutSeconds: timeout,
@@ -99,13 +104,13 @@ struct OptimizeCommand: ParsableCommand {
         let baselines = Baselines.run(problem)
         let best = optimizer.state.bestStepTime
         if let out, let assignment = optimizer.state.bestAssignment {
-            let placement = Placement(graphName: problem.graph.name, clusterName: problem.cluster.name, method: method.rawValue,
+            let placement = Placement(graphName: problem.graph.name, clusterName: problem.cluster.name, method: methodName,
                                       stepTimeMicroseconds: best, assignment: assignment)
             try Loading.writing { () throws(InputError) in try placement.save(to: out, graph: problem.graph, cluster: problem.cluster) }
         }
         if json {
             Output.json(.object([
-                ("method", .string(method.rawValue)),
+                ("method", .string(methodName)),
                 ("best_step_time_us", best.map(JSONValue.number) ?? .null),
                 ("lower_bound_us", .number(optimizer.lowerBound)),
                 ("iterations", .number(Double(optimizer.state.iteration))),
@@ -126,7 +131,7 @@ struct OptimizeCommand: ParsableCommand {
             table.add([baseline.method, Units.microseconds(baseline.result.stepTime), Units.format2(baseline.result.stepTime / bound),
                        baseline.result.outOfMemory ? "OOM" : "ok"])
         }
-        table.add([method.rawValue + " (best found)", best.map(Units.microseconds) ?? "none valid",
+        table.add([methodName + " (best found)", best.map(Units.microseconds) ?? "none valid",
                    best.map { Units.format2($0 / bound) } ?? "-", best == nil ? "" : "ok"])
         print(table.render(), terminator: "")
         if let out, best != nil { print("best placement written to \(out)") }
