@@ -1,3 +1,4 @@
+import Dispatch
 import SpotlightModel
 import SpotlightSimulation
 
@@ -24,9 +25,10 @@ public struct OptimizerSnapshot: Sendable {
 }
 
 /// Runs an `Optimizer` in the background: start, pause, resume, stop, and pin or unpin stages and
-/// ops while it runs; optionally checkpoints every N iterations and on stop. Commands take effect between iterations (so a pause stops sampling within
-/// one iteration); snapshots go out through `snapshots`, which keeps only the newest, so a UI that
-/// drains it at its own frame rate never holds the search back.
+/// ops while it runs; optionally checkpoints every N iterations and on stop. Iterations run on a
+/// queue of their own, so every command returns at once and takes effect at the next iteration (a
+/// pause stops sampling within one iteration). Snapshots go out through `snapshots`, which keeps
+/// only the newest, so a UI that drains it at its own frame rate never holds the search back.
 public actor OptimizerActor {
     public nonisolated let snapshots: AsyncStream<OptimizerSnapshot>
     private let continuation: AsyncStream<OptimizerSnapshot>.Continuation
@@ -113,13 +115,28 @@ public actor OptimizerActor {
     /// The optimizer itself, for checkpoints and final reports.
     public func currentOptimizer() -> Optimizer { optimizer }
 
+    /// Iterations run here, off Swift's cooperative threads: an iteration is long synchronous work,
+    /// and holding a cooperative thread for it would starve other tasks (a UI's among them).
+    private let workQueue = DispatchQueue(label: "spotlight.optimizer", qos: .userInitiated)
+
     private func run() async {
         while status != .stopped && status != .finished {
             if status == .paused {
                 await withCheckedContinuation { resumption = $0 }
                 continue
             }
-            optimizer.iterate(evaluator: evaluator)
+            let current = optimizer, evaluator = self.evaluator, queue = workQueue
+            var advanced: Optimizer = await withCheckedContinuation { continuation in
+                queue.async {
+                    var working = current
+                    working.iterate(evaluator: evaluator)
+                    continuation.resume(returning: working)
+                }
+            }
+            // Pins set while the iteration ran take effect at the next one.
+            advanced.state.stagePins = optimizer.state.stagePins
+            advanced.state.opPins = optimizer.state.opPins
+            optimizer = advanced
             if let limit = iterationLimit, optimizer.state.iteration >= limit { status = .finished }
             if optimizer.state.iteration % checkpointEvery == 0 || status == .finished { saveCheckpoint() }
             publish()
