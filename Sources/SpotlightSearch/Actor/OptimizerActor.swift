@@ -9,6 +9,8 @@ public struct OptimizerSnapshot: Sendable {
     }
 
     public var status: Status
+    /// True while an iteration is under way (after a pause, until it completes: "pausing").
+    public var iterationInFlight: Bool
     public var iteration: Int
     public var samplesEvaluated: Int
     /// Every iteration so far: the curves.
@@ -36,6 +38,7 @@ public actor OptimizerActor {
     private let evaluator: any Evaluator
     private var simulator: Simulator
     private var status = OptimizerSnapshot.Status.idle
+    private var iterationInFlight = false
     private var iterationLimit: Int?
     private var loop: Task<Void, Never>?
     private var resumption: CheckedContinuation<Void, Never>?
@@ -126,6 +129,7 @@ public actor OptimizerActor {
                 continue
             }
             let current = optimizer, evaluator = self.evaluator, queue = workQueue
+            iterationInFlight = true
             var advanced: Optimizer = await withCheckedContinuation { continuation in
                 queue.async {
                     var working = current
@@ -137,6 +141,7 @@ public actor OptimizerActor {
             advanced.state.stagePins = optimizer.state.stagePins
             advanced.state.opPins = optimizer.state.opPins
             optimizer = advanced
+            iterationInFlight = false
             if let limit = iterationLimit, optimizer.state.iteration >= limit { status = .finished }
             if optimizer.state.iteration % checkpointEvery == 0 || status == .finished { saveCheckpoint() }
             publish()
@@ -166,7 +171,7 @@ public actor OptimizerActor {
             simulatedBest = best
         }
         return OptimizerSnapshot(
-            status: status, iteration: state.iteration, samplesEvaluated: state.samplesEvaluated, history: state.history,
+            status: status, iterationInFlight: iterationInFlight, iteration: state.iteration, samplesEvaluated: state.samplesEvaluated, history: state.history,
             lowerBound: optimizer.lowerBound, bestStepTime: state.bestStepTime, bestAssignment: state.bestAssignment,
             bestResult: bestResult, stageProbabilities: optimizer.stageProbabilities(),
             stagePins: state.stagePins, opPins: state.opPins)
