@@ -57,6 +57,15 @@ import SpotlightModel
         #expect(failures.first?.contains("ran longer than 0.5 s") == true)
     }
 
+    @Test func aCommandLeavingProcessesBehindCannotHangTheSearch() {
+        // The shell exits at once, but the background sleep keeps its output open.
+        let started = Date()
+        let (evaluation, failures) = evaluate("sleep 30 & echo 5", timeout: 1)
+        #expect(evaluation.stepTime == nil)
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(failures.first?.contains("left processes holding its output open") == true, "\(failures)")
+    }
+
     @Test func theSearchGoesOnPastFailures() throws {
         // Every other measurement fails; the optimizer keeps iterating and learns from the rest.
         let problem = try PlacementProblem(graph: Self.graph, cluster: Self.cluster, maximumStages: 4)

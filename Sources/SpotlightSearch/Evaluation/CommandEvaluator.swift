@@ -66,13 +66,17 @@ public final class CommandEvaluator: Evaluator, @unchecked Sendable {
             try? writer.write(contentsOf: Data(input.utf8))
             try? writer.close()
         }
+        let started = Date()
         guard let status = child.wait(timeoutSeconds: timeoutSeconds) else {
             child.killGroup()
-            _ = output.finish()
-            _ = errors.finish()
             return .failure(Failure(message: "`\(command)` ran longer than \(JSONWriter.format(timeoutSeconds)) s and was stopped"))
         }
-        let text = output.finish(), errorText = errors.finish()
+        // A process the command left running can hold its output open; the timeout covers that too.
+        let remaining = max(1, timeoutSeconds - Date().timeIntervalSince(started))
+        guard let text = output.finish(within: remaining), let errorText = errors.finish(within: 1) else {
+            child.killGroup()
+            return .failure(Failure(message: "`\(command)` exited but left processes holding its output open; they were stopped"))
+        }
         guard status.exited, status.code == 0 else {
             let tail = errorText.split(separator: "\n").last.map { ": \($0)" } ?? ""
             let how = status.exited ? "exited with status \(status.code)" : "was killed by signal \(status.code)"
@@ -192,8 +196,9 @@ private final class PipeReader: @unchecked Sendable {
         }
     }
 
-    func finish() -> String {
-        done.wait()
+    /// Everything the pipe delivered, once it closes within `seconds`; `nil` if it stays open.
+    func finish(within seconds: Double) -> String? {
+        guard done.wait(timeout: .now() + seconds) == .success else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
 }
