@@ -39,7 +39,7 @@ struct BaselinesCommand: ParsableCommand {
                 let placement = Placement(graphName: problem.graph.name, clusterName: problem.cluster.name, method: baseline.method,
                                           stepTimeMicroseconds: baseline.result.stepTime, assignment: baseline.assignment)
                 let path = (outDir as NSString).appendingPathComponent("\(baseline.method).placement.json")
-                try Loading.writing { () throws(InputError) in
+                try Loading.reporting { () throws(InputError) in
                     try placement.save(to: path, graph: problem.graph, cluster: problem.cluster)
                 }
             }

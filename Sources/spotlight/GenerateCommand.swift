@@ -30,12 +30,7 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let graph = SyntheticGraph(opCount: ops, seed: seed).graph()
-        do {
-            try graph.save(to: out)
-        } catch {
-            Output.report(error)
-            throw ExitCode.failure
-        }
+        try Loading.reporting { () throws(InputError) in try graph.save(to: out) }
         print("wrote \(out): \(graph.count) ops, \(graph.edgeCount) edges, \(Units.flops(graph.totalFlops))")
     }
 }

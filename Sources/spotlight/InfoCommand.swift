@@ -24,13 +24,7 @@ struct InfoCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded: OperationGraph
-        do {
-            loaded = try OperationGraph.load(graph)
-        } catch {
-            Output.report(error)
-            throw ExitCode.failure
-        }
+        let loaded = try Loading.graph(graph)
         let partition = StagePartition(graph: loaded, maximumStages: stages, groupHints: !ignoreGroups)
         let largest = (0..<partition.count).map { partition.features[$0].opCount }.max() ?? 0
         if json {

@@ -2,56 +2,41 @@ import ArgumentParser
 import SpotlightModel
 import SpotlightSearch
 
-/// Loading the files a command names, reporting every problem and exiting 1 on failure.
+/// Loading and writing the files a command names, reporting every problem and exiting 1 on failure.
 enum Loading {
-    static func graph(_ path: String) throws -> OperationGraph {
+    /// Runs `body`; an input error is printed (one line per problem) and becomes exit status 1.
+    static func reporting<Value>(_ body: () throws(InputError) -> Value) throws -> Value {
         do {
-            return try OperationGraph.load(path)
+            return try body()
         } catch {
             Output.report(error)
             throw ExitCode.failure
         }
     }
 
+    static func graph(_ path: String) throws -> OperationGraph {
+        try reporting { () throws(InputError) in try OperationGraph.load(path) }
+    }
+
     static func cluster(_ path: String) throws -> Cluster {
-        do {
-            return try Cluster.load(path)
-        } catch {
-            Output.report(error)
-            throw ExitCode.failure
-        }
+        try reporting { () throws(InputError) in try Cluster.load(path) }
     }
 
     /// A graph and a cluster that fit together, as a placement problem with at most `maximumStages` stages.
     static func problem(graph graphPath: String, cluster clusterPath: String,
                         maximumStages: Int = StagePartition.defaultMaximumStages, groupHints: Bool = true) throws -> PlacementProblem {
         let graph = try graph(graphPath), cluster = try cluster(clusterPath)
-        do {
-            return try PlacementProblem(graph: graph, cluster: cluster, maximumStages: maximumStages, groupHints: groupHints)
-        } catch {
-            Output.report(InputError(error.diagnostics.map {
-                Diagnostic(file: graphPath, path: $0.path, message: $0.message)
-            }))
-            throw ExitCode.failure
+        return try reporting { () throws(InputError) in
+            do throws(InputError) {
+                return try PlacementProblem(graph: graph, cluster: cluster, maximumStages: maximumStages, groupHints: groupHints)
+            } catch {
+                // The problems are the graph's (ops that cannot run on this cluster): name its file.
+                throw InputError(error.diagnostics.map { Diagnostic(file: graphPath, path: $0.path, message: $0.message) })
+            }
         }
     }
 
     static func placement(_ path: String, problem: PlacementProblem) throws -> Placement {
-        do {
-            return try Placement.load(path, graph: problem.graph, cluster: problem.cluster)
-        } catch {
-            Output.report(error)
-            throw ExitCode.failure
-        }
-    }
-
-    /// Runs `body`, turning a write failure into a reported error and exit 1.
-    static func writing(_ body: () throws(InputError) -> Void) throws {
-        do {
-            try body()
-        } catch {
-            Output.report(error)
-            throw ExitCode.failure
-        }
+        try reporting { () throws(InputError) in try Placement.load(path, graph: problem.graph, cluster: problem.cluster) }
     }
 }

@@ -63,15 +63,10 @@ struct OptimizeCommand: ParsableCommand {
         if let learningRate { configuration.learningRate = learningRate }
         var optimizer = Optimizer(problem: problem, configuration: configuration)
         if resume, let checkpoint {
-            do {
-                optimizer = try Checkpoint.load(checkpoint, problem: problem)
-                if !json {
-                    let settings = optimizer.configuration
-                    Output.error("resuming a \(settings.method.rawValue) run (\(settings.samples) samples per iteration, hidden size \(settings.hiddenSize)) at iteration \(optimizer.state.iteration) from \(checkpoint); its settings replace the command line's")
-                }
-            } catch {
-                Output.report(error)
-                throw ExitCode.failure
+            optimizer = try Loading.reporting { () throws(InputError) in try Checkpoint.load(checkpoint, problem: problem) }
+            if !json {
+                let settings = optimizer.configuration
+                Output.error("resuming a \(settings.method.rawValue) run (\(settings.samples) samples per iteration, hidden size \(settings.hiddenSize)) at iteration \(optimizer.state.iteration) from \(checkpoint); its settings replace the command line's")
             }
         }
         let methodName = optimizer.configuration.method.rawValue
@@ -89,7 +84,7 @@ struct OptimizeCommand: ParsableCommand {
             let stats = optimizer.iterate(evaluator: evaluator)
             csv += IterationLog.row(stats)
             if let checkpoint, stats.iteration % checkpointEvery == 0 || stats.iteration == iterations {
-                try Loading.writing { () throws(InputError) in try Checkpoint.save(optimizer, to: checkpoint) }
+                try Loading.reporting { () throws(InputError) in try Checkpoint.save(optimizer, to: checkpoint) }
             }
             if !json {
                 let best = stats.bestSoFar.map(Units.microseconds) ?? "none valid yet"
@@ -99,14 +94,14 @@ struct OptimizeCommand: ParsableCommand {
         progress.finish()
         let wall = Date().timeIntervalSince(started)
         if let log {
-            try Loading.writing { () throws(InputError) in try FileIO.writeAtomically(csv, to: log) }
+            try Loading.reporting { () throws(InputError) in try FileIO.writeAtomically(csv, to: log) }
         }
         let baselines = Baselines.run(problem)
         let best = optimizer.state.bestStepTime
         if let out, let assignment = optimizer.state.bestAssignment {
             let placement = Placement(graphName: problem.graph.name, clusterName: problem.cluster.name, method: methodName,
                                       stepTimeMicroseconds: best, assignment: assignment)
-            try Loading.writing { () throws(InputError) in try placement.save(to: out, graph: problem.graph, cluster: problem.cluster) }
+            try Loading.reporting { () throws(InputError) in try placement.save(to: out, graph: problem.graph, cluster: problem.cluster) }
         }
         if json {
             Output.json(.object([

@@ -30,7 +30,7 @@ struct SimulateCommand: ParsableCommand {
         let result = simulator.simulate(loaded.assignment, recordTimeline: trace != nil)
         let bound = LowerBound.compute(cost: problem.cost, graph: problem.graph, constraints: problem.constraints)
         if let trace {
-            try Loading.writing { () throws(InputError) in
+            try Loading.reporting { () throws(InputError) in
                 try ChromeTrace.write(graph: problem.graph, cluster: problem.cluster, result: result, to: trace)
             }
         }
