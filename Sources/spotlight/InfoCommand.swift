@@ -37,7 +37,7 @@ struct InfoCommand: ParsableCommand {
                 ("depth", .number(Double(loaded.criticalPathLength))),
                 ("stages", .number(Double(partition.count))),
                 ("largest_stage_ops", .number(Double(largest))),
-                ("colocation_sets", .number(Double(Set(colocationRoots(loaded)).count))),
+                ("colocation_sets", .number(Double(Set(loaded.colocationRoot).count))),
                 ("groups", .number(Double(loaded.groupNames.count))),
             ]))
             return
@@ -54,11 +54,5 @@ struct InfoCommand: ParsableCommand {
             ("stages", "\(partition.count) (at most \(stages); largest has \(largest) ops)"),
         ]
         for (label, value) in rows { print(label.padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
-    }
-
-    private func colocationRoots(_ graph: OperationGraph) -> [Int] {
-        var sets = UnionFind(count: graph.count)
-        for op in 0..<graph.count where graph.colocateWith[op] >= 0 { sets.union(op, graph.colocateWith[op]) }
-        return (0..<graph.count).map { sets.find($0) }
     }
 }

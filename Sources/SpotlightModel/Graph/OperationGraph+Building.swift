@@ -113,7 +113,11 @@ extension OperationGraph {
             }
         }
 
-        checkColocationKinds(ops: ops, colocateWith: colocateWith, allowedKinds: allowedKinds, kindNames: kindNames, log: &log)
+        var sets = UnionFind(count: count)
+        for (op, target) in colocateWith.enumerated() where target >= 0 { sets.union(op, target) }
+        let colocationRoot = (0..<count).map { sets.find($0) }
+        checkColocationKinds(ops: ops, colocateWith: colocateWith, colocationRoot: colocationRoot, allowedKinds: allowedKinds,
+                             kindNames: kindNames, log: &log)
         guard log.isEmpty else { return nil }
 
         let topology = Topology(count: count, inputStart: inputStart, inputOp: inputOp)
@@ -130,27 +134,26 @@ extension OperationGraph {
             inputStart: inputStart, inputOp: inputOp, inputBytes: inputBytes,
             measuredStart: measuredStart, measuredType: measuredType, measuredMicroseconds: measuredMicroseconds,
             measuredTypeNames: measuredTypeNames, kindNames: kindNames, allowedKinds: allowedKinds,
-            colocateWith: colocateWith, groupNames: groupNames, groupOf: groupOf, expert: ops.map(\.expert),
+            colocateWith: colocateWith, colocationRoot: colocationRoot, groupNames: groupNames, groupOf: groupOf, expert: ops.map(\.expert),
             topologicalOrder: topology.order, depth: topology.depth, idByName: idByName)
     }
 
     /// Every colocation set (ops joined through `colocate_with`, transitively) must allow at least
     /// one common device kind.
     private static func checkColocationKinds(
-        ops: [OperationSpec], colocateWith: [Int], allowedKinds: [UInt64], kindNames: [String], log: inout DiagnosticLog
+        ops: [OperationSpec], colocateWith: [Int], colocationRoot: [Int], allowedKinds: [UInt64], kindNames: [String],
+        log: inout DiagnosticLog
     ) {
-        var sets = UnionFind(count: ops.count)
-        for (op, target) in colocateWith.enumerated() where target >= 0 { sets.union(op, target) }
         var common = [UInt64](repeating: UInt64.max, count: ops.count)
         var reported = [Bool](repeating: false, count: ops.count)
         for op in ops.indices where allowedKinds[op] != 0 {
-            common[sets.find(op)] &= allowedKinds[op]
+            common[colocationRoot[op]] &= allowedKinds[op]
         }
         for op in ops.indices where colocateWith[op] >= 0 {
-            let root = sets.find(op)
+            let root = colocationRoot[op]
             guard common[root] == 0, !reported[root] else { continue }
             reported[root] = true
-            let members = ops.indices.filter { sets.find($0) == root && allowedKinds[$0] != 0 }
+            let members = ops.indices.filter { colocationRoot[$0] == root && allowedKinds[$0] != 0 }
             let described = members.prefix(6).map { member -> String in
                 let kinds = kindNames.indices.filter { allowedKinds[member] & (1 << UInt64($0)) != 0 }.map { kindNames[$0] }
                 return "\"\(ops[member].name)\" (\(kinds.joined(separator: ", ")))"

@@ -46,6 +46,9 @@ public struct OperationGraph: Sendable {
 
     /// The op that op `i` must share a device with, or -1.
     public let colocateWith: [Int]
+    /// The representative of op `i`'s colocation set (ops joined by `colocate_with`, transitively):
+    /// ops with equal roots must share a device.
+    public let colocationRoot: [Int]
     public let groupNames: [String]
     /// Index into `groupNames`, or -1 when the op has no group hint.
     public let groupOf: [Int]
@@ -66,7 +69,7 @@ public struct OperationGraph: Sendable {
         flops: [Double], bytesAccessed: [Double], persistentBytes: [Double],
         inputStart: [Int], inputOp: [Int], inputBytes: [Double],
         measuredStart: [Int], measuredType: [Int], measuredMicroseconds: [Double], measuredTypeNames: [String],
-        kindNames: [String], allowedKinds: [UInt64], colocateWith: [Int], groupNames: [String], groupOf: [Int],
+        kindNames: [String], allowedKinds: [UInt64], colocateWith: [Int], colocationRoot: [Int], groupNames: [String], groupOf: [Int],
         expert: [String?], topologicalOrder: [Int], depth: [Int], idByName: [String: Int]
     ) {
         self.name = name
@@ -96,6 +99,7 @@ public struct OperationGraph: Sendable {
         self.kindNames = kindNames
         self.allowedKinds = allowedKinds
         self.colocateWith = colocateWith
+        self.colocationRoot = colocationRoot
         self.groupNames = groupNames
         self.groupOf = groupOf
         self.expert = expert

@@ -32,14 +32,9 @@ public struct PlacementConstraints: Sendable {
                         "op \"\(graph.opNames[op])\" may run only on \(kinds), and cluster \"\(cluster.name)\" has no such device")
             }
         }
-        var sets = UnionFind(count: graph.count)
-        for op in 0..<graph.count where graph.colocateWith[op] >= 0 { sets.union(op, graph.colocateWith[op]) }
-        var root = [Int](repeating: 0, count: graph.count)
+        let root = graph.colocationRoot
         var common = [UInt64](repeating: everyDevice, count: graph.count)
-        for op in 0..<graph.count {
-            root[op] = sets.find(op)
-            common[root[op]] &= allowed[op]
-        }
+        for op in 0..<graph.count { common[root[op]] &= allowed[op] }
         var reported = Set<Int>()
         for op in 0..<graph.count {
             let mask = common[root[op]]

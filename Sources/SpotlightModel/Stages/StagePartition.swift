@@ -116,13 +116,11 @@ private struct UnitBuilder {
         unitOfOp = [Int](repeating: -1, count: opCount)
         nextOp = [Int](repeating: -1, count: opCount)
 
-        var atoms = UnionFind(count: opCount)
-        for op in 0..<opCount where graph.colocateWith[op] >= 0 { atoms.union(op, graph.colocateWith[op]) }
         var unitOfAtom = [Int](repeating: -1, count: opCount)
         var unitOfGroup = [Int](repeating: -1, count: graph.groupNames.count)
         let totalFlops = graph.totalFlops
         for op in Self.sequence(graph) {
-            let atom = atoms.find(op)
+            let atom = graph.colocationRoot[op]
             if unitOfAtom[atom] < 0 {
                 let group = groupHints ? graph.groupOf[op] : -1
                 if group >= 0, unitOfGroup[group] >= 0 {
