@@ -142,12 +142,15 @@ extension PolicyNetwork {
                         total += value
                     }
                     for device in 0..<devices { probabilities[p + device] /= total }
+                    // Probabilities that are all NaN (a diverged network) choose nothing below; fall back
+                    // to the first allowed device so that no action ever indexes outside the embeddings.
+                    let firstAllowed = allowed.trailingZeroBitCount
                     if given == nil && greedy {
                         var chosen = -1
                         for device in 0..<devices where probabilities[p + device] > 0 {
                             if chosen < 0 || probabilities[p + device] > probabilities[p + chosen] { chosen = device }
                         }
-                        actions[row] = chosen
+                        actions[row] = chosen >= 0 ? chosen : firstAllowed
                     } else if given == nil {
                         var target = Scalar(random.nextUnit()), chosen = -1
                         for device in 0..<devices where probabilities[p + device] > 0 {
@@ -155,7 +158,7 @@ extension PolicyNetwork {
                             target -= probabilities[p + device]
                             if target < 0 { break }
                         }
-                        actions[row] = chosen
+                        actions[row] = chosen >= 0 ? chosen : firstAllowed
                     }
                 }
             }
