@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 import SpotlightModel
 import SpotlightSimulation
 
@@ -28,7 +28,7 @@ public struct OptimizerSnapshot: Sendable {
 
 /// Runs an `Optimizer` in the background: start, pause, resume, stop, and pin or unpin stages and
 /// ops while it runs; optionally checkpoints every N iterations and on stop. Iterations run on a
-/// queue of their own, so every command returns at once and takes effect at the next iteration (a
+/// thread of their own, so every command returns at once and takes effect at the next iteration (a
 /// pause stops sampling within one iteration). Snapshots go out through `snapshots`, which keeps
 /// only the newest, so a UI that drains it at its own frame rate never holds the search back.
 public actor OptimizerActor {
@@ -118,9 +118,20 @@ public actor OptimizerActor {
     /// The optimizer itself, for checkpoints and final reports.
     public func currentOptimizer() -> Optimizer { optimizer }
 
-    /// Iterations run here, off Swift's cooperative threads: an iteration is long synchronous work,
-    /// and holding a cooperative thread for it would starve other tasks (a UI's among them).
-    private let workQueue = DispatchQueue(label: "spotlight.optimizer", qos: .userInitiated)
+    /// Runs one iteration on a thread of its own: an iteration is long synchronous work, which on
+    /// Swift's cooperative threads (or GCD's pool, which backs them on Linux) would starve other
+    /// tasks, a UI's among them, and could itself wait behind them.
+    private static func iterateOnOwnThread(_ optimizer: Optimizer, evaluator: any Evaluator) async -> Optimizer {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                var working = optimizer
+                working.iterate(evaluator: evaluator)
+                continuation.resume(returning: working)
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
 
     private func run() async {
         while status != .stopped && status != .finished {
@@ -128,15 +139,8 @@ public actor OptimizerActor {
                 await withCheckedContinuation { resumption = $0 }
                 continue
             }
-            let current = optimizer, evaluator = self.evaluator, queue = workQueue
             iterationInFlight = true
-            var advanced: Optimizer = await withCheckedContinuation { continuation in
-                queue.async {
-                    var working = current
-                    working.iterate(evaluator: evaluator)
-                    continuation.resume(returning: working)
-                }
-            }
+            var advanced = await Self.iterateOnOwnThread(optimizer, evaluator: evaluator)
             // Pins set while the iteration ran take effect at the next one.
             advanced.state.stagePins = optimizer.state.stagePins
             advanced.state.opPins = optimizer.state.opPins
