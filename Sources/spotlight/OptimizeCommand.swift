@@ -15,68 +15,31 @@ struct OptimizeCommand: ParsableCommand {
             """
     )
 
-    enum Method: String, ExpressibleByArgument, CaseIterable {
-        case spotlight, pg
-    }
-
     @Argument(help: "The graph file.", completion: .file(extensions: ["json"])) var graph: String
     @Argument(help: "The cluster file.", completion: .file(extensions: ["json"])) var cluster: String
 
-    @Option(help: "spotlight (proximal, KL-penalised) or pg (REINFORCE, Mirhoseini et al. 2017).") var method: Method = .spotlight
-    @Option(help: "Iterations to run.") var iterations = 100
-    @Option(help: "Placements sampled per iteration.") var samples = 16
-    @Option(help: "The random seed; the same seed gives the same run.") var seed: UInt64 = 1
-    @Option(help: "The most stages (policy decisions).") var stages = StagePartition.defaultMaximumStages
-    @Flag(help: "Ignore the graph's group hints when forming stages (finer stages, a larger search).") var ignoreGroups = false
-    @Option(help: "LSTM hidden size (64 to 256 is typical).") var hidden = 64
-    @Option(help: "Spotlight: gradient epochs on each batch.") var epochs = 8
-    @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.005 for pg).") var learningRate: Float?
-    @Option(help: ArgumentHelp("Measure placements by running this shell command instead of simulating them.",
-                               discussion: "It gets the placement file on its standard input and must print the step time in microseconds as the last line of its standard output."))
-    var evaluateCommand: String?
-    @Option(help: "Seconds before a measuring command is stopped and its placement counted invalid.") var timeout = 600.0
+    @OptionGroup(title: "Search") var search: SearchOptions
+    @Option(help: "Iterations to run (in total, with --resume).") var iterations = 100
     @Option(help: "Write the best placement here.", completion: .file(extensions: ["json"])) var out: String?
     @Option(help: "Write per-iteration statistics here as CSV.", completion: .file(extensions: ["csv"])) var log: String?
-    @Option(help: "Save the search here (atomically) every --checkpoint-every iterations and at the end.", completion: .file(extensions: ["json"]))
-    var checkpoint: String?
-    @Option(help: "Iterations between checkpoints.") var checkpointEvery = 10
-    @Flag(help: "Continue the search saved in --checkpoint (up to --iterations in total) instead of starting anew.") var resume = false
     @Flag(help: "Print one JSON object at the end instead of progress and tables.") var json = false
 
     func validate() throws {
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
-        guard samples >= 2 else { throw ValidationError("--samples must be at least 2") }
-        guard stages >= 1 else { throw ValidationError("--stages must be at least 1") }
-        guard (8...1024).contains(hidden) else { throw ValidationError("--hidden must be between 8 and 1024") }
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        if let learningRate { guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") } }
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
-        if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint FILE") }
     }
 
     func run() throws {
-        let problem = try Loading.problem(graph: graph, cluster: cluster, maximumStages: stages, groupHints: !ignoreGroups)
-        var configuration = OptimizerConfiguration(method: method == .spotlight ? .spotlight : .policyGradient, samples: samples, seed: seed)
-        configuration.hiddenSize = hidden
-        configuration.epochs = epochs
-        if let learningRate { configuration.learningRate = learningRate }
-        var optimizer = Optimizer(problem: problem, configuration: configuration)
-        if resume, let checkpoint {
-            optimizer = try Loading.reporting { () throws(InputError) in try Checkpoint.load(checkpoint, problem: problem) }
+        let problem = try search.problem(graph: graph, cluster: cluster)
+        var optimizer = try search.optimizer(for: problem)
+        let checkpoint = search.checkpoint, checkpointEvery = search.checkpointEvery
+        if search.resume, let checkpoint {
             if !json {
                 let settings = optimizer.configuration
                 Output.error("resuming a \(settings.method.rawValue) run (\(settings.samples) samples per iteration, hidden size \(settings.hiddenSize)) at iteration \(optimizer.state.iteration) from \(checkpoint); its settings replace the command line's")
             }
         }
         let methodName = optimizer.configuration.method.rawValue
-        let evaluator: any Evaluator
-        if let evaluateCommand {
-            evaluator = CommandEvaluator(command: evaluateCommand, graph: problem.graph, cluster: problem.cluster, timeoutSeconds: timeout,
-                                         onFailure: { reason in Output.error("\nwarning: placement not measured: \(reason)") })
-        } else {
-            evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
-        }
+        let evaluator = search.evaluator(for: problem, onFailure: { reason in Output.error("\nwarning: placement not measured: \(reason)") })
         let progress = ProgressLine(enabled: !json && isatty(STDOUT_FILENO) != 0, total: iterations)
         let started = Date()
         var csv = IterationLog.header + optimizer.state.history.map(IterationLog.row).joined()

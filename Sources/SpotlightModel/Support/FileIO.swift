@@ -22,6 +22,15 @@ public enum FileIO {
         }
     }
 
+    /// The text of `path`, which must be UTF-8.
+    public static func readText(_ path: String) throws(InputError) -> String {
+        let bytes = try read(path)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw InputError(file: path, message: "is not UTF-8 text")
+        }
+        return text
+    }
+
     /// Parses `path` as JSON, turning a syntax error into a diagnostic with its line and column.
     public static func readJSON(_ path: String) throws(InputError) -> JSONValue {
         let bytes = try read(path)

@@ -24,6 +24,23 @@ public struct OptimizerSnapshot: Sendable {
     public var stageProbabilities: [[Float]]
     public var stagePins: [Int]
     public var opPins: [Int]
+
+    public init(status: Status, iterationInFlight: Bool = false, iteration: Int, samplesEvaluated: Int, history: [IterationStats],
+                lowerBound: Double, bestStepTime: Double?, bestAssignment: [Int]?, bestResult: SimulationResult?,
+                stageProbabilities: [[Float]], stagePins: [Int], opPins: [Int]) {
+        self.status = status
+        self.iterationInFlight = iterationInFlight
+        self.iteration = iteration
+        self.samplesEvaluated = samplesEvaluated
+        self.history = history
+        self.lowerBound = lowerBound
+        self.bestStepTime = bestStepTime
+        self.bestAssignment = bestAssignment
+        self.bestResult = bestResult
+        self.stageProbabilities = stageProbabilities
+        self.stagePins = stagePins
+        self.opPins = opPins
+    }
 }
 
 /// Runs an `Optimizer` in the background: start, pause, resume, stop, and pin or unpin stages and

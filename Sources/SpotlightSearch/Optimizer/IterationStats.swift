@@ -20,4 +20,24 @@ public struct IterationStats: Sendable, Equatable {
     /// Seconds spent measuring placements and updating the policy.
     public var evaluationSeconds: Double
     public var policySeconds: Double
+
+    public init(iteration: Int, meanStepTime: Double?, bestStepTime: Double?, worstStepTime: Double?, bestSoFar: Double?,
+                meanReward: Double, meanKL: Double, maxKL: Double, beta: Double, entropy: Double, invalidSamples: Int,
+                outOfMemorySamples: Int, samplesPerSecond: Double, evaluationSeconds: Double, policySeconds: Double) {
+        self.iteration = iteration
+        self.meanStepTime = meanStepTime
+        self.bestStepTime = bestStepTime
+        self.worstStepTime = worstStepTime
+        self.bestSoFar = bestSoFar
+        self.meanReward = meanReward
+        self.meanKL = meanKL
+        self.maxKL = maxKL
+        self.beta = beta
+        self.entropy = entropy
+        self.invalidSamples = invalidSamples
+        self.outOfMemorySamples = outOfMemorySamples
+        self.samplesPerSecond = samplesPerSecond
+        self.evaluationSeconds = evaluationSeconds
+        self.policySeconds = policySeconds
+    }
 }

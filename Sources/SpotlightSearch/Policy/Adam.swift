@@ -18,6 +18,7 @@ public struct Adam<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: 
     }
 
     /// Moves `parameters` against `gradient` (a minimisation step).
+    @_specialize(where Scalar == Float)
     public mutating func update(_ parameters: inout [Scalar], gradient: [Scalar]) {
         step += 1
         let correction1 = 1 - Scalar.pow(beta1, Scalar(step))

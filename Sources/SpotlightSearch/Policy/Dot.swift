@@ -2,6 +2,7 @@
 /// cannot be vectorised by the compiler (it may not reorder floating-point sums), and these dot
 /// products are nearly all of the policy's work.
 @inline(__always)
+@_specialize(where Scalar == Float)
 func dot<Scalar: BinaryFloatingPoint & SIMDScalar>(_ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ count: Int) -> Scalar {
     var lanes = SIMD8<Scalar>()
     var index = 0
@@ -21,6 +22,7 @@ func dot<Scalar: BinaryFloatingPoint & SIMDScalar>(_ a: UnsafePointer<Scalar>, _
 
 /// `y[i] += a * x[i]` for `i < count`, eight lanes at a time.
 @inline(__always)
+@_specialize(where Scalar == Float)
 func axpy<Scalar: BinaryFloatingPoint & SIMDScalar>(_ a: Scalar, _ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, _ count: Int) {
     let scale = SIMD8<Scalar>(repeating: a)
     var index = 0

@@ -5,6 +5,7 @@ extension PolicyNetwork {
     /// given the loss's gradient with respect to the output logits of each (stage, sample)
     /// (`logitGradient[(stage * K + sample) * devices + device]`). Pinned stages pass no gradient
     /// through their output; masked devices carry none.
+    @_specialize(where Scalar == Float)
     public func backward(_ trace: PolicyTrace<Scalar>, logitGradient: [Scalar]) -> [Scalar] {
         let stages = trace.stageCount, samples = trace.sampleCount, hiddenSize = hiddenSize, devices = deviceCount
         let inputWidth = inputSize, gateWidth = 4 * hiddenSize

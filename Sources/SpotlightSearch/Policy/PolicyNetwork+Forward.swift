@@ -56,6 +56,7 @@ extension PolicyNetwork {
     /// those choices. Without, it samples each stage's device from q with `random`. `pins[stage]`
     /// >= 0 forces that stage's device (probability 1). With `greedy`, each stage takes its most
     /// likely device instead of a sample.
+    @_specialize(where Scalar == Float)
     public func forward(
         _ inputs: PolicyInputs, sampleCount: Int, pins: [Int], actions given: [Int]? = nil, greedy: Bool = false,
         random: inout SplitMix64

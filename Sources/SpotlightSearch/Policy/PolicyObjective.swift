@@ -19,6 +19,7 @@ public enum PolicyObjective {
     /// `-(1/K) sum_k sum_n ratio_nk A_k + beta (1/K) sum_k sum_n KL(p_old_nk || p_nk)`, where
     /// `ratio_nk = p_nk(a_nk) / p_old_nk(a_nk)`. The KL term is the penalty standing for
     /// `2 eps2 n D_KL^max` of Theorem 1.
+    @_specialize(where Scalar == Float)
     public static func spotlight<Scalar>(
         _ trace: PolicyTrace<Scalar>, oldProbabilities: [Scalar], advantages: [Scalar], beta: Scalar, deviceCount devices: Int
     ) -> Value<Scalar> {
@@ -56,6 +57,7 @@ public enum PolicyObjective {
 
     /// REINFORCE (Williams 1992) as Mirhoseini et al. (2017) use it: minimise
     /// `-(1/K) sum_k A_k sum_n log p_nk(a_nk) - w (1/K) sum_k sum_n H(p_nk)` with entropy weight `w`.
+    @_specialize(where Scalar == Float)
     public static func reinforce<Scalar>(
         _ trace: PolicyTrace<Scalar>, advantages: [Scalar], entropyWeight: Scalar, deviceCount devices: Int
     ) -> Value<Scalar> {

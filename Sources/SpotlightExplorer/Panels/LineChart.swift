@@ -1,0 +1,134 @@
+import SpotlightModel
+
+/// A line chart drawn with braille dots: a y axis with three labelled ticks, iterations along x,
+/// horizontal reference lines labelled at their right end, then the series on top. Used for the
+/// reward and KL curves.
+struct LineChart {
+    struct Series {
+        var values: [Double?]
+        var role: Role
+        /// How a bin of several iterations becomes one point (mean for means, max for maxima).
+        var combine: ([Double]) -> Double
+    }
+
+    struct Reference {
+        var value: Double
+        var label: String
+    }
+
+    var low: Double
+    var high: Double
+    var format: (Double) -> String
+    var labelWidth = 9
+
+    /// Draws into `area` (already inside the panel's border).
+    func draw(into grid: inout CellGrid, area: Rect, series: [Series], references: [Reference], iterations: Int) {
+        guard area.width > labelWidth + 8, area.height >= 3 else { return }
+        let plot = Rect(x: area.x + labelWidth + 1, y: area.y, width: area.width - labelWidth - 1, height: area.height - 1)
+        let axisX = plot.x - 1
+        let axisStyle = CellStyle(.axis)
+        for y in plot.y..<plot.maxY { grid[axisX, y] = Cell("│", style: axisStyle) }
+        let tickRows = [plot.y, plot.y + (plot.height - 1) / 2, plot.maxY - 1]
+        for (index, row) in tickRows.enumerated() {
+            let value = high - (high - low) * Double(row - plot.y) / Double(max(plot.height - 1, 1))
+            grid[axisX, row] = Cell("┤", style: axisStyle)
+            if index == 1 && (row == tickRows[0] || row == tickRows[2]) { continue }
+            grid.writeRight(format(value), maxX: axisX, y: row, style: axisStyle)
+        }
+        let bottom = plot.maxY
+        grid[axisX, bottom] = Cell("└", style: axisStyle)
+        for x in plot.x..<plot.maxX { grid[x, bottom] = Cell("─", style: axisStyle) }
+        if iterations > 0 {
+            grid.write(" 1 ", x: plot.x, y: bottom, style: axisStyle)
+            grid.writeRight(" \(iterations) ", maxX: plot.maxX, y: bottom, style: axisStyle)
+            let caption = " iteration "
+            if plot.width > 30 { grid.write(caption, x: plot.x + (plot.width - caption.count) / 2, y: bottom, style: axisStyle) }
+        }
+
+        // References: a dotted row each, labelled at the right; labels on one row are joined.
+        var labelsByRow: [(row: Int, labels: [String])] = []
+        for reference in references where reference.value >= low && reference.value <= high {
+            let row = plot.y + Int(((high - reference.value) / (high - low) * Double(plot.height - 1)).rounded())
+            for x in stride(from: plot.x, to: plot.maxX, by: 2) { grid[x, row] = Cell("·", style: CellStyle(.reference)) }
+            if let index = labelsByRow.firstIndex(where: { $0.row == row }) {
+                labelsByRow[index].labels.append(reference.label)
+            } else {
+                labelsByRow.append((row, [reference.label]))
+            }
+        }
+
+        var canvas = BrailleCanvas(columns: plot.width, rows: plot.height)
+        let dotWidth = canvas.dotWidth
+        let dotHeight = canvas.dotHeight
+        func dotY(_ value: Double) -> Int {
+            let fraction = (high - value) / (high - low)
+            return min(max(Int((fraction * Double(dotHeight - 1)).rounded()), 0), dotHeight - 1)
+        }
+        for line in series {
+            let points = Self.binned(line.values, into: dotWidth, combine: line.combine)
+            var previous: (Int, Int)?
+            for (x, value) in points.enumerated() {
+                guard let value, value.isFinite else { previous = nil; continue }
+                let y = dotY(value)
+                if let (px, py) = previous { canvas.line(x0: px, y0: py, x1: x, y1: y, role: line.role) } else { canvas.set(x: x, y: y, role: line.role) }
+                previous = (x, y)
+            }
+        }
+        canvas.draw(into: &grid, x: plot.x, y: plot.y)
+        for (row, labels) in labelsByRow {
+            let text = " " + labels.joined(separator: ", ") + " "
+            grid.writeRight(text, maxX: plot.maxX, y: row, style: CellStyle(.reference, attributes: .bold))
+        }
+    }
+
+    /// One value per dot column: iterations spread over the width when fewer than it, else
+    /// combined per bin of consecutive iterations.
+    static func binned(_ values: [Double?], into width: Int, combine: ([Double]) -> Double) -> [Double?] {
+        guard width > 0, !values.isEmpty else { return [] }
+        if values.count <= width {
+            var points = [Double?](repeating: nil, count: width)
+            let span = max(values.count - 1, 1)
+            for (index, value) in values.enumerated() {
+                points[values.count == 1 ? 0 : index * (width - 1) / span] = value
+            }
+            // Columns between two iterations stay empty; the line between their points fills them.
+            return Self.compacted(points)
+        }
+        return (0..<width).map { bin in
+            let start = bin * values.count / width
+            let end = max((bin + 1) * values.count / width, start + 1)
+            let present = values[start..<end].compactMap { $0 }
+            return present.isEmpty ? nil : combine(present)
+        }
+    }
+
+    /// Drops the empty columns between spread-out points so that consecutive points are joined:
+    /// the x positions are kept by returning nil only for columns before the first point.
+    private static func compacted(_ points: [Double?]) -> [Double?] {
+        var result = points
+        var last: Double?
+        var lastIndex = -1
+        for index in points.indices {
+            guard let value = points[index] else { continue }
+            if let last, lastIndex >= 0, index - lastIndex > 1 {
+                for fill in (lastIndex + 1)..<index {
+                    let t = Double(fill - lastIndex) / Double(index - lastIndex)
+                    result[fill] = last + (value - last) * t
+                }
+            }
+            last = value
+            lastIndex = index
+        }
+        return result
+    }
+
+    static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
+    static func maximum(_ values: [Double]) -> Double { values.max() ?? 0 }
+
+    /// The `fraction` quantile of `values` (nearest rank).
+    static func quantile(_ values: [Double], _ fraction: Double) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, max(0, Int((fraction * Double(sorted.count - 1)).rounded())))]
+    }
+}

@@ -1,0 +1,87 @@
+import SpotlightModel
+
+/// The top line: what is being placed, the search's state, its pace and the best step time
+/// against the lower bound and the best baseline.
+enum StatusLine {
+    static func draw(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {
+        let bar = CellStyle(.statusBar)
+        grid.fill(rect, with: Cell(" ", style: bar))
+        func on(_ role: Role, _ attributes: CellAttributes = []) -> CellStyle { CellStyle(role, background: .statusBar, attributes: attributes) }
+        let model = state.model
+        let word = state.statusWord
+        let statusStyle: CellStyle = switch word {
+        case "running": on(.good, .bold)
+        case "paused", "pausing": on(.warning, .bold)
+        default: on(.accent, .bold)
+        }
+        let symbol = switch word {
+        case "running": "●"
+        case "paused": "‖"
+        case "pausing": "◌"
+        default: "■"
+        }
+        var pieces: [(String, CellStyle)] = [
+            (" Spotlight ", on(.title, .bold)),
+            ("\(model.graphLabel) on \(model.clusterLabel)", bar),
+            (Glyph.separator + model.method.rawValue, on(.dim)),
+            (Glyph.separator, on(.dim)), ("\(symbol) \(word)", statusStyle),
+        ]
+        if let snapshot = state.snapshot {
+            pieces.append((Glyph.separator + "iteration ", on(.dim)))
+            pieces.append((String(snapshot.iteration), on(.accent, .bold)))
+            pieces.append((Glyph.separator + grouped(snapshot.samplesEvaluated) + " samples", on(.dim)))
+            if let last = snapshot.history.last {
+                pieces.append((Glyph.separator + grouped(Int(last.samplesPerSecond.rounded())) + "/s", on(.dim)))
+            }
+            if let best = snapshot.bestStepTime {
+                pieces.append((Glyph.separator + "best ", on(.dim)))
+                pieces.append((Units.microseconds(best), on(.accent, .bold)))
+                var comparison = " (" + Units.format2(best / model.lowerBound) + "× bound"
+                if let baseline = state.baselines.filter({ !$0.outOfMemory }).min(by: { $0.stepTime < $1.stepTime }) {
+                    comparison += ", " + Units.format2(best / baseline.stepTime) + "× \(baseline.method)"
+                }
+                pieces.append((comparison + ")", on(.dim)))
+            }
+        }
+        let hint = " ? help "
+        let end = grid.write(pieces, x: rect.x, y: rect.y, limit: rect.width - hint.count)
+        if end + hint.count <= rect.maxX { grid.writeRight(hint, maxX: rect.maxX, y: rect.y, style: on(.dim)) }
+    }
+
+    /// 12345 as "12,345".
+    static func grouped(_ value: Int) -> String {
+        let digits = String(abs(value))
+        var result = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(digit)
+        }
+        return (value < 0 ? "-" : "") + result
+    }
+}
+
+/// The bottom line: the find prompt while finding; else the last message, then key hints.
+enum Footer {
+    static func draw(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {
+        let base = CellStyle(.footer)
+        grid.fill(rect, with: Cell(" ", style: base))
+        func on(_ role: Role, _ attributes: CellAttributes = []) -> CellStyle { CellStyle(role, background: .footer, attributes: attributes) }
+        if case .find(let query) = state.overlay {
+            let matches = state.model.ops(matching: query).count
+            grid.write([(" find op: ", on(.key, .bold)), (query, on(.text, .bold)), ("▏", on(.accent)),
+                        (query.isEmpty ? "  type part of a name" : "  \(matches) match\(matches == 1 ? "" : "es")", on(.dim)),
+                        ("  enter go · esc cancel", on(.dim))], x: rect.x, y: rect.y, limit: rect.width)
+            return
+        }
+        var x = rect.x
+        if let message = state.message {
+            x = grid.write(" " + message.text + "  ", x: x, y: rect.y, style: on(message.isError ? .bad : .good, .bold), limit: rect.width)
+        }
+        for binding in KeyBinding.all where binding.inFooter {
+            let needed = binding.keys.count + binding.shortAction.count + 3
+            guard x + needed <= rect.maxX else { break }
+            x = grid.write(" " + binding.keys, x: x, y: rect.y, style: on(.key, .bold))
+            x = grid.write(" " + binding.shortAction + " ", x: x, y: rect.y, style: base)
+        }
+    }
+}

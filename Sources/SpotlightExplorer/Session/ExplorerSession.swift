@@ -1,0 +1,145 @@
+import Foundation
+import SpotlightModel
+import SpotlightSearch
+import SpotlightSimulation
+
+/// Connects an explorer to a running search without either waiting on the other: snapshots go
+/// into a one-slot mailbox the UI empties at its frame rate, commands (pause, pin, …) go through
+/// a queue that one task forwards to the optimizer actor in order, and the baselines for the
+/// reference lines are computed in the background. Saving files happens here too, so that the
+/// state stays free of I/O.
+public final class ExplorerSession: Sendable {
+    public let actor: OptimizerActor
+    public let problem: PlacementProblem
+    public let methodName: String
+    /// Where `s` and `e` write.
+    public let placementPath: String
+    public let tracePath: String
+    private let mailbox = Mailbox()
+    private let commands: AsyncStream<ExplorerEffect>.Continuation
+    private let commandStream: AsyncStream<ExplorerEffect>
+
+    public init(actor: OptimizerActor, problem: PlacementProblem, methodName: String, placementPath: String, tracePath: String) {
+        self.actor = actor
+        self.problem = problem
+        self.methodName = methodName
+        self.placementPath = placementPath
+        self.tracePath = tracePath
+        (commandStream, commands) = AsyncStream.makeStream(of: ExplorerEffect.self)
+    }
+
+    /// Starts the search, the snapshot and command pumps, and (unless `baselines` is false) the
+    /// baselines' computation.
+    public func start(baselines: Bool = true) {
+        let actor = actor, mailbox = mailbox, commandStream = commandStream, problem = problem
+        Task.detached {
+            for await snapshot in actor.snapshots { mailbox.put(snapshot) }
+        }
+        Task.detached {
+            for await command in commandStream {
+                switch command {
+                case .pause: await actor.pause()
+                case .resume: await actor.resume()
+                case .pinStage(let stage, let device): await actor.pin(stage: stage, to: device)
+                case .pinOp(let op, let device): await actor.pin(op: op, to: device)
+                case .savePlacement, .saveTrace, .quit: break
+                }
+            }
+        }
+        if baselines {
+            // A thread of its own: METIS and list scheduling on a large graph take a while, and the
+            // cooperative pool is small.
+            let thread = Thread {
+                let results = Baselines.run(problem).map {
+                    BaselineSummary(method: $0.method, stepTime: $0.result.stepTime, outOfMemory: $0.result.outOfMemory)
+                }
+                mailbox.put(results)
+            }
+            thread.start()
+        }
+        Task.detached { await actor.start() }
+    }
+
+    /// The newest snapshot since the last call, if there is one.
+    public func takeSnapshot() -> OptimizerSnapshot? { mailbox.takeSnapshot() }
+
+    /// The baselines, once (the first call after they are ready).
+    public func takeBaselines() -> [BaselineSummary]? { mailbox.takeBaselines() }
+
+    /// Carries out `effect`: commands are queued for the actor; saves happen now and return what
+    /// the status line should say. `.quit` is the caller's business.
+    public func perform(_ effect: ExplorerEffect, state: ExplorerState) -> StatusMessage? {
+        switch effect {
+        case .pause, .resume, .pinStage, .pinOp:
+            commands.yield(effect)
+            return nil
+        case .savePlacement:
+            return savePlacement(state.snapshot)
+        case .saveTrace:
+            return saveTrace(state.snapshot)
+        case .quit:
+            return nil
+        }
+    }
+
+    func savePlacement(_ snapshot: OptimizerSnapshot?) -> StatusMessage {
+        guard let assignment = snapshot?.bestAssignment else { return StatusMessage("no valid placement found yet", isError: true) }
+        let placement = Placement(graphName: problem.graph.name, clusterName: problem.cluster.name, method: methodName,
+                                  stepTimeMicroseconds: snapshot?.bestStepTime, assignment: assignment)
+        do throws(InputError) {
+            try placement.save(to: placementPath, graph: problem.graph, cluster: problem.cluster)
+            return StatusMessage("saved the best placement (\(snapshot?.bestStepTime.map(Units.microseconds) ?? "-")) to \(placementPath)")
+        } catch {
+            return StatusMessage("could not save: \(error.diagnostics.first?.description ?? "\(error)")", isError: true)
+        }
+    }
+
+    func saveTrace(_ snapshot: OptimizerSnapshot?) -> StatusMessage {
+        guard let assignment = snapshot?.bestAssignment else { return StatusMessage("no valid placement found yet", isError: true) }
+        var simulator = Simulator(graph: problem.graph, cluster: problem.cluster)
+        let result = simulator.simulate(assignment, recordTimeline: true)
+        do throws(InputError) {
+            try ChromeTrace.write(graph: problem.graph, cluster: problem.cluster, result: result, to: tracePath)
+            return StatusMessage("saved a Chrome trace of the best placement to \(tracePath) (open it in ui.perfetto.dev)")
+        } catch {
+            return StatusMessage("could not save the trace: \(error.diagnostics.first?.description ?? "\(error)")", isError: true)
+        }
+    }
+
+    /// Stops the search and waits until it has stopped (its running iteration finished and the
+    /// checkpoint, if any, written). Call from a thread that is not Swift concurrency's.
+    public func stopAndWait() {
+        commands.finish()
+        let done = DispatchSemaphore(value: 0)
+        let actor = actor
+        Task.detached {
+            await actor.stop()
+            done.signal()
+        }
+        done.wait()
+    }
+}
+
+/// The one-slot boxes between the search's tasks and the UI thread.
+private final class Mailbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var snapshot: OptimizerSnapshot?
+    private var baselines: [BaselineSummary]?
+
+    func put(_ snapshot: OptimizerSnapshot) { lock.withLock { self.snapshot = snapshot } }
+    func put(_ baselines: [BaselineSummary]) { lock.withLock { self.baselines = baselines } }
+
+    func takeSnapshot() -> OptimizerSnapshot? {
+        lock.withLock {
+            defer { snapshot = nil }
+            return snapshot
+        }
+    }
+
+    func takeBaselines() -> [BaselineSummary]? {
+        lock.withLock {
+            defer { baselines = nil }
+            return baselines
+        }
+    }
+}

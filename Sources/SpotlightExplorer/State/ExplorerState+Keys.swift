@@ -1,0 +1,194 @@
+import SpotlightModel
+
+/// How the state reacts to each key: moves the selection, opens overlays, and asks for effects.
+extension ExplorerState {
+    /// Applies `key`; returns what the session must do (in order).
+    public mutating func handle(_ key: Key) -> [ExplorerEffect] {
+        if key == .interrupt { return [.quit] }
+        message = nil
+        switch overlay {
+        case .help:
+            if key == .character("q") { return [.quit] }
+            overlay = .none
+            return []
+        case .find(let query):
+            handleFind(key, query: query)
+            return []
+        case .none:
+            return handleNormal(key)
+        }
+    }
+
+    private mutating func handleFind(_ key: Key, query: String) {
+        switch key {
+        case .escape: overlay = .none
+        case .enter:
+            overlay = .none
+            lastFindQuery = query
+            find(query, after: nil)
+        case .backspace: overlay = .find(String(query.dropLast()))
+        case .character(let character) where !character.isNewline && character.asciiValue.map({ $0 >= 32 }) ?? true:
+            overlay = .find(query + String(character))
+        default: break
+        }
+    }
+
+    private mutating func handleNormal(_ key: Key) -> [ExplorerEffect] {
+        switch key {
+        case .character(" "): return togglePause()
+        case .up, .character("k"): move(by: -1)
+        case .down, .character("j"): move(by: 1)
+        case .left, .character("h"):
+            if focus == .ops { focus = .stages } else { move(by: -1) }
+        case .right, .character("l"):
+            if focus == .stages { move(by: 1) }
+        case .pageUp: move(by: -pageSize)
+        case .pageDown: move(by: pageSize)
+        case .home: move(by: -Int.max / 2)
+        case .end: move(by: Int.max / 2)
+        case .enter, .tab:
+            if focus == .stages {
+                focus = .ops
+                selectedOpRow = 0
+            } else if key == .tab {
+                focus = .stages
+            }
+        case .escape:
+            focus = .stages
+        case .character(let digit) where digit.wholeNumberValue.map({ (1...9).contains($0) }) ?? false && digit.isASCII:
+            return pin(to: digit.wholeNumberValue! - 1)
+        case .character("u"): return unpin()
+        case .character("t"): nextTheme()
+        case .character("s"):
+            if snapshot?.bestAssignment == nil { message = StatusMessage("no valid placement found yet: nothing to save", isError: true); return [] }
+            return [.savePlacement]
+        case .character("e"):
+            if snapshot?.bestAssignment == nil { message = StatusMessage("no valid placement found yet: no trace to save", isError: true); return [] }
+            return [.saveTrace]
+        case .character("/"): overlay = .find("")
+        case .character("n"):
+            if let query = lastFindQuery { find(query, after: selectedOp) } else { message = StatusMessage("nothing to repeat: / finds an op by name", isError: true) }
+        case .character("?"): overlay = .help
+        case .character("q"): return [.quit]
+        case .click(let x, let y): click(x: x, y: y)
+        case .character(let other):
+            message = StatusMessage("\"\(other)\" does nothing; ? lists the keys", isError: true)
+        default: break
+        }
+        return []
+    }
+
+    /// Rows a page key moves.
+    var pageSize: Int { max(1, layout.graph.height - 3) }
+
+    private mutating func togglePause() -> [ExplorerEffect] {
+        switch snapshot?.status {
+        case .running?: return [.pause]
+        case .paused?: return [.resume]
+        case .finished?:
+            message = StatusMessage("the search has finished its iterations; nothing to resume", isError: true)
+        case .stopped?:
+            message = StatusMessage("the search has stopped", isError: true)
+        default:
+            message = StatusMessage("the search is starting", isError: true)
+        }
+        return []
+    }
+
+    mutating func move(by delta: Int) {
+        switch focus {
+        case .stages:
+            selectedStage = Self.clamped(selectedStage, delta, count: model.stageCount)
+        case .ops:
+            selectedOpRow = Self.clamped(selectedOpRow, delta, count: model.stageOpsByDepth[selectedStage].count)
+        }
+    }
+
+    static func clamped(_ value: Int, _ delta: Int, count: Int) -> Int {
+        let moved = delta > 0 ? (value > Int.max - delta ? Int.max : value + delta) : (value < Int.min - delta ? Int.min : value + delta)
+        return min(max(moved, 0), max(count - 1, 0))
+    }
+
+    private mutating func pin(to device: Int) -> [ExplorerEffect] {
+        guard device < model.deviceCount else {
+            message = StatusMessage("there is no device \(device + 1): this cluster has \(model.deviceCount)", isError: true)
+            return []
+        }
+        let deviceName = model.cluster.devices[device].name
+        if let op = selectedOp {
+            guard model.problem.constraints.allows(op: op, device: device) else {
+                message = StatusMessage("\(model.graph.opNames[op]) cannot run on \(deviceName)", isError: true)
+                return []
+            }
+            message = StatusMessage("pinned op \(model.graph.opNames[op]) to \(deviceName); takes effect at the next iteration")
+            return [.pinOp(op, device: device)]
+        }
+        guard model.stage(selectedStage, allows: device) else {
+            message = StatusMessage("stage \(selectedStage) cannot run on \(deviceName): some of its ops may not", isError: true)
+            return []
+        }
+        message = StatusMessage("pinned stage \(selectedStage) to \(deviceName); takes effect at the next iteration")
+        return [.pinStage(selectedStage, device: device)]
+    }
+
+    private mutating func unpin() -> [ExplorerEffect] {
+        if let op = selectedOp {
+            guard opPins.indices.contains(op), opPins[op] >= 0 else {
+                message = StatusMessage("\(model.graph.opNames[op]) is not pinned", isError: true)
+                return []
+            }
+            message = StatusMessage("unpinned op \(model.graph.opNames[op])")
+            return [.pinOp(op, device: nil)]
+        }
+        guard stagePins.indices.contains(selectedStage), stagePins[selectedStage] >= 0 else {
+            message = StatusMessage("stage \(selectedStage) is not pinned", isError: true)
+            return []
+        }
+        message = StatusMessage("unpinned stage \(selectedStage)")
+        return [.pinStage(selectedStage, device: nil)]
+    }
+
+    private mutating func nextTheme() {
+        themeIndex = (themeIndex + 1) % themes.themes.count
+        let name = themes.themes[themeIndex].name
+        if !colorEnabled {
+            message = StatusMessage("theme \(name), without colours: NO_COLOR is set")
+        } else if themes.themes.count == 1 {
+            message = StatusMessage("theme \(name) is the only one (no themes directory found)", isError: true)
+        } else {
+            message = StatusMessage("theme \(name)")
+        }
+    }
+
+    /// Selects the first op matching `query` after `current` in file order (wrapping around).
+    private mutating func find(_ query: String, after current: Int?) {
+        let matches = model.ops(matching: query)
+        guard !matches.isEmpty else {
+            message = StatusMessage("no op name contains \"\(query)\"", isError: true)
+            return
+        }
+        let position = current.flatMap { op in matches.firstIndex { $0 > op } } ?? 0
+        let op = matches[position]
+        select(op: op)
+        message = StatusMessage("\"\(query)\": match \(position + 1) of \(matches.count), \(model.graph.opNames[op]) (n: next)")
+    }
+
+    /// Selects `op`: its stage, and the op in that stage's list.
+    public mutating func select(op: Int) {
+        selectedStage = model.problem.stages.stageOf[op]
+        focus = .ops
+        selectedOpRow = model.stageOpsByDepth[selectedStage].firstIndex(of: op) ?? 0
+    }
+
+    private mutating func click(x: Int, y: Int) {
+        let layout = layout
+        guard layout.fits else { return }
+        if let stage = GraphPanel.stage(at: (x, y), layout: layout, state: self) {
+            selectedStage = stage
+            focus = .stages
+        } else if let row = InspectorPanel.opRow(at: (x, y), layout: layout, state: self) {
+            focus = .ops
+            selectedOpRow = row
+        }
+    }
+}

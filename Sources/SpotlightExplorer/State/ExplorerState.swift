@@ -1,0 +1,149 @@
+import SpotlightModel
+import SpotlightSearch
+import SpotlightSimulation
+
+/// A baseline's result as the curves draw it: a reference line.
+public struct BaselineSummary: Sendable, Equatable {
+    public var method: String
+    public var stepTime: Double
+    public var outOfMemory: Bool
+
+    public init(method: String, stepTime: Double, outOfMemory: Bool) {
+        self.method = method
+        self.stepTime = stepTime
+        self.outOfMemory = outOfMemory
+    }
+}
+
+/// A line of feedback after a key: what was saved, pinned, found, or why not.
+public struct StatusMessage: Sendable, Equatable {
+    public var text: String
+    public var isError: Bool
+
+    public init(_ text: String, isError: Bool = false) {
+        self.text = text
+        self.isError = isError
+    }
+}
+
+/// Everything the screen shows, as plain values: the latest snapshot of the search, the
+/// selection, the open overlay, the theme. Keys change it through `handle(_:)`, which returns the
+/// effects (pause, pin, save, quit) for the session to carry out; drawing it is
+/// `ExplorerView.render`. Nothing here touches a terminal, a file or the optimizer.
+public struct ExplorerState: Sendable {
+    public enum Focus: Sendable, Equatable {
+        /// Moving over stages (graph rows).
+        case stages
+        /// Moving over the selected stage's ops in the inspector.
+        case ops
+    }
+
+    public enum Overlay: Sendable, Equatable {
+        case none
+        case help
+        /// The find prompt, with what has been typed.
+        case find(String)
+    }
+
+    public let model: ExplorerModel
+    public private(set) var snapshot: OptimizerSnapshot?
+    public var baselines: [BaselineSummary] = []
+    public var selectedStage = 0
+    public var focus = Focus.stages
+    /// The selected row of the op list (an index into `model.stageOpsByDepth[selectedStage]`).
+    public var selectedOpRow = 0
+    public var overlay = Overlay.none
+    public var themes: ThemeCatalog
+    public var themeIndex: Int
+    /// False when `NO_COLOR` is set: themes then lose their colours.
+    public let colorEnabled: Bool
+    public var message: StatusMessage?
+    public var width: Int
+    public var height: Int
+    public var lastFindQuery: String?
+
+    /// The device of every op in the placement the panels show: the best found so far, or before
+    /// there is one, the policy's most likely choice per stage.
+    public private(set) var opDevice: [Int]
+    public private(set) var showsBestPlacement = false
+    /// Ops on the critical path of the best placement.
+    public private(set) var onCriticalPath: [Bool]
+
+    public init(model: ExplorerModel, themes: ThemeCatalog, themeIndex: Int = 0, colorEnabled: Bool = true, width: Int = 80, height: Int = 24) {
+        self.model = model
+        self.themes = themes
+        self.themeIndex = min(max(themeIndex, 0), themes.themes.count - 1)
+        self.colorEnabled = colorEnabled
+        self.width = width
+        self.height = height
+        opDevice = [Int](repeating: -1, count: model.graph.count)
+        onCriticalPath = [Bool](repeating: false, count: model.graph.count)
+    }
+
+    /// The theme to draw with (without colours when they are off).
+    public var theme: Theme {
+        let chosen = themes.themes[themeIndex]
+        return colorEnabled ? chosen : chosen.withoutColor()
+    }
+
+    /// The op selected in the op list, when the list has the focus.
+    public var selectedOp: Int? {
+        guard focus == .ops else { return nil }
+        let ops = model.stageOpsByDepth[selectedStage]
+        return ops.isEmpty ? nil : ops[min(selectedOpRow, ops.count - 1)]
+    }
+
+    public var stagePins: [Int] { snapshot?.stagePins ?? [] }
+    public var opPins: [Int] { snapshot?.opPins ?? [] }
+
+    /// Takes in a newer snapshot of the search.
+    public mutating func apply(_ snapshot: OptimizerSnapshot) {
+        let previousBest = self.snapshot?.bestAssignment
+        self.snapshot = snapshot
+        if let best = snapshot.bestAssignment {
+            if !showsBestPlacement || best != previousBest {
+                opDevice = best
+                showsBestPlacement = true
+            }
+        } else {
+            opDevice = mostLikelyPlacement(snapshot)
+            showsBestPlacement = false
+        }
+        var critical = [Bool](repeating: false, count: model.graph.count)
+        for step in snapshot.bestResult?.criticalPath ?? [] {
+            if case .op(let op) = step, op < critical.count { critical[op] = true }
+        }
+        onCriticalPath = critical
+    }
+
+    private func mostLikelyPlacement(_ snapshot: OptimizerSnapshot) -> [Int] {
+        guard snapshot.stageProbabilities.count == model.stageCount else { return opDevice }
+        var wishes = [Int](repeating: -1, count: model.graph.count)
+        for stage in 0..<model.stageCount {
+            let probabilities = snapshot.stageProbabilities[stage]
+            var device = snapshot.stagePins.indices.contains(stage) ? snapshot.stagePins[stage] : -1
+            if device < 0, let most = probabilities.indices.max(by: { probabilities[$0] < probabilities[$1] }) { device = most }
+            for op in model.problem.stages.ops(of: stage) {
+                wishes[op] = snapshot.opPins.indices.contains(op) && snapshot.opPins[op] >= 0 ? snapshot.opPins[op] : device
+            }
+        }
+        return model.problem.repaired(wishes)
+    }
+
+    /// The search's status as the status line words it.
+    public var statusWord: String {
+        guard let snapshot else { return "starting" }
+        switch snapshot.status {
+        case .idle: return "starting"
+        case .running: return "running"
+        case .paused: return snapshot.iterationInFlight ? "pausing" : "paused"
+        case .finished: return "finished"
+        case .stopped: return "stopped"
+        }
+    }
+}
+
+extension ExplorerState {
+    /// Where the panels are at the current size.
+    public var layout: ExplorerLayout { ExplorerLayout(width: width, height: height, deviceCount: model.deviceCount) }
+}

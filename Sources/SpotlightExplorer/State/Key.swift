@@ -1,0 +1,48 @@
+/// A key press or click, as the explorer's state sees it (the backend translates the terminal's).
+public enum Key: Sendable, Equatable {
+    case character(Character)
+    case up, down, left, right, enter, escape, backspace, tab, home, end, pageUp, pageDown
+    /// A left click at a screen cell.
+    case click(x: Int, y: Int)
+    /// Ctrl-C.
+    case interrupt
+}
+
+/// What a key asks of the world outside the state: the session carries these out.
+public enum ExplorerEffect: Sendable, Equatable {
+    case pause, resume
+    case pinStage(Int, device: Int?)
+    case pinOp(Int, device: Int?)
+    case savePlacement
+    case saveTrace
+    case quit
+}
+
+/// One line of the help overlay and, for the common ones, of the footer: the single list both
+/// are drawn from.
+public struct KeyBinding: Sendable {
+    public var keys: String
+    public var action: String
+    /// Shown in the footer too (the rest only in the help).
+    public var inFooter: Bool
+    /// The footer's shorter wording.
+    public var shortAction: String
+
+    public static let all: [KeyBinding] = [
+        KeyBinding(keys: "space", action: "pause or resume the search", inFooter: true, shortAction: "pause"),
+        KeyBinding(keys: "↑↓ / jk", action: "select a stage (in the op list: an op)", inFooter: true, shortAction: "move"),
+        KeyBinding(keys: "←→ / hl", action: "previous or next stage; in the op list, back to stages", inFooter: false, shortAction: ""),
+        KeyBinding(keys: "PgUp PgDn", action: "move a page of stages or ops", inFooter: false, shortAction: ""),
+        KeyBinding(keys: "enter", action: "inspect: move into the selected stage's op list", inFooter: true, shortAction: "ops"),
+        KeyBinding(keys: "esc", action: "back from the op list, a prompt or this help", inFooter: false, shortAction: ""),
+        KeyBinding(keys: "1-9", action: "pin the selected stage (or op) to device N", inFooter: true, shortAction: "pin"),
+        KeyBinding(keys: "u", action: "unpin the selected stage (or op)", inFooter: true, shortAction: "unpin"),
+        KeyBinding(keys: "/", action: "find an op by name; n jumps to the next match", inFooter: true, shortAction: "find"),
+        KeyBinding(keys: "s", action: "save the best placement (placement format)", inFooter: true, shortAction: "save"),
+        KeyBinding(keys: "e", action: "save a Chrome trace of the best placement", inFooter: true, shortAction: "trace"),
+        KeyBinding(keys: "t", action: "next theme", inFooter: true, shortAction: "theme"),
+        KeyBinding(keys: "click", action: "select the stage or op under the mouse", inFooter: false, shortAction: ""),
+        KeyBinding(keys: "?", action: "this help", inFooter: true, shortAction: "help"),
+        KeyBinding(keys: "q", action: "quit (Ctrl-C too)", inFooter: true, shortAction: "quit"),
+    ]
+}

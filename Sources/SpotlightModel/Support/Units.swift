@@ -1,0 +1,59 @@
+/// Human-readable quantities for tables and the explorer, with no locale and no Foundation
+/// formatting, so that output is the same on every machine.
+public enum Units {
+    /// `value` divided by `base` until it is below it, with the matching unit: "12.3 MB".
+    public static func scaled(_ value: Double, units: [String], base: Double) -> String {
+        var scaled = value
+        var index = 0
+        while abs(scaled) >= base && index < units.count - 1 {
+            scaled /= base
+            index += 1
+        }
+        let text = index == 0 ? String(Int(scaled.rounded())) : String(format1(scaled))
+        return text + " " + units[index]
+    }
+
+    public static func bytes(_ value: Double) -> String { scaled(value, units: ["B", "kB", "MB", "GB", "TB"], base: 1000) }
+    public static func flops(_ value: Double) -> String { scaled(value, units: ["FLOP", "kFLOP", "MFLOP", "GFLOP", "TFLOP", "PFLOP"], base: 1000) }
+
+    /// A duration given in microseconds, in the unit that reads best.
+    public static func microseconds(_ value: Double) -> String {
+        if abs(value) >= 1e6 { return format2(value / 1e6) + " s" }
+        if abs(value) >= 1e3 { return format2(value / 1e3) + " ms" }
+        return format2(value) + " us"
+    }
+
+    /// Four significant digits for small statistics such as KL divergences.
+    public static func format4(_ value: Double) -> String {
+        guard value != 0, value.isFinite else { return value == 0 ? "0" : String(value) }
+        var exponent = 0
+        var scaled = abs(value)
+        while scaled >= 10 { scaled /= 10; exponent += 1 }
+        while scaled < 1 { scaled *= 10; exponent -= 1 }
+        let decimals = max(0, 3 - exponent)
+        if decimals > 8 { return (value < 0 ? "-" : "") + fixed(scaled, decimals: 3) + "e" + String(exponent) }
+        return fixed(value, decimals: decimals)
+    }
+
+    public static func percent(_ fraction: Double) -> String { String(Int((fraction * 100).rounded())) + "%" }
+
+    public static func format2(_ value: Double) -> String { fixed(value, decimals: 2) }
+
+    public static func format1(_ value: Double) -> String { fixed(value, decimals: 1) }
+
+    /// `value` rounded to `decimals` places, without trailing-zero trimming: fixed(-0.05, 1) is "-0.1".
+    public static func fixed(_ value: Double, decimals: Int) -> String {
+        guard value.isFinite else { return String(value) }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaledValue = (abs(value) * scale).rounded()
+        guard scaledValue < 9e18 else { return String(value) }
+        let units = UInt64(scaledValue)
+        let divisor = UInt64(scale)
+        let sign = value < 0 && units != 0 ? "-" : ""
+        guard decimals > 0 else { return sign + String(units) }
+        var fraction = String(units % divisor)
+        fraction = String(repeating: "0", count: decimals - fraction.count) + fraction
+        return sign + String(units / divisor) + "." + fraction
+    }
+}

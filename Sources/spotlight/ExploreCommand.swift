@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import SpotlightExplorer
+import SpotlightModel
+import SpotlightSearch
+import SpotlightTerminal
+
+struct ExploreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explore",
+        abstract: "Watch and steer the search live in the terminal (the default command).",
+        discussion: """
+            Opens the explorer: the op graph coloured by device, per-device load, the reward and KL \
+            curves against the baselines, and an inspector with the policy's probabilities for the \
+            selected stage. Space pauses, 1-9 pins the selected stage or op to a device, s saves the \
+            best placement, ? lists every key. Without GRAPH and CLUSTER it opens the default sample \
+            (samples/\(Resources.defaultGraph) on samples/\(Resources.defaultCluster)). It needs a \
+            terminal; to search without one, use `spotlight optimize`.
+            """
+    )
+
+    @Argument(help: "The graph file (default: the sample workload).", completion: .file(extensions: ["json"])) var graph: String?
+    @Argument(help: "The cluster file (default: the sample cluster).", completion: .file(extensions: ["json"])) var cluster: String?
+
+    @OptionGroup(title: "Search") var search: SearchOptions
+    @Option(help: "Stop the search by itself after this many iterations in total (default: run until quit).") var iterations: Int?
+    @Option(help: "Where s saves the best placement (default: GRAPH-NAME.best.placement.json here).", completion: .file(extensions: ["json"]))
+    var out: String?
+    @Option(help: "Where e saves the Chrome trace of the best placement (default: GRAPH-NAME.best.trace.json here).", completion: .file(extensions: ["json"]))
+    var trace: String?
+    @Option(help: "The theme to start with (t cycles through them).") var theme: String?
+    @Option(help: "Read themes from this directory (default: the themes/ shipped with Spotlight).", completion: .directory) var themesDir: String?
+
+    func validate() throws {
+        if let iterations { guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") } }
+        if (graph == nil) != (cluster == nil) { throw ValidationError("give both a graph and a cluster, or neither for the sample") }
+    }
+
+    func run() throws {
+        guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
+            Output.error("error: the explorer needs a terminal, and standard \(isatty(STDOUT_FILENO) == 0 ? "output" : "input") is not one; use `spotlight optimize GRAPH CLUSTER` to search without it")
+            throw ExitCode.failure
+        }
+        let (graphPath, clusterPath) = try files()
+        let problem = try search.problem(graph: graphPath, cluster: clusterPath)
+        let optimizer = try search.optimizer(for: problem)
+        let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        let themes = ThemeCatalog.load(directory: themesDir ?? Resources.directory("themes", containing: "dark.theme"))
+        var themeIndex = themes.index(named: "dark") ?? 0
+        if let theme {
+            guard let index = themes.index(named: theme) else {
+                themes.problems.forEach { Output.error("error: \($0)") }
+                Output.error("error: no theme called \"\(theme)\"; the themes are \(themes.names.joined(separator: ", "))")
+                throw ExitCode.failure
+            }
+            themeIndex = index
+        }
+
+        let failures = FailureNote()
+        let evaluator = search.evaluator(for: problem, onFailure: { failures.note($0) })
+        let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator, iterationLimit: iterations,
+                                   checkpointPath: search.checkpoint, checkpointEvery: search.checkpointEvery)
+        let stem = problem.graph.name.isEmpty ? "spotlight" : problem.graph.name.replacingOccurrences(of: "/", with: "_")
+        let session = ExplorerSession(actor: actor, problem: problem, methodName: optimizer.configuration.method.rawValue,
+                                      placementPath: out ?? "\(stem).best.placement.json", tracePath: trace ?? "\(stem).best.trace.json")
+        let model = ExplorerModel(optimizer: optimizer, graphLabel: (graphPath as NSString).lastPathComponent,
+                                  clusterLabel: (clusterPath as NSString).lastPathComponent)
+        var state = ExplorerState(model: model, themes: themes, themeIndex: themeIndex, colorEnabled: !noColor)
+        if let problem = themes.problems.first {
+            state.message = StatusMessage("skipped a theme file: \(problem)", isError: true)
+        }
+
+        let terminal = Terminal()
+        do {
+            try terminal.start(color: !noColor)
+        } catch {
+            Output.error("error: \(error)")
+            throw ExitCode.failure
+        }
+        session.start()
+        let exit = ExplorerLoop.run(state: &state, session: session, terminal: terminal, failures: { failures.take() })
+        terminal.stop()
+
+        if let last = session.takeSnapshot() { state.apply(last) }
+        if let checkpoint = search.checkpoint {
+            print("finishing the running iteration to save the checkpoint in \(checkpoint)…")
+            session.stopAndWait()
+        }
+        if let snapshot = state.snapshot {
+            let best = snapshot.bestStepTime.map { "best step time \(Units.microseconds($0)) (lower bound \(Units.microseconds(model.lowerBound)))" } ?? "no valid placement found"
+            print("\(snapshot.iteration) iterations, \(snapshot.samplesEvaluated) placements: \(best)")
+        }
+        if case .signal(let number) = exit { throw ExitCode(128 + number) }
+    }
+
+    /// The graph and cluster given, or the default sample's.
+    private func files() throws -> (String, String) {
+        if let graph, let cluster { return (graph, cluster) }
+        guard let samples = Resources.directory("samples", containing: Resources.defaultGraph) else {
+            Output.error("error: cannot find the sample workload (looked for samples/\(Resources.defaultGraph) in \(Resources.candidates("samples").joined(separator: ", "))); give a graph and a cluster: spotlight explore GRAPH CLUSTER")
+            throw ExitCode.failure
+        }
+        return (samples + "/" + Resources.defaultGraph, samples + "/" + Resources.defaultCluster)
+    }
+}
+
+/// The last reason a measuring command failed, kept for the explorer's footer (printing it
+/// would scribble over the screen).
+final class FailureNote: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reason: String?
+
+    func note(_ reason: String) { lock.withLock { self.reason = reason } }
+
+    func take() -> String? {
+        lock.withLock {
+            defer { reason = nil }
+            return reason
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import SpotlightModel
+import SpotlightSearch
+
+/// The options `optimize` and `explore` share: how the search is set up, how placements are
+/// measured, and where it is checkpointed.
+struct SearchOptions: ParsableArguments {
+    enum Method: String, ExpressibleByArgument, CaseIterable {
+        case spotlight, pg
+    }
+
+    @Option(help: "spotlight (proximal, KL-penalised) or pg (REINFORCE, Mirhoseini et al. 2017).") var method: Method = .spotlight
+    @Option(help: "Placements sampled per iteration.") var samples = 16
+    @Option(help: "The random seed; the same seed gives the same run.") var seed: UInt64 = 1
+    @Option(help: "The most stages (policy decisions).") var stages = StagePartition.defaultMaximumStages
+    @Flag(help: "Ignore the graph's group hints when forming stages (finer stages, a larger search).") var ignoreGroups = false
+    @Option(help: "LSTM hidden size (64 to 256 is typical).") var hidden = 64
+    @Option(help: "Spotlight: gradient epochs on each batch.") var epochs = 8
+    @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.005 for pg).") var learningRate: Float?
+    @Option(help: ArgumentHelp("Measure placements by running this shell command instead of simulating them.",
+                               discussion: "It gets the placement file on its standard input and must print the step time in microseconds as the last line of its standard output."))
+    var evaluateCommand: String?
+    @Option(help: "Seconds before a measuring command is stopped and its placement counted invalid.") var timeout = 600.0
+    @Option(help: "Save the search here (atomically) every --checkpoint-every iterations and at the end.", completion: .file(extensions: ["json"]))
+    var checkpoint: String?
+    @Option(help: "Iterations between checkpoints.") var checkpointEvery = 10
+    @Flag(help: "Continue the search saved in --checkpoint instead of starting anew.") var resume = false
+
+    func validate() throws {
+        guard samples >= 2 else { throw ValidationError("--samples must be at least 2") }
+        guard stages >= 1 else { throw ValidationError("--stages must be at least 1") }
+        guard (8...1024).contains(hidden) else { throw ValidationError("--hidden must be between 8 and 1024") }
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        if let learningRate { guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") } }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
+        if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint FILE") }
+    }
+
+    /// Loads the problem (exiting with the file's problems when it is invalid).
+    func problem(graph: String, cluster: String) throws -> PlacementProblem {
+        try Loading.problem(graph: graph, cluster: cluster, maximumStages: stages, groupHints: !ignoreGroups)
+    }
+
+    /// A new optimizer from the options, or the one saved in the checkpoint with `--resume`.
+    func optimizer(for problem: PlacementProblem) throws -> Optimizer {
+        if resume, let checkpoint {
+            return try Loading.reporting { () throws(InputError) in try Checkpoint.load(checkpoint, problem: problem) }
+        }
+        var configuration = OptimizerConfiguration(method: method == .spotlight ? .spotlight : .policyGradient, samples: samples, seed: seed)
+        configuration.hiddenSize = hidden
+        configuration.epochs = epochs
+        if let learningRate { configuration.learningRate = learningRate }
+        return Optimizer(problem: problem, configuration: configuration)
+    }
+
+    /// The simulator, or the command evaluator with `--evaluate-command`.
+    func evaluator(for problem: PlacementProblem, onFailure: @escaping @Sendable (String) -> Void) -> any Evaluator {
+        if let evaluateCommand {
+            return CommandEvaluator(command: evaluateCommand, graph: problem.graph, cluster: problem.cluster, timeoutSeconds: timeout,
+                                    onFailure: onFailure)
+        }
+        return SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
+    }
+}

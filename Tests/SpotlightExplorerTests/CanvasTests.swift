@@ -1,0 +1,70 @@
+@testable import SpotlightExplorer
+import SpotlightModel
+import Testing
+
+@Suite struct CanvasTests {
+    @Test func textIsCutWithAnEllipsisAndClipped() {
+        var grid = CellGrid(width: 10, height: 2)
+        grid.write("placement", x: 0, y: 0, limit: 5)
+        #expect(grid.rowText(0) == "plac…")
+        grid.write("0123456789abc", x: 3, y: 1)
+        #expect(grid.rowText(1) == "   012345…")
+        grid.clipped(to: Rect(x: 0, y: 0, width: 2, height: 1)) { $0.write("xyz", x: 0, y: 0) }
+        #expect(grid.rowText(0) == "xyac…")
+    }
+
+    @Test func barsHaveEighthBlockPrecision() {
+        var grid = CellGrid(width: 4, height: 3)
+        grid.bar(x: 0, y: 0, width: 4, fraction: 0.5, style: .text)
+        grid.bar(x: 0, y: 1, width: 4, fraction: 0.3, style: .text)  // 9.6 eighths, rounded to 10
+        grid.bar(x: 0, y: 2, width: 4, fraction: 7, style: .text)
+        #expect(grid.rowText(0) == "██░░")
+        #expect(grid.rowText(1) == "█▎░░")
+        #expect(grid.rowText(2) == "████")
+    }
+
+    @Test func boxesDrawRoundedCornersAndReturnTheirInside() {
+        var grid = CellGrid(width: 12, height: 3)
+        let inside = grid.box(grid.bounds, title: "ab")
+        #expect(inside == Rect(x: 1, y: 1, width: 10, height: 1))
+        #expect(grid.text == "╭─ ab ─────╮\n│          │\n╰──────────╯")
+    }
+
+    @Test func brailleDotsFollowTheUnicodeNumbering() {
+        var canvas = BrailleCanvas(columns: 2, rows: 1)
+        canvas.set(x: 0, y: 0, role: .text)      // dot 1
+        canvas.set(x: 3, y: 3, role: .text)      // second cell, dot 8
+        canvas.set(x: 9, y: 9, role: .text)      // outside: ignored
+        var grid = CellGrid(width: 2, height: 1)
+        canvas.draw(into: &grid, x: 0, y: 0)
+        #expect(grid[0, 0].character == "\u{2801}")
+        #expect(grid[1, 0].character == "\u{2880}")
+    }
+
+    @Test func linesJoinTheirEnds() {
+        var canvas = BrailleCanvas(columns: 3, rows: 1)
+        canvas.line(x0: 0, y0: 3, x1: 5, y1: 0, role: .text)
+        var grid = CellGrid(width: 3, height: 1)
+        canvas.draw(into: &grid, x: 0, y: 0)
+        #expect(grid.rowText(0).unicodeScalars.count == 3)
+    }
+
+    @Test func chartBinsCombineWhenIterationsOutnumberColumns() {
+        let values: [Double?] = (1...8).map(Double.init)
+        #expect(LineChart.binned(values, into: 4, combine: LineChart.maximum) == [2, 4, 6, 8])
+        #expect(LineChart.binned(values, into: 4, combine: LineChart.mean) == [1.5, 3.5, 5.5, 7.5])
+        // Fewer iterations than columns: spread out, with the gaps filled in between.
+        #expect(LineChart.binned([0, 3], into: 4, combine: LineChart.mean) == [0, 1, 2, 3])
+    }
+
+    @Test func unitsFormatWithoutLocale() {
+        #expect(Units.fixed(-0.05, decimals: 1) == "-0.1")
+        #expect(Units.fixed(-0.04, decimals: 1) == "0.0")
+        #expect(Units.format2(1.005) == "1.00" || Units.format2(1.005) == "1.01")
+        #expect(Units.format4(0.012345) == "0.01235" || Units.format4(0.012345) == "0.01234")
+        #expect(Units.microseconds(1070) == "1.07 ms")
+        #expect(Units.microseconds(-250) == "-250.00 us")
+        #expect(Units.bytes(12_300_000) == "12.3 MB")
+        #expect(StatusLine.grouped(1234567) == "1,234,567")
+    }
+}

@@ -1,0 +1,208 @@
+@testable import SpotlightExplorer
+import SpotlightSearch
+import Testing
+
+/// Every key the explorer knows, against the state and the effects it asks for.
+@Suite struct KeyTests {
+    /// The first stage that may use `device`, and one that may not.
+    func stages(for device: Int) -> (allowed: Int, forbidden: Int?) {
+        let model = Fixture.model
+        let allowed = (0..<model.stageCount).first { model.stage($0, allows: device) }!
+        let forbidden = (0..<model.stageCount).first { !model.stage($0, allows: device) }
+        return (allowed, forbidden)
+    }
+
+    @Test func spacePausesAndResumes() {
+        var state = Fixture.state(snapshot: Fixture.snapshot(status: .running))
+        #expect(state.handle(.character(" ")) == [.pause])
+        state.apply(Fixture.snapshot(status: .paused))
+        #expect(state.handle(.character(" ")) == [.resume])
+        state.apply(Fixture.snapshot(status: .finished))
+        #expect(state.handle(.character(" ")) == [])
+        #expect(state.message?.isError == true)
+    }
+
+    @Test func arrowsAndVimKeysMoveOverStagesWithinBounds() {
+        var state = Fixture.state()
+        for key in [Key.down, .character("j"), .right, .character("l")] { _ = state.handle(key) }
+        #expect(state.selectedStage == 4)
+        for key in [Key.up, .character("k"), .left, .character("h")] { _ = state.handle(key) }
+        #expect(state.selectedStage == 0)
+        _ = state.handle(.up)
+        #expect(state.selectedStage == 0)
+        _ = state.handle(.end)
+        #expect(state.selectedStage == Fixture.model.stageCount - 1)
+        _ = state.handle(.down)
+        #expect(state.selectedStage == Fixture.model.stageCount - 1)
+        _ = state.handle(.home)
+        #expect(state.selectedStage == 0)
+        _ = state.handle(.pageDown)
+        #expect(state.selectedStage == min(state.pageSize, Fixture.model.stageCount - 1))
+        _ = state.handle(.pageUp)
+        #expect(state.selectedStage == 0)
+    }
+
+    @Test func enterMovesIntoTheOpListAndEscapeOrLeftBack() {
+        var state = Fixture.state()
+        state.selectedStage = 1
+        _ = state.handle(.enter)
+        #expect(state.focus == .ops)
+        #expect(state.selectedOp == Fixture.model.stageOpsByDepth[1][0])
+        _ = state.handle(.character("j"))
+        #expect(state.selectedOp == Fixture.model.stageOpsByDepth[1][1])
+        _ = state.handle(.character("j"))
+        _ = state.handle(.character("j"))
+        _ = state.handle(.character("j"))
+        #expect(state.selectedOpRow == Fixture.model.stageOpsByDepth[1].count - 1)
+        #expect(state.selectedStage == 1)
+        _ = state.handle(.escape)
+        #expect(state.focus == .stages)
+        #expect(state.selectedOp == nil)
+        _ = state.handle(.enter)
+        _ = state.handle(.left)
+        #expect(state.focus == .stages)
+    }
+
+    @Test func digitsPinTheSelectedStageToThatDevice() {
+        let gpu = 1
+        let (allowed, _) = stages(for: gpu)
+        var state = Fixture.state()
+        state.selectedStage = allowed
+        #expect(state.handle(.character("2")) == [.pinStage(allowed, device: gpu)])
+        #expect(state.message?.text.contains("gpu:0") == true)
+    }
+
+    @Test func pinningRefusesDevicesTheStageMayNotUse() throws {
+        let (_, forbidden) = stages(for: 1)
+        var state = Fixture.state()
+        state.selectedStage = try #require(forbidden)
+        #expect(state.handle(.character("2")) == [])
+        #expect(state.message?.isError == true)
+    }
+
+    @Test func pinningRefusesDevicesTheClusterDoesNotHave() {
+        var state = Fixture.state()
+        #expect(state.handle(.character("9")) == [])
+        #expect(state.message?.text.contains("no device 9") == true)
+    }
+
+    @Test func digitsInTheOpListPinTheOp() {
+        var state = Fixture.state()
+        state.selectedStage = stages(for: 2).allowed
+        _ = state.handle(.enter)
+        let op = state.selectedOp!
+        let device = (0..<Fixture.model.deviceCount).first { Fixture.problem.constraints.allows(op: op, device: $0) }!
+        #expect(state.handle(.character(Character(String(device + 1)))) == [.pinOp(op, device: device)])
+    }
+
+    @Test func uUnpinsOnlyWhatIsPinned() {
+        var state = Fixture.state()
+        #expect(state.handle(.character("u")) == [])
+        #expect(state.message?.isError == true)
+        var pins = [Int](repeating: -1, count: Fixture.model.stageCount)
+        pins[0] = 0
+        state.apply(Fixture.snapshot(stagePins: pins))
+        #expect(state.handle(.character("u")) == [.pinStage(0, device: nil)])
+
+        var opPins = [Int](repeating: -1, count: Fixture.problem.graph.count)
+        _ = state.handle(.enter)
+        let op = state.selectedOp!
+        #expect(state.handle(.character("u")) == [])
+        opPins[op] = 0
+        state.apply(Fixture.snapshot(stagePins: pins, opPins: opPins))
+        #expect(state.handle(.character("u")) == [.pinOp(op, device: nil)])
+    }
+
+    @Test func tCyclesThroughTheThemes() {
+        var state = Fixture.state(theme: "dark")
+        var seen: [String] = [state.theme.name]
+        for _ in 0..<Fixture.themes.themes.count {
+            _ = state.handle(.character("t"))
+            seen.append(state.theme.name)
+        }
+        #expect(seen == ["dark", "light", "monochrome", "dark"])
+    }
+
+    @Test func sAndESaveOnlyWhenThereIsABestPlacement() {
+        var state = Fixture.state()
+        #expect(state.handle(.character("s")) == [.savePlacement])
+        #expect(state.handle(.character("e")) == [.saveTrace])
+        var empty = Fixture.state(snapshot: Fixture.snapshot(iterations: 0, best: false))
+        #expect(empty.handle(.character("s")) == [])
+        #expect(empty.handle(.character("e")) == [])
+        #expect(empty.message?.isError == true)
+    }
+
+    @Test func slashFindsAnOpByNameAndNGoesToTheNextMatch() {
+        var state = Fixture.state()
+        _ = state.handle(.character("/"))
+        #expect(state.overlay == .find(""))
+        for character in "relux" { _ = state.handle(.character(character)) }
+        _ = state.handle(.backspace)
+        #expect(state.overlay == .find("relu"))
+        _ = state.handle(.enter)
+        #expect(state.overlay == .none)
+        let matches = Fixture.model.ops(matching: "relu")
+        #expect(matches.count >= 2)
+        #expect(state.selectedOp == matches[0])
+        #expect(state.selectedStage == Fixture.problem.stages.stageOf[matches[0]])
+        _ = state.handle(.character("n"))
+        #expect(state.selectedOp == matches[1])
+        for _ in 1..<matches.count { _ = state.handle(.character("n")) }
+        #expect(state.selectedOp == matches[0])
+    }
+
+    @Test func findWithoutAMatchSaysSoAndEscapeCancels() {
+        var state = Fixture.state()
+        _ = state.handle(.character("/"))
+        for character in "nonesuch" { _ = state.handle(.character(character)) }
+        _ = state.handle(.enter)
+        #expect(state.message?.text.contains("no op name contains") == true)
+        _ = state.handle(.character("/"))
+        _ = state.handle(.character("q"))
+        _ = state.handle(.escape)
+        #expect(state.overlay == .none)
+        #expect(state.lastFindQuery == "nonesuch")
+    }
+
+    @Test func questionMarkOpensHelpAndAnyKeyClosesIt() {
+        var state = Fixture.state()
+        _ = state.handle(.character("?"))
+        #expect(state.overlay == .help)
+        #expect(state.handle(.down) == [])
+        #expect(state.overlay == .none)
+        #expect(state.selectedStage == 0)
+        _ = state.handle(.character("?"))
+        #expect(state.handle(.character("q")) == [.quit])
+    }
+
+    @Test func qAndCtrlCQuit() {
+        var state = Fixture.state()
+        #expect(state.handle(.character("q")) == [.quit])
+        _ = state.handle(.character("/"))
+        #expect(state.handle(.interrupt) == [.quit])
+    }
+
+    @Test func clicksSelectAStageOrAnOp() {
+        var state = Fixture.state()
+        let layout = state.layout
+        _ = state.handle(.click(x: layout.graph.x + 10, y: layout.graph.y + 1 + 3))
+        #expect(state.selectedStage == 3)
+        #expect(state.focus == .stages)
+        let list = InspectorPanel.opListArea(layout: layout, state: state)
+        _ = state.handle(.click(x: list.x + 4, y: list.y + 2))
+        #expect(state.focus == .ops)
+        #expect(state.selectedOpRow == 1)
+        // A click on a border or an empty area changes nothing.
+        _ = state.handle(.click(x: 0, y: 0))
+        #expect(state.selectedStage == 3)
+    }
+
+    @Test func unknownKeysSayHowToFindTheKeys() {
+        var state = Fixture.state()
+        #expect(state.handle(.character("z")) == [])
+        #expect(state.message?.text.contains("?") == true)
+        _ = state.handle(.down)
+        #expect(state.message == nil)
+    }
+}

@@ -1,0 +1,176 @@
+@testable import SpotlightExplorer
+import SpotlightSearch
+import Testing
+
+/// Each panel drawn into a cell grid at a fixed size and compared with a text snapshot, plus the
+/// styles that matter (selection, critical path, warnings), which text alone does not show.
+@Suite struct RenderingTests {
+    func panel(width: Int, height: Int, _ draw: (inout CellGrid, Rect) -> Void) -> CellGrid {
+        var grid = CellGrid(width: width, height: height)
+        draw(&grid, grid.bounds)
+        return grid
+    }
+
+    @Test func wholeScreenAt160x48() {
+        expectSnapshot(ExplorerView.render(Fixture.state()).text, named: "screen-160x48")
+    }
+
+    @Test func wholeScreenAtTheMinimumSize() {
+        expectSnapshot(ExplorerView.render(Fixture.state(width: 80, height: 24)).text, named: "screen-80x24")
+    }
+
+    @Test func tooSmallTerminalGetsAMessage() {
+        let text = ExplorerView.render(Fixture.state(width: 60, height: 20)).text
+        expectSnapshot(text, named: "too-small-60x20")
+        #expect(text.contains("at least 80×24"))
+    }
+
+    @Test func graphPanel() {
+        let state = Fixture.state()
+        let grid = panel(width: 90, height: 14) { GraphPanel.draw(into: &$0, rect: $1, state: state) }
+        expectSnapshot(grid.text, named: "graph-90x14")
+        // The selected stage (0) is highlighted across its row; critical ops are marked ◆.
+        #expect(grid[5, 1].style.background == .selection)
+        #expect(grid[5, 2].style.background == nil)
+        #expect(grid.text.contains("◆"))
+    }
+
+    @Test func graphPanelScrollsToTheSelectionWhenStagesDoNotFit() {
+        var state = Fixture.state()
+        state.selectedStage = 7
+        let grid = panel(width: 90, height: 8) { GraphPanel.draw(into: &$0, rect: $1, state: state) }
+        expectSnapshot(grid.text, named: "graph-scrolled-90x8")
+        #expect(grid.rowText(0).contains("stages 3–7 of 8"))
+    }
+
+    @Test func monochromeThemeNumbersDevicesInTheGraph() {
+        let state = Fixture.state(theme: "monochrome")
+        #expect(!state.theme.usesColor)
+        let grid = panel(width: 90, height: 14) { GraphPanel.draw(into: &$0, rect: $1, state: state) }
+        expectSnapshot(grid.text, named: "graph-monochrome-90x14")
+        #expect(grid.rowText(1).contains("1"))
+    }
+
+    @Test func noColorKeepsTheThemeButDropsItsColours() {
+        let state = Fixture.state(theme: "dark", colorEnabled: false)
+        #expect(!state.theme.usesColor)
+        #expect(state.theme[.selection].attributes == Fixture.themes.themes[Fixture.themes.index(named: "dark")!][.selection].attributes)
+    }
+
+    @Test func devicesPanelDetailed() {
+        let state = Fixture.state()
+        let grid = panel(width: 66, height: 11) { DevicesPanel.draw(into: &$0, rect: $1, state: state, detailed: true) }
+        expectSnapshot(grid.text, named: "devices-66x11")
+        #expect(grid.text.contains("busy"))
+        #expect(!grid.text.contains("OOM"))
+    }
+
+    @Test func devicesPanelCompactAndOutOfMemory() {
+        var snapshot = Fixture.snapshot()
+        snapshot.bestResult!.devicePeakMemory[1] = 80e6
+        snapshot.bestResult!.outOfMemory = true
+        let state = Fixture.state(snapshot: snapshot)
+        let grid = panel(width: 66, height: 5) { DevicesPanel.draw(into: &$0, rect: $1, state: state, detailed: false) }
+        expectSnapshot(grid.text, named: "devices-compact-oom-66x5")
+        let row = grid.rowText(2)
+        #expect(row.contains("OOM"))
+        let x = Array(row.unicodeScalars).firstIndex(of: "O")!
+        #expect(grid[x, 2].style.foreground == .bad)
+    }
+
+    @Test func devicesPanelBeforeAnyValidPlacement() {
+        let state = Fixture.state(snapshot: Fixture.snapshot(iterations: 0, best: false))
+        let grid = panel(width: 66, height: 5) { DevicesPanel.draw(into: &$0, rect: $1, state: state, detailed: true) }
+        #expect(grid.rowText(1).contains("no valid placement measured yet"))
+    }
+
+    @Test func rewardCurvesWithBaselines() {
+        let state = Fixture.state()
+        let grid = panel(width: 60, height: 18) { CurvesPanel.drawReward(into: &$0, rect: $1, state: state) }
+        expectSnapshot(grid.text, named: "reward-60x18")
+        #expect(grid.text.contains("metis"))
+        #expect(grid.text.contains("bound"))
+        #expect(grid.text.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) })
+    }
+
+    @Test func klCurvesWithTarget() {
+        let state = Fixture.state()
+        let grid = panel(width: 44, height: 18) { CurvesPanel.drawKL(into: &$0, rect: $1, state: state) }
+        expectSnapshot(grid.text, named: "kl-44x18")
+        #expect(grid.text.contains("target"))
+    }
+
+    @Test func curvesBeforeTheFirstIteration() {
+        let state = Fixture.state(snapshot: Fixture.snapshot(iterations: 0, best: false))
+        let grid = panel(width: 60, height: 10) { CurvesPanel.drawReward(into: &$0, rect: $1, state: state) }
+        #expect(grid.rowText(1).contains("waiting for the first iteration"))
+    }
+
+    @Test func inspectorForAStage() {
+        var state = Fixture.state(snapshot: Fixture.snapshot(stagePins: [-1, -1, 2, -1, -1, -1, -1, -1]))
+        state.selectedStage = 2
+        let grid = panel(width: 66, height: 20) { InspectorPanel.draw(into: &$0, rect: $1, state: state) }
+        expectSnapshot(grid.text, named: "inspector-stage-66x20")
+        #expect(grid.text.contains("pinned to gpu:1"))
+    }
+
+    @Test func inspectorWithTheOpListFocused() {
+        var opPins = [Int](repeating: -1, count: Fixture.problem.graph.count)
+        var state = Fixture.state()
+        state.selectedStage = 1
+        state.focus = .ops
+        state.selectedOpRow = 1
+        let op = state.selectedOp!
+        opPins[op] = 1
+        state.apply(Fixture.snapshot(opPins: opPins))
+        let grid = panel(width: 66, height: 20) { InspectorPanel.draw(into: &$0, rect: $1, state: state) }
+        expectSnapshot(grid.text, named: "inspector-ops-66x20")
+        #expect(grid.text.contains("pin gpu:0"))
+        #expect(grid.rowText(0).contains("op 2 of"))
+    }
+
+    @Test func statusLineAndFooter() {
+        var state = Fixture.state(snapshot: Fixture.snapshot(status: .paused))
+        state.message = StatusMessage("saved the best placement to x.json")
+        let grid = ExplorerView.render(state)
+        expectSnapshot(grid.rowText(0) + "\n" + grid.rowText(47), named: "status-and-footer-160")
+        #expect(grid.rowText(0).contains("‖ paused"))
+        #expect(grid.rowText(0).contains("iteration 40"))
+        #expect(grid.rowText(47).contains("saved the best placement"))
+    }
+
+    @Test func statusWordsForEveryState() {
+        var snapshot = Fixture.snapshot(status: .paused)
+        snapshot.iterationInFlight = true
+        #expect(Fixture.state(snapshot: snapshot).statusWord == "pausing")
+        #expect(Fixture.state(snapshot: Fixture.snapshot(status: .running)).statusWord == "running")
+        #expect(Fixture.state(snapshot: Fixture.snapshot(status: .finished)).statusWord == "finished")
+        #expect(Fixture.state(snapshot: nil).statusWord == "starting")
+    }
+
+    @Test func findPromptInTheFooter() {
+        var state = Fixture.state()
+        _ = state.handle(.character("/"))
+        for character in "relu" { _ = state.handle(.character(character)) }
+        let footer = ExplorerView.render(state).rowText(47)
+        #expect(footer.contains("find op: relu"))
+        #expect(footer.contains("match"))
+    }
+
+    @Test func helpOverlay() {
+        var state = Fixture.state(width: 120, height: 40)
+        _ = state.handle(.character("?"))
+        let text = ExplorerView.render(state).text
+        expectSnapshot(text, named: "help-120x40")
+        for binding in KeyBinding.all { #expect(text.contains(binding.action)) }
+    }
+
+    @Test func placementBeforeTheFirstBestIsThePolicysMostLikely() {
+        let state = Fixture.state(snapshot: Fixture.snapshot(iterations: 0, best: false))
+        #expect(!state.showsBestPlacement)
+        #expect(state.opDevice.allSatisfy { $0 >= 0 })
+        for op in 0..<Fixture.problem.graph.count {
+            #expect(Fixture.problem.constraints.allows(op: op, device: state.opDevice[op]))
+        }
+    }
+}
