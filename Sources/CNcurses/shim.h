@@ -12,6 +12,7 @@
 #endif
 #include <ncursesw/curses.h>
 #include <locale.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
@@ -49,6 +50,15 @@ static void spl_restore_and_reraise(int number) {
 /// SIGINT, SIGTERM and SIGHUP only set a flag that the UI loop polls (spl_take_signal); fatal
 /// signals (a Swift trap is SIGILL or SIGTRAP) restore the terminal first.
 static inline void spl_install_signal_handlers(void) {
+    // A parent may have started us with these blocked (a test harness, a daemon); the explorer
+    // needs them: SIGWINCH for resizing, the others to restore the terminal.
+    sigset_t needed;
+    sigemptyset(&needed);
+    sigaddset(&needed, SIGWINCH);
+    sigaddset(&needed, SIGINT);
+    sigaddset(&needed, SIGTERM);
+    sigaddset(&needed, SIGHUP);
+    pthread_sigmask(SIG_UNBLOCK, &needed, NULL);
     struct sigaction quit;
     memset(&quit, 0, sizeof quit);
     quit.sa_handler = spl_note_signal;

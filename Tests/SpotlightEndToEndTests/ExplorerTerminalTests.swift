@@ -1,0 +1,179 @@
+import Foundation
+import Testing
+
+/// The explorer run for real in a tmux pane, driven by keys as a person would: the panels
+/// appear, the iteration count rises, space pauses it, pinning shows in the inspector, s saves a
+/// placement, a too-small window gets a message, and q gives the shell back.
+@Suite(.serialized) struct ExplorerTerminalTests {
+    /// A tmux server of its own (its own socket), so that the test never touches a user's sessions.
+    final class Tmux {
+        let socket = "spotlight-e2e-\(UUID().uuidString.prefix(8))"
+        let session = "explorer"
+
+        /// Runs a tmux command and waits for it with posix_spawn and waitpid. (Foundation's
+        /// `Process` did not notice the exit of the client that starts the server, which lives on
+        /// with the client's descriptors, so output is only captured, through a pipe, when asked for.)
+        @discardableResult
+        func run(_ arguments: [String], capture: Bool = false) throws -> String {
+            let argv = ["tmux", "-L", socket] + arguments
+            var pipeEnds: [Int32] = [-1, -1]
+            if capture { guard pipe(&pipeEnds) == 0 else { throw CocoaError(.fileWriteUnknown) } }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            if capture {
+                posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+                posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+            } else {
+                posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            }
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            var cArguments = argv.map { strdup($0) } + [nil]
+            defer { cArguments.forEach { free($0) } }
+            // The tmux server (and the explorer under it) must not inherit this process's blocked
+            // signals, or SIGWINCH never arrives.
+            var attributes = posix_spawnattr_t()
+            posix_spawnattr_init(&attributes)
+            defer { posix_spawnattr_destroy(&attributes) }
+            var noSignals = sigset_t()
+            sigemptyset(&noSignals)
+            posix_spawnattr_setsigmask(&attributes, &noSignals)
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+            var pid: pid_t = 0
+            let status = posix_spawnp(&pid, "tmux", &actions, &attributes, &cArguments, environ)
+            guard status == 0 else { throw CocoaError(.executableNotLoadable) }
+            var output = Data()
+            if capture {
+                close(pipeEnds[1])
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                while true {
+                    let count = read(pipeEnds[0], &buffer, buffer.count)
+                    if count <= 0 { break }
+                    output.append(contentsOf: buffer[0..<count])
+                }
+                close(pipeEnds[0])
+            }
+            var exitStatus: Int32 = 0
+            while waitpid(pid, &exitStatus, 0) < 0 && errno == EINTR {}
+            return String(decoding: output, as: UTF8.self)
+        }
+
+        func start(width: Int, height: Int) throws {
+            try run(["-f", "/dev/null", "new-session", "-d", "-s", session, "-x", String(width), "-y", String(height),
+                     "env", "PS1=$ ", "TERM=screen-256color", "bash", "--norc", "--noprofile"])
+        }
+
+        func type(_ keys: String...) throws { try run(["send-keys", "-t", session] + keys) }
+
+        func screen() throws -> String { try run(["capture-pane", "-p", "-t", session], capture: true) }
+
+        /// Polls the pane until `condition` holds (or `seconds` pass); returns the last screen.
+        @discardableResult
+        func waitFor(_ what: String, seconds: Double = 60, _ condition: (String) -> Bool) throws -> String {
+            let deadline = Date().addingTimeInterval(seconds)
+            var last = ""
+            while Date() < deadline {
+                last = try screen()
+                if condition(last) { return last }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            Issue.record("timed out waiting for \(what); the screen was:\n\(last)")
+            throw CancellationError()
+        }
+
+        func kill() { _ = try? run(["kill-server"]) }
+    }
+
+    static func iteration(_ screen: String) -> Int? {
+        guard let range = screen.range(of: #"iteration (\d+)"#, options: .regularExpression) else { return nil }
+        return Int(screen[range].split(separator: " ")[1])
+    }
+
+    @Test func explorerRunsPausesPinsSavesAndQuitsInARealTerminal() throws {
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spotlight-explore-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let saved = directory + "/best.placement.json"
+        try tmux.start(width: 160, height: 48)
+        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' --out '\(saved)'", "Enter")
+
+        // The panels appear and the count rises.
+        let first = try tmux.waitFor("the panels and a first iteration") { screen in
+            ["op graph", "devices", "reward", "KL", "stage 0 of"].allSatisfy(screen.contains) && (Self.iteration(screen) ?? 0) >= 1
+        }
+        let started = Self.iteration(first)!
+        try tmux.waitFor("the iteration count to rise") { (Self.iteration($0) ?? 0) > started }
+
+        // Space pauses: the status says so and the count stops.
+        try tmux.type("Space")
+        let paused = try tmux.waitFor("paused") { $0.contains("‖ paused") }
+        let stoppedAt = Self.iteration(paused)!
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(Self.iteration(try tmux.screen()) == stoppedAt)
+
+        // Pinning the selected stage to device 2 shows in the inspector.
+        try tmux.type("j", "2")
+        try tmux.waitFor("the pin in the inspector") { $0.contains("stage 1 of") && $0.contains("pinned to gpu:0") }
+
+        // Resume continues from the same count.
+        try tmux.type("Space")
+        try tmux.waitFor("running again past the pause") { $0.contains("● running") && (Self.iteration($0) ?? 0) > stoppedAt }
+
+        // s saves the best placement, and the file is a valid placement.
+        try tmux.type("s")
+        try tmux.waitFor("the save message") { $0.contains("saved the best placement") }
+        let validation = try CommandLineTests.run(["validate", "samples/tiny.graph.json", "samples/tiny.cluster.json", saved])
+        #expect(validation.status == 0, "\(validation.stderr)")
+
+        // Help opens and closes.
+        try tmux.type("?")
+        try tmux.waitFor("the help") { $0.contains("any key closes") }
+        try tmux.type("Escape")
+        try tmux.waitFor("the help to close") { !$0.contains("any key closes") }
+
+        // A window too small gets a message, and the panels come back at full size.
+        try tmux.run(["resize-window", "-t", tmux.session, "-x", "60", "-y", "20"])
+        try tmux.waitFor("the too-small message") { $0.contains("at least 80×24") }
+        try tmux.run(["resize-window", "-t", tmux.session, "-x", "160", "-y", "48"])
+        try tmux.waitFor("the panels after growing") { $0.contains("op graph") && !$0.contains("at least 80×24") }
+
+        // q quits, restores the screen and leaves a usable shell.
+        try tmux.type("q")
+        try tmux.waitFor("the summary line after quitting") { $0.contains("placements: best step time") }
+        try tmux.type("echo shell-ok-$((6*7))", "Enter")
+        let after = try tmux.waitFor("the shell to answer") { $0.contains("shell-ok-42") }
+        #expect(!after.contains("╭─ op graph"))
+    }
+
+    @Test func ctrlCAlsoRestoresTheTerminal() throws {
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start(width: 100, height: 30)
+        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore samples/tiny.graph.json samples/tiny.cluster.json --theme monochrome", "Enter")
+        try tmux.waitFor("the panels") { $0.contains("op graph") }
+        try tmux.type("C-c")
+        try tmux.waitFor("the summary line") { $0.contains("placements: best step time") || $0.contains("no valid placement found") }
+        try tmux.type("echo ctrl-c-ok", "Enter")
+        try tmux.waitFor("the shell") { $0.contains("ctrl-c-ok") && !$0.contains("╭─ op graph") }
+    }
+
+    @Test func withoutATerminalExploreSaysToUseOptimize() throws {
+        let result = try CommandLineTests.run(["explore", "samples/tiny.graph.json", "samples/tiny.cluster.json"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("spotlight optimize"))
+    }
+
+    @Test func anUnknownThemeIsAnError() throws {
+        // Needs a terminal to get as far as the theme: run it in tmux and read the error.
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start(width: 160, height: 20)
+        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore --theme nosuch; echo status=$?", "Enter")
+        let screen = try tmux.waitFor("the error") { $0.range(of: #"status=\d"#, options: .regularExpression) != nil }
+        #expect(screen.contains("no theme called \"nosuch\""))
+        #expect(screen.contains("dark, light, monochrome"))
+        #expect(screen.contains("status=1"))
+    }
+}
