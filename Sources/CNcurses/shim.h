@@ -104,6 +104,20 @@ static inline int spl_start(int use_color) {
     return 0;
 }
 
+/// Starts curses on no terminal at all (output to /dev/null, as an xterm-256color of the given
+/// size), for benchmarks of the drawing path. Returns 0 on success.
+static inline int spl_start_offscreen(int columns, int rows) {
+    setlocale(LC_ALL, "");
+    FILE *output = fopen("/dev/null", "w");
+    FILE *input = fopen("/dev/null", "r");
+    if (output == NULL || input == NULL) return -1;
+    if (newterm("xterm-256color", output, input) == NULL) return -1;
+    resizeterm(rows, columns);
+    start_color();
+    use_default_colors();
+    return 0;
+}
+
 static inline void spl_stop(void) {
     if (!isendwin()) {
         curs_set(1);

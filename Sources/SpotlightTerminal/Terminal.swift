@@ -32,6 +32,15 @@ public final class Terminal {
         pairs = ColorPairs(colors: color ? Int(spl_colors()) : 0, pairLimit: color ? Int(spl_color_pairs()) : 0)
     }
 
+    /// Starts curses writing to /dev/null as a 256-colour terminal of the given size: the whole
+    /// drawing path without a screen, for `spotlight bench explore`.
+    public func startOffscreen(width: Int, height: Int) throws(TerminalError) {
+        guard !started else { return }
+        guard spl_start_offscreen(Int32(width), Int32(height)) == 0 else { throw TerminalError(message: "cannot start curses on /dev/null (is the xterm-256color terminfo entry installed?)") }
+        started = true
+        pairs = ColorPairs(colors: Int(spl_colors()), pairLimit: Int(spl_color_pairs()))
+    }
+
     /// Gives the terminal back as it was. Safe to call more than once.
     public func stop() {
         guard started else { return }

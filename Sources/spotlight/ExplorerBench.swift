@@ -1,0 +1,163 @@
+import ArgumentParser
+import Foundation
+import SpotlightExplorer
+import SpotlightModel
+import SpotlightSearch
+import SpotlightTerminal
+
+/// `spotlight bench explore`: how long a frame takes to build and draw, and how much of the
+/// optimizer's pace survives a UI drawing at 30 frames per second beside it.
+struct ExplorerBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explore",
+        abstract: "Time the explorer's frames and the optimizer's pace under it (use -c release).",
+        discussion: """
+            Frames: a state with a real search history (--warmup iterations) is rendered into the \
+            cell grid at --width x --height, and drawn through ncurses into /dev/null, changing the \
+            selection every frame so that every frame sends output. Pace: the optimizer's samples per \
+            second over --seconds, first headless, then with the explorer drawing at 30 frames per \
+            second (the same snapshots, rendering and ncurses output as `spotlight explore`).
+            """
+    )
+
+    @Argument(help: "GRAPH CLUSTER (default: the sample workload).") var files: [String] = []
+    @Option(help: "Screen columns.") var width = 200
+    @Option(help: "Screen rows.") var height = 60
+    @Option(help: "Frames to time.") var frames = 2000
+    @Option(help: "Iterations run first, so that the curves have a history to draw.") var warmup = 200
+    @Option(help: "Seconds for each pace measurement.") var seconds = 5.0
+    @Option(help: "Rounds of the three pace measurements.") var rounds = 3
+    @OptionGroup(title: "Search") var search: SearchOptions
+
+    func validate() throws {
+        guard width >= ExplorerLayout.minimumWidth, height >= ExplorerLayout.minimumHeight else {
+            throw ValidationError("--width and --height must be at least \(ExplorerLayout.minimumWidth)x\(ExplorerLayout.minimumHeight)")
+        }
+        guard files.isEmpty || files.count == 2 else { throw ValidationError("give GRAPH CLUSTER, or nothing for the sample") }
+    }
+
+    func run() throws {
+        let (graphPath, clusterPath) = try paths()
+        let problem = try search.problem(graph: graphPath, cluster: clusterPath)
+        var optimizer = try search.optimizer(for: problem)
+        let evaluator = search.evaluator(for: problem, onFailure: { _ in })
+        for _ in 0..<warmup { optimizer.iterate(evaluator: evaluator) }
+        print("workload: \(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name) (\(problem.cluster.deviceCount) devices), \(warmup) iterations of history")
+
+        // Frames.
+        let themes = ThemeCatalog.load(directory: Resources.directory("themes", containing: "dark.theme"))
+        let model = ExplorerModel(optimizer: optimizer, graphLabel: (graphPath as NSString).lastPathComponent, clusterLabel: (clusterPath as NSString).lastPathComponent)
+        var state = ExplorerState(model: model, themes: themes, themeIndex: themes.index(named: "dark") ?? 0, width: width, height: height)
+        let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator)
+        state.apply(blockingSnapshot(actor))
+        state.baselines = Baselines.run(problem).map { BaselineSummary(method: $0.method, stepTime: $0.result.stepTime, outOfMemory: $0.result.outOfMemory) }
+        var grid = CellGrid(width: width, height: height)
+        var renderTimes: [Double] = []
+        for frame in 0..<frames {
+            state.selectedStage = frame % model.stageCount
+            let start = now()
+            ExplorerView.render(state, into: &grid)
+            renderTimes.append(now() - start)
+        }
+        let terminal = Terminal()
+        try terminal.startOffscreen(width: width, height: height)
+        var frameTimes: [Double] = []
+        for frame in 0..<frames {
+            state.selectedStage = frame % model.stageCount
+            let start = now()
+            ExplorerView.render(state, into: &grid)
+            terminal.draw(grid, theme: state.theme)
+            frameTimes.append(now() - start)
+        }
+        terminal.stop()
+        func describe(_ times: [Double]) -> String {
+            let sorted = times.sorted()
+            let median = sorted[sorted.count / 2], p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
+            return "median \(Units.fixed(median * 1e3, decimals: 3)) ms, p99 \(Units.fixed(p99 * 1e3, decimals: 3)) ms"
+        }
+        print("frame at \(width)x\(height), render into the cell grid: \(describe(renderTimes)) (\(frames) frames)")
+        print("frame at \(width)x\(height), render + ncurses draw:      \(describe(frameTimes)) (\(frames) frames)")
+
+        // Pace: headless, then under a UI drawing at 30 frames per second, alternating in rounds
+        // so that the machine's drift falls on all three alike.
+        var ratios: [Double] = []
+        for round in 1...rounds {
+            let direct = directPace(optimizer: optimizer, evaluator: evaluator)
+            let headless = pace(optimizer: optimizer, evaluator: evaluator, withUI: false, state: state)
+            let underUI = pace(optimizer: optimizer, evaluator: evaluator, withUI: true, state: state)
+            ratios.append(underUI.rate / direct.rate)
+            print("round \(round): headless (as `optimize`) \(Units.fixed(direct.rate, decimals: 1)) samples/s, through the actor \(Units.fixed(headless.rate, decimals: 1)), under the UI \(Units.fixed(underUI.rate, decimals: 1)) (\(underUI.frames) frames): kept \(Units.percent(underUI.rate / direct.rate))")
+        }
+        let median = ratios.sorted()[ratios.count / 2]
+        print("kept under the UI, median of \(rounds) rounds: \(Units.percent(median)) of the headless pace")
+    }
+
+    struct Pace {
+        var samples: Int
+        var seconds: Double
+        var frames: Int
+        var rate: Double { Double(samples) / seconds }
+    }
+
+    /// Runs the search as `spotlight optimize` does: iterations back to back on this thread.
+    func directPace(optimizer initial: Optimizer, evaluator: any Evaluator) -> Pace {
+        var optimizer = initial
+        let start = now()
+        while now() - start < seconds { optimizer.iterate(evaluator: evaluator) }
+        return Pace(samples: optimizer.state.samplesEvaluated - initial.state.samplesEvaluated, seconds: now() - start, frames: 0)
+    }
+
+    /// Runs the search through the actor for `seconds`; with `withUI`, this thread meanwhile does
+    /// what the explorer's loop does 30 times a second: take the snapshot, render, draw.
+    func pace(optimizer: Optimizer, evaluator: any Evaluator, withUI: Bool, state initial: ExplorerState) -> Pace {
+        let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator)
+        let session = ExplorerSession(actor: actor, problem: optimizer.problem, methodName: "bench", placementPath: "/dev/null", tracePath: "/dev/null")
+        var state = initial
+        var grid = CellGrid(width: width, height: height)
+        let terminal = Terminal()
+        if withUI { try? terminal.startOffscreen(width: width, height: height) }
+        let startSamples = optimizer.state.samplesEvaluated
+        session.start(baselines: false)
+        let start = now()
+        var frames = 0
+        var last = startSamples
+        while now() - start < seconds {
+            if let snapshot = session.takeSnapshot() {
+                last = snapshot.samplesEvaluated
+                if withUI { state.apply(snapshot) }
+            }
+            if withUI {
+                ExplorerView.render(state, into: &grid)
+                terminal.draw(grid, theme: state.theme)
+                frames += 1
+            }
+            Thread.sleep(forTimeInterval: 1.0 / 30)
+        }
+        let elapsed = now() - start
+        session.stopAndWait()
+        if let snapshot = session.takeSnapshot() { last = snapshot.samplesEvaluated }
+        terminal.stop()
+        return Pace(samples: last - startSamples, seconds: max(elapsed, now() - start), frames: frames)
+    }
+
+    func blockingSnapshot(_ actor: OptimizerActor) -> OptimizerSnapshot {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var snapshot: OptimizerSnapshot?
+        Task.detached {
+            snapshot = await actor.snapshot()
+            done.signal()
+        }
+        done.wait()
+        return snapshot!
+    }
+
+    func paths() throws -> (String, String) {
+        if files.count == 2 { return (files[0], files[1]) }
+        guard let samples = Resources.directory("samples", containing: Resources.defaultGraph) else {
+            throw ValidationError("cannot find the sample workload; give GRAPH CLUSTER")
+        }
+        return (samples + "/" + Resources.defaultGraph, samples + "/" + Resources.defaultCluster)
+    }
+
+    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+}
