@@ -96,11 +96,7 @@ struct ExploreCommand: ParsableCommand {
     /// The graph and cluster given, or the default sample's.
     private func files() throws -> (String, String) {
         if let graph, let cluster { return (graph, cluster) }
-        guard let samples = Resources.directory("samples", containing: Resources.defaultGraph) else {
-            Output.error("error: cannot find the sample workload (looked for samples/\(Resources.defaultGraph) in \(Resources.candidates("samples").joined(separator: ", "))); give a graph and a cluster: spotlight explore GRAPH CLUSTER")
-            throw ExitCode.failure
-        }
-        return (samples + "/" + Resources.defaultGraph, samples + "/" + Resources.defaultCluster)
+        return try Resources.defaultSample()
     }
 }
 

@@ -153,10 +153,7 @@ struct ExplorerBench: ParsableCommand {
 
     func paths() throws -> (String, String) {
         if files.count == 2 { return (files[0], files[1]) }
-        guard let samples = Resources.directory("samples", containing: Resources.defaultGraph) else {
-            throw ValidationError("cannot find the sample workload; give GRAPH CLUSTER")
-        }
-        return (samples + "/" + Resources.defaultGraph, samples + "/" + Resources.defaultCluster)
+        return try Resources.defaultSample()
     }
 
     func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

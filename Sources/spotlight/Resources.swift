@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 /// Finds the directories that ship with Spotlight (`samples/`, `themes/`): in the working
@@ -32,4 +33,14 @@ enum Resources {
     /// The sample the explorer opens when no files are given.
     static let defaultGraph = "tiny.graph.json"
     static let defaultCluster = "tiny.cluster.json"
+
+    /// The paths of the default sample's graph and cluster; when they cannot be found, says where
+    /// it looked and exits 1.
+    static func defaultSample() throws -> (graph: String, cluster: String) {
+        guard let samples = directory("samples", containing: defaultGraph) else {
+            Output.error("error: cannot find the sample workload (looked for samples/\(defaultGraph) in \(candidates("samples").joined(separator: ", "))); give a graph and a cluster: spotlight explore GRAPH CLUSTER")
+            throw ExitCode.failure
+        }
+        return (samples + "/" + defaultGraph, samples + "/" + defaultCluster)
+    }
 }
