@@ -22,8 +22,10 @@ let package = Package(
         // Layer 1: operation graph, cluster, placement, formats, stages.
         .target(
             name: "SpotlightModel",
-            dependencies: [.product(name: "HeapModule", package: "swift-collections")]
+            dependencies: ["CZlib", .product(name: "HeapModule", package: "swift-collections")]
         ),
+        // zlib, so that large sample graphs can be committed and read gzip-compressed.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Layer 2: the discrete-event simulator, the lower bound, trace export.
         .target(name: "SpotlightSimulation", dependencies: ["SpotlightModel"], swiftSettings: optimizedInDebug),
         // METIS, for the graph-partitioning baseline (Debian's libmetis-dev ships no pkg-config file).

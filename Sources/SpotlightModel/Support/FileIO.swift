@@ -3,12 +3,41 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CZlib
 import Foundation
 
 /// Reading and atomically writing user files.
 public enum FileIO {
-    /// The bytes of `path`, or a `InputError` naming the file and the reason.
+    /// The largest file, after decompression, that Spotlight reads: far above any real graph, low
+    /// enough that a corrupt or hostile gzip file cannot exhaust memory.
+    public static let maximumDecompressedBytes = 4 << 30
+
+    /// The bytes of `path`, or a `InputError` naming the file and the reason. A gzip file (say
+    /// `inception_v3.graph.json.gz`) is recognised by its magic number and decompressed, so every
+    /// command reads compressed and plain files alike.
     public static func read(_ path: String) throws(InputError) -> [UInt8] {
+        let bytes = try readRaw(path)
+        guard bytes.count >= 2, bytes[0] == 0x1f, bytes[1] == 0x8b else { return bytes }
+        return try gunzip(bytes, file: path)
+    }
+
+    /// Decompresses a gzip stream, naming `file` in the error if it is corrupt or truncated.
+    public static func gunzip(_ bytes: [UInt8], file: String) throws(InputError) -> [UInt8] {
+        var output: UnsafeMutablePointer<UInt8>?
+        var outputLength = 0
+        var message: UnsafePointer<CChar>?
+        let status = bytes.withUnsafeBufferPointer { input in
+            spl_gunzip(input.baseAddress, input.count, maximumDecompressedBytes, &output, &outputLength, &message)
+        }
+        guard status == Z_OK, let output else {
+            let reason = message.map { String(cString: $0) } ?? (status == Z_MEM_ERROR ? "too large or out of memory" : "zlib error \(status)")
+            throw InputError(file: file, message: "is not a valid gzip file: \(reason)")
+        }
+        defer { free(output) }
+        return Array(UnsafeBufferPointer(start: output, count: outputLength))
+    }
+
+    private static func readRaw(_ path: String) throws(InputError) -> [UInt8] {
         let url = URL(fileURLWithPath: path)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
