@@ -52,6 +52,16 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
         #expect(assignment == file.assignment)
     }
 
+    @Test func expertHintsForMoreGPUsThanTheClusterHasAreSpreadInOrder() throws {
+        let cluster = try gpus(2, cpu: true)
+        let folded = ExpertPlacer.devicesForHints(["cpu:0", "gpu:0", "gpu:1", "gpu:2", "gpu:3"], in: cluster)
+        #expect(folded == ["cpu:0": 0, "gpu:0": 1, "gpu:1": 1, "gpu:2": 2, "gpu:3": 2])
+        let exact = ExpertPlacer.devicesForHints(["gpu:0", "gpu:1"], in: try gpus(4))
+        #expect(exact == ["gpu:0": 0, "gpu:1": 1])
+        let renumbered = ExpertPlacer.devicesForHints(["gpu:2", "gpu:5"], in: try gpus(4))
+        #expect(renumbered == ["gpu:2": 0, "gpu:5": 1])
+    }
+
     @Test func expertDoesNotApplyWithoutHints() throws {
         let graph = try OperationGraph(name: "g", ops: [op("a", 1)])
         #expect(ExpertPlacer().place(try PlacementProblem(graph: graph, cluster: gpus(2))) == nil)

@@ -45,6 +45,11 @@ public struct RoundRobinPlacer: Placer {
 
 /// The devices the graph file's `expert` keys name, as a human would place the model. Ops without
 /// a usable hint follow the single-device choice.
+///
+/// Hints written for a bigger machine are folded onto a smaller one the way a person would: when a
+/// hint names a device the cluster lacks (`gpu:3` on a two-GPU machine), the hinted devices of that
+/// kind are taken in index order and spread evenly over the cluster's, so four per-layer GPUs become
+/// the first two layers on `gpu:0` and the last two on `gpu:1`.
 public struct ExpertPlacer: Placer {
     public let method = "expert"
 
@@ -54,10 +59,34 @@ public struct ExpertPlacer: Placer {
         let graph = problem.graph
         guard graph.expert.contains(where: { $0 != nil }) else { return nil }
         let fallback = SingleDevicePlacer().fastestAccelerator(problem)
+        let deviceOfHint = Self.devicesForHints(Set(graph.expert.compactMap { $0 }), in: problem.cluster)
         let wishes = (0..<graph.count).map { op in
-            graph.expert[op].flatMap { problem.cluster.deviceID(named: $0) } ?? fallback
+            graph.expert[op].flatMap { deviceOfHint[$0] } ?? fallback
         }
         return problem.repaired(wishes)
+    }
+
+    /// The cluster device each hinted name stands for (names with no counterpart are left out).
+    static func devicesForHints(_ hints: Set<String>, in cluster: Cluster) -> [String: Int] {
+        var result: [String: Int] = [:]
+        var hintsByKind: [String: [(index: Int, name: String)]] = [:]
+        for hint in hints {
+            if let device = cluster.deviceID(named: hint) { result[hint] = device }
+            let parts = hint.split(separator: ":", maxSplits: 1)
+            if parts.count == 2, let index = Int(parts[1]) {
+                hintsByKind[String(parts[0]), default: []].append((index, hint))
+            }
+        }
+        for (kind, hinted) in hintsByKind where hinted.contains(where: { result[$0.name] == nil }) {
+            let devices = cluster.devices.indices.filter { cluster.devices[$0].kind == kind }
+            guard !devices.isEmpty else { continue }
+            let ordered = hinted.sorted { $0.index < $1.index }
+            for (rank, hint) in ordered.enumerated() {
+                let slot = ordered.count > devices.count ? rank * devices.count / ordered.count : rank
+                result[hint.name] = devices[slot]
+            }
+        }
+        return result
     }
 }
 
