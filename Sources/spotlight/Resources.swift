@@ -30,9 +30,10 @@ enum Resources {
         return places.filter { seen.insert($0).inserted }
     }
 
-    /// The sample the explorer opens when no files are given.
-    static let defaultGraph = "tiny.graph.json"
-    static let defaultCluster = "tiny.cluster.json"
+    /// The sample the explorer opens when no files are given: the Spotlight paper's headline case,
+    /// neural machine translation on one CPU and four K80 GPUs.
+    static let defaultGraph = "nmt.graph.json.gz"
+    static let defaultCluster = "k80x4.cluster.json"
 
     /// The paths of the default sample's graph and cluster; when they cannot be found, says where
     /// it looked and exits 1.

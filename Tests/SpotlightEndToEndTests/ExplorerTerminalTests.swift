@@ -99,7 +99,7 @@ import Testing
         try tmux.start(width: 160, height: 48)
         try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' --out '\(saved)'", "Enter")
 
-        // The panels appear and the count rises.
+        // The default sample (NMT on four K80s): the panels appear and the count rises.
         let first = try tmux.waitFor("the panels and a first iteration") { screen in
             ["op graph", "devices", "reward", "KL", "stage 0 of"].allSatisfy(screen.contains) && (Self.iteration(screen) ?? 0) >= 1
         }
@@ -124,7 +124,7 @@ import Testing
         // s saves the best placement, and the file is a valid placement.
         try tmux.type("s")
         try tmux.waitFor("the save message") { $0.contains("saved the best placement") }
-        let validation = try CommandLineTests.run(["validate", "samples/tiny.graph.json", "samples/tiny.cluster.json", saved])
+        let validation = try CommandLineTests.run(["validate", "samples/nmt.graph.json.gz", "samples/k80x4.cluster.json", saved])
         #expect(validation.status == 0, "\(validation.stderr)")
 
         // Help opens and closes.

@@ -63,6 +63,13 @@ def _user_workload(model, arguments):
     return workload
 
 
+def _scaled(value):
+    for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= factor:
+            return f"{value / factor:.2f} {prefix}"
+    return f"{value:.0f} "
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="export", description="Trace one training step (forward, gradients, optimizer update) of a Keras "
@@ -118,8 +125,8 @@ def main(argv=None):
     variables = [op for op in ops if op["type"] == "VarHandleOp"]
     parameters = sum(op["persistent_bytes"] for op in variables if "colocate_with" not in op) // 4
     edges = sum(len(op.get("inputs", [])) for op in ops)
-    print(f"{arguments.out}: {len(ops)} ops, {edges} edges, {flops / 1e9:.2f} GFLOP per step "
-          f"({forward / 1e9:.2f} forward, {flops / max(forward, 1):.2f}x), {parameters / 1e6:.2f}M parameters, "
+    print(f"{arguments.out}: {len(ops)} ops, {edges} edges, {_scaled(flops)}FLOP per step "
+          f"({_scaled(forward)}FLOP forward, {flops / max(forward, 1):.2f}x), {_scaled(parameters)} parameters, "
           f"{exported.folded} ops folded")
     if exported.unknown_types:
         listed = ", ".join(f"{name} ({count})" for name, count in sorted(exported.unknown_types.items()))
