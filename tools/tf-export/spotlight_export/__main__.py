@@ -57,10 +57,8 @@ def _user_workload(model, arguments):
     device = arguments.expert
     expert = (lambda op: "cpu:0" if op.get("devices") == ["cpu"] else device) if device else None
     name = arguments.name or model.name
-    workload = models.Workload(name, f"Keras model {model.name}", model, specs[0] if len(specs) == 1 else specs,
-                               label_spec, arguments.optimizer, expert, learning_rate=0.01, batch=batch)
-    workload.loss = loss
-    return workload
+    return models.Workload(name, f"Keras model {model.name}", model, specs[0] if len(specs) == 1 else specs,
+                           label_spec, arguments.optimizer, expert, learning_rate=0.01, batch=batch, loss=loss)
 
 
 def _scaled(value):
@@ -95,7 +93,6 @@ def main(argv=None):
     if arguments.sample:
         builder = models.SAMPLES[arguments.sample]
         workload = builder(arguments.batch) if arguments.batch else builder()
-        loss = models.sparse_cross_entropy
     else:
         if not arguments.batch:
             _fail("--batch is required for your own model")
@@ -107,9 +104,8 @@ def main(argv=None):
             except Exception as error:  # Keras raises many kinds for an unreadable file.
                 _fail(f"{arguments.model}: cannot load a Keras model: {error}")
         workload = _user_workload(model, arguments)
-        loss = workload.loss
 
-    step = training_step.trace(workload.model, workload.input_specs, workload.label_spec, loss,
+    step = training_step.trace(workload.model, workload.input_specs, workload.label_spec, workload.loss,
                                optimizer=workload.optimizer, learning_rate=workload.learning_rate)
     description = (f"TensorFlow {tf.__version__} (tf.keras): {workload.description}, batch {workload.batch}; "
                    f"one training step (forward, gradients, {workload.optimizer} update) traced by "

@@ -16,6 +16,7 @@ What it keeps and drops, and why:
 import tensorflow as tf
 
 from . import costs
+from .training_step import variable_name
 
 FOLDABLE_SHAPE_OPS = {"Shape", "ShapeN", "Size", "Rank", "BroadcastGradientArgs"}
 ALWAYS_FOLDED = {"Const", "NoOp"}
@@ -95,7 +96,7 @@ def convert(step, name, source, expert=None, group_depth=1):
     for op in operations:
         variable = captured.get(op.name)
         if op.type == "Placeholder" and op.outputs[0].dtype == tf.resource and variable is not None:
-            wanted = variable.name.split(":")[0]
+            wanted = variable_name(variable)
             new_name = wanted
             suffix = 1
             while new_name in taken and new_name != op.name:
@@ -104,7 +105,7 @@ def convert(step, name, source, expert=None, group_depth=1):
             taken.add(new_name)
             rename[op.name] = new_name
             variable_of_op[op.name] = variable
-    variable_op_by_name = {variable.name.split(":")[0]: rename[op_name] for op_name, variable in variable_of_op.items()}
+    variable_op_by_name = {variable_name(variable): rename[op_name] for op_name, variable in variable_of_op.items()}
 
     def exported_name(op_name):
         return rename.get(op_name, op_name)
@@ -136,21 +137,19 @@ def convert(step, name, source, expert=None, group_depth=1):
 
     model_prefix = step.model_scope + "/"
 
-    def layer_group(scope_name):
-        if scope_name.startswith(model_prefix):
-            parts = scope_name[len(model_prefix):].split("/")
-            return "/".join(parts[:group_depth]) if len(parts) > 1 else parts[0]
-        return "loss"
+    def leading_scopes(name):
+        parts = name.split("/")
+        return "/".join(parts[:group_depth]) if len(parts) > 1 else name
 
-    def variable_group(variable_name):
-        primary = step.slot_of.get(variable_name, variable_name)
-        parts = primary.split("/")
-        return "/".join(parts[:group_depth]) if len(parts) > 1 else primary
+    def layer_group(scope_name):
+        return leading_scopes(scope_name[len(model_prefix):]) if scope_name.startswith(model_prefix) else "loss"
+
+    def variable_group(name):
+        return leading_scopes(step.slot_of.get(name, name))
 
     resource_root = {}
     for op_name, variable in variable_of_op.items():
-        variable_name = variable.name.split(":")[0]
-        primary = step.slot_of.get(variable_name)
+        primary = step.slot_of.get(variable_name(variable))
         resource_root[op_name] = variable_op_by_name.get(primary, rename[op_name]) if primary else None
 
     ops = []
@@ -164,12 +163,11 @@ def convert(step, name, source, expert=None, group_depth=1):
         spec = {"name": exported_name(op.name)}
         if op.name in variable_of_op:
             variable = variable_of_op[op.name]
-            variable_name = variable.name.split(":")[0]
             spec["type"] = "VarHandleOp"
             spec["persistent_bytes"] = costs.elements(variable.shape.as_list()) * variable.dtype.size
             if resource_root[op.name]:
                 spec["colocate_with"] = resource_root[op.name]
-            spec["group"] = variable_group(variable_name)
+            spec["group"] = variable_group(variable_name(variable))
             ops.append(spec)
             continue
         spec["type"] = op.type
@@ -213,7 +211,7 @@ def convert(step, name, source, expert=None, group_depth=1):
         if resource_inputs:
             first = resource_inputs[0]
             spec["colocate_with"] = resource_root[first] or rename[first]
-            spec["group"] = variable_group(variable_of_op[first].name.split(":")[0])
+            spec["group"] = variable_group(variable_name(variable_of_op[first]))
         elif op.type == "Placeholder":
             spec["group"] = "input"
         elif index >= step.backward_start and not op.name.startswith(("gradient_tape/", model_prefix)):

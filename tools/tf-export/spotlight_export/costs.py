@@ -138,7 +138,7 @@ def flops(op):
     if t in UPDATE_FLOPS:
         n = None if op.gradient_index is None else op.input_elements(op.gradient_index)
         return None if n is None else UPDATE_FLOPS[t] * n
-    if t.startswith("ResourceSparseApply") or t in ("ResourceScatterAdd", "ResourceScatterSub", "UnsortedSegmentSum"):
+    if t.startswith("ResourceSparseApply") or t in ("ResourceScatterAdd", "ResourceScatterSub"):
         updates = max((elements(s) or 0) for s in op.input_shapes if s is not None) if op.input_shapes else 0
         return 4 * updates if t.startswith("ResourceSparseApply") else updates
     if t in ("FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"):
@@ -194,6 +194,6 @@ ELEMENTWISE = {
     "Add", "AddV2", "Sub", "Mul", "RealDiv", "Div", "DivNoNan", "Maximum", "Minimum", "Neg", "Square", "SquaredDifference",
     "Relu", "Relu6", "ReluGrad", "Relu6Grad", "BiasAdd", "Abs", "Sign", "Floor", "Ceil", "Round", "Equal", "NotEqual",
     "Less", "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr", "LogicalNot", "FloorDiv", "FloorMod",
-    "Mod", "Atan2", "LeakyRelu", "LeakyReluGrad", "EluGrad", "SeluGrad", "SoftplusGrad", "ClipByValue", "Square",
+    "Mod", "Atan2", "LeakyRelu", "LeakyReluGrad", "EluGrad", "SeluGrad", "SoftplusGrad", "ClipByValue",
     "MulNoNan", "Xlogy", "Xdivy", "BiasAddV1", "Softsign", "SoftsignGrad", "Inv", "InvGrad", "ReciprocalGrad",
 }

@@ -14,7 +14,7 @@ class Workload:
     """A model, the specs of its inputs and labels, its loss, optimizer, and expert rule."""
 
     def __init__(self, name, description, model, input_specs, label_spec, optimizer, expert, learning_rate=0.1,
-                 batch=None):
+                 batch=None, loss=None):
         self.name = name
         self.description = description
         self.model = model
@@ -24,6 +24,7 @@ class Workload:
         self.expert = expert
         self.learning_rate = learning_rate
         self.batch = batch
+        self.loss = loss or sparse_cross_entropy
 
 
 def sparse_cross_entropy(labels, logits):
