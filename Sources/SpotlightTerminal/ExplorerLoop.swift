@@ -1,5 +1,6 @@
 import Foundation
 import SpotlightExplorer
+import SpotlightModel
 
 /// The explorer's UI loop, on the calling thread (which owns ncurses): read keys and clicks,
 /// take the newest snapshot, redraw at most `framesPerSecond` times a second when anything
@@ -26,7 +27,7 @@ public enum ExplorerLoop {
         while true {
             if let number = terminal.takeSignal() { return .signal(number) }
             // Wait for input until the next frame is due; then drain whatever else is queued.
-            let now = monotonicSeconds()
+            let now = MonotonicClock.seconds()
             let wait = dirty ? max(0, Int(((lastFrame + frameInterval) - now) * 1000)) : Int(frameInterval * 1000)
             var event = terminal.read(timeout: wait)
             var keyed = false
@@ -42,7 +43,7 @@ public enum ExplorerLoop {
                         if effect == .quit { return .quit }
                         if let message = session.perform(effect, state: state) { state.message = message }
                     }
-                    if state.message != nil && state.message != hadMessage { messageShownAt = monotonicSeconds() }
+                    if state.message != nil && state.message != hadMessage { messageShownAt = MonotonicClock.seconds() }
                 }
                 dirty = true
                 event = terminal.read(timeout: 0)
@@ -57,10 +58,10 @@ public enum ExplorerLoop {
             }
             if let failure = failures() {
                 state.message = StatusMessage("placement not measured: \(failure)", isError: true)
-                messageShownAt = monotonicSeconds()
+                messageShownAt = MonotonicClock.seconds()
                 dirty = true
             }
-            let time = monotonicSeconds()
+            let time = MonotonicClock.seconds()
             if state.message != nil && !keyed && time - messageShownAt > 8 {
                 state.message = nil
                 dirty = true
@@ -74,5 +75,4 @@ public enum ExplorerLoop {
         }
     }
 
-    static func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 }

@@ -15,9 +15,9 @@ struct BenchCommand: ParsableCommand {
 /// Timing helpers shared by the benchmarks: the median of several runs after a warm-up.
 enum Stopwatch {
     static func seconds(_ body: () -> Void) -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
+        let start = MonotonicClock.seconds()
         body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return MonotonicClock.seconds() - start
     }
 
     static func median(runs: Int, _ body: () -> Void) -> Double {

@@ -55,19 +55,19 @@ struct ExplorerBench: ParsableCommand {
         var renderTimes: [Double] = []
         for frame in 0..<frames {
             state.selectedStage = frame % model.stageCount
-            let start = now()
+            let start = MonotonicClock.seconds()
             ExplorerView.render(state, into: &grid)
-            renderTimes.append(now() - start)
+            renderTimes.append(MonotonicClock.seconds() - start)
         }
         let terminal = Terminal()
         try terminal.startOffscreen(width: width, height: height)
         var frameTimes: [Double] = []
         for frame in 0..<frames {
             state.selectedStage = frame % model.stageCount
-            let start = now()
+            let start = MonotonicClock.seconds()
             ExplorerView.render(state, into: &grid)
             terminal.draw(grid, theme: state.theme)
-            frameTimes.append(now() - start)
+            frameTimes.append(MonotonicClock.seconds() - start)
         }
         terminal.stop()
         func describe(_ times: [Double]) -> String {
@@ -102,9 +102,9 @@ struct ExplorerBench: ParsableCommand {
     /// Runs the search as `spotlight optimize` does: iterations back to back on this thread.
     func directPace(optimizer initial: Optimizer, evaluator: any Evaluator) -> Pace {
         var optimizer = initial
-        let start = now()
-        while now() - start < seconds { optimizer.iterate(evaluator: evaluator) }
-        return Pace(samples: optimizer.state.samplesEvaluated - initial.state.samplesEvaluated, seconds: now() - start, frames: 0)
+        let start = MonotonicClock.seconds()
+        while MonotonicClock.seconds() - start < seconds { optimizer.iterate(evaluator: evaluator) }
+        return Pace(samples: optimizer.state.samplesEvaluated - initial.state.samplesEvaluated, seconds: MonotonicClock.seconds() - start, frames: 0)
     }
 
     /// Runs the search through the actor for `seconds`; with `withUI`, this thread meanwhile does
@@ -118,10 +118,10 @@ struct ExplorerBench: ParsableCommand {
         if withUI { try? terminal.startOffscreen(width: width, height: height) }
         let startSamples = optimizer.state.samplesEvaluated
         session.start(baselines: false)
-        let start = now()
+        let start = MonotonicClock.seconds()
         var frames = 0
         var last = startSamples
-        while now() - start < seconds {
+        while MonotonicClock.seconds() - start < seconds {
             if let snapshot = session.takeSnapshot() {
                 last = snapshot.samplesEvaluated
                 if withUI { state.apply(snapshot) }
@@ -133,11 +133,11 @@ struct ExplorerBench: ParsableCommand {
             }
             Thread.sleep(forTimeInterval: 1.0 / 30)
         }
-        let elapsed = now() - start
+        let elapsed = MonotonicClock.seconds() - start
         session.stopAndWait()
         if let snapshot = session.takeSnapshot() { last = snapshot.samplesEvaluated }
         terminal.stop()
-        return Pace(samples: last - startSamples, seconds: max(elapsed, now() - start), frames: frames)
+        return Pace(samples: last - startSamples, seconds: max(elapsed, MonotonicClock.seconds() - start), frames: frames)
     }
 
     func blockingSnapshot(_ actor: OptimizerActor) -> OptimizerSnapshot {
@@ -155,6 +155,4 @@ struct ExplorerBench: ParsableCommand {
         if files.count == 2 { return (files[0], files[1]) }
         return try Resources.defaultSample()
     }
-
-    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 }

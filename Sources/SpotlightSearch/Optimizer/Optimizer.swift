@@ -1,4 +1,3 @@
-import Dispatch
 import RealModule
 import SpotlightModel
 import SpotlightSimulation
@@ -61,14 +60,14 @@ public struct Optimizer: Sendable {
     @discardableResult
     public mutating func iterate(evaluator: some Evaluator) -> IterationStats {
         let samples = configuration.samples, stages = inputs.stageCount, devices = problem.cluster.deviceCount
-        let started = Self.now()
+        let started = MonotonicClock.seconds()
         let trace = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, random: &state.random)
         let assignments = (0..<samples).map { sample in
             decoder.assignment(stageDevices: (0..<stages).map { trace.action(stage: $0, sample: sample) }, opPins: state.opPins)
         }
-        let sampled = Self.now()
+        let sampled = MonotonicClock.seconds()
         let evaluations = evaluator.evaluate(assignments)
-        let evaluated = Self.now()
+        let evaluated = MonotonicClock.seconds()
 
         // Rewards and advantages.
         var validTimes: [Double] = []
@@ -119,7 +118,7 @@ public struct Optimizer: Sendable {
             if measured.meanKL > 1.5 * configuration.targetKL { state.beta = min(state.beta * 2, 1e4) }
             if measured.meanKL < configuration.targetKL / 1.5 { state.beta = max(state.beta / 2, 1e-4) }
         }
-        let finished = Self.now()
+        let finished = MonotonicClock.seconds()
 
         state.iteration += 1
         state.samplesEvaluated += samples
@@ -171,5 +170,4 @@ public struct Optimizer: Sendable {
         return (0..<inputs.stageCount).map { Array(trace.probabilities[($0 * devices)..<(($0 + 1) * devices)]) }
     }
 
-    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 }
