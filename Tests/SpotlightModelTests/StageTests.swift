@@ -114,6 +114,72 @@ import Testing
         #expect(Double(besideAConsumer.count) >= 0.9 * Double(variables.count), "\(besideAConsumer.count) of \(variables.count)")
     }
 
+    /// Two independent chains whose ops alternate in file order: a then b, a then b, ... With the
+    /// chains labelled 0 and 1, neighbours in topological order always differ in label, so only
+    /// merging a unit with a same-label unit further along keeps the stages pure.
+    @Test func refinementKeepsEachStageToOneLabel() throws {
+        var specs: [OperationSpec] = []
+        for index in 0..<20 {
+            for chain in ["a", "b"] {
+                var op = OperationSpec(name: "\(chain)\(index)", type: "MatMul")
+                op.flops = 1e6
+                if index > 0 { op.inputs = [.init("\(chain)\(index - 1)", bytes: 4)] }
+                specs.append(op)
+            }
+        }
+        let graph = try OperationGraph(name: "chains", ops: specs)
+        let labels = (0..<graph.count).map { graph.opNames[$0].hasPrefix("a") ? 0 : 1 }
+        for limit in [2, 4, 10, 40] {
+            let stages = StagePartition(graph: graph, maximumStages: limit, refinement: labels)
+            #expect(stages.count == limit)
+            for stage in 0..<stages.count {
+                #expect(Set(stages.ops(of: stage).map { labels[$0] }).count == 1, "limit \(limit): stage \(stage) mixes labels")
+            }
+        }
+        // Without the refinement, two stages are two halves of the file, each with both chains.
+        let plain = StagePartition(graph: graph, maximumStages: 2)
+        #expect(Set(plain.ops(of: 0).map { labels[$0] }) == [0, 1])
+    }
+
+    @Test func refinementSplitsGroupsByLabelAndKeepsColocationWhole() throws {
+        let graph = try OperationGraph.load(samplesDirectory + "/tiny.graph.json")
+        // A label per colocation set, as a placement gives one device per set.
+        let labels = (0..<graph.count).map { graph.colocationRoot[$0] % 2 }
+        let plain = StagePartition(graph: graph)
+        let refined = StagePartition(graph: graph, refinement: labels)
+        #expect(refined.count > plain.count)
+        for stage in 0..<refined.count {
+            let ops = Array(refined.ops(of: stage))
+            #expect(Set(ops.map { plain.stageOf[$0] }).count == 1, "stage \(stage) crosses a group")
+            #expect(Set(ops.map { labels[$0] }).count == 1, "stage \(stage) mixes labels")
+        }
+        for op in 0..<graph.count where graph.colocateWith[op] >= 0 {
+            #expect(refined.stageOf[op] == refined.stageOf[graph.colocateWith[op]])
+        }
+    }
+
+    @Test func aSavedPartitionComesBackTheSame() throws {
+        let graph = SyntheticGraph(opCount: 1500, seed: 5).graph()
+        let original = StagePartition(graph: graph, maximumStages: 40)
+        let restored = try #require(StagePartition(graph: graph, stageOf: original.stageOf))
+        #expect(restored.stageOf == original.stageOf)
+        #expect(restored.stageStart == original.stageStart)
+        #expect(restored.stageOps == original.stageOps)
+        #expect(restored.features == original.features)
+    }
+
+    @Test func aPartitionThatDoesNotFitIsRefused() throws {
+        let graph = try OperationGraph.load(samplesDirectory + "/tiny.graph.json")
+        let good = StagePartition(graph: graph).stageOf
+        #expect(StagePartition(graph: graph, stageOf: Array(good.dropLast())) == nil, "too short")
+        #expect(StagePartition(graph: graph, stageOf: good.map { $0 == 0 ? -1 : $0 }) == nil, "negative stage")
+        #expect(StagePartition(graph: graph, stageOf: good.map { $0 == 0 ? good.max()! + 2 : $0 }) == nil, "an empty stage")
+        let colocated = try #require((0..<graph.count).first { graph.colocateWith[$0] >= 0 })
+        var split = good
+        split[colocated] = good[graph.colocateWith[colocated]] == 0 ? 1 : 0
+        #expect(StagePartition(graph: graph, stageOf: split) == nil, "a colocation set split")
+    }
+
     @Test func featureVectorHasTheDocumentedShape() throws {
         let graph = try OperationGraph.load(samplesDirectory + "/tiny.graph.json")
         let stages = StagePartition(graph: graph)

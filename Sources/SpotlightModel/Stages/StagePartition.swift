@@ -8,9 +8,13 @@ import HeapModule
 /// 1. ops joined by `colocate_with` form an atom that is never split;
 /// 2. atoms whose earliest op carries the same `group` hint form one unit; units are laid out in
 ///    topological order, with each source op (a variable) moved to just before its first consumer;
-/// 3. while there are more than G units, the adjacent pair (in topological order) with the smallest
+/// 3. with a refinement (a label per op, such as the device a heuristic chose), a unit holds atoms of
+///    one label only, so that a placement which gives each label one device is expressible stage by
+///    stage;
+/// 4. while there are more than G units, the adjacent pair (in topological order) with the smallest
 ///    combined weight is merged, where weight mixes op count and flops, and a pair that shares no
-///    edge or whose device kinds conflict counts as heavier, so stages stay connected and placeable.
+///    edge, whose device kinds conflict or whose labels differ counts as heavier, so stages stay
+///    connected, placeable and true to the refinement as long as the budget allows.
 public struct StagePartition: Sendable {
     public static let defaultMaximumStages = 256
 
@@ -27,13 +31,17 @@ public struct StagePartition: Sendable {
 
     /// `groupHints: false` ignores the graph's `group` keys: every colocation set starts as its own
     /// unit, which gives finer stages when the hints are coarser than the search needs.
-    public init(graph: OperationGraph, maximumStages: Int = defaultMaximumStages, groupHints: Bool = true) {
+    /// `refinement`, one non-negative label per op, splits units so that each holds one label
+    /// (the label of a colocation set is that of its earliest op).
+    public init(graph: OperationGraph, maximumStages: Int = defaultMaximumStages, groupHints: Bool = true, refinement: [Int]? = nil) {
         precondition(maximumStages >= 1, "a partition needs at least one stage")
+        precondition(refinement == nil || (refinement!.count == graph.count && refinement!.allSatisfy { $0 >= 0 }),
+                     "a refinement has one non-negative label per op")
         let opCount = graph.count
-        var units = UnitBuilder(graph: graph, groupHints: groupHints)
+        var units = UnitBuilder(graph: graph, groupHints: groupHints, refinement: refinement)
         units.mergeDown(to: maximumStages)
 
-        // Number stages in list order, then bucket ops (visited in topological order) by stage.
+        // Number stages in list order.
         var stageOfUnit = [Int](repeating: -1, count: units.unitCount)
         var stageCount = 0
         var unit = units.head
@@ -42,15 +50,30 @@ public struct StagePartition: Sendable {
             stageCount += 1
             unit = units.next[unit]
         }
-        var stageOf = [Int](repeating: 0, count: opCount)
-        var start = [Int](repeating: 0, count: stageCount + 1)
-        for op in 0..<opCount {
-            stageOf[op] = stageOfUnit[units.unitOfOp[op]]
-            start[stageOf[op] + 1] += 1
+        self.init(graph: graph, stageOf: (0..<opCount).map { stageOfUnit[units.unitOfOp[$0]] }, stageCount: stageCount)
+    }
+
+    /// A partition given as the stage of every op (as a checkpoint saves it), or `nil` when that is
+    /// not a partition of this graph: a stage number out of range, an empty stage, or a colocation
+    /// set split across stages.
+    public init?(graph: OperationGraph, stageOf: [Int]) {
+        guard stageOf.count == graph.count, let largest = stageOf.max(), stageOf.min()! >= 0 else { return nil }
+        var used = [Bool](repeating: false, count: largest + 1)
+        for op in 0..<graph.count {
+            used[stageOf[op]] = true
+            if stageOf[op] != stageOf[graph.colocationRoot[op]] { return nil }
         }
+        guard used.allSatisfy({ $0 }) else { return nil }
+        self.init(graph: graph, stageOf: stageOf, stageCount: largest + 1)
+    }
+
+    /// Buckets ops (visited in topological order) by stage and measures each stage.
+    private init(graph: OperationGraph, stageOf: [Int], stageCount: Int) {
+        var start = [Int](repeating: 0, count: stageCount + 1)
+        for op in 0..<graph.count { start[stageOf[op] + 1] += 1 }
         for stage in 0..<stageCount { start[stage + 1] += start[stage] }
         var fill = start
-        var stageOps = [Int](repeating: 0, count: opCount)
+        var stageOps = [Int](repeating: 0, count: graph.count)
         for op in graph.topologicalOrder {
             stageOps[fill[stageOf[op]]] = op
             fill[stageOf[op]] += 1
@@ -100,6 +123,8 @@ private struct UnitBuilder {
     var size: [Int] = []
     /// Kinds allowed by every restricted op of the unit (`UInt64.max` when none is restricted).
     var kinds: [UInt64] = []
+    /// The refinement label shared by the unit's ops, or -1 once units of different labels merged.
+    var label: [Int] = []
     var firstOp: [Int] = []
     var lastOp: [Int] = []
     var nextOp: [Int]
@@ -109,25 +134,32 @@ private struct UnitBuilder {
     var alive: [Bool] = []
     var head = -1
     var liveCount = 0
+    /// Whether a refinement labelled the units.
+    let refined: Bool
 
-    init(graph: OperationGraph, groupHints: Bool) {
+    init(graph: OperationGraph, groupHints: Bool, refinement: [Int]?) {
         self.graph = graph
+        self.refined = refinement != nil
         let opCount = graph.count
         unitOfOp = [Int](repeating: -1, count: opCount)
         nextOp = [Int](repeating: -1, count: opCount)
 
+        let labelCount = (refinement?.max() ?? 0) + 1
         var unitOfAtom = [Int](repeating: -1, count: opCount)
-        var unitOfGroup = [Int](repeating: -1, count: graph.groupNames.count)
+        // The unit of each (group, label) pair.
+        var unitOfGroup = [Int](repeating: -1, count: graph.groupNames.count * labelCount)
         let totalFlops = graph.totalFlops
         for op in Self.sequence(graph) {
             let atom = graph.colocationRoot[op]
             if unitOfAtom[atom] < 0 {
                 let group = groupHints ? graph.groupOf[op] : -1
-                if group >= 0, unitOfGroup[group] >= 0 {
-                    unitOfAtom[atom] = unitOfGroup[group]
+                let atomLabel = refinement?[op] ?? 0
+                let key = group * labelCount + atomLabel
+                if group >= 0, unitOfGroup[key] >= 0 {
+                    unitOfAtom[atom] = unitOfGroup[key]
                 } else {
-                    unitOfAtom[atom] = makeUnit()
-                    if group >= 0 { unitOfGroup[group] = unitOfAtom[atom] }
+                    unitOfAtom[atom] = makeUnit(label: atomLabel)
+                    if group >= 0 { unitOfGroup[key] = unitOfAtom[atom] }
                 }
             }
             let unit = unitOfAtom[atom]
@@ -162,7 +194,8 @@ private struct UnitBuilder {
         return graph.topologicalOrder.sorted { (key[$0], position[$0]) < (key[$1], position[$1]) }
     }
 
-    private mutating func makeUnit() -> Int {
+    private mutating func makeUnit(label unitLabel: Int) -> Int {
+        label.append(unitLabel)
         weight.append(0)
         size.append(0)
         kinds.append(.max)
@@ -190,6 +223,7 @@ private struct UnitBuilder {
         var score = weight[left] + weight[right]
         if !connected(left, right) { score *= 4 }
         if kinds[left] & kinds[right] == 0 { score *= 8 }
+        if label[left] != label[right] || label[left] < 0 { score *= 16 }
         return Candidate(score: score, left: left, leftVersion: version[left], right: right, rightVersion: version[right])
     }
 
@@ -209,22 +243,55 @@ private struct UnitBuilder {
         guard liveCount > maximum else { return }
         var heap = Heap<Candidate>()
         var unit = head
-        while unit >= 0, next[unit] >= 0 {
-            heap.insert(candidate(unit, next[unit]))
+        while unit >= 0 {
+            if next[unit] >= 0 { heap.insert(candidate(unit, next[unit])) }
+            for partner in sameLabelPartners(after: unit) { heap.insert(candidate(unit, partner)) }
             unit = next[unit]
         }
         while liveCount > maximum, let best = heap.popMin() {
             guard alive[best.left], alive[best.right], version[best.left] == best.leftVersion,
-                  version[best.right] == best.rightVersion, next[best.left] == best.right else { continue }
-            let merged = merge(best.left, best.right)
+                  version[best.right] == best.rightVersion,
+                  next[best.left] == best.right || (refined && label[best.left] == label[best.right] && label[best.left] >= 0)
+            else { continue }
+            let (merged, closedGap) = merge(best.left, best.right)
             if previous[merged] >= 0 { heap.insert(candidate(previous[merged], merged)) }
             if next[merged] >= 0 { heap.insert(candidate(merged, next[merged])) }
+            if let (before, after) = closedGap { heap.insert(candidate(before, after)) }
+            for partner in sameLabelPartners(after: merged) { heap.insert(candidate(merged, partner)) }
+            for partner in sameLabelPartners(before: merged) { heap.insert(candidate(partner, merged)) }
         }
     }
 
-    /// Merges `right` into `left`'s place; the unit with more ops survives so that relabelling
-    /// touches the smaller side only.
-    private mutating func merge(_ left: Int, _ right: Int) -> Int {
+    /// With a refinement, units of one label may merge across a few units of other labels when an
+    /// edge joins them: an op-level placement alternates devices between neighbouring units, and
+    /// this keeps it expressible in fewer stages than merging neighbours only would.
+    private static let sameLabelReach = 48
+
+    private func sameLabelPartners(after unit: Int) -> [Int] {
+        sameLabelPartners(of: unit, step: next)
+    }
+
+    private func sameLabelPartners(before unit: Int) -> [Int] {
+        sameLabelPartners(of: unit, step: previous)
+    }
+
+    private func sameLabelPartners(of unit: Int, step: [Int]) -> [Int] {
+        guard refined, label[unit] >= 0 else { return [] }
+        var partners: [Int] = []
+        var other = step[unit], distance = 0
+        while other >= 0, distance < Self.sameLabelReach {
+            // The neighbour itself is an ordinary candidate already.
+            if distance > 0, label[other] == label[unit], connected(unit, other) { partners.append(other) }
+            other = step[other]
+            distance += 1
+        }
+        return partners
+    }
+
+    /// Merges `right` (which comes after `left` in the list) into `left`'s place; the unit with more
+    /// ops survives so that relabelling touches the smaller side only. Returns the merged unit and,
+    /// when `right` was not `left`'s neighbour, the two units its removal made neighbours.
+    private mutating func merge(_ left: Int, _ right: Int) -> (Int, closedGap: (Int, Int)?) {
         let (survivor, absorbed) = size[left] >= size[right] ? (left, right) : (right, left)
         var op = firstOp[absorbed]
         while op >= 0 {
@@ -239,7 +306,12 @@ private struct UnitBuilder {
         size[survivor] = size[left] + size[right]
         weight[survivor] = weight[left] + weight[right]
         kinds[survivor] = kinds[left] & kinds[right]
-        let before = previous[left], after = next[right]
+        label[survivor] = label[left] == label[right] ? label[left] : -1
+        // Unlink `right`, then put the survivor where `left` was.
+        let gapBefore = previous[right], gapAfter = next[right]
+        next[gapBefore] = gapAfter
+        if gapAfter >= 0 { previous[gapAfter] = gapBefore }
+        let before = previous[left], after = next[left]
         previous[survivor] = before
         next[survivor] = after
         if before >= 0 { next[before] = survivor } else { head = survivor }
@@ -247,6 +319,7 @@ private struct UnitBuilder {
         alive[absorbed] = false
         version[survivor] += 1
         liveCount -= 1
-        return survivor
+        let closedGap = gapBefore != left && gapAfter >= 0 ? (gapBefore, gapAfter) : nil
+        return (survivor, closedGap)
     }
 }
