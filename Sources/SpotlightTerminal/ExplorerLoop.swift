@@ -52,10 +52,6 @@ public enum ExplorerLoop {
                 state.apply(snapshot)
                 dirty = true
             }
-            if let baselines = session.takeBaselines() {
-                state.baselines = baselines
-                dirty = true
-            }
             if let failure = failures() {
                 state.message = StatusMessage("placement not measured: \(failure)", isError: true)
                 messageShownAt = MonotonicClock.seconds()

@@ -42,8 +42,10 @@ struct ExploreCommand: ParsableCommand {
             throw ExitCode.failure
         }
         let (graphPath, clusterPath) = try files()
-        let problem = try search.problem(graph: graphPath, cluster: clusterPath)
-        let optimizer = try search.optimizer(for: problem)
+        let base = try search.problem(graph: graphPath, cluster: clusterPath)
+        let baselines = Baselines.run(base)
+        let optimizer = try search.optimizer(for: base, baselines: baselines).0
+        let problem = optimizer.problem
         let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         let themes = ThemeCatalog.load(directory: themesDir ?? Resources.directory("themes", containing: "dark.theme"))
         var themeIndex = themes.index(named: "dark") ?? 0
@@ -66,6 +68,7 @@ struct ExploreCommand: ParsableCommand {
         let model = ExplorerModel(optimizer: optimizer, graphLabel: (graphPath as NSString).lastPathComponent,
                                   clusterLabel: (clusterPath as NSString).lastPathComponent)
         var state = ExplorerState(model: model, themes: themes, themeIndex: themeIndex, colorEnabled: !noColor)
+        state.baselines = baselines.map { BaselineSummary(method: $0.method, stepTime: $0.result.stepTime, outOfMemory: $0.result.outOfMemory) }
         if let problem = themes.problems.first {
             state.message = StatusMessage("skipped a theme file: \(problem)", isError: true)
         }

@@ -38,8 +38,10 @@ struct ExplorerBench: ParsableCommand {
 
     func run() throws {
         let (graphPath, clusterPath) = try paths()
-        let problem = try search.problem(graph: graphPath, cluster: clusterPath)
-        var optimizer = try search.optimizer(for: problem)
+        let base = try search.problem(graph: graphPath, cluster: clusterPath)
+        let baselines = Baselines.run(base)
+        var optimizer = try search.optimizer(for: base, baselines: baselines).0
+        let problem = optimizer.problem
         let evaluator = search.evaluator(for: problem, onFailure: { _ in })
         for _ in 0..<warmup { optimizer.iterate(evaluator: evaluator) }
         print("workload: \(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name) (\(problem.cluster.deviceCount) devices), \(warmup) iterations of history")
@@ -50,7 +52,7 @@ struct ExplorerBench: ParsableCommand {
         var state = ExplorerState(model: model, themes: themes, themeIndex: themes.index(named: "dark") ?? 0, width: width, height: height)
         let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator)
         state.apply(blockingSnapshot(actor))
-        state.baselines = Baselines.run(problem).map { BaselineSummary(method: $0.method, stepTime: $0.result.stepTime, outOfMemory: $0.result.outOfMemory) }
+        state.baselines = baselines.map { BaselineSummary(method: $0.method, stepTime: $0.result.stepTime, outOfMemory: $0.result.outOfMemory) }
         var grid = CellGrid(width: width, height: height)
         var renderTimes: [Double] = []
         for frame in 0..<frames {
@@ -117,7 +119,7 @@ struct ExplorerBench: ParsableCommand {
         let terminal = Terminal()
         if withUI { try? terminal.startOffscreen(width: width, height: height) }
         let startSamples = optimizer.state.samplesEvaluated
-        session.start(baselines: false)
+        session.start()
         let start = MonotonicClock.seconds()
         var frames = 0
         var last = startSamples

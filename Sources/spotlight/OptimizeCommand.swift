@@ -29,14 +29,19 @@ struct OptimizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let problem = try search.problem(graph: graph, cluster: cluster)
-        var optimizer = try search.optimizer(for: problem)
+        let base = try search.problem(graph: graph, cluster: cluster)
+        let baselines = Baselines.run(base)
+        var (optimizer, start) = try search.optimizer(for: base, baselines: baselines)
+        let problem = optimizer.problem
         let checkpoint = search.checkpoint, checkpointEvery = search.checkpointEvery
         if search.resume, let checkpoint {
             if !json {
                 let settings = optimizer.configuration
                 Output.error("resuming a \(settings.method.rawValue) run (\(settings.samples) samples per iteration, hidden size \(settings.hiddenSize)) at iteration \(optimizer.state.iteration) from \(checkpoint); its settings replace the command line's")
             }
+        }
+        if let start, !json {
+            Output.error("starting from \(start.method)'s placement (\(Units.microseconds(start.result.stepTime))) over \(problem.stages.count) stages")
         }
         let methodName = optimizer.configuration.method.rawValue
         let evaluator = search.evaluator(for: problem, onFailure: { reason in Output.error("\nwarning: placement not measured: \(reason)") })
@@ -59,7 +64,6 @@ struct OptimizeCommand: ParsableCommand {
         if let log {
             try Loading.reporting { () throws(InputError) in try FileIO.writeAtomically(csv, to: log) }
         }
-        let baselines = Baselines.run(problem)
         let best = optimizer.state.bestStepTime
         if let out, let assignment = optimizer.state.bestAssignment {
             let placement = Placement(graphName: problem.graph.name, clusterName: problem.cluster.name, method: methodName,
@@ -70,6 +74,7 @@ struct OptimizeCommand: ParsableCommand {
             Output.json(.object([
                 ("method", .string(methodName)),
                 ("best_step_time_us", best.map(JSONValue.number) ?? .null),
+                ("warm_start", start.map { .string($0.method) } ?? .null),
                 ("lower_bound_us", .number(optimizer.lowerBound)),
                 ("iterations", .number(Double(optimizer.state.iteration))),
                 ("samples", .number(Double(optimizer.state.samplesEvaluated))),

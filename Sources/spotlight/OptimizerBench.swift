@@ -25,6 +25,7 @@ struct OptimizerBench: ParsableCommand {
     @Option(help: "The most stages.") var stages = 64
     @Flag(help: "Ignore the graphs' group hints when forming stages.") var ignoreGroups = false
     @Option(help: "Spotlight's gradient epochs per batch.") var epochs = 8
+    @Option(help: "Where both methods start: none (a uniform policy) or best (the fastest baseline).") var warmStart: WarmStart = .best
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     func validate() throws {
@@ -62,9 +63,19 @@ struct OptimizerBench: ParsableCommand {
 
     func run() throws {
         var rows: [Row] = []
-        for (name, problem) in try problems() {
-            let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
-            let baselines = Baselines.run(problem).map { ($0.method, $0.result.stepTime, $0.result.outOfMemory) }
+        for (name, base) in try problems() {
+            let evaluator = SimulatorEvaluator(graph: base.graph, cluster: base.cluster)
+            let results = Baselines.run(base)
+            let (problem, start) = warmStart.prepare(base, baselines: results)
+            let baselines = results.map { ($0.method, $0.result.stepTime, $0.result.outOfMemory) }
+            if let start, !json {
+                let inputs = PolicyInputs(problem: problem)
+                let stageDevices = problem.stageDevices(of: start.assignment, allowedDevices: inputs.allowedDevices)
+                let projected = PlacementDecoder(problem: problem).assignment(stageDevices: stageDevices, opPins: [])
+                var simulator = Simulator(graph: problem.graph, cluster: problem.cluster)
+                Output.error("\(name): both methods start from \(start.method) (\(Units.microseconds(start.result.stepTime)); "
+                             + "\(Units.microseconds(simulator.simulate(projected).stepTime)) as one device for each of \(problem.stages.count) stages)")
+            }
             var row = Row(name: name, ops: problem.graph.count,
                           lowerBound: LowerBound.compute(cost: problem.cost, graph: problem.graph, constraints: problem.constraints),
                           baselines: baselines, means: [:], bests: [:], seconds: [:])
@@ -74,7 +85,7 @@ struct OptimizerBench: ParsableCommand {
                 for seed in 1...seeds {
                     var configuration = OptimizerConfiguration(method: method, samples: samples, seed: UInt64(seed))
                     configuration.epochs = epochs
-                    var optimizer = Optimizer(problem: problem, configuration: configuration)
+                    var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment)
                     for _ in 0..<iterations { optimizer.iterate(evaluator: evaluator) }
                     bests.append(optimizer.state.bestStepTime ?? .infinity)
                 }

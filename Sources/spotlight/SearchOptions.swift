@@ -16,6 +16,9 @@ struct SearchOptions: ParsableArguments {
     @Flag(help: "Ignore the graph's group hints when forming stages (finer stages, a larger search).") var ignoreGroups = false
     @Option(help: "LSTM hidden size (64 to 256 is typical).") var hidden = 64
     @Option(help: "Spotlight: gradient epochs on each batch.") var epochs = 8
+    @Option(help: ArgumentHelp("Where the search starts: best (the fastest heuristic placement) or none (a uniform policy, as in the papers).",
+                               discussion: "With best, the stages are split so that the heuristic's placement is one device per stage, and the policy is first taught to choose it with probability 0.9 at every stage."))
+    var warmStart: WarmStart = .best
     @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.005 for pg).") var learningRate: Float?
     @Option(help: ArgumentHelp("Measure placements by running this shell command instead of simulating them.",
                                discussion: "It gets the placement file on its standard input and must print the step time in microseconds as the last line of its standard output."))
@@ -42,16 +45,19 @@ struct SearchOptions: ParsableArguments {
         try Loading.problem(graph: graph, cluster: cluster, maximumStages: stages, groupHints: !ignoreGroups)
     }
 
-    /// A new optimizer from the options, or the one saved in the checkpoint with `--resume`.
-    func optimizer(for problem: PlacementProblem) throws -> Optimizer {
+    /// A new optimizer from the options and the baseline it starts from, or the one saved in the
+    /// checkpoint with `--resume`. Its `problem` is the one to show and save against: with a warm
+    /// start, its stages are refined.
+    func optimizer(for base: PlacementProblem, baselines: [BaselineResult]) throws -> (Optimizer, start: BaselineResult?) {
         if resume, let checkpoint {
-            return try Loading.reporting { () throws(InputError) in try Checkpoint.load(checkpoint, problem: problem) }
+            return (try Loading.reporting { () throws(InputError) in try Checkpoint.load(checkpoint, problem: base) }, nil)
         }
+        let (problem, start) = warmStart.prepare(base, baselines: baselines)
         var configuration = OptimizerConfiguration(method: method == .spotlight ? .spotlight : .policyGradient, samples: samples, seed: seed)
         configuration.hiddenSize = hidden
         configuration.epochs = epochs
         if let learningRate { configuration.learningRate = learningRate }
-        return Optimizer(problem: problem, configuration: configuration)
+        return (Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment), start)
     }
 
     /// The simulator, or the command evaluator with `--evaluate-command`.
@@ -63,3 +69,5 @@ struct SearchOptions: ParsableArguments {
         return SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
     }
 }
+
+extension WarmStart: ExpressibleByArgument {}

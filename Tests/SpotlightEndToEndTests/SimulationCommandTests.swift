@@ -121,6 +121,7 @@ import Testing
         #expect(object["iterations"] as? Int == 6)
         #expect(object["samples"] as? Int == 48)
         #expect((object["baselines"] as? [[String: Any]])?.count == 5)
+        #expect(object["warm_start"] as? String == "metis", "the tiny sample's fastest heuristic")
         // The written placement simulates to the reported best.
         let check = try CLI.run(["simulate", "samples/tiny.graph.json", "samples/tiny.cluster.json", out, "--json"])
         #expect(check.status == 0, "\(check.stderr)")
@@ -128,6 +129,16 @@ import Testing
         let rows = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         #expect(rows.count == 7)
         #expect(rows[0].hasPrefix("iteration,mean_step_time_us,best_step_time_us"))
+    }
+
+    @Test func optimizeCanStartFromAUniformPolicy() throws {
+        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--warm-start", "none",
+                                  "--iterations", "2", "--samples", "4", "--hidden", "16", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try SimulationCommandTests.object(result.stdout)["warm_start"] is NSNull)
+        let bad = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--warm-start", "worst"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("--warm-start"))
     }
 
     @Test func optimizeRejectsBadArguments() throws {

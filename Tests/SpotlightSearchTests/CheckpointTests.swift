@@ -58,4 +58,42 @@ import SpotlightModel
         try "{\"format\": \"spotlight.checkpoint/1\", \"ops\": ".write(toFile: path, atomically: true, encoding: .utf8)
         #expect { try Checkpoint.load(path, problem: Self.problem()) } throws: { "\($0)".contains("malformed JSON") }
     }
+
+    /// A warm-started search runs over stages refined by the heuristic's placement; the checkpoint
+    /// carries them, so resuming on the plain problem continues over the same stages.
+    @Test func aWarmStartedSearchResumesOverItsOwnStages() throws {
+        let base = try Self.problem()
+        let evaluator = SimulatorEvaluator(graph: base.graph, cluster: base.cluster)
+        let (problem, start) = WarmStart.best.prepare(base, baselines: Baselines.run(base))
+        let assignment = try #require(start?.assignment)
+        #expect(problem.stages.stageOf != base.stages.stageOf)
+        let configuration = OptimizerTests.configuration(.spotlight, samples: 6, seed: 4)
+        var first = Optimizer(problem: problem, configuration: configuration, warmStart: assignment)
+        for _ in 0..<2 { first.iterate(evaluator: evaluator) }
+        var straight = first
+        for _ in 0..<2 { straight.iterate(evaluator: evaluator) }
+
+        let path = Self.path()
+        try Checkpoint.save(first, to: path)
+        var resumed = try Checkpoint.load(path, problem: base)
+        #expect(resumed.problem.stages.stageOf == problem.stages.stageOf)
+        for _ in 0..<2 { resumed.iterate(evaluator: evaluator) }
+        #expect(resumed.state.network == straight.state.network)
+        #expect(resumed.state.history.map(\.meanStepTime) == straight.state.history.map(\.meanStepTime))
+    }
+
+    @Test(arguments: [
+        (#""stage_of": [0"#, #""stage_of": [-3"#, "$.stage_of: not a grouping of this graph's ops into stages"),
+        (#""stage_pins": [-1"#, #""stage_pins": [7"#, "$.state: pins or best assignment do not fit this problem"),
+        (#""iteration": "#, #""iteration": 1e300, "x": "#, "$.state.iteration: expected a whole number"),
+    ])
+    func badFieldsAreClearErrors(original: String, replacement: String, expected: String) throws {
+        let problem = try Self.problem()
+        let path = Self.path()
+        try Checkpoint.save(Optimizer(problem: problem, configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 1)), to: path)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains(original))
+        try text.replacingOccurrences(of: original, with: replacement).write(toFile: path, atomically: true, encoding: .utf8)
+        #expect { try Checkpoint.load(path, problem: problem) } throws: { "\($0)".contains("\(path): \(expected)") }
+    }
 }

@@ -115,4 +115,51 @@ final class RecordingEvaluator: Evaluator, @unchecked Sendable {
             #expect(!simulator.simulate(best).outOfMemory)
         }
     }
+
+    @Test func aWarmStartTeachesThePolicyTheHeuristicPlacement() throws {
+        let base = try Self.problem(ops: 400, devices: 4, stages: 64)
+        let (problem, start) = WarmStart.best.prepare(base, baselines: Baselines.run(base))
+        let heuristic = try #require(start)
+        #expect(heuristic.method == WarmStart.fastest(Baselines.run(base))?.method)
+        var configuration = Self.configuration(.spotlight, samples: 8, seed: 1)
+        configuration.warmStartConfidence = 0.9
+        let optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: heuristic.assignment)
+        let target = problem.stageDevices(of: heuristic.assignment, allowedDevices: optimizer.inputs.allowedDevices)
+        // The refined stages express the heuristic's placement exactly...
+        #expect(optimizer.decoder.assignment(stageDevices: target, opPins: []) == heuristic.assignment)
+        // ...and the policy's most likely path is that placement, with at least the confidence asked.
+        let probabilities = optimizer.stageProbabilities()
+        for stage in 0..<problem.stages.count {
+            #expect(probabilities[stage][target[stage]] >= 0.9, "stage \(stage): \(probabilities[stage])")
+        }
+        // A fresh policy is nowhere near that where there is a choice.
+        let fresh = Optimizer(problem: problem, configuration: configuration).stageProbabilities()
+        let choices = (0..<problem.stages.count).filter { optimizer.inputs.allowedDevices[$0].nonzeroBitCount > 1 }
+        #expect(choices.count > problem.stages.count / 2)
+        #expect(choices.filter { fresh[$0][target[$0]] >= 0.9 }.isEmpty)
+    }
+
+    @Test(arguments: [OptimizerConfiguration.Method.spotlight, .policyGradient])
+    func aWarmStartedSearchSamplesAroundItsStart(method: OptimizerConfiguration.Method) throws {
+        let base = try Self.problem(ops: 400, devices: 4, stages: 64)
+        let baselines = Baselines.run(base)
+        let (problem, start) = WarmStart.best.prepare(base, baselines: baselines)
+        let heuristic = try #require(start)
+        var optimizer = Optimizer(problem: problem, configuration: Self.configuration(method, samples: 16, seed: 2),
+                                  warmStart: heuristic.assignment)
+        let evaluator = RecordingEvaluator(problem: problem)
+        for _ in 0..<10 { optimizer.iterate(evaluator: evaluator) }
+        // Most samples stay close to the start: on average fewer than a quarter of the ops move.
+        let moved = evaluator.seen.map { assignment in zip(assignment, heuristic.assignment).filter { $0 != $1 }.count }
+        #expect(Double(moved.reduce(0, +)) / Double(moved.count) < 0.25 * Double(problem.graph.count))
+        let best = try #require(optimizer.state.bestStepTime)
+        #expect(best <= heuristic.result.stepTime, "\(method): best \(best) against \(heuristic.method) \(heuristic.result.stepTime)")
+    }
+
+    @Test func withoutAWarmStartNothingChanges() throws {
+        let base = try Self.problem(ops: 300, stages: 12)
+        let (problem, start) = WarmStart.none.prepare(base, baselines: Baselines.run(base))
+        #expect(start == nil)
+        #expect(problem.stages.stageOf == base.stages.stageOf)
+    }
 }

@@ -185,3 +185,23 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
         #expect(heft < single)
     }
 }
+
+@Suite struct WarmStartTests {
+    @Test func theFastestBaselineThatFitsInMemoryIsChosen() throws {
+        let problem = try OptimizerTests.problem(ops: 300, stages: 12)
+        var simulator = Simulator(graph: problem.graph, cluster: problem.cluster)
+        let fast = simulator.simulate(SingleDevicePlacer().place(problem)!)
+        var tooBig = fast
+        tooBig.stepTime = fast.stepTime / 2
+        tooBig.outOfMemory = true
+        var slow = fast
+        slow.stepTime = fast.stepTime * 2
+        let results = [
+            BaselineResult(method: "slow", assignment: [], result: slow),
+            BaselineResult(method: "oom", assignment: [], result: tooBig),
+            BaselineResult(method: "fast", assignment: [], result: fast),
+        ]
+        #expect(WarmStart.fastest(results)?.method == "fast")
+        #expect(WarmStart.fastest([results[1]]) == nil)
+    }
+}

@@ -5,9 +5,8 @@ import SpotlightSimulation
 
 /// Connects an explorer to a running search without either waiting on the other: snapshots go
 /// into a one-slot mailbox the UI empties at its frame rate, commands (pause, pin, …) go through
-/// a queue that one task forwards to the optimizer actor in order, and the baselines for the
-/// reference lines are computed in the background. Saving files happens here too, so that the
-/// state stays free of I/O.
+/// a queue that one task forwards to the optimizer actor in order. Saving files happens here too,
+/// so that the state stays free of I/O.
 public final class ExplorerSession: Sendable {
     public let actor: OptimizerActor
     public let problem: PlacementProblem
@@ -28,10 +27,9 @@ public final class ExplorerSession: Sendable {
         (commandStream, commands) = AsyncStream.makeStream(of: ExplorerEffect.self)
     }
 
-    /// Starts the search, the snapshot and command pumps, and (unless `baselines` is false) the
-    /// baselines' computation.
-    public func start(baselines: Bool = true) {
-        let actor = actor, mailbox = mailbox, commandStream = commandStream, problem = problem
+    /// Starts the search and the snapshot and command pumps.
+    public func start() {
+        let actor = actor, mailbox = mailbox, commandStream = commandStream
         Task.detached {
             for await snapshot in actor.snapshots { mailbox.put(snapshot) }
         }
@@ -46,25 +44,11 @@ public final class ExplorerSession: Sendable {
                 }
             }
         }
-        if baselines {
-            // A thread of its own: METIS and list scheduling on a large graph take a while, and the
-            // cooperative pool is small.
-            let thread = Thread {
-                let results = Baselines.run(problem).map {
-                    BaselineSummary(method: $0.method, stepTime: $0.result.stepTime, outOfMemory: $0.result.outOfMemory)
-                }
-                mailbox.put(results)
-            }
-            thread.start()
-        }
         Task.detached { await actor.start() }
     }
 
     /// The newest snapshot since the last call, if there is one.
     public func takeSnapshot() -> OptimizerSnapshot? { mailbox.takeSnapshot() }
-
-    /// The baselines, once (the first call after they are ready).
-    public func takeBaselines() -> [BaselineSummary]? { mailbox.takeBaselines() }
 
     /// Carries out `effect`: commands are queued for the actor; saves happen now and return what
     /// the status line should say. `.quit` is the caller's business.
@@ -120,26 +104,17 @@ public final class ExplorerSession: Sendable {
     }
 }
 
-/// The one-slot boxes between the search's tasks and the UI thread.
+/// The one-slot box between the search's tasks and the UI thread.
 private final class Mailbox: @unchecked Sendable {
     private let lock = NSLock()
     private var snapshot: OptimizerSnapshot?
-    private var baselines: [BaselineSummary]?
 
     func put(_ snapshot: OptimizerSnapshot) { lock.withLock { self.snapshot = snapshot } }
-    func put(_ baselines: [BaselineSummary]) { lock.withLock { self.baselines = baselines } }
 
     func takeSnapshot() -> OptimizerSnapshot? {
         lock.withLock {
             defer { snapshot = nil }
             return snapshot
-        }
-    }
-
-    func takeBaselines() -> [BaselineSummary]? {
-        lock.withLock {
-            defer { baselines = nil }
-            return baselines
         }
     }
 }

@@ -22,6 +22,7 @@ public enum Checkpoint {
             ("cluster", .string(optimizer.problem.cluster.name)),
             ("ops", .number(Double(optimizer.problem.graph.count))),
             ("stages", .number(Double(optimizer.inputs.stageCount))),
+            ("stage_of", ints(optimizer.problem.stages.stageOf)),
             ("devices", .number(Double(optimizer.problem.cluster.deviceCount))),
             ("configuration", .object([
                 ("method", .string(configuration.method.rawValue)), ("samples", .number(Double(configuration.samples))),
@@ -60,8 +61,9 @@ public enum Checkpoint {
     }
 
     /// Restores a search on `problem` from the checkpoint at `path`; the problem must be the one
-    /// the checkpoint was made on (same graph, cluster, op, stage and device counts).
-    public static func load(_ path: String, problem: PlacementProblem) throws(InputError) -> Optimizer {
+    /// the checkpoint was made on (same graph, cluster, op and device counts). The search runs over
+    /// the checkpoint's own stages (`stage_of`), which a warm start may have refined.
+    public static func load(_ path: String, problem base: PlacementProblem) throws(InputError) -> Optimizer {
         let document = try FileIO.readJSON(path)
         var log = DiagnosticLog(file: path)
         guard let root = FieldReader(document, path: JSONPath.root, log: &log), root.checkFormat(formatIdentifier, log: &log) else {
@@ -85,6 +87,8 @@ public enum Checkpoint {
             }
             return values.map { if case .number(let value) = $0 { return value } else { return .nan } }
         }
+        /// A whole number from a stored one; -1 (which the checks below reject) for NaN or out of range.
+        func whole(_ value: Double) -> Int { value.isFinite && abs(value) < 1e15 ? Int(value) : -1 }
         func hex(_ reader: FieldReader, _ key: String) -> UInt64 {
             guard case .string(let text)? = reader[key], let value = UInt64(text, radix: 16) else {
                 log.add(reader.memberPath(key), "expected a hexadecimal string")
@@ -92,14 +96,21 @@ public enum Checkpoint {
             }
             return value
         }
-        let expected: [(String, Double)] = [("ops", Double(problem.graph.count)), ("devices", Double(problem.cluster.deviceCount))]
+        let expected: [(String, Double)] = [("ops", Double(base.graph.count)), ("devices", Double(base.cluster.deviceCount))]
         for (key, value) in expected where number(root, key) != value {
             log.add(root.memberPath(key), "the checkpoint was made for \(JSONWriter.format(number(root, key))) \(key), this problem has \(JSONWriter.format(value))")
         }
-        if root.string("graph", required: true, log: &log) != problem.graph.name {
+        if root.string("graph", required: true, log: &log) != base.graph.name {
             log.add(root.memberPath("graph"), "the checkpoint was made for another graph")
         }
         try log.throwIfAny()
+        var problem = base
+        if root["stage_of"] != nil {
+            guard let refined = base.withStages(stageOf: numbers(root, "stage_of").map { whole($0) }) else {
+                throw InputError(file: path, path: root.memberPath("stage_of"), message: "not a grouping of this graph's ops into stages")
+            }
+            problem = refined
+        }
         guard let configurationValue = root["configuration"], let settings = FieldReader(configurationValue, path: root.memberPath("configuration"), log: &log),
               let stateValue = root["state"], let stateReader = FieldReader(stateValue, path: root.memberPath("state"), log: &log) else {
             throw log.failure()
@@ -109,11 +120,11 @@ public enum Checkpoint {
             log.add(settings.memberPath("method"), "unknown method \"\(methodName)\"")
             throw log.failure()
         }
-        var configuration = OptimizerConfiguration(method: method, samples: Int(number(settings, "samples")), seed: hex(settings, "seed"))
-        configuration.hiddenSize = Int(number(settings, "hidden_size"))
-        configuration.embeddingSize = Int(number(settings, "embedding_size"))
+        var configuration = OptimizerConfiguration(method: method, samples: whole(number(settings, "samples")), seed: hex(settings, "seed"))
+        configuration.hiddenSize = whole(number(settings, "hidden_size"))
+        configuration.embeddingSize = whole(number(settings, "embedding_size"))
         configuration.learningRate = Float(number(settings, "learning_rate"))
-        configuration.epochs = Int(number(settings, "epochs"))
+        configuration.epochs = whole(number(settings, "epochs"))
         configuration.initialBeta = Float(number(settings, "initial_beta"))
         configuration.targetKL = Float(number(settings, "target_kl"))
         configuration.entropyWeight = Float(number(settings, "entropy_weight"))
@@ -124,7 +135,7 @@ public enum Checkpoint {
             throw InputError(file: path, path: "$.configuration", message: "invalid sizes")
         }
         var optimizer = Optimizer(problem: problem, configuration: configuration)
-        guard Int(number(root, "stages")) == optimizer.inputs.stageCount else {
+        guard whole(number(root, "stages")) == optimizer.inputs.stageCount else {
             throw InputError(file: path, path: "$.stages", message: "the checkpoint was made with another stage grouping (use the same --stages)")
         }
         let parameters = numbers(stateReader, "parameters").map(Float.init)
@@ -138,30 +149,36 @@ public enum Checkpoint {
         state.network.parameters = parameters
         state.adam.firstMoment = first
         state.adam.secondMoment = second
-        state.adam.step = Int(number(stateReader, "adam_step"))
+        state.adam.step = max(whole(number(stateReader, "adam_step")), 0)
         state.random = SplitMix64(seed: hex(stateReader, "random_state"))
         state.baseline = optionalNumber(stateReader, "baseline")
         state.beta = Float(number(stateReader, "beta"))
-        state.iteration = Int(number(stateReader, "iteration"))
-        state.samplesEvaluated = Int(number(stateReader, "samples_evaluated"))
+        state.iteration = whole(number(stateReader, "iteration"))
+        state.samplesEvaluated = whole(number(stateReader, "samples_evaluated"))
         state.bestStepTime = optionalNumber(stateReader, "best_step_time_us")
-        if case .array = stateReader["best_assignment"] { state.bestAssignment = numbers(stateReader, "best_assignment").map { Int($0) } }
+        if case .array = stateReader["best_assignment"] { state.bestAssignment = numbers(stateReader, "best_assignment").map(whole) }
         state.worstValidStepTime = number(stateReader, "worst_valid_step_time_us")
-        state.stagePins = numbers(stateReader, "stage_pins").map { Int($0) }
-        state.opPins = numbers(stateReader, "op_pins").map { Int($0) }
+        state.stagePins = numbers(stateReader, "stage_pins").map(whole)
+        state.opPins = numbers(stateReader, "op_pins").map(whole)
         if case .array(let rows)? = stateReader["history"] {
             state.history = rows.compactMap { row in
                 guard case .array(let cells) = row, cells.count == 15 else { return nil }
                 func value(_ index: Int) -> Double? { if case .number(let number) = cells[index] { return number } else { return nil } }
                 return IterationStats(
-                    iteration: Int(value(0) ?? 0), meanStepTime: value(1), bestStepTime: value(2), worstStepTime: value(3),
+                    iteration: whole(value(0) ?? 0), meanStepTime: value(1), bestStepTime: value(2), worstStepTime: value(3),
                     bestSoFar: value(4), meanReward: value(5) ?? 0, meanKL: value(6) ?? 0, maxKL: value(7) ?? 0, beta: value(8) ?? 0,
-                    entropy: value(9) ?? 0, invalidSamples: Int(value(10) ?? 0), outOfMemorySamples: Int(value(11) ?? 0),
+                    entropy: value(9) ?? 0, invalidSamples: whole(value(10) ?? 0), outOfMemorySamples: whole(value(11) ?? 0),
                     samplesPerSecond: value(12) ?? 0, evaluationSeconds: value(13) ?? 0, policySeconds: value(14) ?? 0)
             }
         }
         try log.throwIfAny()
+        for (key, value) in [("iteration", state.iteration), ("samples_evaluated", state.samplesEvaluated)] where value < 0 {
+            log.add(stateReader.memberPath(key), "expected a whole number of at least 0")
+        }
+        try log.throwIfAny()
+        let devices = -1..<problem.cluster.deviceCount
         guard state.stagePins.count == optimizer.inputs.stageCount, state.opPins.count == problem.graph.count,
+              state.stagePins.allSatisfy(devices.contains), state.opPins.allSatisfy(devices.contains),
               state.bestAssignment.map({ $0.count == problem.graph.count && $0.allSatisfy { (0..<problem.cluster.deviceCount).contains($0) } }) ?? true
         else {
             throw InputError(file: path, path: "$.state", message: "pins or best assignment do not fit this problem")

@@ -40,7 +40,11 @@ public struct Optimizer: Sendable {
     public let decoder: PlacementDecoder
     public var state: OptimizerState
 
-    public init(problem: PlacementProblem, configuration: OptimizerConfiguration) {
+    /// A search on `problem`. With `warmStart` (a device per op, usually the best heuristic's
+    /// placement on `problem.refined(by:)`), the policy is first taught to choose that placement's
+    /// device for each stage with probability `configuration.warmStartConfidence`, so that the
+    /// search explores around it instead of starting from a uniform policy.
+    public init(problem: PlacementProblem, configuration: OptimizerConfiguration, warmStart: [Int]? = nil) {
         self.problem = problem
         self.configuration = configuration
         self.lowerBound = max(LowerBound.compute(cost: problem.cost, graph: problem.graph, constraints: problem.constraints), 1e-9)
@@ -54,6 +58,25 @@ public struct Optimizer: Sendable {
             random: SplitMix64(seed: configuration.seed &+ 0x5EED), baseline: nil, beta: configuration.initialBeta,
             stagePins: [Int](repeating: -1, count: inputs.stageCount),
             opPins: [Int](repeating: -1, count: problem.graph.count))
+        if let warmStart, warmStart.count == problem.graph.count {
+            imitate(stageDevices: problem.stageDevices(of: warmStart, allowedDevices: inputs.allowedDevices))
+        }
+    }
+
+    /// Behaviour cloning: Adam steps on `-sum_n log q(target_n | s_n)` along the target's own path
+    /// until every stage gives its target at least `warmStartConfidence`, or `warmStartSteps` steps.
+    /// Deterministic (no sampling), and it leaves the search's Adam state untouched.
+    mutating func imitate(stageDevices target: [Int]) {
+        let devices = problem.cluster.deviceCount
+        var adam = Adam<Float>(parameterCount: state.network.parameterCount, learningRate: configuration.warmStartLearningRate)
+        var unused = SplitMix64(seed: 0)
+        for _ in 0..<configuration.warmStartSteps {
+            let trace = state.network.forward(inputs, sampleCount: 1, pins: state.stagePins, actions: target, random: &unused)
+            let weakest = (0..<inputs.stageCount).lazy.map { trace.probabilities[$0 * devices + target[$0]] }.min() ?? 1
+            if weakest >= configuration.warmStartConfidence { break }
+            let value = PolicyObjective.reinforce(trace, advantages: [1], entropyWeight: 0, deviceCount: devices)
+            adam.update(&state.network.parameters, gradient: state.network.backward(trace, logitGradient: value.logitGradient))
+        }
     }
 
     /// Runs one iteration: sample, measure, update. Returns (and records) its statistics.

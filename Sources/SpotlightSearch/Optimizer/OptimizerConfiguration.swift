@@ -26,6 +26,11 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     /// (or twice the slowest valid placement seen, if that is larger).
     public var outOfMemoryPenalty = 10.0
     public var seed: UInt64 = 1
+    /// Warm start: the probability the policy is taught to give the starting placement's device at
+    /// every stage, the most Adam steps spent on it, and their learning rate.
+    public var warmStartConfidence: Float = 0.9
+    public var warmStartSteps = 600
+    public var warmStartLearningRate: Float = 0.01
 
     public init(method: Method = .spotlight, samples: Int = 16, seed: UInt64 = 1) {
         self.method = method

@@ -12,6 +12,10 @@ public struct PlacementProblem: Sendable {
     /// means to the placers that spread work.
     public let accelerators: [Int]
 
+    /// The most stages and whether the graph's group hints shaped them, for `refined(by:)`.
+    public let maximumStages: Int
+    public let groupHints: Bool
+
     public init(graph: OperationGraph, cluster: Cluster, maximumStages: Int = StagePartition.defaultMaximumStages,
                 groupHints: Bool = true) throws(InputError) {
         self.graph = graph
@@ -19,8 +23,50 @@ public struct PlacementProblem: Sendable {
         self.constraints = try PlacementConstraints(graph: graph, cluster: cluster)
         self.cost = CostModel(graph: graph, cluster: cluster)
         self.stages = StagePartition(graph: graph, maximumStages: maximumStages, groupHints: groupHints)
+        self.maximumStages = maximumStages
+        self.groupHints = groupHints
         let gpus = (0..<cluster.deviceCount).filter { cluster.devices[$0].kind == "gpu" }
         self.accelerators = gpus.isEmpty ? Array(0..<cluster.deviceCount) : gpus
+    }
+
+    private init(_ problem: PlacementProblem, stages: StagePartition) {
+        graph = problem.graph
+        cluster = problem.cluster
+        constraints = problem.constraints
+        cost = problem.cost
+        maximumStages = problem.maximumStages
+        groupHints = problem.groupHints
+        accelerators = problem.accelerators
+        self.stages = stages
+    }
+
+    /// The same problem with stages split by the device `assignment` gives each op, so that the
+    /// assignment is expressible as one device per stage (as far as the stage budget allows):
+    /// what a search warm-started from a heuristic placement needs.
+    public func refined(by assignment: [Int]) -> PlacementProblem {
+        PlacementProblem(self, stages: StagePartition(graph: graph, maximumStages: maximumStages, groupHints: groupHints,
+                                                      refinement: assignment))
+    }
+
+    /// The same problem over a given partition (`nil` when it is not one of this graph).
+    public func withStages(stageOf: [Int]) -> PlacementProblem? {
+        StagePartition(graph: graph, stageOf: stageOf).map { PlacementProblem(self, stages: $0) }
+    }
+
+    /// One device per stage, among the stage's `allowedDevices` (a bit mask per stage): the device
+    /// that `assignment` gives the largest share of the stage's compute time (the lowest id on ties).
+    public func stageDevices(of assignment: [Int], allowedDevices: [UInt64]) -> [Int] {
+        let devices = cluster.deviceCount
+        var share = [Double](repeating: 0, count: devices)
+        return (0..<stages.count).map { stage in
+            for device in 0..<devices { share[device] = 0 }
+            for op in stages.ops(of: stage) { share[assignment[op]] += cost.time(op: op, device: assignment[op]) + 1e-9 }
+            var best = -1
+            for device in 0..<devices where allowedDevices[stage] & (1 << UInt64(device)) != 0 {
+                if best < 0 || share[device] > share[best] { best = device }
+            }
+            return max(best, 0)
+        }
     }
 
     /// The allowed device on which `op` computes fastest (lowest id on ties).
