@@ -22,7 +22,7 @@ struct OptimizerBench: ParsableCommand {
     @Option(help: "Seeds per method.") var seeds = 5
     @Option(help: "Iterations per run.") var iterations = 60
     @Option(help: "Placements sampled per iteration.") var samples = 16
-    @Option(help: "The most stages.") var stages = 64
+    @Option(help: "The most stages.") var stages = StagePartition.defaultMaximumStages
     @Flag(help: "Ignore the graphs' group hints when forming stages.") var ignoreGroups = false
     @Option(help: "Spotlight's gradient epochs per batch.") var epochs = 8
     @Option(help: "Where both methods start: none (a uniform policy) or best (the fastest baseline).") var warmStart: WarmStart = .best

@@ -123,10 +123,13 @@ public struct Optimizer: Sendable {
         // The update.
         switch configuration.method {
         case .spotlight:
-            for _ in 0..<max(configuration.epochs, 1) {
+            for epoch in 0..<max(configuration.epochs, 1) {
                 let current = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, actions: trace.actions, random: &state.random)
                 let value = PolicyObjective.spotlight(current, oldProbabilities: trace.probabilities, advantages: advantages,
                                                       beta: state.beta, deviceCount: devices)
+                // The bound holds only while the step stays near the old policy: once the epochs have
+                // moved it past the KL target by half again, the rest of this batch's epochs are skipped.
+                if epoch > 0 && value.meanKL > configuration.earlyStopKL * configuration.targetKL { break }
                 state.adam.update(&state.network.parameters, gradient: state.network.backward(current, logitGradient: value.logitGradient))
             }
         case .policyGradient:

@@ -18,6 +18,9 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     /// Spotlight: the initial KL penalty weight and the mean per-stage KL it is adapted to keep near.
     public var initialBeta: Float = 1
     public var targetKL: Float = 0.02
+    /// Spotlight: a batch's remaining epochs are skipped once the mean KL exceeds this many times
+    /// the target (`.infinity`: always run every epoch).
+    public var earlyStopKL: Float = 1.5
     /// Policy gradient: weight of the entropy bonus.
     public var entropyWeight: Float = 0
     /// Weight of the newest batch in the moving-average reward baseline.
