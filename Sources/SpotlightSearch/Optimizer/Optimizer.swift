@@ -58,7 +58,8 @@ public struct Optimizer: Sendable {
             random: SplitMix64(seed: configuration.seed &+ 0x5EED), baseline: nil, beta: configuration.initialBeta,
             stagePins: [Int](repeating: -1, count: inputs.stageCount),
             opPins: [Int](repeating: -1, count: problem.graph.count))
-        if let warmStart, warmStart.count == problem.graph.count {
+        if let warmStart {
+            precondition(warmStart.count == problem.graph.count, "a warm start gives a device for every op")
             imitate(stageDevices: problem.stageDevices(of: warmStart, allowedDevices: inputs.allowedDevices))
         }
     }
