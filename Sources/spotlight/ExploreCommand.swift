@@ -58,8 +58,9 @@ struct ExploreCommand: ParsableCommand {
             themeIndex = index
         }
 
-        let failures = FailureNote()
-        let evaluator = search.evaluator(for: problem, onFailure: { failures.note($0) })
+        // The last reason a measuring command failed, for the footer (printing it would scribble over the screen).
+        let failures = Mailbox<String>()
+        let evaluator = search.evaluator(for: problem, onFailure: { failures.put($0) })
         let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator, iterationLimit: iterations,
                                    checkpointPath: search.checkpoint, checkpointEvery: search.checkpointEvery)
         let stem = problem.graph.name.isEmpty ? "spotlight" : problem.graph.name.replacingOccurrences(of: "/", with: "_")
@@ -100,21 +101,5 @@ struct ExploreCommand: ParsableCommand {
     private func files() throws -> (String, String) {
         if let graph, let cluster { return (graph, cluster) }
         return try Resources.defaultSample()
-    }
-}
-
-/// The last reason a measuring command failed, kept for the explorer's footer (printing it
-/// would scribble over the screen).
-final class FailureNote: @unchecked Sendable {
-    private let lock = NSLock()
-    private var reason: String?
-
-    func note(_ reason: String) { lock.withLock { self.reason = reason } }
-
-    func take() -> String? {
-        lock.withLock {
-            defer { reason = nil }
-            return reason
-        }
     }
 }

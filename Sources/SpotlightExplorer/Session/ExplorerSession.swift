@@ -14,7 +14,7 @@ public final class ExplorerSession: Sendable {
     /// Where `s` and `e` write.
     public let placementPath: String
     public let tracePath: String
-    private let mailbox = Mailbox()
+    private let mailbox = Mailbox<OptimizerSnapshot>()
     private let commands: AsyncStream<ExplorerEffect>.Continuation
     private let commandStream: AsyncStream<ExplorerEffect>
 
@@ -48,7 +48,7 @@ public final class ExplorerSession: Sendable {
     }
 
     /// The newest snapshot since the last call, if there is one.
-    public func takeSnapshot() -> OptimizerSnapshot? { mailbox.takeSnapshot() }
+    public func takeSnapshot() -> OptimizerSnapshot? { mailbox.take() }
 
     /// Carries out `effect`: commands are queued for the actor; saves happen now and return what
     /// the status line should say. `.quit` is the caller's business.
@@ -101,20 +101,5 @@ public final class ExplorerSession: Sendable {
             done.signal()
         }
         done.wait()
-    }
-}
-
-/// The one-slot box between the search's tasks and the UI thread.
-private final class Mailbox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var snapshot: OptimizerSnapshot?
-
-    func put(_ snapshot: OptimizerSnapshot) { lock.withLock { self.snapshot = snapshot } }
-
-    func takeSnapshot() -> OptimizerSnapshot? {
-        lock.withLock {
-            defer { snapshot = nil }
-            return snapshot
-        }
     }
 }
