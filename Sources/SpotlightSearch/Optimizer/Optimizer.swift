@@ -83,7 +83,7 @@ public struct Optimizer: Sendable {
     /// Runs one iteration: sample, measure, update. Returns (and records) its statistics.
     @discardableResult
     public mutating func iterate(evaluator: some Evaluator) -> IterationStats {
-        let samples = configuration.samples, stages = inputs.stageCount, devices = problem.cluster.deviceCount
+        let samples = configuration.samples, stages = inputs.stageCount
         let started = MonotonicClock.seconds()
         let trace = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, random: &state.random)
         let assignments = (0..<samples).map { sample in
@@ -121,30 +121,9 @@ public struct Optimizer: Sendable {
             state.baseline = state.baseline.map { (1 - rate) * $0 + rate * meanReward } ?? meanReward
         }
 
-        // The update.
-        switch configuration.method {
-        case .spotlight:
-            for epoch in 0..<max(configuration.epochs, 1) {
-                let current = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, actions: trace.actions, random: &state.random)
-                let value = PolicyObjective.spotlight(current, oldProbabilities: trace.probabilities, advantages: advantages,
-                                                      beta: state.beta, deviceCount: devices)
-                // The bound holds only while the step stays near the old policy: once the epochs have
-                // moved it past the KL target by half again, the rest of this batch's epochs are skipped.
-                if epoch > 0 && value.meanKL > configuration.earlyStopKL * configuration.targetKL { break }
-                state.adam.update(&state.network.parameters, gradient: state.network.backward(current, logitGradient: value.logitGradient))
-            }
-        case .policyGradient:
-            let value = PolicyObjective.reinforce(trace, advantages: advantages, entropyWeight: configuration.entropyWeight, deviceCount: devices)
-            state.adam.update(&state.network.parameters, gradient: state.network.backward(trace, logitGradient: value.logitGradient))
-        }
-        // How far the update moved the policy on this batch's states, and its entropy there now.
-        let after = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, actions: trace.actions, random: &state.random)
-        let measured = PolicyObjective.spotlight(after, oldProbabilities: trace.probabilities, advantages: advantages,
-                                                 beta: state.beta, deviceCount: devices)
-        if configuration.method == .spotlight {
-            if measured.meanKL > 1.5 * configuration.targetKL { state.beta = min(state.beta * 2, 1e4) }
-            if measured.meanKL < configuration.targetKL / 1.5 { state.beta = max(state.beta / 2, 1e-4) }
-        }
+        let measured = PolicyUpdate.apply(
+            network: &state.network, adam: &state.adam, beta: &state.beta, trace: trace, inputs: inputs, pins: state.stagePins, advantages: advantages,
+                                          configuration: configuration)
         let finished = MonotonicClock.seconds()
 
         state.iteration += 1

@@ -1,3 +1,4 @@
+import Dispatch
 import RealModule
 
 extension PolicyNetwork {
@@ -5,91 +6,202 @@ extension PolicyNetwork {
     /// given the loss's gradient with respect to the output logits of each (stage, sample)
     /// (`logitGradient[(stage * K + sample) * devices + device]`). Pinned stages pass no gradient
     /// through their output; masked devices carry none.
+    ///
+    /// The walk back over the stages does only what is sequential, for groups of samples on up to
+    /// `parallelism` cores: each row's gate gradients and, from a stage's, the gradient of the
+    /// previous hidden states. Every weight gradient is a sum over all rows of those gradients
+    /// times the rows' inputs, taken afterwards as a few large matrix products.
     @_specialize(where Scalar == Float)
-    public func backward(_ trace: PolicyTrace<Scalar>, logitGradient: [Scalar]) -> [Scalar] {
-        let stages = trace.stageCount, samples = trace.sampleCount, hiddenSize = hiddenSize, devices = deviceCount
-        let inputWidth = inputSize, gateWidth = 4 * hiddenSize
+    public func backward(_ trace: PolicyTrace<Scalar>, logitGradient: [Scalar], parallelism: Int = ProcessInfoCores.count) -> [Scalar] {
+        let stages = trace.stageCount, samples = trace.sampleCount, hiddenSize = hiddenSize, gateWidth = 4 * hiddenSize
+        precondition(logitGradient.count == stages * samples * deviceCount, "a logit gradient for every row and device")
         var gradient = [Scalar](repeating: 0, count: parameterCount)
-        // Gradient flowing into h and c of each sample from the stage after, and scratch.
-        let hiddenGradient = UnsafeMutablePointer<Scalar>.allocate(capacity: samples * hiddenSize)
-        let cellGradient = UnsafeMutablePointer<Scalar>.allocate(capacity: samples * hiddenSize)
-        let stageGateGradient = UnsafeMutablePointer<Scalar>.allocate(capacity: samples * gateWidth)
-        let dh = UnsafeMutablePointer<Scalar>.allocate(capacity: hiddenSize)
-        hiddenGradient.initialize(repeating: 0, count: samples * hiddenSize)
-        cellGradient.initialize(repeating: 0, count: samples * hiddenSize)
-        defer { for pointer in [hiddenGradient, cellGradient, stageGateGradient, dh] { pointer.deallocate() } }
-        let inputs = trace.storage.inputs, gates = trace.storage.gates, cells = trace.storage.cells
-        let cellTanh = trace.storage.cellTanh, hidden = trace.storage.hidden
-
+        let gateGradients = UnsafeMutablePointer<Scalar>.allocate(capacity: max(stages * samples * gateWidth, 1))
+        let recurrentTransposed = UnsafeMutablePointer<Scalar>.allocate(capacity: hiddenSize * gateWidth)
+        defer { gateGradients.deallocate(); recurrentTransposed.deallocate() }
         parameters.withUnsafeBufferPointer { theta in
-            gradient.withUnsafeMutableBufferPointer { grad in
-                logitGradient.withUnsafeBufferPointer { logitGradient in
-                let inputWeights = theta.baseAddress! + inputWeightsOffset
-                let recurrentWeights = theta.baseAddress! + recurrentWeightsOffset
-                let outputWeights = theta.baseAddress! + outputWeightsOffset
-                let dEmbedding = grad.baseAddress! + embeddingOffset
-                let dInputWeights = grad.baseAddress! + inputWeightsOffset
-                let dRecurrentWeights = grad.baseAddress! + recurrentWeightsOffset
-                let dGateBias = grad.baseAddress! + gateBiasOffset
-                let dOutputWeights = grad.baseAddress! + outputWeightsOffset
-                let dOutputBias = grad.baseAddress! + outputBiasOffset
-                for stage in stride(from: stages - 1, through: 0, by: -1) {
-                    let firstRow = stage * samples
-                    // Per sample: the output layer, then the gate gradients into stageGateGradient.
-                    for sample in 0..<samples {
-                        let row = firstRow + sample
-                        let h = hidden + row * hiddenSize, z = gates + row * gateWidth
-                        let t = cellTanh + row * hiddenSize, p = row * devices
-                        let sampleHidden = hiddenGradient + sample * hiddenSize, sampleCell = cellGradient + sample * hiddenSize
-                        for unit in 0..<hiddenSize { dh[unit] = sampleHidden[unit] }
-                        if !trace.pinned[stage] {
-                            for device in 0..<devices {
-                                let d = logitGradient[p + device]
-                                guard d != 0 else { continue }
-                                dOutputBias[device] += d
-                                axpy(d, h, dOutputWeights + device * hiddenSize, hiddenSize)
-                                axpy(d, outputWeights + device * hiddenSize, dh, hiddenSize)
-                            }
-                        }
-                        let previousCell = cells + max(row - samples, 0) * hiddenSize
-                        let gateGradient = stageGateGradient + sample * gateWidth
-                        for unit in 0..<hiddenSize {
-                            let inputGate = z[unit], forgetGate = z[hiddenSize + unit]
-                            let cellGate = z[2 * hiddenSize + unit], outputGate = z[3 * hiddenSize + unit]
-                            let tanhCell = t[unit]
-                            let dc = sampleCell[unit] + dh[unit] * outputGate * (1 - tanhCell * tanhCell)
-                            let oldCell = stage > 0 ? previousCell[unit] : 0
-                            gateGradient[unit] = dc * cellGate * inputGate * (1 - inputGate)
-                            gateGradient[hiddenSize + unit] = dc * oldCell * forgetGate * (1 - forgetGate)
-                            gateGradient[2 * hiddenSize + unit] = dc * inputGate * (1 - cellGate * cellGate)
-                            gateGradient[3 * hiddenSize + unit] = dh[unit] * tanhCell * outputGate * (1 - outputGate)
-                            sampleCell[unit] = dc * forgetGate
-                        }
-                        for unit in 0..<hiddenSize { sampleHidden[unit] = 0 }
-                    }
-                    // Into the weights, the embeddings and the previous hidden states, one weight row at
-                    // a time for all samples, so that each row and its gradient stay in cache.
-                    for gate in 0..<gateWidth {
-                        let w = inputWeights + gate * inputWidth, dw = dInputWeights + gate * inputWidth
-                        let u = recurrentWeights + gate * hiddenSize, du = dRecurrentWeights + gate * hiddenSize
-                        for sample in 0..<samples {
-                            let d = stageGateGradient[sample * gateWidth + gate]
-                            guard d != 0 else { continue }
-                            let row = firstRow + sample
-                            dGateBias[gate] += d
-                            axpy(d, inputs + row * inputWidth, dw, inputWidth)
-                            let previousAction = stage == 0 ? devices : trace.actions[row - samples]
-                            axpy(d, w + featureCount, dEmbedding + previousAction * embeddingSize, embeddingSize)
-                            if stage > 0 {
-                                axpy(d, hidden + (row - samples) * hiddenSize, du, hiddenSize)
-                                axpy(d, u, hiddenGradient + sample * hiddenSize, hiddenSize)
-                            }
-                        }
-                    }
+            transpose(theta.baseAddress! + recurrentWeightsOffset, rows: gateWidth, columns: hiddenSize, stride: hiddenSize,
+                      into: recurrentTransposed)
+            logitGradient.withUnsafeBufferPointer { logitGradient in
+                let walk = BackwardWalk(network: self, trace: trace, theta: theta.baseAddress!, logitGradient: logitGradient.baseAddress!,
+                                        recurrentTransposed: recurrentTransposed, gateGradients: gateGradients)
+                let groups = SampleGroups(sampleCount: samples, parallelism: parallelism)
+                if groups.count == 1 {
+                    walk.run(samples: 0..<samples)
+                } else {
+                    DispatchQueue.concurrentPerform(iterations: groups.count) { walk.run(samples: groups[$0]) }
                 }
+                gradient.withUnsafeMutableBufferPointer { grad in
+                    accumulateWeightGradients(trace: trace, logitGradient: logitGradient.baseAddress!, gateGradients: gateGradients,
+                                              theta: theta.baseAddress!, gradient: grad.baseAddress!, parallelism: parallelism)
                 }
             }
         }
         return gradient
+    }
+
+    /// The weight gradients from the gradients at every row's logits and gates: the output layer's
+    /// from the logit gradients and hidden states; `b`'s, the sum of the gate gradients; `U`'s, their
+    /// products with the rows' previous hidden states; the feature part of `W`, the products of each
+    /// stage's summed gradients with its features; the embedding part of `W` and the embeddings,
+    /// the products of each previous device's summed gradients.
+    @_specialize(where Scalar == Float)
+    func accumulateWeightGradients(
+        trace: PolicyTrace<Scalar>, logitGradient: UnsafePointer<Scalar>, gateGradients: UnsafePointer<Scalar>,
+        theta: UnsafePointer<Scalar>, gradient: UnsafeMutablePointer<Scalar>, parallelism: Int
+    ) {
+        let stages = trace.stageCount, samples = trace.sampleCount, hiddenSize = hiddenSize, devices = deviceCount
+        let features = featureCount, inputWidth = inputSize, gateWidth = 4 * hiddenSize, rows = stages * samples
+        let dInputWeights = gradient + inputWeightsOffset
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Scalar> { .allocate(capacity: max(count, 1)) }
+        let hiddenColumns = buffer(hiddenSize * rows), logitColumns = buffer(devices * rows)
+        let stageSums = buffer(stages * gateWidth), deviceSums = buffer((devices + 1) * gateWidth)
+        defer { for pointer in [hiddenColumns, logitColumns, stageSums, deviceSums] { pointer.deallocate() } }
+
+        // The output layer: dV += dLᵀ H and the bias its column sums, over rows of free stages.
+        transpose(trace.storage.hidden, rows: rows, columns: hiddenSize, stride: hiddenSize, into: hiddenColumns)
+        transpose(logitGradient, rows: rows, columns: devices, stride: devices, into: logitColumns)
+        for stage in 0..<stages where trace.pinned[stage] {
+            for device in 0..<devices { (logitColumns + device * rows + stage * samples).update(repeating: 0, count: samples) }
+        }
+        multiplyTransposed(logitColumns, rows: devices, stride: rows, hiddenColumns, rows: hiddenSize, stride: rows, depth: rows,
+                           into: gradient + outputWeightsOffset, stride: hiddenSize, accumulate: true)
+        for device in 0..<devices {
+            var sum: Scalar = 0
+            for row in 0..<rows { sum += logitColumns[device * rows + row] }
+            gradient[outputBiasOffset + device] += sum
+        }
+
+        // Gate gradients summed per stage (for b and the features) and per previous device.
+        stageSums.initialize(repeating: 0, count: stages * gateWidth)
+        deviceSums.initialize(repeating: 0, count: (devices + 1) * gateWidth)
+        for stage in 0..<stages {
+            for sample in 0..<samples {
+                let row = stage * samples + sample
+                let previous = stage == 0 ? devices : trace.actions[row - samples]
+                axpy(1, gateGradients + row * gateWidth, stageSums + stage * gateWidth, gateWidth)
+                axpy(1, gateGradients + row * gateWidth, deviceSums + previous * gateWidth, gateWidth)
+            }
+            axpy(1, stageSums + stage * gateWidth, gradient + gateBiasOffset, gateWidth)
+        }
+
+        // dU += dGᵀ H_prev over every row after the first stage, split by gate rows over cores.
+        let recurrentRows = rows - samples
+        if recurrentRows > 0 {
+            let gradientColumns = buffer(gateWidth * recurrentRows)
+            defer { gradientColumns.deallocate() }
+            transpose(gateGradients + samples * gateWidth, rows: recurrentRows, columns: gateWidth, stride: gateWidth, into: gradientColumns)
+            let parts = max(1, min(parallelism, gateWidth / 16))
+            let product = SharedProduct(a: gradientColumns, b: hiddenColumns, c: gradient + recurrentWeightsOffset)
+            let work: @Sendable (Int) -> Void = { part in
+                let first = part * gateWidth / parts, last = (part + 1) * gateWidth / parts
+                multiplyTransposed(product.a + first * recurrentRows, rows: last - first, stride: recurrentRows,
+                                   product.b, rows: hiddenSize, stride: rows, depth: recurrentRows,
+                                   into: product.c + first * hiddenSize, stride: hiddenSize, accumulate: true)
+            }
+            if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+        }
+
+        // The feature columns of W: summed per stage, since every sample of a stage sees its features.
+        let stageColumns = buffer(gateWidth * stages), featureColumns = buffer(features * stages)
+        defer { stageColumns.deallocate(); featureColumns.deallocate() }
+        transpose(stageSums, rows: stages, columns: gateWidth, stride: gateWidth, into: stageColumns)
+        for stage in 0..<stages {
+            for feature in 0..<features { featureColumns[feature * stages + stage] = Scalar(trace.features[stage * features + feature]) }
+        }
+        multiplyTransposed(stageColumns, rows: gateWidth, stride: stages, featureColumns, rows: features, stride: stages,
+                           depth: stages, into: dInputWeights, stride: inputWidth, accumulate: true)
+
+        // The embedding columns of W, and the embeddings, through each previous device's summed gradients.
+        let embedding = theta + embeddingOffset, inputWeights = theta + inputWeightsOffset
+        for gate in 0..<gateWidth {
+            let w = inputWeights + gate * inputWidth + features, dw = dInputWeights + gate * inputWidth + features
+            for token in 0...devices {
+                let d = deviceSums[token * gateWidth + gate]
+                guard d != 0 else { continue }
+                axpy(d, embedding + token * embeddingSize, dw, embeddingSize)
+                axpy(d, w, gradient + embeddingOffset + token * embeddingSize, embeddingSize)
+            }
+        }
+    }
+}
+
+/// The operands of a matrix product that several threads compute, each its own rows of `c`.
+private struct SharedProduct<Scalar>: @unchecked Sendable {
+    let a: UnsafePointer<Scalar>
+    let b: UnsafePointer<Scalar>
+    let c: UnsafeMutablePointer<Scalar>
+
+    init(a: UnsafeMutablePointer<Scalar>, b: UnsafeMutablePointer<Scalar>, c: UnsafeMutablePointer<Scalar>) {
+        self.a = UnsafePointer(a)
+        self.b = UnsafePointer(b)
+        self.c = c
+    }
+}
+
+/// The sequential part of one backward pass, for a group of samples: walking the stages from the
+/// last, each row's gate gradients (from the logit gradient and what flows back from the stage
+/// after), and the gradients of the previous stage's hidden states. Groups write disjoint rows.
+private struct BackwardWalk<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: @unchecked Sendable {
+    let network: PolicyNetwork<Scalar>
+    let trace: PolicyTrace<Scalar>
+    let theta: UnsafePointer<Scalar>
+    let logitGradient: UnsafePointer<Scalar>
+    let recurrentTransposed: UnsafePointer<Scalar>
+    let gateGradients: UnsafeMutablePointer<Scalar>
+
+    init(network: PolicyNetwork<Scalar>, trace: PolicyTrace<Scalar>, theta: UnsafePointer<Scalar>, logitGradient: UnsafePointer<Scalar>,
+         recurrentTransposed: UnsafeMutablePointer<Scalar>, gateGradients: UnsafeMutablePointer<Scalar>) {
+        self.network = network
+        self.trace = trace
+        self.theta = theta
+        self.logitGradient = logitGradient
+        self.recurrentTransposed = UnsafePointer(recurrentTransposed)
+        self.gateGradients = gateGradients
+    }
+
+    func run(samples group: Range<Int>) {
+        let samples = trace.sampleCount, hiddenSize = network.hiddenSize, gateWidth = 4 * hiddenSize, devices = network.deviceCount
+        let gates = trace.storage.gates, cells = trace.storage.cells, cellTanh = trace.storage.cellTanh
+        let outputWeights = theta + network.outputWeightsOffset
+        // Gradients into h and c of each sample of the group from the stage after.
+        let hiddenGradient = UnsafeMutablePointer<Scalar>.allocate(capacity: group.count * hiddenSize)
+        let cellGradient = UnsafeMutablePointer<Scalar>.allocate(capacity: group.count * hiddenSize)
+        hiddenGradient.initialize(repeating: 0, count: group.count * hiddenSize)
+        cellGradient.initialize(repeating: 0, count: group.count * hiddenSize)
+        defer { hiddenGradient.deallocate(); cellGradient.deallocate() }
+        for stage in stride(from: trace.stageCount - 1, through: 0, by: -1) {
+            let firstRow = stage * samples + group.lowerBound
+            for member in 0..<group.count {
+                let row = firstRow + member
+                let z = gates + row * gateWidth, t = cellTanh + row * hiddenSize, p = row * devices
+                let dh = hiddenGradient + member * hiddenSize, dc = cellGradient + member * hiddenSize
+                if !trace.pinned[stage] {
+                    for device in 0..<devices where logitGradient[p + device] != 0 {
+                        axpy(logitGradient[p + device], outputWeights + device * hiddenSize, dh, hiddenSize)
+                    }
+                }
+                let previousCell = cells + max(row - samples, 0) * hiddenSize
+                let dz = gateGradients + row * gateWidth
+                for unit in 0..<hiddenSize {
+                    let inputGate = z[unit], forgetGate = z[hiddenSize + unit]
+                    let cellGate = z[2 * hiddenSize + unit], outputGate = z[3 * hiddenSize + unit]
+                    let tanhCell = t[unit]
+                    let cellSum = dc[unit] + dh[unit] * outputGate * (1 - tanhCell * tanhCell)
+                    let oldCell = stage > 0 ? previousCell[unit] : 0
+                    dz[unit] = cellSum * cellGate * inputGate * (1 - inputGate)
+                    dz[hiddenSize + unit] = cellSum * oldCell * forgetGate * (1 - forgetGate)
+                    dz[2 * hiddenSize + unit] = cellSum * inputGate * (1 - cellGate * cellGate)
+                    dz[3 * hiddenSize + unit] = dh[unit] * tanhCell * outputGate * (1 - outputGate)
+                    dc[unit] = cellSum * forgetGate
+                }
+            }
+            // dh_prev = dG U for the group's rows of this stage.
+            if stage > 0 {
+                multiplyTransposed(gateGradients + firstRow * gateWidth, rows: group.count, stride: gateWidth,
+                                   recurrentTransposed, rows: hiddenSize, stride: gateWidth, depth: gateWidth,
+                                   into: hiddenGradient, stride: hiddenSize, accumulate: false)
+            }
+        }
     }
 }

@@ -1,23 +1,20 @@
+import Dispatch
 import RealModule
 import SpotlightModel
 
 /// The per-unit activations of one forward pass, in raw buffers so that the hot loops run over
 /// pointers (no bounds checks, vectorisable). Written once by `forward`, then only read.
 final class PolicyTraceStorage<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: @unchecked Sendable {
-    let inputs: UnsafeMutablePointer<Scalar>
     /// Gate activations in the order input, forget, cell, output.
     let gates: UnsafeMutablePointer<Scalar>
     let cells: UnsafeMutablePointer<Scalar>
     let cellTanh: UnsafeMutablePointer<Scalar>
     let hidden: UnsafeMutablePointer<Scalar>
 
-    init(rows: Int, inputWidth: Int, hiddenSize: Int) {
-        func buffer(_ count: Int) -> UnsafeMutablePointer<Scalar> {
-            let pointer = UnsafeMutablePointer<Scalar>.allocate(capacity: max(count, 1))
-            pointer.initialize(repeating: 0, count: max(count, 1))
-            return pointer
-        }
-        inputs = buffer(rows * inputWidth)
+    /// Buffers for `rows` (stage, sample) rows, left uninitialised: the pass writes every number
+    /// before anything reads it.
+    init(rows: Int, hiddenSize: Int) {
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Scalar> { .allocate(capacity: max(count, 1)) }
         gates = buffer(rows * 4 * hiddenSize)
         cells = buffer(rows * hiddenSize)
         cellTanh = buffer(rows * hiddenSize)
@@ -25,7 +22,7 @@ final class PolicyTraceStorage<Scalar: Real & BinaryFloatingPoint & SIMDScalar &
     }
 
     deinit {
-        for pointer in [inputs, gates, cells, cellTanh, hidden] { pointer.deallocate() }
+        for pointer in [gates, cells, cellTanh, hidden] { pointer.deallocate() }
     }
 }
 
@@ -41,131 +38,180 @@ public struct PolicyTrace<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Send
     let storage: PolicyTraceStorage<Scalar>
     /// Stages whose device was forced by a pin (no gradient flows to their output).
     var pinned: [Bool]
+    /// The stage features the pass read, `[stage * featureCount + feature]`.
+    let features: [Float]
 
     /// The device chosen at `stage` by `sample`.
     public func action(stage: Int, sample: Int) -> Int { actions[stage * sampleCount + sample] }
 }
 
 extension PolicyNetwork {
-    @inline(__always)
-    static func sigmoid(_ x: Scalar) -> Scalar { 1 / (1 + Scalar.exp(-x)) }
-
     /// Runs the policy over all stages for `sampleCount` samples.
     ///
     /// With `actions` (stage-major, `[stage * K + sample]`) the pass is teacher-forced: it scores
     /// those choices. Without, it samples each stage's device from q with `random`. `pins[stage]`
     /// >= 0 forces that stage's device (probability 1). With `greedy`, each stage takes its most
     /// likely device instead of a sample.
+    ///
+    /// Samples are independent of each other, so groups of them run on up to `parallelism` cores;
+    /// the result does not depend on how many (the random numbers are drawn beforehand in one order,
+    /// and every number is computed by the same arithmetic in any group).
     @_specialize(where Scalar == Float)
     public func forward(
         _ inputs: PolicyInputs, sampleCount: Int, pins: [Int], actions given: [Int]? = nil, greedy: Bool = false,
-        random: inout SplitMix64
+        random: inout SplitMix64, parallelism: Int = ProcessInfoCores.count
     ) -> PolicyTrace<Scalar> {
-        let stages = inputs.stageCount, samples = sampleCount, hiddenSize = hiddenSize, devices = deviceCount
-        let inputWidth = inputSize, gateWidth = 4 * hiddenSize
+        let stages = inputs.stageCount, samples = sampleCount, devices = deviceCount
+        let features = featureCount, inputWidth = inputSize, gateWidth = 4 * hiddenSize
         precondition(inputs.featureCount == featureCount, "feature width mismatch")
         precondition(given == nil || given!.count == stages * samples)
-        let storage = PolicyTraceStorage<Scalar>(rows: stages * samples, inputWidth: inputWidth, hiddenSize: hiddenSize)
+        let storage = PolicyTraceStorage<Scalar>(rows: stages * samples, hiddenSize: hiddenSize)
         let pinned = (0..<stages).map { pins.indices.contains($0) && pins[$0] >= 0 }
         var actions = given ?? [Int](repeating: 0, count: stages * samples)
         var probabilities = [Scalar](repeating: 0, count: stages * samples * devices)
-        var logits = [Scalar](repeating: 0, count: devices)
-        let trainingInputs = storage.inputs, gates = storage.gates, cells = storage.cells
-        let cellTanh = storage.cellTanh, hidden = storage.hidden
+        var uniforms: [Double] = []
+        if given == nil && !greedy {
+            uniforms = [Double](repeating: 0, count: stages * samples)
+            for stage in 0..<stages where !pinned[stage] {
+                for sample in 0..<samples { uniforms[stage * samples + sample] = random.nextUnit() }
+            }
+        }
+        // The input projection W [features; embedding] + b splits into a part per stage (the same
+        // for every sample) and a part per previous device: both are computed once per pass, so
+        // that the only per-sample product left is the recurrent one.
+        let stageGates = UnsafeMutablePointer<Scalar>.allocate(capacity: max(stages * gateWidth, 1))
+        let deviceGates = UnsafeMutablePointer<Scalar>.allocate(capacity: (devices + 1) * gateWidth)
+        let stageFeatures = UnsafeMutablePointer<Scalar>.allocate(capacity: max(stages * features, 1))
+        defer { for pointer in [stageGates, deviceGates, stageFeatures] { pointer.deallocate() } }
+        for index in 0..<(stages * features) { stageFeatures[index] = Scalar(inputs.features[index]) }
 
         parameters.withUnsafeBufferPointer { theta in
-            let embedding = theta.baseAddress! + embeddingOffset
             let inputWeights = theta.baseAddress! + inputWeightsOffset
-            let recurrentWeights = theta.baseAddress! + recurrentWeightsOffset
-            let gateBias = theta.baseAddress! + gateBiasOffset
-            let outputWeights = theta.baseAddress! + outputWeightsOffset
-            let outputBias = theta.baseAddress! + outputBiasOffset
-            for stage in 0..<stages {
-                // Inputs of every sample: features, then the embedding of its previous choice.
-                for sample in 0..<samples {
-                    let row = stage * samples + sample
-                    let previous = stage == 0 ? devices : actions[(stage - 1) * samples + sample]
-                    let x = trainingInputs + row * inputWidth
-                    for feature in 0..<featureCount { x[feature] = Scalar(inputs.features[stage * featureCount + feature]) }
-                    for unit in 0..<embeddingSize { x[featureCount + unit] = embedding[previous * embeddingSize + unit] }
-                }
-                // Gates W x + U h_prev + b for all samples, one weight row at a time so that each row
-                // stays in cache while it serves every sample.
-                let firstRow = stage * samples
-                for gate in 0..<gateWidth {
-                    let w = inputWeights + gate * inputWidth
-                    let u = recurrentWeights + gate * hiddenSize
-                    for sample in 0..<samples {
-                        let row = firstRow + sample
-                        var sum = gateBias[gate] + dot(w, trainingInputs + row * inputWidth, inputWidth)
-                        if stage > 0 { sum += dot(u, hidden + (row - samples) * hiddenSize, hiddenSize) }
-                        gates[row * gateWidth + gate] = sum
-                    }
-                }
-                for sample in 0..<samples {
-                    let row = firstRow + sample
-                    let z = gates + row * gateWidth
-                    let previousRow = stage == 0 ? -1 : row - samples
-                    let h = hidden + row * hiddenSize, c = cells + row * hiddenSize, t = cellTanh + row * hiddenSize
-                    let previousCell = cells + max(previousRow, 0) * hiddenSize
-                    for unit in 0..<hiddenSize {
-                        let inputGate = Self.sigmoid(z[unit])
-                        let forgetGate = Self.sigmoid(z[hiddenSize + unit])
-                        let cellGate = Scalar.tanh(z[2 * hiddenSize + unit])
-                        let outputGate = Self.sigmoid(z[3 * hiddenSize + unit])
-                        z[unit] = inputGate
-                        z[hiddenSize + unit] = forgetGate
-                        z[2 * hiddenSize + unit] = cellGate
-                        z[3 * hiddenSize + unit] = outputGate
-                        let cell = forgetGate * (previousRow >= 0 ? previousCell[unit] : 0) + inputGate * cellGate
-                        c[unit] = cell
-                        t[unit] = Scalar.tanh(cell)
-                        h[unit] = outputGate * t[unit]
-                    }
-                    // Output: masked softmax over devices, or the pinned device.
-                    let p = row * devices
-                    if pinned[stage] {
-                        probabilities[p + pins[stage]] = 1
-                        actions[row] = pins[stage]
-                        continue
-                    }
-                    let allowed = inputs.allowedDevices[stage]
-                    var largest = -Scalar.infinity
-                    for device in 0..<devices where allowed & (1 << UInt64(device)) != 0 {
-                        let sum = outputBias[device] + dot(outputWeights + device * hiddenSize, h, hiddenSize)
-                        logits[device] = sum
-                        largest = max(largest, sum)
-                    }
-                    var total: Scalar = 0
-                    for device in 0..<devices where allowed & (1 << UInt64(device)) != 0 {
-                        let value = Scalar.exp(logits[device] - largest)
-                        probabilities[p + device] = value
-                        total += value
-                    }
-                    for device in 0..<devices { probabilities[p + device] /= total }
-                    // Probabilities that are all NaN (a diverged network) choose nothing below; fall back
-                    // to the first allowed device so that no action ever indexes outside the embeddings.
-                    let firstAllowed = allowed.trailingZeroBitCount
-                    if given == nil && greedy {
-                        var chosen = -1
-                        for device in 0..<devices where probabilities[p + device] > 0 {
-                            if chosen < 0 || probabilities[p + device] > probabilities[p + chosen] { chosen = device }
-                        }
-                        actions[row] = chosen >= 0 ? chosen : firstAllowed
-                    } else if given == nil {
-                        var target = Scalar(random.nextUnit()), chosen = -1
-                        for device in 0..<devices where probabilities[p + device] > 0 {
-                            chosen = device
-                            target -= probabilities[p + device]
-                            if target < 0 { break }
-                        }
-                        actions[row] = chosen >= 0 ? chosen : firstAllowed
+            multiplyTransposed(stageFeatures, rows: stages, stride: features, inputWeights, rows: gateWidth, stride: inputWidth,
+                               depth: features, into: stageGates, stride: gateWidth, accumulate: false)
+            for stage in 0..<stages { axpy(1, theta.baseAddress! + gateBiasOffset, stageGates + stage * gateWidth, gateWidth) }
+            multiplyTransposed(theta.baseAddress! + embeddingOffset, rows: devices + 1, stride: embeddingSize,
+                               inputWeights + features, rows: gateWidth, stride: inputWidth, depth: embeddingSize,
+                               into: deviceGates, stride: gateWidth, accumulate: false)
+            actions.withUnsafeMutableBufferPointer { actions in
+                probabilities.withUnsafeMutableBufferPointer { probabilities in
+                    let pass = ForwardPass(
+                        network: self, theta: theta.baseAddress!, storage: storage, stageGates: stageGates, deviceGates: deviceGates,
+                        allowedDevices: inputs.allowedDevices, pins: pins, pinned: pinned, uniforms: uniforms,
+                        teacherForced: given != nil, greedy: greedy, stageCount: stages, sampleCount: samples,
+                        actions: SharedBuffer(actions), probabilities: SharedBuffer(probabilities))
+                    let groups = SampleGroups(sampleCount: samples, parallelism: parallelism)
+                    if groups.count == 1 {
+                        pass.run(samples: 0..<samples)
+                    } else {
+                        DispatchQueue.concurrentPerform(iterations: groups.count) { pass.run(samples: groups[$0]) }
                     }
                 }
             }
         }
-        let trace = PolicyTrace<Scalar>(stageCount: stages, sampleCount: samples, actions: actions,
-                                        probabilities: probabilities, storage: storage, pinned: pinned)
-        return trace
+        return PolicyTrace<Scalar>(stageCount: stages, sampleCount: samples, actions: actions, probabilities: probabilities,
+                                   storage: storage, pinned: pinned, features: inputs.features)
+    }
+}
+
+/// Contiguous groups of samples for parallel passes: at most `parallelism` groups, each of at
+/// least four samples (a smaller group would not fill the matrix products' blocks).
+struct SampleGroups {
+    let bounds: [Int]
+
+    init(sampleCount: Int, parallelism: Int) {
+        let count = max(1, min(parallelism, sampleCount / 4))
+        bounds = (0...count).map { $0 * sampleCount / count }
+    }
+
+    var count: Int { bounds.count - 1 }
+    subscript(group: Int) -> Range<Int> { bounds[group]..<bounds[group + 1] }
+}
+
+/// One forward pass's shared, read-mostly state, so that groups of samples can run it on
+/// several threads: each group writes only its own rows of the storage, actions and probabilities.
+private struct ForwardPass<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: @unchecked Sendable {
+    let network: PolicyNetwork<Scalar>
+    let theta: UnsafePointer<Scalar>
+    let storage: PolicyTraceStorage<Scalar>
+    let stageGates: UnsafePointer<Scalar>
+    let deviceGates: UnsafePointer<Scalar>
+    let allowedDevices: [UInt64]
+    let pins: [Int]
+    let pinned: [Bool]
+    let uniforms: [Double]
+    let teacherForced: Bool
+    let greedy: Bool
+    let stageCount: Int
+    let sampleCount: Int
+    let actions: SharedBuffer<Int>
+    let probabilities: SharedBuffer<Scalar>
+
+    func run(samples group: Range<Int>) {
+        let hiddenSize = network.hiddenSize, gateWidth = 4 * hiddenSize, devices = network.deviceCount, samples = sampleCount
+        let gates = storage.gates, cells = storage.cells, cellTanh = storage.cellTanh, hidden = storage.hidden
+        let recurrentWeights = theta + network.recurrentWeightsOffset
+        let outputWeights = theta + network.outputWeightsOffset, outputBias = theta + network.outputBiasOffset
+        let actions = self.actions.buffer, probabilities = self.probabilities.buffer
+        var logits = [Scalar](repeating: 0, count: devices)
+        for stage in 0..<stageCount {
+            let firstRow = stage * samples + group.lowerBound
+            // Gates U h_prev for every sample of the group at once, then the input parts.
+            if stage > 0 {
+                multiplyTransposed(hidden + (firstRow - samples) * hiddenSize, rows: group.count, stride: hiddenSize,
+                                   recurrentWeights, rows: gateWidth, stride: hiddenSize, depth: hiddenSize,
+                                   into: gates + firstRow * gateWidth, stride: gateWidth, accumulate: false)
+            } else {
+                (gates + firstRow * gateWidth).update(repeating: 0, count: group.count * gateWidth)
+            }
+            for row in firstRow..<(firstRow + group.count) {
+                let previous = stage == 0 ? devices : actions[row - samples]
+                let z = gates + row * gateWidth
+                axpy(1, stageGates + stage * gateWidth, z, gateWidth)
+                axpy(1, deviceGates + previous * gateWidth, z, gateWidth)
+                let h = hidden + row * hiddenSize
+                LSTMCell.step(gates: z, previousCell: stage > 0 ? UnsafePointer(cells + (row - samples) * hiddenSize) : nil,
+                              cell: cells + row * hiddenSize, cellTanh: cellTanh + row * hiddenSize, hidden: h, width: hiddenSize)
+                // Output: masked softmax over devices, or the pinned device.
+                let p = row * devices
+                if pinned[stage] {
+                    probabilities[p + pins[stage]] = 1
+                    actions[row] = pins[stage]
+                    continue
+                }
+                let allowed = allowedDevices[stage]
+                var largest = -Scalar.infinity
+                for device in 0..<devices where allowed & (1 << UInt64(device)) != 0 {
+                    let sum = outputBias[device] + dot(outputWeights + device * hiddenSize, h, hiddenSize)
+                    logits[device] = sum
+                    largest = max(largest, sum)
+                }
+                var total: Scalar = 0
+                for device in 0..<devices where allowed & (1 << UInt64(device)) != 0 {
+                    let value = Scalar.exp(logits[device] - largest)
+                    probabilities[p + device] = value
+                    total += value
+                }
+                for device in 0..<devices { probabilities[p + device] /= total }
+                // Probabilities that are all NaN (a diverged network) choose nothing below; fall back
+                // to the first allowed device so that no action ever indexes outside the embeddings.
+                let firstAllowed = allowed.trailingZeroBitCount
+                if teacherForced { continue }
+                var chosen = -1
+                if greedy {
+                    for device in 0..<devices where probabilities[p + device] > 0 {
+                        if chosen < 0 || probabilities[p + device] > probabilities[p + chosen] { chosen = device }
+                    }
+                } else {
+                    var target = Scalar(uniforms[row])
+                    for device in 0..<devices where probabilities[p + device] > 0 {
+                        chosen = device
+                        target -= probabilities[p + device]
+                        if target < 0 { break }
+                    }
+                }
+                actions[row] = chosen >= 0 ? chosen : firstAllowed
+            }
+        }
     }
 }

@@ -1,0 +1,53 @@
+import RealModule
+import SpotlightModel
+
+/// One batch's change to the policy, apart from sampling and evaluation: Spotlight's proximal
+/// epochs or one REINFORCE step, then the KL and entropy of the moved policy on the batch's states.
+public enum PolicyUpdate {
+    /// Updates `network`, `adam` and Spotlight's KL weight `beta` on the batch `trace` (sampled
+    /// from `network` with `pins`) with
+    /// per-sample `advantages`, and returns the surrogate measured after the update (its mean and
+    /// largest per-stage KL from the sampling policy, and its entropy).
+    ///
+    /// Spotlight's first epoch scores the batch with the very weights that sampled it, so it reuses
+    /// the sampling pass; an epoch whose KL check stops the batch has already run the forward pass
+    /// the final measurement needs. Neither changes any number.
+    public static func apply(
+        network: inout PolicyNetwork<Float>, adam: inout Adam<Float>, beta: inout Float, trace: PolicyTrace<Float>, inputs: PolicyInputs, pins: [Int], advantages: [Float],
+        configuration: OptimizerConfiguration
+    ) -> PolicyObjective.Value<Float> {
+        let devices = network.deviceCount, samples = trace.sampleCount
+        var unused = SplitMix64(seed: 0)
+        func score() -> PolicyTrace<Float> {
+            network.forward(inputs, sampleCount: samples, pins: pins, actions: trace.actions, random: &unused)
+        }
+        func surrogate(_ current: PolicyTrace<Float>) -> PolicyObjective.Value<Float> {
+            PolicyObjective.spotlight(current, oldProbabilities: trace.probabilities, advantages: advantages,
+                                      beta: beta, deviceCount: devices)
+        }
+        var measured: PolicyObjective.Value<Float>?
+        switch configuration.method {
+        case .spotlight:
+            for epoch in 0..<max(configuration.epochs, 1) {
+                let current = epoch == 0 ? trace : score()
+                let value = surrogate(current)
+                // The bound holds only while the step stays near the old policy: once the epochs have
+                // moved it past the KL target by half again, the rest of this batch's epochs are skipped.
+                if epoch > 0 && value.meanKL > configuration.earlyStopKL * configuration.targetKL {
+                    measured = value
+                    break
+                }
+                adam.update(&network.parameters, gradient: network.backward(current, logitGradient: value.logitGradient))
+            }
+        case .policyGradient:
+            let value = PolicyObjective.reinforce(trace, advantages: advantages, entropyWeight: configuration.entropyWeight, deviceCount: devices)
+            adam.update(&network.parameters, gradient: network.backward(trace, logitGradient: value.logitGradient))
+        }
+        let result = measured ?? surrogate(score())
+        if configuration.method == .spotlight {
+            if result.meanKL > 1.5 * configuration.targetKL { beta = min(beta * 2, 1e4) }
+            if result.meanKL < configuration.targetKL / 1.5 { beta = max(beta / 2, 1e-4) }
+        }
+        return result
+    }
+}
