@@ -13,4 +13,14 @@ struct Spotlight: ParsableCommand {
         subcommands: [ExploreCommand.self, ValidateCommand.self, InfoCommand.self, GenerateCommand.self, SimulateCommand.self, BaselinesCommand.self, OptimizeCommand.self, BenchCommand.self],
         defaultSubcommand: ExploreCommand.self
     )
+
+    static func main() {
+        MemoryPolicy.apply()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

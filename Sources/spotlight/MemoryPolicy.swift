@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The allocator settings the search runs best with.
+///
+/// Each policy pass allocates a few scratch matrices of some megabytes and frees them again.
+/// glibc returns such memory to the system as soon as the free space at the heap's top passes its
+/// trim threshold (by default twice the last large block freed), so every pass would fault its
+/// scratch pages back in and clear them: a tenth of a pass's time at 256 stages. Raising the
+/// thresholds keeps the pages for the next pass; the process then holds on to its peak heap,
+/// tens of megabytes for the largest policies.
+enum MemoryPolicy {
+    static func apply() {
+        #if canImport(Glibc)
+        // <malloc.h>: M_TRIM_THRESHOLD is -1, M_MMAP_THRESHOLD -3.
+        _ = glibcMallopt(-3, 64 << 20)
+        _ = glibcMallopt(-1, 256 << 20)
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+/// glibc's `int mallopt(int param, int value)`, which the Glibc module does not export.
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
