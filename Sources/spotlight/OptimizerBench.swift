@@ -20,16 +20,24 @@ struct OptimizerBench: ParsableCommand {
 
     @Argument(help: "Workloads as GRAPH:CLUSTER (default: the built-in set).") var workloads: [String] = []
     @Option(help: "Seeds per method.") var seeds = 5
+    @Option(help: "The first seed (runs use seeds first-seed, first-seed + 1, ...).") var firstSeed = 1
     @Option(help: "Iterations per run.") var iterations = 60
     @Option(help: "Placements sampled per iteration.") var samples = 16
     @Option(help: "The most stages.") var stages = StagePartition.defaultMaximumStages
     @Flag(help: "Ignore the graphs' group hints when forming stages.") var ignoreGroups = false
     @Option(help: "Spotlight's gradient epochs per batch.") var epochs = 8
+    @Option(help: "Spotlight's learning rate (default: its configuration's).") var spotlightLearningRate: Float?
+    @Option(help: "Spotlight's entropy weight (default: its configuration's).") var spotlightEntropyWeight: Float?
+    @Option(help: "Spotlight's KL target (default: its configuration's).") var targetKl: Float?
+    @Option(help: "Which KL Spotlight's beta watches: mean or largest (default: its configuration's).") var spotlightKl: OptimizerConfiguration.KLMeasure?
+    @Option(help: "The policy gradient's learning rate (default: its configuration's).") var pgLearningRate: Float?
+    @Option(help: "The policy gradient's entropy weight (default: its configuration's).") var pgEntropyWeight: Float?
     @Option(help: "Where both methods start: none (a uniform policy) or best (the fastest baseline).") var warmStart: WarmStart = .best
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     func validate() throws {
-        guard seeds >= 1, iterations >= 1, samples >= 2, stages >= 1 else {
+        if let targetKl { guard targetKl > 0 else { throw ValidationError("--target-kl must be positive") } }
+        guard seeds >= 1, firstSeed >= 0, iterations >= 1, samples >= 2, stages >= 1 else {
             throw ValidationError("--seeds, --iterations and --stages must be at least 1, --samples at least 2")
         }
     }
@@ -82,9 +90,22 @@ struct OptimizerBench: ParsableCommand {
             for method in OptimizerConfiguration.Method.allCases {
                 var bests: [Double] = []
                 let started = Date()
-                for seed in 1...seeds {
+                for seed in firstSeed..<(firstSeed + seeds) {
                     var configuration = OptimizerConfiguration(method: method, samples: samples, seed: UInt64(seed))
                     configuration.epochs = epochs
+                    switch method {
+                    case .spotlight:
+                        if let spotlightLearningRate { configuration.learningRate = spotlightLearningRate }
+                        if let spotlightEntropyWeight { configuration.entropyWeight = spotlightEntropyWeight }
+                        if let spotlightKl {
+                            configuration.klMeasure = spotlightKl
+                            configuration.targetKL = spotlightKl == .largest ? 0.3 : 0.02
+                        }
+                        if let targetKl { configuration.targetKL = targetKl }
+                    case .policyGradient:
+                        if let pgLearningRate { configuration.learningRate = pgLearningRate }
+                        if let pgEntropyWeight { configuration.entropyWeight = pgEntropyWeight }
+                    }
                     var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment)
                     for _ in 0..<iterations { optimizer.iterate(evaluator: evaluator) }
                     bests.append(optimizer.state.bestStepTime ?? .infinity)
@@ -92,7 +113,10 @@ struct OptimizerBench: ParsableCommand {
                 row.bests[method.rawValue] = bests
                 row.means[method.rawValue] = bests.reduce(0, +) / Double(bests.count)
                 row.seconds[method.rawValue] = Date().timeIntervalSince(started) / Double(seeds)
-                if !json { Output.error("\(name): \(method.rawValue) mean best \(Units.microseconds(row.means[method.rawValue]!))") }
+                if !json {
+                    Output.error("\(name): \(method.rawValue) mean best \(Units.microseconds(row.means[method.rawValue]!)) "
+                                 + "(seeds: \(bests.map { Units.microseconds($0) }.joined(separator: ", ")))")
+                }
             }
             rows.append(row)
         }
@@ -114,16 +138,20 @@ struct OptimizerBench: ParsableCommand {
             return
         }
         let methods = rows.first?.baselines.map(\.0) ?? []
-        print("| workload | lower bound | " + methods.joined(separator: " | ") + " | policy gradient | Spotlight | Spotlight / PG | samples per run | seconds per run (PG / Spotlight) |")
-        print("|---|---:|" + String(repeating: "---:|", count: methods.count) + "---:|---:|---:|---:|---:|")
+        print("| workload | lower bound | " + methods.joined(separator: " | ")
+              + " | policy gradient | Spotlight | Spotlight / PG | seeds Spotlight wins | samples per run | seconds per run (PG / Spotlight) |")
+        print("|---|---:|" + String(repeating: "---:|", count: methods.count) + "---:|---:|---:|---:|---:|---:|")
         for row in rows {
             func ms(_ value: Double) -> String { Units.format2(value / 1e3) }
             let baselineCells = methods.map { method in
                 row.baselines.first { $0.0 == method }.map { ms($0.1) + ($0.2 ? " (OOM)" : "") } ?? "-"
             }
             let pg = row.means["pg"]!, spotlight = row.means["spotlight"]!
+            let pairs = zip(row.bests["spotlight"]!, row.bests["pg"]!)
+            let wins = pairs.filter { $0 < $1 }.count, ties = pairs.filter { $0 == $1 }.count
+            let record = "\(wins) of \(seeds)" + (ties > 0 ? " (\(ties) tied)" : "")
             print("| \(row.name) | \(ms(row.lowerBound)) | " + baselineCells.joined(separator: " | ")
-                  + " | \(ms(pg)) | \(ms(spotlight)) | \(Units.format2(spotlight / pg)) | \(iterations * samples) | \(Units.format1(row.seconds["pg"]!)) / \(Units.format1(row.seconds["spotlight"]!)) |")
+                  + " | \(ms(pg)) | \(ms(spotlight)) | \(Units.fixed(spotlight / pg, decimals: 3)) | \(record) | \(iterations * samples) | \(Units.format1(row.seconds["pg"]!)) / \(Units.format1(row.seconds["spotlight"]!)) |")
         }
         print("\nStep times in ms; each method's figure is the mean over \(seeds) seeds of the best placement it found.")
     }

@@ -19,7 +19,11 @@ struct SearchOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Where the search starts: best (the fastest heuristic placement) or none (a uniform policy, as in the papers).",
                                discussion: "With best, the stages are split so that the heuristic's placement is one device per stage, and the policy is first taught to choose it with probability 0.9 at every stage."))
     var warmStart: WarmStart = .best
-    @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.005 for pg).") var learningRate: Float?
+    @Option(help: "Adam learning rate (default: 0.001 for spotlight, 0.0025 for pg).") var learningRate: Float?
+    @Option(help: "Weight of the entropy bonus that keeps the search exploring (default: 0.01).") var entropyWeight: Float?
+    @Option(help: "Spotlight: the KL divergence each batch's update aims for (default: 0.3 for largest, 0.02 for mean).") var targetKl: Float?
+    @Option(help: "Spotlight: which KL divergence beta and the early stop watch: largest (the largest stage's, the bound's D_KL^max) or mean (over stages).")
+    var klMeasure: OptimizerConfiguration.KLMeasure = .largest
     @Option(help: ArgumentHelp("Measure placements by running this shell command instead of simulating them.",
                                discussion: "It gets the placement file on its standard input and must print the step time in microseconds as the last line of its standard output."))
     var evaluateCommand: String?
@@ -35,6 +39,8 @@ struct SearchOptions: ParsableArguments {
         guard (8...1024).contains(hidden) else { throw ValidationError("--hidden must be between 8 and 1024") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         if let learningRate { guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") } }
+        if let entropyWeight { guard entropyWeight >= 0 else { throw ValidationError("--entropy-weight must not be negative") } }
+        if let targetKl { guard targetKl > 0 else { throw ValidationError("--target-kl must be positive") } }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint FILE") }
@@ -57,6 +63,9 @@ struct SearchOptions: ParsableArguments {
         configuration.hiddenSize = hidden
         configuration.epochs = epochs
         if let learningRate { configuration.learningRate = learningRate }
+        if let entropyWeight { configuration.entropyWeight = entropyWeight }
+        configuration.klMeasure = klMeasure
+        configuration.targetKL = targetKl ?? (klMeasure == .largest ? 0.3 : 0.02)
         return (Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment), start)
     }
 
@@ -71,3 +80,4 @@ struct SearchOptions: ParsableArguments {
 }
 
 extension WarmStart: ExpressibleByArgument {}
+extension OptimizerConfiguration.KLMeasure: ExpressibleByArgument {}

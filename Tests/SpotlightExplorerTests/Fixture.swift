@@ -44,7 +44,7 @@ enum Fixture {
             bestSoFar = min(bestSoFar, bestStep)
             history.append(IterationStats(
                 iteration: index + 1, meanStepTime: mean, bestStepTime: bestStep, worstStepTime: mean * 1.3, bestSoFar: bestSoFar,
-                meanReward: -mean.squareRoot(), meanKL: 0.012 + 0.006 * sin(t / 3), maxKL: 0.03 + 0.01 * sin(t / 3),
+                meanReward: -mean.squareRoot(), meanKL: 0.02 + 0.01 * sin(t / 3), maxKL: 0.25 + 0.15 * sin(t / 3),
                 beta: 1.5, entropy: 0.8 * exp(-t / 30), invalidSamples: 0, outOfMemorySamples: 0,
                 samplesPerSecond: 1234, evaluationSeconds: 0.001, policySeconds: 0.01))
         }

@@ -85,6 +85,35 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
             #expect(baseline.result.stepTime >= bound)
         }
     }
+
+    /// Refining by a placement drops the group hints exactly when stages formed without them are
+    /// more and keep each stage on one device: the tiny sample's 11 hinted stages become finer,
+    /// and at any budget the result is either the hinted partition or a finer exact one.
+    @Test func refiningDropsCoarseHintsOnlyWhereThePlacementStaysExact() throws {
+        let assignment = try #require(MetisPlacer().place(problem))
+        func exact(_ partition: StagePartition) -> Bool {
+            (0..<partition.count).allSatisfy { stage in partition.ops(of: stage).allSatisfy { assignment[$0] == assignment[partition.ops(of: stage).first!] } }
+        }
+        let hinted = StagePartition(graph: problem.graph, refinement: assignment)
+        let refined = problem.refined(by: assignment).stages
+        #expect(refined.count > hinted.count)
+        #expect(exact(refined))
+        var sawHintsKept = false
+        for budget in 1...20 {
+            let base = try PlacementProblem(graph: problem.graph, cluster: problem.cluster, maximumStages: budget)
+            let hintedAtBudget = StagePartition(graph: problem.graph, maximumStages: budget, refinement: assignment)
+            let chosen = base.refined(by: assignment).stages
+            #expect(chosen.count <= budget)
+            if chosen.stageOf == hintedAtBudget.stageOf {
+                sawHintsKept = true
+            } else {
+                #expect(chosen.count > hintedAtBudget.count && exact(chosen), "budget \(budget)")
+            }
+        }
+        #expect(sawHintsKept)
+        let ignoring = try PlacementProblem(graph: problem.graph, cluster: problem.cluster, groupHints: false)
+        #expect(ignoring.refined(by: assignment).stages.stageOf == StagePartition(graph: problem.graph, groupHints: false, refinement: assignment).stageOf)
+    }
 }
 
 @Suite struct ListSchedulingTests {

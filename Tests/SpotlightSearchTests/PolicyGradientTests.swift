@@ -78,7 +78,7 @@ import SpotlightModel
             let other = Self.network(seed: 99, hiddenSize: size.hiddenSize)
             let old = other.forward(Self.inputs, sampleCount: size.samples, pins: Self.pins, actions: trace.actions, random: &random).probabilities
             return PolicyObjective.spotlight(trace, oldProbabilities: old, advantages: Array(Self.advantages.prefix(size.samples)),
-                                             beta: 0.3, deviceCount: 3)
+                                             beta: 0.3, entropyWeight: 0.05, deviceCount: 3)
         }
     }
 

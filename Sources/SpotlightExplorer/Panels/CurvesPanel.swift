@@ -41,12 +41,14 @@ enum CurvesPanel {
         let inner = grid.box(rect, title: title)
         legend(into: &grid, rect: rect, [("mean", .klCurve), ("max", .maxKLCurve)])
         guard !history.isEmpty else { return }
+        // Spikes of the max curve above the target are what the target is there to show.
         let maxima = history.map(\.maxKL).filter(\.isFinite)
         var high = LineChart.quantile(maxima, 0.95) ?? 0
         if let target = state.model.targetKL { high = max(high, target * 1.5) }
         high = max(high, 1e-6)
         let chart = LineChart(low: 0, high: high * 1.05, format: Units.format4, labelWidth: 7)
-        let references = state.model.targetKL.map { [LineChart.Reference(value: $0, label: "target")] } ?? []
+        let targetLabel = state.model.targetKLMeasure == .largest ? "max target" : "mean target"
+        let references = state.model.targetKL.map { [LineChart.Reference(value: $0, label: targetLabel)] } ?? []
         chart.draw(into: &grid, area: inner, series: [
             LineChart.Series(values: history.map(\.meanKL), role: .klCurve, combine: LineChart.mean),
             LineChart.Series(values: history.map(\.maxKL), role: .maxKLCurve, combine: LineChart.maximum),

@@ -76,7 +76,11 @@ struct LineChart {
         }
         canvas.draw(into: &grid, x: plot.x, y: plot.y)
         for (row, labels) in labelsByRow {
-            let text = " " + labels.joined(separator: ", ") + " "
+            // A label wider than the plot loses its leading words ("max target" becomes "target"),
+            // then is cut, so that it never covers the axis.
+            var words = labels.joined(separator: ", ").split(separator: " ").map(String.init)
+            while words.count > 1 && words.joined(separator: " ").count + 2 > plot.width { words.removeFirst() }
+            let text = String((" " + words.joined(separator: " ") + " ").prefix(max(plot.width, 0)))
             grid.writeRight(text, maxX: plot.maxX, y: row, style: CellStyle(.reference, attributes: .bold))
         }
     }

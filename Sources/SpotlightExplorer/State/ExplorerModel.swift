@@ -10,8 +10,10 @@ public struct ExplorerModel: Sendable {
     public let clusterLabel: String
     public let method: OptimizerConfiguration.Method
     public let samplesPerIteration: Int
-    /// The KL target of Spotlight's adaptive penalty (nil for the policy gradient).
+    /// The KL target of Spotlight's adaptive penalty (nil for the policy gradient), and which
+    /// curve it is for: the largest stage's KL (the chart's max curve) or the mean.
     public let targetKL: Double?
+    public let targetKLMeasure: OptimizerConfiguration.KLMeasure
     public let lowerBound: Double
     /// Devices each stage may use, as bits (the policy's mask).
     public let stageAllowedDevices: [UInt64]
@@ -32,6 +34,7 @@ public struct ExplorerModel: Sendable {
         method = optimizer.configuration.method
         samplesPerIteration = optimizer.configuration.samples
         targetKL = method == .spotlight ? Double(optimizer.configuration.targetKL) : nil
+        targetKLMeasure = optimizer.configuration.klMeasure
         lowerBound = optimizer.lowerBound
         stageAllowedDevices = optimizer.inputs.allowedDevices
         stageOpsByDepth = (0..<problem.stages.count).map { stage in

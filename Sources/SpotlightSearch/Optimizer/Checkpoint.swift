@@ -29,6 +29,7 @@ public enum Checkpoint {
                 ("hidden_size", .number(Double(configuration.hiddenSize))), ("embedding_size", .number(Double(configuration.embeddingSize))),
                 ("learning_rate", .number(Double(configuration.learningRate))), ("epochs", .number(Double(configuration.epochs))),
                 ("initial_beta", .number(Double(configuration.initialBeta))), ("target_kl", .number(Double(configuration.targetKL))),
+                ("kl_measure", .string(configuration.klMeasure.rawValue)), ("early_stop_kl", configuration.earlyStopKL.isFinite ? .number(Double(configuration.earlyStopKL)) : .null),
                 ("entropy_weight", .number(Double(configuration.entropyWeight))), ("baseline_rate", .number(Double(configuration.baselineRate))),
                 ("out_of_memory_penalty", .number(configuration.outOfMemoryPenalty)), ("seed", .string(String(configuration.seed, radix: 16))),
             ])),
@@ -127,6 +128,21 @@ public enum Checkpoint {
         configuration.epochs = whole(number(settings, "epochs"))
         configuration.initialBeta = Float(number(settings, "initial_beta"))
         configuration.targetKL = Float(number(settings, "target_kl"))
+        // Checkpoints from before these settings existed ran with what were then the defaults.
+        if let name = settings.string("kl_measure", required: false, log: &log) {
+            if let measure = OptimizerConfiguration.KLMeasure(rawValue: name) {
+                configuration.klMeasure = measure
+            } else {
+                log.add(settings.memberPath("kl_measure"), "unknown KL measure \"\(name)\" (expected mean or largest)")
+            }
+        } else {
+            configuration.klMeasure = .mean
+        }
+        if case .null? = settings["early_stop_kl"] {
+            configuration.earlyStopKL = .infinity
+        } else {
+            configuration.earlyStopKL = optionalNumber(settings, "early_stop_kl").map(Float.init) ?? 1.5
+        }
         configuration.entropyWeight = Float(number(settings, "entropy_weight"))
         configuration.baselineRate = Float(number(settings, "baseline_rate"))
         configuration.outOfMemoryPenalty = number(settings, "out_of_memory_penalty")

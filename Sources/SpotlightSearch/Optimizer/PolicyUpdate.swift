@@ -23,7 +23,10 @@ public enum PolicyUpdate {
         }
         func surrogate(_ current: PolicyTrace<Float>) -> PolicyObjective.Value<Float> {
             PolicyObjective.spotlight(current, oldProbabilities: trace.probabilities, advantages: advantages,
-                                      beta: beta, deviceCount: devices)
+                                      beta: beta, entropyWeight: configuration.entropyWeight, deviceCount: devices)
+        }
+        func divergence(_ value: PolicyObjective.Value<Float>) -> Float {
+            configuration.klMeasure == .mean ? value.meanKL : value.maxKL
         }
         var measured: PolicyObjective.Value<Float>?
         switch configuration.method {
@@ -33,7 +36,7 @@ public enum PolicyUpdate {
                 let value = surrogate(current)
                 // The bound holds only while the step stays near the old policy: once the epochs have
                 // moved it past the KL target by half again, the rest of this batch's epochs are skipped.
-                if epoch > 0 && value.meanKL > configuration.earlyStopKL * configuration.targetKL {
+                if epoch > 0 && divergence(value) > configuration.earlyStopKL * configuration.targetKL {
                     measured = value
                     break
                 }
@@ -45,8 +48,8 @@ public enum PolicyUpdate {
         }
         let result = measured ?? surrogate(score())
         if configuration.method == .spotlight {
-            if result.meanKL > 1.5 * configuration.targetKL { beta = min(beta * 2, 1e4) }
-            if result.meanKL < configuration.targetKL / 1.5 { beta = max(beta / 2, 1e-4) }
+            if divergence(result) > 1.5 * configuration.targetKL { beta = min(beta * 2, 1e4) }
+            if divergence(result) < configuration.targetKL / 1.5 { beta = max(beta / 2, 1e-4) }
         }
         return result
     }

@@ -43,9 +43,29 @@ public struct PlacementProblem: Sendable {
     /// The same problem with stages split by the device `assignment` gives each op, so that the
     /// assignment is expressible as one device per stage (as far as the stage budget allows):
     /// what a search warm-started from a heuristic placement needs.
+    ///
+    /// Group hints can be far coarser than the budget: the RNNLM's layers make 7 stages of 256.
+    /// When stages formed without the hints are more and still express the assignment exactly
+    /// (every stage's ops on one device), those are taken instead: the search gets finer decisions
+    /// and loses nothing of its start. When dropping the hints would blur the assignment (merging
+    /// ops of different devices to fit the budget, as on the NMT model), the hints stay.
     public func refined(by assignment: [Int]) -> PlacementProblem {
-        PlacementProblem(self, stages: StagePartition(graph: graph, maximumStages: maximumStages, groupHints: groupHints,
-                                                      refinement: assignment))
+        let hinted = StagePartition(graph: graph, maximumStages: maximumStages, groupHints: groupHints, refinement: assignment)
+        if groupHints && hinted.count < maximumStages {
+            let plain = StagePartition(graph: graph, maximumStages: maximumStages, groupHints: false, refinement: assignment)
+            if plain.count > hinted.count && Self.expresses(plain, assignment) {
+                return PlacementProblem(self, stages: plain)
+            }
+        }
+        return PlacementProblem(self, stages: hinted)
+    }
+
+    /// Whether every stage of `partition` holds ops of one device of `assignment` only.
+    static func expresses(_ partition: StagePartition, _ assignment: [Int]) -> Bool {
+        (0..<partition.count).allSatisfy { stage in
+            let ops = partition.ops(of: stage)
+            return ops.allSatisfy { assignment[$0] == assignment[ops.first!] }
+        }
     }
 
     /// The same problem over a given partition (`nil` when it is not one of this graph).

@@ -1,16 +1,13 @@
-/// `sum(a[i] * b[i] for i < count)` with eight-lane SIMD accumulators: a scalar accumulator
-/// cannot be vectorised by the compiler (it may not reorder floating-point sums), and these dot
-/// products are nearly all of the policy's work.
+/// `sum(a[i] * b[i] for i < count)`, four lanes at a time, the lanes added, then the remainder:
+/// a scalar accumulator cannot be vectorised by the compiler (it may not reorder floating-point
+/// sums). `multiplyTransposed` sums each of its outputs in exactly this order.
 @inline(__always)
-@_specialize(where Scalar == Float)
 func dot<Scalar: BinaryFloatingPoint & SIMDScalar>(_ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ count: Int) -> Scalar {
-    var lanes = SIMD8<Scalar>()
+    var lanes = SIMD4<Scalar>()
     var index = 0
-    while index + 8 <= count {
-        let x = UnsafeRawPointer(a + index).loadUnaligned(as: SIMD8<Scalar>.self)
-        let y = UnsafeRawPointer(b + index).loadUnaligned(as: SIMD8<Scalar>.self)
-        lanes += x * y
-        index += 8
+    while index + 4 <= count {
+        lanes += UnsafeRawPointer(a + index).loadUnaligned(as: SIMD4<Scalar>.self) * UnsafeRawPointer(b + index).loadUnaligned(as: SIMD4<Scalar>.self)
+        index += 4
     }
     var sum = lanes.sum()
     while index < count {

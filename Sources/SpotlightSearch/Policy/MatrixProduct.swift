@@ -60,39 +60,29 @@ func multiplyTransposed<Scalar: BinaryFloatingPoint & SIMDScalar>(
         }
         if j < n {
             let row = b + j * strideB
-            for r in 0..<4 { store(laneDot(a0 + r * strideA, row, depth), i + r, j) }
+            for r in 0..<4 { store(dot(a0 + r * strideA, row, depth), i + r, j) }
         }
         i += 4
     }
     while i < m {
-        for j in 0..<n { store(laneDot(a + i * strideA, b + j * strideB, depth), i, j) }
+        for j in 0..<n { store(dot(a + i * strideA, b + j * strideB, depth), i, j) }
         i += 1
     }
 }
 
-/// One output of `multiplyTransposed` on its own, summed in the blocks' order.
-@inline(__always)
-private func laneDot<Scalar: BinaryFloatingPoint & SIMDScalar>(_ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ depth: Int) -> Scalar {
-    var lanes = SIMD4<Scalar>()
-    var k = 0
-    while k + 4 <= depth {
-        lanes += UnsafeRawPointer(a + k).loadUnaligned(as: SIMD4<Scalar>.self) * UnsafeRawPointer(b + k).loadUnaligned(as: SIMD4<Scalar>.self)
-        k += 4
-    }
-    var sum = lanes.sum()
-    while k < depth {
-        sum += a[k] * b[k]
-        k += 1
-    }
-    return sum
-}
-
 /// Writes the `rows x columns` matrix at `source` (row stride `stride`) transposed, densely, to
-/// `target` (`columns x rows`).
+/// `target` (`columns x rows`), in square tiles so that both sides stay in cache.
 @_specialize(where Scalar == Float)
 func transpose<Scalar>(_ source: UnsafePointer<Scalar>, rows: Int, columns: Int, stride: Int, into target: UnsafeMutablePointer<Scalar>) {
-    for row in 0..<rows {
-        let line = source + row * stride
-        for column in 0..<columns { target[column * rows + row] = line[column] }
+    let tile = 16
+    for rowStart in Swift.stride(from: 0, to: rows, by: tile) {
+        let rowEnd = min(rowStart + tile, rows)
+        for columnStart in Swift.stride(from: 0, to: columns, by: tile) {
+            let columnEnd = min(columnStart + tile, columns)
+            for row in rowStart..<rowEnd {
+                let line = source + row * stride
+                for column in columnStart..<columnEnd { target[column * rows + row] = line[column] }
+            }
+        }
     }
 }

@@ -1,4 +1,3 @@
-import Dispatch
 import RealModule
 
 extension PolicyNetwork {
@@ -25,12 +24,7 @@ extension PolicyNetwork {
             logitGradient.withUnsafeBufferPointer { logitGradient in
                 let walk = BackwardWalk(network: self, trace: trace, theta: theta.baseAddress!, logitGradient: logitGradient.baseAddress!,
                                         recurrentTransposed: recurrentTransposed, gateGradients: gateGradients)
-                let groups = SampleGroups(sampleCount: samples, parallelism: parallelism)
-                if groups.count == 1 {
-                    walk.run(samples: 0..<samples)
-                } else {
-                    DispatchQueue.concurrentPerform(iterations: groups.count) { walk.run(samples: groups[$0]) }
-                }
+                WorkSplit(count: samples, parallelism: parallelism, minimumPart: 4).forEach { walk.run(samples: $0) }
                 gradient.withUnsafeMutableBufferPointer { grad in
                     accumulateWeightGradients(trace: trace, logitGradient: logitGradient.baseAddress!, gateGradients: gateGradients,
                                               theta: theta.baseAddress!, gradient: grad.baseAddress!, parallelism: parallelism)
@@ -91,15 +85,12 @@ extension PolicyNetwork {
             let gradientColumns = buffer(gateWidth * recurrentRows)
             defer { gradientColumns.deallocate() }
             transpose(gateGradients + samples * gateWidth, rows: recurrentRows, columns: gateWidth, stride: gateWidth, into: gradientColumns)
-            let parts = max(1, min(parallelism, gateWidth / 16))
             let product = SharedProduct(a: gradientColumns, b: hiddenColumns, c: gradient + recurrentWeightsOffset)
-            let work: @Sendable (Int) -> Void = { part in
-                let first = part * gateWidth / parts, last = (part + 1) * gateWidth / parts
-                multiplyTransposed(product.a + first * recurrentRows, rows: last - first, stride: recurrentRows,
+            WorkSplit(count: gateWidth, parallelism: parallelism, minimumPart: 16).forEach { gates in
+                multiplyTransposed(product.a + gates.lowerBound * recurrentRows, rows: gates.count, stride: recurrentRows,
                                    product.b, rows: hiddenSize, stride: rows, depth: recurrentRows,
-                                   into: product.c + first * hiddenSize, stride: hiddenSize, accumulate: true)
+                                   into: product.c + gates.lowerBound * hiddenSize, stride: hiddenSize, accumulate: true)
             }
-            if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
         }
 
         // The feature columns of W: summed per stage, since every sample of a stage sees its features.

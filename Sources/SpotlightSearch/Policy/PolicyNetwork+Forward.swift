@@ -1,4 +1,3 @@
-import Dispatch
 import RealModule
 import SpotlightModel
 
@@ -100,32 +99,14 @@ extension PolicyNetwork {
                         allowedDevices: inputs.allowedDevices, pins: pins, pinned: pinned, uniforms: uniforms,
                         teacherForced: given != nil, greedy: greedy, stageCount: stages, sampleCount: samples,
                         actions: SharedBuffer(actions), probabilities: SharedBuffer(probabilities))
-                    let groups = SampleGroups(sampleCount: samples, parallelism: parallelism)
-                    if groups.count == 1 {
-                        pass.run(samples: 0..<samples)
-                    } else {
-                        DispatchQueue.concurrentPerform(iterations: groups.count) { pass.run(samples: groups[$0]) }
-                    }
+                    // Groups of at least four samples, so that each fills the products' blocks.
+                    WorkSplit(count: samples, parallelism: parallelism, minimumPart: 4).forEach { pass.run(samples: $0) }
                 }
             }
         }
         return PolicyTrace<Scalar>(stageCount: stages, sampleCount: samples, actions: actions, probabilities: probabilities,
                                    storage: storage, pinned: pinned, features: inputs.features)
     }
-}
-
-/// Contiguous groups of samples for parallel passes: at most `parallelism` groups, each of at
-/// least four samples (a smaller group would not fill the matrix products' blocks).
-struct SampleGroups {
-    let bounds: [Int]
-
-    init(sampleCount: Int, parallelism: Int) {
-        let count = max(1, min(parallelism, sampleCount / 4))
-        bounds = (0...count).map { $0 * sampleCount / count }
-    }
-
-    var count: Int { bounds.count - 1 }
-    subscript(group: Int) -> Range<Int> { bounds[group]..<bounds[group + 1] }
 }
 
 /// One forward pass's shared, read-mostly state, so that groups of samples can run it on

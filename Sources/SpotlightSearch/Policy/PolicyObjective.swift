@@ -18,16 +18,24 @@ public enum PolicyObjective {
     /// Spotlight's surrogate (Gao, Chen, Li 2018, section 4): minimise
     /// `-(1/K) sum_k sum_n ratio_nk A_k + beta (1/K) sum_k sum_n KL(p_old_nk || p_nk)`, where
     /// `ratio_nk = p_nk(a_nk) / p_old_nk(a_nk)`. The KL term is the penalty standing for
-    /// `2 eps2 n D_KL^max` of Theorem 1.
+    /// `2 eps2 n D_KL^max` of Theorem 1. With `entropyWeight` w, `- w (1/K) sum_k sum_n H(p_nk)` is
+    /// added, the entropy bonus the policy gradient has too: several epochs on one batch otherwise
+    /// drive a small search's policy to a single placement within a few iterations.
+    ///
+    /// The whole objective is divided by `1 + beta`. That moves no minimum, but keeps the gradient's
+    /// size from following beta: after beta had swung up to 128 and back, Adam's second moments
+    /// (which forget over about a thousand steps) stayed a hundred times too large, and the policy
+    /// stood still for the rest of the run.
     @_specialize(where Scalar == Float)
     public static func spotlight<Scalar>(
-        _ trace: PolicyTrace<Scalar>, oldProbabilities: [Scalar], advantages: [Scalar], beta: Scalar, deviceCount devices: Int
+        _ trace: PolicyTrace<Scalar>, oldProbabilities: [Scalar], advantages: [Scalar], beta: Scalar,
+        entropyWeight: Scalar = 0, deviceCount devices: Int
     ) -> Value<Scalar> {
         let stages = trace.stageCount, samples = trace.sampleCount
         var gradient = [Scalar](repeating: 0, count: stages * samples * devices)
         var loss: Scalar = 0, klSum: Scalar = 0, klMax: Scalar = 0, entropySum: Scalar = 0
         var freeStages = 0
-        let scale = 1 / Scalar(samples)
+        let scale = 1 / (Scalar(samples) * (1 + beta))
         for stage in 0..<stages where !trace.pinned[stage] {
             freeStages += 1
             var stageKL: Scalar = 0
@@ -37,15 +45,21 @@ public enum PolicyObjective {
                 let ratio = trace.probabilities[p + action] / oldProbabilities[p + action]
                 let advantage = advantages[sample]
                 loss -= scale * ratio * advantage
-                var kl: Scalar = 0
+                var kl: Scalar = 0, entropy: Scalar = 0
                 for device in 0..<devices {
                     let new = trace.probabilities[p + device], old = oldProbabilities[p + device]
                     if old > 0 && new > 0 { kl += old * Scalar.log(old / new) }
-                    if new > 0 { entropySum -= new * Scalar.log(new) }
-                    let indicator: Scalar = device == action ? 1 : 0
-                    gradient[p + device] = -scale * advantage * ratio * (indicator - new) + scale * beta * (new - old)
+                    if new > 0 { entropy -= new * Scalar.log(new) }
                 }
-                loss += scale * beta * kl
+                for device in 0..<devices {
+                    let new = trace.probabilities[p + device], old = oldProbabilities[p + device]
+                    let indicator: Scalar = device == action ? 1 : 0
+                    var g = -scale * advantage * ratio * (indicator - new) + scale * beta * (new - old)
+                    if new > 0 { g += scale * entropyWeight * new * (Scalar.log(new) + entropy) }
+                    gradient[p + device] = g
+                }
+                loss += scale * beta * kl - scale * entropyWeight * entropy
+                entropySum += entropy
                 stageKL += kl
                 klSum += kl
             }
