@@ -122,8 +122,8 @@ public struct Optimizer: Sendable {
         }
 
         let measured = PolicyUpdate.apply(
-            network: &state.network, adam: &state.adam, beta: &state.beta, trace: trace, inputs: inputs, pins: state.stagePins, advantages: advantages,
-                                          configuration: configuration)
+            network: &state.network, adam: &state.adam, beta: &state.beta, trace: trace, inputs: inputs,
+            pins: state.stagePins, advantages: advantages, configuration: configuration)
         let finished = MonotonicClock.seconds()
 
         state.iteration += 1
