@@ -99,7 +99,7 @@ struct OptimizerBench: ParsableCommand {
                         if let spotlightEntropyWeight { configuration.entropyWeight = spotlightEntropyWeight }
                         if let spotlightKl {
                             configuration.klMeasure = spotlightKl
-                            configuration.targetKL = spotlightKl == .largest ? 0.3 : 0.02
+                            configuration.targetKL = spotlightKl.defaultTarget
                         }
                         if let targetKl { configuration.targetKL = targetKl }
                     case .policyGradient:

@@ -65,7 +65,7 @@ struct SearchOptions: ParsableArguments {
         if let learningRate { configuration.learningRate = learningRate }
         if let entropyWeight { configuration.entropyWeight = entropyWeight }
         configuration.klMeasure = klMeasure
-        configuration.targetKL = targetKl ?? (klMeasure == .largest ? 0.3 : 0.02)
+        configuration.targetKL = targetKl ?? klMeasure.defaultTarget
         return (Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment), start)
     }
 

@@ -13,6 +13,15 @@ public struct OptimizerConfiguration: Sendable, Equatable {
         case mean
         /// The largest stage's mean over samples.
         case largest
+
+        /// The target used with this measure unless one is given: a largest stage's KL runs about
+        /// ten times the mean's (BENCHMARKS.md, "Settings").
+        public var defaultTarget: Float {
+            switch self {
+            case .mean: 0.02
+            case .largest: 0.3
+            }
+        }
     }
 
     public var method: Method = .spotlight
@@ -28,7 +37,7 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     /// Spotlight: the initial KL penalty weight and the KL divergence (`klMeasure`) it is adapted to
     /// keep near.
     public var initialBeta: Float = 1
-    public var targetKL: Float = 0.3
+    public var targetKL: Float = KLMeasure.largest.defaultTarget
     /// Spotlight: which KL divergence beta and the early stop watch: the mean over stages, or the
     /// largest stage's (the D_KL^max of the paper's Theorem 1).
     public var klMeasure: KLMeasure = .largest
