@@ -79,7 +79,7 @@ struct OptimizerBench: ParsableCommand {
             if let start, !json {
                 let inputs = PolicyInputs(problem: problem)
                 let stageDevices = problem.stageDevices(of: start.assignment, allowedDevices: inputs.allowedDevices)
-                let projected = PlacementDecoder(problem: problem).assignment(stageDevices: stageDevices, opPins: [])
+                let projected = problem.assignment(stageDevices: stageDevices)
                 var simulator = Simulator(graph: problem.graph, cluster: problem.cluster)
                 Output.error("\(name): both methods start from \(start.method) (\(Units.microseconds(start.result.stepTime)); "
                              + "\(Units.microseconds(simulator.simulate(projected).stepTime)) as one device for each of \(problem.stages.count) stages)")

@@ -126,7 +126,7 @@ final class RecordingEvaluator: Evaluator, @unchecked Sendable {
         let optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: heuristic.assignment)
         let target = problem.stageDevices(of: heuristic.assignment, allowedDevices: optimizer.inputs.allowedDevices)
         // The refined stages express the heuristic's placement exactly...
-        #expect(optimizer.decoder.assignment(stageDevices: target, opPins: []) == heuristic.assignment)
+        #expect(optimizer.problem.assignment(stageDevices: target) == heuristic.assignment)
         // ...and the policy's most likely path is that placement, with at least the confidence asked.
         let probabilities = optimizer.stageProbabilities()
         for stage in 0..<problem.stages.count {

@@ -114,6 +114,30 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
         let ignoring = try PlacementProblem(graph: problem.graph, cluster: problem.cluster, groupHints: false)
         #expect(ignoring.refined(by: assignment).stages.stageOf == StagePartition(graph: problem.graph, groupHints: false, refinement: assignment).stageOf)
     }
+
+    /// A pin outranks every wish of its colocation set, even one of an op earlier in the file; a
+    /// pin the set may not use is ignored, and a set nobody pins follows its first member's wish.
+    @Test func pinsOutrankWishesAcrossAColocationSet() throws {
+        let graph = problem.graph
+        let input = try #require(graph.opID(named: "input"))
+        let variable = try #require(graph.opID(named: "tower_a/w"))
+        let update = try #require(graph.opID(named: "train/update_tower_a/w"))
+        #expect(variable < update && graph.colocationRoot[update] == graph.colocationRoot[variable])
+        var wishes = [Int](repeating: 1, count: graph.count)
+        wishes[input] = 0
+        var pins = [Int](repeating: -1, count: graph.count)
+        pins[update] = 2
+        pins[input] = 1
+        let assignment = problem.repaired(wishes, pins: pins)
+        #expect(assignment[variable] == 2 && assignment[update] == 2)
+        #expect(assignment[input] == 0)
+        let unpinned = problem.repaired(wishes)
+        #expect(unpinned[variable] == 1 && unpinned[update] == 1)
+        #expect(assignment.indices.allSatisfy { $0 == variable || $0 == update || assignment[$0] == unpinned[$0] })
+
+        let stageDevices = (0..<problem.stages.count).map { problem.stages.ops(of: $0).contains(input) ? 0 : 1 }
+        #expect(problem.assignment(stageDevices: stageDevices, opPins: pins) == assignment)
+    }
 }
 
 @Suite struct ListSchedulingTests {

@@ -123,11 +123,9 @@ public struct ExplorerState: Sendable {
             let probabilities = snapshot.stageProbabilities[stage]
             var device = snapshot.stagePins.indices.contains(stage) ? snapshot.stagePins[stage] : -1
             if device < 0, let most = probabilities.indices.max(by: { probabilities[$0] < probabilities[$1] }) { device = most }
-            for op in model.problem.stages.ops(of: stage) {
-                wishes[op] = snapshot.opPins.indices.contains(op) && snapshot.opPins[op] >= 0 ? snapshot.opPins[op] : device
-            }
+            for op in model.problem.stages.ops(of: stage) { wishes[op] = device }
         }
-        return model.problem.repaired(wishes)
+        return model.problem.repaired(wishes, pins: snapshot.opPins)
     }
 
     /// The search's status as the status line words it.

@@ -37,7 +37,6 @@ public struct Optimizer: Sendable {
     public let configuration: OptimizerConfiguration
     public let lowerBound: Double
     public let inputs: PolicyInputs
-    public let decoder: PlacementDecoder
     public var state: OptimizerState
 
     /// A search on `problem`. With `warmStart` (a device per op, usually the best heuristic's
@@ -49,7 +48,6 @@ public struct Optimizer: Sendable {
         self.configuration = configuration
         self.lowerBound = max(LowerBound.compute(cost: problem.cost, graph: problem.graph, constraints: problem.constraints), 1e-9)
         self.inputs = PolicyInputs(problem: problem)
-        self.decoder = PlacementDecoder(problem: problem)
         let network = PolicyNetwork<Float>(
             featureCount: inputs.featureCount, deviceCount: problem.cluster.deviceCount,
             hiddenSize: configuration.hiddenSize, embeddingSize: configuration.embeddingSize, seed: configuration.seed)
@@ -87,7 +85,7 @@ public struct Optimizer: Sendable {
         let started = MonotonicClock.seconds()
         let trace = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, random: &state.random)
         let assignments = (0..<samples).map { sample in
-            decoder.assignment(stageDevices: (0..<stages).map { trace.action(stage: $0, sample: sample) }, opPins: state.opPins)
+            problem.assignment(stageDevices: (0..<stages).map { trace.action(stage: $0, sample: sample) }, opPins: state.opPins)
         }
         let sampled = MonotonicClock.seconds()
         let evaluations = evaluator.evaluate(assignments)

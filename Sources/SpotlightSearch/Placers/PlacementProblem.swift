@@ -98,22 +98,31 @@ public struct PlacementProblem: Sendable {
         return best
     }
 
-    /// Turns per-op wishes into a valid assignment: each colocation set goes to the first wish of
-    /// its members (in file order) that the whole set allows, else to the device fastest for the
-    /// set's first member; every member then shares that device.
-    public func repaired(_ wishes: [Int]) -> [Int] {
+    /// Turns per-op wishes into a valid assignment: each colocation set goes to the first pin of
+    /// its members (`pins[op]` >= 0, in file order) that the whole set allows, else to the first
+    /// such wish, else to the device fastest for the set's first member; every member then shares
+    /// that device.
+    public func repaired(_ wishes: [Int], pins: [Int] = []) -> [Int] {
         var deviceOfSet = [Int](repeating: -1, count: graph.count)
-        for op in 0..<graph.count {
-            let root = constraints.colocationRoot[op]
-            let wish = wishes[op]
-            if deviceOfSet[root] < 0, wish >= 0, wish < cluster.deviceCount, constraints.allows(op: op, device: wish) {
-                deviceOfSet[root] = wish
-            }
-        }
+        for op in pins.indices where pins[op] >= 0 { claim(op: op, device: pins[op], in: &deviceOfSet) }
+        for op in 0..<graph.count { claim(op: op, device: wishes[op], in: &deviceOfSet) }
         for op in 0..<graph.count where deviceOfSet[constraints.colocationRoot[op]] < 0 {
             deviceOfSet[constraints.colocationRoot[op]] = fastestAllowedDevice(for: op)
         }
         return (0..<graph.count).map { deviceOfSet[constraints.colocationRoot[$0]] }
+    }
+
+    /// One device per stage as an assignment: every op wishes for its stage's device, and
+    /// `opPins` take precedence (`repaired(_:pins:)`). What a policy's sample places.
+    public func assignment(stageDevices: [Int], opPins: [Int] = []) -> [Int] {
+        repaired(stages.stageOf.map { stageDevices[$0] }, pins: opPins)
+    }
+
+    private func claim(op: Int, device: Int, in deviceOfSet: inout [Int]) {
+        let root = constraints.colocationRoot[op]
+        if deviceOfSet[root] < 0, device >= 0, device < cluster.deviceCount, constraints.allows(op: op, device: device) {
+            deviceOfSet[root] = device
+        }
     }
 }
 
