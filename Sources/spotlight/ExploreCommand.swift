@@ -87,7 +87,8 @@ struct ExploreCommand: ParsableCommand {
 
         if let last = session.takeSnapshot() { state.apply(last) }
         if let checkpoint = search.checkpoint {
-            print("finishing the running iteration to save the checkpoint in \(checkpoint)…")
+            Interruption.install(onFirst: nil)
+            print("finishing the running iteration to save the checkpoint in \(checkpoint)… (Ctrl-C to quit without it)")
             session.stopAndWait()
         }
         if let snapshot = state.snapshot {

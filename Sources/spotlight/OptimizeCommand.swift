@@ -29,6 +29,14 @@ struct OptimizeCommand: ParsableCommand {
     }
 
     func run() throws {
+        try optimize()
+        if let number = Interruption.signal {
+            Output.error("stopped early by signal \(number); what the finished iterations found was saved")
+            throw ExitCode(128 + number)
+        }
+    }
+
+    private func optimize() throws {
         let base = try search.problem(graph: graph, cluster: cluster)
         let baselines = Baselines.run(base)
         var (optimizer, start) = try search.optimizer(for: base, baselines: baselines)
@@ -47,11 +55,15 @@ struct OptimizeCommand: ParsableCommand {
         let evaluator = search.evaluator(for: problem, onFailure: { reason in Output.error("\nwarning: placement not measured: \(reason)") })
         let progress = ProgressLine(enabled: !json && isatty(STDOUT_FILENO) != 0, total: iterations)
         let started = Date()
+        Interruption.install { _ in
+            Output.error("\nstopping after the running iteration, then saving what was found (signal again to quit now)")
+        }
         var csv = IterationLog.header + optimizer.state.history.map(IterationLog.row).joined()
-        while optimizer.state.iteration < iterations {
+        while optimizer.state.iteration < iterations && Interruption.signal == nil {
             let stats = optimizer.iterate(evaluator: evaluator)
             csv += IterationLog.row(stats)
-            if let checkpoint, stats.iteration % checkpointEvery == 0 || stats.iteration == iterations {
+            let stopping = Interruption.signal != nil
+            if let checkpoint, stats.iteration % checkpointEvery == 0 || stats.iteration == iterations || stopping {
                 try Loading.reporting { () throws(InputError) in try Checkpoint.save(optimizer, to: checkpoint) }
             }
             if !json {

@@ -159,6 +159,23 @@ import Testing
         try tmux.waitFor("the shell") { $0.contains("ctrl-c-ok") && !$0.contains("╭─ op graph") }
     }
 
+    /// Quitting while a measuring command runs stops it: it runs in a process group of its own,
+    /// out of reach of the terminal, and would otherwise hold the hardware after Spotlight exits.
+    @Test func quittingStopsARunningMeasuringCommand() throws {
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        let directory = try InterruptionTests.directory()
+        let pids = directory + "/pids"
+        try tmux.start(width: 120, height: 40)
+        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore samples/tiny.graph.json samples/tiny.cluster.json --samples 2 --evaluate-command 'sleep 120 & echo $! >> \(pids); wait; echo 1000'", "Enter")
+        try tmux.waitFor("the panels") { $0.contains("op graph") }
+        #expect(InterruptionTests.eventually(30) { FileManager.default.fileExists(atPath: pids) }, "the measuring command never started")
+        let measuring = try #require(pid_t(String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n")[0]))
+        try tmux.type("q")
+        try tmux.waitFor("the summary line") { $0.contains("placements:") }
+        #expect(InterruptionTests.eventually(5) { InterruptionTests.hasEnded(measuring) }, "the measuring command outlived the explorer")
+    }
+
     @Test func withoutATerminalExploreSaysToUseOptimize() throws {
         let result = try CommandLineTests.run(["explore", "samples/tiny.graph.json", "samples/tiny.cluster.json"])
         #expect(result.status == 1)

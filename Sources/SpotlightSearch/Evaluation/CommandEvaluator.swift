@@ -58,6 +58,8 @@ public final class CommandEvaluator: Evaluator, @unchecked Sendable {
         } catch {
             return .failure(Failure(message: "cannot start `\(command)`: \(error.message)"))
         }
+        RunningCommands.add(child.pid)
+        defer { RunningCommands.remove(child.pid) }
         // Read both outputs on their own threads so that a chatty command never blocks on a full pipe.
         let output = PipeReader(child.output)
         let errors = PipeReader(child.errors)
