@@ -29,20 +29,11 @@ import Testing
                 posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
             }
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-            var cArguments = argv.map { strdup($0) } + [nil]
-            defer { cArguments.forEach { free($0) } }
             // The tmux server (and the explorer under it) must not inherit this process's blocked
             // signals, or SIGWINCH never arrives.
-            var attributes = posix_spawnattr_t()
-            posix_spawnattr_init(&attributes)
-            defer { posix_spawnattr_destroy(&attributes) }
-            var noSignals = sigset_t()
-            sigemptyset(&noSignals)
-            posix_spawnattr_setsigmask(&attributes, &noSignals)
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-            var pid: pid_t = 0
-            let status = posix_spawnp(&pid, "tmux", &actions, &attributes, &cArguments, environ)
-            guard status == 0 else { throw CocoaError(.executableNotLoadable) }
+            guard let pid = spawnWithDefaultSignals("tmux", argv, searchPath: true, actions: &actions) else {
+                throw CocoaError(.executableNotLoadable)
+            }
             var output = Data()
             if capture {
                 close(pipeEnds[1])

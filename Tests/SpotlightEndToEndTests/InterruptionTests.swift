@@ -7,8 +7,7 @@ import Testing
 @Suite(.serialized) struct InterruptionTests {
     typealias CLI = CommandLineTests
 
-    /// The binary started with no blocked signals (a test runner may block
-    /// some), its output going to files.
+    /// The binary running with default signal handling, its output going to files.
     final class Running {
         let pid: pid_t
         let stderrPath: String
@@ -21,23 +20,7 @@ import Testing
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 1, directory + "/stdout.txt", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            var attributes = posix_spawnattr_t()
-            posix_spawnattr_init(&attributes)
-            defer { posix_spawnattr_destroy(&attributes) }
-            var noSignals = sigset_t()
-            sigemptyset(&noSignals)
-            posix_spawnattr_setsigmask(&attributes, &noSignals)
-            var defaults = sigset_t()
-            sigemptyset(&defaults)
-            sigaddset(&defaults, SIGINT)
-            sigaddset(&defaults, SIGTERM)
-            posix_spawnattr_setsigdefault(&attributes, &defaults)
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-            let argv = [CLI.binary] + arguments
-            var cArguments = argv.map { strdup($0) } + [nil]
-            defer { cArguments.forEach { free($0) } }
-            var child: pid_t = 0
-            guard posix_spawn(&child, CLI.binary, &actions, &attributes, &cArguments, environ) == 0 else {
+            guard let child = spawnWithDefaultSignals(CLI.binary, [CLI.binary] + arguments, actions: &actions) else {
                 throw CocoaError(.executableNotLoadable)
             }
             pid = child
