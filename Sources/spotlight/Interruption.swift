@@ -27,8 +27,10 @@ enum Interruption {
             source.setEventHandler {
                 let earlier = received.exchange(number, ordering: .acquiringAndReleasing)
                 guard earlier == 0, let onFirst else {
+                    // Quit now: stop the measurements, then end without running exit handlers
+                    // under the other threads' feet.
                     RunningCommands.stopAll(grace: 1)
-                    exit(128 + number)
+                    _exit(128 + number)
                 }
                 onFirst(number)
             }
