@@ -68,7 +68,7 @@ struct OptimizeCommand: ParsableCommand {
             }
             if !json {
                 let best = stats.bestSoFar.map(Units.microseconds) ?? "none valid yet"
-                progress.update(stats.iteration, "best \(best)  mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")  KL \(Units.format4(stats.meanKL))  \(Int(stats.samplesPerSecond)) samples/s")
+                progress.update(stats.iteration, "best \(best)  mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")  KL \(Units.format4(stats.meanKL)) (max \(Units.format4(stats.maxKL)))  \(Int(stats.samplesPerSecond)) samples/s")
             }
         }
         progress.finish()
@@ -133,12 +133,21 @@ struct ProgressLine {
     let enabled: Bool
     let total: Int
 
+    /// Redraws the line, cut to the terminal's width: a line that wrapped could not be redrawn.
     func update(_ done: Int, _ message: String) {
         guard enabled else { return }
         let width = 24
         let filled = total > 0 ? done * width / total : width
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(bar) \(done)/\(total)  \(message)".utf8))
+        let line = "\(bar) \(done)/\(total)  \(message)"
+        FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(line.prefix(max(Self.columns() - 1, width)))".utf8))
+    }
+
+    /// The terminal's width in columns (80 when it does not say).
+    static func columns() -> Int {
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
     }
 
     func finish() {
