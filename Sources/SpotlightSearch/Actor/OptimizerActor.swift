@@ -88,12 +88,14 @@ public actor OptimizerActor {
         loop = Task { await self.run() }
     }
 
+    /// Stops sampling after the running iteration; `resume()` continues the same curves.
     public func pause() {
         guard status == .running else { return }
         status = .paused
         publish()
     }
 
+    /// Continues a paused search.
     public func resume() {
         guard status == .paused else { return }
         status = .running
@@ -115,6 +117,8 @@ public actor OptimizerActor {
         continuation.finish()
     }
 
+    /// Pins a stage to a device (`nil` unpins it) from the next iteration on; false, changing
+    /// nothing, for an unknown stage or a device the stage may not use.
     @discardableResult
     public func pin(stage: Int, to device: Int?) -> Bool {
         let changed = optimizer.pin(stage: stage, to: device)
@@ -122,6 +126,8 @@ public actor OptimizerActor {
         return changed
     }
 
+    /// Pins an op, and so its colocation set, to a device (`nil` unpins it) from the next
+    /// iteration on; false, changing nothing, for an unknown op or a device it may not use.
     @discardableResult
     public func pin(op: Int, to device: Int?) -> Bool {
         let changed = optimizer.pin(op: op, to: device)
