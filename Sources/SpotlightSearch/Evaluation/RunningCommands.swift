@@ -27,9 +27,6 @@ public enum RunningCommands {
         _ = groups.withLock { $0.remove(group) }
     }
 
-    /// How many measuring commands are running.
-    public static var count: Int { groups.withLock { $0.count } }
-
     /// Stops every running command's process group: SIGTERM, then SIGKILL for any group still
     /// there after `grace` seconds. The measurements they were taking fail as stopped. Called by
     /// itself when the process exits normally (`exit`, the end of `main`).
