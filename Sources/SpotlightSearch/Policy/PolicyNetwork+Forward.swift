@@ -98,7 +98,7 @@ extension PolicyNetwork {
                         network: self, theta: theta.baseAddress!, storage: storage, stageGates: stageGates, deviceGates: deviceGates,
                         allowedDevices: inputs.allowedDevices, pins: pins, pinned: pinned, uniforms: uniforms,
                         teacherForced: given != nil, greedy: greedy, stageCount: stages, sampleCount: samples,
-                        actions: SharedBuffer(actions), probabilities: SharedBuffer(probabilities))
+                        actions: actions, probabilities: probabilities)
                     // Groups of at least four samples, so that each fills the products' blocks.
                     WorkSplit(count: samples, parallelism: parallelism, minimumPart: 4).forEach { pass.run(samples: $0) }
                 }
@@ -125,15 +125,14 @@ private struct ForwardPass<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sen
     let greedy: Bool
     let stageCount: Int
     let sampleCount: Int
-    let actions: SharedBuffer<Int>
-    let probabilities: SharedBuffer<Scalar>
+    let actions: UnsafeMutableBufferPointer<Int>
+    let probabilities: UnsafeMutableBufferPointer<Scalar>
 
     func run(samples group: Range<Int>) {
         let hiddenSize = network.hiddenSize, gateWidth = 4 * hiddenSize, devices = network.deviceCount, samples = sampleCount
         let gates = storage.gates, cells = storage.cells, cellTanh = storage.cellTanh, hidden = storage.hidden
         let recurrentWeights = theta + network.recurrentWeightsOffset
         let outputWeights = theta + network.outputWeightsOffset, outputBias = theta + network.outputBiasOffset
-        let actions = self.actions.buffer, probabilities = self.probabilities.buffer
         var logits = [Scalar](repeating: 0, count: devices)
         for stage in 0..<stageCount {
             let firstRow = stage * samples + group.lowerBound
