@@ -97,11 +97,9 @@ struct OptimizerBench: ParsableCommand {
                     case .spotlight:
                         if let spotlightLearningRate { configuration.learningRate = spotlightLearningRate }
                         if let spotlightEntropyWeight { configuration.entropyWeight = spotlightEntropyWeight }
-                        if let spotlightKl {
-                            configuration.klMeasure = spotlightKl
-                            configuration.targetKL = spotlightKl.defaultTarget
+                        if spotlightKl != nil || targetKl != nil {
+                            configuration.watchKL(spotlightKl ?? configuration.klMeasure, target: targetKl)
                         }
-                        if let targetKl { configuration.targetKL = targetKl }
                     case .policyGradient:
                         if let pgLearningRate { configuration.learningRate = pgLearningRate }
                         if let pgEntropyWeight { configuration.entropyWeight = pgEntropyWeight }

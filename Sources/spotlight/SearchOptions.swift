@@ -64,8 +64,7 @@ struct SearchOptions: ParsableArguments {
         configuration.epochs = epochs
         if let learningRate { configuration.learningRate = learningRate }
         if let entropyWeight { configuration.entropyWeight = entropyWeight }
-        configuration.klMeasure = klMeasure
-        configuration.targetKL = targetKl ?? klMeasure.defaultTarget
+        configuration.watchKL(klMeasure, target: targetKl)
         return (Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment), start)
     }
 

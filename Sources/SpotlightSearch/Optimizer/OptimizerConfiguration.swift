@@ -58,6 +58,13 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     public var warmStartSteps = 600
     public var warmStartLearningRate: Float = 0.01
 
+    /// Has Spotlight's beta watch `measure`, aiming for `target`, or for the measure's
+    /// `defaultTarget` when none is given.
+    public mutating func watchKL(_ measure: KLMeasure, target: Float? = nil) {
+        klMeasure = measure
+        targetKL = target ?? measure.defaultTarget
+    }
+
     public init(method: Method = .spotlight, samples: Int = 16, seed: UInt64 = 1) {
         self.method = method
         self.samples = samples
