@@ -5,9 +5,9 @@ import SpotlightModel
 /// epochs or one REINFORCE step, then the KL and entropy of the moved policy on the batch's states.
 public enum PolicyUpdate {
     /// Updates `network`, `adam` and Spotlight's KL weight `beta` on the batch `trace` (sampled
-    /// from `network` with `pins`) with
-    /// per-sample `advantages`, and returns the surrogate measured after the update (its mean and
-    /// largest per-stage KL from the sampling policy, and its entropy).
+    /// from `network` with `pins`) with per-sample `advantages`, and returns the surrogate measured
+    /// after the update (its mean and largest per-stage KL from the sampling policy, and its
+    /// entropy).
     ///
     /// Spotlight's first epoch scores the batch with the very weights that sampled it, so it reuses
     /// the sampling pass; an epoch whose KL check stops the batch has already run the forward pass
