@@ -60,10 +60,7 @@ struct PolicyBench: ParsableCommand {
         let trace = network.forward(inputs, sampleCount: samples, pins: pins, random: &random)
         let logitGradient = PolicyObjective.reinforce(trace, advantages: advantages, entropyWeight: 0.01, deviceCount: devices).logitGradient
 
-        func fastest(_ body: () -> Void) -> Double {
-            body()
-            return (0..<rounds).map { _ in Stopwatch.seconds(body) }.min()!
-        }
+        func fastest(_ body: () -> Void) -> Double { Stopwatch.fastest(runs: rounds, body) }
         let sampleForward = fastest { _ = network.forward(inputs, sampleCount: samples, pins: pins, random: &random) }
         let scoreForward = fastest { _ = network.forward(inputs, sampleCount: samples, pins: pins, actions: trace.actions, random: &random) }
         let backward = fastest { _ = network.backward(trace, logitGradient: logitGradient) }
