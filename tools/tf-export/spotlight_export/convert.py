@@ -75,8 +75,10 @@ def _is_stateful(op):
 class Exported:
     """The document and a summary of what was dropped or not understood."""
 
-    def __init__(self, document, folded, unknown_types, unknown_shapes):
+    def __init__(self, document, renamed, folded, unknown_types, unknown_shapes):
         self.document = document
+        # Traced op name -> exported name, for the ops exported under another name (variables).
+        self.renamed = renamed
         self.folded = folded
         self.unknown_types = unknown_types
         self.unknown_shapes = unknown_shapes
@@ -252,4 +254,4 @@ def convert(step, name, source, expert=None, group_depth=1):
                 spec["expert"] = device
 
     document = {"format": "spotlight.graph/1", "name": name, "source": source, "ops": ops}
-    return Exported(document, len(folded), unknown_types, unknown_shapes)
+    return Exported(document, rename, len(folded), unknown_types, unknown_shapes)
