@@ -43,7 +43,10 @@ struct ExploreCommand: ParsableCommand {
         }
         let (graphPath, clusterPath) = try files()
         let base = try search.problem(graph: graphPath, cluster: clusterPath)
-        let baselines = Baselines.run(base)
+        // The last reason a measuring command failed, for the footer (printing it would scribble over the screen).
+        let failures = Mailbox<String>()
+        let evaluator = search.evaluator(for: base, onFailure: { failures.put($0) })
+        let baselines = search.baselines(for: base, evaluator: evaluator, announce: true)
         let optimizer = try search.optimizer(for: base, baselines: baselines).0
         let problem = optimizer.problem
         let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
@@ -58,18 +61,15 @@ struct ExploreCommand: ParsableCommand {
             themeIndex = index
         }
 
-        // The last reason a measuring command failed, for the footer (printing it would scribble over the screen).
-        let failures = Mailbox<String>()
-        let evaluator = search.evaluator(for: problem, onFailure: { failures.put($0) })
         let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator, iterationLimit: iterations,
                                    checkpointPath: search.checkpoint, checkpointEvery: search.checkpointEvery)
         let stem = problem.graph.name.isEmpty ? "spotlight" : problem.graph.name.replacingOccurrences(of: "/", with: "_")
         let session = ExplorerSession(actor: actor, problem: problem, methodName: optimizer.configuration.method.rawValue,
                                       placementPath: out ?? "\(stem).best.placement.json", tracePath: trace ?? "\(stem).best.trace.json")
         let model = ExplorerModel(optimizer: optimizer, graphLabel: (graphPath as NSString).lastPathComponent,
-                                  clusterLabel: (clusterPath as NSString).lastPathComponent)
+                                  clusterLabel: (clusterPath as NSString).lastPathComponent, measured: search.evaluateCommand != nil)
         var state = ExplorerState(model: model, themes: themes, themeIndex: themeIndex, colorEnabled: !noColor)
-        state.baselines = baselines.map { BaselineSummary(method: $0.method, stepTime: $0.result.stepTime, outOfMemory: $0.result.outOfMemory) }
+        state.baselines = baselines.map { BaselineSummary(method: $0.method, stepTime: $0.stepTime, outOfMemory: $0.outOfMemory) }
         if let problem = themes.problems.first {
             state.message = StatusMessage("skipped a theme file: \(problem)", isError: true)
         }
@@ -90,9 +90,14 @@ struct ExploreCommand: ParsableCommand {
             Interruption.install(onFirst: nil)
             print("finishing the running iteration to save the checkpoint in \(checkpoint)… (Ctrl-C to quit without it)")
             session.stopAndWait()
+            // A signal stops the measurement, which can end the wait before the handler exits.
+            if let number = Interruption.signal { throw ExitCode(128 + number) }
         }
         if let snapshot = state.snapshot {
-            let best = snapshot.bestStepTime.map { "best step time \(Units.microseconds($0)) (lower bound \(Units.microseconds(model.lowerBound)))" } ?? "no valid placement found"
+            let best = snapshot.bestStepTime.map { time in
+                model.lowerBound.map { "best step time \(Units.microseconds(time)) (lower bound \(Units.microseconds($0)))" }
+                    ?? "best measured step time \(Units.microseconds(time))"
+            } ?? "no valid placement found"
             print("\(snapshot.iteration) iterations, \(snapshot.samplesEvaluated) placements: \(best)")
         }
         if case .signal(let number) = exit { throw ExitCode(128 + number) }

@@ -52,7 +52,7 @@ struct ExplorerBench: ParsableCommand {
         var state = ExplorerState(model: model, themes: themes, themeIndex: themes.index(named: "dark") ?? 0, width: width, height: height)
         let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator)
         state.apply(blockingSnapshot(actor))
-        state.baselines = baselines.map { BaselineSummary(method: $0.method, stepTime: $0.result.stepTime, outOfMemory: $0.result.outOfMemory) }
+        state.baselines = baselines.map { BaselineSummary(method: $0.method, stepTime: $0.stepTime, outOfMemory: $0.outOfMemory) }
         var grid = CellGrid(width: width, height: height)
         var renderTimes: [Double] = []
         for frame in 0..<frames {

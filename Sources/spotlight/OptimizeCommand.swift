@@ -38,7 +38,11 @@ struct OptimizeCommand: ParsableCommand {
 
     private func optimize() throws {
         let base = try search.problem(graph: graph, cluster: cluster)
-        let baselines = Baselines.run(base)
+        let progress = ProgressLine(mode: json ? .silent : isatty(STDOUT_FILENO) != 0 ? .bar : .lines, total: iterations)
+        let evaluator = search.evaluator(for: base, onFailure: { reason in
+            Output.error("\(progress.mode == .bar ? "\n" : "")warning: placement not measured: \(reason)")
+        })
+        let baselines = search.baselines(for: base, evaluator: evaluator, announce: !json)
         var (optimizer, start) = try search.optimizer(for: base, baselines: baselines)
         let problem = optimizer.problem
         let checkpoint = search.checkpoint, checkpointEvery = search.checkpointEvery
@@ -49,11 +53,9 @@ struct OptimizeCommand: ParsableCommand {
             }
         }
         if let start, !json {
-            Output.error("starting from \(start.method)'s placement (\(Units.microseconds(start.result.stepTime))) over \(problem.stages.count) stages")
+            Output.error("starting from \(start.method)'s placement (\(Units.microseconds(start.stepTime))) over \(problem.stages.count) stages")
         }
         let methodName = optimizer.configuration.method.rawValue
-        let evaluator = search.evaluator(for: problem, onFailure: { reason in Output.error("\nwarning: placement not measured: \(reason)") })
-        let progress = ProgressLine(enabled: !json && isatty(STDOUT_FILENO) != 0, total: iterations)
         let started = Date()
         Interruption.install { _ in
             Output.error("\nstopping after the running iteration, then saving what was found (signal again to quit now)")
@@ -66,10 +68,8 @@ struct OptimizeCommand: ParsableCommand {
             if let checkpoint, stats.iteration % checkpointEvery == 0 || stats.iteration == iterations || stopping {
                 try Loading.reporting { () throws(InputError) in try Checkpoint.save(optimizer, to: checkpoint) }
             }
-            if !json {
-                let best = stats.bestSoFar.map(Units.microseconds) ?? "none valid yet"
-                progress.update(stats.iteration, "best \(best)  mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")  KL \(Units.format4(stats.meanKL)) (max \(Units.format4(stats.maxKL)))  \(Int(stats.samplesPerSecond)) samples/s")
-            }
+            let best = stats.bestSoFar.map(Units.microseconds) ?? "none valid yet"
+            progress.update(stats.iteration, "best \(best)  mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")  KL \(Units.format4(stats.meanKL)) (max \(Units.format4(stats.maxKL)))  \(Units.rate(stats.samplesPerSecond)) samples/s")
         }
         progress.finish()
         let wall = Date().timeIntervalSince(started)
@@ -85,6 +85,7 @@ struct OptimizeCommand: ParsableCommand {
         if json {
             Output.json(.object([
                 ("method", .string(methodName)),
+                ("evaluation", .string(search.evaluateCommand == nil ? "simulator" : "command")),
                 ("best_step_time_us", best.map(JSONValue.number) ?? .null),
                 ("warm_start", start.map { .string($0.method) } ?? .null),
                 ("lower_bound_us", .number(optimizer.lowerBound)),
@@ -92,23 +93,15 @@ struct OptimizeCommand: ParsableCommand {
                 ("samples", .number(Double(optimizer.state.samplesEvaluated))),
                 ("wall_seconds", .number((wall * 1000).rounded() / 1000)),
                 ("baselines", .array(baselines.map { baseline in
-                    .object([("method", .string(baseline.method)), ("step_time_us", .number(baseline.result.stepTime)),
-                             ("oom", .bool(baseline.result.outOfMemory))])
+                    .object([("method", .string(baseline.method)), ("step_time_us", .number(baseline.stepTime)),
+                             ("oom", .bool(baseline.outOfMemory))])
                 })),
             ]))
             return
         }
-        let bound = optimizer.lowerBound
         print("\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name): \(optimizer.state.iteration) iterations, \(optimizer.state.samplesEvaluated) placements in \(Units.format1(wall)) s")
-        var table = TextTable(["method", "step time", "x bound", "memory"])
-        table.add(["lower bound", Units.microseconds(bound), "1.00", ""])
-        for baseline in baselines {
-            table.add([baseline.method, Units.microseconds(baseline.result.stepTime), Units.format2(baseline.result.stepTime / bound),
-                       baseline.result.outOfMemory ? "OOM" : "ok"])
-        }
-        table.add([methodName + " (best found)", best.map(Units.microseconds) ?? "none valid",
-                   best.map { Units.format2($0 / bound) } ?? "-", best == nil ? "" : "ok"])
-        print(table.render(), terminator: "")
+        print(ResultTable.render(method: methodName, best: best, baselines: baselines, lowerBound: optimizer.lowerBound,
+                                 measured: search.evaluateCommand != nil), terminator: "")
         if let out, best != nil { print("best placement written to \(out)") }
         if let log { print("iteration log written to \(log)") }
         if let checkpoint { print("checkpoint written to \(checkpoint)") }
@@ -128,14 +121,54 @@ enum IterationLog {
     }
 }
 
-/// A one-line progress bar on a terminal; silent otherwise.
+/// The table `optimize` ends with: the best placement found against every heuristic baseline.
+enum ResultTable {
+    /// With simulated times, against the lower bound too. With `measured` times (an evaluate
+    /// command's), against the fastest heuristic instead: the simulator's bound is for the cluster
+    /// file's devices, not the hardware that was measured.
+    static func render(method: String, best: Double?, baselines: [BaselineResult], lowerBound: Double, measured: Bool) -> String {
+        let found = method + " (best found)"
+        guard measured else {
+            var table = TextTable(["method", "step time", "x bound", "memory"])
+            table.add(["lower bound", Units.microseconds(lowerBound), "1.00", ""])
+            for baseline in baselines {
+                table.add([baseline.method, Units.microseconds(baseline.stepTime), Units.format2(baseline.stepTime / lowerBound),
+                           baseline.outOfMemory ? "OOM" : "ok"])
+            }
+            table.add([found, best.map(Units.microseconds) ?? "none valid", best.map { Units.format2($0 / lowerBound) } ?? "-",
+                       best == nil ? "" : "ok"])
+            return table.render()
+        }
+        let fastest = WarmStart.fastest(baselines)?.stepTime
+        func relative(_ time: Double) -> String { fastest.map { Units.format2(time / $0) } ?? "-" }
+        var table = TextTable(["method", "measured step time", "x fastest heuristic"])
+        for baseline in baselines {
+            table.add([baseline.method, baseline.outOfMemory ? "out of memory" : Units.microseconds(baseline.stepTime),
+                       baseline.outOfMemory ? "-" : relative(baseline.stepTime)])
+        }
+        table.add([found, best.map(Units.microseconds) ?? "none valid", best.map(relative) ?? "-"])
+        return table.render() + "(measured by --evaluate-command; the simulator's lower bound, \(Units.microseconds(lowerBound)), is for the cluster file's devices)\n"
+    }
+}
+
+/// Progress, one iteration at a time: a bar redrawn in place on a terminal, plain lines otherwise
+/// (a log file, a pipe), or nothing.
 struct ProgressLine {
-    let enabled: Bool
+    enum Mode { case bar, lines, silent }
+
+    let mode: Mode
     let total: Int
 
-    /// Redraws the line, cut to the terminal's width: a line that wrapped could not be redrawn.
+    /// Redraws the bar, cut to the terminal's width (a line that wrapped could not be redrawn), or
+    /// writes a line at once, unbuffered, for whoever follows the output.
     func update(_ done: Int, _ message: String) {
-        guard enabled else { return }
+        switch mode {
+        case .silent: return
+        case .lines:
+            FileHandle.standardOutput.write(Data("iteration \(done)/\(total)  \(message)\n".utf8))
+            return
+        case .bar: break
+        }
         let width = 24
         let filled = total > 0 ? done * width / total : width
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
@@ -151,6 +184,6 @@ struct ProgressLine {
     }
 
     func finish() {
-        if enabled { FileHandle.standardOutput.write(Data("\n".utf8)) }
+        if mode == .bar { FileHandle.standardOutput.write(Data("\n".utf8)) }
     }
 }

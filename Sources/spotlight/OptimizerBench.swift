@@ -75,13 +75,13 @@ struct OptimizerBench: ParsableCommand {
             let evaluator = SimulatorEvaluator(graph: base.graph, cluster: base.cluster)
             let results = Baselines.run(base)
             let (problem, start) = warmStart.prepare(base, baselines: results)
-            let baselines = results.map { ($0.method, $0.result.stepTime, $0.result.outOfMemory) }
+            let baselines = results.map { ($0.method, $0.stepTime, $0.outOfMemory) }
             if let start, !json {
                 let inputs = PolicyInputs(problem: problem)
                 let stageDevices = problem.stageDevices(of: start.assignment, allowedDevices: inputs.allowedDevices)
                 let projected = problem.assignment(stageDevices: stageDevices)
                 var simulator = Simulator(graph: problem.graph, cluster: problem.cluster)
-                Output.error("\(name): both methods start from \(start.method) (\(Units.microseconds(start.result.stepTime)); "
+                Output.error("\(name): both methods start from \(start.method) (\(Units.microseconds(start.stepTime)); "
                              + "\(Units.microseconds(simulator.simulate(projected).stepTime)) as one device for each of \(problem.stages.count) stages)")
             }
             var row = Row(name: name, ops: problem.graph.count,

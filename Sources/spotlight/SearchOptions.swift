@@ -68,6 +68,24 @@ struct SearchOptions: ParsableArguments {
         return (Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment), start)
     }
 
+    /// The heuristic placements a search starts from and is compared with: simulated, or, with
+    /// `--evaluate-command`, measured by the command, so that the warm start is the heuristic that
+    /// is fastest on that hardware and the comparison is between times taken the same way. A
+    /// signal during those measurements quits at once (after stopping the command).
+    func baselines(for problem: PlacementProblem, evaluator: any Evaluator, announce: Bool) -> [BaselineResult] {
+        let simulated = Baselines.run(problem)
+        guard evaluateCommand != nil else { return simulated }
+        if announce {
+            Output.error("measuring the \(simulated.count) heuristic placements with the command first, to start from and compare with the fastest on this hardware")
+        }
+        Interruption.install(onFirst: nil)
+        let (measured, failures) = Baselines.measure(simulated, with: evaluator)
+        if !failures.isEmpty {
+            Output.error("warning: left out of the comparison, as their measurement failed: \(failures.map(\.method).joined(separator: ", "))")
+        }
+        return measured
+    }
+
     /// The simulator, or the command evaluator with `--evaluate-command`.
     func evaluator(for problem: PlacementProblem, onFailure: @escaping @Sendable (String) -> Void) -> any Evaluator {
         if let evaluateCommand {

@@ -156,9 +156,9 @@ import Testing
         let tmux = Tmux()
         defer { tmux.kill() }
         let directory = try InterruptionTests.directory()
-        let pids = directory + "/pids"
+        let (command, pids) = InterruptionTests.slowAfterTheBaselines(directory: directory)
         try tmux.start(width: 120, height: 40)
-        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore samples/tiny.graph.json samples/tiny.cluster.json --samples 2 --evaluate-command 'sleep 120 & echo $! >> \(pids); wait; echo 1000'", "Enter")
+        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore samples/tiny.graph.json samples/tiny.cluster.json --samples 2 --evaluate-command '\(command.replacingOccurrences(of: "'", with: #"'\''"#))'", "Enter")
         try tmux.waitFor("the panels") { $0.contains("op graph") }
         #expect(InterruptionTests.eventually(30) { FileManager.default.fileExists(atPath: pids) }, "the measuring command never started")
         let measuring = try #require(pid_t(String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n")[0]))

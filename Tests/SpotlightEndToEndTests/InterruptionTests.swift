@@ -97,11 +97,20 @@ import Testing
         #expect(try SimulationCommandTests.object(resumed.stdout)["iterations"] as? Int == iterations + 1)
     }
 
+    /// A measuring command that answers the tiny sample's five baseline measurements at once, then
+    /// for each placement of the search starts a `sleep 120` (its pid appended to `pids`) and waits.
+    static func slowAfterTheBaselines(directory: String) -> (command: String, pids: String) {
+        let pids = directory + "/pids", counter = directory + "/measured"
+        let command = "n=$(cat '\(counter)' 2>/dev/null || echo 0); echo $((n + 1)) > '\(counter)'; "
+            + "if [ $n -ge 5 ]; then sleep 120 & echo $! >> '\(pids)'; wait; fi; echo 1000"
+        return (command, pids)
+    }
+
     @Test func aSecondSignalQuitsAtOnceAndStopsTheMeasuringCommand() throws {
         let directory = try Self.directory()
-        let pids = directory + "/pids"
+        let (command, pids) = Self.slowAfterTheBaselines(directory: directory)
         let run = try Running(["optimize", Self.tinyGraph, Self.tinyCluster, "--samples", "2", "--hidden", "16",
-                               "--evaluate-command", "sleep 120 & echo $! >> '\(pids)'; wait; echo 1000"], directory: directory)
+                               "--evaluate-command", command], directory: directory)
         #expect(Self.eventually(30) { FileManager.default.fileExists(atPath: pids) }, "the measuring command never started")
         let measuring = try #require(pid_t(String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n")[0]))
         kill(run.pid, SIGINT)
@@ -109,6 +118,19 @@ import Testing
         #expect(!Self.hasEnded(measuring), "the first signal lets the measurement finish")
         kill(run.pid, SIGINT)
         #expect(run.exitStatus(within: 10) == 130, "\(run.stderr)")
+        #expect(Self.eventually(5) { Self.hasEnded(measuring) }, "the measuring command outlived Spotlight")
+    }
+
+    @Test func aSignalWhileTheBaselinesAreMeasuredQuitsAtOnceAndStopsTheCommand() throws {
+        let directory = try Self.directory()
+        let pids = directory + "/pids"
+        let run = try Running(["optimize", Self.tinyGraph, Self.tinyCluster, "--samples", "2", "--hidden", "16",
+                               "--evaluate-command", "sleep 120 & echo $! >> '\(pids)'; wait; echo 1000"], directory: directory)
+        #expect(Self.eventually(30) { FileManager.default.fileExists(atPath: pids) }, "the measuring command never started")
+        let measuring = try #require(pid_t(String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n")[0]))
+        #expect(run.stderr.contains("measuring the 5 heuristic placements"))
+        kill(run.pid, SIGTERM)
+        #expect(run.exitStatus(within: 10) == 128 + SIGTERM, "\(run.stderr)")
         #expect(Self.eventually(5) { Self.hasEnded(measuring) }, "the measuring command outlived Spotlight")
     }
 }

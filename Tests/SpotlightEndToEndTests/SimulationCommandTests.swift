@@ -131,6 +131,44 @@ import Testing
         #expect(rows[0].hasPrefix("iteration,mean_step_time_us,best_step_time_us"))
     }
 
+    /// The "hardware" of these tests: 100 us plus 1 per op on gpu:1. There single_gpu (all on
+    /// gpu:0) is the fastest heuristic, where the simulator prefers metis.
+    static let gpuOneCounter = #"echo $(( $(grep -o '"gpu:1"' | wc -l) + 100 ))"#
+
+    @Test func withAMeasuringCommandTheBaselinesAreMeasuredAndTheWarmStartIsTheFastestMeasured() throws {
+        let folder = try CLI.write("", name: "baselines")
+        try FileManager.default.removeItem(atPath: folder)
+        let simulated = try CLI.run(["baselines", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--out-dir", folder])
+        #expect(simulated.status == 0, "\(simulated.stderr)")
+        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "2",
+                                  "--samples", "4", "--hidden", "16", "--evaluate-command", Self.gpuOneCounter, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try SimulationCommandTests.object(result.stdout)
+        #expect(object["evaluation"] as? String == "command")
+        #expect(object["warm_start"] as? String == "single_gpu")
+        let baselines = try #require(object["baselines"] as? [[String: Any]])
+        #expect(baselines.count == 5)
+        for baseline in baselines {
+            let method = try #require(baseline["method"] as? String)
+            let placement = try String(contentsOfFile: folder + "/\(method).placement.json", encoding: .utf8)
+            let onGPUOne = placement.components(separatedBy: #""gpu:1""#).count - 1
+            #expect((baseline["step_time_us"] as? NSNumber)?.doubleValue == Double(100 + onGPUOne), "\(method)")
+        }
+        #expect(((object["best_step_time_us"] as? NSNumber)?.doubleValue ?? 0) >= 100)
+    }
+
+    @Test func withoutATerminalEachIterationIsALineAndMeasuredTimesAreNotSetAgainstTheBound() throws {
+        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "3",
+                                  "--samples", "4", "--hidden", "16", "--evaluate-command", Self.gpuOneCounter])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.filter { $0.hasPrefix("iteration ") }.map { $0.prefix(14) } == ["iteration 1/3 ", "iteration 2/3 ", "iteration 3/3 "])
+        #expect(result.stdout.contains("measured step time"))
+        #expect(lines.contains { $0.hasPrefix("single_gpu") && $0.contains("100.00 us") && $0.hasSuffix("1.00") })
+        #expect(!lines.contains { $0.hasPrefix("lower bound") })
+        #expect(result.stderr.contains("measuring the 5 heuristic placements"))
+    }
+
     @Test func optimizeCanStartFromAUniformPolicy() throws {
         let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--warm-start", "none",
                                   "--iterations", "2", "--samples", "4", "--hidden", "16", "--json"])

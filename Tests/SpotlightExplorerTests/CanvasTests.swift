@@ -67,4 +67,14 @@ import Testing
         #expect(Units.bytes(12_300_000) == "12.3 MB")
         #expect(StatusLine.grouped(1234567) == "1,234,567")
     }
+
+    @Test func ratesKeepTwoSignificantDigitsBelowTen() {
+        #expect(Units.rate(1234.4) == "1234")
+        #expect(Units.rate(9.96) == "10")
+        #expect(Units.rate(9.94) == "9.9")
+        #expect(Units.rate(1.0) == "1.0")
+        #expect(Units.rate(0.2449) == "0.24")
+        #expect(Units.rate(0.0123) == "0.012")
+        #expect(Units.rate(0) == "0.000")
+    }
 }

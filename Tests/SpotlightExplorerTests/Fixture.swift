@@ -25,6 +25,10 @@ enum Fixture {
 
     static let model = ExplorerModel(optimizer: optimizer, graphLabel: "tiny.graph.json", clusterLabel: "tiny.cluster.json")
 
+    /// The same search with its step times measured on hardware (`--evaluate-command`).
+    static let measuredModel = ExplorerModel(optimizer: optimizer, graphLabel: "tiny.graph.json", clusterLabel: "tiny.cluster.json",
+                                             measured: true)
+
     static let themes = ThemeCatalog.load(directory: root + "/themes")
 
     static let expertAssignment: [Int] = {
@@ -74,7 +78,7 @@ enum Fixture {
     ]
 
     static func state(width: Int = 160, height: Int = 48, theme: String = "dark", snapshot: OptimizerSnapshot? = Fixture.snapshot(),
-                      colorEnabled: Bool = true) -> ExplorerState {
+                      colorEnabled: Bool = true, model: ExplorerModel = Fixture.model) -> ExplorerState {
         var state = ExplorerState(model: model, themes: themes, themeIndex: themes.index(named: theme) ?? 0,
                                   colorEnabled: colorEnabled, width: width, height: height)
         if let snapshot { state.apply(snapshot) }

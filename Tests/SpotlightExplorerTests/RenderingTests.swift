@@ -93,6 +93,22 @@ import Testing
         #expect(grid.text.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) })
     }
 
+    @Test func measuredTimesAreNotComparedWithTheSimulatorsBound() {
+        var snapshot = Fixture.snapshot()
+        for index in snapshot.history.indices { snapshot.history[index].samplesPerSecond = 0.24 }
+        let state = Fixture.state(snapshot: snapshot, model: Fixture.measuredModel)
+        let curves = panel(width: 60, height: 18) { CurvesPanel.drawReward(into: &$0, rect: $1, state: state) }
+        expectSnapshot(curves.text, named: "reward-measured-60x18")
+        #expect(!curves.text.contains("bound"))
+        #expect(curves.text.contains("metis"))
+        // The top is the best time seen (metis's 1.00 ms) and the chart's margin, not the 750 us bound.
+        #expect(curves.rowText(1).contains("971.05 us"))
+        let status = ExplorerView.render(state).rowText(0)
+        #expect(status.contains("0.24/s"))
+        #expect(status.contains("× metis"))
+        #expect(!status.contains("bound"))
+    }
+
     @Test func klCurvesWithTarget() {
         let state = Fixture.state()
         let grid = panel(width: 44, height: 18) { CurvesPanel.drawKL(into: &$0, rect: $1, state: state) }

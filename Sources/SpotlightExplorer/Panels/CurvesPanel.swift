@@ -7,7 +7,8 @@ import SpotlightSearch
 enum CurvesPanel {
     /// Rewards are −√(step time): the y axis is labelled with the step time each height stands
     /// for, so the baselines' reference lines read directly. Higher is better; the top is the lower
-    /// bound, which no placement beats.
+    /// bound, which no placement beats, or with times measured on hardware the best of the curves
+    /// and the baselines.
     static func drawReward(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {
         let inner = grid.box(rect, title: "reward −√step time")
         legend(into: &grid, rect: rect, [("mean", .meanCurve), ("best", .bestCurve)])
@@ -20,13 +21,14 @@ enum CurvesPanel {
         let means = history.map { $0.meanReward }
         let bests = history.map { $0.bestStepTime.map(reward) }
         let baselines = state.baselines.filter { !$0.outOfMemory && $0.stepTime.isFinite }
-        let high = reward(state.model.lowerBound)
+        let observed: [Double] = bests.compactMap { $0 } + baselines.map { reward($0.stepTime) } + means.filter(\.isFinite)
+        let high: Double = state.model.lowerBound.map(reward) ?? observed.max() ?? 0
         var low = min(LineChart.quantile(means.filter(\.isFinite), 0.05) ?? high, bests.compactMap { $0 }.min() ?? high)
         low = min(low, baselines.map { reward($0.stepTime) }.min() ?? low)
         if !(high - low > 1e-9) { low = high - max(abs(high) * 0.1, 1) }
         let margin = (high - low) * 0.04
         let chart = LineChart(low: low - margin, high: high + margin, format: { Units.microseconds($0 * $0) })
-        var references = [LineChart.Reference(value: high, label: "bound")]
+        var references = state.model.lowerBound == nil ? [] : [LineChart.Reference(value: high, label: "bound")]
         references += baselines.map { LineChart.Reference(value: reward($0.stepTime), label: $0.method) }
         chart.draw(into: &grid, area: inner, series: [
             LineChart.Series(values: means, role: .meanCurve, combine: LineChart.mean),

@@ -31,16 +31,17 @@ enum StatusLine {
             pieces.append((String(snapshot.iteration), on(.accent, .bold)))
             pieces.append((Glyph.separator + grouped(snapshot.samplesEvaluated) + " samples", on(.dim)))
             if let last = snapshot.history.last {
-                pieces.append((Glyph.separator + grouped(Int(last.samplesPerSecond.rounded())) + "/s", on(.dim)))
+                pieces.append((Glyph.separator + (last.samplesPerSecond < 9.95 ? Units.rate(last.samplesPerSecond) : grouped(Int(last.samplesPerSecond.rounded()))) + "/s", on(.dim)))
             }
             if let best = snapshot.bestStepTime {
                 pieces.append((Glyph.separator + "best ", on(.dim)))
                 pieces.append((Units.microseconds(best), on(.accent, .bold)))
-                var comparison = " (" + Units.format2(best / model.lowerBound) + "× bound"
+                var comparisons: [String] = []
+                if let bound = model.lowerBound { comparisons.append(Units.format2(best / bound) + "× bound") }
                 if let baseline = state.baselines.filter({ !$0.outOfMemory }).min(by: { $0.stepTime < $1.stepTime }) {
-                    comparison += ", " + Units.format2(best / baseline.stepTime) + "× \(baseline.method)"
+                    comparisons.append(Units.format2(best / baseline.stepTime) + "× \(baseline.method)")
                 }
-                pieces.append((comparison + ")", on(.dim)))
+                if !comparisons.isEmpty { pieces.append((" (" + comparisons.joined(separator: ", ") + ")", on(.dim))) }
             }
         }
         let hint = " ? help "

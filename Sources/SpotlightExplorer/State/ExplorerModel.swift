@@ -14,7 +14,9 @@ public struct ExplorerModel: Sendable {
     /// curve it is for: the largest stage's KL (the chart's max curve) or the mean.
     public let targetKL: Double?
     public let targetKLMeasure: OptimizerConfiguration.KLMeasure
-    public let lowerBound: Double
+    /// The simulator's lower bound on the step time; nil when placements are measured on
+    /// hardware (`--evaluate-command`), whose times the cluster file's bound does not bound.
+    public let lowerBound: Double?
     /// Devices each stage may use, as bits (the policy's mask).
     public let stageAllowedDevices: [UInt64]
     /// Each stage's ops, by topological depth then file order: the inspector's list.
@@ -25,7 +27,8 @@ public struct ExplorerModel: Sendable {
     public let maximumDepth: Int
     let lowercasedOpNames: [String]
 
-    public init(optimizer: Optimizer, graphLabel: String, clusterLabel: String) {
+    /// `measured`: the search's step times come from hardware, not the simulator.
+    public init(optimizer: Optimizer, graphLabel: String, clusterLabel: String, measured: Bool = false) {
         let problem = optimizer.problem
         let graph = problem.graph
         self.problem = problem
@@ -35,7 +38,7 @@ public struct ExplorerModel: Sendable {
         samplesPerIteration = optimizer.configuration.samples
         targetKL = method == .spotlight ? Double(optimizer.configuration.targetKL) : nil
         targetKLMeasure = optimizer.configuration.klMeasure
-        lowerBound = optimizer.lowerBound
+        lowerBound = measured ? nil : optimizer.lowerBound
         stageAllowedDevices = optimizer.inputs.allowedDevices
         stageOpsByDepth = (0..<problem.stages.count).map { stage in
             problem.stages.ops(of: stage).sorted { (graph.depth[$0], $0) < (graph.depth[$1], $1) }

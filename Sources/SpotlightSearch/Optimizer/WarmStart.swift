@@ -23,6 +23,6 @@ public enum WarmStart: String, Sendable, CaseIterable {
 
     /// The fastest baseline that fits in memory (the first of equals).
     public static func fastest(_ baselines: [BaselineResult]) -> BaselineResult? {
-        baselines.filter { !$0.result.outOfMemory }.min { $0.result.stepTime < $1.result.stepTime }
+        baselines.filter { !$0.outOfMemory }.min { $0.stepTime < $1.stepTime }
     }
 }

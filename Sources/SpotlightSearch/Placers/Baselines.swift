@@ -1,11 +1,26 @@
 import SpotlightModel
 import SpotlightSimulation
 
-/// One heuristic's placement and what the simulator measured of it.
+/// One heuristic's placement, what the simulator predicted of it, and the step time the search
+/// compares against: the simulator's, or the hardware's once `Baselines.measure(_:with:)` has run.
 public struct BaselineResult: Sendable {
     public var method: String
     public var assignment: [Int]
     public var result: SimulationResult
+    /// In microseconds: the simulated step time, or the measured one.
+    public var stepTime: Double
+    public var outOfMemory: Bool
+    /// True when `stepTime` and `outOfMemory` come from an evaluator rather than the simulation.
+    public var isMeasured: Bool
+
+    public init(method: String, assignment: [Int], result: SimulationResult) {
+        self.method = method
+        self.assignment = assignment
+        self.result = result
+        stepTime = result.stepTime
+        outOfMemory = result.outOfMemory
+        isMeasured = false
+    }
 }
 
 /// The heuristics every placement is compared against, run and simulated.
@@ -21,5 +36,27 @@ public enum Baselines {
             guard let assignment = placer.place(problem) else { return nil }
             return BaselineResult(method: placer.method, assignment: assignment, result: simulator.simulate(assignment))
         }
+    }
+
+    /// The baselines as `evaluator` measures them, so that a search measured on hardware starts
+    /// from, and is compared with, the heuristic that is fastest there. A baseline whose
+    /// measurement failed is left out, with its method and the reason in `failures`.
+    public static func measure(_ baselines: [BaselineResult], with evaluator: any Evaluator)
+        -> (baselines: [BaselineResult], failures: [(method: String, reason: String)]) {
+        let evaluations = evaluator.evaluate(baselines.map(\.assignment))
+        var measured: [BaselineResult] = []
+        var failures: [(method: String, reason: String)] = []
+        for (baseline, evaluation) in zip(baselines, evaluations) {
+            guard let stepTime = evaluation.stepTime else {
+                failures.append((baseline.method, evaluation.failure ?? "not measured"))
+                continue
+            }
+            var copy = baseline
+            copy.stepTime = stepTime
+            copy.outOfMemory = evaluation.outOfMemory
+            copy.isMeasured = true
+            measured.append(copy)
+        }
+        return (measured, failures)
     }
 }
