@@ -103,7 +103,9 @@ import Testing
         #expect(curves.text.contains("metis"))
         // The top is the best time seen (metis's 1.00 ms) and the chart's margin, not the 750 us bound.
         #expect(curves.rowText(1).contains("971.05 us"))
-        let status = ExplorerView.render(state).rowText(0)
+        let screen = ExplorerView.render(state)
+        #expect(screen.text.contains("devices · best, simulated 1.07 ms"))
+        let status = screen.rowText(0)
         #expect(status.contains("0.24/s"))
         #expect(status.contains("× metis"))
         #expect(!status.contains("bound"))
