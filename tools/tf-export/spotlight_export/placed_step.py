@@ -14,11 +14,20 @@ import tensorflow as tf
 
 
 class PlacedStep:
-    """A session ready to run the placed step."""
+    """A session ready to run the placed step: `fetches` are the ops nothing consumes (the
+    updates, the loss), `feeds` the fixed batch for the data inputs."""
 
-    def __init__(self, session, run_step):
+    def __init__(self, session, fetches, feeds):
         self.session = session
-        self.run_step = run_step
+        self.fetches = fetches
+        self.feeds = feeds
+        run = session.make_callable(fetches=fetches, feed_list=list(feeds))
+        arrays = list(feeds.values())
+        self._run = lambda: run(*arrays)
+
+    def run_step(self):
+        """Runs one training step."""
+        self._run()
 
 
 def build(step, renamed, device_of, cpu_devices):
@@ -70,9 +79,7 @@ def build(step, renamed, device_of, cpu_devices):
         raise RuntimeError(f"this machine has no {', '.join(absent)} (it has {', '.join(sorted(available))}); "
                            f"--gpus-on-cpu runs the GPUs' share on logical CPU devices, to try it without GPUs")
     session.run(initialisers, feed_dict=initial_values)
-    run = session.make_callable(fetches=sinks, feed_list=list(feeds))
-    arrays = list(feeds.values())
-    return PlacedStep(session, lambda: run(*arrays))
+    return PlacedStep(session, sinks, feeds)
 
 
 def _short_device_name(name):

@@ -51,14 +51,8 @@ class MeasureTests(unittest.TestCase):
         assignment = spread_placement(exported)
         devices = {name: placements.tensorflow_device(name, {}, gpus_on_cpu=True) for name in assignment.values()}
         placed = placed_step.build(step, exported.renamed, lambda name: devices.get(assignment.get(name)), 5)
-        graph = placed.session.graph
-        sinks = [op for op in graph.get_operations()
-                 if op.type not in ("Placeholder", "AssignVariableOp") and not op._control_outputs
-                 and not any(tensor.consumers() for tensor in op.outputs)]
-        feeds = {graph.get_tensor_by_name(f"{name}:0"): placed_step._example_input(graph.get_operation_by_name(name).node_def)
-                 for name in ("inputs", "labels")}
         metadata = tf.compat.v1.RunMetadata()
-        placed.session.run(sinks, feed_dict=feeds, run_metadata=metadata,
+        placed.session.run(placed.fetches, feed_dict=placed.feeds, run_metadata=metadata,
                            options=tf.compat.v1.RunOptions(trace_level=tf.compat.v1.RunOptions.FULL_TRACE))
         ran_on = {node.node_name: stats.device.split("/")[-1].replace("device:", "")
                   for stats in metadata.step_stats.dev_stats for node in stats.node_stats}
