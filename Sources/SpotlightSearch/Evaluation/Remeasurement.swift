@@ -1,0 +1,30 @@
+/// Measures placements again, several times each, for the figure one noisy hardware measurement
+/// cannot give. The best of many noisy measurements flatters its placement (it was picked for
+/// being low); medians of fresh runs compare the search's best with the heuristics fairly.
+public enum Remeasurement {
+    /// The median step time of each assignment over `repeats` further measurements (nil when none
+    /// was valid). Runs go in rounds, each placement once per round, so that a slow drift of the
+    /// machine weighs on all alike; `shouldStop` is asked before each run, and a stop leaves the
+    /// medians of the runs made so far.
+    public static func medians(of assignments: [[Int]], repeats: Int, evaluator: any Evaluator,
+                               shouldStop: () -> Bool = { false }) -> [Double?] {
+        var times = [[Double]](repeating: [], count: assignments.count)
+        rounds: for _ in 0..<repeats {
+            for (index, assignment) in assignments.enumerated() {
+                if shouldStop() { break rounds }
+                if let evaluation = evaluator.evaluate([assignment]).first, evaluation.isValid, let time = evaluation.stepTime {
+                    times[index].append(time)
+                }
+            }
+        }
+        return times.map(median)
+    }
+
+    /// The middle value, or the mean of the two middle values; nil for none.
+    static func median(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+}

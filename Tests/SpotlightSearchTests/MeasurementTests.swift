@@ -1,0 +1,78 @@
+import Synchronization
+import SpotlightModel
+import SpotlightSearch
+import SpotlightSimulation
+import Testing
+
+/// An evaluator that answers from a script: each call takes the next answers, in order, and
+/// remembers which assignments it was asked about.
+final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
+    private let state: Mutex<(answers: [Evaluation], asked: [[Int]])>
+
+    init(_ answers: [Evaluation]) { state = Mutex((answers, [])) }
+
+    var asked: [[Int]] { state.withLock { $0.asked } }
+
+    func evaluate(_ assignments: [[Int]]) -> [Evaluation] {
+        state.withLock { state in
+            state.asked += assignments
+            let taken = Array(state.answers.prefix(assignments.count))
+            state.answers.removeFirst(taken.count)
+            return taken
+        }
+    }
+}
+
+@Suite struct MeasurementTests {
+    /// A baseline whose simulated time is `simulated`, with a made-up assignment that names it.
+    static func baseline(_ method: String, _ device: Int, simulated: Double) throws -> BaselineResult {
+        let problem = try OptimizerTests.problem(ops: 40, stages: 4)
+        var simulator = Simulator(graph: problem.graph, cluster: problem.cluster)
+        var result = simulator.simulate(SingleDevicePlacer().place(problem)!)
+        result.stepTime = simulated
+        return BaselineResult(method: method, assignment: [device, device], result: result)
+    }
+
+    @Test func measuredBaselinesReplaceTheSimulatorsTimesAndFailuresAreLeftOut() throws {
+        let simulated = [try Self.baseline("a", 0, simulated: 10), try Self.baseline("b", 1, simulated: 20),
+                         try Self.baseline("c", 2, simulated: 30)]
+        let evaluator = ScriptedEvaluator([
+            Evaluation(stepTime: 300), Evaluation(stepTime: nil, failure: "exit status 1"), Evaluation(stepTime: 100, outOfMemory: true),
+        ])
+        let (measured, failures) = Baselines.measure(simulated, with: evaluator)
+        #expect(evaluator.asked == [[0, 0], [1, 1], [2, 2]])
+        #expect(measured.map(\.method) == ["a", "c"])
+        #expect(measured.map(\.stepTime) == [300, 100])
+        #expect(measured.map(\.outOfMemory) == [false, true])
+        #expect(measured.allSatisfy { $0.isMeasured })
+        #expect(measured[0].result.stepTime == 10, "the simulation is kept beside the measurement")
+        #expect(failures.map { $0.method } == ["b"])
+        #expect(failures.map { $0.reason } == ["exit status 1"])
+        // The warm start follows the measurements: a is fastest measured (c is out of memory), though slower simulated.
+        #expect(WarmStart.fastest(measured)?.method == "a")
+    }
+
+    @Test func remeasuringGoesInRoundsAndTakesTheMedianOfTheValidRuns() {
+        let answers: [Double?] = [
+            5, 50,   // round 1: placement 0, placement 1
+            7, nil,  // round 2: placement 1 fails
+            6, 40,   // round 3
+            9, 60,   // round 4
+        ]
+        let evaluator = ScriptedEvaluator(answers.map { Evaluation(stepTime: $0, failure: $0 == nil ? "timed out" : nil) })
+        let medians = Remeasurement.medians(of: [[0], [1]], repeats: 4, evaluator: evaluator)
+        #expect(evaluator.asked == [[0], [1], [0], [1], [0], [1], [0], [1]])
+        #expect(medians == [6.5, 50])
+    }
+
+    @Test func remeasuringStopsWhenAsked() {
+        let evaluator = ScriptedEvaluator((1...6).map { Evaluation(stepTime: Double($0)) })
+        let calls = Mutex(0)
+        let medians = Remeasurement.medians(of: [[0], [1]], repeats: 3, evaluator: evaluator,
+                                            shouldStop: { calls.withLock { $0 += 1; return $0 > 3 } })
+        #expect(evaluator.asked.count == 3)
+        #expect(medians == [2, 2])
+        let none = Remeasurement.medians(of: [[0]], repeats: 2, evaluator: ScriptedEvaluator([]), shouldStop: { true })
+        #expect(none == [nil])
+    }
+}
