@@ -81,7 +81,8 @@ def main(argv=None):
         sources.fail(f"the step failed under this placement: {error.message.splitlines()[0]}")
     finally:
         placed.session.close()
-    print(f"{workload.name}: {len(assignment)} ops on {len(devices)} devices; {arguments.steps} steps after "
+    steps = f"{arguments.steps} step{'' if arguments.steps == 1 else 's'}"
+    print(f"{workload.name}: {len(assignment)} ops on {len(devices)} devices; {steps} after "
           f"{arguments.warmup} warm-up: median {placements.median(times) / 1000:.2f} ms, "
           f"fastest {min(times) / 1000:.2f} ms, slowest {max(times) / 1000:.2f} ms", file=sys.stderr)
     print(f"{placements.median(times):.1f}")
