@@ -1,0 +1,119 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `/bin/sh -c COMMAND` in a process group of its own, so that a timeout can stop it together
+/// with everything it started (Foundation's `Process` cannot: a killed shell leaves its children
+/// holding the pipes).
+struct SpawnedCommand {
+    struct SpawnError: Error {
+        var message: String
+    }
+
+    let pid: pid_t
+    let input: FileHandle
+    let output: FileHandle
+    let errors: FileHandle
+
+    init(command: String) throws(SpawnError) {
+        let inputPipe = try Self.makePipe(), outputPipe = try Self.makePipe(), errorPipe = try Self.makePipe()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, inputPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
+        for descriptor in inputPipe + outputPipe + errorPipe { posix_spawn_file_actions_addclose(&actions, descriptor) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        let words: [String] = ["/bin/sh", "-c", command]
+        let arguments = words.map { strdup($0) }
+        defer { arguments.forEach { free($0) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, "/bin/sh", &actions, &attributes, arguments + [nil], environ)
+        close(inputPipe[0])
+        close(outputPipe[1])
+        close(errorPipe[1])
+        guard result == 0 else {
+            close(inputPipe[1])
+            close(outputPipe[0])
+            close(errorPipe[0])
+            throw SpawnError(message: String(cString: strerror(result)))
+        }
+        pid = child
+        input = FileHandle(fileDescriptor: inputPipe[1], closeOnDealloc: true)
+        output = FileHandle(fileDescriptor: outputPipe[0], closeOnDealloc: true)
+        errors = FileHandle(fileDescriptor: errorPipe[0], closeOnDealloc: true)
+    }
+
+    /// A pipe whose ends are closed on exec, so that commands other threads start at the same
+    /// moment do not inherit them (an inherited write end would keep this command's input open).
+    private static func makePipe() throws(SpawnError) -> [Int32] {
+        var descriptors: [Int32] = [0, 0]
+        #if os(Linux)
+        guard linuxPipe2(&descriptors, O_CLOEXEC) == 0 else { throw SpawnError(message: String(cString: strerror(errno))) }
+        #else
+        guard pipe(&descriptors) == 0 else { throw SpawnError(message: String(cString: strerror(errno))) }
+        for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        #endif
+        return descriptors
+    }
+
+    /// Waits for the shell to end: whether it exited (else it was killed) and its status or
+    /// signal; `nil` on timeout.
+    func wait(timeoutSeconds: Double) -> (exited: Bool, code: Int32)? {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid { break }
+            if result < 0 && errno != EINTR { return (false, 0) }
+            if Date() >= deadline { return nil }
+            usleep(5_000)
+        }
+        let signal = status & 0x7F
+        return signal == 0 ? (true, (status >> 8) & 0xFF) : (false, signal)
+    }
+
+    /// Stops the whole process group: SIGTERM, then SIGKILL after two seconds; reaps the shell.
+    func killGroup() {
+        kill(-pid, SIGTERM)
+        if wait(timeoutSeconds: 2) == nil {
+            kill(-pid, SIGKILL)
+            _ = wait(timeoutSeconds: 5)
+        }
+        kill(-pid, SIGKILL)
+    }
+}
+
+#if os(Linux)
+/// glibc's `pipe2`, which Swift's Glibc module does not export: creates both ends close-on-exec
+/// atomically, with no window for another thread's spawn to inherit them.
+@_silgen_name("pipe2")
+private func linuxPipe2(_ descriptors: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
+#endif
+
+/// Collects everything a pipe delivers, on a background thread.
+final class PipeReader: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        DispatchQueue.global().async {
+            self.data = handle.readDataToEndOfFile()
+            self.done.signal()
+        }
+    }
+
+    /// Everything the pipe delivered, once it closes within `seconds`; `nil` if it stays open.
+    func finish(within seconds: Double) -> String? {
+        guard done.wait(timeout: .now() + seconds) == .success else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
