@@ -67,7 +67,7 @@ struct ExploreCommand: ParsableCommand {
         let session = ExplorerSession(actor: actor, problem: problem, methodName: optimizer.configuration.method.rawValue,
                                       placementPath: out ?? "\(stem).best.placement.json", tracePath: trace ?? "\(stem).best.trace.json")
         let model = ExplorerModel(optimizer: optimizer, graphLabel: (graphPath as NSString).lastPathComponent,
-                                  clusterLabel: (clusterPath as NSString).lastPathComponent, measured: search.evaluateCommand != nil)
+                                  clusterLabel: (clusterPath as NSString).lastPathComponent, measured: search.measuresOnHardware)
         var state = ExplorerState(model: model, themes: themes, themeIndex: themeIndex, colorEnabled: !noColor)
         state.baselines = baselines.map { BaselineSummary(method: $0.method, stepTime: $0.stepTime, outOfMemory: $0.outOfMemory) }
         if let problem = themes.problems.first {

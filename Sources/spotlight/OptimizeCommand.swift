@@ -10,7 +10,7 @@ struct OptimizeCommand: ParsableCommand {
         abstract: "Search for a fast placement with Spotlight or the policy gradient, headless.",
         discussion: """
             Each iteration samples --samples placements from the policy, measures them (with the \
-            simulator on all cores, or with --evaluate-command on real hardware) and updates the policy. At the end, prints the best placement found against every \
+            simulator on all cores, or on real hardware with --evaluate-command or --evaluate-server) and updates the policy. At the end, prints the best placement found against every \
             heuristic baseline and the lower bound. --log writes one CSV row per iteration.
             """
     )
@@ -23,7 +23,7 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: "Write the best placement here.", completion: .file(extensions: ["json"])) var out: String?
     @Option(help: "Write per-iteration statistics here as CSV.", completion: .file(extensions: ["csv"])) var log: String?
     @Flag(help: "Print one JSON object at the end instead of progress and tables.") var json = false
-    @Option(help: ArgumentHelp("With --evaluate-command: measure the best placement found and every baseline this many more times at the end, and compare their medians (0: skip).",
+    @Option(help: ArgumentHelp("When measuring on hardware: measure the best placement found and every baseline this many more times at the end, and compare their medians (0: skip).",
                                discussion: "The best of many noisy measurements flatters the placement it picked; fresh runs do not."))
     var remeasure = 3
 
@@ -87,7 +87,7 @@ struct OptimizeCommand: ParsableCommand {
             try Loading.reporting { () throws(InputError) in try placement.save(to: out, graph: problem.graph, cluster: problem.cluster) }
         }
         var remeasured: ResultTable.Remeasured?
-        if search.evaluateCommand != nil, remeasure > 0, Interruption.signal == nil, let assignment = optimizer.state.bestAssignment {
+        if search.measuresOnHardware, remeasure > 0, Interruption.signal == nil, let assignment = optimizer.state.bestAssignment {
             if !json { Output.error("measuring the best placement found and the \(baselines.count) baselines \(remeasure) more times each") }
             let medians = Remeasurement.medians(of: [assignment] + baselines.map(\.assignment), repeats: remeasure, evaluator: evaluator,
                                                 shouldStop: { Interruption.signal != nil })
@@ -100,7 +100,7 @@ struct OptimizeCommand: ParsableCommand {
         if json {
             Output.json(.object([
                 ("method", .string(methodName)),
-                ("evaluation", .string(search.evaluateCommand == nil ? "simulator" : "command")),
+                ("evaluation", .string(!search.measuresOnHardware ? "simulator" : "command")),
                 ("best_step_time_us", best.map(JSONValue.number) ?? .null),
                 ("warm_start", start.map { .string($0.method) } ?? .null),
                 ("lower_bound_us", .number(optimizer.lowerBound)),
@@ -118,7 +118,7 @@ struct OptimizeCommand: ParsableCommand {
         }
         print("\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name): \(optimizer.state.iteration) iterations, \(optimizer.state.samplesEvaluated) placements in \(Units.format1(wall)) s")
         print(ResultTable.render(method: methodName, best: best, baselines: baselines, lowerBound: optimizer.lowerBound,
-                                 measured: search.evaluateCommand != nil, remeasured: remeasured), terminator: "")
+                                 measured: search.measuresOnHardware, remeasured: remeasured), terminator: "")
         if let out, best != nil { print("best placement written to \(out)") }
         if let log { print("iteration log written to \(log)") }
         if let checkpoint { print("checkpoint written to \(checkpoint)") }
@@ -165,7 +165,7 @@ enum ResultTable {
                        best == nil ? "" : "ok"])
             return table.render()
         }
-        let note = "(measured by --evaluate-command; the simulator's lower bound, \(Units.microseconds(lowerBound)), is for the cluster file's devices)\n"
+        let note = "(measured on hardware; the simulator's lower bound, \(Units.microseconds(lowerBound)), is for the cluster file's devices)\n"
         guard let remeasured else {
             let fastest = WarmStart.fastest(baselines)?.stepTime
             func relative(_ time: Double) -> String { fastest.map { Units.format2(time / $0) } ?? "-" }

@@ -27,6 +27,9 @@ struct SearchOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Measure placements by running this shell command instead of simulating them.",
                                discussion: "It gets the placement file on its standard input and must print the step time in microseconds as the last line of its standard output."))
     var evaluateCommand: String?
+    @Option(help: ArgumentHelp("Measure placements through this shell command, started once and kept running (instead of a command per placement).",
+                               discussion: "It gets one placement per line (compact JSON) on its standard input and answers each with a line: the step time in microseconds, or `error: REASON`; other lines are ignored. `tools/tf-export/measure --serve` is one."))
+    var evaluateServer: String?
     @Option(help: "Seconds before a measuring command is stopped and its placement counted invalid.") var timeout = 600.0
     @Option(help: "Save the search here (atomically) every --checkpoint-every iterations and at the end.", completion: .file(extensions: ["json"]))
     var checkpoint: String?
@@ -44,6 +47,9 @@ struct SearchOptions: ParsableArguments {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint FILE") }
+        if evaluateCommand != nil && evaluateServer != nil {
+            throw ValidationError("give --evaluate-command or --evaluate-server, not both")
+        }
     }
 
     /// Loads the problem (exiting with the file's problems when it is invalid).
@@ -68,13 +74,13 @@ struct SearchOptions: ParsableArguments {
         return (Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment), start)
     }
 
-    /// The heuristic placements a search starts from and is compared with: simulated, or, with
-    /// `--evaluate-command`, measured by the command, so that the warm start is the heuristic that
+    /// The heuristic placements a search starts from and is compared with: simulated, or, when
+    /// measuring on hardware, measured by the command, so that the warm start is the heuristic that
     /// is fastest on that hardware and the comparison is between times taken the same way. A
     /// signal during those measurements quits at once (after stopping the command).
     func baselines(for problem: PlacementProblem, evaluator: any Evaluator, announce: Bool) -> [BaselineResult] {
         let simulated = Baselines.run(problem)
-        guard evaluateCommand != nil else { return simulated }
+        guard measuresOnHardware else { return simulated }
         if announce {
             Output.error("measuring the \(simulated.count) heuristic placements with the command first, to start from and compare with the fastest on this hardware")
         }
@@ -86,8 +92,16 @@ struct SearchOptions: ParsableArguments {
         return measured
     }
 
-    /// The simulator, or the command evaluator with `--evaluate-command`.
+    /// Whether placements are measured by a command (`--evaluate-command` or `--evaluate-server`)
+    /// rather than simulated.
+    var measuresOnHardware: Bool { evaluateCommand != nil || evaluateServer != nil }
+
+    /// The simulator, or the command's evaluator with `--evaluate-command` or `--evaluate-server`.
     func evaluator(for problem: PlacementProblem, onFailure: @escaping @Sendable (String) -> Void) -> any Evaluator {
+        if let evaluateServer {
+            return ServerEvaluator(command: evaluateServer, graph: problem.graph, cluster: problem.cluster, timeoutSeconds: timeout,
+                                   onFailure: onFailure)
+        }
         if let evaluateCommand {
             return CommandEvaluator(command: evaluateCommand, graph: problem.graph, cluster: problem.cluster, timeoutSeconds: timeout,
                                     onFailure: onFailure)

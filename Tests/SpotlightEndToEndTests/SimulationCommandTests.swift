@@ -180,6 +180,26 @@ import Testing
         #expect(!once.stderr.contains("more times each"))
     }
 
+    @Test func aMeasuringServerIsStartedOnceForTheWholeRun() throws {
+        let starts = try CLI.write("", name: "starts")
+        let server = "echo start >> '\(starts)'; while read -r line; do "
+            + #"echo $(( $(printf '%s' "$line" | grep -o '"gpu:1"' | wc -l) + 100 )); done"#
+        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "3",
+                                  "--samples", "4", "--hidden", "16", "--evaluate-server", server, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try SimulationCommandTests.object(result.stdout)
+        #expect(object["evaluation"] as? String == "command")
+        #expect(object["warm_start"] as? String == "single_gpu")
+        #expect((object["best_remeasured_us"] as? NSNumber)?.doubleValue == 100)
+        // 5 baselines, 12 samples and 6 x 3 re-measurements through one process.
+        #expect(try String(contentsOfFile: starts, encoding: .utf8) == "start\n")
+
+        let both = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json",
+                                "--evaluate-server", "cat", "--evaluate-command", "cat"])
+        #expect(both.status != 0)
+        #expect(both.stderr.contains("--evaluate-command or --evaluate-server, not both"))
+    }
+
     @Test func optimizeCanStartFromAUniformPolicy() throws {
         let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--warm-start", "none",
                                   "--iterations", "2", "--samples", "4", "--hidden", "16", "--json"])

@@ -34,9 +34,7 @@ public final class CommandEvaluator: Evaluator, @unchecked Sendable {
 
     public func evaluate(_ assignments: [[Int]]) -> [Evaluation] {
         assignments.map { assignment in
-            let placement = Placement(graphName: graph.name, clusterName: cluster.name, method: "spotlight", assignment: assignment)
-            let input = JSONWriter.compactString(placement.jsonValue(graph: graph, cluster: cluster)) + "\n"
-            switch run(input: input) {
+            switch run(input: Self.placementLine(assignment, graph: graph, cluster: cluster)) {
             case .success(let microseconds):
                 return Evaluation(stepTime: microseconds)
             case .failure(let reason):
@@ -44,6 +42,12 @@ public final class CommandEvaluator: Evaluator, @unchecked Sendable {
                 return Evaluation(stepTime: nil, failure: reason.message)
             }
         }
+    }
+
+    /// The placement as a measuring command reads it: one compact `spotlight.placement/1` line.
+    static func placementLine(_ assignment: [Int], graph: OperationGraph, cluster: Cluster) -> String {
+        let placement = Placement(graphName: graph.name, clusterName: cluster.name, method: "spotlight", assignment: assignment)
+        return JSONWriter.compactString(placement.jsonValue(graph: graph, cluster: cluster)) + "\n"
     }
 
     struct Failure: Error {

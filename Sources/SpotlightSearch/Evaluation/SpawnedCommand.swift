@@ -117,3 +117,79 @@ final class PipeReader: @unchecked Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+/// Delivers a pipe line by line as it arrives, read on a background thread, for a conversation
+/// with a long-running command.
+final class LineReader: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    private var ended = false
+    private let arrived = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        DispatchQueue.global().async { [self] in
+            var pending = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                    pending.removeSubrange(pending.startIndex...newline)
+                    deliver(line)
+                }
+            }
+            if !pending.isEmpty { deliver(String(decoding: pending, as: UTF8.self)) }
+            lock.withLock { ended = true }
+            arrived.signal()
+        }
+    }
+
+    private func deliver(_ line: String) {
+        lock.withLock { lines.append(line) }
+        arrived.signal()
+    }
+
+    enum Next: Equatable {
+        case line(String)
+        /// The pipe closed: the command exited (or closed its output).
+        case ended
+        case timedOut
+    }
+
+    /// The next line, waiting up to `seconds` (which may be infinite) for it.
+    func next(within seconds: Double) -> Next {
+        let deadline: DispatchTime = seconds.isFinite ? .now() + seconds : .distantFuture
+        while true {
+            // Signals can outnumber the lines still queued (a line taken without waiting leaves its
+            // signal behind), so the queue, not the semaphore, says what is there.
+            let taken: Next? = lock.withLock {
+                if !lines.isEmpty { return .line(lines.removeFirst()) }
+                return ended ? .ended : nil
+            }
+            if let taken { return taken }
+            if arrived.wait(timeout: deadline) == .timedOut { return .timedOut }
+        }
+    }
+}
+
+/// Keeps the last lines a pipe delivers (a command's standard error), for the reason of a failure.
+final class TailReader: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tail: [String] = []
+
+    init(_ handle: FileHandle, keeping count: Int = 20) {
+        let lines = LineReader(handle)
+        DispatchQueue.global().async { [self] in
+            while case .line(let line) = lines.next(within: .infinity) {
+                lock.withLock {
+                    tail.append(line)
+                    if tail.count > count { tail.removeFirst() }
+                }
+            }
+        }
+    }
+
+    /// The last non-empty line so far.
+    var lastLine: String? { lock.withLock { tail.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } } }
+}

@@ -21,12 +21,76 @@ import tensorflow as tf  # noqa: E402
 from . import convert, placed_step, placements, sources  # noqa: E402
 
 
+class MeasureError(Exception):
+    """A placement this model cannot be measured under, with the reason."""
+
+
+class Measurer:
+    """The traced step of one model, measured under one placement after another."""
+
+    def __init__(self, arguments):
+        self.arguments = arguments
+        self.device_map = placements.parse_device_map(arguments.device)
+        self.workload = sources.load_workload(arguments)
+        self.step = sources.trace(self.workload)
+        self.exported = convert.convert(self.step, self.workload.name, "")
+        self.op_names = [op["name"] for op in self.exported.document["ops"]]
+
+    def median_microseconds(self, assignment):
+        """The median time of the timed steps under `assignment`; raises MeasureError."""
+        arguments = self.arguments
+        try:
+            placements.check_covers(assignment, self.op_names)
+            devices = {name: placements.tensorflow_device(name, self.device_map, arguments.gpus_on_cpu)
+                       for name in sorted(set(assignment.values()))}
+        except placements.PlacementError as error:
+            raise MeasureError(str(error)) from None
+        try:
+            placed = placed_step.build(self.step, self.exported.renamed,
+                                       lambda name: devices[assignment[name]] if name in assignment else None,
+                                       placements.cpu_devices_needed(devices.values()))
+        except (RuntimeError, tf.errors.OpError) as error:
+            raise MeasureError(str(error).splitlines()[0]) from None
+        try:
+            for _ in range(arguments.warmup):
+                placed.run_step()
+            times = []
+            for _ in range(arguments.steps):
+                start = time.perf_counter()
+                placed.run_step()
+                times.append((time.perf_counter() - start) * 1e6)
+        except tf.errors.OpError as error:
+            raise MeasureError(f"the step failed under this placement: {error.message.splitlines()[0]}") from None
+        finally:
+            placed.session.close()
+        steps = f"{arguments.steps} step{'' if arguments.steps == 1 else 's'}"
+        print(f"{self.workload.name}: {len(assignment)} ops on {len(devices)} devices; {steps} after "
+              f"{arguments.warmup} warm-up: median {placements.median(times) / 1000:.2f} ms, "
+              f"fastest {min(times) / 1000:.2f} ms, slowest {max(times) / 1000:.2f} ms", file=sys.stderr)
+        return placements.median(times)
+
+
+def serve(measurer):
+    """Answers each placement line of standard input with a step time line, or `error: REASON`."""
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            answer = f"{measurer.median_microseconds(placements.read_assignment(line, f'placement {number}')):.1f}"
+        except (placements.PlacementError, MeasureError) as error:
+            answer = f"error: {error}"
+        print(answer, flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="measure", description="Read a spotlight.placement/1 file on standard input, run the model's training "
         "step with every op on its device, and print the step time in microseconds as the last line.")
     sources.add_arguments(parser)
     parser.add_argument("--placement", metavar="FILE", help="read the placement from FILE instead of standard input")
+    parser.add_argument("--serve", action="store_true",
+                        help="set up once, then answer each placement line of standard input with a step time line "
+                        "(or error: REASON): for spotlight's --evaluate-server")
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps first (default 2)")
     parser.add_argument("--steps", type=int, default=5, help="timed steps; their median is printed (default 5)")
     parser.add_argument("--device", action="append", default=[], metavar="NAME=TF_DEVICE",
@@ -38,54 +102,30 @@ def main(argv=None):
     arguments = parser.parse_args(argv)
     if arguments.warmup < 0 or arguments.steps < 1:
         sources.fail("--warmup must be at least 0 and --steps at least 1")
+    if arguments.serve and arguments.placement:
+        sources.fail("--serve reads placements from standard input; leave out --placement")
 
     try:
-        if arguments.placement:
+        placements.parse_device_map(arguments.device)
+        if arguments.serve:
+            assignment = None
+        elif arguments.placement:
             with open(arguments.placement, encoding="utf-8") as file:
                 assignment = placements.read_assignment(file.read(), arguments.placement)
         else:
             assignment = placements.read_assignment(sys.stdin.read(), "standard input")
-        device_map = placements.parse_device_map(arguments.device)
-        devices = {name: placements.tensorflow_device(name, device_map, arguments.gpus_on_cpu)
-                   for name in sorted(set(assignment.values()))}
     except (OSError, placements.PlacementError) as error:
         sources.fail(str(error))
 
-    workload = sources.load_workload(arguments)
-    step = sources.trace(workload)
-    exported = convert.convert(step, workload.name, "")
+    measurer = Measurer(arguments)
+    if arguments.serve:
+        serve(measurer)
+        return
     try:
-        placements.check_covers(assignment, [op["name"] for op in exported.document["ops"]])
-    except placements.PlacementError as error:
+        microseconds = measurer.median_microseconds(assignment)
+    except MeasureError as error:
         sources.fail(str(error))
-
-    def device_of(name):
-        device = assignment.get(name)
-        return devices[device] if device else None
-
-    try:
-        placed = placed_step.build(step, exported.renamed, device_of,
-                                   placements.cpu_devices_needed(devices.values()))
-    except (RuntimeError, tf.errors.OpError) as error:
-        sources.fail(str(error).splitlines()[0])
-
-    try:
-        for _ in range(arguments.warmup):
-            placed.run_step()
-        times = []
-        for _ in range(arguments.steps):
-            start = time.perf_counter()
-            placed.run_step()
-            times.append((time.perf_counter() - start) * 1e6)
-    except tf.errors.OpError as error:
-        sources.fail(f"the step failed under this placement: {error.message.splitlines()[0]}")
-    finally:
-        placed.session.close()
-    steps = f"{arguments.steps} step{'' if arguments.steps == 1 else 's'}"
-    print(f"{workload.name}: {len(assignment)} ops on {len(devices)} devices; {steps} after "
-          f"{arguments.warmup} warm-up: median {placements.median(times) / 1000:.2f} ms, "
-          f"fastest {min(times) / 1000:.2f} ms, slowest {max(times) / 1000:.2f} ms", file=sys.stderr)
-    print(f"{placements.median(times):.1f}")
+    print(f"{microseconds:.1f}")
 
 
 if __name__ == "__main__":

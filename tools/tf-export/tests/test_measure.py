@@ -93,6 +93,28 @@ class MeasureTests(unittest.TestCase):
         self.assertEqual(exit.exception.code, 1)
         self.assertIn("assigns 1 op the model does not have (not/an/op)", err.getvalue())
 
+    def test_serving_answers_each_placement_line_and_goes_on_after_a_bad_one(self):
+        from spotlight_export import measure
+
+        _, exported = cifar_at_batch_8()
+        good = json.dumps({"format": "spotlight.placement/1", "assignment": spread_placement(exported)})
+        wrong = json.dumps({"format": "spotlight.placement/1", "assignment": {"not/an/op": "gpu:0"}})
+        out = io.StringIO()
+        stdin = sys.stdin
+        sys.stdin = io.StringIO("\n".join([good, wrong, "", "not json", good]) + "\n")
+        try:
+            with redirect_stdout(out), redirect_stderr(io.StringIO()):
+                measure.main(["--sample", "cifar10_cnn", "--batch", "8", "--gpus-on-cpu", "--warmup", "0", "--steps", "1",
+                              "--serve"])
+        finally:
+            sys.stdin = stdin
+        answers = out.getvalue().splitlines()
+        self.assertEqual(len(answers), 4)
+        self.assertGreater(float(answers[0]), 0)
+        self.assertTrue(answers[1].startswith("error: the placement leaves"), answers[1])
+        self.assertTrue(answers[2].startswith("error: placement 4: not JSON"), answers[2])
+        self.assertGreater(float(answers[3]), 0)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,128 @@
+import Foundation
+import SpotlightModel
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Measures placements through one long-running command, which sets up once (imports its
+/// framework, builds the model) and then measures placement after placement: each placement is
+/// one line of compact `spotlight.placement/1` JSON on its standard input, and its answer is the
+/// next line of its standard output that is a step time in microseconds or `error: REASON`.
+/// Other output lines are ignored (progress chatter).
+///
+/// A placement the command answers with an error, or does not answer within the timeout, is
+/// invalid with the reason passed to `onFailure`, and the search goes on. After a timeout the
+/// command is stopped with its whole process group and started again for the next placement, as
+/// it is when it exits. Measurements run one after another, as with ``CommandEvaluator``;
+/// ``RunningCommands`` stops the command when Spotlight exits.
+public final class ServerEvaluator: Evaluator, @unchecked Sendable {
+    public let command: String
+    public let timeoutSeconds: Double
+    private let graph: OperationGraph
+    private let cluster: Cluster
+    private let onFailure: @Sendable (String) -> Void
+    /// Only `evaluate` touches the server, and the search calls it from one thread at a time.
+    private let lock = NSLock()
+    private var server: Server?
+
+    private struct Server {
+        let process: SpawnedCommand
+        let answers: LineReader
+        let errors: TailReader
+    }
+
+    /// `command` runs through `/bin/sh -c`.
+    public init(command: String, graph: OperationGraph, cluster: Cluster, timeoutSeconds: Double = 600,
+                onFailure: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.command = command
+        self.timeoutSeconds = timeoutSeconds
+        self.graph = graph
+        self.cluster = cluster
+        self.onFailure = onFailure
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    deinit {
+        if let server { stop(server, gracefully: true) }
+    }
+
+    public func evaluate(_ assignments: [[Int]]) -> [Evaluation] {
+        lock.withLock {
+            assignments.map { assignment in
+                switch measure(CommandEvaluator.placementLine(assignment, graph: graph, cluster: cluster)) {
+                case .success(let microseconds):
+                    return Evaluation(stepTime: microseconds)
+                case .failure(let reason):
+                    onFailure(reason.message)
+                    return Evaluation(stepTime: nil, failure: reason.message)
+                }
+            }
+        }
+    }
+
+    private func measure(_ line: String) -> Result<Double, CommandEvaluator.Failure> {
+        let running: Server
+        if let server {
+            running = server
+        } else {
+            do {
+                let process = try SpawnedCommand(command: command)
+                RunningCommands.add(process.pid)
+                running = Server(process: process, answers: LineReader(process.output), errors: TailReader(process.errors))
+                server = running
+            } catch {
+                return .failure(.init(message: "cannot start `\(command)`: \(error.message)"))
+            }
+        }
+        do {
+            try running.process.input.write(contentsOf: Data(line.utf8))
+        } catch {
+            return .failure(.init(message: ended(running)))
+        }
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while true {
+            switch running.answers.next(within: max(0, deadline.timeIntervalSinceNow)) {
+            case .timedOut:
+                stop(running, gracefully: false)
+                return .failure(.init(message: "`\(command)` gave no answer within \(JSONWriter.format(timeoutSeconds)) s; it was stopped, to be started again for the next placement"))
+            case .ended:
+                return .failure(.init(message: ended(running)))
+            case .line(let text):
+                let answer = text.trimmingCharacters(in: .whitespaces)
+                if answer.hasPrefix("error:") {
+                    return .failure(.init(message: "`\(command)`: \(answer.dropFirst(6).trimmingCharacters(in: .whitespaces))"))
+                }
+                guard let value = Double(answer) else { continue }
+                guard value.isFinite, value > 0 else {
+                    return .failure(.init(message: "`\(command)` answered \(answer.prefix(80)), not a positive step time in microseconds"))
+                }
+                return .success(value)
+            }
+        }
+    }
+
+    /// Why the server is gone (it exited, or closed its input): its status and last words. The
+    /// next placement starts it again.
+    private func ended(_ running: Server) -> String {
+        let status = stop(running, gracefully: true)
+        let how = status.map { $0.exited ? "exited with status \($0.code)" : "was killed by signal \($0.code)" } ?? "was stopped"
+        let tail = running.errors.lastLine.map { ": \($0)" } ?? ""
+        return "`\(command)` \(how) before answering\(tail)"
+    }
+
+    /// Closes its input (a server that reads to the end, then exits), gives it two seconds to end
+    /// when `gracefully`, and stops what is left of its process group. Its exit status, if it
+    /// ended by itself.
+    @discardableResult
+    private func stop(_ running: Server, gracefully: Bool) -> (exited: Bool, code: Int32)? {
+        try? running.process.input.close()
+        let status = gracefully ? running.process.wait(timeoutSeconds: 2) : nil
+        if status == nil { running.process.killGroup() }
+        kill(-running.process.pid, SIGKILL)
+        RunningCommands.remove(running.process.pid)
+        server = nil
+        return status
+    }
+}
