@@ -108,7 +108,7 @@ public final class ServerEvaluator: Evaluator, @unchecked Sendable {
     private func ended(_ running: Server) -> String {
         let status = stop(running, gracefully: true)
         let how = status.map { $0.exited ? "exited with status \($0.code)" : "was killed by signal \($0.code)" } ?? "was stopped"
-        let tail = running.errors.lastLine.map { ": \($0)" } ?? ""
+        let tail = running.errors.lastLine(within: 1).map { ": \($0)" } ?? ""
         return "`\(command)` \(how) before answering\(tail)"
     }
 

@@ -118,8 +118,29 @@ final class PipeReader: @unchecked Sendable {
     }
 }
 
-/// Delivers a pipe line by line as it arrives, read on a background thread, for a conversation
-/// with a long-running command.
+/// Splits what a pipe delivers into lines, on a thread of its own (a blocking read must not hold
+/// one of Dispatch's limited worker threads for the life of a server), until the pipe closes.
+private func readLines(_ handle: FileHandle, name: String, _ deliver: @escaping @Sendable (String) -> Void,
+                       ended: @escaping @Sendable () -> Void) {
+    let thread = Thread {
+        var pending = Data()
+        while true {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                deliver(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+                pending.removeSubrange(pending.startIndex...newline)
+            }
+        }
+        if !pending.isEmpty { deliver(String(decoding: pending, as: UTF8.self)) }
+        ended()
+    }
+    thread.name = name
+    thread.start()
+}
+
+/// Delivers a pipe line by line as it arrives, for a conversation with a long-running command.
 final class LineReader: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
@@ -127,27 +148,13 @@ final class LineReader: @unchecked Sendable {
     private let arrived = DispatchSemaphore(value: 0)
 
     init(_ handle: FileHandle) {
-        DispatchQueue.global().async { [self] in
-            var pending = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                pending.append(chunk)
-                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                    pending.removeSubrange(pending.startIndex...newline)
-                    deliver(line)
-                }
-            }
-            if !pending.isEmpty { deliver(String(decoding: pending, as: UTF8.self)) }
+        readLines(handle, name: "spotlight.server-output", { [self] line in
+            lock.withLock { lines.append(line) }
+            arrived.signal()
+        }, ended: { [self] in
             lock.withLock { ended = true }
             arrived.signal()
-        }
-    }
-
-    private func deliver(_ line: String) {
-        lock.withLock { lines.append(line) }
-        arrived.signal()
+        })
     }
 
     enum Next: Equatable {
@@ -157,9 +164,9 @@ final class LineReader: @unchecked Sendable {
         case timedOut
     }
 
-    /// The next line, waiting up to `seconds` (which may be infinite) for it.
+    /// The next line, waiting up to `seconds` for it.
     func next(within seconds: Double) -> Next {
-        let deadline: DispatchTime = seconds.isFinite ? .now() + seconds : .distantFuture
+        let deadline = DispatchTime.now() + seconds
         while true {
             // Signals can outnumber the lines still queued (a line taken without waiting leaves its
             // signal behind), so the queue, not the semaphore, says what is there.
@@ -177,19 +184,21 @@ final class LineReader: @unchecked Sendable {
 final class TailReader: @unchecked Sendable {
     private let lock = NSLock()
     private var tail: [String] = []
+    private let closed = DispatchSemaphore(value: 0)
 
     init(_ handle: FileHandle, keeping count: Int = 20) {
-        let lines = LineReader(handle)
-        DispatchQueue.global().async { [self] in
-            while case .line(let line) = lines.next(within: .infinity) {
-                lock.withLock {
-                    tail.append(line)
-                    if tail.count > count { tail.removeFirst() }
-                }
+        readLines(handle, name: "spotlight.server-errors", { [self] line in
+            lock.withLock {
+                tail.append(line)
+                if tail.count > count { tail.removeFirst() }
             }
-        }
+        }, ended: { [self] in closed.signal() })
     }
 
-    /// The last non-empty line so far.
-    var lastLine: String? { lock.withLock { tail.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } } }
+    /// The last non-empty line, once the pipe has closed or `seconds` have passed (a command that
+    /// just exited may still have words in the pipe).
+    func lastLine(within seconds: Double) -> String? {
+        if closed.wait(timeout: .now() + seconds) == .success { closed.signal() }
+        return lock.withLock { tail.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } }
+    }
 }
