@@ -18,11 +18,9 @@ import Darwin
 /// it is when it exits. Measurements run one after another, as with ``CommandEvaluator``;
 /// ``RunningCommands`` stops the command when Spotlight exits.
 public final class ServerEvaluator: Evaluator, @unchecked Sendable {
-    public let command: String
-    public let timeoutSeconds: Double
-    private let graph: OperationGraph
-    private let cluster: Cluster
-    private let onFailure: @Sendable (String) -> Void
+    private let setup: MeasuringCommand
+    public var command: String { setup.command }
+    public var timeoutSeconds: Double { setup.timeoutSeconds }
     /// Only `evaluate` touches the server, and the search calls it from one thread at a time.
     private let lock = NSLock()
     private var server: Server?
@@ -36,12 +34,7 @@ public final class ServerEvaluator: Evaluator, @unchecked Sendable {
     /// `command` runs through `/bin/sh -c`.
     public init(command: String, graph: OperationGraph, cluster: Cluster, timeoutSeconds: Double = 600,
                 onFailure: @escaping @Sendable (String) -> Void = { _ in }) {
-        self.command = command
-        self.timeoutSeconds = timeoutSeconds
-        self.graph = graph
-        self.cluster = cluster
-        self.onFailure = onFailure
-        signal(SIGPIPE, SIG_IGN)
+        setup = MeasuringCommand(command: command, timeoutSeconds: timeoutSeconds, graph: graph, cluster: cluster, onFailure: onFailure)
     }
 
     deinit {
@@ -49,20 +42,10 @@ public final class ServerEvaluator: Evaluator, @unchecked Sendable {
     }
 
     public func evaluate(_ assignments: [[Int]]) -> [Evaluation] {
-        lock.withLock {
-            assignments.map { assignment in
-                switch measure(CommandEvaluator.placementLine(assignment, graph: graph, cluster: cluster)) {
-                case .success(let microseconds):
-                    return Evaluation(stepTime: microseconds)
-                case .failure(let reason):
-                    onFailure(reason.message)
-                    return Evaluation(stepTime: nil, failure: reason.message)
-                }
-            }
-        }
+        lock.withLock { assignments.map { setup.evaluation(measure(setup.placementLine($0))) } }
     }
 
-    private func measure(_ line: String) -> Result<Double, CommandEvaluator.Failure> {
+    private func measure(_ line: String) -> Result<Double, MeasuringCommand.Failure> {
         let running: Server
         if let server {
             running = server
