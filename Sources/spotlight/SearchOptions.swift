@@ -30,6 +30,9 @@ struct SearchOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Measure placements through this shell command, started once and kept running (instead of a command per placement).",
                                discussion: "It gets one placement per line (compact JSON) on its standard input and answers each with a line: the step time in microseconds, or `error: REASON`; other lines are ignored. `tools/tf-export/measure --serve` is one."))
     var evaluateServer: String?
+    @Option(help: ArgumentHelp("How many more times to measure a placement whose first measurement would make it the best so far (default: 2 when measuring on hardware, 0 with the simulator).",
+                               discussion: "It becomes the best only if the median of its measurements still beats the best, and that median is its time: on noisy hardware, the lowest of hundreds of single measurements is mostly luck."))
+    var confirm: Int?
     @Option(help: "Seconds before a measuring command is stopped and its placement counted invalid.") var timeout = 600.0
     @Option(help: "Save the search here (atomically) every --checkpoint-every iterations and at the end.", completion: .file(extensions: ["json"]))
     var checkpoint: String?
@@ -47,6 +50,7 @@ struct SearchOptions: ParsableArguments {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint FILE") }
+        if let confirm { guard confirm >= 0 else { throw ValidationError("--confirm must not be negative") } }
         if evaluateCommand != nil && evaluateServer != nil {
             throw ValidationError("give --evaluate-command or --evaluate-server, not both")
         }
@@ -71,6 +75,7 @@ struct SearchOptions: ParsableArguments {
         if let learningRate { configuration.learningRate = learningRate }
         if let entropyWeight { configuration.entropyWeight = entropyWeight }
         configuration.watchKL(klMeasure, target: targetKl)
+        configuration.confirmations = confirm ?? (measuresOnHardware ? 2 : 0)
         return (Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment), start)
     }
 

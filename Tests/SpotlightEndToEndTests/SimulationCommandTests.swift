@@ -214,6 +214,9 @@ import Testing
         let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--samples", "1"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--samples must be at least 2"))
+        let confirm = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--confirm=-1"])
+        #expect(confirm.status != 0)
+        #expect(confirm.stderr.contains("--confirm must not be negative"))
     }
 }
 

@@ -54,6 +54,7 @@ import SpotlightModel
         configuration.klMeasure = .largest
         configuration.entropyWeight = 0.03
         configuration.targetKL = 0.2
+        configuration.confirmations = 2
         let path = Self.path()
         try Checkpoint.save(Optimizer(problem: problem, configuration: configuration), to: path)
         #expect(try Checkpoint.load(path, problem: problem).configuration == configuration)

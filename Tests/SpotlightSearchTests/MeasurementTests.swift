@@ -75,4 +75,28 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
         let none = Remeasurement.medians(of: [[0]], repeats: 2, evaluator: ScriptedEvaluator([]), shouldStop: { true })
         #expect(none == [nil])
     }
+
+    @Test func aWouldBeBestIsMeasuredAgainAndKeptOnlyIfItsMedianStillWins() throws {
+        let problem = try OptimizerTests.problem(ops: 60, stages: 6)
+        var configuration = OptimizerTests.configuration(.spotlight, samples: 4, seed: 5)
+        configuration.confirmations = 2
+        var optimizer = Optimizer(problem: problem, configuration: configuration)
+        let evaluator = ScriptedEvaluator([
+            90, 100, 100, 100, /* sample 0 would be best: again */ 100, 100,  // median 100: the best
+            100, 100, 100, 50, /* sample 3 was lucky */ 120, 130,            // median 120: not better
+            100, 80, 100, 100, /* sample 1 */ 85, 90,                        // median 85: the new best
+        ].map { Evaluation(stepTime: $0) })
+        var firstBest: [Int]?
+        for iteration in 1...3 {
+            let stats = optimizer.iterate(evaluator: evaluator)
+            let asked = evaluator.asked
+            let batch = Array(asked[(asked.count - 6)..<(asked.count - 2)])
+            let candidate = batch[[0, 3, 1][iteration - 1]]
+            #expect(asked.suffix(2) == [candidate, candidate], "the would-be best is the one measured again")
+            #expect(stats.bestStepTime == [90, 50, 80][iteration - 1], "the batch's best first measurement")
+            #expect(stats.bestSoFar == [100, 100, 85][iteration - 1])
+            if iteration == 1 { firstBest = candidate }
+            #expect(optimizer.state.bestAssignment == (iteration < 3 ? firstBest : candidate))
+        }
+    }
 }

@@ -31,7 +31,8 @@ public enum Checkpoint {
                 ("initial_beta", .number(Double(configuration.initialBeta))), ("target_kl", .number(Double(configuration.targetKL))),
                 ("kl_measure", .string(configuration.klMeasure.rawValue)), ("early_stop_kl", configuration.earlyStopKL.isFinite ? .number(Double(configuration.earlyStopKL)) : .null),
                 ("entropy_weight", .number(Double(configuration.entropyWeight))), ("baseline_rate", .number(Double(configuration.baselineRate))),
-                ("out_of_memory_penalty", .number(configuration.outOfMemoryPenalty)), ("seed", .string(String(configuration.seed, radix: 16))),
+                ("out_of_memory_penalty", .number(configuration.outOfMemoryPenalty)),
+                ("confirmations", .number(Double(configuration.confirmations))), ("seed", .string(String(configuration.seed, radix: 16))),
             ])),
             ("state", .object([
                 ("parameters", floats(state.network.parameters)),
@@ -146,6 +147,7 @@ public enum Checkpoint {
         configuration.entropyWeight = Float(number(settings, "entropy_weight"))
         configuration.baselineRate = Float(number(settings, "baseline_rate"))
         configuration.outOfMemoryPenalty = number(settings, "out_of_memory_penalty")
+        configuration.confirmations = optionalNumber(settings, "confirmations").map { whole($0) } ?? 0
         try log.throwIfAny()
         guard configuration.samples >= 2, configuration.hiddenSize >= 1, configuration.embeddingSize >= 1 else {
             throw InputError(file: path, path: "$.configuration", message: "invalid sizes")

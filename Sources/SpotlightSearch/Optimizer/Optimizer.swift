@@ -89,19 +89,24 @@ public struct Optimizer: Sendable {
         }
         let sampled = MonotonicClock.seconds()
         let evaluations = evaluator.evaluate(assignments)
-        let evaluated = MonotonicClock.seconds()
 
         // Rewards and advantages.
         var validTimes: [Double] = []
+        var candidate: (index: Int, time: Double)?
         for (index, evaluation) in evaluations.enumerated() where evaluation.isValid {
             let time = evaluation.stepTime!
             validTimes.append(time)
             state.worstValidStepTime = max(state.worstValidStepTime, time)
-            if state.bestStepTime == nil || time < state.bestStepTime! {
+            if time < (candidate?.time ?? state.bestStepTime ?? .infinity) { candidate = (index, time) }
+        }
+        if let candidate {
+            let time = confirmed(candidate.time, of: assignments[candidate.index], evaluator: evaluator)
+            if time < state.bestStepTime ?? .infinity {
                 state.bestStepTime = time
-                state.bestAssignment = assignments[index]
+                state.bestAssignment = assignments[candidate.index]
             }
         }
+        let evaluated = MonotonicClock.seconds()
         let penalty = max(configuration.outOfMemoryPenalty * lowerBound, 2 * state.worstValidStepTime)
         let rewards: [Double?] = evaluations.map { evaluation in
             if evaluation.isValid { return -(evaluation.stepTime! / lowerBound).squareRoot() }
@@ -138,6 +143,14 @@ public struct Optimizer: Sendable {
             evaluationSeconds: evaluated - sampled, policySeconds: (sampled - started) + (finished - evaluated))
         state.history.append(stats)
         return stats
+    }
+
+    /// A would-be best's time: its first measurement alone, or with `confirmations`, the median of
+    /// it and that many more (the failed ones left out).
+    private func confirmed(_ first: Double, of assignment: [Int], evaluator: some Evaluator) -> Double {
+        guard configuration.confirmations > 0 else { return first }
+        let again = evaluator.evaluate([[Int]](repeating: assignment, count: configuration.confirmations))
+        return Remeasurement.median([first] + again.compactMap { $0.isValid ? $0.stepTime : nil }) ?? first
     }
 
     /// Pins stage `stage` to `device` (or unpins it with `nil`); takes effect at the next iteration.

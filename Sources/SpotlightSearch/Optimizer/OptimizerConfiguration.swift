@@ -51,6 +51,11 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     /// An out-of-memory placement is scored as if it took this many times the lower bound
     /// (or twice the slowest valid placement seen, if that is larger).
     public var outOfMemoryPenalty = 10.0
+    /// How many more times a sample is measured when its first measurement would make it the best
+    /// so far; it becomes the best only if the median of all its measurements still beats the best,
+    /// and that median is its recorded time. On noisy hardware the lowest of hundreds of single
+    /// measurements is mostly luck; the simulator is exact and needs none (0).
+    public var confirmations = 0
     public var seed: UInt64 = 1
     /// Warm start: the probability the policy is taught to give the starting placement's device at
     /// every stage, the most Adam steps spent on it, and their learning rate.
