@@ -180,7 +180,7 @@ enum ResultTable {
         let fastest = remeasured.baselines.compactMap { $0 }.min()
         func relative(_ time: Double?) -> String { time.flatMap { time in fastest.map { Units.format2(time / $0) } } ?? "-" }
         let again = "median of \(remeasured.repeats) more"
-        var table = TextTable(["method", "first measured", again, "x fastest heuristic"])
+        var table = TextTable(["method", "measured", again, "x fastest heuristic"])
         for (baseline, median) in zip(baselines, remeasured.baselines) {
             table.add([baseline.method, baseline.outOfMemory ? "out of memory" : Units.microseconds(baseline.stepTime),
                        median.map(Units.microseconds) ?? "none valid", relative(median)])
