@@ -44,7 +44,6 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
         #expect(measured.map(\.method) == ["a", "c"])
         #expect(measured.map(\.stepTime) == [300, 100])
         #expect(measured.map(\.outOfMemory) == [false, true])
-        #expect(measured.allSatisfy { $0.isMeasured })
         #expect(measured[0].result.stepTime == 10, "the simulation is kept beside the measurement")
         #expect(failures.map { $0.method } == ["b"])
         #expect(failures.map { $0.reason } == ["exit status 1"])

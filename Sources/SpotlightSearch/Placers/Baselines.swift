@@ -10,8 +10,6 @@ public struct BaselineResult: Sendable {
     /// In microseconds: the simulated step time, or the measured one.
     public var stepTime: Double
     public var outOfMemory: Bool
-    /// True when `stepTime` and `outOfMemory` come from an evaluator rather than the simulation.
-    public var isMeasured: Bool
 
     public init(method: String, assignment: [Int], result: SimulationResult) {
         self.method = method
@@ -19,7 +17,6 @@ public struct BaselineResult: Sendable {
         self.result = result
         stepTime = result.stepTime
         outOfMemory = result.outOfMemory
-        isMeasured = false
     }
 }
 
@@ -54,7 +51,6 @@ public enum Baselines {
             var copy = baseline
             copy.stepTime = stepTime
             copy.outOfMemory = evaluation.outOfMemory
-            copy.isMeasured = true
             measured.append(copy)
         }
         return (measured, failures)
