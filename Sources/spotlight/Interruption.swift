@@ -70,7 +70,11 @@ enum Interruption {
             for number in numbers where actions[number] == nil {
                 var action = sigaction()
                 sigaction(number, nil, &action)
+                #if os(Linux)
                 let handler = unsafeBitCast(action.__sigaction_handler.sa_handler, to: Int.self)
+                #else
+                let handler = unsafeBitCast(action.__sigaction_u.__sa_handler, to: Int.self)
+                #endif
                 if handler != unsafeBitCast(SIG_IGN, to: Int.self) { actions[number] = action }
             }
             if actions.count < numbers.count { usleep(1000) }
