@@ -79,6 +79,9 @@ def serve(measurer):
             answer = f"{measurer.median_microseconds(placements.read_assignment(line, f'placement {number}')):.1f}"
         except (placements.PlacementError, MeasureError) as error:
             answer = f"error: {error}"
+        except Exception as error:  # noqa: BLE001 -- one placement's surprise must not end the server
+            first_line = (str(error).splitlines() or [""])[0]
+            answer = f"error: {type(error).__name__}: {first_line}"
         print(answer, flush=True)
 
 
