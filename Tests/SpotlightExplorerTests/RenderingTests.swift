@@ -109,6 +109,9 @@ import Testing
         #expect(status.contains("0.24/s"))
         #expect(status.contains("× metis"))
         #expect(!status.contains("bound"))
+        var help = state
+        help.overlay = .help
+        #expect(ExplorerView.render(help).text.contains("dotted lines are the baselines, as measured before the search."))
     }
 
     @Test func klCurvesWithTarget() {

@@ -7,7 +7,8 @@ enum HelpOverlay {
             "\(Glyph.critical)    an op on the best placement's critical path",
             "\(Glyph.stagePinned)    a pinned stage; the inspector says to which device",
             "The reward axis is labelled in step time (reward = −√step time);",
-            "dotted lines are the baselines and the lower bound.",
+            state.model.lowerBound == nil ? "dotted lines are the baselines, as measured before the search."
+                : "dotted lines are the baselines and the lower bound.",
         ]
         let width = min(grid.width - 4, max(KeyBinding.all.map { $0.action.count }.max()! + keyWidth, legend.map(\.count).max()!) + 6)
         let height = min(grid.height - 2, KeyBinding.all.count + legend.count + 5)
