@@ -90,9 +90,16 @@ struct SearchOptions: ParsableArguments {
             Output.error("measuring the \(simulated.count) heuristic placements with the command first, to start from and compare with the fastest on this hardware")
         }
         Interruption.install(onFirst: nil)
-        let (measured, failures) = Baselines.measure(simulated, with: evaluator)
-        if !failures.isEmpty {
-            Output.error("warning: left out of the comparison, as their measurement failed: \(failures.map(\.method).joined(separator: ", "))")
+        // One at a time, so that a long measurement shows its progress.
+        var measured: [BaselineResult] = []
+        for baseline in simulated {
+            let (result, failures) = Baselines.measure([baseline], with: evaluator)
+            measured += result
+            if announce, let time = result.first?.stepTime {
+                Output.error("  \(baseline.method): \(Units.microseconds(time))")
+            } else if !failures.isEmpty {
+                Output.error("warning: \(baseline.method) is left out of the comparison, as its measurement failed")
+            }
         }
         return measured
     }
