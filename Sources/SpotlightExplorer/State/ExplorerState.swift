@@ -118,14 +118,12 @@ public struct ExplorerState: Sendable {
 
     private func mostLikelyPlacement(_ snapshot: OptimizerSnapshot) -> [Int] {
         guard snapshot.stageProbabilities.count == model.stageCount else { return opDevice }
-        var wishes = [Int](repeating: -1, count: model.graph.count)
-        for stage in 0..<model.stageCount {
+        let stageDevices = (0..<model.stageCount).map { stage in
             let probabilities = snapshot.stageProbabilities[stage]
-            var device = snapshot.stagePins.indices.contains(stage) ? snapshot.stagePins[stage] : -1
-            if device < 0, let most = probabilities.indices.max(by: { probabilities[$0] < probabilities[$1] }) { device = most }
-            for op in model.problem.stages.ops(of: stage) { wishes[op] = device }
+            let pinned = snapshot.stagePins.indices.contains(stage) ? snapshot.stagePins[stage] : -1
+            return pinned >= 0 ? pinned : probabilities.indices.max(by: { probabilities[$0] < probabilities[$1] }) ?? -1
         }
-        return model.problem.repaired(wishes, pins: snapshot.opPins)
+        return model.problem.assignment(stageDevices: stageDevices, opPins: snapshot.opPins)
     }
 
     /// The search's status as the status line words it.
