@@ -21,15 +21,16 @@ enum CurvesPanel {
         let means = history.map { $0.meanReward }
         let bests = history.map { $0.bestStepTime.map(reward) }
         let baselines = state.baselines.filter { !$0.outOfMemory && $0.stepTime.isFinite }
-        let observed: [Double] = bests.compactMap { $0 } + baselines.map { reward($0.stepTime) } + means.filter(\.isFinite)
-        let high: Double = state.model.lowerBound.map(reward) ?? observed.max() ?? 0
-        var low = min(LineChart.quantile(means.filter(\.isFinite), 0.05) ?? high, bests.compactMap { $0 }.min() ?? high)
-        low = min(low, baselines.map { reward($0.stepTime) }.min() ?? low)
+        let finiteMeans = means.filter(\.isFinite), validBests = bests.compactMap { $0 }
+        let baselineRewards = baselines.map { reward($0.stepTime) }
+        let high: Double = state.model.lowerBound.map(reward) ?? (validBests + baselineRewards + finiteMeans).max() ?? 0
+        var low = min(LineChart.quantile(finiteMeans, 0.05) ?? high, validBests.min() ?? high)
+        low = min(low, baselineRewards.min() ?? low)
         if !(high - low > 1e-9) { low = high - max(abs(high) * 0.1, 1) }
         let margin = (high - low) * 0.04
         let chart = LineChart(low: low - margin, high: high + margin, format: { Units.microseconds($0 * $0) })
         var references = state.model.lowerBound == nil ? [] : [LineChart.Reference(value: high, label: "bound")]
-        references += baselines.map { LineChart.Reference(value: reward($0.stepTime), label: $0.method) }
+        references += zip(baselines, baselineRewards).map { LineChart.Reference(value: $1, label: $0.method) }
         chart.draw(into: &grid, area: inner, series: [
             LineChart.Series(values: means, role: .meanCurve, combine: LineChart.mean),
             LineChart.Series(values: bests, role: .bestCurve, combine: LineChart.maximum),
