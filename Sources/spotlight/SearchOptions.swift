@@ -90,18 +90,13 @@ struct SearchOptions: ParsableArguments {
             Output.error("measuring the \(simulated.count) heuristic placements with the command first, to start from and compare with the fastest on this hardware")
         }
         Interruption.install(onFirst: nil)
-        // One at a time, so that a long measurement shows its progress.
-        var measured: [BaselineResult] = []
-        for baseline in simulated {
-            let (result, failures) = Baselines.measure([baseline], with: evaluator)
-            measured += result
-            if announce, let time = result.first?.stepTime {
-                Output.error("  \(baseline.method): \(Units.microseconds(time))")
-            } else if !failures.isEmpty {
+        return Baselines.measure(simulated, with: evaluator) { baseline, evaluation in
+            if let time = evaluation.stepTime {
+                if announce { Output.error("  \(baseline.method): \(Units.microseconds(time))") }
+            } else {
                 Output.error("warning: \(baseline.method) is left out of the comparison, as its measurement failed")
             }
-        }
-        return measured
+        }.baselines
     }
 
     /// Whether placements are measured by a command (`--evaluate-command` or `--evaluate-server`)

@@ -39,8 +39,12 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
         let evaluator = ScriptedEvaluator([
             Evaluation(stepTime: 300), Evaluation(stepTime: nil, failure: "exit status 1"), Evaluation(stepTime: 100, outOfMemory: true),
         ])
-        let (measured, failures) = Baselines.measure(simulated, with: evaluator)
+        var reported: [String] = []
+        let (measured, failures) = Baselines.measure(simulated, with: evaluator) { baseline, evaluation in
+            reported.append("\(baseline.method) \(evaluation.stepTime.map { String($0) } ?? "failed")")
+        }
         #expect(evaluator.asked == [[0, 0], [1, 1], [2, 2]])
+        #expect(reported == ["a 300.0", "b failed", "c 100.0"], "each baseline as it is measured")
         #expect(measured.map(\.method) == ["a", "c"])
         #expect(measured.map(\.stepTime) == [300, 100])
         #expect(measured.map(\.outOfMemory) == [false, true])

@@ -37,13 +37,17 @@ public enum Baselines {
 
     /// The baselines as `evaluator` measures them, so that a search measured on hardware starts
     /// from, and is compared with, the heuristic that is fastest there. A baseline whose
-    /// measurement failed is left out, with its method and the reason in `failures`.
-    public static func measure(_ baselines: [BaselineResult], with evaluator: any Evaluator)
+    /// measurement failed is left out, with its method and the reason in `failures`. They are
+    /// measured one at a time, each reported to `measured` as it is done (a measurement can take
+    /// minutes): the baseline, and its evaluation.
+    public static func measure(_ baselines: [BaselineResult], with evaluator: any Evaluator,
+                               measured report: (BaselineResult, Evaluation) -> Void = { _, _ in })
         -> (baselines: [BaselineResult], failures: [(method: String, reason: String)]) {
-        let evaluations = evaluator.evaluate(baselines.map(\.assignment))
         var measured: [BaselineResult] = []
         var failures: [(method: String, reason: String)] = []
-        for (baseline, evaluation) in zip(baselines, evaluations) {
+        for baseline in baselines {
+            let evaluation = evaluator.evaluate([baseline.assignment])[0]
+            report(baseline, evaluation)
             guard let stepTime = evaluation.stepTime else {
                 failures.append((baseline.method, evaluation.failure ?? "not measured"))
                 continue
