@@ -166,27 +166,19 @@ enum ResultTable {
             return table.render()
         }
         let note = "(measured on hardware; the simulator's lower bound, \(Units.microseconds(lowerBound)), is for the cluster file's devices)\n"
-        guard let remeasured else {
-            let fastest = WarmStart.fastest(baselines)?.stepTime
-            func relative(_ time: Double) -> String { fastest.map { Units.format2(time / $0) } ?? "-" }
-            var table = TextTable(["method", "measured step time", "x fastest heuristic"])
-            for baseline in baselines {
-                table.add([baseline.method, baseline.outOfMemory ? "out of memory" : Units.microseconds(baseline.stepTime),
-                           baseline.outOfMemory ? "-" : relative(baseline.stepTime)])
-            }
-            table.add([found, best.map(Units.microseconds) ?? "none valid", best.map(relative) ?? "-"])
-            return table.render() + note
-        }
-        let fastest = remeasured.baselines.compactMap { $0 }.min()
+        // The figures compared: the medians of the fresh runs when there are some, else the first measurements.
+        let compared = remeasured?.baselines ?? baselines.map { $0.outOfMemory ? nil : $0.stepTime }
+        let fastest = compared.compactMap { $0 }.min()
         func relative(_ time: Double?) -> String { time.flatMap { time in fastest.map { Units.format2(time / $0) } } ?? "-" }
-        let again = "median of \(remeasured.repeats) more"
-        var table = TextTable(["method", "measured", again, "x fastest heuristic"])
-        for (baseline, median) in zip(baselines, remeasured.baselines) {
-            table.add([baseline.method, baseline.outOfMemory ? "out of memory" : Units.microseconds(baseline.stepTime),
-                       median.map(Units.microseconds) ?? "none valid", relative(median)])
+        let again = remeasured.map { ["median of \($0.repeats) more"] } ?? []
+        var table = TextTable(["method", remeasured == nil ? "measured step time" : "measured"] + again + ["x fastest heuristic"])
+        for (index, baseline) in baselines.enumerated() {
+            let median = remeasured.map { [$0.baselines[index].map(Units.microseconds) ?? "none valid"] } ?? []
+            table.add([baseline.method, baseline.outOfMemory ? "out of memory" : Units.microseconds(baseline.stepTime)] + median
+                      + [relative(compared[index])])
         }
-        table.add([found, best.map(Units.microseconds) ?? "none valid", remeasured.best.map(Units.microseconds) ?? "none valid",
-                   relative(remeasured.best)])
+        let median = remeasured.map { [$0.best.map(Units.microseconds) ?? "none valid"] } ?? []
+        table.add([found, best.map(Units.microseconds) ?? "none valid"] + median + [relative(remeasured.map(\.best) ?? best)])
         return table.render() + note
     }
 }
