@@ -28,9 +28,9 @@ class MeasureError(Exception):
 class Measurer:
     """The traced step of one model, measured under one placement after another."""
 
-    def __init__(self, arguments):
+    def __init__(self, arguments, device_map):
         self.arguments = arguments
-        self.device_map = placements.parse_device_map(arguments.device)
+        self.device_map = device_map
         self.workload = sources.load_workload(arguments)
         self.step = sources.trace(self.workload)
         self.exported = convert.convert(self.step, self.workload.name, "")
@@ -109,7 +109,7 @@ def main(argv=None):
         sources.fail("--serve reads placements from standard input; leave out --placement")
 
     try:
-        placements.parse_device_map(arguments.device)
+        device_map = placements.parse_device_map(arguments.device)
         if arguments.serve:
             assignment = None
         elif arguments.placement:
@@ -120,7 +120,7 @@ def main(argv=None):
     except (OSError, placements.PlacementError) as error:
         sources.fail(str(error))
 
-    measurer = Measurer(arguments)
+    measurer = Measurer(arguments, device_map)
     if arguments.serve:
         serve(measurer)
         return
