@@ -30,12 +30,10 @@ public final class CommandEvaluator: Evaluator, @unchecked Sendable {
     /// Runs the command once; the step time it printed, or why there is none.
     func run(input: String) -> Result<Double, MeasuringCommand.Failure> {
         let child: SpawnedCommand
-        do {
-            child = try SpawnedCommand(command: command)
-        } catch {
-            return .failure(MeasuringCommand.Failure(message: "cannot start `\(command)`: \(error.message)"))
+        switch setup.start() {
+        case .success(let started): child = started
+        case .failure(let failure): return .failure(failure)
         }
-        RunningCommands.add(child.pid)
         defer { RunningCommands.remove(child.pid) }
         // Read both outputs on their own threads so that a chatty command never blocks on a full pipe.
         let output = PipeReader(child.output)

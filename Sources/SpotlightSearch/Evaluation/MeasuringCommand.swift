@@ -29,6 +29,18 @@ struct MeasuringCommand: Sendable {
         signal(SIGPIPE, SIG_IGN)
     }
 
+    /// The command started in a process group of its own and registered with `RunningCommands`
+    /// (whoever stops it removes it), or why it could not start.
+    func start() -> Result<SpawnedCommand, Failure> {
+        do {
+            let process = try SpawnedCommand(command: command)
+            RunningCommands.add(process.pid)
+            return .success(process)
+        } catch {
+            return .failure(Failure(message: "cannot start `\(command)`: \(error.message)"))
+        }
+    }
+
     /// The placement as a measuring command reads it: one compact `spotlight.placement/1` line.
     func placementLine(_ assignment: [Int]) -> String {
         let placement = Placement(graphName: graph.name, clusterName: cluster.name, method: "spotlight", assignment: assignment)

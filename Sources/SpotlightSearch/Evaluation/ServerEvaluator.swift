@@ -50,13 +50,12 @@ public final class ServerEvaluator: Evaluator, @unchecked Sendable {
         if let server {
             running = server
         } else {
-            do {
-                let process = try SpawnedCommand(command: command)
-                RunningCommands.add(process.pid)
+            switch setup.start() {
+            case .success(let process):
                 running = Server(process: process, answers: LineReader(process.output), errors: TailReader(process.errors))
                 server = running
-            } catch {
-                return .failure(.init(message: "cannot start `\(command)`: \(error.message)"))
+            case .failure(let failure):
+                return .failure(failure)
             }
         }
         do {
