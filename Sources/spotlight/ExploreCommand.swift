@@ -85,7 +85,6 @@ struct ExploreCommand: ParsableCommand {
         let exit = ExplorerLoop.run(state: &state, session: session, terminal: terminal, failures: { failures.take() })
         terminal.stop()
 
-        if let last = session.takeSnapshot() { state.apply(last) }
         if let checkpoint = search.checkpoint {
             Interruption.install(onFirst: nil)
             print("finishing the running iteration to save the checkpoint in \(checkpoint)… (Ctrl-C to quit without it)")
@@ -93,13 +92,12 @@ struct ExploreCommand: ParsableCommand {
             // A signal stops the measurement, which can end the wait before the handler exits.
             if let number = Interruption.signal { throw ExitCode(128 + number) }
         }
-        if let snapshot = state.snapshot {
-            let best = snapshot.bestStepTime.map { time in
-                model.lowerBound.map { "best step time \(Units.microseconds(time)) (lower bound \(Units.microseconds($0)))" }
-                    ?? "best measured step time \(Units.microseconds(time))"
-            } ?? "no valid placement found"
-            print("\(snapshot.iteration) iterations, \(snapshot.samplesEvaluated) placements: \(best)")
-        }
+        let snapshot = session.currentSnapshot()
+        let best = snapshot.bestStepTime.map { time in
+            model.lowerBound.map { "best step time \(Units.microseconds(time)) (lower bound \(Units.microseconds($0)))" }
+                ?? "best measured step time \(Units.microseconds(time))"
+        } ?? "no valid placement found"
+        print("\(snapshot.iteration) iterations, \(snapshot.samplesEvaluated) placements: \(best)")
         if case .signal(let number) = exit { throw ExitCode(128 + number) }
     }
 

@@ -51,7 +51,7 @@ struct ExplorerBench: ParsableCommand {
         let model = ExplorerModel(optimizer: optimizer, graphLabel: (graphPath as NSString).lastPathComponent, clusterLabel: (clusterPath as NSString).lastPathComponent)
         var state = ExplorerState(model: model, themes: themes, themeIndex: themes.index(named: "dark") ?? 0, width: width, height: height)
         let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator)
-        state.apply(blockingSnapshot(actor))
+        state.apply(ExplorerSession.snapshot(of: actor))
         state.baselines = baselines.map { BaselineSummary(method: $0.method, stepTime: $0.stepTime, outOfMemory: $0.outOfMemory) }
         var grid = CellGrid(width: width, height: height)
         var renderTimes: [Double] = []
@@ -137,20 +137,9 @@ struct ExplorerBench: ParsableCommand {
         }
         let elapsed = MonotonicClock.seconds() - start
         session.stopAndWait()
-        if let snapshot = session.takeSnapshot() { last = snapshot.samplesEvaluated }
+        last = session.currentSnapshot().samplesEvaluated
         terminal.stop()
         return Pace(samples: last - startSamples, seconds: max(elapsed, MonotonicClock.seconds() - start), frames: frames)
-    }
-
-    func blockingSnapshot(_ actor: OptimizerActor) -> OptimizerSnapshot {
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var snapshot: OptimizerSnapshot?
-        Task.detached {
-            snapshot = await actor.snapshot()
-            done.signal()
-        }
-        done.wait()
-        return snapshot!
     }
 
     func paths() throws -> (String, String) {

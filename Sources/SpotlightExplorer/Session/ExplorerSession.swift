@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SpotlightModel
 import SpotlightSearch
 import SpotlightSimulation
@@ -94,12 +95,30 @@ public final class ExplorerSession: Sendable {
     /// checkpoint, if any, written). Call from a thread that is not Swift concurrency's.
     public func stopAndWait() {
         commands.finish()
-        let done = DispatchSemaphore(value: 0)
         let actor = actor
+        Self.waiting { await actor.stop() }
+    }
+
+    /// The search's state now, asked of the actor itself: unlike `takeSnapshot()`, it never lags
+    /// behind the snapshot pump, so a summary at exit counts every iteration that has finished.
+    /// Call from a thread that is not Swift concurrency's.
+    public func currentSnapshot() -> OptimizerSnapshot { Self.snapshot(of: actor) }
+
+    /// `actor`'s state now, waited for on the calling thread (not one of Swift concurrency's).
+    public static func snapshot(of actor: OptimizerActor) -> OptimizerSnapshot {
+        waiting { await actor.snapshot() }
+    }
+
+    /// Runs `work` on Swift concurrency and blocks the calling thread until it is done.
+    private static func waiting<Value: Sendable>(_ work: @escaping @Sendable () async -> Value) -> Value {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Value?>(nil)
         Task.detached {
-            await actor.stop()
+            let value = await work()
+            result.withLock { $0 = value }
             done.signal()
         }
         done.wait()
+        return result.withLock { $0! }
     }
 }
