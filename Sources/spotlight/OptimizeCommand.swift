@@ -89,7 +89,7 @@ struct OptimizeCommand: ParsableCommand {
         var remeasured: ResultTable.Remeasured?
         if search.measuresOnHardware, remeasure > 0, Interruption.signal == nil, let assignment = optimizer.state.bestAssignment {
             if !json { Output.error("measuring the best placement found and the \(baselines.count) baselines \(remeasure) more times each") }
-            let medians = Remeasurement.medians(of: [assignment] + baselines.map(\.assignment), repeats: remeasure, evaluator: evaluator,
+            let medians = Remeasurement.medians(of: [(methodName, assignment)] + baselines.map { ($0.method, $0.assignment) }, repeats: remeasure, evaluator: evaluator,
                                                 shouldStop: { Interruption.signal != nil })
             remeasured = ResultTable.Remeasured(repeats: remeasure, best: medians[0], baselines: Array(medians.dropFirst()))
             if !json, let found = medians[0], let (method, time) = zip(baselines.map(\.method), medians.dropFirst())

@@ -15,11 +15,11 @@ import SpotlightModel
         var all: [String] { lock.lock(); defer { lock.unlock() }; return reasons }
     }
 
-    func evaluate(_ command: String, timeout: Double = 60) -> (Evaluation, [String]) {
+    func evaluate(_ command: String, timeout: Double = 60, method: String = "spotlight") -> (Evaluation, [String]) {
         let failures = Failures()
         let evaluator = CommandEvaluator(command: command, graph: Self.graph, cluster: Self.cluster, timeoutSeconds: timeout,
                                          onFailure: { failures.add($0) })
-        return (evaluator.evaluate([Self.assignment])[0], failures.all)
+        return (evaluator.evaluate([Self.assignment], method: method)[0], failures.all)
     }
 
     @Test func readsTheLastLineAsTheStepTime() {
@@ -35,6 +35,11 @@ import SpotlightModel
         let (evaluation, failures) = evaluate(
             "cat > \(file) && grep -q '\"format\": \"spotlight.placement/1\"' \(file) && grep -o '\"gpu:0\"' \(file) | wc -l")
         #expect(evaluation.stepTime == Double(Self.graph.count), "\(failures)")
+    }
+
+    @Test func thePlacementNamesTheMethodThatProducedIt() {
+        let (evaluation, failures) = evaluate("grep -c '\"method\": \"heft\"'", method: "heft")
+        #expect(evaluation.stepTime == 1, "\(failures)")
     }
 
     @Test func aFailingCommandIsInvalidWithItsReason() {

@@ -5,17 +5,19 @@ import SpotlightSimulation
 import Testing
 
 /// An evaluator that answers from a script: each call takes the next answers, in order, and
-/// remembers which assignments it was asked about.
+/// remembers which assignments it was asked about, and for which method.
 final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
-    private let state: Mutex<(answers: [Evaluation], asked: [[Int]])>
+    private let state: Mutex<(answers: [Evaluation], asked: [[Int]], methods: [String])>
 
-    init(_ answers: [Evaluation]) { state = Mutex((answers, [])) }
+    init(_ answers: [Evaluation]) { state = Mutex((answers, [], [])) }
 
     var asked: [[Int]] { state.withLock { $0.asked } }
+    var methods: [String] { state.withLock { $0.methods } }
 
-    func evaluate(_ assignments: [[Int]]) -> [Evaluation] {
+    func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
         state.withLock { state in
             state.asked += assignments
+            state.methods += assignments.map { _ in method }
             let taken = Array(state.answers.prefix(assignments.count))
             state.answers.removeFirst(taken.count)
             return taken
@@ -44,6 +46,7 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
             reported.append("\(baseline.method) \(evaluation.stepTime.map { String($0) } ?? "failed")")
         }
         #expect(evaluator.asked == [[0, 0], [1, 1], [2, 2]])
+        #expect(evaluator.methods == ["a", "b", "c"], "each placement goes out under its baseline's name")
         #expect(reported == ["a 300.0", "b failed", "c 100.0"], "each baseline as it is measured")
         #expect(measured.map(\.method) == ["a", "c"])
         #expect(measured.map(\.stepTime) == [300, 100])
@@ -63,19 +66,20 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
             9, 60,   // round 4
         ]
         let evaluator = ScriptedEvaluator(answers.map { Evaluation(stepTime: $0, failure: $0 == nil ? "timed out" : nil) })
-        let medians = Remeasurement.medians(of: [[0], [1]], repeats: 4, evaluator: evaluator)
+        let medians = Remeasurement.medians(of: [("pg", [0]), ("heft", [1])], repeats: 4, evaluator: evaluator)
         #expect(evaluator.asked == [[0], [1], [0], [1], [0], [1], [0], [1]])
+        #expect(evaluator.methods == ["pg", "heft", "pg", "heft", "pg", "heft", "pg", "heft"])
         #expect(medians == [6.5, 50])
     }
 
     @Test func remeasuringStopsWhenAsked() {
         let evaluator = ScriptedEvaluator((1...6).map { Evaluation(stepTime: Double($0)) })
         let calls = Mutex(0)
-        let medians = Remeasurement.medians(of: [[0], [1]], repeats: 3, evaluator: evaluator,
+        let medians = Remeasurement.medians(of: [("a", [0]), ("b", [1])], repeats: 3, evaluator: evaluator,
                                             shouldStop: { calls.withLock { $0 += 1; return $0 > 3 } })
         #expect(evaluator.asked.count == 3)
         #expect(medians == [2, 2])
-        let none = Remeasurement.medians(of: [[0]], repeats: 2, evaluator: ScriptedEvaluator([]), shouldStop: { true })
+        let none = Remeasurement.medians(of: [("a", [0])], repeats: 2, evaluator: ScriptedEvaluator([]), shouldStop: { true })
         #expect(none == [nil])
     }
 
@@ -101,5 +105,14 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
             if iteration == 1 { firstBest = candidate }
             #expect(optimizer.state.bestAssignment == (iteration < 3 ? firstBest : candidate))
         }
+        #expect(Set(evaluator.methods) == ["spotlight"])
+    }
+
+    @Test func aPolicyGradientSearchSendsItsPlacementsAsPG() throws {
+        let problem = try OptimizerTests.problem(ops: 60, stages: 6)
+        var optimizer = Optimizer(problem: problem, configuration: OptimizerTests.configuration(.policyGradient, samples: 4, seed: 5))
+        let evaluator = ScriptedEvaluator((0..<4).map { Evaluation(stepTime: Double(100 + $0)) })
+        optimizer.iterate(evaluator: evaluator)
+        #expect(evaluator.methods == ["pg", "pg", "pg", "pg"])
     }
 }

@@ -14,9 +14,9 @@ final class RecordingEvaluator: Evaluator, @unchecked Sendable {
 
     var seen: [[Int]] { lock.withLock { $0 } }
 
-    func evaluate(_ assignments: [[Int]]) -> [Evaluation] {
+    func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
         lock.withLock { $0.append(contentsOf: assignments) }
-        return inner.evaluate(assignments)
+        return inner.evaluate(assignments, method: method)
     }
 }
 

@@ -43,8 +43,8 @@ import SpotlightModel
     @Test func startsOnceAndAnswersEveryPlacementInTurn() throws {
         let server = try Server()
         let (evaluator, failures) = evaluator(server.command())
-        let first = evaluator.evaluate([Self.assignment(onGPUOne: 0), Self.assignment(onGPUOne: 7)])
-        let second = evaluator.evaluate([Self.assignment(onGPUOne: 3)])
+        let first = evaluator.evaluate([Self.assignment(onGPUOne: 0), Self.assignment(onGPUOne: 7)], method: "spotlight")
+        let second = evaluator.evaluate([Self.assignment(onGPUOne: 3)], method: "spotlight")
         #expect(first.map(\.stepTime) == [100, 107])
         #expect(second.map(\.stepTime) == [103])
         #expect(failures.all.isEmpty, "\(failures.all)")
@@ -54,7 +54,7 @@ import SpotlightModel
     @Test func anErrorAnswerFailsThatPlacementOnly() throws {
         let server = try Server()
         let (evaluator, failures) = evaluator(server.command(onPlacement: "if [ $n -eq 2 ]; then echo 'error: no kernel for gpu:1'; continue; fi;"))
-        let results = evaluator.evaluate([Self.assignment(onGPUOne: 1), Self.assignment(onGPUOne: 2), Self.assignment(onGPUOne: 3)])
+        let results = evaluator.evaluate([Self.assignment(onGPUOne: 1), Self.assignment(onGPUOne: 2), Self.assignment(onGPUOne: 3)], method: "spotlight")
         #expect(results.map(\.stepTime) == [101, nil, 103])
         #expect(failures.all.count == 1)
         #expect(failures.all.first?.hasSuffix(": no kernel for gpu:1") == true, "\(failures.all)")
@@ -65,7 +65,7 @@ import SpotlightModel
         let server = try Server()
         let (evaluator, failures) = evaluator(server.command(onPlacement: "if [ $n -eq 2 ]; then sleep 30; fi;"), timeout: 1)
         let started = Date()
-        let results = evaluator.evaluate([Self.assignment(onGPUOne: 1), Self.assignment(onGPUOne: 2), Self.assignment(onGPUOne: 3)])
+        let results = evaluator.evaluate([Self.assignment(onGPUOne: 1), Self.assignment(onGPUOne: 2), Self.assignment(onGPUOne: 3)], method: "spotlight")
         #expect(Date().timeIntervalSince(started) < 15)
         #expect(results.map(\.stepTime) == [101, nil, 103])
         #expect(failures.all.first?.contains("gave no answer within 1 s") == true, "\(failures.all)")
@@ -75,7 +75,7 @@ import SpotlightModel
     @Test func aServerThatExitsIsStartedAgainAndSaysWhy() throws {
         let server = try Server()
         let (evaluator, failures) = evaluator(server.command(onPlacement: "if [ $n -eq 2 ]; then echo 'out of memory' >&2; exit 4; fi;"))
-        let results = evaluator.evaluate([Self.assignment(onGPUOne: 1), Self.assignment(onGPUOne: 2), Self.assignment(onGPUOne: 3)])
+        let results = evaluator.evaluate([Self.assignment(onGPUOne: 1), Self.assignment(onGPUOne: 2), Self.assignment(onGPUOne: 3)], method: "spotlight")
         #expect(results.map(\.stepTime) == [101, nil, 103])
         #expect(failures.all.first?.contains("exited with status 4 before answering: out of memory") == true, "\(failures.all)")
         #expect(server.startCount == 2)
@@ -83,7 +83,7 @@ import SpotlightModel
 
     @Test func aServerThatCannotStartFailsEveryPlacementWithItsReason() throws {
         let (evaluator, failures) = evaluator("echo 'no module named tensorflow' >&2; exit 1")
-        let results = evaluator.evaluate([Self.assignment(onGPUOne: 1), Self.assignment(onGPUOne: 2)])
+        let results = evaluator.evaluate([Self.assignment(onGPUOne: 1), Self.assignment(onGPUOne: 2)], method: "spotlight")
         #expect(results.allSatisfy { $0.stepTime == nil })
         #expect(failures.all.count == 2)
         #expect(failures.all.allSatisfy { $0.contains("exited with status 1 before answering: no module named tensorflow") }, "\(failures.all)")
@@ -93,7 +93,7 @@ import SpotlightModel
         let server = try Server()
         let pidFile = server.directory + "/pid"
         var evaluator: ServerEvaluator? = self.evaluator("echo $$ > \(pidFile); " + server.command()).0
-        #expect(evaluator?.evaluate([Self.assignment(onGPUOne: 1)]).first?.stepTime == 101)
+        #expect(evaluator?.evaluate([Self.assignment(onGPUOne: 1)], method: "spotlight").first?.stepTime == 101)
         let pid = try #require(pid_t(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         evaluator = nil
         #expect(kill(pid, 0) != 0, "the server outlived its evaluator")

@@ -23,8 +23,8 @@ public final class CommandEvaluator: Evaluator, @unchecked Sendable {
         setup = MeasuringCommand(command: command, timeoutSeconds: timeoutSeconds, graph: graph, cluster: cluster, onFailure: onFailure)
     }
 
-    public func evaluate(_ assignments: [[Int]]) -> [Evaluation] {
-        assignments.map { setup.evaluation(run(input: setup.placementLine($0))) }
+    public func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
+        assignments.map { setup.evaluation(run(input: setup.placementLine($0, method: method))) }
     }
 
     /// Runs the command once; the step time it printed, or why there is none.

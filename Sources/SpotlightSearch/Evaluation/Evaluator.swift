@@ -23,8 +23,10 @@ public struct Evaluation: Sendable, Equatable {
 /// How placements are measured: by the simulator, or by running a user's command on real
 /// hardware. The search never knows which.
 public protocol Evaluator: Sendable {
-    /// Measures each assignment; results are in the same order.
-    func evaluate(_ assignments: [[Int]]) -> [Evaluation]
+    /// Measures each assignment; results are in the same order. `method` names what produced
+    /// them ("spotlight", "pg", "heft", ...); a measuring command reads it in the placement's
+    /// `method` field.
+    func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation]
 }
 
 /// Measures placements with the simulator, spreading a batch over all cores: each worker has its
@@ -46,7 +48,7 @@ public final class SimulatorEvaluator: Evaluator, @unchecked Sendable {
         simulators.deallocate()
     }
 
-    public func evaluate(_ assignments: [[Int]]) -> [Evaluation] {
+    public func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
         let results = SharedBuffer(UnsafeMutableBufferPointer<Evaluation>.allocate(capacity: assignments.count))
         defer { results.buffer.deallocate() }
         let workers = min(workerCount, max(assignments.count, 1))

@@ -42,8 +42,8 @@ struct MeasuringCommand: Sendable {
     }
 
     /// The placement as a measuring command reads it: one compact `spotlight.placement/1` line.
-    func placementLine(_ assignment: [Int]) -> String {
-        let placement = Placement(graphName: graph.name, clusterName: cluster.name, method: "spotlight", assignment: assignment)
+    func placementLine(_ assignment: [Int], method: String) -> String {
+        let placement = Placement(graphName: graph.name, clusterName: cluster.name, method: method, assignment: assignment)
         return JSONWriter.compactString(placement.jsonValue(graph: graph, cluster: cluster)) + "\n"
     }
 

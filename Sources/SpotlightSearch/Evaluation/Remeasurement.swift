@@ -2,17 +2,17 @@
 /// cannot give. The best of many noisy measurements flatters its placement (it was picked for
 /// being low); medians of fresh runs compare the search's best with the heuristics fairly.
 public enum Remeasurement {
-    /// The median step time of each assignment over `repeats` further measurements (nil when none
-    /// was valid). Runs go in rounds, each placement once per round, so that a slow drift of the
+    /// The median step time of each placement (an assignment and the method that produced it)
+    /// over `repeats` further measurements (nil when none was valid). Runs go in rounds, each placement once per round, so that a slow drift of the
     /// machine weighs on all alike; `shouldStop` is asked before each run, and a stop leaves the
     /// medians of the runs made so far.
-    public static func medians(of assignments: [[Int]], repeats: Int, evaluator: any Evaluator,
+    public static func medians(of placements: [(method: String, assignment: [Int])], repeats: Int, evaluator: any Evaluator,
                                shouldStop: () -> Bool = { false }) -> [Double?] {
-        var times = [[Double]](repeating: [], count: assignments.count)
+        var times = [[Double]](repeating: [], count: placements.count)
         rounds: for _ in 0..<repeats {
-            for (index, assignment) in assignments.enumerated() {
+            for (index, placement) in placements.enumerated() {
                 if shouldStop() { break rounds }
-                if let evaluation = evaluator.evaluate([assignment]).first, evaluation.isValid, let time = evaluation.stepTime {
+                if let evaluation = evaluator.evaluate([placement.assignment], method: placement.method).first, evaluation.isValid, let time = evaluation.stepTime {
                     times[index].append(time)
                 }
             }

@@ -41,8 +41,8 @@ public final class ServerEvaluator: Evaluator, @unchecked Sendable {
         if let server { stop(server, gracefully: true) }
     }
 
-    public func evaluate(_ assignments: [[Int]]) -> [Evaluation] {
-        lock.withLock { assignments.map { setup.evaluation(measure(setup.placementLine($0))) } }
+    public func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
+        lock.withLock { assignments.map { setup.evaluation(measure(setup.placementLine($0, method: method))) } }
     }
 
     private func measure(_ line: String) -> Result<Double, MeasuringCommand.Failure> {

@@ -88,7 +88,7 @@ public struct Optimizer: Sendable {
             problem.assignment(stageDevices: (0..<stages).map { trace.action(stage: $0, sample: sample) }, opPins: state.opPins)
         }
         let sampled = MonotonicClock.seconds()
-        let evaluations = evaluator.evaluate(assignments)
+        let evaluations = evaluator.evaluate(assignments, method: configuration.method.rawValue)
 
         // Rewards and advantages.
         var validTimes: [Double] = []
@@ -149,7 +149,7 @@ public struct Optimizer: Sendable {
     /// it and that many more (the failed ones left out).
     private func confirmed(_ first: Double, of assignment: [Int], evaluator: some Evaluator) -> Double {
         guard configuration.confirmations > 0 else { return first }
-        let again = evaluator.evaluate([[Int]](repeating: assignment, count: configuration.confirmations))
+        let again = evaluator.evaluate([[Int]](repeating: assignment, count: configuration.confirmations), method: configuration.method.rawValue)
         return Remeasurement.median([first] + again.compactMap { $0.isValid ? $0.stepTime : nil }) ?? first
     }
 

@@ -46,7 +46,7 @@ public enum Baselines {
         var measured: [BaselineResult] = []
         var failures: [(method: String, reason: String)] = []
         for baseline in baselines {
-            let evaluation = evaluator.evaluate([baseline.assignment])[0]
+            let evaluation = evaluator.evaluate([baseline.assignment], method: baseline.method)[0]
             report(baseline, evaluation)
             guard let stepTime = evaluation.stepTime else {
                 failures.append((baseline.method, evaluation.failure ?? "not measured"))
