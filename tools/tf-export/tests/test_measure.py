@@ -50,7 +50,7 @@ class MeasureTests(unittest.TestCase):
         step, exported = cifar_at_batch_8()
         assignment = spread_placement(exported)
         devices = {name: placements.tensorflow_device(name, {}, gpus_on_cpu=True) for name in assignment.values()}
-        placed = placed_step.build(step, exported.renamed, lambda name: devices.get(assignment.get(name)), 5)
+        placed = placed_step.StepGraph(step, exported.renamed).place(lambda name: devices.get(assignment.get(name)), 5)
         metadata = tf.compat.v1.RunMetadata()
         placed.session.run(placed.fetches, feed_dict=placed.feeds, run_metadata=metadata,
                            options=tf.compat.v1.RunOptions(trace_level=tf.compat.v1.RunOptions.FULL_TRACE))
@@ -114,6 +114,20 @@ class MeasureTests(unittest.TestCase):
         self.assertTrue(answers[1].startswith("error: the placement leaves"), answers[1])
         self.assertTrue(answers[2].startswith("error: placement 4: not JSON"), answers[2])
         self.assertGreater(float(answers[3]), 0)
+
+    def test_measuring_a_placement_again_reuses_its_session(self):
+        from spotlight_export import measure
+
+        arguments = argparse.Namespace(sample="cifar10_cnn", module=None, model=None, batch=8, optimizer="momentum",
+                                       loss="sparse_categorical_crossentropy", warmup=0, steps=1, gpus_on_cpu=True)
+        measurer = measure.Measurer(arguments, {})
+        self.addCleanup(measurer.close)
+        spread = spread_placement(measurer.exported)
+        on_one_gpu = {name: device if device == "cpu:0" else "gpu:0" for name, device in spread.items()}
+        with redirect_stderr(io.StringIO()):
+            for assignment, built in [(spread, 1), (spread, 1), (on_one_gpu, 2), (spread, 3)]:
+                self.assertGreater(measurer.median_microseconds(assignment), 0)
+                self.assertEqual(measurer.sessions_built, built)
 
 
 if __name__ == "__main__":
