@@ -27,10 +27,15 @@ public struct Simulator: Sendable {
     public let cost: CostModel
     private var workspace: SimulationWorkspace
 
-    public init(graph: OperationGraph, cluster: Cluster) {
+    /// A simulator of `graph` on `cluster`; pass `cost` when it has been worked out already (a
+    /// placement problem holds one), to share it instead of computing it again.
+    public init(graph: OperationGraph, cluster: Cluster, cost: CostModel? = nil) {
+        let cost = cost ?? CostModel(graph: graph, cluster: cluster)
+        precondition(cost.deviceCount == cluster.deviceCount && cost.computeTime.count == graph.count * cluster.deviceCount,
+                     "the cost model is of another graph or cluster")
         self.graph = graph
         self.cluster = cluster
-        self.cost = CostModel(graph: graph, cluster: cluster)
+        self.cost = cost
         self.workspace = SimulationWorkspace(graph: graph, cluster: cluster, cost: cost)
     }
 

@@ -113,7 +113,7 @@ struct SearchOptions: ParsableArguments {
             return CommandEvaluator(command: evaluateCommand, graph: problem.graph, cluster: problem.cluster, timeoutSeconds: timeout,
                                     onFailure: onFailure)
         }
-        return SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
+        return SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster, cost: problem.cost)
     }
 }
 

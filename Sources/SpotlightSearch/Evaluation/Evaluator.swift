@@ -35,11 +35,13 @@ public final class SimulatorEvaluator: Evaluator, @unchecked Sendable {
     private let simulators: UnsafeMutableBufferPointer<Simulator>
     public let workerCount: Int
 
-    public init(graph: OperationGraph, cluster: Cluster, workers: Int = ProcessInfoCores.count) {
+    /// `cost`, when given, is `graph` on `cluster`'s cost model, shared by the workers' simulators.
+    public init(graph: OperationGraph, cluster: Cluster, cost: CostModel? = nil, workers: Int = ProcessInfoCores.count) {
         workerCount = max(1, workers)
         simulators = .allocate(capacity: workerCount)
+        let cost = cost ?? CostModel(graph: graph, cluster: cluster)
         for index in 0..<workerCount {
-            (simulators.baseAddress! + index).initialize(to: Simulator(graph: graph, cluster: cluster))
+            (simulators.baseAddress! + index).initialize(to: Simulator(graph: graph, cluster: cluster, cost: cost))
         }
     }
 
