@@ -32,6 +32,8 @@ struct OptimizerBench: ParsableCommand {
     @Option(help: "Which KL Spotlight's beta watches: mean or largest (default: its configuration's).") var spotlightKl: OptimizerConfiguration.KLMeasure?
     @Option(help: "The policy gradient's learning rate (default: its configuration's).") var pgLearningRate: Float?
     @Option(help: "The policy gradient's entropy weight (default: its configuration's).") var pgEntropyWeight: Float?
+    @Option(help: "Spotlight's reward baseline: batch or moving (default: its configuration's).") var spotlightRewardBaseline: OptimizerConfiguration.RewardBaseline?
+    @Option(help: "The policy gradient's reward baseline: batch or moving (default: its configuration's).") var pgRewardBaseline: OptimizerConfiguration.RewardBaseline?
     @Option(help: "Where both methods start: none (a uniform policy) or best (the fastest baseline).") var warmStart: WarmStart = .best
     @Flag(help: "Print JSON instead of a table.") var json = false
 
@@ -97,12 +99,14 @@ struct OptimizerBench: ParsableCommand {
                     case .spotlight:
                         if let spotlightLearningRate { configuration.learningRate = spotlightLearningRate }
                         if let spotlightEntropyWeight { configuration.entropyWeight = spotlightEntropyWeight }
+                        if let spotlightRewardBaseline { configuration.rewardBaseline = spotlightRewardBaseline }
                         if spotlightKl != nil || targetKl != nil {
                             configuration.watchKL(spotlightKl ?? configuration.klMeasure, target: targetKl)
                         }
                     case .policyGradient:
                         if let pgLearningRate { configuration.learningRate = pgLearningRate }
                         if let pgEntropyWeight { configuration.entropyWeight = pgEntropyWeight }
+                        if let pgRewardBaseline { configuration.rewardBaseline = pgRewardBaseline }
                     }
                     var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment)
                     for _ in 0..<iterations { optimizer.iterate(evaluator: evaluator) }

@@ -21,6 +21,8 @@ struct SearchOptions: ParsableArguments {
     var warmStart: WarmStart = .best
     @Option(help: "Adam learning rate (default: 0.001 for spotlight, 0.0025 for pg).") var learningRate: Float?
     @Option(help: "Weight of the entropy bonus that keeps the search exploring (default: 0.01).") var entropyWeight: Float?
+    @Option(help: "What a sample's reward is measured against: batch (the batch's mean) or moving (a moving average of past batches', as Mirhoseini et al. used).")
+    var rewardBaseline: OptimizerConfiguration.RewardBaseline = .batchMean
     @Option(help: "Spotlight: the KL divergence each batch's update aims for (default: 0.3 for largest, 0.02 for mean).") var targetKl: Float?
     @Option(help: "Spotlight: which KL divergence beta and the early stop watch: largest (the largest stage's, the bound's D_KL^max) or mean (over stages).")
     var klMeasure: OptimizerConfiguration.KLMeasure = .largest
@@ -74,6 +76,7 @@ struct SearchOptions: ParsableArguments {
         configuration.epochs = epochs
         if let learningRate { configuration.learningRate = learningRate }
         if let entropyWeight { configuration.entropyWeight = entropyWeight }
+        configuration.rewardBaseline = rewardBaseline
         configuration.watchKL(klMeasure, target: targetKl)
         configuration.confirmations = confirm ?? (measuresOnHardware ? 2 : 0)
         return (Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment), start)
@@ -119,3 +122,4 @@ struct SearchOptions: ParsableArguments {
 
 extension WarmStart: ExpressibleByArgument {}
 extension OptimizerConfiguration.KLMeasure: ExpressibleByArgument {}
+extension OptimizerConfiguration.RewardBaseline: ExpressibleByArgument {}

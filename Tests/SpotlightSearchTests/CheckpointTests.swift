@@ -44,9 +44,9 @@ import SpotlightModel
         #expect(resumed.state.history.map(\.meanKL) == straight.state.history.map(\.meanKL))
     }
 
-    /// Every setting comes back, including an early stop that never fires (saved as null) and the
-    /// largest-stage KL measure; a checkpoint from before those settings existed gets the values
-    /// its run had.
+    /// Every setting comes back, including an early stop that never fires (saved as null), the
+    /// largest-stage KL measure and the reward baseline; a checkpoint from before those settings
+    /// existed gets the values its run had.
     @Test func theConfigurationRoundTrips() throws {
         let problem = try Self.problem()
         var configuration = OptimizerTests.configuration(.spotlight, samples: 4, seed: 3)
@@ -55,17 +55,22 @@ import SpotlightModel
         configuration.entropyWeight = 0.03
         configuration.targetKL = 0.2
         configuration.confirmations = 2
+        configuration.rewardBaseline = .movingAverage
         let path = Self.path()
+        try Checkpoint.save(Optimizer(problem: problem, configuration: configuration), to: path)
+        #expect(try Checkpoint.load(path, problem: problem).configuration == configuration)
+        configuration.rewardBaseline = .batchMean
         try Checkpoint.save(Optimizer(problem: problem, configuration: configuration), to: path)
         #expect(try Checkpoint.load(path, problem: problem).configuration == configuration)
 
         var older = try String(contentsOfFile: path, encoding: .utf8)
         older = older.replacingOccurrences(of: "\"kl_measure\": \"largest\", ", with: "")
             .replacingOccurrences(of: "\"early_stop_kl\": null, ", with: "")
-        #expect(!older.contains("kl_measure") && !older.contains("early_stop_kl"))
+            .replacingOccurrences(of: "\"reward_baseline\": \"batch\", ", with: "")
+        #expect(!older.contains("kl_measure") && !older.contains("early_stop_kl") && !older.contains("reward_baseline"))
         try older.write(toFile: path, atomically: true, encoding: .utf8)
         let loaded = try Checkpoint.load(path, problem: problem).configuration
-        #expect(loaded.klMeasure == .mean && loaded.earlyStopKL == 1.5)
+        #expect(loaded.klMeasure == .mean && loaded.earlyStopKL == 1.5 && loaded.rewardBaseline == .movingAverage)
     }
 
     @Test func aCheckpointForAnotherGraphIsRefused() throws {

@@ -96,6 +96,19 @@ final class RecordingEvaluator: Evaluator, @unchecked Sendable {
         #expect(optimizer.state.stagePins[stage] == -1)
     }
 
+    /// Rewards -1, -2, (failed), -3: mean -2, deviation sqrt(2/3).
+    @Test func advantagesAreRewardsAgainstTheBaselineOverTheBatchDeviation() {
+        let rewards: [Double?] = [-1, -2, nil, -3]
+        let scale = Float((2.0 / 3.0).squareRoot())
+        let batchMean = Optimizer.advantages(of: rewards, baseline: -2)
+        for (got, expected) in zip(batchMean, [1 / scale, 0, 0, -1 / scale]) { #expect(abs(got - expected) < 1e-6) }
+        #expect(abs(batchMean.reduce(0, +)) < 1e-6, "against the batch's mean they sum to zero")
+        let moving = Optimizer.advantages(of: rewards, baseline: -1.5)
+        for (got, expected) in zip(moving, [0.5 / scale, -0.5 / scale, 0, -1.5 / scale]) { #expect(abs(got - expected) < 1e-6) }
+        #expect(Optimizer.advantages(of: [-1, -1], baseline: -2) == [1, 1], "equal rewards are not divided by a zero deviation")
+        #expect(Optimizer.advantages(of: [nil, nil], baseline: -2) == [0, 0])
+    }
+
     @Test func outOfMemoryPlacementsArePenalisedNotRewarded() throws {
         // GPUs too small for every weight: the search must learn to avoid the out-of-memory ones.
         let graph = SyntheticGraph(opCount: 300, seed: 4).graph()

@@ -31,6 +31,7 @@ public enum Checkpoint {
                 ("initial_beta", .number(Double(configuration.initialBeta))), ("target_kl", .number(Double(configuration.targetKL))),
                 ("kl_measure", .string(configuration.klMeasure.rawValue)), ("early_stop_kl", configuration.earlyStopKL.isFinite ? .number(Double(configuration.earlyStopKL)) : .null),
                 ("entropy_weight", .number(Double(configuration.entropyWeight))), ("baseline_rate", .number(Double(configuration.baselineRate))),
+                ("reward_baseline", .string(configuration.rewardBaseline.rawValue)),
                 ("out_of_memory_penalty", .number(configuration.outOfMemoryPenalty)),
                 ("confirmations", .number(Double(configuration.confirmations))), ("seed", .string(String(configuration.seed, radix: 16))),
             ])),
@@ -146,6 +147,15 @@ public enum Checkpoint {
         }
         configuration.entropyWeight = Float(number(settings, "entropy_weight"))
         configuration.baselineRate = Float(number(settings, "baseline_rate"))
+        if let name = settings.string("reward_baseline", required: false, log: &log) {
+            if let baseline = OptimizerConfiguration.RewardBaseline(rawValue: name) {
+                configuration.rewardBaseline = baseline
+            } else {
+                log.add(settings.memberPath("reward_baseline"), "unknown reward baseline \"\(name)\" (expected batch or moving)")
+            }
+        } else {
+            configuration.rewardBaseline = .movingAverage
+        }
         configuration.outOfMemoryPenalty = number(settings, "out_of_memory_penalty")
         configuration.confirmations = optionalNumber(settings, "confirmations").map { whole($0) } ?? 0
         try log.throwIfAny()

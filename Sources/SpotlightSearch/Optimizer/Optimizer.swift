@@ -31,7 +31,8 @@ public struct OptimizerState: Sendable, Equatable {
 /// does not depend on the graph's size). An out-of-memory placement counts as taking
 /// `outOfMemoryPenalty` times the lower bound, or twice the slowest valid placement seen if that
 /// is larger; a placement whose measurement failed is left out of the update. Advantages are
-/// rewards minus a moving-average baseline, divided by the batch's reward deviation.
+/// rewards minus the batch's mean reward (or a moving average of past batches', as configured:
+/// `OptimizerConfiguration.rewardBaseline`), divided by the batch's reward deviation.
 public struct Optimizer: Sendable {
     public let problem: PlacementProblem
     public let configuration: OptimizerConfiguration
@@ -115,10 +116,8 @@ public struct Optimizer: Sendable {
         }
         let scored = rewards.compactMap { $0 }
         let meanReward = scored.isEmpty ? 0 : scored.reduce(0, +) / Double(scored.count)
-        let baseline = state.baseline ?? meanReward
-        let deviation = scored.isEmpty ? 1 : (scored.reduce(0) { $0 + ($1 - meanReward) * ($1 - meanReward) } / Double(scored.count)).squareRoot()
-        let scale = deviation > 1e-9 ? 1 / deviation : 1
-        let advantages: [Float] = rewards.map { reward in reward.map { Float(($0 - baseline) * scale) } ?? 0 }
+        let baseline = configuration.rewardBaseline == .batchMean ? meanReward : state.baseline ?? meanReward
+        let advantages = Self.advantages(of: rewards, baseline: baseline)
         if !scored.isEmpty {
             let rate = Double(configuration.baselineRate)
             state.baseline = state.baseline.map { (1 - rate) * $0 + rate * meanReward } ?? meanReward
@@ -143,6 +142,17 @@ public struct Optimizer: Sendable {
             evaluationSeconds: evaluated - sampled, policySeconds: (sampled - started) + (finished - evaluated))
         state.history.append(stats)
         return stats
+    }
+
+    /// Each reward minus `baseline`, divided by the batch's reward deviation (left undivided when
+    /// the rewards are all equal); 0 for a sample without a reward (its measurement failed).
+    static func advantages(of rewards: [Double?], baseline: Double) -> [Float] {
+        let scored = rewards.compactMap { $0 }
+        guard !scored.isEmpty else { return rewards.map { _ in 0 } }
+        let mean = scored.reduce(0, +) / Double(scored.count)
+        let deviation = (scored.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(scored.count)).squareRoot()
+        let scale = deviation > 1e-9 ? 1 / deviation : 1
+        return rewards.map { reward in reward.map { Float(($0 - baseline) * scale) } ?? 0 }
     }
 
     /// A would-be best's time: its first measurement alone, or with `confirmations`, the median of

@@ -24,6 +24,18 @@ public struct OptimizerConfiguration: Sendable, Equatable {
         }
     }
 
+    /// What each sample's reward is measured against to give its advantage.
+    public enum RewardBaseline: String, Sendable, CaseIterable {
+        /// The batch's own mean reward, so that a batch's advantages sum to zero (the practice of
+        /// PPO, Schulman et al. 2017). On seeds 6-13 it found faster placements than the moving
+        /// average for both methods on eight of the nine benchmark workloads (BENCHMARKS.md, "Settings").
+        case batchMean = "batch"
+        /// An exponential moving average of the past batches' mean rewards, weight `baselineRate`,
+        /// as Mirhoseini et al. (2017) used. A batch better or worse than the average pushes all of
+        /// its choices up or down together, mostly the policy's most likely ones.
+        case movingAverage = "moving"
+    }
+
     public var method: Method = .spotlight
     /// Placements sampled per iteration (K).
     public var samples = 16
@@ -46,6 +58,8 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     public var earlyStopKL: Float = 1.5
     /// Weight of the entropy bonus in either method's objective.
     public var entropyWeight: Float = 0.01
+    /// Either method's reward baseline.
+    public var rewardBaseline: RewardBaseline = .batchMean
     /// Weight of the newest batch in the moving-average reward baseline.
     public var baselineRate: Float = 0.1
     /// An out-of-memory placement is scored as if it took this many times the lower bound
