@@ -19,7 +19,7 @@ struct SearchOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Where the search starts: best (the fastest heuristic placement) or none (a uniform policy, as in the papers).",
                                discussion: "With best, the stages are split so that the heuristic's placement is one device per stage, and the policy is first taught to choose it with probability 0.9 at every stage."))
     var warmStart: WarmStart = .best
-    @Option(help: "Adam learning rate (default: 0.001 for spotlight, 0.0025 for pg).") var learningRate: Float?
+    @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.0025 for pg).") var learningRate: Float?
     @Option(help: "Weight of the entropy bonus that keeps the search exploring (default: 0.01).") var entropyWeight: Float?
     @Option(help: "What a sample's reward is measured against: batch (the batch's mean) or moving (a moving average of past batches', as Mirhoseini et al. used).")
     var rewardBaseline: OptimizerConfiguration.RewardBaseline = .batchMean
