@@ -3,9 +3,9 @@
 /// being low); medians of fresh runs compare the search's best with the heuristics fairly.
 public enum Remeasurement {
     /// The median step time of each placement (an assignment and the method that produced it)
-    /// over `repeats` further measurements (nil when none was valid). Runs go in rounds, each placement once per round, so that a slow drift of the
-    /// machine weighs on all alike; `shouldStop` is asked before each run, and a stop leaves the
-    /// medians of the runs made so far.
+    /// over `repeats` further measurements (nil when none was valid). Runs go in rounds, each
+    /// placement once per round, so that a slow drift of the machine weighs on all alike;
+    /// `shouldStop` is asked before each run, and a stop leaves the medians of the runs made so far.
     public static func medians(of placements: [(method: String, assignment: [Int])], repeats: Int, evaluator: any Evaluator,
                                shouldStop: () -> Bool = { false }) -> [Double?] {
         var times = [[Double]](repeating: [], count: placements.count)
