@@ -115,6 +115,9 @@ import SpotlightModel
         (#""stage_of": [0"#, #""stage_of": [-3"#, "$.stage_of: not a grouping of this graph's ops into stages"),
         (#""stage_pins": [-1"#, #""stage_pins": [7"#, "$.state: pins or best assignment do not fit this problem"),
         (#""iteration": "#, #""iteration": 1e300, "x": "#, "$.state.iteration: expected a whole number"),
+        (#""reward_baseline": "batch""#, #""reward_baseline": "median""#,
+         #"$.configuration.reward_baseline: unknown reward baseline "median" (expected batch or moving)"#),
+        (#""kl_measure": "largest""#, #""kl_measure": "max""#, #"$.configuration.kl_measure: unknown KL measure "max" (expected mean or largest)"#),
     ])
     func badFieldsAreClearErrors(original: String, replacement: String, expected: String) throws {
         let problem = try Self.problem()

@@ -130,16 +130,17 @@ public enum Checkpoint {
         configuration.epochs = whole(number(settings, "epochs"))
         configuration.initialBeta = Float(number(settings, "initial_beta"))
         configuration.targetKL = Float(number(settings, "target_kl"))
-        // Checkpoints from before these settings existed ran with what were then the defaults.
-        if let name = settings.string("kl_measure", required: false, log: &log) {
-            if let measure = OptimizerConfiguration.KLMeasure(rawValue: name) {
-                configuration.klMeasure = measure
-            } else {
-                log.add(settings.memberPath("kl_measure"), "unknown KL measure \"\(name)\" (expected mean or largest)")
-            }
-        } else {
-            configuration.klMeasure = .mean
+        /// The case of `Choice` that setting `key` names, or `missing` when the checkpoint is from
+        /// before the setting existed (its run had what was then the default).
+        func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, _ what: String, missing: Choice) -> Choice
+            where Choice.RawValue == String {
+            guard let name = settings.string(key, required: false, log: &log) else { return missing }
+            if let value = Choice(rawValue: name) { return value }
+            let expected = Choice.allCases.map(\.rawValue).joined(separator: " or ")
+            log.add(settings.memberPath(key), "unknown \(what) \"\(name)\" (expected \(expected))")
+            return missing
         }
+        configuration.klMeasure = choice("kl_measure", "KL measure", missing: .mean)
         if case .null? = settings["early_stop_kl"] {
             configuration.earlyStopKL = .infinity
         } else {
@@ -147,15 +148,7 @@ public enum Checkpoint {
         }
         configuration.entropyWeight = Float(number(settings, "entropy_weight"))
         configuration.baselineRate = Float(number(settings, "baseline_rate"))
-        if let name = settings.string("reward_baseline", required: false, log: &log) {
-            if let baseline = OptimizerConfiguration.RewardBaseline(rawValue: name) {
-                configuration.rewardBaseline = baseline
-            } else {
-                log.add(settings.memberPath("reward_baseline"), "unknown reward baseline \"\(name)\" (expected batch or moving)")
-            }
-        } else {
-            configuration.rewardBaseline = .movingAverage
-        }
+        configuration.rewardBaseline = choice("reward_baseline", "reward baseline", missing: .movingAverage)
         configuration.outOfMemoryPenalty = number(settings, "out_of_memory_penalty")
         configuration.confirmations = optionalNumber(settings, "confirmations").map { whole($0) } ?? 0
         try log.throwIfAny()
