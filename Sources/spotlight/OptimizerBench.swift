@@ -26,6 +26,7 @@ struct OptimizerBench: ParsableCommand {
     @Option(help: "The most stages.") var stages = StagePartition.defaultMaximumStages
     @Flag(help: "Ignore the graphs' group hints when forming stages.") var ignoreGroups = false
     @Option(help: "Spotlight's gradient epochs per batch.") var epochs = 8
+    @Option(help: "Iterations over which both methods' learning rates ramp up (default: their configuration's).") var warmupIterations: Int?
     @Option(help: "Spotlight's learning rate (default: its configuration's).") var spotlightLearningRate: Float?
     @Option(help: "Spotlight's entropy weight (default: its configuration's).") var spotlightEntropyWeight: Float?
     @Option(help: "Spotlight's KL target (default: its configuration's).") var targetKl: Float?
@@ -95,6 +96,7 @@ struct OptimizerBench: ParsableCommand {
                 for seed in firstSeed..<(firstSeed + seeds) {
                     var configuration = OptimizerConfiguration(method: method, samples: samples, seed: UInt64(seed))
                     configuration.epochs = epochs
+                    if let warmupIterations { configuration.learningRateWarmup = warmupIterations }
                     switch method {
                     case .spotlight:
                         if let spotlightLearningRate { configuration.learningRate = spotlightLearningRate }

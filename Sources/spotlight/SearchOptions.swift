@@ -20,6 +20,7 @@ struct SearchOptions: ParsableArguments {
                                discussion: "With best, the stages are split so that the heuristic's placement is one device per stage, and the policy is first taught to choose it with probability 0.9 at every stage."))
     var warmStart: WarmStart = .best
     @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.0025 for pg).") var learningRate: Float?
+    @Option(help: "Iterations over which the learning rate ramps up to its value (0: none).") var warmupIterations: Int?
     @Option(help: "Weight of the entropy bonus that keeps the search exploring (default: 0.01).") var entropyWeight: Float?
     @Option(help: "What a sample's reward is measured against: batch (the batch's mean) or moving (a moving average of past batches', as Mirhoseini et al. used).")
     var rewardBaseline: OptimizerConfiguration.RewardBaseline = .batchMean
@@ -48,6 +49,7 @@ struct SearchOptions: ParsableArguments {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         if let learningRate { guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") } }
         if let entropyWeight { guard entropyWeight >= 0 else { throw ValidationError("--entropy-weight must not be negative") } }
+        if let warmupIterations { guard warmupIterations >= 0 else { throw ValidationError("--warmup-iterations must not be negative") } }
         if let targetKl { guard targetKl > 0 else { throw ValidationError("--target-kl must be positive") } }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
@@ -76,6 +78,7 @@ struct SearchOptions: ParsableArguments {
         configuration.epochs = epochs
         if let learningRate { configuration.learningRate = learningRate }
         if let entropyWeight { configuration.entropyWeight = entropyWeight }
+        if let warmupIterations { configuration.learningRateWarmup = warmupIterations }
         configuration.rewardBaseline = rewardBaseline
         configuration.watchKL(klMeasure, target: targetKl)
         configuration.confirmations = confirm ?? (measuresOnHardware ? 2 : 0)

@@ -56,6 +56,7 @@ import SpotlightModel
         configuration.targetKL = 0.2
         configuration.confirmations = 2
         configuration.rewardBaseline = .movingAverage
+        configuration.learningRateWarmup = 5
         let path = Self.path()
         try Checkpoint.save(Optimizer(problem: problem, configuration: configuration), to: path)
         #expect(try Checkpoint.load(path, problem: problem).configuration == configuration)
@@ -67,10 +68,13 @@ import SpotlightModel
         older = older.replacingOccurrences(of: "\"kl_measure\": \"largest\", ", with: "")
             .replacingOccurrences(of: "\"early_stop_kl\": null, ", with: "")
             .replacingOccurrences(of: "\"reward_baseline\": \"batch\", ", with: "")
-        #expect(!older.contains("kl_measure") && !older.contains("early_stop_kl") && !older.contains("reward_baseline"))
+            .replacingOccurrences(of: "\"learning_rate_warmup\": 5, ", with: "")
+        #expect(!older.contains("kl_measure") && !older.contains("early_stop_kl") && !older.contains("reward_baseline")
+                && !older.contains("learning_rate_warmup"))
         try older.write(toFile: path, atomically: true, encoding: .utf8)
         let loaded = try Checkpoint.load(path, problem: problem).configuration
         #expect(loaded.klMeasure == .mean && loaded.earlyStopKL == 1.5 && loaded.rewardBaseline == .movingAverage)
+        #expect(loaded.learningRateWarmup == 0)
     }
 
     @Test func aCheckpointForAnotherGraphIsRefused() throws {

@@ -109,6 +109,23 @@ final class RecordingEvaluator: Evaluator, @unchecked Sendable {
         #expect(Optimizer.advantages(of: [nil, nil], baseline: -2) == [0, 0])
     }
 
+    @Test func theLearningRateRampsUpOverTheWarmUpIterations() throws {
+        var configuration = Self.configuration(.spotlight, samples: 4, seed: 2)
+        configuration.learningRate = 0.002
+        #expect((0..<3).map { configuration.learningRate(atIteration: $0) } == [0.002, 0.002, 0.002], "no warm-up by default")
+        configuration.learningRateWarmup = 4
+        let ramp = (0..<6).map { configuration.learningRate(atIteration: $0) }
+        for (got, expected) in zip(ramp, [0.0005, 0.001, 0.0015, 0.002, 0.002, 0.002] as [Float]) { #expect(abs(got - expected) < 1e-9) }
+
+        let problem = try Self.problem(ops: 60, stages: 6)
+        var optimizer = Optimizer(problem: problem, configuration: configuration)
+        let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster, workers: 1)
+        optimizer.iterate(evaluator: evaluator)
+        #expect(optimizer.state.adam.learningRate == 0.0005, "the first batch's update used a quarter of the rate")
+        optimizer.iterate(evaluator: evaluator)
+        #expect(optimizer.state.adam.learningRate == 0.001)
+    }
+
     @Test func outOfMemoryPlacementsArePenalisedNotRewarded() throws {
         // GPUs too small for every weight: the search must learn to avoid the out-of-memory ones.
         let graph = SyntheticGraph(opCount: 300, seed: 4).graph()

@@ -28,6 +28,7 @@ public enum Checkpoint {
                 ("method", .string(configuration.method.rawValue)), ("samples", .number(Double(configuration.samples))),
                 ("hidden_size", .number(Double(configuration.hiddenSize))), ("embedding_size", .number(Double(configuration.embeddingSize))),
                 ("learning_rate", .number(Double(configuration.learningRate))), ("epochs", .number(Double(configuration.epochs))),
+                ("learning_rate_warmup", .number(Double(configuration.learningRateWarmup))),
                 ("initial_beta", .number(Double(configuration.initialBeta))), ("target_kl", .number(Double(configuration.targetKL))),
                 ("kl_measure", .string(configuration.klMeasure.rawValue)), ("early_stop_kl", configuration.earlyStopKL.isFinite ? .number(Double(configuration.earlyStopKL)) : .null),
                 ("entropy_weight", .number(Double(configuration.entropyWeight))), ("baseline_rate", .number(Double(configuration.baselineRate))),
@@ -127,6 +128,7 @@ public enum Checkpoint {
         configuration.hiddenSize = whole(number(settings, "hidden_size"))
         configuration.embeddingSize = whole(number(settings, "embedding_size"))
         configuration.learningRate = Float(number(settings, "learning_rate"))
+        configuration.learningRateWarmup = optionalNumber(settings, "learning_rate_warmup").map { whole($0) } ?? 0
         configuration.epochs = whole(number(settings, "epochs"))
         configuration.initialBeta = Float(number(settings, "initial_beta"))
         configuration.targetKL = Float(number(settings, "target_kl"))

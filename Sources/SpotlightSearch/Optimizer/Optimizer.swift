@@ -123,6 +123,7 @@ public struct Optimizer: Sendable {
             state.baseline = state.baseline.map { (1 - rate) * $0 + rate * meanReward } ?? meanReward
         }
 
+        state.adam.learningRate = configuration.learningRate(atIteration: state.iteration)
         let measured = PolicyUpdate.apply(
             network: &state.network, adam: &state.adam, beta: &state.beta, trace: trace, inputs: inputs,
             pins: state.stagePins, advantages: advantages, configuration: configuration)

@@ -46,6 +46,11 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     /// faster placements than 0.0005, 0.001 and 0.003 on most of the nine benchmark workloads over
     /// seeds 6-13 (BENCHMARKS.md, "Settings"); against a moving average, 0.001 had.
     public var learningRate: Float = 0.002
+    /// Iterations over which either method's learning rate ramps up linearly (iteration i of the
+    /// first `learningRateWarmup` uses `(i + 1) / learningRateWarmup` of it); 0 for none. A fresh
+    /// Adam's first steps move every parameter by about the learning rate whatever the gradient's
+    /// size, which can throw a warm-started policy far from its start in one batch.
+    public var learningRateWarmup = 0
     /// Spotlight: gradient epochs on each batch.
     public var epochs = 8
     /// Spotlight: the initial KL penalty weight and the KL divergence (`klMeasure`) it is adapted to
@@ -78,6 +83,12 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     public var warmStartConfidence: Float = 0.9
     public var warmStartSteps = 600
     public var warmStartLearningRate: Float = 0.01
+
+    /// The learning rate of the iteration numbered `iteration` (from 0), with the warm-up ramp.
+    public func learningRate(atIteration iteration: Int) -> Float {
+        guard learningRateWarmup > 0 else { return learningRate }
+        return learningRate * min(1, Float(iteration + 1) / Float(learningRateWarmup))
+    }
 
     /// Has Spotlight's beta watch `measure`, aiming for `target`, or for the measure's
     /// `defaultTarget` when none is given.
