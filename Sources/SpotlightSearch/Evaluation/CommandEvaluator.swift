@@ -56,8 +56,7 @@ public final class CommandEvaluator: Evaluator, @unchecked Sendable {
         }
         guard status.exited, status.code == 0 else {
             let tail = errorText.split(separator: "\n").last.map { ": \($0)" } ?? ""
-            let how = status.exited ? "exited with status \(status.code)" : "was killed by signal \(status.code)"
-            return .failure(MeasuringCommand.Failure(message: "`\(command)` \(how)\(tail)"))
+            return .failure(MeasuringCommand.Failure(message: "`\(command)` \(status.description)\(tail)"))
         }
         let lastLine = text.split(whereSeparator: \.isNewline).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         guard let value = Double(lastLine), value.isFinite, value > 0 else {

@@ -89,7 +89,7 @@ public final class ServerEvaluator: Evaluator, @unchecked Sendable {
     /// next placement starts it again.
     private func ended(_ running: Server) -> String {
         let status = stop(running, gracefully: true)
-        let how = status.map { $0.exited ? "exited with status \($0.code)" : "was killed by signal \($0.code)" } ?? "was stopped"
+        let how = status?.description ?? "was stopped"
         let tail = running.errors.lastLine(within: 1).map { ": \($0)" } ?? ""
         return "`\(command)` \(how) before answering\(tail)"
     }
@@ -98,7 +98,7 @@ public final class ServerEvaluator: Evaluator, @unchecked Sendable {
     /// when `gracefully`, and stops what is left of its process group. Its exit status, if it
     /// ended by itself.
     @discardableResult
-    private func stop(_ running: Server, gracefully: Bool) -> (exited: Bool, code: Int32)? {
+    private func stop(_ running: Server, gracefully: Bool) -> SpawnedCommand.ExitStatus? {
         try? running.process.input.close()
         let status = gracefully ? running.process.wait(timeoutSeconds: 2) : nil
         if status == nil { running.process.killGroup() }

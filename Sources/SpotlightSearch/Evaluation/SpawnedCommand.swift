@@ -13,6 +13,15 @@ struct SpawnedCommand {
         var message: String
     }
 
+    /// How the shell ended: it exited with `code`, or (`exited` false) was killed by signal `code`.
+    struct ExitStatus {
+        var exited: Bool
+        var code: Int32
+
+        /// "exited with status 3", "was killed by signal 9": how a failure's message words it.
+        var description: String { exited ? "exited with status \(code)" : "was killed by signal \(code)" }
+    }
+
     let pid: pid_t
     let input: FileHandle
     let output: FileHandle
@@ -65,20 +74,19 @@ struct SpawnedCommand {
         return descriptors
     }
 
-    /// Waits for the shell to end: whether it exited (else it was killed) and its status or
-    /// signal; `nil` on timeout.
-    func wait(timeoutSeconds: Double) -> (exited: Bool, code: Int32)? {
+    /// Waits for the shell to end: how it ended; `nil` on timeout.
+    func wait(timeoutSeconds: Double) -> ExitStatus? {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         var status: Int32 = 0
         while true {
             let result = waitpid(pid, &status, WNOHANG)
             if result == pid { break }
-            if result < 0 && errno != EINTR { return (false, 0) }
+            if result < 0 && errno != EINTR { return ExitStatus(exited: false, code: 0) }
             if Date() >= deadline { return nil }
             usleep(5_000)
         }
         let signal = status & 0x7F
-        return signal == 0 ? (true, (status >> 8) & 0xFF) : (false, signal)
+        return signal == 0 ? ExitStatus(exited: true, code: (status >> 8) & 0xFF) : ExitStatus(exited: false, code: signal)
     }
 
     /// Stops the whole process group: SIGTERM, then SIGKILL after two seconds; reaps the shell.
