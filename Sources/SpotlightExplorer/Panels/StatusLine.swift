@@ -31,7 +31,7 @@ enum StatusLine {
             pieces.append((String(snapshot.iteration), on(.accent, .bold)))
             pieces.append((Glyph.separator + grouped(snapshot.samplesEvaluated) + " samples", on(.dim)))
             if let last = snapshot.history.last {
-                pieces.append((Glyph.separator + (last.samplesPerSecond < 9.95 ? Units.rate(last.samplesPerSecond) : grouped(Int(last.samplesPerSecond.rounded()))) + "/s", on(.dim)))
+                pieces.append((Glyph.separator + Units.rate(last.samplesPerSecond, wholeNumber: grouped) + "/s", on(.dim)))
             }
             if let best = snapshot.bestStepTime {
                 pieces.append((Glyph.separator + "best ", on(.dim)))

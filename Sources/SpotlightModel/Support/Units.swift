@@ -35,10 +35,11 @@ public enum Units {
         return fixed(value, decimals: decimals)
     }
 
-    /// A rate such as samples per second: whole numbers from 10 up, two significant digits below
-    /// (a search measuring on hardware may do 0.24 samples per second).
-    public static func rate(_ value: Double) -> String {
-        guard value.isFinite, value < 9.95 else { return value.isFinite ? String(Int(value.rounded())) : String(value) }
+    /// A rate such as samples per second: whole numbers from 10 up, written by `wholeNumber` (a
+    /// caller may group the digits), two significant digits below (a search measuring on hardware
+    /// may do 0.24 samples per second).
+    public static func rate(_ value: Double, wholeNumber: (Int) -> String = { String($0) }) -> String {
+        guard value.isFinite, value < 9.95 else { return value.isFinite ? wholeNumber(Int(value.rounded())) : String(value) }
         if value >= 0.995 { return fixed(value, decimals: 1) }
         return fixed(value, decimals: value >= 0.0995 ? 2 : 3)
     }
