@@ -14,8 +14,9 @@ public struct ExplorerModel: Sendable {
     /// curve it is for: the largest stage's KL (the chart's max curve) or the mean.
     public let targetKL: Double?
     public let targetKLMeasure: OptimizerConfiguration.KLMeasure
-    /// The simulator's lower bound on the step time; nil when placements are measured on
-    /// hardware (`--evaluate-command`), whose times the cluster file's bound does not bound.
+    /// The simulator's lower bound on the step time; nil when placements are measured on hardware
+    /// (`--evaluate-command` or `--evaluate-server`), whose times the cluster file's bound does not
+    /// bound.
     public let lowerBound: Double?
     /// Devices each stage may use, as bits (the policy's mask).
     public let stageAllowedDevices: [UInt64]

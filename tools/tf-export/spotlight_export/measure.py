@@ -62,11 +62,12 @@ class Measurer:
         except tf.errors.OpError as error:
             self.close()
             raise MeasureError(f"the step failed under this placement: {error.message.splitlines()[0]}") from None
+        middle = placements.median(times)
         steps = f"{arguments.steps} step{'' if arguments.steps == 1 else 's'}"
         print(f"{self.workload.name}: {len(assignment)} ops on {len(devices)} devices; {steps} after "
-              f"{arguments.warmup} warm-up: median {placements.median(times) / 1000:.2f} ms, "
+              f"{arguments.warmup} warm-up: median {middle / 1000:.2f} ms, "
               f"fastest {min(times) / 1000:.2f} ms, slowest {max(times) / 1000:.2f} ms", file=sys.stderr)
-        return placements.median(times)
+        return middle
 
     def _session(self, key, assignment, devices):
         """The latest session if it ran this placement, else a new one (the old one closed first,
