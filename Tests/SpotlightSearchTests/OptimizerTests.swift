@@ -109,6 +109,16 @@ final class RecordingEvaluator: Evaluator, @unchecked Sendable {
         #expect(Optimizer.advantages(of: [nil, nil], baseline: -2) == [0, 0])
     }
 
+    @Test func betaFollowsTheKLButNotAFirstStepItCannotShape() {
+        // Target 0.3: above 0.45 doubles, below 0.2 halves, between leaves it.
+        #expect(PolicyUpdate.adapted(1, divergence: 0.5, target: 0.3, steps: 3) == 2)
+        #expect(PolicyUpdate.adapted(1, divergence: 0.5, target: 0.3, steps: 1) == 1)
+        #expect(PolicyUpdate.adapted(1, divergence: 0.3, target: 0.3, steps: 8) == 1)
+        #expect(PolicyUpdate.adapted(1, divergence: 0.1, target: 0.3, steps: 1) == 0.5)
+        #expect(PolicyUpdate.adapted(8000, divergence: 2, target: 0.3, steps: 2) == 1e4)
+        #expect(PolicyUpdate.adapted(1.5e-4, divergence: 0, target: 0.3, steps: 8) == 1e-4)
+    }
+
     @Test func theLearningRateRampsUpOverTheWarmUpIterations() throws {
         var configuration = Self.configuration(.spotlight, samples: 4, seed: 2)
         configuration.learningRate = 0.002

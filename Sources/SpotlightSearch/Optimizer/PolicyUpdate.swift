@@ -29,6 +29,7 @@ public enum PolicyUpdate {
             configuration.klMeasure == .mean ? value.meanKL : value.maxKL
         }
         var measured: PolicyObjective.Value<Float>?
+        var steps = 0
         switch configuration.method {
         case .spotlight:
             for epoch in 0..<max(configuration.epochs, 1) {
@@ -41,6 +42,7 @@ public enum PolicyUpdate {
                     break
                 }
                 adam.update(&network.parameters, gradient: network.backward(current, logitGradient: value.logitGradient))
+                steps += 1
             }
         case .policyGradient:
             let value = PolicyObjective.reinforce(trace, advantages: advantages, entropyWeight: configuration.entropyWeight, deviceCount: devices)
@@ -48,9 +50,23 @@ public enum PolicyUpdate {
         }
         let result = measured ?? surrogate(score())
         if configuration.method == .spotlight {
-            if divergence(result) > 1.5 * configuration.targetKL { beta = min(beta * 2, 1e4) }
-            if divergence(result) < configuration.targetKL / 1.5 { beta = max(beta / 2, 1e-4) }
+            beta = adapted(beta, divergence: divergence(result), target: configuration.targetKL, steps: steps)
         }
         return result
+    }
+
+    /// Spotlight's next KL weight, after a batch whose `steps` Adam steps moved the policy
+    /// `divergence` from the one that sampled it: doubled (up to 1e4) above 1.5 times `target`,
+    /// halved (down to 1e-4) below two thirds of it, as in PPO's adaptive penalty (Schulman et al.
+    /// 2017).
+    ///
+    /// Beta is not raised when the batch's first step alone overshot. That step starts at the
+    /// sampling policy, where the penalty's gradient is zero, so beta cannot shape it: on the
+    /// 2k-op graph, single steps overshot batch after batch, beta doubled to 1e4 while they did,
+    /// and the policy then stood still for another fifteen iterations while beta came back down.
+    static func adapted(_ beta: Float, divergence: Float, target: Float, steps: Int) -> Float {
+        if divergence > 1.5 * target { return steps > 1 ? min(beta * 2, 1e4) : beta }
+        if divergence < target / 1.5 { return max(beta / 2, 1e-4) }
+        return beta
     }
 }
