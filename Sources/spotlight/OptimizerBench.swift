@@ -29,10 +29,12 @@ struct OptimizerBench: ParsableCommand {
     @Option(help: "Iterations over which both methods' learning rates ramp up (default: their configuration's).") var warmupIterations: Int?
     @Option(help: "Spotlight's learning rate (default: its configuration's).") var spotlightLearningRate: Float?
     @Option(help: "Spotlight's entropy weight (default: its configuration's).") var spotlightEntropyWeight: Float?
+    @Option(help: "Spotlight's Adam epsilon (default: its configuration's).") var spotlightAdamEpsilon: Float?
     @Option(help: "Spotlight's KL target (default: its configuration's).") var targetKl: Float?
     @Option(help: "Which KL Spotlight's beta watches: mean or largest (default: its configuration's).") var spotlightKl: OptimizerConfiguration.KLMeasure?
     @Option(help: "The policy gradient's learning rate (default: its configuration's).") var pgLearningRate: Float?
     @Option(help: "The policy gradient's entropy weight (default: its configuration's).") var pgEntropyWeight: Float?
+    @Option(help: "The policy gradient's Adam epsilon (default: its configuration's).") var pgAdamEpsilon: Float?
     @Option(help: "Spotlight's reward baseline: batch or moving (default: its configuration's).") var spotlightRewardBaseline: OptimizerConfiguration.RewardBaseline?
     @Option(help: "The policy gradient's reward baseline: batch or moving (default: its configuration's).") var pgRewardBaseline: OptimizerConfiguration.RewardBaseline?
     @Option(help: "Where both methods start: none (a uniform policy) or best (the fastest baseline).") var warmStart: WarmStart = .best
@@ -40,6 +42,9 @@ struct OptimizerBench: ParsableCommand {
 
     func validate() throws {
         if let targetKl { guard targetKl > 0 else { throw ValidationError("--target-kl must be positive") } }
+        for epsilon in [spotlightAdamEpsilon, pgAdamEpsilon].compactMap({ $0 }) where epsilon <= 0 {
+            throw ValidationError("an Adam epsilon must be positive")
+        }
         guard seeds >= 1, firstSeed >= 0, iterations >= 1, samples >= 2, stages >= 1 else {
             throw ValidationError("--seeds, --iterations and --stages must be at least 1, --samples at least 2")
         }
@@ -101,6 +106,7 @@ struct OptimizerBench: ParsableCommand {
                     case .spotlight:
                         if let spotlightLearningRate { configuration.learningRate = spotlightLearningRate }
                         if let spotlightEntropyWeight { configuration.entropyWeight = spotlightEntropyWeight }
+                        if let spotlightAdamEpsilon { configuration.adamEpsilon = spotlightAdamEpsilon }
                         if let spotlightRewardBaseline { configuration.rewardBaseline = spotlightRewardBaseline }
                         if spotlightKl != nil || targetKl != nil {
                             configuration.watchKL(spotlightKl ?? configuration.klMeasure, target: targetKl)
@@ -108,6 +114,7 @@ struct OptimizerBench: ParsableCommand {
                     case .policyGradient:
                         if let pgLearningRate { configuration.learningRate = pgLearningRate }
                         if let pgEntropyWeight { configuration.entropyWeight = pgEntropyWeight }
+                        if let pgAdamEpsilon { configuration.adamEpsilon = pgAdamEpsilon }
                         if let pgRewardBaseline { configuration.rewardBaseline = pgRewardBaseline }
                     }
                     var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment)

@@ -21,6 +21,7 @@ struct SearchOptions: ParsableArguments {
     var warmStart: WarmStart = .best
     @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.0025 for pg).") var learningRate: Float?
     @Option(help: "Iterations over which the learning rate ramps up to its value (0: none).") var warmupIterations: Int?
+    @Option(help: "Adam's epsilon (default: 0.01 for spotlight, 1e-8 for pg).") var adamEpsilon: Float?
     @Option(help: "Weight of the entropy bonus that keeps the search exploring (default: 0.01).") var entropyWeight: Float?
     @Option(help: "What a sample's reward is measured against: batch (the batch's mean) or moving (a moving average of past batches', as Mirhoseini et al. used).")
     var rewardBaseline: OptimizerConfiguration.RewardBaseline = .batchMean
@@ -50,6 +51,7 @@ struct SearchOptions: ParsableArguments {
         if let learningRate { guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") } }
         if let entropyWeight { guard entropyWeight >= 0 else { throw ValidationError("--entropy-weight must not be negative") } }
         if let warmupIterations { guard warmupIterations >= 0 else { throw ValidationError("--warmup-iterations must not be negative") } }
+        if let adamEpsilon { guard adamEpsilon > 0 else { throw ValidationError("--adam-epsilon must be positive") } }
         if let targetKl { guard targetKl > 0 else { throw ValidationError("--target-kl must be positive") } }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
@@ -79,6 +81,7 @@ struct SearchOptions: ParsableArguments {
         if let learningRate { configuration.learningRate = learningRate }
         if let entropyWeight { configuration.entropyWeight = entropyWeight }
         if let warmupIterations { configuration.learningRateWarmup = warmupIterations }
+        if let adamEpsilon { configuration.adamEpsilon = adamEpsilon }
         configuration.rewardBaseline = rewardBaseline
         configuration.watchKL(klMeasure, target: targetKl)
         configuration.confirmations = confirm ?? (measuresOnHardware ? 2 : 0)

@@ -57,6 +57,7 @@ import SpotlightModel
         configuration.confirmations = 2
         configuration.rewardBaseline = .movingAverage
         configuration.learningRateWarmup = 5
+        configuration.adamEpsilon = 0.25
         let path = Self.path()
         try Checkpoint.save(Optimizer(problem: problem, configuration: configuration), to: path)
         #expect(try Checkpoint.load(path, problem: problem).configuration == configuration)
@@ -69,12 +70,13 @@ import SpotlightModel
             .replacingOccurrences(of: "\"early_stop_kl\": null, ", with: "")
             .replacingOccurrences(of: "\"reward_baseline\": \"batch\", ", with: "")
             .replacingOccurrences(of: "\"learning_rate_warmup\": 5, ", with: "")
+            .replacingOccurrences(of: "\"adam_epsilon\": 0.25, ", with: "")
         #expect(!older.contains("kl_measure") && !older.contains("early_stop_kl") && !older.contains("reward_baseline")
-                && !older.contains("learning_rate_warmup"))
+                && !older.contains("learning_rate_warmup") && !older.contains("adam_epsilon"))
         try older.write(toFile: path, atomically: true, encoding: .utf8)
         let loaded = try Checkpoint.load(path, problem: problem).configuration
         #expect(loaded.klMeasure == .mean && loaded.earlyStopKL == 1.5 && loaded.rewardBaseline == .movingAverage)
-        #expect(loaded.learningRateWarmup == 0)
+        #expect(loaded.learningRateWarmup == 0 && loaded.adamEpsilon == 1e-8)
     }
 
     @Test func aCheckpointForAnotherGraphIsRefused() throws {

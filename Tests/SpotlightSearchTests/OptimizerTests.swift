@@ -119,6 +119,15 @@ final class RecordingEvaluator: Evaluator, @unchecked Sendable {
         #expect(PolicyUpdate.adapted(1.5e-4, divergence: 0, target: 0.3, steps: 8) == 1e-4)
     }
 
+    @Test func eachMethodsAdamHasItsEpsilon() throws {
+        #expect(OptimizerConfiguration(method: .spotlight).adamEpsilon == 0.01)
+        #expect(OptimizerConfiguration(method: .policyGradient).adamEpsilon == 1e-8)
+        var configuration = Self.configuration(.spotlight, samples: 4, seed: 1)
+        configuration.adamEpsilon = 0.5
+        let optimizer = Optimizer(problem: try Self.problem(), configuration: configuration)
+        #expect(optimizer.state.adam.epsilon == 0.5)
+    }
+
     @Test func theLearningRateRampsUpOverTheWarmUpIterations() throws {
         var configuration = Self.configuration(.spotlight, samples: 4, seed: 2)
         configuration.learningRate = 0.002

@@ -29,6 +29,7 @@ public enum Checkpoint {
                 ("hidden_size", .number(Double(configuration.hiddenSize))), ("embedding_size", .number(Double(configuration.embeddingSize))),
                 ("learning_rate", .number(Double(configuration.learningRate))), ("epochs", .number(Double(configuration.epochs))),
                 ("learning_rate_warmup", .number(Double(configuration.learningRateWarmup))),
+                ("adam_epsilon", .number(Double(configuration.adamEpsilon))),
                 ("initial_beta", .number(Double(configuration.initialBeta))), ("target_kl", .number(Double(configuration.targetKL))),
                 ("kl_measure", .string(configuration.klMeasure.rawValue)), ("early_stop_kl", configuration.earlyStopKL.isFinite ? .number(Double(configuration.earlyStopKL)) : .null),
                 ("entropy_weight", .number(Double(configuration.entropyWeight))), ("baseline_rate", .number(Double(configuration.baselineRate))),
@@ -129,6 +130,7 @@ public enum Checkpoint {
         configuration.embeddingSize = whole(number(settings, "embedding_size"))
         configuration.learningRate = Float(number(settings, "learning_rate"))
         configuration.learningRateWarmup = optionalNumber(settings, "learning_rate_warmup").map { whole($0) } ?? 0
+        configuration.adamEpsilon = optionalNumber(settings, "adam_epsilon").map(Float.init) ?? 1e-8
         configuration.epochs = whole(number(settings, "epochs"))
         configuration.initialBeta = Float(number(settings, "initial_beta"))
         configuration.targetKL = Float(number(settings, "target_kl"))

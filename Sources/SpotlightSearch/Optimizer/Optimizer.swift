@@ -53,7 +53,7 @@ public struct Optimizer: Sendable {
             featureCount: inputs.featureCount, deviceCount: problem.cluster.deviceCount,
             hiddenSize: configuration.hiddenSize, embeddingSize: configuration.embeddingSize, seed: configuration.seed)
         state = OptimizerState(
-            network: network, adam: Adam(parameterCount: network.parameterCount, learningRate: configuration.learningRate),
+            network: network, adam: Adam(parameterCount: network.parameterCount, learningRate: configuration.learningRate, epsilon: configuration.adamEpsilon),
             random: SplitMix64(seed: configuration.seed &+ 0x5EED), baseline: nil, beta: configuration.initialBeta,
             stagePins: [Int](repeating: -1, count: inputs.stageCount),
             opPins: [Int](repeating: -1, count: problem.graph.count))

@@ -11,8 +11,9 @@ public struct Adam<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: 
     public var secondMoment: [Scalar]
     public var step = 0
 
-    public init(parameterCount: Int, learningRate: Scalar) {
+    public init(parameterCount: Int, learningRate: Scalar, epsilon: Scalar = 1e-8) {
         self.learningRate = learningRate
+        self.epsilon = epsilon
         firstMoment = [Scalar](repeating: 0, count: parameterCount)
         secondMoment = [Scalar](repeating: 0, count: parameterCount)
     }
