@@ -45,18 +45,17 @@ public enum PolicyObjective {
                 let ratio = trace.probabilities[p + action] / oldProbabilities[p + action]
                 let advantage = advantages[sample]
                 loss -= scale * ratio * advantage
-                var kl: Scalar = 0, entropy: Scalar = 0
+                var kl: Scalar = 0
                 for device in 0..<devices {
                     let new = trace.probabilities[p + device], old = oldProbabilities[p + device]
                     if old > 0 && new > 0 { kl += old * Scalar.log(old / new) }
-                    if new > 0 { entropy -= new * Scalar.log(new) }
                 }
+                let entropy = Self.entropy(trace.probabilities, row: p, devices: devices)
                 for device in 0..<devices {
                     let new = trace.probabilities[p + device], old = oldProbabilities[p + device]
                     let indicator: Scalar = device == action ? 1 : 0
-                    var g = -scale * advantage * ratio * (indicator - new) + scale * beta * (new - old)
-                    if new > 0 { g += scale * entropyWeight * new * (Scalar.log(new) + entropy) }
-                    gradient[p + device] = g
+                    gradient[p + device] = -scale * advantage * ratio * (indicator - new) + scale * beta * (new - old)
+                        + entropyBonusGradient(probability: new, entropy: entropy, weight: scale * entropyWeight)
                 }
                 loss += scale * beta * kl - scale * entropyWeight * entropy
                 entropySum += entropy
@@ -87,10 +86,7 @@ public enum PolicyObjective {
                 let action = trace.actions[row]
                 let advantage = advantages[sample]
                 loss -= scale * advantage * Scalar.log(trace.probabilities[p + action])
-                var entropy: Scalar = 0
-                for device in 0..<devices where trace.probabilities[p + device] > 0 {
-                    entropy -= trace.probabilities[p + device] * Scalar.log(trace.probabilities[p + device])
-                }
+                let entropy = Self.entropy(trace.probabilities, row: p, devices: devices)
                 loss -= scale * entropyWeight * entropy
                 entropySum += entropy
                 for device in 0..<devices {
@@ -98,10 +94,28 @@ public enum PolicyObjective {
                     guard probability > 0 else { continue }
                     let indicator: Scalar = device == action ? 1 : 0
                     gradient[p + device] = -scale * advantage * (indicator - probability)
-                        + scale * entropyWeight * probability * (Scalar.log(probability) + entropy)
+                        + entropyBonusGradient(probability: probability, entropy: entropy, weight: scale * entropyWeight)
                 }
             }
         }
         return Value(loss: loss, logitGradient: gradient, entropy: entropySum / Scalar(max(freeStages * samples, 1)))
+    }
+
+    /// The entropy of the distribution at `probabilities[row..<row + devices]` (a masked device,
+    /// probability 0, adds nothing).
+    @inline(__always)
+    static func entropy<Scalar: Real>(_ probabilities: [Scalar], row: Int, devices: Int) -> Scalar {
+        var entropy: Scalar = 0
+        for device in 0..<devices where probabilities[row + device] > 0 {
+            entropy -= probabilities[row + device] * Scalar.log(probabilities[row + device])
+        }
+        return entropy
+    }
+
+    /// The gradient of the bonus `-weight H` at the logit of a device with `probability`, in a
+    /// distribution with entropy `entropy`: `weight p (log p + H)`, 0 for a masked device.
+    @inline(__always)
+    static func entropyBonusGradient<Scalar: Real>(probability: Scalar, entropy: Scalar, weight: Scalar) -> Scalar {
+        probability > 0 ? weight * probability * (Scalar.log(probability) + entropy) : 0
     }
 }
