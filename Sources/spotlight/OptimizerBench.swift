@@ -58,6 +58,16 @@ struct OptimizerBench: ParsableCommand {
         var means: [String: Double]
         var bests: [String: [Double]]
         var seconds: [String: Double]
+
+        var comparison: SeedComparison { SeedComparison(bests["spotlight"]!, against: bests["pg"]!) }
+    }
+
+    private func comparisonJSON(_ comparison: SeedComparison) -> JSONValue {
+        .object([
+            ("mean_ratio", .number(comparison.meanRatio)),
+            ("standard_error", comparison.standardError.map(JSONValue.number) ?? .null),
+            ("wins", .number(Double(comparison.wins))), ("ties", .number(Double(comparison.ties))),
+        ])
     }
 
     func problems() throws -> [(String, PlacementProblem)] {
@@ -143,6 +153,7 @@ struct OptimizerBench: ParsableCommand {
                             ("seconds_per_run", .number(row.seconds[method.rawValue]!)),
                         ]))
                     })),
+                    ("spotlight_against_pg", comparisonJSON(row.comparison)),
                     ("samples_per_run", .number(Double(iterations * samples))),
                 ])
             }))
@@ -150,20 +161,23 @@ struct OptimizerBench: ParsableCommand {
         }
         let methods = rows.first?.baselines.map(\.0) ?? []
         print("| workload | lower bound | " + methods.joined(separator: " | ")
-              + " | policy gradient | Spotlight | Spotlight / PG | seeds Spotlight wins | samples per run | seconds per run (PG / Spotlight) |")
-        print("|---|---:|" + String(repeating: "---:|", count: methods.count) + "---:|---:|---:|---:|---:|---:|")
+              + " | policy gradient | Spotlight | Spotlight / PG | per seed (± s.e.) | seeds Spotlight wins | samples per run | seconds per run (PG / Spotlight) |")
+        print("|---|---:|" + String(repeating: "---:|", count: methods.count) + "---:|---:|---:|---:|---:|---:|---:|")
         for row in rows {
             func ms(_ value: Double) -> String { Units.format2(value / 1e3) }
             let baselineCells = methods.map { method in
                 row.baselines.first { $0.0 == method }.map { ms($0.1) + ($0.2 ? " (OOM)" : "") } ?? "-"
             }
             let pg = row.means["pg"]!, spotlight = row.means["spotlight"]!
-            let pairs = zip(row.bests["spotlight"]!, row.bests["pg"]!)
-            let wins = pairs.filter { $0 < $1 }.count, ties = pairs.filter { $0 == $1 }.count
-            let record = "\(wins) of \(seeds)" + (ties > 0 ? " (\(ties) tied)" : "")
+            let comparison = row.comparison
+            let record = "\(comparison.wins) of \(seeds)" + (comparison.ties > 0 ? " (\(comparison.ties) tied)" : "")
+            let perSeed = Units.fixed(comparison.meanRatio, decimals: 3)
+                + (comparison.standardError.map { " ± " + Units.fixed($0, decimals: 3) } ?? "")
             print("| \(row.name) | \(ms(row.lowerBound)) | " + baselineCells.joined(separator: " | ")
-                  + " | \(ms(pg)) | \(ms(spotlight)) | \(Units.fixed(spotlight / pg, decimals: 3)) | \(record) | \(iterations * samples) | \(Units.format1(row.seconds["pg"]!)) / \(Units.format1(row.seconds["spotlight"]!)) |")
+                  + " | \(ms(pg)) | \(ms(spotlight)) | \(Units.fixed(spotlight / pg, decimals: 3)) | \(perSeed) | \(record) | \(iterations * samples) | \(Units.format1(row.seconds["pg"]!)) / \(Units.format1(row.seconds["spotlight"]!)) |")
         }
-        print("\nStep times in ms; each method's figure is the mean over \(seeds) seeds of the best placement it found.")
+        print("\nStep times in ms; each method's figure is the mean over \(seeds) seeds of the best placement it found. "
+              + "\"Per seed\" is the mean of the seeds' Spotlight / PG ratios with its standard error: a mean within about "
+              + "two standard errors of 1 does not tell the methods apart.")
     }
 }

@@ -103,9 +103,32 @@ import Testing
     }
 }
 
-/// `optimize` through the real binary.
+/// `optimize` and `bench optimize` through the real binary.
 @Suite struct OptimizeCommandTests {
     typealias CLI = CommandLineTests
+
+    @Test func benchOptimizeComparesTheMethodsSeedBySeed() throws {
+        let workload = "samples/tiny.graph.json:samples/tiny.cluster.json"
+        let json = try CLI.run(["bench", "optimize", workload, "--seeds", "3", "--iterations", "4", "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 1)
+        let methods = try #require(rows[0]["methods"] as? [String: [String: Any]])
+        let spotlight = try #require(methods["spotlight"]?["best_step_times_us"] as? [Double])
+        let pg = try #require(methods["pg"]?["best_step_times_us"] as? [Double])
+        #expect(spotlight.count == 3 && pg.count == 3)
+        let comparison = try #require(rows[0]["spotlight_against_pg"] as? [String: Any])
+        let ratios = zip(spotlight, pg).map { $0 / $1 }
+        #expect(abs((comparison["mean_ratio"] as? Double ?? 0) - ratios.reduce(0, +) / 3) < 1e-9)
+        #expect(comparison["standard_error"] is Double)
+        #expect(comparison["wins"] as? Int == zip(spotlight, pg).filter { $0 < $1 }.count)
+
+        let table = try CLI.run(["bench", "optimize", workload, "--seeds", "3", "--iterations", "4"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("| per seed (± s.e.) |"))
+        #expect(table.stdout.contains("| tiny_two_tower on tiny-cpu-2gpu |"), "\(table.stdout)")
+        #expect(table.stderr.contains("spotlight mean best") && table.stderr.contains("pg mean best"))
+    }
 
     @Test(arguments: ["spotlight", "pg"])
     func optimizePrintsJSONAndWritesTheBestPlacement(method: String) throws {
