@@ -42,9 +42,8 @@ struct OptimizerBench: ParsableCommand {
 
     func validate() throws {
         if let targetKl { guard targetKl > 0 else { throw ValidationError("--target-kl must be positive") } }
-        for epsilon in [spotlightAdamEpsilon, pgAdamEpsilon].compactMap({ $0 }) where epsilon <= 0 {
-            throw ValidationError("an Adam epsilon must be positive")
-        }
+        if let spotlightAdamEpsilon { guard spotlightAdamEpsilon > 0 else { throw ValidationError("--spotlight-adam-epsilon must be positive") } }
+        if let pgAdamEpsilon { guard pgAdamEpsilon > 0 else { throw ValidationError("--pg-adam-epsilon must be positive") } }
         guard seeds >= 1, firstSeed >= 0, iterations >= 1, samples >= 2, stages >= 1 else {
             throw ValidationError("--seeds, --iterations and --stages must be at least 1, --samples at least 2")
         }
