@@ -89,7 +89,7 @@ struct OptimizerBench: ParsableCommand {
     func run() throws {
         var rows: [Row] = []
         for (name, base) in try problems() {
-            let evaluator = SimulatorEvaluator(graph: base.graph, cluster: base.cluster, cost: base.cost)
+            let evaluator = SimulatorEvaluator(problem: base)
             let results = Baselines.run(base)
             let (problem, start) = warmStart.prepare(base, baselines: results)
             let baselines = results.map { ($0.method, $0.stepTime, $0.outOfMemory) }
@@ -97,7 +97,7 @@ struct OptimizerBench: ParsableCommand {
                 let inputs = PolicyInputs(problem: problem)
                 let stageDevices = problem.stageDevices(of: start.assignment, allowedDevices: inputs.allowedDevices)
                 let projected = problem.assignment(stageDevices: stageDevices)
-                var simulator = Simulator(graph: problem.graph, cluster: problem.cluster, cost: problem.cost)
+                var simulator = Simulator(problem: problem)
                 Output.error("\(name): both methods start from \(start.method) (\(Units.microseconds(start.stepTime)); "
                              + "\(Units.microseconds(simulator.simulate(projected).stepTime)) as one device for each of \(problem.stages.count) stages)")
             }

@@ -122,7 +122,7 @@ struct SearchOptions: ParsableArguments {
             return CommandEvaluator(command: evaluateCommand, graph: problem.graph, cluster: problem.cluster, timeoutSeconds: timeout,
                                     onFailure: onFailure)
         }
-        return SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster, cost: problem.cost)
+        return SimulatorEvaluator(problem: problem)
     }
 }
 

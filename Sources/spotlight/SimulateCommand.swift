@@ -26,7 +26,7 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         let problem = try Loading.problem(graph: graph, cluster: cluster)
         let loaded = try Loading.placement(placement, problem: problem)
-        var simulator = Simulator(graph: problem.graph, cluster: problem.cluster, cost: problem.cost)
+        var simulator = Simulator(problem: problem)
         let result = simulator.simulate(loaded.assignment, recordTimeline: trace != nil)
         let bound = LowerBound.compute(cost: problem.cost, graph: problem.graph, constraints: problem.constraints)
         if let trace {

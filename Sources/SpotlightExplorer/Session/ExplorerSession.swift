@@ -81,7 +81,7 @@ public final class ExplorerSession: Sendable {
 
     func saveTrace(_ snapshot: OptimizerSnapshot?) -> StatusMessage {
         guard let assignment = snapshot?.bestAssignment else { return StatusMessage("no valid placement found yet", isError: true) }
-        var simulator = Simulator(graph: problem.graph, cluster: problem.cluster, cost: problem.cost)
+        var simulator = Simulator(problem: problem)
         let result = simulator.simulate(assignment, recordTimeline: true)
         do throws(InputError) {
             try ChromeTrace.write(graph: problem.graph, cluster: problem.cluster, result: result, to: tracePath)

@@ -76,7 +76,7 @@ public actor OptimizerActor {
         self.iterationLimit = iterationLimit
         self.checkpointPath = checkpointPath
         self.checkpointEvery = max(1, checkpointEvery)
-        self.simulator = Simulator(graph: optimizer.problem.graph, cluster: optimizer.problem.cluster, cost: optimizer.problem.cost)
+        self.simulator = Simulator(problem: optimizer.problem)
         (snapshots, continuation) = AsyncStream.makeStream(of: OptimizerSnapshot.self, bufferingPolicy: .bufferingNewest(1))
     }
 

@@ -70,6 +70,13 @@ public final class SimulatorEvaluator: Evaluator, @unchecked Sendable {
     }
 }
 
+extension SimulatorEvaluator {
+    /// Measures placements of `problem` with simulators that share its cost model.
+    public convenience init(problem: PlacementProblem, workers: Int = ProcessInfoCores.count) {
+        self.init(graph: problem.graph, cluster: problem.cluster, cost: problem.cost, workers: workers)
+    }
+}
+
 /// A buffer that parallel workers write to, each at its own indices.
 struct SharedBuffer<Element>: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<Element>

@@ -28,7 +28,7 @@ public enum Baselines {
 
     /// Each applicable baseline, in the order of `placers`.
     public static func run(_ problem: PlacementProblem, placers: [any Placer] = placers) -> [BaselineResult] {
-        var simulator = Simulator(graph: problem.graph, cluster: problem.cluster, cost: problem.cost)
+        var simulator = Simulator(problem: problem)
         return placers.compactMap { placer in
             guard let assignment = placer.place(problem) else { return nil }
             return BaselineResult(method: placer.method, assignment: assignment, result: simulator.simulate(assignment))

@@ -133,3 +133,11 @@ public protocol Placer: Sendable {
     /// A valid assignment, or `nil` when the method does not apply (no `expert` hints, say).
     func place(_ problem: PlacementProblem) -> [Int]?
 }
+
+extension Simulator {
+    /// A simulator of `problem`'s graph on its cluster that shares the problem's cost model instead
+    /// of working it out again.
+    public init(problem: PlacementProblem) {
+        self.init(graph: problem.graph, cluster: problem.cluster, cost: problem.cost)
+    }
+}
