@@ -6,7 +6,7 @@ public struct Adam<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: 
     public var learningRate: Scalar
     public var beta1: Scalar = 0.9
     public var beta2: Scalar = 0.999
-    public var epsilon: Scalar = 1e-8
+    public var epsilon: Scalar
     public var firstMoment: [Scalar]
     public var secondMoment: [Scalar]
     public var step = 0
