@@ -26,7 +26,7 @@ struct BaselinesCommand: ParsableCommand {
 
     func run() throws {
         let problem = try Loading.problem(graph: graph, cluster: cluster)
-        let bound = LowerBound.compute(cost: problem.cost, graph: problem.graph, constraints: problem.constraints)
+        let bound = problem.lowerBound()
         let results = Baselines.run(problem)
         if let outDir {
             do {

@@ -102,7 +102,7 @@ struct OptimizerBench: ParsableCommand {
                              + "\(Units.microseconds(simulator.simulate(projected).stepTime)) as one device for each of \(problem.stages.count) stages)")
             }
             var row = Row(name: name, ops: problem.graph.count,
-                          lowerBound: LowerBound.compute(cost: problem.cost, graph: problem.graph, constraints: problem.constraints),
+                          lowerBound: problem.lowerBound(),
                           baselines: baselines, means: [:], bests: [:], seconds: [:])
             for method in OptimizerConfiguration.Method.allCases {
                 var bests: [Double] = []

@@ -28,7 +28,7 @@ struct SimulateCommand: ParsableCommand {
         let loaded = try Loading.placement(placement, problem: problem)
         var simulator = Simulator(problem: problem)
         let result = simulator.simulate(loaded.assignment, recordTimeline: trace != nil)
-        let bound = LowerBound.compute(cost: problem.cost, graph: problem.graph, constraints: problem.constraints)
+        let bound = problem.lowerBound()
         if let trace {
             try Loading.reporting { () throws(InputError) in
                 try ChromeTrace.write(graph: problem.graph, cluster: problem.cluster, result: result, to: trace)

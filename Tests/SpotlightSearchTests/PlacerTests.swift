@@ -76,7 +76,7 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
     }
 
     @Test func everyBaselineBeatsNothingButIsValidAndAboveTheBound() throws {
-        let bound = LowerBound.compute(cost: problem.cost, graph: problem.graph, constraints: problem.constraints)
+        let bound = problem.lowerBound()
         let results = Baselines.run(problem)
         #expect(results.map(\.method) == ["single_gpu", "round_robin", "expert", "heft", "metis"])
         for baseline in results {

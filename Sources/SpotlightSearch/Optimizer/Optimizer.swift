@@ -47,7 +47,7 @@ public struct Optimizer: Sendable {
     public init(problem: PlacementProblem, configuration: OptimizerConfiguration, warmStart: [Int]? = nil) {
         self.problem = problem
         self.configuration = configuration
-        self.lowerBound = max(LowerBound.compute(cost: problem.cost, graph: problem.graph, constraints: problem.constraints), 1e-9)
+        self.lowerBound = max(problem.lowerBound(), 1e-9)
         self.inputs = PolicyInputs(problem: problem)
         let network = PolicyNetwork<Float>(
             featureCount: inputs.featureCount, deviceCount: problem.cluster.deviceCount,

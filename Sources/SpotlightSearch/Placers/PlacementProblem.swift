@@ -60,6 +60,12 @@ public struct PlacementProblem: Sendable {
         return PlacementProblem(self, stages: hinted)
     }
 
+    /// The step time no placement of this problem can beat (`LowerBound`), from its cost model.
+    /// Computed on each call, in time linear in the graph.
+    public func lowerBound() -> Double {
+        LowerBound.compute(cost: cost, graph: graph, constraints: constraints)
+    }
+
     /// Whether every stage of `partition` holds ops of one device of `assignment` only.
     static func expresses(_ partition: StagePartition, _ assignment: [Int]) -> Bool {
         (0..<partition.count).allSatisfy { stage in
