@@ -92,8 +92,7 @@ struct OptimizeCommand: ParsableCommand {
             let medians = Remeasurement.medians(of: [(methodName, assignment)] + baselines.map { ($0.method, $0.assignment) }, repeats: remeasure, evaluator: evaluator,
                                                 shouldStop: { Interruption.signal != nil })
             remeasured = ResultTable.Remeasured(repeats: remeasure, best: medians[0], baselines: Array(medians.dropFirst()))
-            if !json, let found = medians[0], let (method, time) = zip(baselines.map(\.method), medians.dropFirst())
-                .compactMap({ method, time in time.map { (method, $0) } }).min(by: { $0.1 < $1.1 }), time < found {
+            if !json, let found = medians[0], let (method, time) = remeasured?.fastestBaseline(of: baselines), time < found {
                 Output.error("note: measured again, \(method) (\(Units.microseconds(time))) is faster than the best placement found (\(Units.microseconds(found)))")
             }
         }
@@ -145,6 +144,12 @@ enum ResultTable {
         var repeats: Int
         var best: Double?
         var baselines: [Double?]
+
+        /// The method and median of the baseline measured fastest; `baselines` are the results
+        /// the medians were taken of, in the same order.
+        func fastestBaseline(of results: [BaselineResult]) -> (method: String, time: Double)? {
+            zip(results, baselines).compactMap { result, time in time.map { (result.method, $0) } }.min { $0.time < $1.time }
+        }
     }
 
     /// With simulated times, against the lower bound too. With `measured` times (an evaluate
