@@ -160,6 +160,32 @@ import Testing
         #expect(grid.rowText(47).contains("saved the best placement"))
     }
 
+    @Test func aNarrowStatusLineKeepsTheStateIterationAndBestTime() {
+        let state = Fixture.state(width: 80, height: 24, snapshot: Fixture.snapshot(status: .paused))
+        let line = ExplorerView.render(state).rowText(0)
+        #expect(line.contains("‖ paused"))
+        #expect(line.contains("iteration 40"))
+        #expect(line.contains("best 1.07 ms"))
+        #expect(line.hasSuffix("? help"))
+        #expect(!line.contains("samples") && !line.contains("/s"))
+        #expect(!line.contains("…"))
+    }
+
+    @Test func statusLinePartsGiveWayInOrder() {
+        let state = Fixture.state(snapshot: Fixture.snapshot(status: .running))
+        let full = StatusLine.pieces(state, omitting: [])
+        var omitted: Set<StatusLine.Part> = []
+        var previous = StatusLine.width(full)
+        for part in StatusLine.Part.allCases {
+            omitted.insert(part)
+            let width = StatusLine.width(StatusLine.pieces(state, omitting: omitted))
+            #expect(width < previous, "leaving out \(part) shortens the line")
+            previous = width
+        }
+        let text = StatusLine.pieces(state, omitting: Set(StatusLine.Part.allCases)).map(\.0).joined()
+        #expect(text == " Spotlight ● running · best 1.07 ms")
+    }
+
     @Test func statusWordsForEveryState() {
         var snapshot = Fixture.snapshot(status: .paused)
         snapshot.iterationInFlight = true

@@ -1,11 +1,46 @@
 import SpotlightModel
 
 /// The top line: what is being placed, the search's state, its pace and the best step time
-/// against the lower bound and the best baseline.
+/// against the lower bound and the best baseline. On a narrow terminal the least needed parts
+/// give way first (`Part`), so that the state, the iteration and the best time stay in view.
 enum StatusLine {
+    /// The parts that may be left out, in the order they are: the pace before the search's
+    /// progress, the graph's name last.
+    enum Part: CaseIterable {
+        case rate, samples, method, cluster, boundComparison, baselineComparison, graph, iteration
+    }
+
     static func draw(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {
         let bar = CellStyle(.statusBar)
         grid.fill(rect, with: Cell(" ", style: bar))
+        let hint = " ? help "
+        var omitted: Set<Part> = []
+        var pieces = self.pieces(state, omitting: omitted)
+        for part in Part.allCases where width(pieces) + hint.count > rect.width {
+            omitted.insert(part)
+            pieces = self.pieces(state, omitting: omitted)
+        }
+        // Leaving out a long part can make room for a shorter one left out before it.
+        for part in Part.allCases.reversed() where omitted.contains(part) {
+            let fuller = self.pieces(state, omitting: omitted.subtracting([part]))
+            if width(fuller) + hint.count <= rect.width {
+                omitted.remove(part)
+                pieces = fuller
+            }
+        }
+        let end = grid.write(pieces, x: rect.x, y: rect.y, limit: rect.width - hint.count)
+        if end + hint.count <= rect.maxX {
+            grid.writeRight(hint, maxX: rect.maxX, y: rect.y, style: CellStyle(.dim, background: .statusBar))
+        }
+    }
+
+    static func width(_ pieces: [(String, CellStyle)]) -> Int {
+        pieces.reduce(0) { $0 + $1.0.count }
+    }
+
+    /// The line's text runs without the `omitted` parts.
+    static func pieces(_ state: ExplorerState, omitting omitted: Set<Part>) -> [(String, CellStyle)] {
+        let bar = CellStyle(.statusBar)
         func on(_ role: Role, _ attributes: CellAttributes = []) -> CellStyle { CellStyle(role, background: .statusBar, attributes: attributes) }
         let model = state.model
         let word = state.statusWord
@@ -20,33 +55,36 @@ enum StatusLine {
         case "pausing": "◌"
         default: "■"
         }
-        var pieces: [(String, CellStyle)] = [
-            (" Spotlight ", on(.title, .bold)),
-            ("\(model.graphLabel) on \(model.clusterLabel)", bar),
-            (Glyph.separator + model.method.rawValue, on(.dim)),
-            (Glyph.separator, on(.dim)), ("\(symbol) \(word)", statusStyle),
-        ]
-        if let snapshot = state.snapshot {
+        var pieces: [(String, CellStyle)] = [(" Spotlight ", on(.title, .bold))]
+        if !omitted.contains(.graph) {
+            pieces.append((model.graphLabel + (omitted.contains(.cluster) ? "" : " on \(model.clusterLabel)"), bar))
+        }
+        if !omitted.contains(.method) { pieces.append((Glyph.separator + model.method.rawValue, on(.dim))) }
+        if pieces.count > 1 { pieces.append((Glyph.separator, on(.dim))) }
+        pieces.append(("\(symbol) \(word)", statusStyle))
+        guard let snapshot = state.snapshot else { return pieces }
+        if !omitted.contains(.iteration) {
             pieces.append((Glyph.separator + "iteration ", on(.dim)))
             pieces.append((String(snapshot.iteration), on(.accent, .bold)))
-            pieces.append((Glyph.separator + grouped(snapshot.samplesEvaluated) + " samples", on(.dim)))
-            if let last = snapshot.history.last {
-                pieces.append((Glyph.separator + Units.rate(last.samplesPerSecond, wholeNumber: grouped) + "/s", on(.dim)))
-            }
-            if let best = snapshot.bestStepTime {
-                pieces.append((Glyph.separator + "best ", on(.dim)))
-                pieces.append((Units.microseconds(best), on(.accent, .bold)))
-                var comparisons: [String] = []
-                if let bound = model.lowerBound { comparisons.append(Units.format2(best / bound) + "× bound") }
-                if let baseline = state.baselines.filter({ !$0.outOfMemory }).min(by: { $0.stepTime < $1.stepTime }) {
-                    comparisons.append(Units.format2(best / baseline.stepTime) + "× \(baseline.method)")
-                }
-                if !comparisons.isEmpty { pieces.append((" (" + comparisons.joined(separator: ", ") + ")", on(.dim))) }
-            }
         }
-        let hint = " ? help "
-        let end = grid.write(pieces, x: rect.x, y: rect.y, limit: rect.width - hint.count)
-        if end + hint.count <= rect.maxX { grid.writeRight(hint, maxX: rect.maxX, y: rect.y, style: on(.dim)) }
+        if !omitted.contains(.samples) { pieces.append((Glyph.separator + grouped(snapshot.samplesEvaluated) + " samples", on(.dim))) }
+        if !omitted.contains(.rate), let last = snapshot.history.last {
+            pieces.append((Glyph.separator + Units.rate(last.samplesPerSecond, wholeNumber: grouped) + "/s", on(.dim)))
+        }
+        if let best = snapshot.bestStepTime {
+            pieces.append((Glyph.separator + "best ", on(.dim)))
+            pieces.append((Units.microseconds(best), on(.accent, .bold)))
+            var comparisons: [String] = []
+            if !omitted.contains(.boundComparison), let bound = model.lowerBound {
+                comparisons.append(Units.format2(best / bound) + "× bound")
+            }
+            if !omitted.contains(.baselineComparison),
+               let baseline = state.baselines.filter({ !$0.outOfMemory }).min(by: { $0.stepTime < $1.stepTime }) {
+                comparisons.append(Units.format2(best / baseline.stepTime) + "× \(baseline.method)")
+            }
+            if !comparisons.isEmpty { pieces.append((" (" + comparisons.joined(separator: ", ") + ")", on(.dim))) }
+        }
+        return pieces
     }
 
     /// 12345 as "12,345".
