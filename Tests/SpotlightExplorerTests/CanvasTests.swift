@@ -63,6 +63,11 @@ import Testing
         #expect(Units.format2(1.005) == "1.00" || Units.format2(1.005) == "1.01")
         #expect(Units.format4(0.012345) == "0.01235" || Units.format4(0.012345) == "0.01234")
         #expect(Units.microseconds(1070) == "1.07 ms")
+        let shortForms: [(Double, String)] = [
+            (1.5, "1.5"), (0.5, "0.5"), (2, "2"), (128, "128"), (0.0625, "0.0625"), (0.001, "0.001"),
+            (1.0 / 8192, "1.22e-4"), (1e-4, "1e-4"), (10_000, "10000"), (123_456, "1.23e5"), (9.996, "10"), (-0.25, "-0.25"), (0, "0"),
+        ]
+        for (value, text) in shortForms { #expect(Units.short(value) == text, "\(value)") }
         #expect(Units.microseconds(-250) == "-250.00 us")
         #expect(Units.bytes(12_300_000) == "12.3 MB")
         #expect(StatusLine.grouped(1234567) == "1,234,567")

@@ -121,6 +121,15 @@ import Testing
         #expect(grid.text.contains("target"))
     }
 
+    @Test func klTitleShowsBetaOnlyForSpotlightAndShortensToFit() {
+        let pg = Optimizer(problem: Fixture.problem, configuration: OptimizerConfiguration(method: .policyGradient, samples: 4, seed: 1))
+        let model = ExplorerModel(optimizer: pg, graphLabel: "tiny.graph.json", clusterLabel: "tiny.cluster.json")
+        let pgTitle = panel(width: 44, height: 18) { CurvesPanel.drawKL(into: &$0, rect: $1, state: Fixture.state(model: model)) }.rowText(0)
+        #expect(pgTitle.contains("KL(old‖new) H 0.22") && !pgTitle.contains("β"))
+        let narrow = panel(width: 18, height: 10) { CurvesPanel.drawKL(into: &$0, rect: $1, state: Fixture.state()) }.rowText(0)
+        #expect(narrow.contains(" KL β 1.5 ") && !narrow.contains("…"))
+    }
+
     @Test func curvesBeforeTheFirstIteration() {
         let state = Fixture.state(snapshot: Fixture.snapshot(iterations: 0, best: false))
         let grid = panel(width: 60, height: 10) { CurvesPanel.drawReward(into: &$0, rect: $1, state: state) }

@@ -39,9 +39,14 @@ enum CurvesPanel {
 
     static func drawKL(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {
         let history = state.snapshot?.history ?? []
-        var title = "KL(old‖new)"
-        if let last = history.last { title += " β \(Units.format4(last.beta)) H \(Units.fixed(last.entropy, decimals: 2))" }
-        let inner = grid.box(rect, title: title)
+        // Beta is Spotlight's; the policy gradient has no KL penalty. The longest title that fits.
+        var titles = ["KL(old‖new)", "KL"]
+        if let last = history.last {
+            let beta = state.model.method == .spotlight ? " β " + Units.short(last.beta) : ""
+            let entropy = " H " + Units.fixed(last.entropy, decimals: 2)
+            titles = ["KL(old‖new)" + beta + entropy, "KL" + beta + entropy, "KL" + beta, "KL"]
+        }
+        let inner = grid.box(rect, title: titles.first { $0.count + 6 <= rect.width } ?? "KL")
         legend(into: &grid, rect: rect, [("mean", .klCurve), ("max", .maxKLCurve)])
         guard !history.isEmpty else { return }
         // Spikes of the max curve above the target are what the target is there to show.

@@ -35,6 +35,28 @@ public enum Units {
         return fixed(value, decimals: decimals)
     }
 
+    /// Up to three significant digits with trailing zeros dropped, and a power of ten below 0.001
+    /// or from 100,000: a weight that halves and doubles over many decades, such as Spotlight's
+    /// beta ("1.5", "0.0625", "1.22e-4", "10000").
+    public static func short(_ value: Double) -> String {
+        guard value != 0, value.isFinite else { return value == 0 ? "0" : String(value) }
+        var exponent = 0
+        var scaled = abs(value)
+        while scaled >= 10 { scaled /= 10; exponent += 1 }
+        while scaled < 1 { scaled *= 10; exponent -= 1 }
+        if (scaled * 100).rounded() >= 1000 { scaled /= 10; exponent += 1 }
+        func trimmed(_ text: String) -> String {
+            guard text.contains(".") else { return text }
+            var text = Substring(text)
+            while text.hasSuffix("0") { text = text.dropLast() }
+            if text.hasSuffix(".") { text = text.dropLast() }
+            return String(text)
+        }
+        let sign = value < 0 ? "-" : ""
+        if exponent < -3 || exponent >= 5 { return sign + trimmed(fixed(scaled, decimals: 2)) + "e" + String(exponent) }
+        return sign + trimmed(fixed(abs(value), decimals: max(0, 2 - exponent)))
+    }
+
     /// A rate such as samples per second: whole numbers from 10 up, written by `wholeNumber` (a
     /// caller may group the digits), two significant digits below (a search measuring on hardware
     /// may do 0.24 samples per second).
