@@ -31,7 +31,9 @@ public struct ExplorerLayout: Sendable, Equatable {
         status = Rect(x: 0, y: 0, width: width, height: 1)
         footer = Rect(x: 0, y: height - 1, width: width, height: 1)
         let body = Rect(x: 0, y: 1, width: width, height: height - 2)
-        let (left, right) = body.splitLeft(max(50, width * 58 / 100))
+        // The right column keeps the 30 columns inside its borders that the devices and inspector
+        // panels need, even at the minimum width.
+        let (left, right) = body.splitLeft(min(max(46, width * 58 / 100), width - 34))
         let (graph, curves) = left.splitTop(max(8, body.height * 55 / 100))
         self.graph = graph
         let (reward, kl) = curves.splitLeft(curves.width * 60 / 100)
