@@ -26,10 +26,7 @@ public enum Units {
     /// Four significant digits for small statistics such as KL divergences.
     public static func format4(_ value: Double) -> String {
         guard value != 0, value.isFinite else { return value == 0 ? "0" : String(value) }
-        var exponent = 0
-        var scaled = abs(value)
-        while scaled >= 10 { scaled /= 10; exponent += 1 }
-        while scaled < 1 { scaled *= 10; exponent -= 1 }
+        let (scaled, exponent) = scientific(abs(value))
         let decimals = max(0, 3 - exponent)
         if decimals > 8 { return (value < 0 ? "-" : "") + fixed(scaled, decimals: 3) + "e" + String(exponent) }
         return fixed(value, decimals: decimals)
@@ -40,10 +37,7 @@ public enum Units {
     /// beta ("1.5", "0.0625", "1.22e-4", "10000").
     public static func short(_ value: Double) -> String {
         guard value != 0, value.isFinite else { return value == 0 ? "0" : String(value) }
-        var exponent = 0
-        var scaled = abs(value)
-        while scaled >= 10 { scaled /= 10; exponent += 1 }
-        while scaled < 1 { scaled *= 10; exponent -= 1 }
+        var (scaled, exponent) = scientific(abs(value))
         if (scaled * 100).rounded() >= 1000 { scaled /= 10; exponent += 1 }
         func trimmed(_ text: String) -> String {
             guard text.contains(".") else { return text }
@@ -55,6 +49,15 @@ public enum Units {
         let sign = value < 0 ? "-" : ""
         if exponent < -3 || exponent >= 5 { return sign + trimmed(fixed(scaled, decimals: 2)) + "e" + String(exponent) }
         return sign + trimmed(fixed(abs(value), decimals: max(0, 2 - exponent)))
+    }
+
+    /// A positive finite `value` as `mantissa * 10^exponent` with the mantissa in [1, 10).
+    static func scientific(_ value: Double) -> (mantissa: Double, exponent: Int) {
+        var exponent = 0
+        var mantissa = value
+        while mantissa >= 10 { mantissa /= 10; exponent += 1 }
+        while mantissa < 1 { mantissa *= 10; exponent -= 1 }
+        return (mantissa, exponent)
     }
 
     /// A rate such as samples per second: whole numbers from 10 up, written by `wholeNumber` (a
