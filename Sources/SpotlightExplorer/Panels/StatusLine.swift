@@ -4,8 +4,8 @@ import SpotlightModel
 /// against the lower bound and the best baseline. On a narrow terminal the least needed parts
 /// give way first (`Part`), so that the state, the iteration and the best time stay in view.
 enum StatusLine {
-    /// The parts that may be left out, in the order they are: the pace before the search's
-    /// progress, the graph's name last.
+    /// The parts that may be left out, in the order they give way: the pace and the sample count
+    /// first, the graph's name and the iteration last.
     enum Part: CaseIterable {
         case rate, samples, method, cluster, boundComparison, baselineComparison, graph, iteration
     }
