@@ -224,6 +224,15 @@ import Testing
         for binding in KeyBinding.all { #expect(text.contains(binding.action)) }
     }
 
+    @Test func helpOverlayFitsWhollyAtTheMinimumSize() {
+        var state = Fixture.state(width: 80, height: 24)
+        _ = state.handle(.character("?"))
+        let text = ExplorerView.render(state).text
+        for binding in KeyBinding.all { #expect(text.contains(binding.action)) }
+        #expect(text.contains("coloured by device"))
+        #expect(text.contains("dotted lines are the baselines and the lower bound."))
+    }
+
     @Test func placementBeforeTheFirstBestIsThePolicysMostLikely() {
         let state = Fixture.state(snapshot: Fixture.snapshot(iterations: 0, best: false))
         #expect(!state.showsBestPlacement)
