@@ -36,11 +36,13 @@ extension CellGrid {
         return column
     }
 
+    /// The cells `text` takes when written: one per Unicode scalar, as `write` places them.
+    public static func columns(of text: String) -> Int { text.unicodeScalars.count }
+
     /// Writes `text` so that it ends at column `maxX` (exclusive).
     @discardableResult
     public mutating func writeRight(_ text: String, maxX: Int, y: Int, style: CellStyle = .text) -> Int {
-        let count = text.unicodeScalars.count
-        return write(text, x: maxX - count, y: y, style: style)
+        write(text, x: maxX - Self.columns(of: text), y: y, style: style)
     }
 
     /// Writes a sequence of styled pieces one after another; returns the column after them.
@@ -54,6 +56,10 @@ extension CellGrid {
         }
         return column
     }
+
+    /// The most columns of title that `box` shows uncut on a box `width` wide: the edge less its
+    /// corners, a rule and a space on each side.
+    public static func titleRoom(inBoxOfWidth width: Int) -> Int { width - 6 }
 
     /// A rounded box around `rect` with `title` in its top edge; returns the inside.
     @discardableResult
@@ -74,7 +80,7 @@ extension CellGrid {
         self[rect.x, bottom] = Cell("╰", style: style)
         self[right, bottom] = Cell("╯", style: style)
         if !title.isEmpty && rect.width > 6 {
-            write(" " + title + " ", x: rect.x + 2, y: rect.y, style: titleStyle, limit: rect.width - 4)
+            write(" " + title + " ", x: rect.x + 2, y: rect.y, style: titleStyle, limit: Self.titleRoom(inBoxOfWidth: rect.width) + 2)
         }
         return rect.inset(by: 1)
     }

@@ -46,7 +46,8 @@ enum CurvesPanel {
             let entropy = " H " + Units.fixed(last.entropy, decimals: 2)
             titles = ["KL(old‖new)" + beta + entropy, "KL" + beta + entropy, "KL" + beta, "KL"]
         }
-        let inner = grid.box(rect, title: titles.first { $0.count + 6 <= rect.width } ?? "KL")
+        let room = CellGrid.titleRoom(inBoxOfWidth: rect.width)
+        let inner = grid.box(rect, title: titles.first { CellGrid.columns(of: $0) <= room } ?? "KL")
         legend(into: &grid, rect: rect, [("mean", .klCurve), ("max", .maxKLCurve)])
         guard !history.isEmpty else { return }
         // Spikes of the max curve above the target are what the target is there to show.

@@ -16,26 +16,27 @@ enum StatusLine {
         let hint = " ? help "
         var omitted: Set<Part> = []
         var pieces = self.pieces(state, omitting: omitted)
-        for part in Part.allCases where width(pieces) + hint.count > rect.width {
+        let room = rect.width - CellGrid.columns(of: hint)
+        for part in Part.allCases where width(pieces) > room {
             omitted.insert(part)
             pieces = self.pieces(state, omitting: omitted)
         }
         // Leaving out a long part can make room for a shorter one left out before it.
         for part in Part.allCases.reversed() where omitted.contains(part) {
             let fuller = self.pieces(state, omitting: omitted.subtracting([part]))
-            if width(fuller) + hint.count <= rect.width {
+            if width(fuller) <= room {
                 omitted.remove(part)
                 pieces = fuller
             }
         }
-        let end = grid.write(pieces, x: rect.x, y: rect.y, limit: rect.width - hint.count)
-        if end + hint.count <= rect.maxX {
+        let end = grid.write(pieces, x: rect.x, y: rect.y, limit: room)
+        if end <= rect.x + room {
             grid.writeRight(hint, maxX: rect.maxX, y: rect.y, style: CellStyle(.dim, background: .statusBar))
         }
     }
 
     static func width(_ pieces: [(String, CellStyle)]) -> Int {
-        pieces.reduce(0) { $0 + $1.0.count }
+        pieces.reduce(0) { $0 + CellGrid.columns(of: $1.0) }
     }
 
     /// The line's text runs without the `omitted` parts.
