@@ -41,6 +41,7 @@ struct ExploreCommand: ParsableCommand {
             Output.error("error: the explorer needs a terminal, and standard \(isatty(STDOUT_FILENO) == 0 ? "output" : "input") is not one; use `spotlight optimize GRAPH CLUSTER` to search without it")
             throw ExitCode.failure
         }
+        try Loading.checkWritable(out, trace, search.checkpoint)
         let (graphPath, clusterPath) = try files()
         let base = try search.problem(graph: graphPath, cluster: clusterPath)
         // The last reason a measuring command failed, for the footer (printing it would scribble over the screen).

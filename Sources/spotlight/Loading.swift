@@ -14,6 +14,13 @@ enum Loading {
         }
     }
 
+    /// Fails before any work when a file the command will write (those given) cannot be created.
+    static func checkWritable(_ paths: String?...) throws {
+        try reporting { () throws(InputError) in
+            for path in paths.compactMap({ $0 }) { try FileIO.checkWritable(path) }
+        }
+    }
+
     static func graph(_ path: String) throws -> OperationGraph {
         try reporting { () throws(InputError) in try OperationGraph.load(path) }
     }

@@ -41,6 +41,7 @@ struct OptimizeCommand: ParsableCommand {
     }
 
     private func optimize() throws {
+        try Loading.checkWritable(out, log, search.checkpoint)
         let base = try search.problem(graph: graph, cluster: cluster)
         let progress = ProgressLine(mode: json ? .silent : isatty(STDOUT_FILENO) != 0 ? .bar : .lines, total: iterations)
         let evaluator = search.evaluator(for: base, onFailure: { reason in

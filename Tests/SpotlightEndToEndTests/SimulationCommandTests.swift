@@ -241,6 +241,15 @@ import Testing
         #expect(confirm.status != 0)
         #expect(confirm.stderr.contains("--confirm must not be negative"))
     }
+
+    @Test(arguments: ["--out", "--log", "--checkpoint"])
+    func optimizeRefusesAnUnwritableFileBeforeSearching(option: String) throws {
+        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "3", "--samples", "4",
+                                  option, "/nonexistent/dir/out.json"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("/nonexistent/dir/out.json: cannot write: its directory /nonexistent/dir does not exist"))
+        #expect(!result.stdout.contains("iteration") && !result.stderr.contains("starting from"), "nothing ran: \(result.stdout)")
+    }
 }
 
 @Suite struct CheckpointCommandTests {

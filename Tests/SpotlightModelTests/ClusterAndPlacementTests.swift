@@ -205,6 +205,20 @@ import Testing
     @Test func writingIntoAMissingDirectoryFailsCleanly() {
         #expect(throws: InputError.self) { try FileIO.writeAtomically("x", to: "/nonexistent/dir/out.json") }
     }
+
+    @Test func writabilityIsCheckedBeforeTheWrite() throws {
+        let path = temporaryPath("later.json")
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileIO.checkWritable(path)
+        #expect(!FileManager.default.fileExists(atPath: path), "checking creates nothing")
+        #expect { try FileIO.checkWritable("/nonexistent/dir/out.json") } throws: {
+            "\($0)" == "/nonexistent/dir/out.json: cannot write: its directory /nonexistent/dir does not exist"
+        }
+        #expect { try FileIO.checkWritable(directory) } throws: { "\($0)".hasSuffix("is a directory, not a file") }
+        let file = temporaryPath("plain.txt")
+        try FileIO.writeAtomically("x", to: file)
+        #expect { try FileIO.checkWritable(file + "/inside.json") } throws: { "\($0)".hasSuffix("is not a directory") }
+    }
 }
 
 import Foundation

@@ -70,6 +70,26 @@ public enum FileIO {
         }
     }
 
+    /// Checks, before any long work, that `writeAtomically` could create `path`: it is not a
+    /// directory, and its directory exists and takes new files (the temporary is created there).
+    /// A search that runs for an hour should not end in "cannot write".
+    public static func checkWritable(_ path: String) throws(InputError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw InputError(file: path, message: "is a directory, not a file")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            throw InputError(file: path, message: "cannot write: its directory \(directory) does not exist")
+        }
+        guard isDirectory.boolValue else {
+            throw InputError(file: path, message: "cannot write: \(directory) is not a directory")
+        }
+        guard access(directory, W_OK | X_OK) == 0 else {
+            throw InputError(file: path, message: "cannot write in \(directory): \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// Writes `text` to `path` atomically: a temporary file beside it, flushed, then renamed over
     /// the target, so that a crash or a full disk never leaves a half-written or lost file.
     public static func writeAtomically(_ text: String, to path: String) throws(InputError) {
