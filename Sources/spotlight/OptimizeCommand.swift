@@ -78,15 +78,18 @@ struct OptimizeCommand: ParsableCommand {
         }
         progress.finish()
         let wall = Date().timeIntervalSince(started)
-        if let log {
-            try Loading.reporting { () throws(InputError) in try FileIO.writeAtomically(csv, to: log) }
-        }
         let best = optimizer.state.bestStepTime
+        // The placement first, and each file whatever became of the other: one failed write loses no more.
+        var unsaved = false
         if let out, let assignment = optimizer.state.bestAssignment {
             let placement = Placement(graphName: problem.graph.name, clusterName: problem.cluster.name, method: methodName,
                                       stepTimeMicroseconds: best, assignment: assignment)
-            try Loading.reporting { () throws(InputError) in try placement.save(to: out, graph: problem.graph, cluster: problem.cluster) }
+            unsaved = (try? Loading.reporting { () throws(InputError) in try placement.save(to: out, graph: problem.graph, cluster: problem.cluster) }) == nil
         }
+        if let log {
+            unsaved = (try? Loading.reporting { () throws(InputError) in try FileIO.writeAtomically(csv, to: log) }) == nil || unsaved
+        }
+        if unsaved { throw ExitCode.failure }
         var remeasured: ResultTable.Remeasured?
         if search.measuresOnHardware, remeasure > 0, Interruption.signal == nil, let assignment = optimizer.state.bestAssignment {
             if !json { Output.error("measuring the best placement found and the \(baselines.count) baselines \(remeasure) more times each") }
