@@ -74,7 +74,9 @@ struct OptimizeCommand: ParsableCommand {
                 try Loading.reporting { () throws(InputError) in try Checkpoint.save(optimizer, to: checkpoint) }
             }
             let best = stats.bestSoFar.map(Units.microseconds) ?? "none valid yet"
-            progress.update(stats.iteration, "best \(best)  mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")  KL \(Units.format4(stats.meanKL)) (max \(Units.format4(stats.maxKL)))  \(Units.rate(stats.samplesPerSecond)) samples/s")
+            progress.update(stats.iteration, ["best \(best)", "mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")",
+                                              "KL \(Units.format4(stats.meanKL)) (max \(Units.format4(stats.maxKL)))",
+                                              "\(Units.rate(stats.samplesPerSecond)) samples/s"])
         }
         progress.finish()
         let wall = Date().timeIntervalSince(started)
@@ -200,21 +202,37 @@ struct ProgressLine {
     let mode: Mode
     let total: Int
 
-    /// Redraws the bar, cut to the terminal's width (a line that wrapped could not be redrawn), or
-    /// writes a line at once, unbuffered, for whoever follows the output.
-    func update(_ done: Int, _ message: String) {
+    /// Redraws the bar within the terminal's width (a line that wrapped could not be redrawn), or
+    /// writes a line at once, unbuffered, for whoever follows the output. `parts` come most
+    /// important first.
+    func update(_ done: Int, _ parts: [String]) {
         switch mode {
         case .silent: return
         case .lines:
-            FileHandle.standardOutput.write(Data("iteration \(done)/\(total)  \(message)\n".utf8))
-            return
-        case .bar: break
+            FileHandle.standardOutput.write(Data("iteration \(done)/\(total)  \(parts.joined(separator: "  "))\n".utf8))
+        case .bar:
+            let line = Self.barLine(done: done, total: total, parts: parts, columns: Self.columns() - 1)
+            FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(line)".utf8))
         }
-        let width = 24
-        let filled = total > 0 ? done * width / total : width
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let line = "\(bar) \(done)/\(total)  \(message)"
-        FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(line.prefix(max(Self.columns() - 1, width)))".utf8))
+    }
+
+    /// The bar and as many leading `parts` as fit in `columns`: the bar narrows from 24 cells to
+    /// 8 before a part is left out, so a narrow terminal loses the rate before the best time and
+    /// never shows half a part.
+    static func barLine(done: Int, total: Int, parts: [String], columns: Int) -> String {
+        let count = " \(done)/\(total)"
+        var kept = max(parts.count, 1)
+        while true {
+            let text = parts.prefix(kept).map { "  " + $0 }.joined()
+            let width = min(24, columns - count.count - text.count)
+            if width >= 8 || kept == 1 {
+                let cells = max(width, 0)
+                let filled = total > 0 ? min(done, total) * cells / total : cells
+                let line = String(repeating: "█", count: filled) + String(repeating: "░", count: cells - filled) + count + text
+                return String(line.prefix(max(columns, 0)))
+            }
+            kept -= 1
+        }
     }
 
     /// The terminal's width in columns (80 when it does not say).
