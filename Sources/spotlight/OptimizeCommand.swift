@@ -83,14 +83,15 @@ struct OptimizeCommand: ParsableCommand {
         let best = optimizer.state.bestStepTime
         // The placement first, and each file whatever became of the other: one failed write loses no more.
         var unsaved = false
+        func save(_ write: () throws(InputError) -> Void) {
+            do { try write() } catch { Output.report(error); unsaved = true }
+        }
         if let out, let assignment = optimizer.state.bestAssignment {
             let placement = Placement(graphName: problem.graph.name, clusterName: problem.cluster.name, method: methodName,
                                       stepTimeMicroseconds: best, assignment: assignment)
-            unsaved = (try? Loading.reporting { () throws(InputError) in try placement.save(to: out, graph: problem.graph, cluster: problem.cluster) }) == nil
+            save { () throws(InputError) in try placement.save(to: out, graph: problem.graph, cluster: problem.cluster) }
         }
-        if let log {
-            unsaved = (try? Loading.reporting { () throws(InputError) in try FileIO.writeAtomically(csv, to: log) }) == nil || unsaved
-        }
+        if let log { save { () throws(InputError) in try FileIO.writeAtomically(csv, to: log) } }
         if unsaved { throw ExitCode.failure }
         var remeasured: ResultTable.Remeasured?
         if search.measuresOnHardware, remeasure > 0, Interruption.signal == nil, let assignment = optimizer.state.bestAssignment {
