@@ -33,14 +33,16 @@ struct OptimizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        try optimize()
+        let saved = try optimize()
         if let number = Interruption.signal {
             Output.error("stopped early by signal \(number); what the finished iterations found was saved")
             throw ExitCode(128 + number)
         }
+        if !saved { throw ExitCode.failure }
     }
 
-    private func optimize() throws {
+    /// Runs the search and reports it; returns false when a file it was asked to write could not be.
+    private func optimize() throws -> Bool {
         try Loading.checkWritable(out, log, search.checkpoint)
         let base = try search.problem(graph: graph, cluster: cluster)
         let progress = ProgressLine(mode: json ? .silent : isatty(STDOUT_FILENO) != 0 ? .bar : .lines, total: iterations)
@@ -82,17 +84,16 @@ struct OptimizeCommand: ParsableCommand {
         let wall = Date().timeIntervalSince(started)
         let best = optimizer.state.bestStepTime
         // The placement first, and each file whatever became of the other: one failed write loses no more.
-        var unsaved = false
-        func save(_ write: () throws(InputError) -> Void) {
-            do { try write() } catch { Output.report(error); unsaved = true }
+        var unsaved: [String] = []
+        func save(_ path: String, _ write: () throws(InputError) -> Void) {
+            do { try write() } catch { Output.report(error); unsaved.append(path) }
         }
         if let out, let assignment = optimizer.state.bestAssignment {
             let placement = Placement(graphName: problem.graph.name, clusterName: problem.cluster.name, method: methodName,
                                       stepTimeMicroseconds: best, assignment: assignment)
-            save { () throws(InputError) in try placement.save(to: out, graph: problem.graph, cluster: problem.cluster) }
+            save(out) { () throws(InputError) in try placement.save(to: out, graph: problem.graph, cluster: problem.cluster) }
         }
-        if let log { save { () throws(InputError) in try FileIO.writeAtomically(csv, to: log) } }
-        if unsaved { throw ExitCode.failure }
+        if let log { save(log) { () throws(InputError) in try FileIO.writeAtomically(csv, to: log) } }
         var remeasured: ResultTable.Remeasured?
         if search.measuresOnHardware, remeasure > 0, Interruption.signal == nil, let assignment = optimizer.state.bestAssignment {
             if !json { Output.error("measuring the best placement found and the \(baselines.count) baselines \(remeasure) more times each") }
@@ -120,14 +121,15 @@ struct OptimizeCommand: ParsableCommand {
                              ("oom", .bool(baseline.outOfMemory))])
                 })),
             ]))
-            return
+            return unsaved.isEmpty
         }
         print("\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name): \(optimizer.state.iteration) iterations, \(optimizer.state.samplesEvaluated) placements in \(Units.format1(wall)) s")
         print(ResultTable.render(method: methodName, best: best, baselines: baselines, lowerBound: optimizer.lowerBound,
                                  measured: search.measuresOnHardware, remeasured: remeasured), terminator: "")
-        if let out, best != nil { print("best placement written to \(out)") }
-        if let log { print("iteration log written to \(log)") }
+        if let out, best != nil, !unsaved.contains(out) { print("best placement written to \(out)") }
+        if let log, !unsaved.contains(log) { print("iteration log written to \(log)") }
         if let checkpoint { print("checkpoint written to \(checkpoint)") }
+        return unsaved.isEmpty
     }
 }
 

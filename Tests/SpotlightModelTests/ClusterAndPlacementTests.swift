@@ -218,6 +218,9 @@ import Testing
         let file = temporaryPath("plain.txt")
         try FileIO.writeAtomically("x", to: file)
         #expect { try FileIO.checkWritable(file + "/inside.json") } throws: { "\($0)".hasSuffix("is not a directory") }
+        let tooLong = directory + "/" + String(repeating: "n", count: 250) + ".json"
+        #expect { try FileIO.checkWritable(tooLong) } throws: { "\($0)".hasSuffix("cannot write: File name too long") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty, "no probe is left behind")
     }
 }
 

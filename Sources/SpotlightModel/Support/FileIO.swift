@@ -70,9 +70,9 @@ public enum FileIO {
         }
     }
 
-    /// Checks, before any long work, that `writeAtomically` could create `path`: it is not a
-    /// directory, and its directory exists and takes new files (the temporary is created there).
-    /// A search that runs for an hour should not end in "cannot write".
+    /// Checks, before any long work, that `writeAtomically` could write `path`: it is not a
+    /// directory, and the temporary beside it can be created (then it is removed again). A search
+    /// that runs for an hour should not end in "cannot write".
     public static func checkWritable(_ path: String) throws(InputError) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -85,17 +85,25 @@ public enum FileIO {
         guard isDirectory.boolValue else {
             throw InputError(file: path, message: "cannot write: \(directory) is not a directory")
         }
-        guard access(directory, W_OK | X_OK) == 0 else {
-            throw InputError(file: path, message: "cannot write in \(directory): \(String(cString: strerror(errno)))")
+        let temporary = temporaryPath(besides: path)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else {
+            throw InputError(file: path, message: "cannot write: \(String(cString: strerror(errno)))")
         }
+        close(descriptor)
+        unlink(temporary)
+    }
+
+    /// Where `writeAtomically` writes before renaming: a hidden file beside `path`.
+    private static func temporaryPath(besides path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".tmp-\(getpid())"
     }
 
     /// Writes `text` to `path` atomically: a temporary file beside it, flushed, then renamed over
     /// the target, so that a crash or a full disk never leaves a half-written or lost file.
     public static func writeAtomically(_ text: String, to path: String) throws(InputError) {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+        let temporary = temporaryPath(besides: path)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else {
             throw InputError(file: path, message: "cannot write: \(String(cString: strerror(errno)))")
