@@ -86,7 +86,7 @@ public enum FileIO {
             throw InputError(file: path, message: "cannot write: \(directory) is not a directory")
         }
         let temporary = temporaryPath(besides: path)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT, 0o644)
         guard descriptor >= 0 else {
             throw InputError(file: path, message: "cannot write: \(String(cString: strerror(errno)))")
         }
