@@ -223,15 +223,15 @@ struct ProgressLine {
     /// 8 before a part is left out, so a narrow terminal loses the rate before the best time and
     /// never shows half a part.
     static func barLine(done: Int, total: Int, parts: [String], columns: Int) -> String {
-        let count = " \(done)/\(total)"
+        let counter = " \(done)/\(total)"
         var kept = max(parts.count, 1)
         while true {
             let text = parts.prefix(kept).map { "  " + $0 }.joined()
-            let width = min(24, columns - count.count - text.count)
+            let width = min(24, columns - counter.count - text.count)
             if width >= 8 || kept == 1 {
                 let cells = max(width, 0)
                 let filled = total > 0 ? min(done, total) * cells / total : cells
-                let line = String(repeating: "█", count: filled) + String(repeating: "░", count: cells - filled) + count + text
+                let line = String(repeating: "█", count: filled) + String(repeating: "░", count: cells - filled) + counter + text
                 return String(line.prefix(max(columns, 0)))
             }
             kept -= 1
