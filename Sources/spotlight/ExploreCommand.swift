@@ -100,6 +100,10 @@ struct ExploreCommand: ParsableCommand {
         } ?? "no valid placement found"
         print("\(snapshot.iteration) iterations, \(snapshot.samplesEvaluated) placements: \(best)")
         if case .signal(let number) = exit { throw ExitCode(128 + number) }
+        if let failure = snapshot.checkpointFailure {
+            Output.report(failure)
+            throw ExitCode.failure
+        }
     }
 
     /// The graph and cluster given, or the default sample's.

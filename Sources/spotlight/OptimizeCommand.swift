@@ -46,8 +46,10 @@ struct OptimizeCommand: ParsableCommand {
         try Loading.checkWritable(out, log, search.checkpoint)
         let base = try search.problem(graph: graph, cluster: cluster)
         let progress = ProgressLine(mode: json ? .silent : isatty(STDOUT_FILENO) != 0 ? .bar : .lines, total: iterations)
+        // A message in the middle of the progress bar starts a line of its own.
+        let lineBreak = progress.mode == .bar ? "\n" : ""
         let evaluator = search.evaluator(for: base, onFailure: { reason in
-            Output.error("\(progress.mode == .bar ? "\n" : "")warning: placement not measured: \(reason)")
+            Output.error("\(lineBreak)warning: placement not measured: \(reason)")
         })
         let baselines = search.baselines(for: base, evaluator: evaluator, announce: !json)
         var (optimizer, start) = try search.optimizer(for: base, baselines: baselines)
@@ -68,12 +70,23 @@ struct OptimizeCommand: ParsableCommand {
             Output.error("\nstopping after the running iteration, then saving what was found (signal again to quit now)")
         }
         var csv = IterationLog.header + optimizer.state.history.map(IterationLog.row).joined()
+        // A checkpoint that cannot be written (a full disk) stops neither the search nor the
+        // writes at the end: it is reported when it starts failing, tried again at the next one,
+        // and fails the run only if the last attempt failed.
+        var checkpointFailed = false
         while optimizer.state.iteration < iterations && Interruption.signal == nil {
             let stats = optimizer.iterate(evaluator: evaluator)
             csv += IterationLog.row(stats)
             let stopping = Interruption.signal != nil
             if let checkpoint, stats.iteration % checkpointEvery == 0 || stats.iteration == iterations || stopping {
-                try Loading.reporting { () throws(InputError) in try Checkpoint.save(optimizer, to: checkpoint) }
+                do {
+                    try Checkpoint.save(optimizer, to: checkpoint)
+                    if checkpointFailed { Output.error("\(lineBreak)checkpoint saved again to \(checkpoint)") }
+                    checkpointFailed = false
+                } catch {
+                    if !checkpointFailed { Output.error("\(lineBreak)warning: checkpoint not saved (the search goes on): \(error)") }
+                    checkpointFailed = true
+                }
             }
             let best = stats.bestSoFar.map(Units.microseconds) ?? "none valid yet"
             progress.update(stats.iteration, ["best \(best)", "mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")",
@@ -85,6 +98,10 @@ struct OptimizeCommand: ParsableCommand {
         let best = optimizer.state.bestStepTime
         // The placement first, and each file whatever became of the other: one failed write loses no more.
         var unsaved: [String] = []
+        if checkpointFailed, let checkpoint {
+            Output.error("error: the last checkpoint could not be written to \(checkpoint)")
+            unsaved.append(checkpoint)
+        }
         func save(_ path: String, _ write: () throws(InputError) -> Void) {
             do { try write() } catch { Output.report(error); unsaved.append(path) }
         }
@@ -128,7 +145,7 @@ struct OptimizeCommand: ParsableCommand {
                                  measured: search.measuresOnHardware, remeasured: remeasured), terminator: "")
         if let out, best != nil, !unsaved.contains(out) { print("best placement written to \(out)") }
         if let log, !unsaved.contains(log) { print("iteration log written to \(log)") }
-        if let checkpoint { print("checkpoint written to \(checkpoint)") }
+        if let checkpoint, !checkpointFailed { print("checkpoint written to \(checkpoint)") }
         return unsaved.isEmpty
     }
 }

@@ -271,6 +271,40 @@ import Testing
         #expect((a["best_step_time_us"] as? NSNumber)?.doubleValue == (b["best_step_time_us"] as? NSNumber)?.doubleValue)
     }
 
+    /// The checkpoint's directory disappears mid-run (the measuring command removes it after its
+    /// twelfth measurement, and with `comesBack` puts it back after its twentieth): the search goes
+    /// on, the placement and log are still written, and the run fails only if its last checkpoint
+    /// was not written.
+    @Test(arguments: [false, true])
+    func aCheckpointLostMidRunIsReportedAndTheRunGoesOn(comesBack: Bool) throws {
+        let directory = try InterruptionTests.directory()
+        let kept = directory + "/kept", counter = directory + "/measured"
+        try FileManager.default.createDirectory(atPath: kept, withIntermediateDirectories: true)
+        let checkpoint = kept + "/run.checkpoint.json", out = directory + "/best.json", log = directory + "/log.csv"
+        let command = "n=$(cat '\(counter)' 2>/dev/null || echo 0); echo $((n + 1)) > '\(counter)'; "
+            + "if [ $n -ge 12 ]; then rm -rf '\(kept)'; fi; "
+            + (comesBack ? "if [ $n -ge 20 ]; then mkdir -p '\(kept)'; fi; " : "") + "echo 1000"
+        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--samples", "2", "--hidden", "16",
+                                  "--iterations", "10", "--evaluate-command", command, "--remeasure", "0",
+                                  "--checkpoint", checkpoint, "--checkpoint-every", "1", "--out", out, "--log", log])
+        let warning = "warning: checkpoint not saved (the search goes on): \(checkpoint): cannot write"
+        #expect(result.stderr.components(separatedBy: warning).count == 2, "reported once: \(result.stderr)")
+        #expect(result.stdout.contains("best placement written to \(out)") && result.stdout.contains("iteration log written to \(log)"))
+        let rows = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 11, "every iteration ran")
+        if comesBack {
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("checkpoint saved again to \(checkpoint)"))
+            #expect(result.stdout.contains("checkpoint written to \(checkpoint)"))
+            let saved = try SimulationCommandTests.object(String(contentsOfFile: checkpoint, encoding: .utf8))
+            #expect((saved["state"] as? [String: Any])?["iteration"] as? Int == 10, "the last iteration's checkpoint")
+        } else {
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("error: the last checkpoint could not be written to \(checkpoint)"))
+            #expect(!result.stdout.contains("checkpoint written"))
+        }
+    }
+
     @Test func resumeNeedsACheckpoint() throws {
         let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--resume"])
         #expect(result.status != 0)

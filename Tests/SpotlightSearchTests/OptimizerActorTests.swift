@@ -105,4 +105,20 @@ import SpotlightSimulation
         #expect(saved.state.network == final.state.network)
         #expect(saved.state.random == final.state.random)
     }
+
+    @Test func aCheckpointThatCannotBeWrittenIsInTheSnapshotsAndTheSearchGoesOn() async throws {
+        let problem = try PlacementProblem(graph: SyntheticGraph(opCount: 200, seed: 2).graph(),
+                                           cluster: SyntheticCluster.make(deviceCount: 3), maximumStages: 8)
+        let path = "/nonexistent-\(UUID().uuidString)/run.checkpoint.json"
+        let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
+        let optimizer = Optimizer(problem: problem, configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 1))
+        let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator, iterationLimit: 3, checkpointPath: path, checkpointEvery: 1)
+        await actor.start()
+        let finished = try #require(await Self.waitFor(actor) { $0.status == .finished })
+        #expect(finished.iteration == 3)
+        let failure = try #require(finished.checkpointFailure)
+        #expect(failure.description.contains("\(path): cannot write"))
+        await actor.stop()
+        #expect(await actor.snapshot().checkpointFailure != nil)
+    }
 }

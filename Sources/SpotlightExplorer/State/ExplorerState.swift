@@ -97,9 +97,15 @@ public struct ExplorerState: Sendable {
     public var opPins: [Int] { snapshot?.opPins ?? [] }
 
     /// Takes in a newer snapshot of the search.
+    /// A checkpoint that could not be written is reported once, when it first fails (and again
+    /// if it fails anew after a write that worked).
     public mutating func apply(_ snapshot: OptimizerSnapshot) {
         let previousBest = self.snapshot?.bestAssignment
+        let checkpointWasFailing = self.snapshot?.checkpointFailure != nil
         self.snapshot = snapshot
+        if let failure = snapshot.checkpointFailure, !checkpointWasFailing {
+            message = StatusMessage("checkpoint not saved: \(failure.diagnostics.first?.description ?? "\(failure)")", isError: true)
+        }
         if let best = snapshot.bestAssignment {
             if !showsBestPlacement || best != previousBest {
                 opDevice = best

@@ -24,10 +24,12 @@ public struct OptimizerSnapshot: Sendable {
     public var stageProbabilities: [[Float]]
     public var stagePins: [Int]
     public var opPins: [Int]
+    /// Why the last checkpoint could not be written; `nil` when it was, or when none is kept.
+    public var checkpointFailure: InputError?
 
     public init(status: Status, iterationInFlight: Bool = false, iteration: Int, samplesEvaluated: Int, history: [IterationStats],
                 lowerBound: Double, bestStepTime: Double?, bestAssignment: [Int]?, bestResult: SimulationResult?,
-                stageProbabilities: [[Float]], stagePins: [Int], opPins: [Int]) {
+                stageProbabilities: [[Float]], stagePins: [Int], opPins: [Int], checkpointFailure: InputError? = nil) {
         self.status = status
         self.iterationInFlight = iterationInFlight
         self.iteration = iteration
@@ -40,6 +42,7 @@ public struct OptimizerSnapshot: Sendable {
         self.stageProbabilities = stageProbabilities
         self.stagePins = stagePins
         self.opPins = opPins
+        self.checkpointFailure = checkpointFailure
     }
 }
 
@@ -201,6 +204,6 @@ public actor OptimizerActor {
             status: status, iterationInFlight: iterationInFlight, iteration: state.iteration, samplesEvaluated: state.samplesEvaluated, history: state.history,
             lowerBound: optimizer.lowerBound, bestStepTime: state.bestStepTime, bestAssignment: state.bestAssignment,
             bestResult: bestResult, stageProbabilities: optimizer.stageProbabilities(),
-            stagePins: state.stagePins, opPins: state.opPins)
+            stagePins: state.stagePins, opPins: state.opPins, checkpointFailure: checkpointFailure)
     }
 }
