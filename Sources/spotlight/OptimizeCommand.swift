@@ -26,10 +26,17 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("When measuring on hardware: measure the best placement found and every baseline this many more times at the end, and compare their medians (0: skip).",
                                discussion: "The best of many noisy measurements flatters the placement it picked; fresh runs do not."))
     var remeasure = 3
+    @Option(help: ArgumentHelp("After the search, how many placements a local search may measure to improve the best one found, moving one stage or colocation set at a time (0: none).",
+                               discussion: "Default: 50000 with the simulator, 0 when measuring on hardware, where each placement is a run."))
+    var polish: Int?
+    /// The local search's default budget with the simulator: enough for a local optimum on the
+    /// 2k-op synthetic graph and Inception-V3 (BENCHMARKS.md, "Polishing the best placement").
+    static let simulatorPolishBudget = 50_000
 
     func validate() throws {
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
         guard remeasure >= 0 else { throw ValidationError("--remeasure must not be negative") }
+        guard (polish ?? 0) >= 0 else { throw ValidationError("--polish must not be negative") }
     }
 
     func run() throws {
@@ -94,8 +101,31 @@ struct OptimizeCommand: ParsableCommand {
                                               "\(Units.rate(stats.samplesPerSecond)) samples/s"])
         }
         progress.finish()
+        let sampledBest = optimizer.state.bestStepTime
+        var polished: LocalSearch.Outcome?
+        let polishBudget = polish ?? (search.measuresOnHardware ? 0 : Self.simulatorPolishBudget)
+        if polishBudget > 0, Interruption.signal == nil, let assignment = optimizer.state.bestAssignment, let time = sampledBest {
+            if !json { Output.error("polishing the best placement: one stage or colocation set at a time, at most \(polishBudget) placements") }
+            let bar = ProgressLine(mode: progress.mode == .bar ? .bar : .silent, total: polishBudget)
+            var drawn = 0.0
+            let outcome = LocalSearch(problem: problem, opPins: optimizer.state.opPins).polish(
+                assignment, stepTime: time, evaluator: evaluator, budget: polishBudget, seed: optimizer.configuration.seed,
+                method: methodName, shouldStop: { Interruption.signal != nil }) { now in
+                    let clock = MonotonicClock.seconds()
+                    guard clock - drawn >= 0.1 else { return }
+                    drawn = clock
+                    bar.update(now.evaluated, ["best \(Units.microseconds(now.stepTime))", "\(now.improvements) moves kept"])
+                }
+            if drawn > 0 { bar.finish() }
+            polished = outcome
+            if !json {
+                let end = outcome.isLocalOptimum ? "no single move is faster" : Interruption.signal != nil ? "stopped" : "budget spent"
+                Output.error("polished: \(Units.microseconds(time)) -> \(Units.microseconds(outcome.stepTime)), \(outcome.improvements) moves kept of \(outcome.evaluated) placements measured (\(end))")
+            }
+        }
         let wall = Date().timeIntervalSince(started)
-        let best = optimizer.state.bestStepTime
+        let best = polished?.stepTime ?? sampledBest
+        let bestAssignment = polished?.assignment ?? optimizer.state.bestAssignment
         // The placement first, and each file whatever became of the other: one failed write loses no more.
         var unsaved: [String] = []
         if checkpointFailed, let checkpoint {
@@ -105,14 +135,14 @@ struct OptimizeCommand: ParsableCommand {
         func save(_ path: String, _ write: () throws(InputError) -> Void) {
             do { try write() } catch { Output.report(error); unsaved.append(path) }
         }
-        if let out, let assignment = optimizer.state.bestAssignment {
+        if let out, let assignment = bestAssignment {
             let placement = Placement(graphName: problem.graph.name, clusterName: problem.cluster.name, method: methodName,
                                       stepTimeMicroseconds: best, assignment: assignment)
             save(out) { () throws(InputError) in try placement.save(to: out, graph: problem.graph, cluster: problem.cluster) }
         }
         if let log { save(log) { () throws(InputError) in try FileIO.writeAtomically(csv, to: log) } }
         var remeasured: ResultTable.Remeasured?
-        if search.measuresOnHardware, remeasure > 0, Interruption.signal == nil, let assignment = optimizer.state.bestAssignment {
+        if search.measuresOnHardware, remeasure > 0, Interruption.signal == nil, let assignment = bestAssignment {
             if !json { Output.error("measuring the best placement found and the \(baselines.count) baselines \(remeasure) more times each") }
             let medians = Remeasurement.medians(of: [(methodName, assignment)] + baselines.map { ($0.method, $0.assignment) }, repeats: remeasure, evaluator: evaluator,
                                                 shouldStop: { Interruption.signal != nil })
@@ -126,6 +156,11 @@ struct OptimizeCommand: ParsableCommand {
                 ("method", .string(methodName)),
                 ("evaluation", .string(!search.measuresOnHardware ? "simulator" : "command")),
                 ("best_step_time_us", best.map(JSONValue.number) ?? .null),
+                ("sampled_best_step_time_us", sampledBest.map(JSONValue.number) ?? .null),
+                ("polish", polished.map { outcome in
+                    .object([("evaluated", .number(Double(outcome.evaluated))), ("improvements", .number(Double(outcome.improvements))),
+                             ("local_optimum", .bool(outcome.isLocalOptimum))])
+                } ?? .null),
                 ("warm_start", start.map { .string($0.method) } ?? .null),
                 ("lower_bound_us", .number(optimizer.lowerBound)),
                 ("iterations", .number(Double(optimizer.state.iteration))),
@@ -141,7 +176,7 @@ struct OptimizeCommand: ParsableCommand {
             return unsaved.isEmpty
         }
         print("\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name): \(optimizer.state.iteration) iterations, \(optimizer.state.samplesEvaluated) placements in \(Units.format1(wall)) s")
-        print(ResultTable.render(method: methodName, best: best, baselines: baselines, lowerBound: optimizer.lowerBound,
+        print(ResultTable.render(method: methodName, best: sampledBest, polished: polished?.stepTime, baselines: baselines, lowerBound: optimizer.lowerBound,
                                  measured: search.measuresOnHardware, remeasured: remeasured), terminator: "")
         if let out, best != nil, !unsaved.contains(out) { print("best placement written to \(out)") }
         if let log, !unsaved.contains(log) { print("iteration log written to \(log)") }
@@ -181,10 +216,12 @@ enum ResultTable {
     /// With simulated times, against the lower bound too. With `measured` times (an evaluate
     /// command's), against the fastest heuristic instead: the simulator's bound is for the cluster
     /// file's devices, not the hardware that was measured. With `remeasured` medians, the
-    /// comparison is between those.
-    static func render(method: String, best: Double?, baselines: [BaselineResult], lowerBound: Double, measured: Bool,
+    /// comparison is between those. With `polished`, the search's best sample and the placement
+    /// the local search made of it are rows of their own; the last row is what was kept.
+    static func render(method: String, best: Double?, polished: Double? = nil, baselines: [BaselineResult], lowerBound: Double, measured: Bool,
                        remeasured: Remeasured? = nil) -> String {
-        let found = method + " (best found)"
+        let found: [(name: String, time: Double?)] = polished.map { [(method + " (best sampled)", best), (method + " + local search", $0)] }
+            ?? [(method + " (best found)", best)]
         guard measured else {
             var table = TextTable(["method", "step time", "x bound", "memory"])
             table.add(["lower bound", Units.microseconds(lowerBound), "1.00", ""])
@@ -192,8 +229,10 @@ enum ResultTable {
                 table.add([baseline.method, Units.microseconds(baseline.stepTime), Units.format2(baseline.stepTime / lowerBound),
                            baseline.outOfMemory ? "OOM" : "ok"])
             }
-            table.add([found, best.map(Units.microseconds) ?? "none valid", best.map { Units.format2($0 / lowerBound) } ?? "-",
-                       best == nil ? "" : "ok"])
+            for row in found {
+                table.add([row.name, row.time.map(Units.microseconds) ?? "none valid", row.time.map { Units.format2($0 / lowerBound) } ?? "-",
+                           row.time == nil ? "" : "ok"])
+            }
             return table.render()
         }
         let note = "(measured on hardware; the simulator's lower bound, \(Units.microseconds(lowerBound)), is for the cluster file's devices)\n"
@@ -208,8 +247,13 @@ enum ResultTable {
             table.add([baseline.method, baseline.outOfMemory ? "out of memory" : Units.microseconds(baseline.stepTime)] + median
                       + [relative(compared[index])])
         }
-        let median = remeasured.map { [$0.best.map(Units.microseconds) ?? "none valid"] } ?? []
-        table.add([found, best.map(Units.microseconds) ?? "none valid"] + median + [relative(remeasured.map(\.best) ?? best)])
+        // Only the placement kept is measured again.
+        for (index, row) in found.enumerated() {
+            let kept = index == found.count - 1
+            let median = remeasured.map { [kept ? $0.best.map(Units.microseconds) ?? "none valid" : "-"] } ?? []
+            table.add([row.name, row.time.map(Units.microseconds) ?? "none valid"] + median
+                      + [relative(kept ? remeasured.map(\.best) ?? row.time : remeasured == nil ? row.time : nil)])
+        }
         return table.render() + note
     }
 }

@@ -154,6 +154,35 @@ import Testing
         #expect(rows[0].hasPrefix("iteration,mean_step_time_us,best_step_time_us"))
     }
 
+    /// From one batch of a uniform policy (5.13 ms at best), the local search climbs to a placement
+    /// no single move improves; `--polish 0` leaves the sampled best as it is.
+    @Test func optimizePolishesTheBestPlacementWithTheSimulator() throws {
+        let out = try CLI.write("", name: "polished.json")
+        let common = ["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "1", "--samples", "2",
+                      "--hidden", "16", "--warm-start", "none"]
+        let result = try CLI.run(common + ["--out", out, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try SimulationCommandTests.object(result.stdout)
+        let best = try #require((object["best_step_time_us"] as? NSNumber)?.doubleValue)
+        let sampled = try #require((object["sampled_best_step_time_us"] as? NSNumber)?.doubleValue)
+        #expect(best < sampled)
+        let polish = try #require(object["polish"] as? [String: Any])
+        #expect(polish["local_optimum"] as? Bool == true)
+        #expect((polish["improvements"] as? Int ?? 0) >= 1)
+        #expect((polish["evaluated"] as? Int ?? 0) > 0)
+        let check = try CLI.run(["simulate", "samples/tiny.graph.json", "samples/tiny.cluster.json", out, "--json"])
+        #expect((try SimulationCommandTests.object(check.stdout)["step_time_us"] as? NSNumber)?.doubleValue == best, "the written placement is the polished one")
+
+        let text = try CLI.run(common)
+        #expect(text.stdout.contains("spotlight (best sampled)") && text.stdout.contains("spotlight + local search"), "\(text.stdout)")
+        #expect(text.stderr.contains("polished: ") && text.stderr.contains("(no single move is faster)"))
+
+        let off = try SimulationCommandTests.object(CLI.run(common + ["--polish", "0", "--json"]).stdout)
+        #expect(off["polish"] is NSNull)
+        #expect((off["best_step_time_us"] as? NSNumber)?.doubleValue == sampled)
+        #expect(try CLI.run(common + ["--polish=-1"]).stderr.contains("--polish must not be negative"))
+    }
+
     /// The "hardware" of these tests: 100 us plus 1 per op on gpu:1. There single_gpu (all on
     /// gpu:0) is the fastest heuristic, where the simulator prefers metis.
     static let gpuOneCounter = #"echo $(( $(grep -o '"gpu:1"' | wc -l) + 100 ))"#
@@ -182,6 +211,7 @@ import Testing
         let best = try #require((object["best_step_time_us"] as? NSNumber)?.doubleValue)
         #expect(best >= 100)
         #expect((object["best_remeasured_us"] as? NSNumber)?.doubleValue == best)
+        #expect(object["polish"] is NSNull, "no local search on hardware unless asked for")
     }
 
     @Test func withoutATerminalEachIterationIsALineAndMeasuredTimesAreNotSetAgainstTheBound() throws {
