@@ -29,9 +29,6 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("After the search, how many placements a local search may measure to improve the best one found, moving one stage or colocation set at a time (0: none).",
                                discussion: "Default: 50000 with the simulator, 0 when measuring on hardware, where each placement is a run."))
     var polish: Int?
-    /// The local search's default budget with the simulator: enough for a local optimum on the
-    /// 2k-op synthetic graph and Inception-V3 (BENCHMARKS.md, "Polishing the best placement").
-    static let simulatorPolishBudget = 50_000
 
     func validate() throws {
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
@@ -103,7 +100,7 @@ struct OptimizeCommand: ParsableCommand {
         progress.finish()
         let sampledBest = optimizer.state.bestStepTime
         var polished: LocalSearch.Outcome?
-        let polishBudget = polish ?? (search.measuresOnHardware ? 0 : Self.simulatorPolishBudget)
+        let polishBudget = polish ?? (search.measuresOnHardware ? 0 : LocalSearch.simulatorBudget)
         if polishBudget > 0, Interruption.signal == nil, let assignment = optimizer.state.bestAssignment, let time = sampledBest {
             if !json { Output.error("polishing the best placement: one stage or colocation set at a time, at most \(polishBudget) placements") }
             let bar = ProgressLine(mode: progress.mode == .bar ? .bar : .silent, total: polishBudget)

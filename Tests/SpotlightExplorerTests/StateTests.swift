@@ -21,3 +21,55 @@ import Testing
         #expect(state.message?.text.hasPrefix("checkpoint not saved") == true, "failing again after a write that worked")
     }
 }
+
+/// The `p` key and what the explorer says of a polish.
+@Suite struct PolishKeyTests {
+    @Test func pAsksForAPolishOfTheBestPlacement() {
+        var state = Fixture.state()
+        #expect(state.handle(.character("p")) == [.polish])
+        #expect(state.message?.isError == false)
+    }
+
+    @Test func pIsRefusedWithoutABestPlacementWhilePolishingOnHardwareOrAfterAStop() {
+        var noBest = Fixture.state(snapshot: Fixture.snapshot(best: false))
+        #expect(noBest.handle(.character("p")) == [])
+        #expect(noBest.message?.text == "no valid placement found yet: nothing to polish")
+
+        var busy = Fixture.snapshot()
+        busy.polishing = true
+        var polishing = Fixture.state(snapshot: busy)
+        #expect(polishing.handle(.character("p")) == [])
+        #expect(polishing.message?.text == "already polishing the best placement")
+
+        var hardware = Fixture.state(model: Fixture.measuredModel)
+        #expect(hardware.handle(.character("p")) == [])
+        #expect(hardware.message?.text.hasPrefix("polishing measures thousands of placements") == true)
+
+        var stopped = Fixture.state(snapshot: Fixture.snapshot(status: .stopped))
+        #expect(stopped.handle(.character("p")) == [])
+        #expect(stopped.message?.isError == true)
+    }
+
+    @Test func aFinishedPolishIsReportedOnce() {
+        var state = Fixture.state()
+        var done = Fixture.snapshot()
+        done.lastPolish = PolishSummary(from: 1_000, to: 970, improvements: 3, evaluated: 12_345, isLocalOptimum: true)
+        state.apply(done)
+        #expect(state.message?.text == "polished: 1.00 ms → 970.00 us, 3 moves kept of 12,345 placements measured (no single move is faster)")
+        state.message = nil
+        state.apply(done)
+        #expect(state.message == nil)
+
+        done.lastPolish = PolishSummary(from: 970, to: 970, improvements: 0, evaluated: 40, isLocalOptimum: true)
+        state.apply(done)
+        #expect(state.message?.text == "polished: no move made 970.00 us faster (40 placements measured)")
+    }
+
+    @Test func theStatusLineSaysWhileAPolishRuns() {
+        var busy = Fixture.snapshot()
+        busy.polishing = true
+        let state = Fixture.state(snapshot: busy)
+        let line = StatusLine.pieces(state, omitting: []).map(\.0).joined()
+        #expect(line.contains("● running + polishing"), "\(line)")
+    }
+}

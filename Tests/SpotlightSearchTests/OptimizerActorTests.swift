@@ -106,6 +106,36 @@ import SpotlightSimulation
         #expect(saved.state.random == final.state.random)
     }
 
+    /// After one batch from a uniform policy (no warm start), the best sample is far from a local
+    /// optimum: the polish makes it faster, and the faster placement becomes the search's best.
+    @Test func aPolishMakesTheBestPlacementFasterAndTheSearchKeepsIt() async throws {
+        let (actor, problem) = try Self.actor(limit: 1)
+        #expect(await actor.polishBest() == false, "nothing to polish before the first batch")
+        await actor.start()
+        let finished = try #require(await Self.waitFor(actor) { $0.status == .finished })
+        let sampled = try #require(finished.bestStepTime)
+        #expect(await actor.polishBest(budget: 3000))
+        #expect(await actor.snapshot().polishing)
+        #expect(await actor.polishBest(budget: 3000) == false, "one polish at a time")
+        let polished = try #require(await Self.waitFor(actor) { !$0.polishing })
+        let summary = try #require(polished.lastPolish)
+        #expect(summary.from == sampled)
+        #expect(summary.to < sampled && summary.improvements > 0 && summary.evaluated <= 3000)
+        #expect(polished.bestStepTime == summary.to)
+        var simulator = Simulator(problem: problem)
+        #expect(simulator.simulate(try #require(polished.bestAssignment)).stepTime == summary.to)
+        #expect(polished.bestResult?.stepTime == summary.to, "the best placement's simulation follows it")
+        await actor.stop()
+    }
+
+    @Test func thereIsNoPolishOnHardware() async throws {
+        let (actor, _) = try Self.actor(evaluator: ConstantEvaluator(), limit: 1)
+        await actor.start()
+        _ = try #require(await Self.waitFor(actor) { $0.status == .finished })
+        #expect(await actor.polishBest() == false)
+        await actor.stop()
+    }
+
     @Test func aCheckpointThatCannotBeWrittenIsInTheSnapshotsAndTheSearchGoesOn() async throws {
         let problem = try PlacementProblem(graph: SyntheticGraph(opCount: 200, seed: 2).graph(),
                                            cluster: SyntheticCluster.make(deviceCount: 3), maximumStages: 8)
@@ -120,5 +150,12 @@ import SpotlightSimulation
         #expect(failure.description.contains("\(path): cannot write"))
         await actor.stop()
         #expect(await actor.snapshot().checkpointFailure != nil)
+    }
+}
+
+/// Measures every placement at 1 ms: a stand-in for hardware.
+struct ConstantEvaluator: Evaluator {
+    func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
+        assignments.map { _ in Evaluation(stepTime: 1000) }
     }
 }

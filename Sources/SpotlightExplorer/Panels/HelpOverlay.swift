@@ -11,7 +11,8 @@ enum HelpOverlay {
                 : "dotted lines are the baselines and the lower bound.",
         ]
         let width = min(grid.width - 4, max(KeyBinding.all.map { $0.action.count }.max()! + keyWidth, legend.map(\.count).max()!) + 6)
-        let height = min(grid.height - 2, KeyBinding.all.count + legend.count + 3)
+        // At the smallest size the box may cover the status line and the footer to fit whole.
+        let height = min(grid.height, KeyBinding.all.count + legend.count + 3)
         let rect = Rect(x: (grid.width - width) / 2, y: (grid.height - height) / 2, width: width, height: height)
         grid.fill(rect)
         let inner = grid.box(rect, title: "keys · any key closes", style: CellStyle(.accent))

@@ -64,6 +64,7 @@ enum StatusLine {
         if pieces.count > 1 { pieces.append((Glyph.separator, on(.dim))) }
         pieces.append(("\(symbol) \(word)", statusStyle))
         guard let snapshot = state.snapshot else { return pieces }
+        if snapshot.polishing { pieces.append((" + polishing", on(.warning, .bold))) }
         if !omitted.contains(.iteration) {
             pieces.append((Glyph.separator + "iteration ", on(.dim)))
             pieces.append((String(snapshot.iteration), on(.accent, .bold)))

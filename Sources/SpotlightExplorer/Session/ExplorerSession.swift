@@ -41,6 +41,7 @@ public final class ExplorerSession: Sendable {
                 case .resume: await actor.resume()
                 case .pinStage(let stage, let device): await actor.pin(stage: stage, to: device)
                 case .pinOp(let op, let device): await actor.pin(op: op, to: device)
+                case .polish: await actor.polishBest()
                 case .savePlacement, .saveTrace, .quit: break
                 }
             }
@@ -55,7 +56,7 @@ public final class ExplorerSession: Sendable {
     /// the status line should say. `.quit` is the caller's business.
     public func perform(_ effect: ExplorerEffect, state: ExplorerState) -> StatusMessage? {
         switch effect {
-        case .pause, .resume, .pinStage, .pinOp:
+        case .pause, .resume, .pinStage, .pinOp, .polish:
             commands.yield(effect)
             return nil
         case .savePlacement:

@@ -65,6 +65,7 @@ extension ExplorerState {
         case .character("e"):
             if snapshot?.bestAssignment == nil { message = StatusMessage("no valid placement found yet: no trace to save", isError: true); return [] }
             return [.saveTrace]
+        case .character("p"): return polish()
         case .character("/"): overlay = .find("")
         case .character("n"):
             if let query = lastFindQuery { find(query, after: selectedOp) } else { message = StatusMessage("nothing to repeat: / finds an op by name", isError: true) }
@@ -80,6 +81,22 @@ extension ExplorerState {
 
     /// Rows a page key moves.
     var pageSize: Int { max(1, layout.graph.height - 3) }
+
+    private mutating func polish() -> [ExplorerEffect] {
+        if model.lowerBound == nil {
+            message = StatusMessage("polishing measures thousands of placements: only with the simulator, not on hardware", isError: true)
+        } else if snapshot?.bestAssignment == nil {
+            message = StatusMessage("no valid placement found yet: nothing to polish", isError: true)
+        } else if snapshot?.polishing == true {
+            message = StatusMessage("already polishing the best placement", isError: true)
+        } else if snapshot?.status == .stopped {
+            message = StatusMessage("the search has stopped", isError: true)
+        } else {
+            message = StatusMessage("polishing the best placement, one stage or colocation set at a time, while the search goes on")
+            return [.polish]
+        }
+        return []
+    }
 
     private mutating func togglePause() -> [ExplorerEffect] {
         switch snapshot?.status {

@@ -102,9 +102,13 @@ public struct ExplorerState: Sendable {
     public mutating func apply(_ snapshot: OptimizerSnapshot) {
         let previousBest = self.snapshot?.bestAssignment
         let checkpointWasFailing = self.snapshot?.checkpointFailure != nil
+        let previousPolish = self.snapshot?.lastPolish
         self.snapshot = snapshot
         if let failure = snapshot.checkpointFailure, !checkpointWasFailing {
             message = StatusMessage("checkpoint not saved: \(failure.diagnostics.first?.description ?? "\(failure)")", isError: true)
+        }
+        if let polish = snapshot.lastPolish, polish != previousPolish {
+            message = StatusMessage(Self.describe(polish))
         }
         if let best = snapshot.bestAssignment {
             if !showsBestPlacement || best != previousBest {
@@ -130,6 +134,16 @@ public struct ExplorerState: Sendable {
             return pinned >= 0 ? pinned : probabilities.indices.max(by: { probabilities[$0] < probabilities[$1] }) ?? -1
         }
         return model.problem.assignment(stageDevices: stageDevices, opPins: snapshot.opPins)
+    }
+
+    /// What a finished polish did, for the status line.
+    static func describe(_ polish: PolishSummary) -> String {
+        let end = polish.isLocalOptimum ? "no single move is faster" : "budget spent"
+        guard polish.to < polish.from else {
+            return "polished: no move made \(Units.microseconds(polish.from)) faster (\(StatusLine.grouped(polish.evaluated)) placements measured)"
+        }
+        return "polished: \(Units.microseconds(polish.from)) → \(Units.microseconds(polish.to)), \(polish.improvements) moves kept of "
+            + "\(StatusLine.grouped(polish.evaluated)) placements measured (\(end))"
     }
 
     /// The search's status as the status line words it.

@@ -15,6 +15,8 @@ public enum ExplorerEffect: Sendable, Equatable {
     case pinOp(Int, device: Int?)
     case savePlacement
     case saveTrace
+    /// Polish the best placement by local search (`OptimizerActor.polishBest(budget:)`).
+    case polish
     case quit
 }
 
@@ -37,6 +39,7 @@ public struct KeyBinding: Sendable {
         KeyBinding(keys: "esc", action: "back from the op list, a prompt or this help", inFooter: false, shortAction: ""),
         KeyBinding(keys: "1-9", action: "pin the selected stage (or op) to device N", inFooter: true, shortAction: "pin"),
         KeyBinding(keys: "u", action: "unpin the selected stage (or op)", inFooter: true, shortAction: "unpin"),
+        KeyBinding(keys: "p", action: "polish the best placement by local search (simulator)", inFooter: false, shortAction: ""),
         KeyBinding(keys: "/", action: "find an op by name; n jumps to the next match", inFooter: true, shortAction: "find"),
         KeyBinding(keys: "s", action: "save the best placement (placement format)", inFooter: true, shortAction: "save"),
         KeyBinding(keys: "e", action: "save a Chrome trace of the best placement", inFooter: true, shortAction: "trace"),

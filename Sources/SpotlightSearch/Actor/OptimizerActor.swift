@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SpotlightModel
 import SpotlightSimulation
 
@@ -26,10 +27,15 @@ public struct OptimizerSnapshot: Sendable {
     public var opPins: [Int]
     /// Why the last checkpoint could not be written; `nil` when it was, or when none is kept.
     public var checkpointFailure: InputError?
+    /// A local search is polishing the best placement (`OptimizerActor.polishBest(budget:)`).
+    public var polishing: Bool
+    /// What the last polish that finished did.
+    public var lastPolish: PolishSummary?
 
     public init(status: Status, iterationInFlight: Bool = false, iteration: Int, samplesEvaluated: Int, history: [IterationStats],
                 lowerBound: Double, bestStepTime: Double?, bestAssignment: [Int]?, bestResult: SimulationResult?,
-                stageProbabilities: [[Float]], stagePins: [Int], opPins: [Int], checkpointFailure: InputError? = nil) {
+                stageProbabilities: [[Float]], stagePins: [Int], opPins: [Int], checkpointFailure: InputError? = nil,
+                polishing: Bool = false, lastPolish: PolishSummary? = nil) {
         self.status = status
         self.iterationInFlight = iterationInFlight
         self.iteration = iteration
@@ -43,6 +49,26 @@ public struct OptimizerSnapshot: Sendable {
         self.stagePins = stagePins
         self.opPins = opPins
         self.checkpointFailure = checkpointFailure
+        self.polishing = polishing
+        self.lastPolish = lastPolish
+    }
+}
+
+/// What a polish of the best placement did: from which step time to which, with how many moves
+/// kept of how many placements measured.
+public struct PolishSummary: Sendable, Equatable {
+    public var from: Double
+    public var to: Double
+    public var improvements: Int
+    public var evaluated: Int
+    public var isLocalOptimum: Bool
+
+    public init(from: Double, to: Double, improvements: Int, evaluated: Int, isLocalOptimum: Bool) {
+        self.from = from
+        self.to = to
+        self.improvements = improvements
+        self.evaluated = evaluated
+        self.isLocalOptimum = isLocalOptimum
     }
 }
 
@@ -68,6 +94,9 @@ public actor OptimizerActor {
     private let checkpointEvery: Int
     /// Why the last checkpoint could not be written, if it could not.
     public private(set) var checkpointFailure: InputError?
+    private var polishTask: Task<Void, Never>?
+    private var lastPolish: PolishSummary?
+    private let stopPolishing = StopFlag()
 
     /// `iterationLimit`: stop by itself after that many iterations in total (nil: run until stopped).
     /// `checkpointPath`: save the search there (atomically) every `checkpointEvery` iterations, when
@@ -113,8 +142,10 @@ public actor OptimizerActor {
         if status != .stopped && status != .finished { status = .stopped }
         resumption?.resume()
         resumption = nil
-        let running = loop
+        stopPolishing.raise()
+        let running = loop, polishing = polishTask
         await running?.value
+        await polishing?.value
         saveCheckpoint()
         publish()
         continuation.finish()
@@ -138,6 +169,40 @@ public actor OptimizerActor {
         return changed
     }
 
+    /// Polishes the best placement found so far with a `LocalSearch` of at most `budget`
+    /// placements, measured by a simulator of its own while the search goes on; a faster placement
+    /// becomes the search's best. Returns false, doing nothing, when there is no best placement
+    /// yet, a polish is already running, the search has stopped, or placements are measured on
+    /// hardware (where thousands of runs would take hours, and mixing simulated times with
+    /// measured ones would compare unlike things).
+    @discardableResult
+    public func polishBest(budget: Int = LocalSearch.simulatorBudget) -> Bool {
+        guard polishTask == nil, status != .stopped, evaluator is SimulatorEvaluator,
+              let start = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime else { return false }
+        let search = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins)
+        let seed = optimizer.configuration.seed, stop = stopPolishing
+        polishTask = Task {
+            let outcome = await Self.onOwnThread {
+                search.polish(start, stepTime: time, evaluator: SimulatorEvaluator(problem: search.problem), budget: budget, seed: seed,
+                              shouldStop: { stop.isRaised })
+            }
+            self.finishPolish(outcome, from: time)
+        }
+        publish()
+        return true
+    }
+
+    private func finishPolish(_ outcome: LocalSearch.Outcome, from time: Double) {
+        polishTask = nil
+        lastPolish = PolishSummary(from: time, to: outcome.stepTime, improvements: outcome.improvements,
+                                   evaluated: outcome.evaluated, isLocalOptimum: outcome.isLocalOptimum)
+        if outcome.stepTime < optimizer.state.bestStepTime ?? .infinity {
+            optimizer.state.bestStepTime = outcome.stepTime
+            optimizer.state.bestAssignment = outcome.assignment
+        }
+        publish()
+    }
+
     /// The search's state now.
     public func snapshot() -> OptimizerSnapshot { makeSnapshot() }
 
@@ -148,12 +213,17 @@ public actor OptimizerActor {
     /// Swift's cooperative threads (or GCD's pool, which backs them on Linux) would starve other
     /// tasks, a UI's among them, and could itself wait behind them.
     private static func iterateOnOwnThread(_ optimizer: Optimizer, evaluator: any Evaluator) async -> Optimizer {
+        await onOwnThread {
+            var working = optimizer
+            working.iterate(evaluator: evaluator)
+            return working
+        }
+    }
+
+    /// Runs `work` on a new thread and waits for it without holding a cooperative thread.
+    private static func onOwnThread<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async -> Value {
         await withCheckedContinuation { continuation in
-            let thread = Thread {
-                var working = optimizer
-                working.iterate(evaluator: evaluator)
-                continuation.resume(returning: working)
-            }
+            let thread = Thread { continuation.resume(returning: work()) }
             thread.stackSize = 8 << 20
             thread.start()
         }
@@ -167,9 +237,14 @@ public actor OptimizerActor {
             }
             iterationInFlight = true
             var advanced = await Self.iterateOnOwnThread(optimizer, evaluator: evaluator)
-            // Pins set while the iteration ran take effect at the next one.
+            // Pins set while the iteration ran take effect at the next one; a polish that finished
+            // meanwhile may have found a faster best.
             advanced.state.stagePins = optimizer.state.stagePins
             advanced.state.opPins = optimizer.state.opPins
+            if let polished = optimizer.state.bestStepTime, polished < advanced.state.bestStepTime ?? .infinity {
+                advanced.state.bestStepTime = polished
+                advanced.state.bestAssignment = optimizer.state.bestAssignment
+            }
             optimizer = advanced
             iterationInFlight = false
             if let limit = iterationLimit, optimizer.state.iteration >= limit { status = .finished }
@@ -204,6 +279,15 @@ public actor OptimizerActor {
             status: status, iterationInFlight: iterationInFlight, iteration: state.iteration, samplesEvaluated: state.samplesEvaluated, history: state.history,
             lowerBound: optimizer.lowerBound, bestStepTime: state.bestStepTime, bestAssignment: state.bestAssignment,
             bestResult: bestResult, stageProbabilities: optimizer.stageProbabilities(),
-            stagePins: state.stagePins, opPins: state.opPins, checkpointFailure: checkpointFailure)
+            stagePins: state.stagePins, opPins: state.opPins, checkpointFailure: checkpointFailure,
+            polishing: polishTask != nil, lastPolish: lastPolish)
     }
+}
+
+/// A flag one thread raises and another polls.
+private final class StopFlag: Sendable {
+    private let raised = Mutex(false)
+
+    func raise() { raised.withLock { $0 = true } }
+    var isRaised: Bool { raised.withLock { $0 } }
 }

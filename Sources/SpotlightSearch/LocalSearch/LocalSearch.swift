@@ -25,6 +25,11 @@ public struct LocalSearch: Sendable {
         public var isLocalOptimum: Bool
     }
 
+    /// How many placements a polish measures at most when the simulator measures them: enough
+    /// for a local optimum on the 2k-op synthetic graph and Inception-V3, at a few seconds to a
+    /// minute (BENCHMARKS.md, "Polishing the best placement").
+    public static let simulatorBudget = 50_000
+
     public let problem: PlacementProblem
     /// A device per op, or -1: pinned ops never move, and colocation sets follow their pins.
     public let opPins: [Int]
