@@ -9,7 +9,7 @@ import Testing
         let tmux = ExplorerTerminalTests.Tmux()
         defer { tmux.kill() }
         try tmux.start(width: columns, height: 30)
-        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' optimize samples/tiny.graph.json samples/tiny.cluster.json --iterations 40 --samples 4 --hidden 16", "Enter")
+        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' optimize samples/tiny.graph.json samples/tiny.cluster.json --iterations 40 --samples 4 --hidden 16 --polish 0", "Enter")
         let screen = try tmux.waitFor("the result table") { $0.contains("(best found)") }
         let barLines = screen.split(separator: "\n").filter { $0.contains("█") || $0.contains("░") }
         #expect(barLines.count == 1, "the progress line wrapped:\n\(screen)")
