@@ -38,12 +38,16 @@ struct OptimizerBench: ParsableCommand {
     @Option(help: "Spotlight's reward baseline: batch or moving (default: its configuration's).") var spotlightRewardBaseline: OptimizerConfiguration.RewardBaseline?
     @Option(help: "The policy gradient's reward baseline: batch or moving (default: its configuration's).") var pgRewardBaseline: OptimizerConfiguration.RewardBaseline?
     @Option(help: "Where both methods start: none (a uniform policy) or best (the fastest baseline).") var warmStart: WarmStart = .best
+    @Option(help: ArgumentHelp("Also polish each run's best placement by local search, at most this many placements (0: no polish).",
+                               discussion: "Adds a table: each method's placements after the polish, and the local search alone from the start with the same total budget."))
+    var polish = 0
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     func validate() throws {
         if let targetKl { guard targetKl > 0 else { throw ValidationError("--target-kl must be positive") } }
         if let spotlightAdamEpsilon { guard spotlightAdamEpsilon > 0 else { throw ValidationError("--spotlight-adam-epsilon must be positive") } }
         if let pgAdamEpsilon { guard pgAdamEpsilon > 0 else { throw ValidationError("--pg-adam-epsilon must be positive") } }
+        guard polish >= 0 else { throw ValidationError("--polish must not be negative") }
         guard seeds >= 1, firstSeed >= 0, iterations >= 1, samples >= 2, stages >= 1 else {
             throw ValidationError("--seeds, --iterations and --stages must be at least 1, --samples at least 2")
         }
@@ -57,9 +61,17 @@ struct OptimizerBench: ParsableCommand {
         var means: [String: Double]
         var bests: [String: [Double]]
         var seconds: [String: Double]
+        /// With `--polish`: each method's bests after the polish, and the local search alone from
+        /// the start (nil without a start), per seed.
+        var polished: [String: [Double]] = [:]
+        var polishSeconds: [String: Double] = [:]
+        var localSearchAlone: [Double]?
 
         var comparison: SeedComparison { SeedComparison(bests["spotlight"]!, against: bests["pg"]!) }
+        var polishedComparison: SeedComparison { SeedComparison(polished["spotlight"]!, against: polished["pg"]!) }
     }
+
+    static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
 
     private func comparisonJSON(_ comparison: SeedComparison) -> JSONValue {
         .object([
@@ -106,6 +118,7 @@ struct OptimizerBench: ParsableCommand {
                           baselines: baselines, means: [:], bests: [:], seconds: [:])
             for method in OptimizerConfiguration.Method.allCases {
                 var bests: [Double] = []
+                var polishing = 0.0
                 let started = Date()
                 for seed in firstSeed..<(firstSeed + seeds) {
                     var configuration = OptimizerConfiguration(method: method, samples: samples, seed: UInt64(seed))
@@ -129,14 +142,36 @@ struct OptimizerBench: ParsableCommand {
                     var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment)
                     for _ in 0..<iterations { optimizer.iterate(evaluator: evaluator) }
                     bests.append(optimizer.state.bestStepTime ?? .infinity)
+                    if polish > 0 {
+                        let polishStarted = Date()
+                        defer { polishing += Date().timeIntervalSince(polishStarted) }
+                        var after = optimizer.state.bestStepTime ?? .infinity
+                        if let best = optimizer.state.bestAssignment {
+                            after = LocalSearch(problem: problem).polish(best, stepTime: after, evaluator: evaluator, budget: polish, seed: UInt64(seed)).stepTime
+                        }
+                        row.polished[method.rawValue, default: []].append(after)
+                    }
                 }
                 row.bests[method.rawValue] = bests
                 row.means[method.rawValue] = bests.reduce(0, +) / Double(bests.count)
-                row.seconds[method.rawValue] = Date().timeIntervalSince(started) / Double(seeds)
+                row.seconds[method.rawValue] = (Date().timeIntervalSince(started) - polishing) / Double(seeds)
+                row.polishSeconds[method.rawValue] = polishing / Double(seeds)
                 if !json {
                     Output.error("\(name): \(method.rawValue) mean best \(Units.microseconds(row.means[method.rawValue]!)) "
                                  + "(seeds: \(bests.map { Units.microseconds($0) }.joined(separator: ", ")))")
                 }
+            }
+            if polish > 0, let start {
+                // The same total budget as a search and its polish, all of it on the local search.
+                row.localSearchAlone = (firstSeed..<(firstSeed + seeds)).map { seed in
+                    LocalSearch(problem: problem).polish(start.assignment, stepTime: start.stepTime, evaluator: evaluator,
+                                                         budget: iterations * samples + polish, seed: UInt64(seed)).stepTime
+                }
+            }
+            if polish > 0, !json {
+                Output.error("\(name): after the polish, pg \(Units.microseconds(Self.mean(row.polished["pg"]!))), "
+                             + "spotlight \(Units.microseconds(Self.mean(row.polished["spotlight"]!)))"
+                             + (row.localSearchAlone.map { "; the local search alone \(Units.microseconds(Self.mean($0)))" } ?? ""))
             }
             rows.append(row)
         }
@@ -154,6 +189,15 @@ struct OptimizerBench: ParsableCommand {
                     })),
                     ("spotlight_against_pg", comparisonJSON(row.comparison)),
                     ("samples_per_run", .number(Double(iterations * samples))),
+                    ("polish", polish == 0 ? .null : .object([
+                        ("budget", .number(Double(polish))),
+                        ("best_step_times_us", .object(OptimizerConfiguration.Method.allCases.map { method in
+                            (method.rawValue, .array(row.polished[method.rawValue]!.map(JSONValue.number)))
+                        })),
+                        ("spotlight_against_pg", comparisonJSON(row.polishedComparison)),
+                        ("seconds_per_polish", .object(OptimizerConfiguration.Method.allCases.map { ($0.rawValue, .number(row.polishSeconds[$0.rawValue]!)) })),
+                        ("local_search_alone_us", row.localSearchAlone.map { .array($0.map(JSONValue.number)) } ?? .null),
+                    ])),
                 ])
             }))
             return
@@ -178,5 +222,18 @@ struct OptimizerBench: ParsableCommand {
         print("\nStep times in ms; each method's figure is the mean over \(seeds) seeds of the best placement it found. "
               + "\"Per seed\" is the mean of the seeds' Spotlight / PG ratios with its standard error: a mean within about "
               + "two standard errors of 1 does not tell the methods apart.")
+        guard polish > 0 else { return }
+        print("\n| workload | policy gradient | + local search | Spotlight | + local search | Spotlight / PG after it, per seed (± s.e.) | local search alone, from the start | placements per run | seconds per polish (PG / Spotlight) |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for row in rows {
+            func ms(_ value: Double) -> String { Units.format2(value / 1e3) }
+            let comparison = row.polishedComparison
+            let perSeed = Units.fixed(comparison.meanRatio, decimals: 3) + (comparison.standardError.map { " ± " + Units.fixed($0, decimals: 3) } ?? "")
+            print("| \(row.name) | \(ms(row.means["pg"]!)) | \(ms(Self.mean(row.polished["pg"]!))) | \(ms(row.means["spotlight"]!)) | "
+                  + "\(ms(Self.mean(row.polished["spotlight"]!))) | \(perSeed) | \(row.localSearchAlone.map { ms(Self.mean($0)) } ?? "-") | "
+                  + "\(iterations * samples) + at most \(polish) | \(Units.format1(row.polishSeconds["pg"]!)) / \(Units.format1(row.polishSeconds["spotlight"]!)) |")
+        }
+        print("\nAfter each run, a local search polished its best placement (at most \(polish) placements); the local search "
+              + "alone starts from the placement both methods start from, with a budget of \(iterations * samples + polish).")
     }
 }

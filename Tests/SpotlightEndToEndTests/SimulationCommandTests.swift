@@ -128,6 +128,28 @@ import Testing
         #expect(table.stdout.contains("| per seed (± s.e.) |"))
         #expect(table.stdout.contains("| tiny_two_tower on tiny-cpu-2gpu |"), "\(table.stdout)")
         #expect(table.stderr.contains("spotlight mean best") && table.stderr.contains("pg mean best"))
+        #expect(!table.stdout.contains("+ local search"), "no polish unless asked for")
+    }
+
+    /// `--polish`: each run's best polished, never slower than before, and the local search alone
+    /// from the start with the same total budget.
+    @Test func benchOptimizeCanPolishEachRunsBest() throws {
+        let workload = "samples/tiny.graph.json:samples/tiny.cluster.json"
+        let json = try CLI.run(["bench", "optimize", workload, "--seeds", "2", "--iterations", "3", "--polish", "300", "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let row = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])?.first)
+        let methods = try #require(row["methods"] as? [String: [String: Any]])
+        let polish = try #require(row["polish"] as? [String: Any])
+        #expect(polish["budget"] as? Int == 300)
+        let polished = try #require(polish["best_step_times_us"] as? [String: [Double]])
+        for method in ["spotlight", "pg"] {
+            let sampled = try #require(methods[method]?["best_step_times_us"] as? [Double])
+            let after = try #require(polished[method])
+            #expect(after.count == 2 && zip(after, sampled).allSatisfy { $0 <= $1 }, "\(method)")
+        }
+        #expect((polish["local_search_alone_us"] as? [Double])?.count == 2)
+        let table = try CLI.run(["bench", "optimize", workload, "--seeds", "2", "--iterations", "3", "--polish", "300"])
+        #expect(table.stdout.contains("| + local search |") && table.stdout.contains("| 48 + at most 300 |"), "\(table.stdout)")
     }
 
     @Test(arguments: ["spotlight", "pg"])
