@@ -107,7 +107,7 @@ struct OptimizeCommand: ParsableCommand {
             var drawn = 0.0
             let outcome = LocalSearch(problem: problem, opPins: optimizer.state.opPins).polish(
                 assignment, stepTime: time, evaluator: evaluator, budget: polishBudget, seed: optimizer.configuration.seed,
-                method: methodName, shouldStop: { Interruption.signal != nil }) { now in
+                confirmations: optimizer.configuration.confirmations, method: methodName, shouldStop: { Interruption.signal != nil }) { now in
                     let clock = MonotonicClock.seconds()
                     guard clock - drawn >= 0.1 else { return }
                     drawn = clock

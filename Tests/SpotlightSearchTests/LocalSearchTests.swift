@@ -65,6 +65,24 @@ import SpotlightSimulation
         #expect(stopped.evaluated == 0 && stopped.assignment == start && !stopped.isLocalOptimum)
     }
 
+    /// Hardware that flatters every placement the first time it runs (1 us) and takes 1 ms ever
+    /// after: without confirming, the polish is fooled at once; confirmed twice, the median of the
+    /// three runs shows no move helps.
+    @Test func confirmationsKeepANoisyFirstMeasurementFromFoolingIt() throws {
+        final class FlatteringHardware: Evaluator, @unchecked Sendable {
+            private var seen: Set<[Int]> = []
+            func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
+                assignments.map { Evaluation(stepTime: seen.insert($0).inserted ? 1 : 1000) }
+            }
+        }
+        let problem = try threeOps()
+        let fooled = LocalSearch(problem: problem).polish([0, 0, 0], stepTime: 1000, evaluator: FlatteringHardware(), budget: 100)
+        #expect(fooled.stepTime == 1)
+        let careful = LocalSearch(problem: problem).polish([0, 0, 0], stepTime: 1000, evaluator: FlatteringHardware(), budget: 100, confirmations: 2)
+        #expect(careful.stepTime == 1000 && careful.improvements == 0 && careful.assignment == [0, 0, 0])
+        #expect(careful.isLocalOptimum)
+    }
+
     /// From round robin on random graphs: never slower, valid, its reported time the simulator's,
     /// the same for the same seed; and at a local optimum no single colocation set or stage moved
     /// to another device is faster.

@@ -20,6 +20,14 @@ public enum Remeasurement {
         return times.map(median)
     }
 
+    /// A would-be best's time: its first measurement alone, or with `times` confirmations, the
+    /// median of it and that many more (the failed ones left out).
+    static func confirmed(_ first: Double, of assignment: [Int], times: Int, evaluator: some Evaluator, method: String) -> Double {
+        guard times > 0 else { return first }
+        let again = evaluator.evaluate([[Int]](repeating: assignment, count: times), method: method)
+        return median([first] + again.compactMap { $0.isValid ? $0.stepTime : nil }) ?? first
+    }
+
     /// The middle value, or the mean of the two middle values; nil for none.
     static func median(_ values: [Double]) -> Double? {
         guard !values.isEmpty else { return nil }

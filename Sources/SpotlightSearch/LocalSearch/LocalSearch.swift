@@ -54,9 +54,11 @@ public struct LocalSearch: Sendable {
     /// Climbs from `start` (measured at `stepTime`) until no move helps, `budget` placements have
     /// been measured, or `shouldStop` says so (asked before each batch); `progress` hears where it
     /// stands after each batch. Deterministic for a seed and an exact evaluator. Placements that
-    /// fail or run out of memory are never kept.
+    /// fail or run out of memory are never kept. With `confirmations` (for noisy hardware), a move
+    /// is kept only if the median of its first measurement and that many more still beats the
+    /// current placement; that median becomes its time, and the extra runs count in the budget.
     public func polish(_ start: [Int], stepTime: Double, evaluator: some Evaluator, budget: Int, seed: UInt64 = 1,
-                       method: String = "polish", shouldStop: () -> Bool = { false },
+                       confirmations: Int = 0, method: String = "polish", shouldStop: () -> Bool = { false },
                        progress: (Outcome) -> Void = { _ in }) -> Outcome {
         var current = start, time = stepTime
         var evaluated = 0, improvements = 0
@@ -92,10 +94,15 @@ public struct LocalSearch: Sendable {
                     if result.stepTime! < (chosen.map { results[$0].stepTime! } ?? time) { chosen = index }
                 }
                 if let chosen {
-                    current = candidates[chosen]
-                    time = results[chosen].stepTime!
-                    improvements += 1
-                    improved = true
+                    let confirmedTime = Remeasurement.confirmed(results[chosen].stepTime!, of: candidates[chosen], times: confirmations,
+                                                                evaluator: evaluator, method: method)
+                    evaluated += confirmations
+                    if confirmedTime < time {
+                        current = candidates[chosen]
+                        time = confirmedTime
+                        improvements += 1
+                        improved = true
+                    }
                 }
                 progress(Outcome(assignment: current, stepTime: time, evaluated: evaluated, improvements: improvements, isLocalOptimum: false))
             }

@@ -156,12 +156,8 @@ public struct Optimizer: Sendable {
         return rewards.map { reward in reward.map { Float(($0 - baseline) * scale) } ?? 0 }
     }
 
-    /// A would-be best's time: its first measurement alone, or with `confirmations`, the median of
-    /// it and that many more (the failed ones left out).
     private func confirmed(_ first: Double, of assignment: [Int], evaluator: some Evaluator) -> Double {
-        guard configuration.confirmations > 0 else { return first }
-        let again = evaluator.evaluate([[Int]](repeating: assignment, count: configuration.confirmations), method: configuration.method.rawValue)
-        return Remeasurement.median([first] + again.compactMap { $0.isValid ? $0.stepTime : nil }) ?? first
+        Remeasurement.confirmed(first, of: assignment, times: configuration.confirmations, evaluator: evaluator, method: configuration.method.rawValue)
     }
 
     /// Pins stage `stage` to `device` (or unpins it with `nil`); takes effect at the next iteration.
