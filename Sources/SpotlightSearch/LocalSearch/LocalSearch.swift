@@ -75,16 +75,12 @@ public struct LocalSearch: Sendable {
             var next = 0
             while next < moves.count {
                 if evaluated >= budget || shouldStop() { break climbing }
-                var batch: [(unit: Int, device: Int)] = []
                 var candidates: [[Int]] = []
-                while next < moves.count && batch.count < min(batchSize, budget - evaluated) {
+                while next < moves.count && candidates.count < min(batchSize, budget - evaluated) {
                     let move = moves[next]
                     next += 1
                     let candidate = moved(current, unit: kinds[kind][move.unit], to: move.device)
-                    if candidate != current {
-                        batch.append(move)
-                        candidates.append(candidate)
-                    }
+                    if candidate != current { candidates.append(candidate) }
                 }
                 guard !candidates.isEmpty else { continue }
                 let results = evaluator.evaluate(candidates, method: method)
