@@ -1,0 +1,71 @@
+import SpotlightModel
+import SpotlightSimulation
+
+/// What a UI sees of a running search; published after every iteration and every change of state.
+public struct OptimizerSnapshot: Sendable {
+    public enum Status: String, Sendable {
+        case idle, running, paused, finished, stopped
+    }
+
+    public var status: Status
+    /// True while an iteration is under way (after a pause, until it completes: "pausing").
+    public var iterationInFlight: Bool
+    public var iteration: Int
+    public var samplesEvaluated: Int
+    /// Every iteration so far: the curves.
+    public var history: [IterationStats]
+    public var lowerBound: Double
+    public var bestStepTime: Double?
+    public var bestAssignment: [Int]?
+    /// The simulator's full result for the best placement (busy time, memory, links, critical path).
+    public var bestResult: SimulationResult?
+    /// q(a_n | s_n) per stage along the policy's most likely path.
+    public var stageProbabilities: [[Float]]
+    public var stagePins: [Int]
+    public var opPins: [Int]
+    /// Why the last checkpoint could not be written; `nil` when it was, or when none is kept.
+    public var checkpointFailure: InputError?
+    /// A local search is polishing the best placement (`OptimizerActor.polishBest(budget:)`).
+    public var polishing: Bool
+    /// What the last polish that finished did.
+    public var lastPolish: PolishSummary?
+
+    public init(status: Status, iterationInFlight: Bool = false, iteration: Int, samplesEvaluated: Int, history: [IterationStats],
+                lowerBound: Double, bestStepTime: Double?, bestAssignment: [Int]?, bestResult: SimulationResult?,
+                stageProbabilities: [[Float]], stagePins: [Int], opPins: [Int], checkpointFailure: InputError? = nil,
+                polishing: Bool = false, lastPolish: PolishSummary? = nil) {
+        self.status = status
+        self.iterationInFlight = iterationInFlight
+        self.iteration = iteration
+        self.samplesEvaluated = samplesEvaluated
+        self.history = history
+        self.lowerBound = lowerBound
+        self.bestStepTime = bestStepTime
+        self.bestAssignment = bestAssignment
+        self.bestResult = bestResult
+        self.stageProbabilities = stageProbabilities
+        self.stagePins = stagePins
+        self.opPins = opPins
+        self.checkpointFailure = checkpointFailure
+        self.polishing = polishing
+        self.lastPolish = lastPolish
+    }
+}
+
+/// What a polish of the best placement did: from which step time to which, with how many moves
+/// kept of how many placements measured.
+public struct PolishSummary: Sendable, Equatable {
+    public var from: Double
+    public var to: Double
+    public var improvements: Int
+    public var evaluated: Int
+    public var isLocalOptimum: Bool
+
+    public init(from: Double, to: Double, improvements: Int, evaluated: Int, isLocalOptimum: Bool) {
+        self.from = from
+        self.to = to
+        self.improvements = improvements
+        self.evaluated = evaluated
+        self.isLocalOptimum = isLocalOptimum
+    }
+}
