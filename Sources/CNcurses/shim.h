@@ -1,6 +1,6 @@
 // The few ncursesw calls Spotlight's terminal backend makes, as plain functions: Swift cannot
 // import curses' macros (COLOR_PAIR, A_BOLD, KEY_*) and, under strict concurrency, its mutable
-// globals (stdscr, LINES, COLS). Nothing here holds state of its own beyond a signal flag.
+// globals (stdscr, LINES, COLS). Nothing here holds state of its own.
 #ifndef SPOTLIGHT_NCURSES_SHIM_H
 #define SPOTLIGHT_NCURSES_SHIM_H
 
@@ -36,10 +36,6 @@ enum {
     SPL_HOME, SPL_END, SPL_PAGE_UP, SPL_PAGE_DOWN, SPL_OTHER_KEY,
 };
 
-static volatile sig_atomic_t spl_pending_signal = 0;
-
-static void spl_note_signal(int number) { spl_pending_signal = number; }
-
 /// On a fatal signal, puts the terminal back before the default action ends the process.
 static void spl_restore_and_reraise(int number) {
     endwin();
@@ -47,9 +43,11 @@ static void spl_restore_and_reraise(int number) {
     raise(number);
 }
 
-/// SIGINT, SIGTERM and SIGHUP only set a flag that the UI loop polls (spl_take_signal); fatal
-/// signals (a Swift trap is SIGILL or SIGTRAP) restore the terminal first.
-static inline void spl_install_signal_handlers(void) {
+/// SIGINT, SIGTERM and SIGHUP go to `on_quit`, which only notes them for the UI loop; fatal
+/// signals (a Swift trap is SIGILL or SIGTRAP) restore the terminal first. The note lives on the
+/// Swift side: a flag defined in this header would be copied into every module that inlines the
+/// functions reading it, so the handler would set one copy and the loop read another.
+static inline void spl_install_signal_handlers(void (*on_quit)(int)) {
     // A parent may have started us with these blocked (a test harness, a daemon); the explorer
     // needs them: SIGWINCH for resizing, the others to restore the terminal.
     sigset_t needed;
@@ -61,7 +59,7 @@ static inline void spl_install_signal_handlers(void) {
     pthread_sigmask(SIG_UNBLOCK, &needed, NULL);
     struct sigaction quit;
     memset(&quit, 0, sizeof quit);
-    quit.sa_handler = spl_note_signal;
+    quit.sa_handler = on_quit;
     sigemptyset(&quit.sa_mask);
     sigaction(SIGINT, &quit, NULL);
     sigaction(SIGTERM, &quit, NULL);
@@ -75,13 +73,6 @@ static inline void spl_install_signal_handlers(void) {
         crash.sa_flags = SA_RESETHAND;
         sigaction(fatal[index], &crash, NULL);
     }
-}
-
-/// The signal number received since the last call, or 0.
-static inline int spl_take_signal(void) {
-    int number = spl_pending_signal;
-    spl_pending_signal = 0;
-    return number;
 }
 
 /// Starts curses on the terminal: raw keys (Ctrl-C arrives as a key), no echo, no cursor, arrow

@@ -1,5 +1,6 @@
 import CNcurses
 import SpotlightExplorer
+import Synchronization
 
 /// What the terminal reports between frames.
 public enum TerminalEvent: Equatable {
@@ -7,6 +8,10 @@ public enum TerminalEvent: Equatable {
     /// The window changed size; the new size is `Terminal.size`.
     case resize
 }
+
+/// The last SIGINT, SIGTERM or SIGHUP not yet taken by `Terminal.takeSignal()`: set by the signal
+/// handler (a lock-free store), read by the UI loop.
+private let pendingSignal = Atomic<Int32>(0)
 
 /// The only code that calls ncurses: starts and restores the terminal, puts a cell grid on the
 /// screen (only the rows that changed since the last frame), and reads keys and clicks. Use it
@@ -26,7 +31,9 @@ public final class Terminal {
     /// the handlers that restore the terminal on SIGINT, SIGTERM, SIGHUP and fatal signals.
     public func start(color: Bool) throws(TerminalError) {
         guard !started else { return }
-        spl_install_signal_handlers()
+        // Touch the flag first: a global's first use runs its initialiser, which a signal handler must not.
+        pendingSignal.store(0, ordering: .relaxed)
+        spl_install_signal_handlers { number in pendingSignal.store(number, ordering: .relaxed) }
         guard spl_start(color ? 1 : 0) == 0 else { throw TerminalError(message: "cannot start the terminal (is TERM set?)") }
         started = true
         pairs = ColorPairs(colors: color ? Int(spl_colors()) : 0, pairLimit: color ? Int(spl_color_pairs()) : 0)
@@ -55,7 +62,7 @@ public final class Terminal {
 
     /// The signal (SIGINT, SIGTERM, SIGHUP) received since the last call, or nil.
     public func takeSignal() -> Int32? {
-        let number = spl_take_signal()
+        let number = pendingSignal.exchange(0, ordering: .relaxed)
         return number == 0 ? nil : number
     }
 

@@ -81,6 +81,26 @@ import Testing
         return Int(screen[range].split(separator: " ")[1])
     }
 
+    /// SIGTERM and SIGHUP (a closed SSH session) end the explorer: it finishes the running
+    /// iteration, saves the checkpoint, gives the terminal back and exits 128 + the signal.
+    @Test(arguments: [SIGTERM, SIGHUP])
+    func aSignalEndsTheExplorerAndSavesItsCheckpoint(signal: Int32) throws {
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spotlight-signal-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let pidFile = directory + "/pid", checkpoint = directory + "/run.checkpoint.json"
+        try tmux.start(width: 120, height: 36)
+        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && sh -c 'echo $$ > \(pidFile); exec \(CommandLineTests.binary) explore "
+                      + "samples/tiny.graph.json samples/tiny.cluster.json --hidden 16 --checkpoint \(checkpoint)'; echo \"exit $?\"", "Enter")
+        try tmux.waitFor("the panels and a first iteration") { $0.contains("op graph") && (Self.iteration($0) ?? 0) >= 1 }
+        let pid = try #require(pid_t(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pid, signal)
+        let after = try tmux.waitFor("the exit status") { $0.contains("exit \(128 + signal)") }
+        #expect(after.contains("placements: best step time") && !after.contains("╭─ op graph"), "the terminal is given back:\n\(after)")
+        #expect(FileManager.default.fileExists(atPath: checkpoint))
+    }
+
     @Test func explorerRunsPausesPinsSavesAndQuitsInARealTerminal() throws {
         let tmux = Tmux()
         defer { tmux.kill() }
