@@ -45,6 +45,33 @@ struct OptimizeCommand: ParsableCommand {
         if !saved { throw ExitCode.failure }
     }
 
+    /// The local search's polish of the search's best placement, with its own progress bar; nil
+    /// without a budget (`--polish`, by default none on hardware), a best placement, or after a signal.
+    private func polishBest(of optimizer: Optimizer, evaluator: any Evaluator, bar drawsBar: Bool) -> LocalSearch.Outcome? {
+        let budget = polish ?? (search.measuresOnHardware ? 0 : LocalSearch.simulatorBudget)
+        guard budget > 0, Interruption.signal == nil, let assignment = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime else {
+            return nil
+        }
+        if !json { Output.error("polishing the best placement: one stage or colocation set at a time, at most \(budget) placements") }
+        let bar = ProgressLine(mode: drawsBar ? .bar : .silent, total: budget)
+        var drawn = 0.0
+        let outcome = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins).polish(
+            assignment, stepTime: time, evaluator: evaluator, budget: budget, seed: optimizer.configuration.seed,
+            confirmations: optimizer.configuration.confirmations, method: optimizer.configuration.method.rawValue,
+            shouldStop: { Interruption.signal != nil }) { now in
+                let clock = MonotonicClock.seconds()
+                guard clock - drawn >= 0.1 else { return }
+                drawn = clock
+                bar.update(now.evaluated, ["best \(Units.microseconds(now.stepTime))", "\(now.improvements) moves kept"])
+            }
+        if drawn > 0 { bar.finish() }
+        if !json {
+            let end = outcome.isLocalOptimum ? "no single move is faster" : Interruption.signal != nil ? "stopped" : "budget spent"
+            Output.error("polished: \(Units.microseconds(time)) -> \(Units.microseconds(outcome.stepTime)), \(outcome.improvements) moves kept of \(outcome.evaluated) placements measured (\(end))")
+        }
+        return outcome
+    }
+
     /// Runs the search and reports it; returns false when a file it was asked to write could not be.
     private func optimize() throws -> Bool {
         try Loading.checkWritable(out, log, search.checkpoint)
@@ -99,27 +126,7 @@ struct OptimizeCommand: ParsableCommand {
         }
         progress.finish()
         let sampledBest = optimizer.state.bestStepTime
-        var polished: LocalSearch.Outcome?
-        let polishBudget = polish ?? (search.measuresOnHardware ? 0 : LocalSearch.simulatorBudget)
-        if polishBudget > 0, Interruption.signal == nil, let assignment = optimizer.state.bestAssignment, let time = sampledBest {
-            if !json { Output.error("polishing the best placement: one stage or colocation set at a time, at most \(polishBudget) placements") }
-            let bar = ProgressLine(mode: progress.mode == .bar ? .bar : .silent, total: polishBudget)
-            var drawn = 0.0
-            let outcome = LocalSearch(problem: problem, opPins: optimizer.state.opPins).polish(
-                assignment, stepTime: time, evaluator: evaluator, budget: polishBudget, seed: optimizer.configuration.seed,
-                confirmations: optimizer.configuration.confirmations, method: methodName, shouldStop: { Interruption.signal != nil }) { now in
-                    let clock = MonotonicClock.seconds()
-                    guard clock - drawn >= 0.1 else { return }
-                    drawn = clock
-                    bar.update(now.evaluated, ["best \(Units.microseconds(now.stepTime))", "\(now.improvements) moves kept"])
-                }
-            if drawn > 0 { bar.finish() }
-            polished = outcome
-            if !json {
-                let end = outcome.isLocalOptimum ? "no single move is faster" : Interruption.signal != nil ? "stopped" : "budget spent"
-                Output.error("polished: \(Units.microseconds(time)) -> \(Units.microseconds(outcome.stepTime)), \(outcome.improvements) moves kept of \(outcome.evaluated) placements measured (\(end))")
-            }
-        }
+        let polished = polishBest(of: optimizer, evaluator: evaluator, bar: progress.mode == .bar)
         let wall = Date().timeIntervalSince(started)
         let best = polished?.stepTime ?? sampledBest
         let bestAssignment = polished?.assignment ?? optimizer.state.bestAssignment
