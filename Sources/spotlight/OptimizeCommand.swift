@@ -179,7 +179,7 @@ struct OptimizeCommand: ParsableCommand {
             ]))
             return unsaved.isEmpty
         }
-        print("\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name): \(optimizer.state.iteration) iterations, \(optimizer.state.samplesEvaluated) placements in \(Units.format1(wall)) s")
+        print("\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name): \(optimizer.state.iteration) iterations, \(optimizer.state.samplesEvaluated) placements\(polished.map { ", then \($0.evaluated) in the polish," } ?? "") in \(Units.format1(wall)) s")
         print(ResultTable.render(method: methodName, best: sampledBest, polished: polished?.stepTime, baselines: baselines, lowerBound: optimizer.lowerBound,
                                  measured: search.measuresOnHardware, remeasured: remeasured), terminator: "")
         if let out, best != nil, !unsaved.contains(out) { print("best placement written to \(out)") }

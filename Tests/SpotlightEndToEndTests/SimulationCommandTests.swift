@@ -198,6 +198,7 @@ import Testing
         let text = try CLI.run(common)
         #expect(text.stdout.contains("spotlight (best sampled)") && text.stdout.contains("spotlight + local search"), "\(text.stdout)")
         #expect(text.stderr.contains("polished: ") && text.stderr.contains("(no single move is faster)"))
+        #expect(text.stdout.contains("1 iterations, 2 placements, then ") && text.stdout.contains(" in the polish, in "), "\(text.stdout)")
 
         let off = try SimulationCommandTests.object(CLI.run(common + ["--polish", "0", "--json"]).stdout)
         #expect(off["polish"] is NSNull)
