@@ -36,21 +36,21 @@ public struct LocalSearch: Sendable {
     /// A device per op, or -1: pinned ops never move, and colocation sets follow their pins.
     public let opPins: [Int]
     public var batchSize = 16
-    /// The ops of each stage, and of each colocation set without a pinned op.
-    private let stageUnits: [[Int]]
-    private let setUnits: [[Int]]
+    /// The kinds of move, in the order they are tried: the ops of each unit (each stage; each
+    /// colocation set without a pinned op), and every (unit, device) move of that kind.
+    private let kinds: [(units: [[Int]], moves: [(unit: Int, device: Int)])]
 
     public init(problem: PlacementProblem, opPins: [Int] = []) {
         self.problem = problem
         let pins = opPins.count == problem.graph.count ? opPins : [Int](repeating: -1, count: problem.graph.count)
         self.opPins = pins
-        var stages = [[Int]](repeating: [], count: problem.stages.count)
-        for op in 0..<problem.graph.count { stages[problem.stages.stageOf[op]].append(op) }
+        let stages = (0..<problem.stages.count).map { Array(problem.stages.ops(of: $0)) }
         var sets = [[Int]](repeating: [], count: problem.graph.count)
         for op in 0..<problem.graph.count { sets[problem.constraints.colocationRoot[op]].append(op) }
         let pinnedRoots = Set(pins.indices.filter { pins[$0] >= 0 }.map { problem.constraints.colocationRoot[$0] })
-        stageUnits = stages.filter { !$0.isEmpty }
-        setUnits = sets.enumerated().filter { !$0.element.isEmpty && !pinnedRoots.contains($0.offset) }.map(\.element)
+        kinds = [stages.filter { !$0.isEmpty },
+                 sets.enumerated().filter { !$0.element.isEmpty && !pinnedRoots.contains($0.offset) }.map(\.element)]
+            .map { units in (units, Self.moves(of: units, in: problem)) }
     }
 
     /// Climbs from `start` (measured at `stepTime`) until no move helps, `budget` placements have
@@ -65,13 +65,12 @@ public struct LocalSearch: Sendable {
         var current = start, time = stepTime
         var evaluated = 0, improvements = 0
         var random = SplitMix64(seed: seed &+ 0x9011_54)
-        let kinds = [stageUnits, setUnits]
         // A kind of move is tried pass after pass while a pass improves, then the next kind; the
         // climb is at a local optimum once every kind has had a pass without an improvement since
         // the last one.
         var quietKinds = 0, kind = 0
         climbing: while quietKinds < kinds.count {
-            var moves = Self.moves(of: kinds[kind], in: problem)
+            var moves = kinds[kind].moves
             for index in stride(from: moves.count - 1, to: 0, by: -1) { moves.swapAt(index, random.nextInt(in: 0...index)) }
             var improved = false
             var next = 0
@@ -81,7 +80,7 @@ public struct LocalSearch: Sendable {
                 while next < moves.count && candidates.count < min(batchSize, budget - evaluated) {
                     let move = moves[next]
                     next += 1
-                    let candidate = moved(current, unit: kinds[kind][move.unit], to: move.device)
+                    let candidate = moved(current, unit: kinds[kind].units[move.unit], to: move.device)
                     if candidate != current { candidates.append(candidate) }
                 }
                 guard !candidates.isEmpty else { continue }
