@@ -73,6 +73,14 @@ struct OptimizerBench: ParsableCommand {
 
     static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
 
+    /// Microseconds as milliseconds, for the tables.
+    static func ms(_ value: Double) -> String { Units.format2(value / 1e3) }
+
+    /// "0.981 ± 0.006": the mean of the seeds' ratios and its standard error.
+    static func perSeed(_ comparison: SeedComparison) -> String {
+        Units.fixed(comparison.meanRatio, decimals: 3) + (comparison.standardError.map { " ± " + Units.fixed($0, decimals: 3) } ?? "")
+    }
+
     private func comparisonJSON(_ comparison: SeedComparison) -> JSONValue {
         .object([
             ("mean_ratio", .number(comparison.meanRatio)),
@@ -153,7 +161,7 @@ struct OptimizerBench: ParsableCommand {
                     }
                 }
                 row.bests[method.rawValue] = bests
-                row.means[method.rawValue] = bests.reduce(0, +) / Double(bests.count)
+                row.means[method.rawValue] = Self.mean(bests)
                 row.seconds[method.rawValue] = (Date().timeIntervalSince(started) - polishing) / Double(seeds)
                 row.polishSeconds[method.rawValue] = polishing / Double(seeds)
                 if !json {
@@ -206,18 +214,16 @@ struct OptimizerBench: ParsableCommand {
         print("| workload | lower bound | " + methods.joined(separator: " | ")
               + " | policy gradient | Spotlight | Spotlight / PG | per seed (± s.e.) | seeds Spotlight wins | samples per run | seconds per run (PG / Spotlight) |")
         print("|---|---:|" + String(repeating: "---:|", count: methods.count) + "---:|---:|---:|---:|---:|---:|---:|")
+        let ms = Self.ms
         for row in rows {
-            func ms(_ value: Double) -> String { Units.format2(value / 1e3) }
             let baselineCells = methods.map { method in
                 row.baselines.first { $0.0 == method }.map { ms($0.1) + ($0.2 ? " (OOM)" : "") } ?? "-"
             }
             let pg = row.means["pg"]!, spotlight = row.means["spotlight"]!
             let comparison = row.comparison
             let record = "\(comparison.wins) of \(seeds)" + (comparison.ties > 0 ? " (\(comparison.ties) tied)" : "")
-            let perSeed = Units.fixed(comparison.meanRatio, decimals: 3)
-                + (comparison.standardError.map { " ± " + Units.fixed($0, decimals: 3) } ?? "")
             print("| \(row.name) | \(ms(row.lowerBound)) | " + baselineCells.joined(separator: " | ")
-                  + " | \(ms(pg)) | \(ms(spotlight)) | \(Units.fixed(spotlight / pg, decimals: 3)) | \(perSeed) | \(record) | \(iterations * samples) | \(Units.format1(row.seconds["pg"]!)) / \(Units.format1(row.seconds["spotlight"]!)) |")
+                  + " | \(ms(pg)) | \(ms(spotlight)) | \(Units.fixed(spotlight / pg, decimals: 3)) | \(Self.perSeed(comparison)) | \(record) | \(iterations * samples) | \(Units.format1(row.seconds["pg"]!)) / \(Units.format1(row.seconds["spotlight"]!)) |")
         }
         print("\nStep times in ms; each method's figure is the mean over \(seeds) seeds of the best placement it found. "
               + "\"Per seed\" is the mean of the seeds' Spotlight / PG ratios with its standard error: a mean within about "
@@ -226,11 +232,8 @@ struct OptimizerBench: ParsableCommand {
         print("\n| workload | policy gradient | + local search | Spotlight | + local search | Spotlight / PG after it, per seed (± s.e.) | local search alone, from the start | placements per run | seconds per polish (PG / Spotlight) |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for row in rows {
-            func ms(_ value: Double) -> String { Units.format2(value / 1e3) }
-            let comparison = row.polishedComparison
-            let perSeed = Units.fixed(comparison.meanRatio, decimals: 3) + (comparison.standardError.map { " ± " + Units.fixed($0, decimals: 3) } ?? "")
             print("| \(row.name) | \(ms(row.means["pg"]!)) | \(ms(Self.mean(row.polished["pg"]!))) | \(ms(row.means["spotlight"]!)) | "
-                  + "\(ms(Self.mean(row.polished["spotlight"]!))) | \(perSeed) | \(row.localSearchAlone.map { ms(Self.mean($0)) } ?? "-") | "
+                  + "\(ms(Self.mean(row.polished["spotlight"]!))) | \(Self.perSeed(row.polishedComparison)) | \(row.localSearchAlone.map { ms(Self.mean($0)) } ?? "-") | "
                   + "\(iterations * samples) + at most \(polish) | \(Units.format1(row.polishSeconds["pg"]!)) / \(Units.format1(row.polishSeconds["spotlight"]!)) |")
         }
         print("\nAfter each run, a local search polished its best placement (at most \(polish) placements); the local search "
