@@ -37,6 +37,7 @@ struct OptimizerBench: ParsableCommand {
     @Option(help: "The policy gradient's Adam epsilon (default: its configuration's).") var pgAdamEpsilon: Float?
     @Option(help: "Spotlight's reward baseline: batch or moving (default: its configuration's).") var spotlightRewardBaseline: OptimizerConfiguration.RewardBaseline?
     @Option(help: "The policy gradient's reward baseline: batch or moving (default: its configuration's).") var pgRewardBaseline: OptimizerConfiguration.RewardBaseline?
+    @Option(help: "Batches both methods draw at most per iteration to replace repeated placements (default: their configuration's).") var redraws: Int?
     @Option(help: "Where both methods start: none (a uniform policy) or best (the fastest baseline).") var warmStart: WarmStart = .best
     @Option(help: ArgumentHelp("Also polish each run's best placement by local search, at most this many placements (0: no polish).",
                                discussion: "Adds a table: each method's placements after the polish, and the local search alone from the start with the same total budget."))
@@ -47,6 +48,7 @@ struct OptimizerBench: ParsableCommand {
         if let targetKl { guard targetKl > 0 else { throw ValidationError("--target-kl must be positive") } }
         if let spotlightAdamEpsilon { guard spotlightAdamEpsilon > 0 else { throw ValidationError("--spotlight-adam-epsilon must be positive") } }
         if let pgAdamEpsilon { guard pgAdamEpsilon > 0 else { throw ValidationError("--pg-adam-epsilon must be positive") } }
+        if let redraws { guard redraws >= 0 else { throw ValidationError("--redraws must not be negative") } }
         guard polish >= 0 else { throw ValidationError("--polish must not be negative") }
         guard seeds >= 1, firstSeed >= 0, iterations >= 1, samples >= 2, stages >= 1 else {
             throw ValidationError("--seeds, --iterations and --stages must be at least 1, --samples at least 2")
@@ -132,6 +134,7 @@ struct OptimizerBench: ParsableCommand {
                     var configuration = OptimizerConfiguration(method: method, samples: samples, seed: UInt64(seed))
                     configuration.epochs = epochs
                     if let warmupIterations { configuration.learningRateWarmup = warmupIterations }
+                    if let redraws { configuration.redraws = redraws }
                     switch method {
                     case .spotlight:
                         if let spotlightLearningRate { configuration.learningRate = spotlightLearningRate }

@@ -37,6 +37,9 @@ struct SearchOptions: ParsableArguments {
     @Option(help: ArgumentHelp("How many more times to measure a placement whose first measurement would make it the best so far (default: 2 when measuring on hardware, 0 with the simulator).",
                                discussion: "It becomes the best only if the median of its measurements still beats the best, and that median is its time: on noisy hardware, the lowest of hundreds of single measurements is mostly luck."))
     var confirm: Int?
+    @Option(help: ArgumentHelp("The most further batches drawn in an iteration to replace samples that repeat a placement already measured (0: keep repeats, as the papers did).",
+                               discussion: "A confident policy otherwise spends most of its samples measuring again the few placements it favours."))
+    var redraws = 64
     @Option(help: "Seconds before a measuring command is stopped and its placement counted invalid.") var timeout = 600.0
     @Option(help: "Save the search here (atomically) every --checkpoint-every iterations and at the end.", completion: .file(extensions: ["json"]))
     var checkpoint: String?
@@ -53,6 +56,7 @@ struct SearchOptions: ParsableArguments {
         if let warmupIterations { guard warmupIterations >= 0 else { throw ValidationError("--warmup-iterations must not be negative") } }
         if let adamEpsilon { guard adamEpsilon > 0 else { throw ValidationError("--adam-epsilon must be positive") } }
         if let targetKl { guard targetKl > 0 else { throw ValidationError("--target-kl must be positive") } }
+        guard redraws >= 0 else { throw ValidationError("--redraws must not be negative") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint FILE") }
@@ -85,6 +89,7 @@ struct SearchOptions: ParsableArguments {
         configuration.rewardBaseline = rewardBaseline
         configuration.watchKL(klMeasure, target: targetKl)
         configuration.confirmations = confirm ?? (measuresOnHardware ? 2 : 0)
+        configuration.redraws = redraws
         return (Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment), start)
     }
 

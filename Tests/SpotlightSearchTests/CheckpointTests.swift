@@ -40,6 +40,8 @@ import SpotlightModel
         #expect(resumed.state.beta == straight.state.beta)
         #expect(resumed.state.bestAssignment == straight.state.bestAssignment)
         #expect(resumed.state.stagePins == straight.state.stagePins)
+        #expect(resumed.state.measured == straight.state.measured && resumed.state.measured.count > 0)
+        #expect(resumed.state.history.map(\.repeatedSamples) == straight.state.history.map(\.repeatedSamples))
         #expect(resumed.state.history.map(\.meanStepTime) == straight.state.history.map(\.meanStepTime))
         #expect(resumed.state.history.map(\.meanKL) == straight.state.history.map(\.meanKL))
     }
@@ -58,6 +60,7 @@ import SpotlightModel
         configuration.rewardBaseline = .movingAverage
         configuration.learningRateWarmup = 5
         configuration.adamEpsilon = 0.25
+        configuration.redraws = 7
         let path = Self.path()
         try Checkpoint.save(Optimizer(problem: problem, configuration: configuration), to: path)
         #expect(try Checkpoint.load(path, problem: problem).configuration == configuration)
@@ -71,12 +74,13 @@ import SpotlightModel
             .replacingOccurrences(of: "\"reward_baseline\": \"batch\", ", with: "")
             .replacingOccurrences(of: "\"learning_rate_warmup\": 5, ", with: "")
             .replacingOccurrences(of: "\"adam_epsilon\": 0.25, ", with: "")
+            .replacingOccurrences(of: "\"redraws\": 7, ", with: "")
         #expect(!older.contains("kl_measure") && !older.contains("early_stop_kl") && !older.contains("reward_baseline")
-                && !older.contains("learning_rate_warmup") && !older.contains("adam_epsilon"))
+                && !older.contains("learning_rate_warmup") && !older.contains("adam_epsilon") && !older.contains("redraws"))
         try older.write(toFile: path, atomically: true, encoding: .utf8)
         let loaded = try Checkpoint.load(path, problem: problem).configuration
         #expect(loaded.klMeasure == .mean && loaded.earlyStopKL == 1.5 && loaded.rewardBaseline == .movingAverage)
-        #expect(loaded.learningRateWarmup == 0 && loaded.adamEpsilon == 1e-8)
+        #expect(loaded.learningRateWarmup == 0 && loaded.adamEpsilon == 1e-8 && loaded.redraws == 0)
     }
 
     @Test func aCheckpointForAnotherGraphIsRefused() throws {
@@ -124,6 +128,7 @@ import SpotlightModel
         (#""reward_baseline": "batch""#, #""reward_baseline": "median""#,
          #"$.configuration.reward_baseline: unknown reward baseline "median" (expected batch or moving)"#),
         (#""kl_measure": "largest""#, #""kl_measure": "max""#, #"$.configuration.kl_measure: unknown KL measure "max" (expected mean or largest)"#),
+        (#""measured": []"#, #""measured": ["a", 12]"#, "$.state.measured[1]: expected a hexadecimal string"),
     ])
     func badFieldsAreClearErrors(original: String, replacement: String, expected: String) throws {
         let problem = try Self.problem()

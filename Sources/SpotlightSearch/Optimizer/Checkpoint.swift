@@ -35,7 +35,8 @@ public enum Checkpoint {
                 ("entropy_weight", .number(Double(configuration.entropyWeight))), ("baseline_rate", .number(Double(configuration.baselineRate))),
                 ("reward_baseline", .string(configuration.rewardBaseline.rawValue)),
                 ("out_of_memory_penalty", .number(configuration.outOfMemoryPenalty)),
-                ("confirmations", .number(Double(configuration.confirmations))), ("seed", .string(String(configuration.seed, radix: 16))),
+                ("confirmations", .number(Double(configuration.confirmations))), ("redraws", .number(Double(configuration.redraws))),
+                ("seed", .string(String(configuration.seed, radix: 16))),
             ])),
             ("state", .object([
                 ("parameters", floats(state.network.parameters)),
@@ -52,13 +53,14 @@ public enum Checkpoint {
                 ("worst_valid_step_time_us", .number(state.worstValidStepTime)),
                 ("stage_pins", ints(state.stagePins)),
                 ("op_pins", ints(state.opPins)),
+                ("measured", .array(state.measured.fingerprints.sorted().map { .string(String($0, radix: 16)) })),
                 ("history", .array(state.history.map { stats in
                     .array([
                         .number(Double(stats.iteration)), optional(stats.meanStepTime), optional(stats.bestStepTime),
                         optional(stats.worstStepTime), optional(stats.bestSoFar), .number(stats.meanReward), .number(stats.meanKL),
                         .number(stats.maxKL), .number(stats.beta), .number(stats.entropy), .number(Double(stats.invalidSamples)),
                         .number(Double(stats.outOfMemorySamples)), .number(stats.samplesPerSecond), .number(stats.evaluationSeconds),
-                        .number(stats.policySeconds),
+                        .number(stats.policySeconds), .number(Double(stats.repeatedSamples)),
                     ])
                 })),
             ])),
@@ -155,8 +157,9 @@ public enum Checkpoint {
         configuration.rewardBaseline = choice("reward_baseline", "reward baseline", missing: .movingAverage)
         configuration.outOfMemoryPenalty = number(settings, "out_of_memory_penalty")
         configuration.confirmations = optionalNumber(settings, "confirmations").map { whole($0) } ?? 0
+        configuration.redraws = optionalNumber(settings, "redraws").map { whole($0) } ?? 0
         try log.throwIfAny()
-        guard configuration.samples >= 2, configuration.hiddenSize >= 1, configuration.embeddingSize >= 1 else {
+        guard configuration.samples >= 2, configuration.hiddenSize >= 1, configuration.embeddingSize >= 1, configuration.redraws >= 0 else {
             throw InputError(file: path, path: "$.configuration", message: "invalid sizes")
         }
         var optimizer = Optimizer(problem: problem, configuration: configuration)
@@ -185,14 +188,27 @@ public enum Checkpoint {
         state.worstValidStepTime = number(stateReader, "worst_valid_step_time_us")
         state.stagePins = numbers(stateReader, "stage_pins").map(whole)
         state.opPins = numbers(stateReader, "op_pins").map(whole)
+        if case .array(let fingerprints)? = stateReader["measured"] {
+            var measured: [UInt64] = []
+            for (index, value) in fingerprints.enumerated() {
+                guard case .string(let text) = value, let fingerprint = UInt64(text, radix: 16) else {
+                    log.add(JSONPath.element(stateReader.memberPath("measured"), index), "expected a hexadecimal string")
+                    continue
+                }
+                measured.append(fingerprint)
+            }
+            state.measured = MeasuredPlacements(fingerprints: measured)
+        }
         if case .array(let rows)? = stateReader["history"] {
             state.history = rows.compactMap { row in
-                guard case .array(let cells) = row, cells.count == 15 else { return nil }
+                // Checkpoints from before the repeats were counted have 15 cells.
+                guard case .array(let cells) = row, cells.count == 15 || cells.count == 16 else { return nil }
                 func value(_ index: Int) -> Double? { if case .number(let number) = cells[index] { return number } else { return nil } }
                 return IterationStats(
                     iteration: whole(value(0) ?? 0), meanStepTime: value(1), bestStepTime: value(2), worstStepTime: value(3),
                     bestSoFar: value(4), meanReward: value(5) ?? 0, meanKL: value(6) ?? 0, maxKL: value(7) ?? 0, beta: value(8) ?? 0,
                     entropy: value(9) ?? 0, invalidSamples: whole(value(10) ?? 0), outOfMemorySamples: whole(value(11) ?? 0),
+                    repeatedSamples: cells.count > 15 ? whole(value(15) ?? 0) : 0,
                     samplesPerSecond: value(12) ?? 0, evaluationSeconds: value(13) ?? 0, policySeconds: value(14) ?? 0)
             }
         }

@@ -16,6 +16,9 @@ public struct IterationStats: Sendable, Equatable {
     public var entropy: Double
     public var invalidSamples: Int
     public var outOfMemorySamples: Int
+    /// Samples that repeat a placement measured before, as no redraw found a new one
+    /// (`OptimizerConfiguration.redraws`).
+    public var repeatedSamples: Int
     public var samplesPerSecond: Double
     /// Seconds spent measuring placements and updating the policy.
     public var evaluationSeconds: Double
@@ -23,7 +26,7 @@ public struct IterationStats: Sendable, Equatable {
 
     public init(iteration: Int, meanStepTime: Double?, bestStepTime: Double?, worstStepTime: Double?, bestSoFar: Double?,
                 meanReward: Double, meanKL: Double, maxKL: Double, beta: Double, entropy: Double, invalidSamples: Int,
-                outOfMemorySamples: Int, samplesPerSecond: Double, evaluationSeconds: Double, policySeconds: Double) {
+                outOfMemorySamples: Int, repeatedSamples: Int = 0, samplesPerSecond: Double, evaluationSeconds: Double, policySeconds: Double) {
         self.iteration = iteration
         self.meanStepTime = meanStepTime
         self.bestStepTime = bestStepTime
@@ -36,6 +39,7 @@ public struct IterationStats: Sendable, Equatable {
         self.entropy = entropy
         self.invalidSamples = invalidSamples
         self.outOfMemorySamples = outOfMemorySamples
+        self.repeatedSamples = repeatedSamples
         self.samplesPerSecond = samplesPerSecond
         self.evaluationSeconds = evaluationSeconds
         self.policySeconds = policySeconds

@@ -22,6 +22,8 @@ public struct OptimizerState: Sendable, Equatable {
     public var stagePins: [Int]
     /// A device per op, or -1.
     public var opPins: [Int]
+    /// Every placement measured so far (valid or out of memory), which later batches avoid.
+    public var measured = MeasuredPlacements()
 }
 
 /// The search: samples placements from the policy, measures them, and improves the policy with
@@ -82,18 +84,19 @@ public struct Optimizer: Sendable {
     /// Runs one iteration: sample, measure, update. Returns (and records) its statistics.
     @discardableResult
     public mutating func iterate(evaluator: some Evaluator) -> IterationStats {
-        let samples = configuration.samples, stages = inputs.stageCount
+        let samples = configuration.samples
         let started = MonotonicClock.seconds()
-        let trace = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, random: &state.random)
-        let assignments = (0..<samples).map { sample in
-            problem.assignment(stageDevices: (0..<stages).map { trace.action(stage: $0, sample: sample) }, opPins: state.opPins)
-        }
+        let batch = drawBatch()
+        let trace = batch.trace, assignments = batch.assignments
         let sampled = MonotonicClock.seconds()
         let evaluations = evaluator.evaluate(assignments, method: configuration.method.rawValue)
 
-        // Rewards and advantages.
+        // Rewards and advantages. A placement whose measurement failed may be drawn again.
         var validTimes: [Double] = []
         var candidate: (index: Int, time: Double)?
+        for (index, evaluation) in evaluations.enumerated() where evaluation.stepTime != nil {
+            state.measured.insert(batch.fingerprints[index])
+        }
         for (index, evaluation) in evaluations.enumerated() where evaluation.isValid {
             let time = evaluation.stepTime!
             validTimes.append(time)
@@ -138,7 +141,7 @@ public struct Optimizer: Sendable {
             meanReward: meanReward, meanKL: Double(measured.meanKL), maxKL: Double(measured.maxKL), beta: Double(state.beta),
             entropy: Double(measured.entropy),
             invalidSamples: evaluations.filter { $0.stepTime == nil }.count,
-            outOfMemorySamples: evaluations.filter { $0.outOfMemory }.count,
+            outOfMemorySamples: evaluations.filter { $0.outOfMemory }.count, repeatedSamples: batch.repeats,
             samplesPerSecond: Double(samples) / max(finished - started, 1e-9),
             evaluationSeconds: evaluated - sampled, policySeconds: (sampled - started) + (finished - evaluated))
         state.history.append(stats)

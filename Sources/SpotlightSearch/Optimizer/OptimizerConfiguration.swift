@@ -86,6 +86,11 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     /// and that median is its recorded time. On noisy hardware the lowest of hundreds of single
     /// measurements is mostly luck; the simulator is exact and needs none (0).
     public var confirmations = 0
+    /// The most further batches drawn in an iteration to replace samples that repeat a placement
+    /// the search has measured (`Optimizer.drawBatch()`); 0 keeps the repeats, as both papers did.
+    /// On the tiny sample, 64 took Spotlight from 0.98 ms to the proven optimum, 0.97 ms, on every
+    /// seed (BENCHMARKS.md, "New placements only").
+    public var redraws = 64
     public var seed: UInt64 = 1
     /// Warm start: the probability the policy is taught to give the starting placement's device at
     /// every stage, the most Adam steps spent on it, and their learning rate.
