@@ -183,8 +183,17 @@ import Testing
         #expect(!line.contains("…"))
     }
 
+    /// Repeats show only when the last batch had some, and give way early on a narrow terminal.
+    @Test func theLastBatchsRepeatsShowInTheStatusLine() {
+        #expect(!ExplorerView.render(Fixture.state()).rowText(0).contains("repeated"))
+        let line = ExplorerView.render(Fixture.state(width: 200, snapshot: Fixture.snapshot(lastRepeats: 5))).rowText(0)
+        #expect(line.contains("640 samples · 5 repeated · 1,234/s"))
+        let narrow = ExplorerView.render(Fixture.state(width: 80, height: 24, snapshot: Fixture.snapshot(lastRepeats: 5))).rowText(0)
+        #expect(!narrow.contains("repeated") && narrow.contains("iteration 40"))
+    }
+
     @Test func statusLinePartsGiveWayInOrder() {
-        let state = Fixture.state(snapshot: Fixture.snapshot(status: .running))
+        let state = Fixture.state(snapshot: Fixture.snapshot(status: .running, lastRepeats: 3))
         let full = StatusLine.pieces(state, omitting: [])
         var omitted: Set<StatusLine.Part> = []
         var previous = StatusLine.width(full)

@@ -1,13 +1,14 @@
 import SpotlightModel
 
-/// The top line: what is being placed, the search's state, its pace and the best step time
-/// against the lower bound and the best baseline. On a narrow terminal the least needed parts
+/// The top line: what is being placed, the search's state, its pace (with the last batch's
+/// repeated placements, once the policy is too sure of itself to find new ones), and the best
+/// step time against the lower bound and the best baseline. On a narrow terminal the least needed parts
 /// give way first (`Part`), so that the state, the iteration and the best time stay in view.
 enum StatusLine {
-    /// The parts that may be left out, in the order they give way: the pace and the sample count
-    /// first, the graph's name and the iteration last.
+    /// The parts that may be left out, in the order they give way: the pace, the repeats and the
+    /// sample count first, the graph's name and the iteration last.
     enum Part: CaseIterable {
-        case rate, samples, method, cluster, boundComparison, baselineComparison, graph, iteration
+        case rate, repeats, samples, method, cluster, boundComparison, baselineComparison, graph, iteration
     }
 
     static func draw(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {
@@ -70,6 +71,9 @@ enum StatusLine {
             pieces.append((String(snapshot.iteration), on(.accent, .bold)))
         }
         if !omitted.contains(.samples) { pieces.append((Glyph.separator + grouped(snapshot.samplesEvaluated) + " samples", on(.dim))) }
+        if !omitted.contains(.repeats), let last = snapshot.history.last, last.repeatedSamples > 0 {
+            pieces.append((Glyph.separator + "\(last.repeatedSamples) repeated", on(.warning)))
+        }
         if !omitted.contains(.rate), let last = snapshot.history.last {
             pieces.append((Glyph.separator + Units.rate(last.samplesPerSecond, wholeNumber: grouped) + "/s", on(.dim)))
         }
