@@ -155,6 +155,7 @@ struct OptimizeCommand: ParsableCommand {
                 Output.error("note: measured again, \(method) (\(Units.microseconds(time))) is faster than the best placement found (\(Units.microseconds(found)))")
             }
         }
+        let repeated = optimizer.state.history.reduce(0) { $0 + $1.repeatedSamples }
         if json {
             Output.json(.object([
                 ("method", .string(methodName)),
@@ -169,6 +170,7 @@ struct OptimizeCommand: ParsableCommand {
                 ("lower_bound_us", .number(optimizer.lowerBound)),
                 ("iterations", .number(Double(optimizer.state.iteration))),
                 ("samples", .number(Double(optimizer.state.samplesEvaluated))),
+                ("repeated_samples", .number(Double(repeated))),
                 ("wall_seconds", .number((wall * 1000).rounded() / 1000)),
                 ("best_remeasured_us", remeasured.flatMap(\.best).map(JSONValue.number) ?? .null),
                 ("baselines", .array(baselines.enumerated().map { index, baseline in
@@ -179,7 +181,7 @@ struct OptimizeCommand: ParsableCommand {
             ]))
             return unsaved.isEmpty
         }
-        print("\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name): \(optimizer.state.iteration) iterations, \(optimizer.state.samplesEvaluated) placements\(polished.map { ", then \($0.evaluated) in the polish," } ?? "") in \(Units.format1(wall)) s")
+        print("\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name): \(optimizer.state.iteration) iterations, \(optimizer.state.samplesEvaluated) placements\(repeated > 0 ? " (\(repeated) repeated)" : "")\(polished.map { ", then \($0.evaluated) in the polish," } ?? "") in \(Units.format1(wall)) s")
         print(ResultTable.render(method: methodName, best: sampledBest, polished: polished?.stepTime, baselines: baselines, lowerBound: optimizer.lowerBound,
                                  measured: search.measuresOnHardware, remeasured: remeasured), terminator: "")
         if let out, best != nil, !unsaved.contains(out) { print("best placement written to \(out)") }

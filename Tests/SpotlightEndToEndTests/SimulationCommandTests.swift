@@ -176,6 +176,31 @@ import Testing
         #expect(rows[0].hasPrefix("iteration,mean_step_time_us,best_step_time_us"))
     }
 
+    /// The tiny sample's warm-started policy soon draws the placements it favours again; redraws
+    /// replace most of those repeats, and what is left is counted in the JSON, the log and the
+    /// summary line.
+    @Test func optimizeCountsTheRepeatsItCouldNotRedraw() throws {
+        let common = ["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "20", "--hidden", "16",
+                      "--polish", "0"]
+        func repeats(_ options: [String]) throws -> (json: Int, logged: Int) {
+            let log = try CLI.write("", name: "log.csv")
+            let result = try CLI.run(common + options + ["--log", log, "--json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let rows = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+            #expect(rows[0].hasSuffix(",policy_seconds,repeats"))
+            let logged = rows.dropFirst().reduce(0) { $0 + Int($1.split(separator: ",").last!)! }
+            return (try SimulationCommandTests.object(result.stdout)["repeated_samples"] as? Int ?? -1, logged)
+        }
+        let without = try repeats(["--redraws", "0"])
+        let with = try repeats([])
+        #expect(without.json == without.logged && with.json == with.logged)
+        #expect(without.json >= 100, "of 320 samples")
+        #expect(with.json * 4 < without.json, "redraws left \(with.json) of \(without.json) repeats")
+        let text = try CLI.run(common + ["--redraws", "0"])
+        #expect(text.stdout.contains("20 iterations, 320 placements (\(without.json) repeated) in "), "\(text.stdout)")
+        #expect(try CLI.run(common + ["--redraws=-1"]).stderr.contains("--redraws must not be negative"))
+    }
+
     /// From one batch of a uniform policy (5.13 ms at best), the local search climbs to a placement
     /// no single move improves; `--polish 0` leaves the sampled best as it is.
     @Test func optimizePolishesTheBestPlacementWithTheSimulator() throws {
