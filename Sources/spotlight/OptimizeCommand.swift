@@ -58,7 +58,7 @@ struct OptimizeCommand: ParsableCommand {
         let outcome = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins).polish(
             assignment, stepTime: time, evaluator: evaluator, budget: budget, seed: optimizer.configuration.seed,
             confirmations: optimizer.configuration.confirmations, method: optimizer.configuration.method.rawValue,
-            shouldStop: { Interruption.signal != nil }) { now in
+            measured: optimizer.state.measured, shouldStop: { Interruption.signal != nil }) { now in
                 let clock = MonotonicClock.seconds()
                 guard clock - drawn >= 0.1 else { return }
                 drawn = clock

@@ -158,7 +158,8 @@ struct OptimizerBench: ParsableCommand {
                         defer { polishing += Date().timeIntervalSince(polishStarted) }
                         var after = optimizer.state.bestStepTime ?? .infinity
                         if let best = optimizer.state.bestAssignment {
-                            after = LocalSearch(problem: problem).polish(best, stepTime: after, evaluator: evaluator, budget: polish, seed: UInt64(seed)).stepTime
+                            after = LocalSearch(problem: problem).polish(best, stepTime: after, evaluator: evaluator, budget: polish, seed: UInt64(seed),
+                                                                     measured: optimizer.state.measured).stepTime
                         }
                         row.polished[method.rawValue, default: []].append(after)
                     }

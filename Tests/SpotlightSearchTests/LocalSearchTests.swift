@@ -83,6 +83,35 @@ import SpotlightSimulation
         #expect(careful.isLocalOptimum)
     }
 
+    /// Placements a search measured before are known to be no faster than its best: a polish
+    /// from the best does not measure them again, and stops at once when they are all its moves.
+    @Test func placementsMeasuredBeforeAreNotMeasuredAgain() throws {
+        let problem = try threeOps()
+        let evaluator = RecordingEvaluator(problem: problem)
+        let first = LocalSearch(problem: problem).polish([1, 0, 0], stepTime: 200, evaluator: evaluator, budget: 100)
+        #expect(first.evaluated > 0 && evaluator.seen.count == first.evaluated)
+        var known = MeasuredPlacements()
+        for placement in evaluator.seen { known.insert(MeasuredPlacements.fingerprint(placement)) }
+        let again = LocalSearch(problem: problem).polish([1, 0, 0], stepTime: 200, evaluator: evaluator, budget: 100, measured: known)
+        #expect(again.evaluated == 0 && again.isLocalOptimum && again.assignment == [1, 0, 0])
+        #expect(evaluator.seen.count == first.evaluated)
+    }
+
+    /// A climb measures each placement at most once, and never its start, though its passes over
+    /// stages and over colocation sets, and a quiet pass after another kind's, propose many again.
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func aClimbMeasuresNoPlacementTwice(seed: UInt64) throws {
+        let problem = try PlacementProblem(graph: SyntheticGraph(opCount: 120, seed: seed).graph(), cluster: SyntheticCluster.make(deviceCount: 3),
+                                           maximumStages: 12)
+        let evaluator = RecordingEvaluator(problem: problem)
+        let start = try #require(RoundRobinPlacer().place(problem))
+        let outcome = LocalSearch(problem: problem).polish(start, stepTime: time(start, problem), evaluator: evaluator, budget: 1_000_000, seed: seed)
+        let seen = evaluator.seen, distinct = Set(seen).count, startMeasured = seen.contains(start)
+        #expect(outcome.isLocalOptimum && outcome.evaluated == seen.count)
+        #expect(distinct == seen.count)
+        #expect(!startMeasured)
+    }
+
     /// From round robin on random graphs: never slower, valid, its reported time the simulator's,
     /// the same for the same seed; and at a local optimum no single colocation set or stage moved
     /// to another device is faster.

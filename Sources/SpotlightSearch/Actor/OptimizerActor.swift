@@ -111,11 +111,11 @@ public actor OptimizerActor {
         guard polishTask == nil, status != .stopped, evaluator is SimulatorEvaluator,
               let start = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime else { return false }
         let search = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins)
-        let seed = optimizer.configuration.seed, stop = stopPolishing
+        let seed = optimizer.configuration.seed, stop = stopPolishing, measured = optimizer.state.measured
         polishTask = Task {
             let outcome = await Self.onOwnThread {
                 search.polish(start, stepTime: time, evaluator: SimulatorEvaluator(problem: search.problem), budget: budget, seed: seed,
-                              shouldStop: { stop.isRaised })
+                              measured: measured, shouldStop: { stop.isRaised })
             }
             self.finishPolish(outcome, from: time)
         }

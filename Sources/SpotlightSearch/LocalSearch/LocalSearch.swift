@@ -59,11 +59,18 @@ public struct LocalSearch: Sendable {
     /// fail or run out of memory are never kept. With `confirmations` (for noisy hardware), a move
     /// is kept only if the median of its first measurement and that many more still beats the
     /// current placement; that median becomes its time, and the extra runs count in the budget.
+    ///
+    /// `measured` holds placements known to be no faster than `start`: those a search measured
+    /// before it found `start` as its best (`OptimizerState.measured`). They are never measured
+    /// again, nor is any placement the polish has measured itself: the current placement is always
+    /// the fastest of all of them, so none could be an improvement.
     public func polish(_ start: [Int], stepTime: Double, evaluator: some Evaluator, budget: Int, seed: UInt64 = 1,
-                       confirmations: Int = 0, method: String = "polish", shouldStop: () -> Bool = { false },
-                       progress: (Outcome) -> Void = { _ in }) -> Outcome {
+                       confirmations: Int = 0, method: String = "polish", measured known: MeasuredPlacements = MeasuredPlacements(),
+                       shouldStop: () -> Bool = { false }, progress: (Outcome) -> Void = { _ in }) -> Outcome {
         var current = start, time = stepTime
         var evaluated = 0, improvements = 0
+        var measured = known
+        measured.insert(MeasuredPlacements.fingerprint(start))
         var random = SplitMix64(seed: seed &+ 0x9011_54)
         // A kind of move is tried pass after pass while a pass improves, then the next kind; the
         // climb is at a local optimum once every kind has had a pass without an improvement since
@@ -76,12 +83,18 @@ public struct LocalSearch: Sendable {
             var next = 0
             while next < moves.count {
                 if evaluated >= budget || shouldStop() { break climbing }
-                var candidates: [[Int]] = []
-                while next < moves.count && candidates.count < min(batchSize, budget - evaluated) {
+                var candidates: [[Int]] = [], slots = 0
+                while next < moves.count && slots < min(batchSize, budget - evaluated) {
                     let move = moves[next]
                     next += 1
                     let candidate = moved(current, unit: kinds[kind].units[move.unit], to: move.device)
-                    if candidate != current { candidates.append(candidate) }
+                    guard candidate != current else { continue }
+                    // A placement measured before keeps its slot in the batch, unmeasured, so the
+                    // climb takes the path it would take measuring it. Filling the slot with another
+                    // move instead makes each step the best of more moves: that greedier climb
+                    // ended at slower optima on Inception-V3 (three seeds of four, 0.7% on average).
+                    slots += 1
+                    if measured.insert(MeasuredPlacements.fingerprint(candidate)).inserted { candidates.append(candidate) }
                 }
                 guard !candidates.isEmpty else { continue }
                 let results = evaluator.evaluate(candidates, method: method)

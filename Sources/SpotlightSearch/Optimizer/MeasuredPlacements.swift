@@ -1,6 +1,7 @@
 /// The placements a search has measured, kept as 64-bit fingerprints of their device per op, so
 /// that each batch can be drawn from placements the search has not seen yet
-/// (`OptimizerConfiguration.redraws`).
+/// (`OptimizerConfiguration.redraws`), and a polish of its best placement need not measure any of
+/// them again (`LocalSearch.polish(_:stepTime:evaluator:budget:seed:confirmations:method:measured:shouldStop:progress:)`).
 ///
 /// Two different placements share a fingerprint with a probability of about 2^-64 per pair: in
 /// a run of a million samples, about one chance in thirty million that a new placement is
@@ -16,7 +17,11 @@ public struct MeasuredPlacements: Sendable, Equatable {
 
     public func contains(_ fingerprint: UInt64) -> Bool { fingerprints.contains(fingerprint) }
 
-    public mutating func insert(_ fingerprint: UInt64) { fingerprints.insert(fingerprint) }
+    /// Adds `fingerprint`; `inserted` is false when it was there already.
+    @discardableResult
+    public mutating func insert(_ fingerprint: UInt64) -> (inserted: Bool, memberAfterInsert: UInt64) {
+        fingerprints.insert(fingerprint)
+    }
 
     /// The fingerprint of a device per op: each device is folded in through SplitMix64's
     /// finaliser, a bijection that mixes every input bit into every output bit, so that unlike a
