@@ -21,8 +21,8 @@ extension Optimizer {
     /// addition to both papers' methods. A policy that has grown confident spends most of its
     /// samples re-measuring the few placements it favours: on the tiny sample, 908 of a 960-sample
     /// run's placements were repeats; on the RNNLM, half of the policy gradient's. The simulator's
-    /// answer for a repeat is already known, and on hardware a repeat costs a whole run to learn
-    /// nothing the confirmation of the best does not already measure. The update then weighs the
+    /// answer for a repeat is already known, and on hardware a repeat costs a whole run that
+    /// only measures noise, which `confirmations` measures where it matters. The update weighs the
     /// new placements exactly as it would samples of the policy itself; once the policy puts
     /// almost all of its probability on measured placements, redraws run out and repeats remain.
     mutating func drawBatch() -> SampledBatch {
