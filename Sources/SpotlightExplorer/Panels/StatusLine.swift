@@ -2,8 +2,8 @@ import SpotlightModel
 
 /// The top line: what is being placed, the search's state, its pace (with the last batch's
 /// repeated placements, once the policy is too sure of itself to find new ones), and the best
-/// step time against the lower bound and the best baseline. On a narrow terminal the least needed parts
-/// give way first (`Part`), so that the state, the iteration and the best time stay in view.
+/// step time against the lower bound and the best baseline. On a narrow terminal the least needed
+/// parts give way first (`Part`), so that the state, the iteration and the best time stay in view.
 enum StatusLine {
     /// The parts that may be left out, in the order they give way: the pace, the repeats and the
     /// sample count first, the graph's name and the iteration last.
