@@ -44,7 +44,9 @@ extension Optimizer {
         }
         var replaced = false
         var round = 0
-        while !open.isEmpty && round < configuration.redraws {
+        // With every stage pinned, every draw is the same placement.
+        let redraws = state.stagePins.contains(-1) ? configuration.redraws : 0
+        while !open.isEmpty && round < redraws {
             round += 1
             let extra = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, random: &state.random)
             for draw in draws(extra) where !open.isEmpty && !state.measured.contains(draw.fingerprint) && inBatch.insert(draw.fingerprint).inserted {
