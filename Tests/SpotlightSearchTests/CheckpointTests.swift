@@ -128,7 +128,8 @@ import SpotlightModel
         (#""reward_baseline": "batch""#, #""reward_baseline": "median""#,
          #"$.configuration.reward_baseline: unknown reward baseline "median" (expected batch or moving)"#),
         (#""kl_measure": "largest""#, #""kl_measure": "max""#, #"$.configuration.kl_measure: unknown KL measure "max" (expected mean or largest)"#),
-        (#""measured": []"#, #""measured": ["a", 12]"#, "$.state.measured[1]: expected a hexadecimal string"),
+        (#""measured": []"#, #""measured": [["a", 1, false], ["b", "fast", false]]"#,
+         "$.state.measured[1]: expected [fingerprint as a hexadecimal string, step time in us, out of memory]"),
     ])
     func badFieldsAreClearErrors(original: String, replacement: String, expected: String) throws {
         let problem = try Self.problem()

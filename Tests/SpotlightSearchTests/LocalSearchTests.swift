@@ -91,7 +91,7 @@ import SpotlightSimulation
         let first = LocalSearch(problem: problem).polish([1, 0, 0], stepTime: 200, evaluator: evaluator, budget: 100)
         #expect(first.evaluated > 0 && evaluator.seen.count == first.evaluated)
         var known = MeasuredPlacements()
-        for placement in evaluator.seen { known.insert(MeasuredPlacements.fingerprint(placement)) }
+        for placement in evaluator.seen { known.record(MeasuredPlacements.fingerprint(placement), Evaluation(stepTime: time(placement, problem))) }
         let again = LocalSearch(problem: problem).polish([1, 0, 0], stepTime: 200, evaluator: evaluator, budget: 100, measured: known)
         #expect(again.evaluated == 0 && again.isLocalOptimum && again.assignment == [1, 0, 0])
         #expect(evaluator.seen.count == first.evaluated)

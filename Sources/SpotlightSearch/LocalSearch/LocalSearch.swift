@@ -70,7 +70,7 @@ public struct LocalSearch: Sendable {
         var current = start, time = stepTime
         var evaluated = 0, improvements = 0
         var measured = known
-        measured.insert(MeasuredPlacements.fingerprint(start))
+        measured.record(MeasuredPlacements.fingerprint(start), Evaluation(stepTime: stepTime))
         var random = SplitMix64(seed: seed &+ 0x9011_54)
         // A kind of move is tried pass after pass while a pass improves, then the next kind; the
         // climb is at a local optimum once every kind has had a pass without an improvement since
@@ -83,7 +83,7 @@ public struct LocalSearch: Sendable {
             var next = 0
             while next < moves.count {
                 if evaluated >= budget || shouldStop() { break climbing }
-                var candidates: [[Int]] = [], slots = 0
+                var candidates: [[Int]] = [], fingerprints: [UInt64] = [], slots = 0
                 while next < moves.count && slots < min(batchSize, budget - evaluated) {
                     let move = moves[next]
                     next += 1
@@ -94,11 +94,16 @@ public struct LocalSearch: Sendable {
                     // move instead makes each step the best of more moves: that greedier climb
                     // ended at slower optima on Inception-V3 (three seeds of four, 0.7% on average).
                     slots += 1
-                    if measured.insert(MeasuredPlacements.fingerprint(candidate)).inserted { candidates.append(candidate) }
+                    let fingerprint = MeasuredPlacements.fingerprint(candidate)
+                    if !measured.contains(fingerprint) && !fingerprints.contains(fingerprint) {
+                        candidates.append(candidate)
+                        fingerprints.append(fingerprint)
+                    }
                 }
                 guard !candidates.isEmpty else { continue }
                 let results = evaluator.evaluate(candidates, method: method)
                 evaluated += candidates.count
+                for (fingerprint, result) in zip(fingerprints, results) { measured.record(fingerprint, result) }
                 var chosen: Int?
                 for (index, result) in results.enumerated() where result.isValid {
                     if result.stepTime! < (chosen.map { results[$0].stepTime! } ?? time) { chosen = index }
@@ -107,6 +112,7 @@ public struct LocalSearch: Sendable {
                     let confirmedTime = Remeasurement.confirmed(results[chosen].stepTime!, of: candidates[chosen], times: confirmations,
                                                                 evaluator: evaluator, method: method)
                     evaluated += confirmations
+                    measured.record(fingerprints[chosen], Evaluation(stepTime: confirmedTime))
                     if confirmedTime < time {
                         current = candidates[chosen]
                         time = confirmedTime

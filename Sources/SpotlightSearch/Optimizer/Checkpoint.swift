@@ -53,7 +53,7 @@ public enum Checkpoint {
                 ("worst_valid_step_time_us", .number(state.worstValidStepTime)),
                 ("stage_pins", ints(state.stagePins)),
                 ("op_pins", ints(state.opPins)),
-                ("measured", .array(state.measured.fingerprints.sorted().map { .string(String($0, radix: 16)) })),
+                ("measured", measuredDocument(state.measured)),
                 ("history", .array(state.history.map { stats in
                     .array([
                         .number(Double(stats.iteration)), optional(stats.meanStepTime), optional(stats.bestStepTime),
@@ -65,6 +65,15 @@ public enum Checkpoint {
                 })),
             ])),
         ])
+    }
+
+    /// Each measured placement as `[fingerprint, step time, out of memory]`, in fingerprint order so
+    /// that the same search saves the same file.
+    static func measuredDocument(_ measured: MeasuredPlacements) -> JSONValue {
+        .array(measured.results.keys.sorted().map { fingerprint in
+            let result = measured.results[fingerprint]!
+            return .array([.string(String(fingerprint, radix: 16)), .number(result.stepTime ?? 0), .bool(result.outOfMemory)])
+        })
     }
 
     /// Restores a search on `problem` from the checkpoint at `path`; the problem must be the one
@@ -188,16 +197,16 @@ public enum Checkpoint {
         state.worstValidStepTime = number(stateReader, "worst_valid_step_time_us")
         state.stagePins = numbers(stateReader, "stage_pins").map(whole)
         state.opPins = numbers(stateReader, "op_pins").map(whole)
-        if case .array(let fingerprints)? = stateReader["measured"] {
-            var measured: [UInt64] = []
-            for (index, value) in fingerprints.enumerated() {
-                guard case .string(let text) = value, let fingerprint = UInt64(text, radix: 16) else {
-                    log.add(JSONPath.element(stateReader.memberPath("measured"), index), "expected a hexadecimal string")
+        if case .array(let entries)? = stateReader["measured"] {
+            for (index, entry) in entries.enumerated() {
+                guard case .array(let cells) = entry, cells.count == 3, case .string(let text) = cells[0], let fingerprint = UInt64(text, radix: 16),
+                      case .number(let time) = cells[1], time.isFinite, case .bool(let outOfMemory) = cells[2] else {
+                    log.add(JSONPath.element(stateReader.memberPath("measured"), index),
+                            "expected [fingerprint as a hexadecimal string, step time in us, out of memory]")
                     continue
                 }
-                measured.append(fingerprint)
+                state.measured.record(fingerprint, Evaluation(stepTime: time, outOfMemory: outOfMemory))
             }
-            state.measured = MeasuredPlacements(fingerprints: measured)
         }
         if case .array(let rows)? = stateReader["history"] {
             state.history = rows.compactMap { row in

@@ -17,7 +17,7 @@ public struct IterationStats: Sendable, Equatable {
     public var invalidSamples: Int
     public var outOfMemorySamples: Int
     /// Samples that repeat a placement measured before, as no redraw found a new one
-    /// (`OptimizerConfiguration.redraws`).
+    /// (`OptimizerConfiguration.redraws`); their times come from the record, not a new measurement.
     public var repeatedSamples: Int
     public var samplesPerSecond: Double
     /// Seconds spent measuring placements and updating the policy.

@@ -1,26 +1,31 @@
-/// The placements a search has measured, kept as 64-bit fingerprints of their device per op, so
-/// that each batch can be drawn from placements the search has not seen yet
-/// (`OptimizerConfiguration.redraws`), and a polish of its best placement need not measure any of
-/// them again (`LocalSearch.polish(_:stepTime:evaluator:budget:seed:confirmations:method:measured:shouldStop:progress:)`).
+/// The placements a search has measured and what each measured, keyed by a 64-bit fingerprint of
+/// its device per op: so that each batch can be drawn from placements the search has not seen yet
+/// (`OptimizerConfiguration.redraws`), a repeat the redraws could not replace is answered from the
+/// record instead of measured again, and a polish of the best placement need not measure any of
+/// them (`LocalSearch.polish(_:stepTime:evaluator:budget:seed:confirmations:method:measured:shouldStop:progress:)`).
 ///
 /// Two different placements share a fingerprint with a probability of about 2^-64 per pair: in
 /// a run of a million samples, about one chance in thirty million that a new placement is
 /// wrongly taken for a measured one.
 public struct MeasuredPlacements: Sendable, Equatable {
-    public private(set) var fingerprints: Set<UInt64> = []
+    /// What a measurement gave: a step time, and whether the placement ran out of memory.
+    /// Failed measurements are not recorded, so those placements may be measured again.
+    public private(set) var results: [UInt64: Evaluation] = [:]
 
-    public init(fingerprints: some Sequence<UInt64> = []) {
-        self.fingerprints = Set(fingerprints)
-    }
+    public init() {}
 
-    public var count: Int { fingerprints.count }
+    public var count: Int { results.count }
 
-    public func contains(_ fingerprint: UInt64) -> Bool { fingerprints.contains(fingerprint) }
+    public func contains(_ fingerprint: UInt64) -> Bool { results[fingerprint] != nil }
 
-    /// Adds `fingerprint`; `inserted` is false when it was there already.
-    @discardableResult
-    public mutating func insert(_ fingerprint: UInt64) -> (inserted: Bool, memberAfterInsert: UInt64) {
-        fingerprints.insert(fingerprint)
+    /// The recorded measurement of a placement, or nil if it has none.
+    public func result(of fingerprint: UInt64) -> Evaluation? { results[fingerprint] }
+
+    /// Records `evaluation` for a placement (replacing an earlier record, as a confirmed median
+    /// replaces a first measurement); a failed one (no step time) is not recorded.
+    public mutating func record(_ fingerprint: UInt64, _ evaluation: Evaluation) {
+        guard let stepTime = evaluation.stepTime else { return }
+        results[fingerprint] = Evaluation(stepTime: stepTime, outOfMemory: evaluation.outOfMemory)
     }
 
     /// The fingerprint of a device per op: each device is folded in through SplitMix64's

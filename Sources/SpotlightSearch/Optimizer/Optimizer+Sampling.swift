@@ -19,12 +19,12 @@ extension Optimizer {
     ///
     /// The batch is thus drawn from the policy conditioned on placements not yet measured, our
     /// addition to both papers' methods. A policy that has grown confident spends most of its
-    /// samples re-measuring the few placements it favours: on the tiny sample, 908 of a 960-sample
-    /// run's placements were repeats; on the RNNLM, half of the policy gradient's. The simulator's
-    /// answer for a repeat is already known, and on hardware a repeat costs a whole run that
-    /// only measures noise, which `confirmations` measures where it matters. The update weighs the
-    /// new placements exactly as it would samples of the policy itself; once the policy puts
-    /// almost all of its probability on measured placements, redraws run out and repeats remain.
+    /// samples on the few placements it favours: on the tiny sample, 908 of a 960-sample run's
+    /// placements were repeats; on the RNNLM, half of the policy gradient's. A repeat teaches the
+    /// search nothing new. The update weighs the new placements exactly as it would samples of
+    /// the policy itself. Once the policy puts almost all of its probability on measured
+    /// placements, redraws run out and repeats remain; `iterate` answers those from the record
+    /// (`MeasuredPlacements`) instead of measuring them again.
     mutating func drawBatch() -> SampledBatch {
         let samples = configuration.samples, stages = inputs.stageCount
         typealias Draw = (stageDevices: [Int], assignment: [Int], fingerprint: UInt64)

@@ -89,14 +89,11 @@ public struct Optimizer: Sendable {
         let batch = drawBatch()
         let trace = batch.trace, assignments = batch.assignments
         let sampled = MonotonicClock.seconds()
-        let evaluations = evaluator.evaluate(assignments, method: configuration.method.rawValue)
+        let evaluations = measure(batch, evaluator: evaluator)
 
-        // Rewards and advantages. A placement whose measurement failed may be drawn again.
+        // Rewards and advantages.
         var validTimes: [Double] = []
         var candidate: (index: Int, time: Double)?
-        for (index, evaluation) in evaluations.enumerated() where evaluation.stepTime != nil {
-            state.measured.insert(batch.fingerprints[index])
-        }
         for (index, evaluation) in evaluations.enumerated() where evaluation.isValid {
             let time = evaluation.stepTime!
             validTimes.append(time)
@@ -105,6 +102,9 @@ public struct Optimizer: Sendable {
         }
         if let candidate {
             let time = confirmed(candidate.time, of: assignments[candidate.index], evaluator: evaluator)
+            // The confirmed median stands for the placement from now on, so that drawing it again
+            // does not confirm it again.
+            state.measured.record(batch.fingerprints[candidate.index], Evaluation(stepTime: time))
             if time < state.bestStepTime ?? .infinity {
                 state.bestStepTime = time
                 state.bestAssignment = assignments[candidate.index]
@@ -157,6 +157,23 @@ public struct Optimizer: Sendable {
         let deviation = (scored.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(scored.count)).squareRoot()
         let scale = deviation > 1e-9 ? 1 / deviation : 1
         return rewards.map { reward in reward.map { Float(($0 - baseline) * scale) } ?? 0 }
+    }
+
+    /// Each sample's measurement: placements measured before (the repeats no redraw replaced)
+    /// are answered from the record, the others measured, once each, and recorded. A placement
+    /// whose measurement failed is not recorded, and may be drawn and measured again.
+    private mutating func measure(_ batch: SampledBatch, evaluator: some Evaluator) -> [Evaluation] {
+        var fresh: [Int] = [], freshIndex: [UInt64: Int] = [:]
+        for (sample, fingerprint) in batch.fingerprints.enumerated() where !state.measured.contains(fingerprint) && freshIndex[fingerprint] == nil {
+            freshIndex[fingerprint] = fresh.count
+            fresh.append(sample)
+        }
+        let measured = fresh.isEmpty ? [] : evaluator.evaluate(fresh.map { batch.assignments[$0] }, method: configuration.method.rawValue)
+        let evaluations = batch.fingerprints.map { fingerprint in
+            freshIndex[fingerprint].map { measured[$0] } ?? state.measured.result(of: fingerprint)!
+        }
+        for (fingerprint, index) in freshIndex { state.measured.record(fingerprint, measured[index]) }
+        return evaluations
     }
 
     private func confirmed(_ first: Double, of assignment: [Int], evaluator: some Evaluator) -> Double {
