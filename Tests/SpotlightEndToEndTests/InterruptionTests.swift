@@ -65,6 +65,12 @@ import Testing
     }
 
     /// Whether a process has ended (it is gone, or a zombie waiting for a parent to reap it).
+    /// Whether every process whose pid is listed (a line each) in the file at `path` has ended.
+    static func allListedHaveEnded(_ path: String) -> Bool {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { pid_t($0) }.allSatisfy(hasEnded)
+    }
+
     static func hasEnded(_ pid: pid_t) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let name = stat.lastIndex(of: ")") else { return true }
@@ -119,6 +125,9 @@ import Testing
         kill(run.pid, SIGINT)
         #expect(run.exitStatus(within: 10) == 130, "\(run.stderr)")
         #expect(Self.eventually(5) { Self.hasEnded(measuring) }, "the measuring command outlived Spotlight")
+        // Nor does the next placement's command, which the evaluator starts once this one stops.
+        usleep(300_000)
+        #expect(Self.eventually(5) { Self.allListedHaveEnded(pids) }, "a measuring command outlived Spotlight")
     }
 
     @Test func aSignalWhileTheBaselinesAreMeasuredQuitsAtOnceAndStopsTheCommand() throws {
@@ -132,5 +141,7 @@ import Testing
         kill(run.pid, SIGTERM)
         #expect(run.exitStatus(within: 10) == 128 + SIGTERM, "\(run.stderr)")
         #expect(Self.eventually(5) { Self.hasEnded(measuring) }, "the measuring command outlived Spotlight")
+        usleep(300_000)
+        #expect(Self.eventually(5) { Self.allListedHaveEnded(pids) }, "the next baseline's command outlived Spotlight")
     }
 }

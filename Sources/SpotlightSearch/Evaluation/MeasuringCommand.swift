@@ -32,11 +32,13 @@ struct MeasuringCommand: Sendable {
     /// The command started in a process group of its own and registered with `RunningCommands`
     /// (whoever stops it removes it), or why it could not start.
     func start() -> Result<SpawnedCommand, Failure> {
+        guard RunningCommands.beginStart() else { return .failure(Failure(message: "`\(command)` was not started: Spotlight is quitting")) }
         do {
             let process = try SpawnedCommand(command: command)
-            RunningCommands.add(process.pid)
+            RunningCommands.started(process.pid)
             return .success(process)
         } catch {
+            RunningCommands.startFailed()
             return .failure(Failure(message: "cannot start `\(command)`: \(error.message)"))
         }
     }

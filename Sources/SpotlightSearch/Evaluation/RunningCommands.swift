@@ -13,28 +13,63 @@ import Darwin
 /// from reaching it: without this registry, a command measuring on a GPU would outlive a
 /// Spotlight that quit or was interrupted, and hold the hardware until its own end.
 public enum RunningCommands {
-    private static let groups = Mutex<Set<pid_t>>([])
+    private struct Registry {
+        var groups: Set<pid_t> = []
+        /// Commands between `beginStart` and `started` or `startFailed`.
+        var starting = 0
+        /// Set by `stopAll`, on the way out: no command may start after it.
+        var closed = false
+    }
+
+    private static let registry = Mutex(Registry())
     private static let exitHookInstalled: Void = {
         atexit { RunningCommands.stopAll(grace: 1) }
     }()
 
-    static func add(_ group: pid_t) {
+    /// Whether a command may start: false once `stopAll` has run. After true, the caller starts
+    /// the command and reports `started(_:)` or `startFailed()`. An evaluator whose command was
+    /// just stopped goes on to its next placement; without this, that command would start after
+    /// the others were stopped and outlive Spotlight.
+    static func beginStart() -> Bool {
         _ = exitHookInstalled
-        groups.withLock { _ = $0.insert(group) }
+        return registry.withLock { registry in
+            guard !registry.closed else { return false }
+            registry.starting += 1
+            return true
+        }
+    }
+
+    /// Registers a started command's process group, or stops it at once if `stopAll` ran while
+    /// it was starting.
+    static func started(_ group: pid_t) {
+        let closed = registry.withLock { registry in
+            registry.starting -= 1
+            if !registry.closed { registry.groups.insert(group) }
+            return registry.closed
+        }
+        if closed { kill(-group, SIGKILL) }
+    }
+
+    static func startFailed() {
+        registry.withLock { $0.starting -= 1 }
     }
 
     static func remove(_ group: pid_t) {
-        _ = groups.withLock { $0.remove(group) }
+        _ = registry.withLock { $0.groups.remove(group) }
     }
 
     /// Stops every running command's process group: SIGTERM, then SIGKILL for any group still
-    /// there after `grace` seconds. The measurements they were taking fail as stopped. Called by
-    /// itself when the process exits normally (`exit`, the end of `main`).
+    /// there after `grace` seconds; a command starting meanwhile is stopped as soon as it has
+    /// started, and none may start after. The measurements they were taking fail as stopped. For
+    /// the way out: called by itself when the process exits normally (`exit`, the end of
+    /// `main`), and before a signal's quick exit.
     public static func stopAll(grace: Double = 2) {
-        let running = groups.withLock { $0 }
+        registry.withLock { $0.closed = true }
+        let deadline = Date().addingTimeInterval(grace)
+        while Date() < deadline && registry.withLock({ $0.starting > 0 }) { usleep(1_000) }
+        let running = registry.withLock { $0.groups }
         guard !running.isEmpty else { return }
         for group in running { kill(-group, SIGTERM) }
-        let deadline = Date().addingTimeInterval(grace)
         while Date() < deadline && running.contains(where: { kill(-$0, 0) == 0 }) { usleep(10_000) }
         for group in running { kill(-group, SIGKILL) }
     }
