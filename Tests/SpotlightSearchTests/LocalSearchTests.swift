@@ -69,12 +69,6 @@ import SpotlightSimulation
     /// after: without confirming, the polish is fooled at once; confirmed twice, the median of the
     /// three runs shows no move helps.
     @Test func confirmationsKeepANoisyFirstMeasurementFromFoolingIt() throws {
-        final class FlatteringHardware: Evaluator, @unchecked Sendable {
-            private var seen: Set<[Int]> = []
-            func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
-                assignments.map { Evaluation(stepTime: seen.insert($0).inserted ? 1 : 1000) }
-            }
-        }
         let problem = try threeOps()
         let fooled = LocalSearch(problem: problem).polish([0, 0, 0], stepTime: 1000, evaluator: FlatteringHardware(), budget: 100)
         #expect(fooled.stepTime == 1)

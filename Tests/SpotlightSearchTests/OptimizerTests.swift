@@ -20,6 +20,18 @@ final class RecordingEvaluator: Evaluator, @unchecked Sendable {
     }
 }
 
+/// Hardware that flatters every placement the first time it runs (1 us) and takes 1 ms ever
+/// after; counts its runs.
+final class FlatteringHardware: Evaluator, @unchecked Sendable {
+    private var seen: Set<[Int]> = []
+    private(set) var runs = 0
+
+    func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
+        runs += assignments.count
+        return assignments.map { Evaluation(stepTime: seen.insert($0).inserted ? 1 : 1000) }
+    }
+}
+
 @Suite struct OptimizerTests {
     /// A small network keeps these tests quick in debug builds.
     static func configuration(_ method: OptimizerConfiguration.Method, samples: Int, seed: UInt64) -> OptimizerConfiguration {

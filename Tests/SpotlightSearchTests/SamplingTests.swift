@@ -57,14 +57,6 @@ import SpotlightModel
     /// for it, so that drawing it again does not set off another confirmation: once every
     /// placement has been confirmed, iterations measure nothing.
     @Test func aConfirmedMedianStandsForItsPlacement() throws {
-        final class FlatteringHardware: Evaluator, @unchecked Sendable {
-            private var seen: Set<[Int]> = []
-            private(set) var runs = 0
-            func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
-                runs += assignments.count
-                return assignments.map { Evaluation(stepTime: seen.insert($0).inserted ? 1 : 1000) }
-            }
-        }
         let problem = try LocalSearchTests().threeOps()
         let placements = PolicyInputs(problem: problem).allowedDevices.map(\.nonzeroBitCount).reduce(1, *)
         try #require(placements == 4, "two stages on two GPUs")
