@@ -127,10 +127,7 @@ public actor OptimizerActor {
         polishTask = nil
         lastPolish = PolishSummary(from: time, to: outcome.stepTime, improvements: outcome.improvements,
                                    evaluated: outcome.evaluated, isLocalOptimum: outcome.isLocalOptimum)
-        if outcome.stepTime < optimizer.state.bestStepTime ?? .infinity {
-            optimizer.state.bestStepTime = outcome.stepTime
-            optimizer.state.bestAssignment = outcome.assignment
-        }
+        optimizer.state.offerBest(outcome.assignment, stepTime: outcome.stepTime)
         publish()
     }
 
@@ -172,10 +169,7 @@ public actor OptimizerActor {
             // meanwhile may have found a faster best.
             advanced.state.stagePins = optimizer.state.stagePins
             advanced.state.opPins = optimizer.state.opPins
-            if let polished = optimizer.state.bestStepTime, polished < advanced.state.bestStepTime ?? .infinity {
-                advanced.state.bestStepTime = polished
-                advanced.state.bestAssignment = optimizer.state.bestAssignment
-            }
+            advanced.state.offerBest(optimizer.state.bestAssignment, stepTime: optimizer.state.bestStepTime)
             optimizer = advanced
             iterationInFlight = false
             if let limit = iterationLimit, optimizer.state.iteration >= limit { status = .finished }

@@ -24,6 +24,13 @@ public struct OptimizerState: Sendable, Equatable {
     public var opPins: [Int]
     /// Every placement measured so far (valid or out of memory), which later batches avoid.
     public var measured = MeasuredPlacements()
+
+    /// Makes `assignment` the best placement if `stepTime` beats the best so far.
+    mutating func offerBest(_ assignment: [Int]?, stepTime: Double?) {
+        guard let assignment, let stepTime, stepTime < bestStepTime ?? .infinity else { return }
+        bestStepTime = stepTime
+        bestAssignment = assignment
+    }
 }
 
 /// The search: samples placements from the policy, measures them, and improves the policy with
@@ -105,10 +112,7 @@ public struct Optimizer: Sendable {
             // The confirmed median stands for the placement from now on, so that drawing it again
             // does not confirm it again.
             state.measured.record(batch.fingerprints[candidate.index], Evaluation(stepTime: time))
-            if time < state.bestStepTime ?? .infinity {
-                state.bestStepTime = time
-                state.bestAssignment = assignments[candidate.index]
-            }
+            state.offerBest(assignments[candidate.index], stepTime: time)
         }
         let evaluated = MonotonicClock.seconds()
         let penalty = max(configuration.outOfMemoryPenalty * lowerBound, 2 * state.worstValidStepTime)
