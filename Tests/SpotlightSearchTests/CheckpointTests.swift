@@ -126,7 +126,7 @@ import SpotlightModel
         (#""stage_pins": [-1"#, #""stage_pins": [7"#, "$.state: pins or best assignment do not fit this problem"),
         (#""iteration": "#, #""iteration": 1e300, "x": "#, "$.state.iteration: expected a whole number"),
         (#""reward_baseline": "batch""#, #""reward_baseline": "median""#,
-         #"$.configuration.reward_baseline: unknown reward baseline "median" (expected batch or moving)"#),
+         #"$.configuration.reward_baseline: unknown reward baseline "median" (expected batch, moving or best)"#),
         (#""kl_measure": "largest""#, #""kl_measure": "max""#, #"$.configuration.kl_measure: unknown KL measure "max" (expected mean or largest)"#),
         (#""measured": []"#, #""measured": [["a", 1, false], ["b", "fast", false]]"#,
          "$.state.measured[1]: expected [fingerprint as a hexadecimal string, step time in us, out of memory]"),

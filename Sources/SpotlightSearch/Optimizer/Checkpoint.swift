@@ -36,6 +36,8 @@ public enum Checkpoint {
                 ("reward_baseline", .string(configuration.rewardBaseline.rawValue)),
                 ("out_of_memory_penalty", .number(configuration.outOfMemoryPenalty)),
                 ("confirmations", .number(Double(configuration.confirmations))), ("redraws", .number(Double(configuration.redraws))),
+                ("anchor_moves", configuration.anchorMoves.map(JSONValue.number) ?? .null),
+                ("sweep_share", .number(configuration.sweepShare)),
                 ("seed", .string(String(configuration.seed, radix: 16))),
             ])),
             ("state", .object([
@@ -54,6 +56,8 @@ public enum Checkpoint {
                 ("stage_pins", ints(state.stagePins)),
                 ("op_pins", ints(state.opPins)),
                 ("measured", measuredDocument(state.measured)),
+                ("anchor_offset", .number(Double(state.anchorOffset))),
+                ("swept_moves", ints(state.sweptMoves.indices.filter { state.sweptMoves[$0] })),
                 ("history", .array(state.history.map { stats in
                     .array([
                         .number(Double(stats.iteration)), optional(stats.meanStepTime), optional(stats.bestStepTime),
@@ -151,7 +155,8 @@ public enum Checkpoint {
             where Choice.RawValue == String {
             guard let name = settings.string(key, required: false, log: &log) else { return missing }
             if let value = Choice(rawValue: name) { return value }
-            let expected = Choice.allCases.map(\.rawValue).joined(separator: " or ")
+            let names = Choice.allCases.map(\.rawValue)
+            let expected = names.count > 2 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined(separator: " or ")
             log.add(settings.memberPath(key), "unknown \(what) \"\(name)\" (expected \(expected))")
             return missing
         }
@@ -167,7 +172,13 @@ public enum Checkpoint {
         configuration.outOfMemoryPenalty = number(settings, "out_of_memory_penalty")
         configuration.confirmations = optionalNumber(settings, "confirmations").map { whole($0) } ?? 0
         configuration.redraws = optionalNumber(settings, "redraws").map { whole($0) } ?? 0
+        // Checkpoints from before anchored proposals sampled whole placements.
+        configuration.anchorMoves = optionalNumber(settings, "anchor_moves")
+        configuration.sweepShare = optionalNumber(settings, "sweep_share") ?? configuration.sweepShare
         try log.throwIfAny()
+        guard (configuration.anchorMoves ?? 0) >= 0, (0...1).contains(configuration.sweepShare) else {
+            throw InputError(file: path, path: "$.configuration", message: "anchor_moves must not be negative, sweep_share must be in [0, 1]")
+        }
         guard configuration.samples >= 2, configuration.hiddenSize >= 1, configuration.embeddingSize >= 1, configuration.redraws >= 0 else {
             throw InputError(file: path, path: "$.configuration", message: "invalid sizes")
         }
@@ -197,6 +208,16 @@ public enum Checkpoint {
         state.worstValidStepTime = number(stateReader, "worst_valid_step_time_us")
         state.stagePins = numbers(stateReader, "stage_pins").map(whole)
         state.opPins = numbers(stateReader, "op_pins").map(whole)
+        state.anchorOffset = Float(optionalNumber(stateReader, "anchor_offset") ?? 0)
+        let swept = stateReader["swept_moves"] == nil ? [] : numbers(stateReader, "swept_moves").map(whole)
+        let moveCount = optimizer.inputs.stageCount * problem.cluster.deviceCount
+        guard swept.allSatisfy({ (0..<moveCount).contains($0) }) else {
+            throw InputError(file: path, path: "$.state.swept_moves", message: "expected move numbers below \(moveCount)")
+        }
+        if configuration.anchorMoves != nil {
+            state.sweptMoves = [Bool](repeating: false, count: moveCount)
+            for move in swept { state.sweptMoves[move] = true }
+        }
         if case .array(let entries)? = stateReader["measured"] {
             for (index, entry) in entries.enumerated() {
                 guard case .array(let cells) = entry, cells.count == 3, case .string(let text) = cells[0], let fingerprint = UInt64(text, radix: 16),

@@ -1,4 +1,5 @@
 import SpotlightModel
+import RealModule
 
 /// One iteration's placements, drawn from the policy.
 struct SampledBatch {
@@ -13,6 +14,91 @@ struct SampledBatch {
 }
 
 extension Optimizer {
+    /// The anchor the next batch proposes changes to: the best placement so far, one device per
+    /// stage, with `configuration.anchorMoves`; nil when the search samples whole placements, or
+    /// before it has a best placement.
+    public func currentAnchor() -> PolicyAnchor? {
+        guard let moves = configuration.anchorMoves, let best = state.bestAssignment else { return nil }
+        let devices = problem.stageDevices(of: best, allowedDevices: inputs.allowedDevices)
+        var anchor = PolicyAnchor(devices: devices, moves: moves, allowedDevices: inputs.allowedDevices, pins: state.stagePins)
+        for stage in anchor.bias.indices where anchor.bias[stage] != 0 { anchor.bias[stage] += state.anchorOffset }
+        return anchor
+    }
+
+    /// Up to `count` single-stage moves away from `anchor` that this pass of the sweep has not
+    /// tried, drawn without replacement with probability proportional to the anchored policy's
+    /// q(device | stage, the anchor's devices before it) (Gumbel top-k): the local search's
+    /// neighbourhood, ordered by what the policy has learned. Each is marked tried; once every
+    /// move has been, a new pass begins. Moves whose placement was measured, or is in `avoiding`,
+    /// are marked tried and skipped. O(stages x devices) plus a one-sample forward pass.
+    mutating func sweepMoves(anchor: PolicyAnchor, count: Int, avoiding: Set<UInt64>) -> [(stage: Int, device: Int)] {
+        let stages = inputs.stageCount, devices = problem.cluster.deviceCount
+        if state.sweptMoves.count != stages * devices { state.sweptMoves = [Bool](repeating: false, count: stages * devices) }
+        var unused = SplitMix64(seed: 0)
+        let path = state.network.forward(inputs, sampleCount: 1, pins: state.stagePins, actions: anchor.devices, anchor: anchor,
+                                         random: &unused)
+        var chosen: [(stage: Int, device: Int)] = [], taken = Set<Int>()
+        for pass in 0..<2 where chosen.count < count {
+            var keyed: [(key: Double, move: Int)] = []
+            for stage in 0..<stages where state.stagePins[stage] < 0 {
+                for device in 0..<devices where device != anchor.devices[stage] && !state.sweptMoves[stage * devices + device]
+                    && inputs.allowedDevices[stage] & (1 << UInt64(device)) != 0 {
+                    let probability = Double(path.probabilities[stage * devices + device])
+                    let gumbel = -Double.log(-Double.log(max(state.random.nextUnit(), 1e-300)))
+                    keyed.append((Double.log(max(probability, 1e-30)) + gumbel, stage * devices + device))
+                }
+            }
+            keyed.sort { $0.key > $1.key }
+            for entry in keyed where chosen.count < count && !taken.contains(entry.move) {
+                state.sweptMoves[entry.move] = true
+                let move = (stage: entry.move / devices, device: entry.move % devices)
+                var stageDevices = anchor.devices
+                stageDevices[move.stage] = move.device
+                let fingerprint = MeasuredPlacements.fingerprint(placement(stageDevices, anchor: anchor))
+                if state.measured.contains(fingerprint) || avoiding.contains(fingerprint) { continue }
+                chosen.append(move)
+                taken.insert(entry.move)
+            }
+            // Every move of the pass tried: the next pass begins.
+            if chosen.count < count && pass == 0 { state.sweptMoves = [Bool](repeating: false, count: stages * devices) }
+        }
+        return chosen
+    }
+
+    /// The placement a sample's devices per stage stand for. Unanchored, every op goes to its
+    /// stage's device. Anchored, the sample is a change to the best placement: only the stages
+    /// whose device differs from the anchor's move (each op that may run there), and every other
+    /// op stays where the best placement has it, so that a placement finer than one device per
+    /// stage (a heuristic's, a polished one) is not blurred. Pins win in both.
+    func placement(_ stageDevices: [Int], anchor: PolicyAnchor?) -> [Int] {
+        guard let anchor, let best = state.bestAssignment else {
+            return problem.assignment(stageDevices: stageDevices, opPins: state.opPins)
+        }
+        var wishes = best
+        for stage in 0..<inputs.stageCount where stageDevices[stage] != anchor.devices[stage] {
+            for op in problem.stages.ops(of: stage) where problem.constraints.allows(op: op, device: stageDevices[stage]) {
+                wishes[op] = stageDevices[stage]
+            }
+        }
+        return problem.repaired(wishes, pins: state.opPins)
+    }
+
+    /// Moves `state.anchorOffset` by half the log of the ratio between the stages the batch's
+    /// policy expected to differ from `anchor` (the mean over samples of the sum over stages of
+    /// 1 - q(anchor's device)) and `moves`.
+    mutating func adaptAnchorOffset(_ trace: PolicyTrace<Float>, anchor: PolicyAnchor, moves: Double) {
+        let devices = problem.cluster.deviceCount, samples = trace.sampleCount
+        var expected = 0.0
+        for stage in 0..<trace.stageCount where anchor.bias[stage] != 0 {
+            for sample in 0..<samples {
+                expected += Double(1 - trace.probabilities[(stage * samples + sample) * devices + anchor.devices[stage]])
+            }
+        }
+        expected /= Double(samples)
+        let step = 0.5 * Double.log((expected + 0.05) / (moves + 0.05))
+        state.anchorOffset = min(max(state.anchorOffset + Float(min(max(step, -1), 1)), -20), 20)
+    }
+
     /// Draws the iteration's placements: K samples from the policy, each one that repeats a
     /// placement the search has measured (or an earlier sample of the batch) replaced by the next
     /// new placement among up to `configuration.redraws` further batches of K.
@@ -28,15 +114,17 @@ extension Optimizer {
     mutating func drawBatch() -> SampledBatch {
         let samples = configuration.samples, stages = inputs.stageCount
         typealias Draw = (stageDevices: [Int], assignment: [Int], fingerprint: UInt64)
+        let anchor = currentAnchor()
         func draws(_ trace: PolicyTrace<Float>) -> [Draw] {
             (0..<samples).map { sample in
                 let stageDevices = (0..<stages).map { trace.action(stage: $0, sample: sample) }
-                let assignment = problem.assignment(stageDevices: stageDevices, opPins: state.opPins)
+                let assignment = placement(stageDevices, anchor: anchor)
                 return (stageDevices, assignment, MeasuredPlacements.fingerprint(assignment))
             }
         }
-        var trace = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, random: &state.random)
+        var trace = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, anchor: anchor, random: &state.random)
         var batch = draws(trace)
+        if let anchor, let moves = configuration.anchorMoves { adaptAnchorOffset(trace, anchor: anchor, moves: moves) }
         var inBatch = Set<UInt64>()
         var open: [Int] = []
         for (index, draw) in batch.enumerated() where state.measured.contains(draw.fingerprint) || !inBatch.insert(draw.fingerprint).inserted {
@@ -48,9 +136,22 @@ extension Optimizer {
         let redraws = state.stagePins.contains(-1) ? configuration.redraws : 0
         while !open.isEmpty && round < redraws {
             round += 1
-            let extra = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, random: &state.random)
+            let extra = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, anchor: anchor, random: &state.random)
             for draw in draws(extra) where !open.isEmpty && !state.measured.contains(draw.fingerprint) && inBatch.insert(draw.fingerprint).inserted {
                 batch[open.removeFirst()] = draw
+                replaced = true
+            }
+        }
+        if let anchor, configuration.sweepShare > 0 {
+            let sweepCount = min(samples, Int((Double(samples) * configuration.sweepShare).rounded()))
+            let moves = sweepMoves(anchor: anchor, count: sweepCount, avoiding: Set(batch.prefix(samples - sweepCount).map(\.fingerprint)))
+            for (offset, move) in moves.enumerated() {
+                var stageDevices = anchor.devices
+                stageDevices[move.stage] = move.device
+                let assignment = placement(stageDevices, anchor: anchor)
+                let index = samples - sweepCount + offset
+                if let slot = open.firstIndex(of: index) { open.remove(at: slot) }
+                batch[index] = (stageDevices, assignment, MeasuredPlacements.fingerprint(assignment))
                 replaced = true
             }
         }
@@ -61,7 +162,8 @@ extension Optimizer {
                 for stage in 0..<stages { actions[stage * samples + sample] = draw.stageDevices[stage] }
             }
             var unused = SplitMix64(seed: 0)
-            trace = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, actions: actions, random: &unused)
+            trace = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, actions: actions, anchor: anchor,
+                                          random: &unused)
         }
         return SampledBatch(trace: trace, assignments: batch.map(\.assignment), fingerprints: batch.map(\.fingerprint), repeats: open.count)
     }

@@ -24,6 +24,11 @@ public struct OptimizerState: Sendable, Equatable {
     public var opPins: [Int]
     /// Every placement measured so far (valid or out of memory), which later batches avoid.
     public var measured = MeasuredPlacements()
+    /// Added to every stage's anchor bias, adapted after each batch so that samples keep
+    /// differing from the anchor in about `anchorMoves` stages as the network learns.
+    public var anchorOffset: Float = 0
+    /// The anchored sweep's moves tried in its current pass, `[stage * devices + device]`.
+    public var sweptMoves: [Bool] = []
 
     /// Makes `assignment` the best placement if `stepTime` beats the best so far.
     mutating func offerBest(_ assignment: [Int]?, stepTime: Double?) {
@@ -53,11 +58,17 @@ public struct Optimizer: Sendable {
     /// placement on `problem.refined(by:)`), the policy is first taught to choose that placement's
     /// device for each stage with probability `configuration.warmStartConfidence`, so that the
     /// search explores around it instead of starting from a uniform policy.
-    public init(problem: PlacementProblem, configuration: OptimizerConfiguration, warmStart: [Int]? = nil) {
+    ///
+    /// A warm start measured at `warmStartTime` is the first best placement, so that the search
+    /// can only improve on it (and a would-be best must beat it to be confirmed). With
+    /// `configuration.anchorMoves` the policy proposes changes to the best placement instead
+    /// (`PolicyAnchor`), and there is no imitation.
+    public init(problem: PlacementProblem, configuration: OptimizerConfiguration, warmStart: [Int]? = nil,
+                warmStartTime: Double? = nil) {
         self.problem = problem
         self.configuration = configuration
         self.lowerBound = max(problem.lowerBound(), 1e-9)
-        self.inputs = PolicyInputs(problem: problem)
+        self.inputs = PolicyInputs(problem: problem, anyOp: configuration.anchorMoves != nil)
         let network = PolicyNetwork<Float>(
             featureCount: inputs.featureCount, deviceCount: problem.cluster.deviceCount,
             hiddenSize: configuration.hiddenSize, embeddingSize: configuration.embeddingSize, seed: configuration.seed)
@@ -66,9 +77,18 @@ public struct Optimizer: Sendable {
             random: SplitMix64(seed: configuration.seed &+ 0x5EED), baseline: nil, beta: configuration.initialBeta,
             stagePins: [Int](repeating: -1, count: inputs.stageCount),
             opPins: [Int](repeating: -1, count: problem.graph.count))
+        if configuration.anchorMoves != nil {
+            state.sweptMoves = [Bool](repeating: false, count: inputs.stageCount * problem.cluster.deviceCount)
+        }
         if let warmStart {
             precondition(warmStart.count == problem.graph.count, "a warm start gives a device for every op")
-            imitate(stageDevices: problem.stageDevices(of: warmStart, allowedDevices: inputs.allowedDevices))
+            if configuration.anchorMoves == nil {
+                imitate(stageDevices: problem.stageDevices(of: warmStart, allowedDevices: inputs.allowedDevices))
+            }
+            if let warmStartTime {
+                state.offerBest(warmStart, stepTime: warmStartTime)
+                state.measured.record(MeasuredPlacements.fingerprint(warmStart), Evaluation(stepTime: warmStartTime))
+            }
         }
     }
 
@@ -97,6 +117,7 @@ public struct Optimizer: Sendable {
         let trace = batch.trace, assignments = batch.assignments
         let sampled = MonotonicClock.seconds()
         let evaluations = measure(batch, evaluator: evaluator)
+        let incumbent = state.bestStepTime
 
         // Rewards and advantages.
         var validTimes: [Double] = []
@@ -123,7 +144,12 @@ public struct Optimizer: Sendable {
         }
         let scored = rewards.compactMap { $0 }
         let meanReward = scored.isEmpty ? 0 : scored.reduce(0, +) / Double(scored.count)
-        let baseline = configuration.rewardBaseline == .batchMean ? meanReward : state.baseline ?? meanReward
+        let baseline: Double
+        switch configuration.rewardBaseline {
+        case .batchMean: baseline = meanReward
+        case .movingAverage: baseline = state.baseline ?? meanReward
+        case .incumbent: baseline = incumbent.map { -($0 / lowerBound).squareRoot() } ?? meanReward
+        }
         let advantages = Self.advantages(of: rewards, baseline: baseline)
         if !scored.isEmpty {
             let rate = Double(configuration.baselineRate)
@@ -214,7 +240,8 @@ public struct Optimizer: Sendable {
     public func stageProbabilities() -> [[Float]] {
         let devices = problem.cluster.deviceCount
         var random = SplitMix64(seed: 0)
-        let trace = state.network.forward(inputs, sampleCount: 1, pins: state.stagePins, greedy: true, random: &random)
+        let trace = state.network.forward(inputs, sampleCount: 1, pins: state.stagePins, greedy: true, anchor: currentAnchor(),
+                                          random: &random)
         return (0..<inputs.stageCount).map { Array(trace.probabilities[($0 * devices)..<(($0 + 1) * devices)]) }
     }
 

@@ -35,6 +35,9 @@ public struct OptimizerConfiguration: Sendable, Equatable {
         /// as Mirhoseini et al. (2017) used. A batch better or worse than the average pushes all of
         /// its choices up or down together, mostly the policy's most likely ones.
         case movingAverage = "moving"
+        /// The best placement's reward before the batch: a sample's advantage says whether it
+        /// beat the placement an anchored search proposes changes to (`anchorMoves`).
+        case incumbent = "best"
     }
 
     public var method: Method = .spotlight
@@ -91,6 +94,16 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     /// On the tiny sample, 64 took Spotlight from 0.98 ms to the proven optimum, 0.97 ms, on every
     /// seed (BENCHMARKS.md, "New placements only").
     public var redraws = 64
+    /// What a sample is: `nil`, a whole placement drawn from the policy, as in both papers; a
+    /// number m, a change to the best placement so far, with the policy anchored on it so that
+    /// about m stages differ (`PolicyAnchor`), with part of each batch single-stage moves the
+    /// policy ranks (`sweepShare`). Anchored, the search climbs from its best placement; at an
+    /// equal budget it has not yet beaten the local search alone (BENCHMARKS.md, "Equal
+    /// budgets"), so whole placements stay the default.
+    public var anchorMoves: Double?
+    /// Anchored: the share of each batch that is single-stage moves of the anchored sweep
+    /// (`Optimizer.sweepMoves`), the rest whole samples of the anchored policy.
+    public var sweepShare = 0.75
     public var seed: UInt64 = 1
     /// Warm start: the probability the policy is taught to give the starting placement's device at
     /// every stage, the most Adam steps spent on it, and their learning rate.

@@ -19,7 +19,8 @@ public enum PolicyUpdate {
         let devices = network.deviceCount, samples = trace.sampleCount
         var unused = SplitMix64(seed: 0)
         func score() -> PolicyTrace<Float> {
-            network.forward(inputs, sampleCount: samples, pins: pins, actions: trace.actions, random: &unused)
+            network.forward(inputs, sampleCount: samples, pins: pins, actions: trace.actions, anchor: trace.anchor,
+                            random: &unused)
         }
         func surrogate(_ current: PolicyTrace<Float>) -> PolicyObjective.Value<Float> {
             PolicyObjective.spotlight(current, oldProbabilities: trace.probabilities, advantages: advantages,

@@ -39,6 +39,9 @@ public struct PolicyTrace<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Send
     var pinned: [Bool]
     /// The stage features the pass read, `[stage * featureCount + feature]`.
     let features: [Float]
+    /// The anchor the pass added to the logits, which a pass that scores the same actions must
+    /// add too.
+    public let anchor: PolicyAnchor?
 
     /// The device chosen at `stage` by `sample`.
     public func action(stage: Int, sample: Int) -> Int { actions[stage * sampleCount + sample] }
@@ -50,7 +53,8 @@ extension PolicyNetwork {
     /// With `actions` (stage-major, `[stage * K + sample]`) the pass is teacher-forced: it scores
     /// those choices. Without, it samples each stage's device from q with `random`. `pins[stage]`
     /// >= 0 forces that stage's device (probability 1). With `greedy`, each stage takes its most
-    /// likely device instead of a sample.
+    /// likely device instead of a sample. With `anchor`, each stage's logit of the anchor's device
+    /// is raised by the anchor's bias for that stage (`PolicyAnchor`).
     ///
     /// Samples are independent of each other, so groups of them run on up to `parallelism` cores;
     /// the result does not depend on how many (the random numbers are drawn beforehand in one order,
@@ -58,7 +62,7 @@ extension PolicyNetwork {
     @_specialize(where Scalar == Float)
     public func forward(
         _ inputs: PolicyInputs, sampleCount: Int, pins: [Int], actions given: [Int]? = nil, greedy: Bool = false,
-        random: inout SplitMix64, parallelism: Int = ProcessInfoCores.count
+        anchor: PolicyAnchor? = nil, random: inout SplitMix64, parallelism: Int = ProcessInfoCores.count
     ) -> PolicyTrace<Scalar> {
         let stages = inputs.stageCount, samples = sampleCount, devices = deviceCount
         let features = featureCount, inputWidth = inputSize, gateWidth = 4 * hiddenSize
@@ -97,6 +101,7 @@ extension PolicyNetwork {
                     let pass = ForwardPass(
                         network: self, theta: theta.baseAddress!, storage: storage, stageGates: stageGates, deviceGates: deviceGates,
                         allowedDevices: inputs.allowedDevices, pins: pins, pinned: pinned, uniforms: uniforms,
+                        anchorDevices: anchor?.devices ?? [], anchorBias: anchor?.bias.map { Scalar($0) } ?? [],
                         teacherForced: given != nil, greedy: greedy, stageCount: stages, sampleCount: samples,
                         actions: actions, probabilities: probabilities)
                     // Groups of at least four samples, so that each fills the products' blocks.
@@ -105,7 +110,7 @@ extension PolicyNetwork {
             }
         }
         return PolicyTrace<Scalar>(stageCount: stages, sampleCount: samples, actions: actions, probabilities: probabilities,
-                                   storage: storage, pinned: pinned, features: inputs.features)
+                                   storage: storage, pinned: pinned, features: inputs.features, anchor: anchor)
     }
 }
 
@@ -121,6 +126,9 @@ private struct ForwardPass<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sen
     let pins: [Int]
     let pinned: [Bool]
     let uniforms: [Double]
+    /// A device per stage (-1: none) and the bias added to its logit; empty without an anchor.
+    let anchorDevices: [Int]
+    let anchorBias: [Scalar]
     let teacherForced: Bool
     let greedy: Bool
     let stageCount: Int
@@ -160,9 +168,11 @@ private struct ForwardPass<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sen
                     continue
                 }
                 let allowed = allowedDevices[stage]
+                let anchored = anchorDevices.isEmpty ? -1 : anchorDevices[stage]
                 var largest = -Scalar.infinity
                 for device in 0..<devices where allowed & (1 << UInt64(device)) != 0 {
-                    let sum = outputBias[device] + dot(outputWeights + device * hiddenSize, h, hiddenSize)
+                    var sum = outputBias[device] + dot(outputWeights + device * hiddenSize, h, hiddenSize)
+                    if device == anchored { sum += anchorBias[stage] }
                     logits[device] = sum
                     largest = max(largest, sum)
                 }

@@ -59,10 +59,14 @@ public struct PolicyInputs: Sendable {
     public let featureCount: Int
     /// `features[stage * featureCount + feature]`, standardised per feature across stages.
     public let features: [Float]
-    /// Devices each stage may choose: those every op of the stage allows, or, if none, those any allows.
+    /// Devices each stage may choose: those every op of the stage allows, or, if none (or with
+    /// `anyOp`), those any op allows.
     public let allowedDevices: [UInt64]
 
-    public init(problem: PlacementProblem) {
+    /// `anyOp`: a stage may choose any device one of its ops may run on, for a policy whose
+    /// choice moves only the ops that may (an anchored one: `Optimizer.placement(_:anchor:)`);
+    /// a stage holding one CPU-only op can then still move its other ops to a GPU.
+    public init(problem: PlacementProblem, anyOp: Bool = false) {
         let stages = problem.stages
         let kindCount = problem.graph.kindNames.count
         var rows = stages.features.map { $0.vector(kindCount: kindCount) }
@@ -85,7 +89,7 @@ public struct PolicyInputs: Sendable {
                 every &= problem.constraints.allowedDevices[op]
                 any |= problem.constraints.allowedDevices[op]
             }
-            return every != 0 ? every : any
+            return every != 0 && !anyOp ? every : any
         }
     }
 

@@ -1,0 +1,69 @@
+import SpotlightModel
+
+/// A search under one budget of measured placements: the learned search's iterations while a
+/// whole batch still fits in its share, then the local search's polish of the best placement
+/// with every placement left. Every measurement counts (samples, confirmations, the polish's
+/// moves); the start's own measurement, taken with the heuristics', does not.
+///
+/// With a search share of 0 it is the local search alone from the search's start: the
+/// baseline every learned method must beat at an equal budget (BENCHMARKS.md, "Equal budgets").
+public struct BudgetedSearch: Sendable {
+    /// What a budgeted run found, and where the budget went.
+    public struct Outcome: Sendable, Equatable {
+        public var assignment: [Int]?
+        public var stepTime: Double?
+        /// The best placement the learned search found before the polish.
+        public var searchStepTime: Double?
+        /// Placements measured by the search (samples and confirmations) and by the polish.
+        public var searchMeasured: Int
+        public var polishMeasured: Int
+        public var polish: LocalSearch.Outcome?
+
+        public var measured: Int { searchMeasured + polishMeasured }
+    }
+
+    /// Placements measured in all.
+    public var budget: Int
+    /// The share of `budget` the learned search may spend before the polish.
+    public var searchShare: Double
+
+    public init(budget: Int, searchShare: Double) {
+        precondition(budget >= 0 && (0...1).contains(searchShare), "a budget and a share in [0, 1]")
+        self.budget = budget
+        self.searchShare = searchShare
+    }
+
+    /// The placements the learned search may measure.
+    public var searchBudget: Int { Int((Double(budget) * searchShare).rounded()) }
+
+    /// Whether another iteration of `optimizer` fits, `measured` placements into the search:
+    /// a batch measures at most K samples and, for a new best, its confirmations.
+    public func fitsIteration(of optimizer: Optimizer, measured: Int) -> Bool {
+        measured + optimizer.configuration.samples + optimizer.configuration.confirmations <= searchBudget
+    }
+
+    /// Runs `optimizer` and then the polish, measuring through `evaluator`; `shouldStop` is asked
+    /// between iterations and the polish's batches.
+    public func run(_ optimizer: inout Optimizer, evaluator: any Evaluator, shouldStop: () -> Bool = { false }) -> Outcome {
+        let counter = CountingEvaluator(evaluator)
+        while fitsIteration(of: optimizer, measured: counter.count) && !shouldStop() {
+            optimizer.iterate(evaluator: counter)
+        }
+        let searched = counter.count
+        var outcome = Outcome(assignment: optimizer.state.bestAssignment, stepTime: optimizer.state.bestStepTime,
+                              searchStepTime: optimizer.state.bestStepTime, searchMeasured: searched, polishMeasured: 0)
+        let left = budget - searched - optimizer.configuration.confirmations
+        guard left > 0, !shouldStop(), let best = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime else {
+            return outcome
+        }
+        let polish = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins).polish(
+            best, stepTime: time, evaluator: counter, budget: left, seed: optimizer.configuration.seed,
+            confirmations: optimizer.configuration.confirmations, method: optimizer.configuration.method.rawValue,
+            measured: optimizer.state.measured, shouldStop: shouldStop)
+        outcome.assignment = polish.assignment
+        outcome.stepTime = polish.stepTime
+        outcome.polishMeasured = counter.count - searched
+        outcome.polish = polish
+        return outcome
+    }
+}

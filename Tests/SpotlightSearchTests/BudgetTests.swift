@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+import SpotlightModel
+import SpotlightSimulation
+@testable import SpotlightSearch
+
+/// The budget of measured placements, the local search alone as a method, measurement noise and
+/// anchored proposals.
+@Suite struct BudgetTests {
+    static func anchored(_ method: OptimizerConfiguration.Method, samples: Int = 8, seed: UInt64 = 1) -> OptimizerConfiguration {
+        var configuration = OptimizerTests.configuration(method, samples: samples, seed: seed)
+        configuration.anchorMoves = 2
+        return configuration
+    }
+
+    /// Stays with probability 1 - moves / free stages under equal logits: 2 moves over 10 free
+    /// stages of 4 devices is a stay of 0.8, so the bias is log(0.8 * 3 / 0.2) = log 12.
+    @Test func theAnchorBiasGivesTheAskedMoves() {
+        let allowed = [UInt64](repeating: 0b1111, count: 10) + [0b0100]
+        var pins = [Int](repeating: -1, count: 11)
+        pins[3] = 2
+        let anchor = PolicyAnchor(devices: [Int](repeating: 1, count: 11), moves: 2 * 9 / 10, allowedDevices: allowed, pins: pins)
+        // 9 free stages (one pinned, one with a single device): stay 1 - 1.8 / 9 = 0.8.
+        #expect(abs(anchor.bias[0] - Float(log(12.0))) < 1e-5)
+        #expect(anchor.bias[3] == 0 && anchor.bias[10] == 0)
+        let stay = exp(Double(anchor.bias[0])) / (exp(Double(anchor.bias[0])) + 3)
+        #expect(abs(stay - 0.8) < 1e-6)
+    }
+
+    @Test func theAnchorRaisesOnlyItsDevicesLogit() throws {
+        let problem = try OptimizerTests.problem(ops: 200, stages: 6)
+        let inputs = PolicyInputs(problem: problem)
+        let network = PolicyNetwork<Float>(featureCount: inputs.featureCount, deviceCount: problem.cluster.deviceCount,
+                                           hiddenSize: 8, embeddingSize: 4, seed: 2)
+        let actions = [Int](repeating: 1, count: inputs.stageCount)
+        let pins = [Int](repeating: -1, count: inputs.stageCount)
+        var random = SplitMix64(seed: 0)
+        let plain = network.forward(inputs, sampleCount: 1, pins: pins, actions: actions, random: &random)
+        let anchor = PolicyAnchor(devices: actions, bias: [Float](repeating: 2, count: inputs.stageCount))
+        let raised = network.forward(inputs, sampleCount: 1, pins: pins, actions: actions, anchor: anchor, random: &random)
+        let devices = problem.cluster.deviceCount
+        for stage in 0..<inputs.stageCount where inputs.allowedDevices[stage] & 0b10 != 0 {
+            // Odds of device 1 against any other allowed device grow by e^2; the others' odds stay.
+            let row = stage * devices
+            for other in 0..<devices where other != 1 && plain.probabilities[row + other] > 0 {
+                let before = plain.probabilities[row + 1] / plain.probabilities[row + other]
+                let after = raised.probabilities[row + 1] / raised.probabilities[row + other]
+                #expect(abs(after / before - Float(exp(2.0))) < 1e-3 * Float(exp(2.0)))
+            }
+        }
+    }
+
+    /// Anchored on its start, a search never reports a placement slower than the start, measures
+    /// no placement twice, and each sweep move changes one stage of the best placement.
+    @Test(arguments: [OptimizerConfiguration.Method.spotlight, .policyGradient])
+    func anAnchoredSearchClimbsFromItsStart(method: OptimizerConfiguration.Method) throws {
+        let base = try OptimizerTests.problem(ops: 300, stages: 16)
+        let start = try #require(WarmStart.fastest(Baselines.run(base)))
+        let problem = base.refined(by: start.assignment)
+        let evaluator = RecordingEvaluator(problem: problem)
+        var optimizer = Optimizer(problem: problem, configuration: Self.anchored(method), warmStart: start.assignment,
+                                  warmStartTime: start.stepTime)
+        #expect(optimizer.state.bestStepTime == start.stepTime)
+        for _ in 0..<6 { optimizer.iterate(evaluator: evaluator) }
+        let best = try #require(optimizer.state.bestStepTime)
+        #expect(best <= start.stepTime)
+        #expect(Set(evaluator.seen).count == evaluator.seen.count)
+        #expect(!evaluator.seen.contains(start.assignment))
+        var simulator = Simulator(problem: problem)
+        #expect(simulator.simulate(try #require(optimizer.state.bestAssignment)).stepTime == best)
+    }
+
+    @Test func theSweepMovesOneStageAndNeverRepeatsAMoveInAPass() throws {
+        let problem = try OptimizerTests.problem(ops: 200, stages: 6)
+        var configuration = Self.anchored(.spotlight)
+        configuration.sweepShare = 1
+        let start = problem.assignment(stageDevices: [Int](repeating: 1, count: problem.stages.count))
+        var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start, warmStartTime: 1e12)
+        let anchor = try #require(optimizer.currentAnchor())
+        let free = (0..<problem.stages.count).map { PolicyInputs(problem: problem, anyOp: true).allowedDevices[$0].nonzeroBitCount - 1 }
+        let moves = optimizer.sweepMoves(anchor: anchor, count: 1000, avoiding: [])
+        // Every other device of every stage once, then nothing new in this pass.
+        #expect(moves.count == free.reduce(0, +))
+        #expect(Set(moves.map { $0.stage * 16 + $0.device }).count == moves.count)
+        #expect(moves.allSatisfy { $0.device != anchor.devices[$0.stage] })
+    }
+
+    /// Every measurement counts: a run never measures more than its budget, the search spends
+    /// its share, and the polish the rest.
+    @Test(arguments: [0.0, 0.5, 1.0])
+    func aBudgetedRunMeasuresAtMostItsBudget(share: Double) throws {
+        let base = try OptimizerTests.problem(ops: 300, stages: 16)
+        let start = try #require(WarmStart.fastest(Baselines.run(base)))
+        let problem = base.refined(by: start.assignment)
+        let counter = CountingEvaluator(SimulatorEvaluator(problem: problem, workers: 2))
+        var configuration = OptimizerTests.configuration(.spotlight, samples: 8, seed: 4)
+        configuration.confirmations = 1
+        var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start.assignment, warmStartTime: start.stepTime)
+        let outcome = BudgetedSearch(budget: 100, searchShare: share).run(&optimizer, evaluator: counter)
+        #expect(counter.count == outcome.measured)
+        #expect(outcome.measured <= 100)
+        #expect(outcome.searchMeasured <= Int(100 * share))
+        #expect(outcome.searchMeasured == 0 || share > 0)
+        #expect(try #require(outcome.stepTime) <= start.stepTime)
+    }
+
+    /// With no share for the search, a budgeted run is the local search alone from the start.
+    @Test func theLocalSearchAloneIsTheWholeBudgetOnThePolish() throws {
+        let base = try OptimizerTests.problem(ops: 300, stages: 16)
+        let start = try #require(WarmStart.fastest(Baselines.run(base)))
+        let problem = base.refined(by: start.assignment)
+        let evaluator = SimulatorEvaluator(problem: problem, workers: 2)
+        var configuration = OptimizerTests.configuration(.spotlight, samples: 8, seed: 4)
+        configuration.anchorMoves = 1
+        var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start.assignment, warmStartTime: start.stepTime)
+        let outcome = BudgetedSearch(budget: 80, searchShare: 0).run(&optimizer, evaluator: evaluator)
+        let alone = LocalSearch(problem: problem).polish(start.assignment, stepTime: start.stepTime, evaluator: evaluator, budget: 80, seed: 4,
+                                                         method: "spotlight", measured: optimizer.state.measured)
+        #expect(outcome.stepTime == alone.stepTime && outcome.polishMeasured == alone.evaluated)
+        #expect(optimizer.state.iteration == 0)
+    }
+
+    @Test func noiseIsSeededAndZeroNoiseIsExact() throws {
+        let problem = try OptimizerTests.problem(ops: 200, stages: 6)
+        let exact = SimulatorEvaluator(problem: problem, workers: 1)
+        let placements = (0..<4).map { device in [Int](repeating: device, count: problem.graph.count) }
+        let truth = exact.evaluate(placements, method: "t").map(\.stepTime)
+        #expect(NoisyEvaluator(exact, spread: 0, seed: 1).evaluate(placements, method: "t").map(\.stepTime) == truth)
+        let first = NoisyEvaluator(exact, spread: 0.05, seed: 7).evaluate(placements, method: "t").map(\.stepTime)
+        let again = NoisyEvaluator(exact, spread: 0.05, seed: 7).evaluate(placements, method: "t").map(\.stepTime)
+        #expect(first == again && first != truth)
+        for (noisy, exact) in zip(first, truth) {
+            let ratio = try #require(noisy) / (try #require(exact))
+            #expect(ratio > exp(-0.3) && ratio < exp(0.3))
+        }
+    }
+
+    @Test func anAnchoredSearchResumesExactly() throws {
+        let problem = try CheckpointTests.problem()
+        let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
+        let start = problem.assignment(stageDevices: [Int](repeating: 1, count: problem.stages.count))
+        let time = try #require(evaluator.evaluate([start], method: "t")[0].stepTime)
+        let configuration = Self.anchored(.spotlight, samples: 6, seed: 9)
+        var first = Optimizer(problem: problem, configuration: configuration, warmStart: start, warmStartTime: time)
+        for _ in 0..<3 { first.iterate(evaluator: evaluator) }
+        var straight = first
+        for _ in 0..<3 { straight.iterate(evaluator: evaluator) }
+        let path = CheckpointTests.path()
+        try Checkpoint.save(first, to: path)
+        var resumed = try Checkpoint.load(path, problem: problem)
+        #expect(resumed.configuration == configuration)
+        #expect(resumed.state == first.state)
+        for _ in 0..<3 { resumed.iterate(evaluator: evaluator) }
+        #expect(resumed.state.network == straight.state.network)
+        #expect(resumed.state.bestAssignment == straight.state.bestAssignment)
+        #expect(resumed.state.sweptMoves == straight.state.sweptMoves)
+        #expect(resumed.state.anchorOffset == straight.state.anchorOffset)
+    }
+}
