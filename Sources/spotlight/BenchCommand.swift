@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks: the simulator's and stage grouping's speed, and the search against the baselines (use a release build).",
-        subcommands: [SimulatorBench.self, StagesBench.self, OptimizerBench.self, PolicyBench.self, ExplorerBench.self]
+        subcommands: [SimulatorBench.self, StagesBench.self, OptimizerBench.self, BudgetBench.self, PolicyBench.self, ExplorerBench.self]
     )
 }
 

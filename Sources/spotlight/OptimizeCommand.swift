@@ -29,8 +29,16 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("After the search, how many placements a local search may measure to improve the best one found, moving one stage or colocation set at a time (0: none).",
                                discussion: "Default: 50000 with the simulator, 0 when measuring on hardware, where each placement is a run."))
     var polish: Int?
+    @Option(help: ArgumentHelp("Placements to measure in all: the search's samples and confirmations, then the polish's moves (replaces --iterations and --polish).",
+                               discussion: "The heuristics' one measurement each is not counted. On hardware each placement is a run, so this is the cost of the search."))
+    var budget: Int?
+    @Option(help: "With --budget: the share the search spends before the polish takes the rest (BENCHMARKS.md, \"Equal budgets\").")
+    var searchShare = 0.5
 
     func validate() throws {
+        if let budget { guard budget >= 1 else { throw ValidationError("--budget must be at least 1") } }
+        guard (0...1).contains(searchShare) else { throw ValidationError("--search-share must be between 0 and 1") }
+        if budget != nil && polish != nil { throw ValidationError("give --budget or --polish, not both") }
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
         guard remeasure >= 0 else { throw ValidationError("--remeasure must not be negative") }
         guard (polish ?? 0) >= 0 else { throw ValidationError("--polish must not be negative") }
@@ -47,8 +55,9 @@ struct OptimizeCommand: ParsableCommand {
 
     /// The local search's polish of the search's best placement, with its own progress bar; nil
     /// without a budget (`--polish`, by default none on hardware), a best placement, or after a signal.
-    private func polishBest(of optimizer: Optimizer, evaluator: any Evaluator, bar drawsBar: Bool) -> LocalSearch.Outcome? {
-        let budget = polish ?? (search.measuresOnHardware ? 0 : LocalSearch.simulatorBudget)
+    private func polishBest(of optimizer: Optimizer, evaluator: any Evaluator, bar drawsBar: Bool, measured: Int) -> LocalSearch.Outcome? {
+        let budget = plan.map { $0.budget - measured - optimizer.configuration.confirmations }
+            ?? polish ?? (search.measuresOnHardware ? 0 : LocalSearch.simulatorBudget)
         guard budget > 0, Interruption.signal == nil, let assignment = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime else {
             return nil
         }
@@ -72,17 +81,32 @@ struct OptimizeCommand: ParsableCommand {
         return outcome
     }
 
+    /// The budget of measured placements, when one is given; the local search alone spends all of
+    /// it on the polish.
+    private var plan: BudgetedSearch? {
+        budget.map { BudgetedSearch(budget: $0, searchShare: search.method == .local ? 0 : searchShare) }
+    }
+
+    /// Whether the search runs another iteration, `measured` placements into it.
+    private func searchGoesOn(_ optimizer: Optimizer, measured: Int) -> Bool {
+        if let plan { return plan.fitsIteration(of: optimizer, measured: measured) }
+        return search.method != .local && optimizer.state.iteration < iterations
+    }
+
     /// Runs the search and reports it; returns false when a file it was asked to write could not be.
     private func optimize() throws -> Bool {
         try Loading.checkWritable(out, log, search.checkpoint)
         let base = try search.problem(graph: graph, cluster: cluster)
-        let progress = ProgressLine(mode: json ? .silent : isatty(STDOUT_FILENO) != 0 ? .bar : .lines, total: iterations)
+        let progress = ProgressLine(mode: json ? .silent : isatty(STDOUT_FILENO) != 0 ? .bar : .lines,
+                                    total: plan?.searchBudget ?? iterations)
         // A message in the middle of the progress bar starts a line of its own.
         let lineBreak = progress.mode == .bar ? "\n" : ""
-        let evaluator = search.evaluator(for: base, onFailure: { reason in
+        let measuring = search.evaluator(for: base, onFailure: { reason in
             Output.error("\(lineBreak)warning: placement not measured: \(reason)")
         })
-        let baselines = search.baselines(for: base, evaluator: evaluator, announce: !json)
+        let baselines = search.baselines(for: base, evaluator: measuring, announce: !json)
+        // Every placement the search and the polish measure, against the budget.
+        let evaluator = CountingEvaluator(measuring)
         var (optimizer, start) = try search.optimizer(for: base, baselines: baselines)
         let problem = optimizer.problem
         let checkpoint = search.checkpoint, checkpointEvery = search.checkpointEvery
@@ -95,7 +119,7 @@ struct OptimizeCommand: ParsableCommand {
         if let start, !json {
             Output.error("starting from \(start.method)'s placement (\(Units.microseconds(start.stepTime))) over \(problem.stages.count) stages")
         }
-        let methodName = optimizer.configuration.method.rawValue
+        let methodName = search.method == .local ? "local" : optimizer.configuration.method.rawValue
         let started = Date()
         Interruption.install { _ in
             Output.error("\nstopping after the running iteration, then saving what was found (signal again to quit now)")
@@ -105,7 +129,7 @@ struct OptimizeCommand: ParsableCommand {
         // writes at the end: it is reported when it starts failing, tried again at the next one,
         // and fails the run only if the last attempt failed.
         var checkpointFailed = false
-        while optimizer.state.iteration < iterations && Interruption.signal == nil {
+        while searchGoesOn(optimizer, measured: evaluator.count) && Interruption.signal == nil {
             let stats = optimizer.iterate(evaluator: evaluator)
             csv += IterationLog.row(stats)
             let stopping = Interruption.signal != nil
@@ -120,13 +144,14 @@ struct OptimizeCommand: ParsableCommand {
                 }
             }
             let best = stats.bestSoFar.map(Units.microseconds) ?? "none valid yet"
-            progress.update(stats.iteration, ["best \(best)", "mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")",
+            progress.update(plan == nil ? stats.iteration : evaluator.count, ["best \(best)", "mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")",
                                               "KL \(Units.format4(stats.meanKL)) (max \(Units.format4(stats.maxKL)))",
                                               "\(Units.rate(stats.samplesPerSecond)) samples/s"])
         }
         progress.finish()
         let sampledBest = optimizer.state.bestStepTime
-        let polished = polishBest(of: optimizer, evaluator: evaluator, bar: progress.mode == .bar)
+        let searchMeasured = evaluator.count
+        let polished = polishBest(of: optimizer, evaluator: evaluator, bar: progress.mode == .bar, measured: searchMeasured)
         let wall = Date().timeIntervalSince(started)
         let best = polished?.stepTime ?? sampledBest
         let bestAssignment = polished?.assignment ?? optimizer.state.bestAssignment
@@ -148,7 +173,7 @@ struct OptimizeCommand: ParsableCommand {
         var remeasured: ResultTable.Remeasured?
         if search.measuresOnHardware, remeasure > 0, Interruption.signal == nil, let assignment = bestAssignment {
             if !json { Output.error("measuring the best placement found and the \(baselines.count) baselines \(remeasure) more times each") }
-            let medians = Remeasurement.medians(of: [(methodName, assignment)] + baselines.map { ($0.method, $0.assignment) }, repeats: remeasure, evaluator: evaluator,
+            let medians = Remeasurement.medians(of: [(methodName, assignment)] + baselines.map { ($0.method, $0.assignment) }, repeats: remeasure, evaluator: measuring,
                                                 shouldStop: { Interruption.signal != nil })
             remeasured = ResultTable.Remeasured(repeats: remeasure, best: medians[0], baselines: Array(medians.dropFirst()))
             if !json, let found = medians[0], let (method, time) = remeasured?.fastestBaseline(of: baselines), time < found {
@@ -171,6 +196,9 @@ struct OptimizeCommand: ParsableCommand {
                 ("iterations", .number(Double(optimizer.state.iteration))),
                 ("samples", .number(Double(optimizer.state.samplesEvaluated))),
                 ("repeated_samples", .number(Double(repeated))),
+                ("placements_measured", .number(Double(evaluator.count))),
+                ("search_placements_measured", .number(Double(searchMeasured))),
+                ("budget", budget.map { .number(Double($0)) } ?? .null),
                 ("wall_seconds", .number((wall * 1000).rounded() / 1000)),
                 ("best_remeasured_us", remeasured.flatMap(\.best).map(JSONValue.number) ?? .null),
                 ("baselines", .array(baselines.enumerated().map { index, baseline in
@@ -181,7 +209,7 @@ struct OptimizeCommand: ParsableCommand {
             ]))
             return unsaved.isEmpty
         }
-        print("\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name): \(optimizer.state.iteration) iterations, \(optimizer.state.samplesEvaluated) placements\(repeated > 0 ? " (\(repeated) repeated)" : "")\(polished.map { ", then \($0.evaluated) in the polish," } ?? "") in \(Units.format1(wall)) s")
+        print("\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name): \(optimizer.state.iteration) iterations, \(optimizer.state.samplesEvaluated) placements\(repeated > 0 ? " (\(repeated) repeated)" : "")\(polished.map { ", then \($0.evaluated) in the polish," } ?? "") in \(Units.format1(wall)) s; \(evaluator.count) placements measured\(budget.map { " of a budget of \($0)" } ?? "")")
         print(ResultTable.render(method: methodName, best: sampledBest, polished: polished?.stepTime, baselines: baselines, lowerBound: optimizer.lowerBound,
                                  measured: search.measuresOnHardware, remeasured: remeasured), terminator: "")
         if let out, best != nil, !unsaved.contains(out) { print("best placement written to \(out)") }

@@ -6,10 +6,12 @@ import SpotlightSearch
 /// measured, and where it is checkpointed.
 struct SearchOptions: ParsableArguments {
     enum Method: String, ExpressibleByArgument, CaseIterable {
-        case spotlight, pg
+        case spotlight, pg, local
     }
 
-    @Option(help: "spotlight (proximal, KL-penalised) or pg (REINFORCE, Mirhoseini et al. 2017).") var method: Method = .spotlight
+    @Option(help: ArgumentHelp("spotlight (proximal, KL-penalised), pg (REINFORCE, Mirhoseini et al. 2017) or local (the local search alone).",
+                               discussion: "local spends the whole budget on the polish, from the fastest heuristic placement: the baseline the learned searches are compared with at an equal budget."))
+    var method: Method = .spotlight
     @Option(help: "Placements sampled per iteration.") var samples = 16
     @Option(help: "The random seed; the same seed gives the same run.") var seed: UInt64 = 1
     @Option(help: "The most stages (policy decisions).") var stages = StagePartition.defaultMaximumStages
@@ -40,6 +42,10 @@ struct SearchOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The most further batches drawn in an iteration to replace samples that repeat a placement already measured (0: keep repeats, as the papers did).",
                                discussion: "A confident policy otherwise spends most of its samples measuring again the few placements it favours."))
     var redraws = 64
+    @Option(help: ArgumentHelp("About how many stages each sample changes in the best placement found so far (0: sample whole placements, as the papers did).",
+                               discussion: "Anchored, the policy proposes changes to the best placement, and part of each batch is single-stage moves in the order the policy ranks them (--sweep-share)."))
+    var anchorMoves = 0.0
+    @Option(help: "Anchored: the share of each batch that is single-stage moves ranked by the policy.") var sweepShare = 0.75
     @Option(help: "Seconds before a measuring command is stopped and its placement counted invalid.") var timeout = 600.0
     @Option(help: "Save the search here (atomically) every --checkpoint-every iterations and at the end.", completion: .file(extensions: ["json"]))
     var checkpoint: String?
@@ -57,6 +63,9 @@ struct SearchOptions: ParsableArguments {
         if let adamEpsilon { guard adamEpsilon > 0 else { throw ValidationError("--adam-epsilon must be positive") } }
         if let targetKl { guard targetKl > 0 else { throw ValidationError("--target-kl must be positive") } }
         guard redraws >= 0 else { throw ValidationError("--redraws must not be negative") }
+        guard anchorMoves >= 0, anchorMoves.isFinite else { throw ValidationError("--anchor-moves must not be negative") }
+        guard (0...1).contains(sweepShare) else { throw ValidationError("--sweep-share must be between 0 and 1") }
+        if method == .local && warmStart == .none { throw ValidationError("--method local starts from the best heuristic: drop --warm-start none") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint FILE") }
@@ -79,7 +88,10 @@ struct SearchOptions: ParsableArguments {
             return (try Loading.reporting { () throws(InputError) in try Checkpoint.load(checkpoint, problem: base) }, nil)
         }
         let (problem, start) = warmStart.prepare(base, baselines: baselines)
-        var configuration = OptimizerConfiguration(method: method == .spotlight ? .spotlight : .policyGradient, samples: samples, seed: seed)
+        var configuration = OptimizerConfiguration(method: method == .pg ? .policyGradient : .spotlight, samples: samples, seed: seed)
+        // The local search alone keeps its start as the best placement to polish, as an anchored search does.
+        configuration.anchorMoves = anchorMoves > 0 ? anchorMoves : method == .local ? 1 : nil
+        configuration.sweepShare = sweepShare
         configuration.hiddenSize = hidden
         configuration.epochs = epochs
         if let learningRate { configuration.learningRate = learningRate }
@@ -90,7 +102,8 @@ struct SearchOptions: ParsableArguments {
         configuration.watchKL(klMeasure, target: targetKl)
         configuration.confirmations = confirm ?? (measuresOnHardware ? 2 : 0)
         configuration.redraws = redraws
-        return (Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment), start)
+        let optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment, warmStartTime: start?.stepTime)
+        return (optimizer, start)
     }
 
     /// The heuristic placements a search starts from and is compared with: simulated, or, when

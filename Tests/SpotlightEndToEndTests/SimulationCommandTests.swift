@@ -107,6 +107,33 @@ import Testing
 @Suite struct OptimizeCommandTests {
     typealias CLI = CommandLineTests
 
+    /// `--budget` counts every placement measured, the search's and the polish's; the local
+    /// search alone spends all of it on the polish; and no run ends slower than its start.
+    @Test(arguments: ["spotlight", "pg", "local"])
+    func aBudgetCountsEveryPlacementMeasured(method: String) throws {
+        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget", "120",
+                                  "--method", method, "--hidden", "16", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let measured = try #require(object["placements_measured"] as? Int)
+        let searched = try #require(object["search_placements_measured"] as? Int)
+        let polish = try #require(object["polish"] as? [String: Any])
+        #expect(measured <= 120 && object["budget"] as? Int == 120)
+        #expect(measured == searched + (polish["evaluated"] as? Int ?? -1))
+        #expect(method == "local" ? searched == 0 : searched > 0 && searched <= 60)
+        let start = try #require((object["baselines"] as? [[String: Any]])?.compactMap { $0["step_time_us"] as? Double }.min())
+        #expect(try #require(object["best_step_time_us"] as? Double) <= start)
+    }
+
+    @Test func benchBudgetComparesTheThreeMethodsAtOneBudget() throws {
+        let workload = "samples/tiny.graph.json:samples/tiny.cluster.json"
+        let result = try CLI.run(["bench", "budget", workload, "--budget", "64", "--seeds", "2", "--noise", "0.05"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("| local search | policy gradient | Spotlight | Spotlight / local | Spotlight / PG |"), "\(result.stdout)")
+        #expect(result.stdout.contains("| tiny_two_tower |"))
+        #expect(result.stderr.contains("tiny_two_tower local seed 2") && result.stderr.contains("tiny_two_tower spotlight seed 1"))
+    }
+
     @Test func benchOptimizeComparesTheMethodsSeedBySeed() throws {
         let workload = "samples/tiny.graph.json:samples/tiny.cluster.json"
         let json = try CLI.run(["bench", "optimize", workload, "--seeds", "3", "--iterations", "4", "--json"])

@@ -1,0 +1,187 @@
+import ArgumentParser
+import Foundation
+import SpotlightModel
+import SpotlightSearch
+import SpotlightSimulation
+
+/// Spotlight, the policy gradient and the local search alone at one budget of measured
+/// placements, over several seeds: the comparison a user on real hardware cares about, where
+/// every measurement costs a run.
+struct BudgetBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "budget",
+        abstract: "Compare Spotlight, the policy gradient and the local search at an equal budget of measured placements.",
+        discussion: """
+            For each workload (GRAPH:CLUSTER pairs; by default the six real sample workloads and \
+            two synthetic graphs), runs every method with the same budget for each seed and prints \
+            a markdown table of mean best step times. Every measurement counts: samples, \
+            confirmations and the polish's moves; the heuristics' one measurement each does not. \
+            With --noise, placements are measured with log-normal noise and each method's best \
+            placement is scored by its exact simulated time.
+            """
+    )
+
+    @Argument(help: "Workloads as GRAPH:CLUSTER (default: the six real samples and two synthetic graphs).") var workloads: [String] = []
+    @Option(help: "Placements measured per run.") var budget = 960
+    @Option(help: "Seeds per method.") var seeds = 5
+    @Option(help: "The first seed.") var firstSeed = 1
+    @Option(help: "The share of the budget the learned searches spend before the polish.") var searchShare = 0.5
+    @Option(help: "Stages each sample changes, about (0: whole placements, as in the papers).") var anchorMoves = 0.0
+    @Option(help: "Placements sampled per iteration.") var samples = 16
+    @Option(help: "Anchored: the share of each batch that is single-stage moves (default: the configuration's).") var sweepShare: Double?
+    @Option(help: "The most stages.") var stages = StagePartition.defaultMaximumStages
+    @Option(help: "Where the searches start: best (the fastest heuristic) or none.") var warmStart: WarmStart = .best
+    @Option(help: "Log-normal measurement noise, as the log-deviation (0.05: about 5%).") var noise = 0.0
+    @Option(help: "Confirmations of a would-be best (default: 2 with noise, else 0).") var confirm: Int?
+    @Option(help: "Methods to run, comma-separated, from local, pg, spotlight.") var methods = "local,pg,spotlight"
+    @Option(help: "Spotlight's learning rate (default: its configuration's).") var spotlightLearningRate: Float?
+    @Option(help: "The policy gradient's learning rate (default: its configuration's).") var pgLearningRate: Float?
+    @Option(help: "Spotlight's KL target (default: its configuration's).") var targetKl: Float?
+    @Option(help: "Spotlight's gradient epochs per batch.") var epochs = 8
+    @Option(help: "Both methods' entropy weight (default: their configuration's).") var entropyWeight: Float?
+    @Option(help: "Both methods' reward baseline: batch, moving or best (default: their configuration's).")
+    var rewardBaseline: OptimizerConfiguration.RewardBaseline?
+
+    func validate() throws {
+        guard budget >= 1, seeds >= 1, samples >= 2, stages >= 1 else {
+            throw ValidationError("--budget, --seeds and --stages must be at least 1, --samples at least 2")
+        }
+        guard (0...1).contains(searchShare) else { throw ValidationError("--search-share must be between 0 and 1") }
+        guard anchorMoves >= 0, noise >= 0, (confirm ?? 0) >= 0 else {
+            throw ValidationError("--anchor-moves, --noise and --confirm must not be negative")
+        }
+        guard !methodList.isEmpty, methodList.allSatisfy({ ["local", "pg", "spotlight"].contains($0) }) else {
+            throw ValidationError("--methods lists local, pg and spotlight")
+        }
+    }
+
+    var methodList: [String] { methods.split(separator: ",").map { String($0) } }
+
+    func run() throws {
+        let runner = BudgetComparison(bench: self)
+        var rows: [BudgetComparison.Row] = []
+        for (name, problem) in try problems() {
+            rows.append(runner.compare(name: name, base: problem))
+        }
+        print(runner.table(rows))
+    }
+
+    func problems() throws -> [(String, PlacementProblem)] {
+        let pairs = workloads.isEmpty ? Self.defaultWorkloads : workloads
+        var problems = try pairs.map { pair in
+            let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("workload \"\(pair)\" is not GRAPH:CLUSTER") }
+            let problem = try Loading.problem(graph: parts[0], cluster: parts[1], maximumStages: stages)
+            return (problem.graph.name, problem)
+        }
+        if workloads.isEmpty {
+            let cluster = SyntheticCluster.make(deviceCount: 4)
+            for (ops, seed) in [(2000, UInt64(3)), (10000, UInt64(4))] {
+                let graph = SyntheticGraph(opCount: ops, seed: seed).graph()
+                problems.append(("synthetic \(ops / 1000)k", try PlacementProblem(graph: graph, cluster: cluster, maximumStages: stages)))
+            }
+        }
+        return problems
+    }
+
+    static let defaultWorkloads = [
+        "samples/cifar10_cnn.graph.json:samples/k80x4.cluster.json",
+        "samples/inception_v3.graph.json.gz:samples/k80x4.cluster.json",
+        "samples/resnet50.graph.json.gz:samples/k80x4.cluster.json",
+        "samples/rnnlm.graph.json.gz:samples/k80x2.cluster.json",
+        "samples/nmt.graph.json.gz:samples/k80x4.cluster.json",
+        "samples/transformer.graph.json.gz:samples/k80x4.cluster.json",
+    ]
+}
+
+/// The runs and the table behind `bench budget`.
+struct BudgetComparison {
+    let bench: BudgetBench
+
+    struct Row {
+        var name: String
+        var lowerBound: Double
+        var bestHeuristic: (method: String, time: Double)?
+        /// Each method's exact best step time per seed, and mean seconds per run.
+        var bests: [String: [Double]] = [:]
+        var seconds: [String: Double] = [:]
+        var measured: [String: Double] = [:]
+    }
+
+    func configuration(_ method: String, seed: Int) -> OptimizerConfiguration {
+        var configuration = OptimizerConfiguration(method: method == "pg" ? .policyGradient : .spotlight,
+                                                   samples: bench.samples, seed: UInt64(seed))
+        configuration.anchorMoves = bench.anchorMoves > 0 ? bench.anchorMoves : nil
+        configuration.confirmations = bench.confirm ?? (bench.noise > 0 ? 2 : 0)
+        configuration.epochs = bench.epochs
+        if let entropyWeight = bench.entropyWeight { configuration.entropyWeight = entropyWeight }
+        if let sweepShare = bench.sweepShare { configuration.sweepShare = sweepShare }
+        if let rewardBaseline = bench.rewardBaseline { configuration.rewardBaseline = rewardBaseline }
+        if method == "pg", let rate = bench.pgLearningRate { configuration.learningRate = rate }
+        if method == "spotlight" {
+            if let rate = bench.spotlightLearningRate { configuration.learningRate = rate }
+            if let targetKl = bench.targetKl { configuration.watchKL(configuration.klMeasure, target: targetKl) }
+        }
+        return configuration
+    }
+
+    func compare(name: String, base: PlacementProblem) -> Row {
+        let exact = SimulatorEvaluator(problem: base)
+        let baselines = Baselines.run(base)
+        let (problem, start) = bench.warmStart.prepare(base, baselines: baselines)
+        let fastest = WarmStart.fastest(baselines)
+        var row = Row(name: name, lowerBound: base.lowerBound(), bestHeuristic: fastest.map { ($0.method, $0.stepTime) })
+        for method in bench.methodList {
+            var bests: [Double] = [], measured = 0
+            let started = Date()
+            for seed in bench.firstSeed..<(bench.firstSeed + bench.seeds) {
+                let evaluator: any Evaluator = bench.noise > 0
+                    ? NoisyEvaluator(exact, spread: bench.noise, seed: UInt64(seed)) : exact
+                var configuration = configuration(method, seed: seed)
+                if method == "local" { configuration.anchorMoves = configuration.anchorMoves ?? 1 }
+                var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment,
+                                          warmStartTime: start?.stepTime)
+                let share = method == "local" ? 0 : bench.searchShare
+                let outcome = BudgetedSearch(budget: bench.budget, searchShare: share).run(&optimizer, evaluator: evaluator)
+                let time = outcome.assignment.flatMap { exact.evaluate([$0], method: method)[0].stepTime } ?? .infinity
+                bests.append(time)
+                measured += outcome.measured
+                Output.error("\(name) \(method) seed \(seed): \(Units.microseconds(time)) "
+                             + "(search \(outcome.searchStepTime.map(Units.microseconds) ?? "-"), "
+                             + "\(outcome.searchMeasured) + \(outcome.polishMeasured) measured)")
+            }
+            row.bests[method] = bests
+            row.seconds[method] = Date().timeIntervalSince(started) / Double(bench.seeds)
+            row.measured[method] = Double(measured) / Double(bench.seeds)
+        }
+        return row
+    }
+
+    func table(_ rows: [Row]) -> String {
+        let methods = bench.methodList
+        let names = ["local": "local search", "pg": "policy gradient", "spotlight": "Spotlight"]
+        var lines = ["| workload | lower bound | best heuristic | " + methods.map { names[$0]! }.joined(separator: " | ")
+                     + (methods.contains("spotlight") ? " | Spotlight / local | Spotlight / PG" : "")
+                     + " | measured per run | seconds per run |"]
+        lines.append("|---|---:|---:|" + String(repeating: "---:|", count: methods.count)
+                     + (methods.contains("spotlight") ? "---:|---:|" : "") + "---:|---:|")
+        let ms = OptimizerBench.ms
+        for row in rows {
+            var cells = [row.name, ms(row.lowerBound), row.bestHeuristic.map { "\(ms($0.time)) (\($0.method))" } ?? "-"]
+            cells += methods.map { ms(OptimizerBench.mean(row.bests[$0]!)) }
+            if let spotlight = row.bests["spotlight"] {
+                for other in ["local", "pg"] {
+                    cells.append(row.bests[other].map { OptimizerBench.perSeed(SeedComparison(spotlight, against: $0)) } ?? "-")
+                }
+            }
+            cells.append(methods.map { Units.format1(row.measured[$0]!) }.joined(separator: " / "))
+            cells.append(methods.map { Units.format1(row.seconds[$0]!) }.joined(separator: " / "))
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        lines.append("")
+        lines.append("Step times in ms, means over \(bench.seeds) seeds (from \(bench.firstSeed)) at \(bench.budget) measured placements"
+                     + (bench.noise > 0 ? ", measured with \(bench.noise) log-normal noise and scored exactly" : "")
+                     + "; ratios are per-seed means ± standard error.")
+        return lines.joined(separator: "\n")
+    }
+}
