@@ -221,7 +221,7 @@ struct OptimizeCommand: ParsableCommand {
 
 /// The per-iteration CSV: one header, one row per iteration.
 enum IterationLog {
-    static let header = "iteration,mean_step_time_us,best_step_time_us,worst_step_time_us,best_so_far_us,mean_reward,mean_kl,max_kl,beta,entropy,invalid,oom,samples_per_second,evaluation_seconds,policy_seconds,repeats\n"
+    static let header = "iteration,mean_step_time_us,best_step_time_us,worst_step_time_us,best_so_far_us,mean_reward,mean_kl,max_kl,beta,entropy,invalid,oom,samples_per_second,evaluation_seconds,policy_seconds,repeats,measured\n"
 
     static func row(_ stats: IterationStats) -> String {
         func number(_ value: Double?) -> String { value.map { JSONWriter.format($0) } ?? "" }
@@ -229,7 +229,7 @@ enum IterationLog {
                 number(stats.bestSoFar), number(stats.meanReward), number(stats.meanKL), number(stats.maxKL), number(stats.beta),
                 number(stats.entropy), String(stats.invalidSamples), String(stats.outOfMemorySamples),
                 number(stats.samplesPerSecond), number(stats.evaluationSeconds), number(stats.policySeconds),
-                String(stats.repeatedSamples)].joined(separator: ",") + "\n"
+                String(stats.repeatedSamples), String(stats.placementsMeasured)].joined(separator: ",") + "\n"
     }
 }
 

@@ -214,9 +214,14 @@ import Testing
             let result = try CLI.run(common + options + ["--log", log, "--json"])
             #expect(result.status == 0, "\(result.stderr)")
             let rows = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
-            #expect(rows[0].hasSuffix(",policy_seconds,repeats"))
-            let logged = rows.dropFirst().reduce(0) { $0 + Int($1.split(separator: ",").last!)! }
-            return (try SimulationCommandTests.object(result.stdout)["repeated_samples"] as? Int ?? -1, logged)
+            #expect(rows[0].hasSuffix(",policy_seconds,repeats,measured"))
+            let cells = rows.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            let logged = cells.reduce(0) { $0 + Int($1[$1.count - 2])! }
+            // Every placement measured is in the log, and with no polish, in the JSON's count.
+            let measured = cells.reduce(0) { $0 + Int($1[$1.count - 1])! }
+            let object = try SimulationCommandTests.object(result.stdout)
+            #expect(measured == object["placements_measured"] as? Int && measured <= 320 - logged)
+            return (object["repeated_samples"] as? Int ?? -1, logged)
         }
         let without = try repeats(["--redraws", "0"])
         let with = try repeats([])

@@ -38,7 +38,8 @@ enum Fixture {
 
     /// `iterations` made-up iterations; the best placement is the expert's.
     static func snapshot(iterations: Int = 40, status: OptimizerSnapshot.Status = .running, stagePins: [Int]? = nil,
-                         opPins: [Int]? = nil, best: Bool = true, lastRepeats: Int = 0) -> OptimizerSnapshot {
+                         opPins: [Int]? = nil, best: Bool = true, lastRepeats: Int = 0,
+                         measuredPerIteration: Int = 0) -> OptimizerSnapshot {
         var history: [IterationStats] = []
         var bestSoFar = Double.infinity
         for index in 0..<iterations {
@@ -50,7 +51,7 @@ enum Fixture {
                 iteration: index + 1, meanStepTime: mean, bestStepTime: bestStep, worstStepTime: mean * 1.3, bestSoFar: bestSoFar,
                 meanReward: -mean.squareRoot(), meanKL: 0.02 + 0.01 * sin(t / 3), maxKL: 0.25 + 0.15 * sin(t / 3),
                 beta: 1.5, entropy: 0.8 * exp(-t / 30), invalidSamples: 0, outOfMemorySamples: 0,
-                repeatedSamples: index == iterations - 1 ? lastRepeats : 0,
+                repeatedSamples: index == iterations - 1 ? lastRepeats : 0, placementsMeasured: measuredPerIteration,
                 samplesPerSecond: 1234, evaluationSeconds: 0.001, policySeconds: 0.01))
         }
         var simulator = Simulator(graph: problem.graph, cluster: problem.cluster)

@@ -192,8 +192,17 @@ import Testing
         #expect(!narrow.contains("repeated") && narrow.contains("iteration 40"))
     }
 
+    /// Placements measured, the budget a user on hardware pays, show once the search reports them.
+    @Test func placementsMeasuredShowInTheStatusLine() {
+        let snapshot = Fixture.snapshot(lastRepeats: 5, measuredPerIteration: 15)
+        let line = ExplorerView.render(Fixture.state(width: 200, snapshot: snapshot)).rowText(0)
+        #expect(line.contains("640 samples · 600 measured · 5 repeated"), "\(line)")
+        let narrow = ExplorerView.render(Fixture.state(width: 80, height: 24, snapshot: snapshot)).rowText(0)
+        #expect(!narrow.contains("measured") && narrow.contains("iteration 40"))
+    }
+
     @Test func statusLinePartsGiveWayInOrder() {
-        let state = Fixture.state(snapshot: Fixture.snapshot(status: .running, lastRepeats: 3))
+        let state = Fixture.state(snapshot: Fixture.snapshot(status: .running, lastRepeats: 3, measuredPerIteration: 15))
         let full = StatusLine.pieces(state, omitting: [])
         var omitted: Set<StatusLine.Part> = []
         var previous = StatusLine.width(full)

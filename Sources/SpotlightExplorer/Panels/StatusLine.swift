@@ -8,7 +8,7 @@ enum StatusLine {
     /// The parts that may be left out, in the order they give way: the pace, the repeats and the
     /// sample count first, the graph's name and the iteration last.
     enum Part: CaseIterable {
-        case rate, repeats, samples, method, cluster, boundComparison, baselineComparison, graph, iteration
+        case rate, repeats, measured, samples, method, cluster, boundComparison, baselineComparison, graph, iteration
     }
 
     static func draw(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {
@@ -71,6 +71,10 @@ enum StatusLine {
             pieces.append((String(snapshot.iteration), on(.accent, .bold)))
         }
         if !omitted.contains(.samples) { pieces.append((Glyph.separator + grouped(snapshot.samplesEvaluated) + " samples", on(.dim))) }
+        let measured = snapshot.history.reduce(0) { $0 + $1.placementsMeasured } + (snapshot.lastPolish?.evaluated ?? 0)
+        if !omitted.contains(.measured), measured > 0 {
+            pieces.append((Glyph.separator + grouped(measured) + " measured", on(.dim)))
+        }
         if !omitted.contains(.repeats), let last = snapshot.history.last, last.repeatedSamples > 0 {
             pieces.append((Glyph.separator + "\(last.repeatedSamples) repeated", on(.warning)))
         }

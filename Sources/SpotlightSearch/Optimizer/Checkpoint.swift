@@ -65,6 +65,7 @@ public enum Checkpoint {
                         .number(stats.maxKL), .number(stats.beta), .number(stats.entropy), .number(Double(stats.invalidSamples)),
                         .number(Double(stats.outOfMemorySamples)), .number(stats.samplesPerSecond), .number(stats.evaluationSeconds),
                         .number(stats.policySeconds), .number(Double(stats.repeatedSamples)),
+                        .number(Double(stats.placementsMeasured)),
                     ])
                 })),
             ])),
@@ -231,14 +232,16 @@ public enum Checkpoint {
         }
         if case .array(let rows)? = stateReader["history"] {
             state.history = rows.compactMap { row in
-                // Checkpoints from before the repeats were counted have 15 cells.
-                guard case .array(let cells) = row, cells.count == 15 || cells.count == 16 else { return nil }
+                // Checkpoints from before the repeats were counted have 15 cells, and from before
+                // the placements measured, 16.
+                guard case .array(let cells) = row, (15...17).contains(cells.count) else { return nil }
                 func value(_ index: Int) -> Double? { if case .number(let number) = cells[index] { return number } else { return nil } }
                 return IterationStats(
                     iteration: whole(value(0) ?? 0), meanStepTime: value(1), bestStepTime: value(2), worstStepTime: value(3),
                     bestSoFar: value(4), meanReward: value(5) ?? 0, meanKL: value(6) ?? 0, maxKL: value(7) ?? 0, beta: value(8) ?? 0,
                     entropy: value(9) ?? 0, invalidSamples: whole(value(10) ?? 0), outOfMemorySamples: whole(value(11) ?? 0),
                     repeatedSamples: cells.count > 15 ? whole(value(15) ?? 0) : 0,
+                    placementsMeasured: cells.count > 16 ? whole(value(16) ?? 0) : 0,
                     samplesPerSecond: value(12) ?? 0, evaluationSeconds: value(13) ?? 0, policySeconds: value(14) ?? 0)
             }
         }

@@ -19,6 +19,9 @@ public struct IterationStats: Sendable, Equatable {
     /// Samples that repeat a placement measured before, as no redraw found a new one
     /// (`OptimizerConfiguration.redraws`); their times come from the record, not a new measurement.
     public var repeatedSamples: Int
+    /// Placements measured: the batch's new placements and any confirmations of a would-be
+    /// best (what the iteration cost on hardware).
+    public var placementsMeasured: Int
     public var samplesPerSecond: Double
     /// Seconds spent measuring placements and updating the policy.
     public var evaluationSeconds: Double
@@ -26,7 +29,7 @@ public struct IterationStats: Sendable, Equatable {
 
     public init(iteration: Int, meanStepTime: Double?, bestStepTime: Double?, worstStepTime: Double?, bestSoFar: Double?,
                 meanReward: Double, meanKL: Double, maxKL: Double, beta: Double, entropy: Double, invalidSamples: Int,
-                outOfMemorySamples: Int, repeatedSamples: Int = 0, samplesPerSecond: Double, evaluationSeconds: Double, policySeconds: Double) {
+                outOfMemorySamples: Int, repeatedSamples: Int = 0, placementsMeasured: Int = 0, samplesPerSecond: Double, evaluationSeconds: Double, policySeconds: Double) {
         self.iteration = iteration
         self.meanStepTime = meanStepTime
         self.bestStepTime = bestStepTime
@@ -40,6 +43,7 @@ public struct IterationStats: Sendable, Equatable {
         self.invalidSamples = invalidSamples
         self.outOfMemorySamples = outOfMemorySamples
         self.repeatedSamples = repeatedSamples
+        self.placementsMeasured = placementsMeasured
         self.samplesPerSecond = samplesPerSecond
         self.evaluationSeconds = evaluationSeconds
         self.policySeconds = policySeconds

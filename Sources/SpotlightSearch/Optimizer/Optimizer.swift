@@ -116,7 +116,7 @@ public struct Optimizer: Sendable {
         let batch = drawBatch()
         let trace = batch.trace, assignments = batch.assignments
         let sampled = MonotonicClock.seconds()
-        let evaluations = measure(batch, evaluator: evaluator)
+        let (evaluations, fresh) = measure(batch, evaluator: evaluator)
         let incumbent = state.bestStepTime
 
         // Rewards and advantages.
@@ -128,7 +128,9 @@ public struct Optimizer: Sendable {
             state.worstValidStepTime = max(state.worstValidStepTime, time)
             if time < (candidate?.time ?? state.bestStepTime ?? .infinity) { candidate = (index, time) }
         }
+        var confirmations = 0
         if let candidate {
+            confirmations = configuration.confirmations
             let time = confirmed(candidate.time, of: assignments[candidate.index], evaluator: evaluator)
             // The confirmed median stands for the placement from now on, so that drawing it again
             // does not confirm it again.
@@ -172,6 +174,7 @@ public struct Optimizer: Sendable {
             entropy: Double(measured.entropy),
             invalidSamples: evaluations.filter { $0.stepTime == nil }.count,
             outOfMemorySamples: evaluations.filter { $0.outOfMemory }.count, repeatedSamples: batch.repeats,
+            placementsMeasured: fresh + confirmations,
             samplesPerSecond: Double(samples) / max(finished - started, 1e-9),
             evaluationSeconds: evaluated - sampled, policySeconds: (sampled - started) + (finished - evaluated))
         state.history.append(stats)
@@ -189,10 +192,10 @@ public struct Optimizer: Sendable {
         return rewards.map { reward in reward.map { Float(($0 - baseline) * scale) } ?? 0 }
     }
 
-    /// Each sample's measurement: placements measured before (the repeats no redraw replaced)
+    /// Each sample's measurement, and how many placements were measured: placements measured before (the repeats no redraw replaced)
     /// are answered from the record, the others measured, once each, and recorded. A placement
     /// whose measurement failed is not recorded, and may be drawn and measured again.
-    private mutating func measure(_ batch: SampledBatch, evaluator: some Evaluator) -> [Evaluation] {
+    private mutating func measure(_ batch: SampledBatch, evaluator: some Evaluator) -> (evaluations: [Evaluation], fresh: Int) {
         var fresh: [Int] = [], freshIndex: [UInt64: Int] = [:]
         for (sample, fingerprint) in batch.fingerprints.enumerated() where !state.measured.contains(fingerprint) && freshIndex[fingerprint] == nil {
             freshIndex[fingerprint] = fresh.count
@@ -203,7 +206,7 @@ public struct Optimizer: Sendable {
             freshIndex[fingerprint].map { measured[$0] } ?? state.measured.result(of: fingerprint)!
         }
         for (fingerprint, index) in freshIndex { state.measured.record(fingerprint, measured[index]) }
-        return evaluations
+        return (evaluations, fresh.count)
     }
 
     private func confirmed(_ first: Double, of assignment: [Int], evaluator: some Evaluator) -> Double {
