@@ -20,10 +20,13 @@ extension Cluster {
             let deviceName = device.string("name", required: true, log: &log)
             let kind = device.string("kind", required: true, log: &log)
             let type = device.string("type", required: false, log: &log)
-            let gflops = device.positiveNumber("gflops", required: true, log: &log)
-            let bandwidth = device.positiveNumber("mem_gbytes_per_s", required: true, log: &log)
-            let memory = device.positiveNumber("memory_gbytes", required: true, log: &log)
-            let launch = device.nonNegativeNumber("launch_us", log: &log) ?? 0
+            let gflops = device.positiveNumber("gflops", required: true, minimum: NumberRange.smallestRate,
+                                               maximum: NumberRange.gflops, log: &log)
+            let bandwidth = device.positiveNumber("mem_gbytes_per_s", required: true, minimum: NumberRange.smallestRate,
+                                                  maximum: NumberRange.gbytesPerSecond, log: &log)
+            let memory = device.positiveNumber("memory_gbytes", required: true, minimum: 1e-9,
+                                               maximum: NumberRange.memoryGBytes, log: &log)
+            let launch = device.nonNegativeNumber("launch_us", maximum: NumberRange.microseconds, log: &log) ?? 0
             guard let deviceName, let kind, let gflops, let bandwidth, let memory else { continue }
             if names[deviceName] == nil { names[deviceName] = devices.count }
             devices.append(Device(name: deviceName, kind: kind, type: type, gflops: gflops, memoryGBytesPerSecond: bandwidth,
@@ -68,8 +71,9 @@ extension Cluster {
     }
 
     private static func decodeSpeed(_ reader: FieldReader, log: inout DiagnosticLog) -> LinkSpeed? {
-        let rate = reader.positiveNumber("gbytes_per_s", required: true, log: &log)
-        let latency = reader.nonNegativeNumber("latency_us", log: &log) ?? 0
+        let rate = reader.positiveNumber("gbytes_per_s", required: true, minimum: NumberRange.smallestRate,
+                                         maximum: NumberRange.gbytesPerSecond, log: &log)
+        let latency = reader.nonNegativeNumber("latency_us", maximum: NumberRange.microseconds, log: &log) ?? 0
         guard let rate else { return nil }
         return LinkSpeed(gbytesPerSecond: rate, latencyMicroseconds: latency)
     }

@@ -39,20 +39,21 @@ extension OperationGraph {
                 case .object:
                     guard let edge = FieldReader(input, path: inputPath, log: &log),
                           let from = edge.string("from", required: true, log: &log) else { continue }
-                    spec.inputs.append(.init(from, bytes: edge.nonNegativeNumber("bytes", log: &log)))
+                    spec.inputs.append(.init(from, bytes: edge.nonNegativeNumber("bytes", maximum: NumberRange.bytes, log: &log)))
                 default:
                     log.add(inputPath, "expected an op name or {\"from\": name, \"bytes\": n}, found \(input.kindDescription)")
                 }
             }
         }
-        spec.outputBytes = op.nonNegativeNumber("output_bytes", log: &log) ?? 0
-        spec.flops = op.nonNegativeNumber("flops", log: &log) ?? 0
-        spec.bytesAccessed = op.nonNegativeNumber("bytes_accessed", log: &log) ?? 0
-        spec.persistentBytes = op.nonNegativeNumber("persistent_bytes", log: &log) ?? 0
+        spec.outputBytes = op.nonNegativeNumber("output_bytes", maximum: NumberRange.bytes, log: &log) ?? 0
+        spec.flops = op.nonNegativeNumber("flops", maximum: NumberRange.flops, log: &log) ?? 0
+        spec.bytesAccessed = op.nonNegativeNumber("bytes_accessed", maximum: NumberRange.bytes, log: &log) ?? 0
+        spec.persistentBytes = op.nonNegativeNumber("persistent_bytes", maximum: NumberRange.bytes, log: &log) ?? 0
         if let times = op["time_us"], times != .null {
             if let table = FieldReader(times, path: op.memberPath("time_us"), log: &log) {
                 for (deviceType, time) in table.members {
-                    if let microseconds = FieldReader.nonNegative(time, path: table.memberPath(deviceType), log: &log) {
+                    if let microseconds = FieldReader.nonNegative(time, path: table.memberPath(deviceType),
+                                                                  maximum: NumberRange.microseconds, log: &log) {
                         spec.measuredTimes.append(.init(deviceType: deviceType, microseconds: microseconds))
                     }
                 }

@@ -11,13 +11,30 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
 ///
 /// Written by hand rather than on `JSONSerialization` so that errors carry a line and column,
 /// nesting is bounded (deeply nested input is an error, not a stack overflow) and objects keep
-/// their key order.
+/// their key order. A key given twice in one object is an error naming its JSON path: readers
+/// that took the first or the last would disagree about what the file says.
 public struct JSONParser {
     /// Deeper nesting than this is rejected; Spotlight's formats need a depth of four.
     public static let maximumDepth = 256
 
     private let bytes: [UInt8]
     private var index = 0
+    /// Where the parser is, for errors that name a JSON path: a key or an array index per level.
+    private var location: [PathStep] = []
+
+    private enum PathStep {
+        case key(String)
+        case element(Int)
+    }
+
+    private var currentPath: String {
+        location.reduce(JSONPath.root) { path, step in
+            switch step {
+            case .key(let key): JSONPath.member(path, key)
+            case .element(let index): JSONPath.element(path, index)
+            }
+        }
+    }
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -91,6 +108,8 @@ public struct JSONParser {
         if depth > Self.maximumDepth { throw error("nesting deeper than \(Self.maximumDepth) levels") }
         index += 1
         var members: [(key: String, value: JSONValue)] = []
+        // Keys of a large object, for the duplicate check (a small one is scanned).
+        var seen = Set<String>()
         skipWhitespace()
         if index < bytes.count && bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
         while true {
@@ -98,14 +117,25 @@ public struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                 throw error("unexpected \(describeCurrent()), expected a string key")
             }
+            let keyStart = index
             let key = try parseString()
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                 throw error("unexpected \(describeCurrent()), expected ':' after key \"\(key)\"")
             }
+            if members.count < 16 ? members.contains(where: { $0.key == key }) : seen.contains(key) {
+                location.append(.key(key))
+                throw error("duplicate key \"\(key)\" at \(currentPath)", at: keyStart)
+            }
+            if members.count >= 15 {
+                if seen.isEmpty { seen = Set(members.map(\.key)) }
+                seen.insert(key)
+            }
             index += 1
             skipWhitespace()
+            location.append(.key(key))
             members.append((key, try parseValue(depth: depth)))
+            location.removeLast()
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input, expected ',' or '}'") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -122,7 +152,9 @@ public struct JSONParser {
         if index < bytes.count && bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
         while true {
             skipWhitespace()
+            location.append(.element(elements.count))
             elements.append(try parseValue(depth: depth))
+            location.removeLast()
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input, expected ',' or ']'") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

@@ -30,7 +30,7 @@ extension Placement {
         let graphName = root.string("graph", required: true, log: &log) ?? ""
         let clusterName = root.string("cluster", required: true, log: &log) ?? ""
         let method = root.string("method", required: false, log: &log) ?? ""
-        let stepTime = root.nonNegativeNumber("step_time_us", log: &log)
+        let stepTime = root.nonNegativeNumber("step_time_us", maximum: NumberRange.microseconds, log: &log)
         var assignment: [(op: String, device: String)] = []
         if let value = root["assignment"], let table = FieldReader(value, path: root.memberPath("assignment"), log: &log) {
             for (op, device) in table.members {

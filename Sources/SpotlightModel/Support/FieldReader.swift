@@ -37,32 +37,41 @@ public struct FieldReader {
         return text
     }
 
-    /// A number that must be finite and not negative (sizes, times, rates).
-    public func nonNegativeNumber(_ key: String, required: Bool = false, log: inout DiagnosticLog) -> Double? {
+    /// A number in `0...maximum` (sizes, times). Every number a file gives has a physical
+    /// ceiling (`NumberRange`), so that no sum, product or quotient the simulator forms from
+    /// them can reach infinity or NaN.
+    public func nonNegativeNumber(_ key: String, required: Bool = false, maximum: Double, log: inout DiagnosticLog) -> Double? {
         guard let value = self[key], value != .null else {
             if required { log.add(memberPath(key), "missing required key \"\(key)\"") }
             return nil
         }
-        return Self.nonNegative(value, path: memberPath(key), log: &log)
+        return Self.nonNegative(value, path: memberPath(key), maximum: maximum, log: &log)
     }
 
-    /// A number that must be greater than zero (capacities and rates that divide).
-    public func positiveNumber(_ key: String, required: Bool = false, log: inout DiagnosticLog) -> Double? {
-        guard let number = nonNegativeNumber(key, required: required, log: &log) else { return nil }
-        if number == 0 {
-            log.add(memberPath(key), "must be greater than zero")
+    /// A number in `minimum...maximum` with a positive `minimum` (capacities and rates that
+    /// divide: a rate of 5e-324 would make every transfer take forever).
+    public func positiveNumber(_ key: String, required: Bool = false, minimum: Double, maximum: Double,
+                               log: inout DiagnosticLog) -> Double? {
+        guard let number = nonNegativeNumber(key, required: required, maximum: maximum, log: &log) else { return nil }
+        if number < minimum {
+            log.add(memberPath(key), number == 0 ? "must be greater than zero"
+                    : "must be at least \(JSONWriter.format(minimum)) (found \(JSONWriter.format(number)))")
             return nil
         }
         return number
     }
 
-    public static func nonNegative(_ value: JSONValue, path: String, log: inout DiagnosticLog) -> Double? {
+    public static func nonNegative(_ value: JSONValue, path: String, maximum: Double, log: inout DiagnosticLog) -> Double? {
         guard case .number(let number) = value else {
             log.add(path, "expected a number, found \(value.kindDescription)")
             return nil
         }
         if number < 0 {
             log.add(path, "must not be negative (found \(JSONWriter.format(number)))")
+            return nil
+        }
+        if !(number <= maximum) {
+            log.add(path, "must be at most \(JSONWriter.format(maximum)) (found \(JSONWriter.format(number)))")
             return nil
         }
         return number

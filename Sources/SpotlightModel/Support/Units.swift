@@ -9,7 +9,7 @@ public enum Units {
             scaled /= base
             index += 1
         }
-        let text = index == 0 ? String(Int(scaled.rounded())) : String(format1(scaled))
+        let text = index == 0 ? whole(scaled) : String(format1(scaled))
         return text + " " + units[index]
     }
 
@@ -64,12 +64,21 @@ public enum Units {
     /// caller may group the digits), two significant digits below (a search measuring on hardware
     /// may do 0.24 samples per second).
     public static func rate(_ value: Double, wholeNumber: (Int) -> String = { String($0) }) -> String {
-        guard value.isFinite, value < 9.95 else { return value.isFinite ? wholeNumber(Int(value.rounded())) : String(value) }
+        guard value.isFinite, value < 9.95 else {
+            return value.isFinite && value < 9e18 ? wholeNumber(Int(value.rounded())) : whole(value)
+        }
         if value >= 0.995 { return fixed(value, decimals: 1) }
         return fixed(value, decimals: value >= 0.0995 ? 2 : 3)
     }
 
-    public static func percent(_ fraction: Double) -> String { String(Int((fraction * 100).rounded())) + "%" }
+    public static func percent(_ fraction: Double) -> String { whole(fraction * 100) + "%" }
+
+    /// `value` rounded to a whole number; never traps: "inf", "nan" and magnitudes past an `Int`
+    /// are written as `String(value)` does.
+    public static func whole(_ value: Double) -> String {
+        guard value.isFinite, abs(value) < 9e18 else { return String(value) }
+        return String(Int(value.rounded()))
+    }
 
     public static func format2(_ value: Double) -> String { fixed(value, decimals: 2) }
 

@@ -1,0 +1,58 @@
+import Testing
+@testable import SpotlightModel
+
+/// Numbers past their physical range are errors at load, so that no later arithmetic reaches
+/// infinity or NaN; a key given twice is an error; formatting never traps.
+@Suite struct NumberRangeTests {
+    @Test func anOpTimeOrSizePastItsCeilingIsAnError() {
+        let problems = graphProblems(graphText([
+            #"{"name": "a", "type": "X", "time_us": {"k80": 1e308}}"#,
+            #"{"name": "b", "type": "X", "flops": 1e19, "inputs": [{"from": "a", "bytes": 1e16}]}"#,
+        ]))
+        expectDiagnostic(in: problems, file: "g.json", path: "$.ops[0].time_us.k80", "must be at most 1000000000000",
+                         sourceLocation: #_sourceLocation)
+        expectDiagnostic(in: problems, file: "g.json", path: "$.ops[1].flops", "must be at most", sourceLocation: #_sourceLocation)
+        expectDiagnostic(in: problems, file: "g.json", path: "$.ops[1].inputs[0].bytes", "must be at most", sourceLocation: #_sourceLocation)
+        #expect(graphProblems(graphText([#"{"name": "a", "type": "X", "time_us": {"k80": 1e12}, "flops": 1e18}"#])).isEmpty)
+    }
+
+    @Test func aRateTooSmallOrTooLargeIsAnError() {
+        let slowLink = clusterText().replacingOccurrences(of: #""gbytes_per_s": 10"#, with: #""gbytes_per_s": 5e-324"#)
+        expectDiagnostic(in: clusterProblems(slowLink), file: "c.json", path: "$.default_link.gbytes_per_s", "must be at least 1e-06 (found 5e-324)",
+                         sourceLocation: #_sourceLocation)
+        let fastDevice = clusterText().replacingOccurrences(of: #""gflops": 100,"#, with: #""gflops": 1e300,"#)
+        expectDiagnostic(in: clusterProblems(fastDevice), file: "c.json", path: "$.devices[0].gflops", "must be at most",
+                         sourceLocation: #_sourceLocation)
+        let zero = clusterText().replacingOccurrences(of: #""gflops": 100,"#, with: #""gflops": 0,"#)
+        expectDiagnostic(in: clusterProblems(zero), file: "c.json", path: "$.devices[0].gflops", "must be greater than zero",
+                         sourceLocation: #_sourceLocation)
+    }
+
+    /// The first of two "gflops" used to win silently where `jq` reads the last.
+    @Test func aDuplicateKeyIsAnErrorWithItsPath() {
+        let text = clusterText().replacingOccurrences(of: #""gflops": 100,"#, with: #""gflops": 2500, "gflops": 0,"#)
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(text) }
+        do {
+            _ = try JSONParser.parse(text)
+        } catch {
+            #expect(error.reason == #"duplicate key "gflops" at $.devices[0].gflops"#)
+            #expect(error.line == 1)
+        }
+        // A large object is checked through a set, with the same answer.
+        let keys = (0..<40).map { #""k\#($0)": \#($0)"# }
+        #expect((try? JSONParser.parse("{" + keys.joined(separator: ",") + "}")) != nil)
+        #expect((try? JSONParser.parse("{" + (keys + [#""k31": 0"#]).joined(separator: ",") + "}")) == nil)
+        #expect((try? JSONParser.parse(#"[{"a": 1}, {"a": 2}]"#)) != nil, "the same key in two objects is fine")
+    }
+
+    @Test func formattingNeverTraps() {
+        for value in [Double.infinity, -.infinity, .nan, 1e300, -1e300] {
+            #expect(!Units.percent(value).isEmpty)
+            #expect(!Units.bytes(value).isEmpty)
+            #expect(!Units.rate(value).isEmpty)
+            #expect(!Units.microseconds(value).isEmpty)
+        }
+        #expect(Units.percent(0.256) == "26%")
+        #expect(Units.whole(1e19) == "1e+19")
+    }
+}
