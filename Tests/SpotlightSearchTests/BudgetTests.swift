@@ -157,3 +157,18 @@ import SpotlightSimulation
         #expect(resumed.state.anchorOffset == straight.state.anchorOffset)
     }
 }
+
+extension BudgetTests {
+    /// A policy that only draws placements it has measured spends nothing; the search then hands
+    /// its share to the polish instead of iterating for ever.
+    @Test func aSearchThatMeasuresNothingStops() throws {
+        let problem = try OptimizerTests.problem(ops: 200, stages: 6)
+        var configuration = OptimizerTests.configuration(.spotlight, samples: 4, seed: 2)
+        configuration.redraws = 0
+        var optimizer = Optimizer(problem: problem, configuration: configuration)
+        for stage in 0..<problem.stages.count { optimizer.pin(stage: stage, to: 1) }
+        let outcome = BudgetedSearch(budget: 400, searchShare: 1).run(&optimizer, evaluator: SimulatorEvaluator(problem: problem, workers: 1))
+        #expect(outcome.searchMeasured == 1)
+        #expect(optimizer.state.iteration == 1 + BudgetedSearch.stallLimit)
+    }
+}

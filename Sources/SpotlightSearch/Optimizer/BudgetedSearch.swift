@@ -36,10 +36,18 @@ public struct BudgetedSearch: Sendable {
     /// The placements the learned search may measure.
     public var searchBudget: Int { Int((Double(budget) * searchShare).rounded()) }
 
+    /// Iterations in a row that measured nothing (every sample a placement measured before) after
+    /// which the search gives the rest of its share to the polish: a policy that only draws
+    /// what it has measured would otherwise never spend its budget.
+    public static let stallLimit = 8
+
     /// Whether another iteration of `optimizer` fits, `measured` placements into the search:
-    /// a batch measures at most K samples and, for a new best, its confirmations.
+    /// a batch measures at most K samples and, for a new best, its confirmations; and the last
+    /// `stallLimit` iterations did not all measure nothing.
     public func fitsIteration(of optimizer: Optimizer, measured: Int) -> Bool {
-        measured + optimizer.configuration.samples + optimizer.configuration.confirmations <= searchBudget
+        let recent = optimizer.state.history.suffix(Self.stallLimit)
+        if recent.count == Self.stallLimit && recent.allSatisfy({ $0.placementsMeasured == 0 }) { return false }
+        return measured + optimizer.configuration.samples + optimizer.configuration.confirmations <= searchBudget
     }
 
     /// Runs `optimizer` and then the polish, measuring through `evaluator`; `shouldStop` is asked
