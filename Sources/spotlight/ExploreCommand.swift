@@ -34,6 +34,9 @@ struct ExploreCommand: ParsableCommand {
     func validate() throws {
         if let iterations { guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") } }
         if (graph == nil) != (cluster == nil) { throw ValidationError("give both a graph and a cluster, or neither for the sample") }
+        if search.method == .local {
+            throw ValidationError("the explorer runs a learned search: use --method spotlight or pg (and p to polish), or optimize --method local")
+        }
     }
 
     func run() throws {
