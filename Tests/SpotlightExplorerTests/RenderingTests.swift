@@ -87,12 +87,46 @@ import Testing
         #expect(grid.rowText(1).contains("no valid placement measured yet"))
     }
 
+    /// The mean curve used to be plotted from −√(t / bound) on an axis of −√t, so every point
+    /// clamped to the top row; both curves now come from step times, and the range fits them.
+    @Test func theMeanRewardCurveUsesTheChartsHeight() {
+        let state = Fixture.state()
+        let grid = panel(width: 60, height: 18) { CurvesPanel.drawReward(into: &$0, rect: $1, state: state) }
+        func rows(_ role: Role) -> Set<Int> {
+            Set((0..<18).filter { y in (0..<60).contains { x in grid[x, y].style.foreground == role } })
+        }
+        #expect(rows(.meanCurve).count >= 8, "the mean curve spans \(rows(.meanCurve).sorted())")
+        #expect(rows(.bestCurve).count >= 4)
+    }
+
+    /// Hand-computed: the curves span -40 to -30; the nearest references beyond them are -28
+    /// above and -42 below, and the farther ones (-20, -50) are left out.
+    @Test func theRewardRangeFitsTheCurvesAndTheNearestReferences() {
+        let range = CurvesPanel.rewardRange(means: [-40, -35, -33], bests: [-34, -31, -30], references: [-20, -28, -42, -50])
+        #expect(range.low == -42 && range.high == -28)
+        let bare = CurvesPanel.rewardRange(means: [-40], bests: [-30], references: [])
+        #expect(bare.low == -40 && bare.high == -30)
+        let flat = CurvesPanel.rewardRange(means: [-30], bests: [-30], references: [])
+        #expect(flat.high == -30 && abs(flat.low - -33) < 1e-9)
+    }
+
+    @Test func aStepSeriesHoldsItsValueAcrossGaps() {
+        let points = LineChart.binned([1, nil, 3], into: 5, combine: LineChart.mean, steps: true)
+        #expect(points == [1, 1, 1, 1, 3].map(Optional.some) || points.compactMap { $0 }.allSatisfy { $0 == 1 || $0 == 3 })
+        let slopes = LineChart.binned([1, 3], into: 5, combine: LineChart.mean)
+        #expect(slopes == [1, 1.5, 2, 2.5, 3])
+        #expect(LineChart.binned([1, 3], into: 5, combine: LineChart.mean, steps: true) == [1, 1, 1, 1, 3])
+    }
+
     @Test func rewardCurvesWithBaselines() {
         let state = Fixture.state()
         let grid = panel(width: 60, height: 18) { CurvesPanel.drawReward(into: &$0, rect: $1, state: state) }
         expectSnapshot(grid.text, named: "reward-60x18")
-        #expect(grid.text.contains("metis"))
-        #expect(grid.text.contains("bound"))
+        // The nearest references frame the curves: expert at the best so far (1.07 ms), single_gpu
+        // below the means' 5% quantile; metis and the bound, farther above, are left out.
+        #expect(grid.rowText(1).contains("expert") && grid.rowText(1).contains("1.07 ms"))
+        #expect(grid.text.contains("single_gpu"))
+        #expect(!grid.text.contains("bound") && !grid.text.contains("metis"))
         #expect(grid.text.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) })
     }
 
@@ -103,9 +137,8 @@ import Testing
         let curves = panel(width: 60, height: 18) { CurvesPanel.drawReward(into: &$0, rect: $1, state: state) }
         expectSnapshot(curves.text, named: "reward-measured-60x18")
         #expect(!curves.text.contains("bound"))
-        #expect(curves.text.contains("metis"))
-        // The top is the best time seen (metis's 1.00 ms) and the chart's margin, not the 750 us bound.
-        #expect(curves.rowText(1).contains("971.05 us"))
+        // The top is the nearest reference above the curves (expert's 1.07 ms), not the 750 us bound.
+        #expect(curves.rowText(1).contains("1.07 ms") && curves.rowText(1).contains("expert"))
         let screen = ExplorerView.render(state)
         #expect(screen.text.contains("devices · best, simulated 1.07 ms"))
         let status = screen.rowText(0)

@@ -1,14 +1,15 @@
 import SpotlightModel
 import SpotlightSearch
 
-/// The live curves: reward per iteration (batch mean and batch best) against the baselines and
-/// the lower bound, and the KL divergence of each update (mean and largest per stage) against
-/// Spotlight's target.
+/// The live curves: reward per iteration (the batch's mean and the best so far) against the
+/// baselines and the lower bound, and the KL divergence of each update (mean and largest per
+/// stage) against Spotlight's target.
 enum CurvesPanel {
-    /// Rewards are −√(step time): the y axis is labelled with the step time each height stands
-    /// for, so the baselines' reference lines read directly. Higher is better; the top is the lower
-    /// bound, which no placement beats, or with times measured on hardware the best of the curves
-    /// and the baselines.
+    /// Rewards are −√(step time), both curves from step times on one scale: the y axis is labelled
+    /// with the step time each height stands for, so the reference lines read directly. Higher is
+    /// better. The range fits the curves and the nearest reference line on each side of them (the
+    /// bound above, a baseline below), so that the curves use the panel's height; the best so far
+    /// is a step line, since it only changes when a placement beats it.
     static func drawReward(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {
         let inner = grid.box(rect, title: "reward −√step time")
         legend(into: &grid, rect: rect, [("mean", .meanCurve), ("best", .bestCurve)])
@@ -18,23 +19,36 @@ enum CurvesPanel {
             return
         }
         func reward(_ stepTime: Double) -> Double { -stepTime.squareRoot() }
-        let means = history.map { $0.meanReward }
-        let bests = history.map { $0.bestStepTime.map(reward) }
-        let baselines = state.baselines.filter { !$0.outOfMemory && $0.stepTime.isFinite }
-        let finiteMeans = means.filter(\.isFinite), validBests = bests.compactMap { $0 }
-        let baselineRewards = baselines.map { reward($0.stepTime) }
-        let high: Double = state.model.lowerBound.map(reward) ?? (validBests + baselineRewards + finiteMeans).max() ?? 0
-        var low = min(LineChart.quantile(finiteMeans, 0.05) ?? high, validBests.min() ?? high)
-        low = min(low, baselineRewards.min() ?? low)
-        if !(high - low > 1e-9) { low = high - max(abs(high) * 0.1, 1) }
-        let margin = (high - low) * 0.04
-        let chart = LineChart(low: low - margin, high: high + margin, format: { Units.microseconds($0 * $0) })
-        var references = state.model.lowerBound == nil ? [] : [LineChart.Reference(value: high, label: "bound")]
-        references += zip(baselines, baselineRewards).map { LineChart.Reference(value: $1, label: $0.method) }
+        let means = history.map { $0.meanStepTime.map(reward) }
+        let bests = history.map { $0.bestSoFar.map(reward) }
+        var references = state.model.lowerBound.map { [LineChart.Reference(value: reward($0), label: "bound")] } ?? []
+        references += state.baselines.filter { !$0.outOfMemory && $0.stepTime.isFinite }
+            .map { LineChart.Reference(value: reward($0.stepTime), label: $0.method) }
+        let (low, high) = Self.rewardRange(means: means.compactMap { $0 }.filter(\.isFinite), bests: bests.compactMap { $0 },
+                                           references: references.map(\.value))
+        let chart = LineChart(low: low, high: high, format: { Units.microseconds($0 * $0) })
         chart.draw(into: &grid, area: inner, series: [
             LineChart.Series(values: means, role: .meanCurve, combine: LineChart.mean),
-            LineChart.Series(values: bests, role: .bestCurve, combine: LineChart.maximum),
+            LineChart.Series(values: bests, role: .bestCurve, combine: LineChart.maximum, steps: true),
         ], references: references, iterations: history.count)
+    }
+
+    /// The y range of the reward chart: from the lower of the means' 5% quantile and the best
+    /// curve's lowest point to the best curve's highest, each widened to the nearest reference
+    /// beyond it (when there is one), so that both curves show and one reference line frames
+    /// them on each side. A flat range is opened by 10%.
+    static func rewardRange(means: [Double], bests: [Double], references: [Double]) -> (low: Double, high: Double) {
+        let curves = means + bests
+        guard let top = curves.max() else {
+            let values = references.isEmpty ? [0.0] : references
+            return (values.min()! - 1, values.max()! + 1)
+        }
+        var low = min(LineChart.quantile(means, 0.05) ?? top, bests.min() ?? top)
+        var high = top
+        if let above = references.filter({ $0 >= high }).min() { high = above }
+        if let below = references.filter({ $0 <= low }).max() { low = below }
+        if !(high - low > 1e-9) { low = high - max(abs(high) * 0.1, 1) }
+        return (low, high)
     }
 
     static func drawKL(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {

@@ -9,6 +9,9 @@ struct LineChart {
         var role: Role
         /// How a bin of several iterations becomes one point (mean for means, max for maxima).
         var combine: ([Double]) -> Double
+        /// Drawn as steps (across, then up or down) rather than slopes: a value that holds until
+        /// it changes, such as the best so far.
+        var steps = false
     }
 
     struct Reference {
@@ -65,12 +68,21 @@ struct LineChart {
             return min(max(Int((fraction * Double(dotHeight - 1)).rounded()), 0), dotHeight - 1)
         }
         for line in series {
-            let points = Self.binned(line.values, into: dotWidth, combine: line.combine)
+            let points = Self.binned(line.values, into: dotWidth, combine: line.combine, steps: line.steps)
             var previous: (Int, Int)?
             for (x, value) in points.enumerated() {
                 guard let value, value.isFinite else { previous = nil; continue }
                 let y = dotY(value)
-                if let (px, py) = previous { canvas.line(x0: px, y0: py, x1: x, y1: y, role: line.role) } else { canvas.set(x: x, y: y, role: line.role) }
+                if let (px, py) = previous {
+                    if line.steps {
+                        canvas.line(x0: px, y0: py, x1: x, y1: py, role: line.role)
+                        canvas.line(x0: x, y0: py, x1: x, y1: y, role: line.role)
+                    } else {
+                        canvas.line(x0: px, y0: py, x1: x, y1: y, role: line.role)
+                    }
+                } else {
+                    canvas.set(x: x, y: y, role: line.role)
+                }
                 previous = (x, y)
             }
         }
@@ -87,7 +99,7 @@ struct LineChart {
 
     /// One value per dot column: iterations spread over the width when fewer than it, else
     /// combined per bin of consecutive iterations.
-    static func binned(_ values: [Double?], into width: Int, combine: ([Double]) -> Double) -> [Double?] {
+    static func binned(_ values: [Double?], into width: Int, combine: ([Double]) -> Double, steps: Bool = false) -> [Double?] {
         guard width > 0, !values.isEmpty else { return [] }
         if values.count <= width {
             var points = [Double?](repeating: nil, count: width)
@@ -96,7 +108,7 @@ struct LineChart {
                 points[values.count == 1 ? 0 : index * (width - 1) / span] = value
             }
             // Columns between two iterations stay empty; the line between their points fills them.
-            return Self.compacted(points)
+            return Self.compacted(points, steps: steps)
         }
         return (0..<width).map { bin in
             let start = bin * values.count / width
@@ -107,8 +119,9 @@ struct LineChart {
     }
 
     /// Drops the empty columns between spread-out points so that consecutive points are joined:
-    /// the x positions are kept by returning nil only for columns before the first point.
-    private static func compacted(_ points: [Double?]) -> [Double?] {
+    /// the x positions are kept by returning nil only for columns before the first point. With
+    /// `steps`, a gap holds the value before it instead of a slope.
+    private static func compacted(_ points: [Double?], steps: Bool) -> [Double?] {
         var result = points
         var last: Double?
         var lastIndex = -1
@@ -117,7 +130,7 @@ struct LineChart {
             if let last, lastIndex >= 0, index - lastIndex > 1 {
                 for fill in (lastIndex + 1)..<index {
                     let t = Double(fill - lastIndex) / Double(index - lastIndex)
-                    result[fill] = last + (value - last) * t
+                    result[fill] = steps ? last : last + (value - last) * t
                 }
             }
             last = value
