@@ -170,6 +170,14 @@ struct OptimizeCommand: ParsableCommand {
             save(out) { () throws(InputError) in try placement.save(to: out, graph: problem.graph, cluster: problem.cluster) }
         }
         if let log { save(log) { () throws(InputError) in try FileIO.writeAtomically(csv, to: log) } }
+        if bestAssignment == nil {
+            // Nothing valid was measured: say so (the warnings above gave each failure's reason)
+            // and fail the run, whether or not a placement was asked for.
+            let reason = Interruption.signal != nil ? "the run was stopped before any" : "no"
+            Output.error("error: \(reason) placement was measured successfully (\(evaluator.count) measured, none valid)"
+                         + (out.map { "; nothing was written to \($0)" } ?? ""))
+            unsaved.append(out ?? "the best placement")
+        }
         var remeasured: ResultTable.Remeasured?
         if search.measuresOnHardware, remeasure > 0, Interruption.signal == nil, let assignment = bestAssignment {
             if !json { Output.error("measuring the best placement found and the \(baselines.count) baselines \(remeasure) more times each") }

@@ -125,6 +125,19 @@ import Testing
         #expect(try #require(object["best_step_time_us"] as? Double) <= start)
     }
 
+    /// A measuring command that always fails measures nothing: the run says so, names the file
+    /// it could not write, and exits 1 instead of 0.
+    @Test func aRunThatMeasuredNothingFails() throws {
+        let out = try CLI.write("", name: "best.json")
+        try FileManager.default.removeItem(atPath: out)
+        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--evaluate-command", "exit 3",
+                                  "--samples", "2", "--iterations", "2", "--hidden", "16", "--remeasure", "0", "--out", out])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("error: no placement was measured successfully"), "\(result.stderr)")
+        #expect(result.stderr.contains("nothing was written to \(out)"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test func benchBudgetComparesTheThreeMethodsAtOneBudget() throws {
         let workload = "samples/tiny.graph.json:samples/tiny.cluster.json"
         let result = try CLI.run(["bench", "budget", workload, "--budget", "64", "--seeds", "2", "--noise", "0.05"])
