@@ -3,8 +3,12 @@ import SpotlightModel
 
 /// Writing to the standard streams.
 enum Output {
+    /// Writes `line` to standard error: its leading newlines (which end a progress bar's line)
+    /// as they are, and any control character after them escaped (`TerminalSafe`), since lines
+    /// quote names from files.
     static func error(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        let breaks = line.prefix { $0 == "\n" }
+        FileHandle.standardError.write(Data((breaks + TerminalSafe.escaped(String(line.dropFirst(breaks.count))) + "\n").utf8))
     }
 
     static func report(_ failure: InputError) {

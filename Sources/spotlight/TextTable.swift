@@ -1,10 +1,13 @@
+import SpotlightModel
+
 /// A plain text table: a header, columns padded to their widest cell, numbers right-aligned.
 struct TextTable {
     private var rows: [[String]]
 
     init(_ header: [String]) { rows = [header] }
 
-    mutating func add(_ row: [String]) { rows.append(row) }
+    /// A row; names from files are escaped (`TerminalSafe`).
+    mutating func add(_ row: [String]) { rows.append(row.map(TerminalSafe.escaped)) }
 
     func render() -> String {
         let columns = rows.map(\.count).max() ?? 0

@@ -138,6 +138,21 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
+    /// An op named with escape sequences (and a newline) in a cycle: the error is one line with
+    /// the control characters escaped, so it neither retitles nor clears the terminal.
+    @Test func namesFromFilesReachTheTerminalEscaped() throws {
+        let name = #"x\u001b]0;pwned\u0007\u001b[2J\ny"#
+        let graph = try CLI.write("""
+            {"format": "spotlight.graph/1", "name": "g", "ops": [
+              {"name": "\(name)", "type": "X", "inputs": ["b"]}, {"name": "b", "type": "X", "inputs": ["\(name)"]}]}
+            """, name: "g.json")
+        let result = try CLI.run(["validate", graph])
+        #expect(result.status == 1)
+        #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+        #expect(result.stderr.contains(#"\u{1B}]0;pwned\u{07}\u{1B}[2J\u{0A}y"#), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
     @Test func benchBudgetComparesTheThreeMethodsAtOneBudget() throws {
         let workload = "samples/tiny.graph.json:samples/tiny.cluster.json"
         let result = try CLI.run(["bench", "budget", workload, "--budget", "64", "--seeds", "2", "--noise", "0.05"])

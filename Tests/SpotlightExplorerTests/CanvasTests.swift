@@ -83,3 +83,12 @@ import Testing
         #expect(Units.rate(0) == "0.000")
     }
 }
+
+extension CanvasTests {
+    /// An escape sequence in an op's name is drawn as replacement characters, never sent raw.
+    @Test func controlCharactersAreNeverWrittenIntoCells() {
+        var grid = CellGrid(width: 20, height: 1)
+        grid.write("a\u{1B}[2Jb\u{07}", x: 0, y: 0)
+        #expect(grid.rowText(0).hasPrefix("a�[2Jb�"))
+    }
+}

@@ -56,3 +56,25 @@ import Testing
         #expect(Units.whole(1e19) == "1e+19")
     }
 }
+
+/// Names from files never reach the terminal raw, and a long cycle is shortened.
+@Suite struct TerminalSafetyTests {
+    @Test func controlCharactersInNamesAreEscaped() {
+        #expect(TerminalSafe.escaped("a\u{1B}]0;pwned\u{07}\u{1B}[2J\nb\u{9B}") == #"a\u{1B}]0;pwned\u{07}\u{1B}[2J\u{0A}b\u{9B}"#)
+        #expect(TerminalSafe.escaped("plain · ünïcode") == "plain · ünïcode")
+        let diagnostic = Diagnostic(file: "g.json", path: "$.ops[0]", message: "op \"x\u{1B}[2J\" is bad")
+        #expect(!diagnostic.description.unicodeScalars.contains { TerminalSafe.isControl($0) })
+    }
+
+    @Test func aLongCycleIsShortened() {
+        let count = 2000
+        let ops = (0..<count).map { #"{"name": "op\#($0)", "type": "X", "inputs": ["op\#(($0 + count - 1) % count)"]}"# }
+        let problems = graphProblems(graphText(ops))
+        let cycle = problems.first { $0.message.contains("cycle") }
+        #expect(cycle != nil)
+        #expect((cycle?.message.count ?? .max) < 200, "\(cycle?.message.prefix(300) ?? "")")
+        #expect(cycle?.message.contains("(1,996 more)") == true)
+        let short = graphProblems(graphText([#"{"name": "a", "type": "X", "inputs": ["b"]}"#, #"{"name": "b", "type": "X", "inputs": ["a"]}"#]))
+        #expect(short.contains { $0.message.hasSuffix(#""a" -> "b" -> "a""#) || $0.message.hasSuffix(#""b" -> "a" -> "b""#) })
+    }
+}

@@ -1,3 +1,5 @@
+import SpotlightModel
+
 /// Text, fills, boxes and bars: the primitives every panel is made of.
 extension CellGrid {
     /// Fills `rect` with `cell`.
@@ -30,7 +32,8 @@ extension CellGrid {
                 return column + 1
             }
             if index >= room { break }
-            self[column, y] = Cell(scalar, style: style)
+            // A control character (from a name in a file) must never reach the terminal.
+            self[column, y] = Cell(TerminalSafe.isControl(scalar) ? "�" : scalar, style: style)
             column += 1
         }
         return column

@@ -98,15 +98,7 @@ enum StatusLine {
     }
 
     /// 12345 as "12,345".
-    static func grouped(_ value: Int) -> String {
-        let digits = String(abs(value))
-        var result = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
-            result.append(digit)
-        }
-        return (value < 0 ? "-" : "") + result
-    }
+    static func grouped(_ value: Int) -> String { Units.grouped(value) }
 }
 
 /// The bottom line: the find prompt while finding; else the last message, then key hints.

@@ -122,8 +122,13 @@ extension OperationGraph {
 
         let topology = Topology(count: count, inputStart: inputStart, inputOp: inputOp)
         if let cycle = topology.cycle {
-            let names = (cycle + [cycle[0]]).map { "\"\(ops[$0].name)\"" }.joined(separator: " -> ")
-            log.add(JSONPath.member(JSONPath.root, "ops"), "the graph has a cycle: \(names)")
+            // A long cycle shows its first few ops and its closing one, not megabytes of names.
+            let shown = cycle.count <= 8 ? cycle : Array(cycle.prefix(4))
+            var names = shown.map { "\"\(ops[$0].name)\"" }
+            if cycle.count > shown.count { names.append("… (\(Units.grouped(cycle.count - shown.count)) more)") }
+            names.append("\"\(ops[cycle[0]].name)\"")
+            let text = names.joined(separator: " -> ")
+            log.add(JSONPath.member(JSONPath.root, "ops"), "the graph has a cycle: \(text)")
             return nil
         }
 

@@ -11,8 +11,9 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// One line, with any control character from a file's names escaped (`TerminalSafe`).
     public var description: String {
-        path.isEmpty ? "\(file): \(message)" : "\(file): \(path): \(message)"
+        TerminalSafe.escaped(path.isEmpty ? "\(file): \(message)" : "\(file): \(path): \(message)")
     }
 }
 

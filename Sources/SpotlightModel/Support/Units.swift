@@ -82,6 +82,17 @@ public enum Units {
 
     public static func format2(_ value: Double) -> String { fixed(value, decimals: 2) }
 
+    /// 12345 as "12,345".
+    public static func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var result = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(digit)
+        }
+        return (value < 0 ? "-" : "") + result
+    }
+
     public static func format1(_ value: Double) -> String { fixed(value, decimals: 1) }
 
     /// `value` rounded to `decimals` places, without trailing-zero trimming: fixed(-0.05, 1) is "-0.1".
