@@ -234,6 +234,19 @@ import Testing
         #expect(!narrow.contains("measured") && narrow.contains("iteration 40"))
     }
 
+    /// With pins, the best shown is the one that obeys them, and the overall best stands beside it.
+    @Test func withPinsTheStatusLineShowsBothBests() {
+        var snapshot = Fixture.snapshot()
+        snapshot.unpinnedBestStepTime = 993.75
+        let line = ExplorerView.render(Fixture.state(width: 200, snapshot: snapshot)).rowText(0)
+        #expect(line.contains("with pins · without 993.75 us"), "\(line)")
+        snapshot.bestStepTime = nil
+        snapshot.bestAssignment = nil
+        snapshot.bestResult = nil
+        let none = ExplorerView.render(Fixture.state(width: 200, snapshot: snapshot)).rowText(0)
+        #expect(none.contains("with pins: none measured yet · without 993.75 us"), "\(none)")
+    }
+
     @Test func statusLinePartsGiveWayInOrder() {
         let state = Fixture.state(snapshot: Fixture.snapshot(status: .running, lastRepeats: 3, measuredPerIteration: 15))
         let full = StatusLine.pieces(state, omitting: [])

@@ -172,3 +172,53 @@ extension BudgetTests {
         #expect(optimizer.state.iteration == 1 + BudgetedSearch.stallLimit)
     }
 }
+
+/// Pins that the best placement obeys: the search keeps the fastest placement that obeys the
+/// current pins beside the overall best, and the explorer's snapshot shows that one.
+@Suite struct PinnedBestTests {
+    @Test func thePinnedBestObeysThePinsAndFollowsThem() throws {
+        let problem = try OptimizerTests.problem(ops: 300, stages: 12)
+        let evaluator = SimulatorEvaluator(problem: problem, workers: 2)
+        var optimizer = Optimizer(problem: problem, configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 3))
+        for _ in 0..<3 { optimizer.iterate(evaluator: evaluator) }
+        #expect(optimizer.state.pinnedBest == nil, "no pins, no pinned best")
+        let best = try #require(optimizer.state.bestAssignment)
+        let stageDevice = problem.stageDevices(of: best, allowedDevices: optimizer.inputs.allowedDevices)[4]
+        let other = try #require((0..<problem.cluster.deviceCount).first {
+            $0 != stageDevice && optimizer.inputs.allowedDevices[4] & (1 << UInt64($0)) != 0
+        })
+        let accepted = optimizer.pin(stage: 4, to: other)
+        #expect(accepted)
+        #expect(optimizer.state.pinnedBest == nil, "the overall best breaks the new pin")
+        for _ in 0..<3 { optimizer.iterate(evaluator: evaluator) }
+        let pinned = try #require(optimizer.state.pinnedBest)
+        #expect(optimizer.obeysPins(pinned.assignment))
+        let overall = try #require(optimizer.state.bestStepTime)
+        #expect(pinned.stepTime >= overall)
+        var simulator = Simulator(problem: problem)
+        #expect(simulator.simulate(pinned.assignment).stepTime == pinned.stepTime)
+        // Pinning the stage where the overall best has it makes the overall best the pinned best.
+        optimizer.pin(stage: 4, to: nil)
+        #expect(optimizer.state.pinnedBest == nil && !optimizer.hasPins)
+        optimizer.pin(stage: 4, to: problem.stageDevices(of: optimizer.state.bestAssignment!, allowedDevices: optimizer.inputs.allowedDevices)[4])
+        #expect(optimizer.state.pinnedBest?.stepTime == optimizer.state.bestStepTime)
+    }
+
+    @Test func theSnapshotShowsThePinnedBestBesideTheOverallBest() async throws {
+        let (actor, problem) = try OptimizerActorTests.actor()
+        await actor.start()
+        let before = try #require(await OptimizerActorTests.waitFor(actor) { $0.iteration >= 2 && $0.bestAssignment != nil })
+        #expect(before.unpinnedBestStepTime == nil)
+        let inputs = PolicyInputs(problem: problem)
+        let current = problem.stageDevices(of: before.bestAssignment!, allowedDevices: inputs.allowedDevices)[1]
+        let other = try #require((0..<problem.cluster.deviceCount).first { $0 != current && inputs.allowedDevices[1] & (1 << UInt64($0)) != 0 })
+        let pinnedIt = await actor.pin(stage: 1, to: other)
+        #expect(pinnedIt)
+        let after = try #require(await OptimizerActorTests.waitFor(actor) { $0.iteration >= before.iteration + 3 && $0.bestAssignment != nil })
+        await actor.stop()
+        let shown = try #require(after.bestAssignment)
+        #expect(problem.stageDevices(of: shown, allowedDevices: inputs.allowedDevices)[1] == other)
+        let overall = try #require(after.unpinnedBestStepTime), shownTime = try #require(after.bestStepTime)
+        #expect(overall <= shownTime)
+    }
+}

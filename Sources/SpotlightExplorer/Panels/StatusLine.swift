@@ -94,6 +94,12 @@ enum StatusLine {
             }
             if !comparisons.isEmpty { pieces.append((" (" + comparisons.joined(separator: ", ") + ")", on(.dim))) }
         }
+        if let overall = snapshot.unpinnedBestStepTime {
+            // With pins, the best shown obeys them; the overall best stands beside it.
+            if snapshot.bestStepTime == nil { pieces.append((Glyph.separator + "with pins: none measured yet", on(.warning))) }
+            else { pieces.append((" with pins", on(.warning))) }
+            pieces.append((Glyph.separator + "without " + Units.microseconds(overall), on(.dim)))
+        }
         return pieces
     }
 

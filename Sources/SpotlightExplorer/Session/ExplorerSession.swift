@@ -74,7 +74,8 @@ public final class ExplorerSession: Sendable {
                                   stepTimeMicroseconds: snapshot?.bestStepTime, assignment: assignment)
         do throws(InputError) {
             try placement.save(to: placementPath, graph: problem.graph, cluster: problem.cluster)
-            return StatusMessage("saved the best placement (\(snapshot?.bestStepTime.map(Units.microseconds) ?? "-")) to \(placementPath)")
+            let which = snapshot?.unpinnedBestStepTime == nil ? "the best placement" : "the best placement that obeys the pins"
+            return StatusMessage("saved \(which) (\(snapshot?.bestStepTime.map(Units.microseconds) ?? "-")) to \(placementPath)")
         } catch {
             return StatusMessage("could not save: \(error.diagnostics.first?.description ?? "\(error)")", isError: true)
         }

@@ -128,6 +128,7 @@ public actor OptimizerActor {
         lastPolish = PolishSummary(from: time, to: outcome.stepTime, improvements: outcome.improvements,
                                    evaluated: outcome.evaluated, isLocalOptimum: outcome.isLocalOptimum)
         optimizer.state.offerBest(outcome.assignment, stepTime: outcome.stepTime)
+        optimizer.offerPinnedBest(outcome.assignment, stepTime: outcome.stepTime)
         publish()
     }
 
@@ -167,9 +168,13 @@ public actor OptimizerActor {
             var advanced = await Self.iterateOnOwnThread(optimizer, evaluator: evaluator)
             // Pins set while the iteration ran take effect at the next one; a polish that finished
             // meanwhile may have found a faster best.
+            let pinsChanged = advanced.state.stagePins != optimizer.state.stagePins || advanced.state.opPins != optimizer.state.opPins
             advanced.state.stagePins = optimizer.state.stagePins
             advanced.state.opPins = optimizer.state.opPins
             advanced.state.offerBest(optimizer.state.bestAssignment, stepTime: optimizer.state.bestStepTime)
+            // The batch was drawn under the old pins; under new ones, only what obeys them counts.
+            if pinsChanged { advanced.resetPinnedBest() }
+            if let pinned = optimizer.state.pinnedBest { advanced.offerPinnedBest(pinned.assignment, stepTime: pinned.stepTime) }
             optimizer = advanced
             iterationInFlight = false
             if let limit = iterationLimit, optimizer.state.iteration >= limit { status = .finished }
@@ -194,18 +199,23 @@ public actor OptimizerActor {
         continuation.yield(makeSnapshot())
     }
 
+    /// With pins, the best placement shown (and saved) is the fastest that obeys them, and the
+    /// overall best is given beside it.
     private func makeSnapshot() -> OptimizerSnapshot {
         let state = optimizer.state
-        if let best = state.bestAssignment, best != simulatedBest {
+        let pinned = optimizer.hasPins
+        let shown = pinned ? state.pinnedBest?.assignment : state.bestAssignment
+        let shownTime = pinned ? state.pinnedBest?.stepTime : state.bestStepTime
+        if let best = shown, best != simulatedBest {
             bestResult = simulator.simulate(best)
             simulatedBest = best
         }
         return OptimizerSnapshot(
             status: status, iterationInFlight: iterationInFlight, iteration: state.iteration, samplesEvaluated: state.samplesEvaluated, history: state.history,
-            lowerBound: optimizer.lowerBound, bestStepTime: state.bestStepTime, bestAssignment: state.bestAssignment,
-            bestResult: bestResult, stageProbabilities: optimizer.stageProbabilities(),
+            lowerBound: optimizer.lowerBound, bestStepTime: shownTime, bestAssignment: shown,
+            bestResult: shown == nil ? nil : bestResult, stageProbabilities: optimizer.stageProbabilities(),
             stagePins: state.stagePins, opPins: state.opPins, checkpointFailure: checkpointFailure,
-            polishing: polishTask != nil, lastPolish: lastPolish)
+            polishing: polishTask != nil, lastPolish: lastPolish, unpinnedBestStepTime: pinned ? state.bestStepTime : nil)
     }
 }
 

@@ -15,6 +15,9 @@ public struct OptimizerSnapshot: Sendable {
     /// Every iteration so far: the curves.
     public var history: [IterationStats]
     public var lowerBound: Double
+    /// The best placement: with pins, the fastest measured since they changed that obeys them
+    /// (`OptimizerState.pinnedBest`), nil until one is; the overall best is then
+    /// `unpinnedBestStepTime`.
     public var bestStepTime: Double?
     public var bestAssignment: [Int]?
     /// The simulator's full result for the best placement (busy time, memory, links, critical path).
@@ -29,11 +32,13 @@ public struct OptimizerSnapshot: Sendable {
     public var polishing: Bool
     /// What the last polish that finished did.
     public var lastPolish: PolishSummary?
+    /// With pins, the best step time of any placement, pinned or not; nil without pins.
+    public var unpinnedBestStepTime: Double?
 
     public init(status: Status, iterationInFlight: Bool = false, iteration: Int, samplesEvaluated: Int, history: [IterationStats],
                 lowerBound: Double, bestStepTime: Double?, bestAssignment: [Int]?, bestResult: SimulationResult?,
                 stageProbabilities: [[Float]], stagePins: [Int], opPins: [Int], checkpointFailure: InputError? = nil,
-                polishing: Bool = false, lastPolish: PolishSummary? = nil) {
+                polishing: Bool = false, lastPolish: PolishSummary? = nil, unpinnedBestStepTime: Double? = nil) {
         self.status = status
         self.iterationInFlight = iterationInFlight
         self.iteration = iteration
@@ -49,6 +54,7 @@ public struct OptimizerSnapshot: Sendable {
         self.checkpointFailure = checkpointFailure
         self.polishing = polishing
         self.lastPolish = lastPolish
+        self.unpinnedBestStepTime = unpinnedBestStepTime
     }
 }
 

@@ -258,6 +258,8 @@ public enum Checkpoint {
             throw InputError(file: path, path: "$.state", message: "pins or best assignment do not fit this problem")
         }
         optimizer.state = state
+        // Not saved: the best placement that obeys the pins starts again from the overall best.
+        optimizer.resetPinnedBest()
         return optimizer
     }
 }

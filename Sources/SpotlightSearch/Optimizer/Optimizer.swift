@@ -29,6 +29,19 @@ public struct OptimizerState: Sendable, Equatable {
     public var anchorOffset: Float = 0
     /// The anchored sweep's moves tried in its current pass, `[stage * devices + device]`.
     public var sweptMoves: [Bool] = []
+    /// The fastest placement measured since the pins last changed that obeys them all (a pinned
+    /// stage on its device, a pinned op on its): what a user who pinned is shown and saves. Nil
+    /// without pins, or before such a placement is measured.
+    public var pinnedBest: (assignment: [Int], stepTime: Double)?
+
+    public static func == (lhs: OptimizerState, rhs: OptimizerState) -> Bool {
+        lhs.network == rhs.network && lhs.adam == rhs.adam && lhs.random == rhs.random && lhs.baseline == rhs.baseline
+            && lhs.beta == rhs.beta && lhs.iteration == rhs.iteration && lhs.samplesEvaluated == rhs.samplesEvaluated
+            && lhs.history == rhs.history && lhs.bestStepTime == rhs.bestStepTime && lhs.bestAssignment == rhs.bestAssignment
+            && lhs.worstValidStepTime == rhs.worstValidStepTime && lhs.stagePins == rhs.stagePins && lhs.opPins == rhs.opPins
+            && lhs.measured == rhs.measured && lhs.anchorOffset == rhs.anchorOffset && lhs.sweptMoves == rhs.sweptMoves
+            && lhs.pinnedBest?.assignment == rhs.pinnedBest?.assignment && lhs.pinnedBest?.stepTime == rhs.pinnedBest?.stepTime
+    }
 
     /// Makes `assignment` the best placement if `stepTime` beats the best so far.
     mutating func offerBest(_ assignment: [Int]?, stepTime: Double?) {
@@ -137,6 +150,12 @@ public struct Optimizer: Sendable {
             state.measured.record(batch.fingerprints[candidate.index], Evaluation(stepTime: time))
             state.offerBest(assignments[candidate.index], stepTime: time)
         }
+        if hasPins {
+            for (index, evaluation) in evaluations.enumerated() where evaluation.isValid {
+                let time = index == candidate?.index ? state.measured.result(of: batch.fingerprints[index])?.stepTime : evaluation.stepTime
+                offerPinnedBest(assignments[index], stepTime: time ?? evaluation.stepTime!)
+            }
+        }
         let evaluated = MonotonicClock.seconds()
         let penalty = max(configuration.outOfMemoryPenalty * lowerBound, 2 * state.worstValidStepTime)
         let rewards: [Double?] = evaluations.map { evaluation in
@@ -213,6 +232,30 @@ public struct Optimizer: Sendable {
         Remeasurement.confirmed(first, of: assignment, times: configuration.confirmations, evaluator: evaluator, method: configuration.method.rawValue)
     }
 
+    /// Whether any stage or op is pinned.
+    public var hasPins: Bool { state.stagePins.contains { $0 >= 0 } || state.opPins.contains { $0 >= 0 } }
+
+    /// Whether `assignment` obeys every pin: each pinned op on its device, and each pinned stage
+    /// on its device as `PlacementProblem.stageDevices(of:allowedDevices:)` sees it. O(ops).
+    public func obeysPins(_ assignment: [Int]) -> Bool {
+        for op in state.opPins.indices where state.opPins[op] >= 0 && assignment[op] != state.opPins[op] { return false }
+        guard state.stagePins.contains(where: { $0 >= 0 }) else { return true }
+        let devices = problem.stageDevices(of: assignment, allowedDevices: inputs.allowedDevices)
+        return state.stagePins.indices.allSatisfy { state.stagePins[$0] < 0 || devices[$0] == state.stagePins[$0] }
+    }
+
+    /// Makes `assignment` the pinned best if it obeys the pins and beats it.
+    public mutating func offerPinnedBest(_ assignment: [Int], stepTime: Double) {
+        guard hasPins, stepTime < state.pinnedBest?.stepTime ?? .infinity, obeysPins(assignment) else { return }
+        state.pinnedBest = (assignment, stepTime)
+    }
+
+    /// After the pins change: the overall best if it obeys them, else none yet.
+    mutating func resetPinnedBest() {
+        state.pinnedBest = nil
+        if let best = state.bestAssignment, let time = state.bestStepTime { offerPinnedBest(best, stepTime: time) }
+    }
+
     /// Pins stage `stage` to `device` (or unpins it with `nil`); takes effect at the next iteration.
     /// Returns false, changing nothing, when the stage may not use that device.
     @discardableResult
@@ -223,6 +266,7 @@ public struct Optimizer: Sendable {
                   inputs.allowedDevices[stage] & (1 << UInt64(device)) != 0 else { return false }
         }
         state.stagePins[stage] = device ?? -1
+        resetPinnedBest()
         return true
     }
 
@@ -235,6 +279,7 @@ public struct Optimizer: Sendable {
             guard device >= 0 && device < problem.cluster.deviceCount, problem.constraints.allows(op: op, device: device) else { return false }
         }
         state.opPins[op] = device ?? -1
+        resetPinnedBest()
         return true
     }
 
