@@ -101,7 +101,8 @@ struct ExploreCommand: ParsableCommand {
             model.lowerBound.map { "best step time \(Units.microseconds(time)) (lower bound \(Units.microseconds($0)))" }
                 ?? "best measured step time \(Units.microseconds(time))"
         } ?? "no valid placement found"
-        print("\(snapshot.iteration) iterations, \(snapshot.samplesEvaluated) placements: \(best)")
+        let pinned = snapshot.unpinnedBestStepTime.map { " with the pins; \(Units.microseconds($0)) without them" } ?? ""
+        print("\(snapshot.iteration) iterations, \(snapshot.samplesEvaluated) placements: \(best)\(pinned)")
         if case .signal(let number) = exit { throw ExitCode(128 + number) }
         if let failure = snapshot.checkpointFailure {
             Output.report(failure)
