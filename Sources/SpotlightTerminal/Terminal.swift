@@ -76,7 +76,7 @@ public final class Terminal {
             switch character {
             case 3: return .key(.interrupt)
             case 9: return .key(.tab)
-            case 27: return .key(.escape)
+            case 27: return escapeSequence()
             default:
                 guard let scalar = Unicode.Scalar(character) else { return nil }
                 return .key(.character(Character(scalar)))
@@ -95,6 +95,22 @@ public final class Terminal {
         case Int(SPL_RESIZE): return .resize
         default: return nil
         }
+    }
+
+    /// After an ESC: the rest of a sequence ncurses did not recognise, already waiting, read
+    /// whole and decoded (`EscapeSequence`), or swallowed when unknown; ESC alone is Escape.
+    private func escapeSequence() -> TerminalEvent? {
+        var sequence: [Unicode.Scalar] = []
+        var character: UInt32 = 0
+        var row: Int32 = 0, column: Int32 = 0
+        while sequence.count < 32 {
+            guard Int(spl_read_key(0, &character, &row, &column)) == Int(SPL_CHARACTER),
+                  let scalar = Unicode.Scalar(character) else { break }
+            sequence.append(scalar)
+            if EscapeSequence.ends(with: scalar, count: sequence.count, first: sequence.first) { break }
+        }
+        if sequence.isEmpty { return .key(.escape) }
+        return EscapeSequence.key(sequence).map { .key($0) }
     }
 
     /// Puts `grid` on the screen in `theme`'s colours. Rows equal to the last frame's are skipped

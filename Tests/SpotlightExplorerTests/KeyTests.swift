@@ -206,3 +206,33 @@ import Testing
         #expect(state.message == nil)
     }
 }
+
+/// Escape sequences the terminal description lacks are read whole: Home under tmux no longer
+/// pins a stage to device 1, and an unknown sequence does nothing.
+@Suite struct EscapeSequenceTests {
+    /// Feeds `text` (what follows ESC) through the reader's loop.
+    static func decode(_ text: String) -> (key: Key?, consumed: Int) {
+        var sequence: [Unicode.Scalar] = []
+        for scalar in text.unicodeScalars {
+            sequence.append(scalar)
+            if EscapeSequence.ends(with: scalar, count: sequence.count, first: sequence.first) { break }
+        }
+        return (EscapeSequence.key(sequence), sequence.count)
+    }
+
+    @Test func homeEndAndPagesInTheCommonForms() {
+        #expect(Self.decode("[1~").key == .home && Self.decode("[1~").consumed == 3)
+        #expect(Self.decode("[H").key == .home && Self.decode("OH").key == .home && Self.decode("[7~").key == .home)
+        #expect(Self.decode("[4~").key == .end && Self.decode("[F").key == .end && Self.decode("OF").key == .end)
+        #expect(Self.decode("[5~").key == .pageUp && Self.decode("[6~").key == .pageDown)
+        #expect(Self.decode("OA").key == .up && Self.decode("[D").key == .left)
+    }
+
+    @Test func unknownSequencesAreSwallowedWhole() {
+        let unknown = Self.decode("[1;5Cxyz")
+        #expect(unknown.key == nil && unknown.consumed == 5, "ctrl-right's parameters and final byte, nothing after")
+        #expect(Self.decode("[200~").key == nil)
+        let alt = Self.decode("1abc")
+        #expect(alt.key == nil && alt.consumed == 1, "Alt+1 pins nothing")
+    }
+}
