@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SpotlightModel
 
@@ -76,5 +77,28 @@ import Testing
         #expect(cycle?.message.contains("(1,996 more)") == true)
         let short = graphProblems(graphText([#"{"name": "a", "type": "X", "inputs": ["b"]}"#, #"{"name": "b", "type": "X", "inputs": ["a"]}"#]))
         #expect(short.contains { $0.message.hasSuffix(#""a" -> "b" -> "a""#) || $0.message.hasSuffix(#""b" -> "a" -> "b""#) })
+    }
+}
+
+/// Any readable stream is read: a pipe or FIFO (`validate <(cat g.json)`), not only a regular file.
+@Suite struct StreamReadingTests {
+    @Test func aFIFOIsReadToItsEnd() throws {
+        let path = temporaryPath("g.fifo")
+        #expect(mkfifo(path, 0o600) == 0)
+        let text = graphText([#"{"name": "a", "type": "Const"}"#])
+        let writer = Thread {
+            let handle = FileHandle(forWritingAtPath: path)
+            handle?.write(Data(text.utf8))
+            try? handle?.close()
+        }
+        writer.start()
+        let read = try FileIO.readText(path)
+        #expect(read == text)
+    }
+
+    @Test func aDirectoryAndAMissingFileAreClearErrors() {
+        #expect(throws: InputError.self) { try FileIO.read(samplesDirectory) }
+        do { _ = try FileIO.read(samplesDirectory) } catch { #expect(error.description.hasSuffix("is a directory, not a file")) }
+        do { _ = try FileIO.read(samplesDirectory + "/none.json") } catch { #expect(error.description.hasSuffix("no such file")) }
     }
 }

@@ -11,6 +11,9 @@ public enum FileIO {
     /// The largest file, after decompression, that Spotlight reads: far above any real graph, low
     /// enough that a corrupt or hostile gzip file cannot exhaust memory.
     public static let maximumDecompressedBytes = 4 << 30
+    /// The largest file read as it is (before any decompression): past it a stream such as
+    /// /dev/zero is refused, having taken at most this much memory.
+    public static let maximumFileBytes = 1 << 30
 
     /// The bytes of `path`, or a `InputError` naming the file and the reason. A gzip file (say
     /// `inception_v3.graph.json.gz`) is recognised by its magic number and decompressed, so every
@@ -37,17 +40,33 @@ public enum FileIO {
         return Array(UnsafeBufferPointer(start: output, count: outputLength))
     }
 
+    /// The bytes of `path` read to its end: a regular file, a pipe, a FIFO, `/dev/stdin` or `-`
+    /// (standard input) alike, so that `validate <(zcat g.json.gz)` works. Stops with an error
+    /// past `maximumFileBytes` (a device such as /dev/zero never ends).
     private static func readRaw(_ path: String) throws(InputError) -> [UInt8] {
-        let url = URL(fileURLWithPath: path)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InputError(file: path, message: "no such file")
+        let descriptor = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let code = errno
+            throw InputError(file: path, message: code == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(code)))")
         }
-        if isDirectory.boolValue { throw InputError(file: path, message: "is a directory, not a file") }
-        do {
-            return [UInt8](try Data(contentsOf: url))
-        } catch {
-            throw InputError(file: path, message: "cannot read: \(error.localizedDescription)")
+        defer { if descriptor != STDIN_FILENO { close(descriptor) } }
+        var status = stat()
+        if fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR {
+            throw InputError(file: path, message: "is a directory, not a file")
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { readDescriptor(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { return bytes }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw InputError(file: path, message: "cannot read: \(String(cString: strerror(errno)))")
+            }
+            bytes.append(contentsOf: chunk[0..<count])
+            if bytes.count > maximumFileBytes {
+                throw InputError(file: path, message: "is larger than \(maximumFileBytes >> 30) GiB; not read further")
+            }
         }
     }
 
@@ -130,4 +149,9 @@ public enum FileIO {
             throw InputError(file: path, message: "cannot write: \(failure)")
         }
     }
+}
+
+/// POSIX `read`, which `FileIO.read(_:)` hides inside the enum.
+private func readDescriptor(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
 }
