@@ -11,6 +11,7 @@
 #define NCURSES_WIDECHAR 1
 #endif
 #include <ncursesw/curses.h>
+#include <stdlib.h>
 #include <locale.h>
 #include <pthread.h>
 #include <signal.h>
@@ -181,6 +182,23 @@ static inline int spl_read_key(int timeout_ms, unsigned *character, int *row, in
     }
     default: return SPL_OTHER_KEY;
     }
+}
+
+// terminfo's header defines a macro for every capability (columns, lines, ...), so it comes last.
+#include <ncursesw/term.h>
+
+/// Whether $TERM names a terminal the explorer can draw on, asked before curses starts (whose
+/// initscr would print "Error opening terminal" and exit): 0 yes; 1 TERM unset or empty; 2 no
+/// terminfo entry for it; 3 it cannot move the cursor (TERM=dumb).
+static inline int spl_terminal_check(void) {
+    const char *term = getenv("TERM");
+    if (term == NULL || term[0] == 0) return 1;
+    int error = 0;
+    if (setupterm(NULL, STDOUT_FILENO, &error) != OK) return 2;
+    char *cursor = tigetstr("cup");
+    int usable = cursor != NULL && cursor != (char *)-1;
+    del_curterm(cur_term);
+    return usable ? 0 : 3;
 }
 
 #endif

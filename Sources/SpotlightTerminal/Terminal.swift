@@ -1,4 +1,6 @@
 import CNcurses
+import Foundation
+import SpotlightModel
 import SpotlightExplorer
 import Synchronization
 
@@ -25,6 +27,18 @@ public final class Terminal {
 
     public init() {
         pairs = ColorPairs(colors: 0, pairLimit: 0)
+    }
+
+    /// Throws, saying why, when $TERM is unset, unknown, or cannot move the cursor (TERM=dumb):
+    /// the explorer would otherwise start on a blank screen or curses would exit the process.
+    public static func checkUsable() throws(TerminalError) {
+        let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
+        switch spl_terminal_check() {
+        case 0: return
+        case 1: throw TerminalError(message: "TERM is not set, so the explorer cannot draw")
+        case 2: throw TerminalError(message: "this terminal (TERM=\(TerminalSafe.escaped(term))) is unknown to terminfo")
+        default: throw TerminalError(message: "this terminal (TERM=\(TerminalSafe.escaped(term))) cannot move the cursor")
+        }
     }
 
     /// Takes over the terminal. `color: false` keeps to attributes (for `NO_COLOR`). Also installs

@@ -44,6 +44,12 @@ struct ExploreCommand: ParsableCommand {
             Output.error("error: the explorer needs a terminal, and standard \(isatty(STDOUT_FILENO) == 0 ? "output" : "input") is not one; use `spotlight optimize GRAPH CLUSTER` to search without it")
             throw ExitCode.failure
         }
+        do {
+            try Terminal.checkUsable()
+        } catch {
+            Output.error("error: \(error); use `spotlight optimize GRAPH CLUSTER` to search without the explorer")
+            throw ExitCode.failure
+        }
         try Loading.checkWritable(out, trace, search.checkpoint)
         let (graphPath, clusterPath) = try files()
         let base = try search.problem(graph: graphPath, cluster: clusterPath)
@@ -85,6 +91,12 @@ struct ExploreCommand: ParsableCommand {
             Output.error("error: \(error)")
             throw ExitCode.failure
         }
+        do {
+            try Terminal.checkUsable()
+        } catch {
+            Output.error("error: \(error); use `spotlight optimize GRAPH CLUSTER` to search without the explorer")
+            throw ExitCode.failure
+        }
         session.start()
         let exit = ExplorerLoop.run(state: &state, session: session, terminal: terminal, failures: { failures.take() })
         terminal.stop()
@@ -106,6 +118,12 @@ struct ExploreCommand: ParsableCommand {
         if case .signal(let number) = exit { throw ExitCode(128 + number) }
         if let failure = snapshot.checkpointFailure {
             Output.report(failure)
+            throw ExitCode.failure
+        }
+        do {
+            try Terminal.checkUsable()
+        } catch {
+            Output.error("error: \(error); use `spotlight optimize GRAPH CLUSTER` to search without the explorer")
             throw ExitCode.failure
         }
     }

@@ -158,6 +158,18 @@ import Testing
         #expect(!after.contains("╭─ op graph"))
     }
 
+    /// A terminal that cannot draw the explorer (TERM=dumb, or one terminfo does not know) gets
+    /// an error naming it and pointing to optimize, and exit 1, not a blank screen.
+    @Test(arguments: ["dumb", "no-such-terminal"])
+    func aTerminalThatCannotDrawIsAnError(term: String) throws {
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start(width: 150, height: 20)
+        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && TERM=\(term) '\(CommandLineTests.binary)' explore; echo \"exit $?\"", "Enter")
+        let screen = try tmux.waitFor("the exit status") { $0.contains("exit 1") }
+        #expect(screen.contains("error: this terminal (TERM=\(term))") && screen.contains("spotlight optimize"), "\(screen)")
+    }
+
     @Test func ctrlCAlsoRestoresTheTerminal() throws {
         let tmux = Tmux()
         defer { tmux.kill() }
