@@ -196,9 +196,9 @@ static inline int spl_terminal_check(void) {
     int error = 0;
     if (setupterm(NULL, STDOUT_FILENO, &error) != OK) return 2;
     char *cursor = tigetstr("cup");
-    int usable = cursor != NULL && cursor != (char *)-1;
-    del_curterm(cur_term);
-    return usable ? 0 : 3;
+    // The entry is left loaded (a few kB): freeing it with del_curterm leaves curses holding
+    // a dangling terminal, which crashed the explorer that initscr then started.
+    return cursor != NULL && cursor != (char *)-1 ? 0 : 3;
 }
 
 #endif
