@@ -102,3 +102,20 @@ import Testing
         do { _ = try FileIO.read(samplesDirectory + "/none.json") } catch { #expect(error.description.hasSuffix("no such file")) }
     }
 }
+
+/// A process killed while writing leaves `.NAME.tmp-PID`; the next write of the same file
+/// removes it, and leaves a running process's temporary alone.
+@Suite struct StaleTemporaryTests {
+    @Test func theNextWriteRemovesADeadProcesssTemporary() throws {
+        let path = temporaryPath("run.checkpoint.json")
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        // PIDs above the kernel's limit (4194304 at most) never run; 1 (init) always does.
+        let dead = directory + "/.run.checkpoint.json.tmp-99999999", live = directory + "/.run.checkpoint.json.tmp-1"
+        try "partial".write(toFile: dead, atomically: false, encoding: .utf8)
+        try "partial".write(toFile: live, atomically: false, encoding: .utf8)
+        try FileIO.writeAtomically("{}", to: path)
+        #expect(!FileManager.default.fileExists(atPath: dead))
+        #expect(FileManager.default.fileExists(atPath: live))
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "{}")
+    }
+}

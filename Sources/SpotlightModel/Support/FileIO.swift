@@ -148,6 +148,22 @@ public enum FileIO {
             unlink(temporary)
             throw InputError(file: path, message: "cannot write: \(failure)")
         }
+        removeStaleTemporaries(of: path)
+    }
+
+    /// Removes the temporaries of `path` that a killed process left (`.NAME.tmp-PID` whose PID
+    /// is no longer running; up to a checkpoint's size each), so that they do not pile up.
+    /// Another live process's temporary is left alone. O(entries in the directory).
+    static func removeStaleTemporaries(of path: String) {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        let prefix = "." + url.lastPathComponent + ".tmp-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            guard let pid = pid_t(name.dropFirst(prefix.count)), pid != getpid() else { continue }
+            // kill(pid, 0) fails with ESRCH when no such process exists.
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(directory + "/" + name) }
+        }
     }
 }
 
