@@ -32,16 +32,14 @@ public struct OptimizerState: Sendable, Equatable {
     /// The fastest placement measured since the pins last changed that obeys them all (a pinned
     /// stage on its device, a pinned op on its): what a user who pinned is shown and saves. Nil
     /// without pins, or before such a placement is measured.
-    public var pinnedBest: (assignment: [Int], stepTime: Double)?
+    public var pinnedBest: PinnedBest?
 
-    public static func == (lhs: OptimizerState, rhs: OptimizerState) -> Bool {
-        lhs.network == rhs.network && lhs.adam == rhs.adam && lhs.random == rhs.random && lhs.baseline == rhs.baseline
-            && lhs.beta == rhs.beta && lhs.iteration == rhs.iteration && lhs.samplesEvaluated == rhs.samplesEvaluated
-            && lhs.history == rhs.history && lhs.bestStepTime == rhs.bestStepTime && lhs.bestAssignment == rhs.bestAssignment
-            && lhs.worstValidStepTime == rhs.worstValidStepTime && lhs.stagePins == rhs.stagePins && lhs.opPins == rhs.opPins
-            && lhs.measured == rhs.measured && lhs.anchorOffset == rhs.anchorOffset && lhs.sweptMoves == rhs.sweptMoves
-            && lhs.pinnedBest?.assignment == rhs.pinnedBest?.assignment && lhs.pinnedBest?.stepTime == rhs.pinnedBest?.stepTime
+    /// A placement and its step time: the best one that obeys the pins.
+    public struct PinnedBest: Sendable, Equatable {
+        public var assignment: [Int]
+        public var stepTime: Double
     }
+
 
     /// Makes `assignment` the best placement if `stepTime` beats the best so far.
     mutating func offerBest(_ assignment: [Int]?, stepTime: Double?) {
@@ -151,9 +149,10 @@ public struct Optimizer: Sendable {
             state.offerBest(assignments[candidate.index], stepTime: time)
         }
         if hasPins {
+            // The record holds each valid sample's time, a confirmed median for the candidate.
             for (index, evaluation) in evaluations.enumerated() where evaluation.isValid {
-                let time = index == candidate?.index ? state.measured.result(of: batch.fingerprints[index])?.stepTime : evaluation.stepTime
-                offerPinnedBest(assignments[index], stepTime: time ?? evaluation.stepTime!)
+                let recorded = state.measured.result(of: batch.fingerprints[index])?.stepTime
+                offerPinnedBest(assignments[index], stepTime: recorded ?? evaluation.stepTime!)
             }
         }
         let evaluated = MonotonicClock.seconds()
@@ -211,9 +210,10 @@ public struct Optimizer: Sendable {
         return rewards.map { reward in reward.map { Float(($0 - baseline) * scale) } ?? 0 }
     }
 
-    /// Each sample's measurement, and how many placements were measured: placements measured before (the repeats no redraw replaced)
-    /// are answered from the record, the others measured, once each, and recorded. A placement
-    /// whose measurement failed is not recorded, and may be drawn and measured again.
+    /// Each sample's measurement, and how many placements were measured: placements measured
+    /// before (the repeats no redraw replaced) are answered from the record, the others measured,
+    /// once each, and recorded. A placement whose measurement failed is not recorded, and may be
+    /// drawn and measured again.
     private mutating func measure(_ batch: SampledBatch, evaluator: some Evaluator) -> (evaluations: [Evaluation], fresh: Int) {
         var fresh: [Int] = [], freshIndex: [UInt64: Int] = [:]
         for (sample, fingerprint) in batch.fingerprints.enumerated() where !state.measured.contains(fingerprint) && freshIndex[fingerprint] == nil {
@@ -247,7 +247,7 @@ public struct Optimizer: Sendable {
     /// Makes `assignment` the pinned best if it obeys the pins and beats it.
     public mutating func offerPinnedBest(_ assignment: [Int], stepTime: Double) {
         guard hasPins, stepTime < state.pinnedBest?.stepTime ?? .infinity, obeysPins(assignment) else { return }
-        state.pinnedBest = (assignment, stepTime)
+        state.pinnedBest = OptimizerState.PinnedBest(assignment: assignment, stepTime: stepTime)
     }
 
     /// After the pins change: the overall best if it obeys them, else none yet.
