@@ -78,11 +78,16 @@ import SpotlightSimulation
         var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start, warmStartTime: 1e12)
         let anchor = try #require(optimizer.currentAnchor())
         let free = (0..<problem.stages.count).map { PolicyInputs(problem: problem, anyOp: true).allowedDevices[$0].nonzeroBitCount - 1 }
-        let moves = optimizer.sweepMoves(anchor: anchor, count: 1000, avoiding: [])
+        let draws = optimizer.sweepMoves(anchor: anchor, count: 1000, avoiding: [])
+        let moves = draws.map { draw in
+            let stages = draw.stageDevices.indices.filter { draw.stageDevices[$0] != anchor.devices[$0] }
+            return (stages: stages, device: stages.first.map { draw.stageDevices[$0] } ?? -1)
+        }
         // Every other device of every stage once, then nothing new in this pass.
         #expect(moves.count == free.reduce(0, +))
-        #expect(Set(moves.map { $0.stage * 16 + $0.device }).count == moves.count)
-        #expect(moves.allSatisfy { $0.device != anchor.devices[$0.stage] })
+        #expect(moves.allSatisfy { $0.stages.count == 1 })
+        #expect(Set(moves.map { $0.stages[0] * 16 + $0.device }).count == moves.count)
+        #expect(draws.allSatisfy { $0.fingerprint == MeasuredPlacements.fingerprint($0.assignment) })
     }
 
     /// Every measurement counts: a run never measures more than its budget, the search spends

@@ -1,6 +1,9 @@
 import SpotlightModel
 import RealModule
 
+/// One sample: its device per stage, the placement that stands for, and its fingerprint.
+typealias SampleDraw = (stageDevices: [Int], assignment: [Int], fingerprint: UInt64)
+
 /// One iteration's placements, drawn from the policy.
 struct SampledBatch {
     /// The policy's pass over the batch's placements, which the update differentiates.
@@ -30,14 +33,15 @@ extension Optimizer {
     /// q(device | stage, the anchor's devices before it) (Gumbel top-k): the local search's
     /// neighbourhood, ordered by what the policy has learned. Each is marked tried; once every
     /// move has been, a new pass begins. Moves whose placement was measured, or is in `avoiding`,
-    /// are marked tried and skipped. O(stages x devices) plus a one-sample forward pass.
-    mutating func sweepMoves(anchor: PolicyAnchor, count: Int, avoiding: Set<UInt64>) -> [(stage: Int, device: Int)] {
+    /// are marked tried and skipped. Returns each move as the sample it makes. O(stages x devices)
+    /// plus a one-sample forward pass and a placement per move chosen.
+    mutating func sweepMoves(anchor: PolicyAnchor, count: Int, avoiding: Set<UInt64>) -> [SampleDraw] {
         let stages = inputs.stageCount, devices = problem.cluster.deviceCount
         if state.sweptMoves.count != stages * devices { state.sweptMoves = [Bool](repeating: false, count: stages * devices) }
         var unused = SplitMix64(seed: 0)
         let path = state.network.forward(inputs, sampleCount: 1, pins: state.stagePins, actions: anchor.devices, anchor: anchor,
                                          random: &unused)
-        var chosen: [(stage: Int, device: Int)] = [], taken = Set<Int>()
+        var chosen: [SampleDraw] = [], taken = Set<Int>()
         for pass in 0..<2 where chosen.count < count {
             var keyed: [(key: Double, move: Int)] = []
             for stage in 0..<stages where state.stagePins[stage] < 0 {
@@ -51,12 +55,12 @@ extension Optimizer {
             keyed.sort { $0.key > $1.key }
             for entry in keyed where chosen.count < count && !taken.contains(entry.move) {
                 state.sweptMoves[entry.move] = true
-                let move = (stage: entry.move / devices, device: entry.move % devices)
                 var stageDevices = anchor.devices
-                stageDevices[move.stage] = move.device
-                let fingerprint = MeasuredPlacements.fingerprint(placement(stageDevices, anchor: anchor))
+                stageDevices[entry.move / devices] = entry.move % devices
+                let assignment = placement(stageDevices, anchor: anchor)
+                let fingerprint = MeasuredPlacements.fingerprint(assignment)
                 if state.measured.contains(fingerprint) || avoiding.contains(fingerprint) { continue }
-                chosen.append(move)
+                chosen.append((stageDevices, assignment, fingerprint))
                 taken.insert(entry.move)
             }
             // Every move of the pass tried: the next pass begins.
@@ -113,9 +117,8 @@ extension Optimizer {
     /// (`MeasuredPlacements`) instead of measuring them again.
     mutating func drawBatch() -> SampledBatch {
         let samples = configuration.samples, stages = inputs.stageCount
-        typealias Draw = (stageDevices: [Int], assignment: [Int], fingerprint: UInt64)
         let anchor = currentAnchor()
-        func draws(_ trace: PolicyTrace<Float>) -> [Draw] {
+        func draws(_ trace: PolicyTrace<Float>) -> [SampleDraw] {
             (0..<samples).map { sample in
                 let stageDevices = (0..<stages).map { trace.action(stage: $0, sample: sample) }
                 let assignment = placement(stageDevices, anchor: anchor)
@@ -146,12 +149,9 @@ extension Optimizer {
             let sweepCount = min(samples, Int((Double(samples) * configuration.sweepShare).rounded()))
             let moves = sweepMoves(anchor: anchor, count: sweepCount, avoiding: Set(batch.prefix(samples - sweepCount).map(\.fingerprint)))
             for (offset, move) in moves.enumerated() {
-                var stageDevices = anchor.devices
-                stageDevices[move.stage] = move.device
-                let assignment = placement(stageDevices, anchor: anchor)
                 let index = samples - sweepCount + offset
                 if let slot = open.firstIndex(of: index) { open.remove(at: slot) }
-                batch[index] = (stageDevices, assignment, MeasuredPlacements.fingerprint(assignment))
+                batch[index] = move
                 replaced = true
             }
         }
