@@ -69,9 +69,7 @@ struct BudgetBench: ParsableCommand {
     func problems() throws -> [(String, PlacementProblem)] {
         let pairs = workloads.isEmpty ? Self.defaultWorkloads : workloads
         var problems = try pairs.map { pair in
-            let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw ValidationError("workload \"\(pair)\" is not GRAPH:CLUSTER") }
-            let problem = try Loading.problem(graph: parts[0], cluster: parts[1], maximumStages: stages)
+            let problem = try Loading.workload(pair, maximumStages: stages)
             return (problem.graph.name, problem)
         }
         if workloads.isEmpty {

@@ -30,6 +30,13 @@ enum Loading {
     }
 
     /// A graph and a cluster that fit together, as a placement problem with at most `maximumStages` stages.
+    /// The problem a benchmark's `GRAPH:CLUSTER` argument names.
+    static func workload(_ pair: String, maximumStages: Int, groupHints: Bool = true) throws -> PlacementProblem {
+        let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { throw ValidationError("workload \"\(pair)\" is not GRAPH:CLUSTER") }
+        return try problem(graph: parts[0], cluster: parts[1], maximumStages: maximumStages, groupHints: groupHints)
+    }
+
     static func problem(graph graphPath: String, cluster clusterPath: String,
                         maximumStages: Int = StagePartition.defaultMaximumStages, groupHints: Bool = true) throws -> PlacementProblem {
         let graph = try graph(graphPath), cluster = try cluster(clusterPath)

@@ -101,9 +101,7 @@ struct OptimizerBench: ParsableCommand {
             ]
         }
         return try workloads.map { pair in
-            let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw ValidationError("workload \"\(pair)\" is not GRAPH:CLUSTER") }
-            let problem = try Loading.problem(graph: parts[0], cluster: parts[1], maximumStages: stages, groupHints: !ignoreGroups)
+            let problem = try Loading.workload(pair, maximumStages: stages, groupHints: !ignoreGroups)
             return ("\(problem.graph.name) on \(problem.cluster.name)", problem)
         }
     }

@@ -70,7 +70,7 @@ import Testing
         for (value, text) in shortForms { #expect(Units.short(value) == text, "\(value)") }
         #expect(Units.microseconds(-250) == "-250.00 us")
         #expect(Units.bytes(12_300_000) == "12.3 MB")
-        #expect(StatusLine.grouped(1234567) == "1,234,567")
+        #expect(Units.grouped(1234567) == "1,234,567")
     }
 
     @Test func ratesKeepTwoSignificantDigitsBelowTen() {

@@ -70,16 +70,16 @@ enum StatusLine {
             pieces.append((Glyph.separator + "iteration ", on(.dim)))
             pieces.append((String(snapshot.iteration), on(.accent, .bold)))
         }
-        if !omitted.contains(.samples) { pieces.append((Glyph.separator + grouped(snapshot.samplesEvaluated) + " samples", on(.dim))) }
+        if !omitted.contains(.samples) { pieces.append((Glyph.separator + Units.grouped(snapshot.samplesEvaluated) + " samples", on(.dim))) }
         let measured = snapshot.history.reduce(0) { $0 + $1.placementsMeasured } + (snapshot.lastPolish?.evaluated ?? 0)
         if !omitted.contains(.measured), measured > 0 {
-            pieces.append((Glyph.separator + grouped(measured) + " measured", on(.dim)))
+            pieces.append((Glyph.separator + Units.grouped(measured) + " measured", on(.dim)))
         }
         if !omitted.contains(.repeats), let last = snapshot.history.last, last.repeatedSamples > 0 {
             pieces.append((Glyph.separator + "\(last.repeatedSamples) repeated", on(.warning)))
         }
         if !omitted.contains(.rate), let last = snapshot.history.last {
-            pieces.append((Glyph.separator + Units.rate(last.samplesPerSecond, wholeNumber: grouped) + "/s", on(.dim)))
+            pieces.append((Glyph.separator + Units.rate(last.samplesPerSecond, wholeNumber: Units.grouped) + "/s", on(.dim)))
         }
         if let best = snapshot.bestStepTime {
             pieces.append((Glyph.separator + "best ", on(.dim)))
@@ -102,9 +102,6 @@ enum StatusLine {
         }
         return pieces
     }
-
-    /// 12345 as "12,345".
-    static func grouped(_ value: Int) -> String { Units.grouped(value) }
 }
 
 /// The bottom line: the find prompt while finding; else the last message, then key hints.

@@ -140,10 +140,10 @@ public struct ExplorerState: Sendable {
     static func describe(_ polish: PolishSummary) -> String {
         let end = polish.isLocalOptimum ? "no single move is faster" : "budget spent"
         guard polish.to < polish.from else {
-            return "polished: no move made \(Units.microseconds(polish.from)) faster (\(StatusLine.grouped(polish.evaluated)) placements measured)"
+            return "polished: no move made \(Units.microseconds(polish.from)) faster (\(Units.grouped(polish.evaluated)) placements measured)"
         }
         return "polished: \(Units.microseconds(polish.from)) → \(Units.microseconds(polish.to)), \(polish.improvements) moves kept of "
-            + "\(StatusLine.grouped(polish.evaluated)) placements measured (\(end))"
+            + "\(Units.grouped(polish.evaluated)) placements measured (\(end))"
     }
 
     /// The search's status as the status line words it.
