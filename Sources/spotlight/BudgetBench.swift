@@ -136,6 +136,7 @@ struct BudgetComparison {
                 let evaluator: any Evaluator = bench.noise > 0
                     ? NoisyEvaluator(exact, spread: bench.noise, seed: UInt64(seed)) : exact
                 var configuration = configuration(method, seed: seed)
+                // Never sampled from: anchored, the policy is not taught the start.
                 if method == "local" { configuration.anchorMoves = configuration.anchorMoves ?? 1 }
                 var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment,
                                           warmStartTime: start?.stepTime)

@@ -89,7 +89,7 @@ struct SearchOptions: ParsableArguments {
         }
         let (problem, start) = warmStart.prepare(base, baselines: baselines)
         var configuration = OptimizerConfiguration(method: method == .pg ? .policyGradient : .spotlight, samples: samples, seed: seed)
-        // The local search alone keeps its start as the best placement to polish, as an anchored search does.
+        // The local search alone never samples from the policy: anchored, it skips teaching it the start.
         configuration.anchorMoves = anchorMoves > 0 ? anchorMoves : method == .local ? 1 : nil
         configuration.sweepShare = sweepShare
         configuration.hiddenSize = hidden

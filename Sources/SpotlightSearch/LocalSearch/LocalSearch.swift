@@ -4,10 +4,8 @@ import SpotlightModel
 /// stages (the search's own decisions), then single colocation sets (the finest moves a valid
 /// placement allows), and back to stages while either kind still helps.
 ///
-/// A sampling search ends near good placements but rarely on a local optimum: polished, the best
-/// placements Spotlight sampled in 960 samples were 18% faster on Inception-V3 and 10-22% on the
-/// RNNLM, NMT, the Transformer and the synthetic graphs (BENCHMARKS.md, "Polishing the best
-/// placement"). Moves are tried in a shuffled order, `batchSize` at a time (measured together, so
+/// A sampling search ends near good placements but rarely on a local optimum, so polishing its
+/// best placement pays (BENCHMARKS.md, "Polishing the best placement"). Moves are tried in a shuffled order, `batchSize` at a time (measured together, so
 /// the simulator uses every core), and the best improving move of a batch is kept:
 /// first-improvement search, which climbs in far fewer measurements than trying every move
 /// before each step.

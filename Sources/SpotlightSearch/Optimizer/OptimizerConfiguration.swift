@@ -91,8 +91,8 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     public var confirmations = 0
     /// The most further batches drawn in an iteration to replace samples that repeat a placement
     /// the search has measured (`Optimizer.drawBatch()`); 0 keeps the repeats, as both papers did.
-    /// On the tiny sample, 64 took Spotlight from 0.98 ms to the proven optimum, 0.97 ms, on every
-    /// seed (BENCHMARKS.md, "New placements only").
+    /// On the tiny sample, 64 took Spotlight to the proven optimum on every seed (BENCHMARKS.md,
+    /// "New placements only").
     public var redraws = 64
     /// What a sample is: `nil`, a whole placement drawn from the policy, as in both papers; a
     /// number m, a change to the best placement so far, with the policy anchored on it so that
