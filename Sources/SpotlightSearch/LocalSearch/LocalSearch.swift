@@ -37,6 +37,8 @@ public struct LocalSearch: Sendable {
     /// The kinds of move, in the order they are tried: the ops of each unit (each stage; each
     /// colocation set without a pinned op), and every (unit, device) move of that kind.
     private let kinds: [(units: [[Int]], moves: [(unit: Int, device: Int)])]
+    /// How many kinds of move a climb passes over (stages, colocation sets).
+    var kindCount: Int { kinds.count }
 
     public init(problem: PlacementProblem, opPins: [Int] = []) {
         self.problem = problem
@@ -65,70 +67,84 @@ public struct LocalSearch: Sendable {
     public func polish(_ start: [Int], stepTime: Double, evaluator: some Evaluator, budget: Int, seed: UInt64 = 1,
                        confirmations: Int = 0, method: String = "polish", measured known: MeasuredPlacements = MeasuredPlacements(),
                        shouldStop: () -> Bool = { false }, progress: (Outcome) -> Void = { _ in }) -> Outcome {
-        var current = start, time = stepTime
-        var evaluated = 0, improvements = 0
+        var climb = Climb(from: start, stepTime: stepTime, seed: seed)
         var measured = known
         measured.record(MeasuredPlacements.fingerprint(start), Evaluation(stepTime: stepTime))
-        var random = SplitMix64(seed: seed &+ 0x9011_54)
-        // A kind of move is tried pass after pass while a pass improves, then the next kind; the
-        // climb is at a local optimum once every kind has had a pass without an improvement since
-        // the last one.
-        var quietKinds = 0, kind = 0
-        climbing: while quietKinds < kinds.count {
-            var moves = kinds[kind].moves
-            for index in stride(from: moves.count - 1, to: 0, by: -1) { moves.swapAt(index, random.nextInt(in: 0...index)) }
-            var improved = false
-            var next = 0
-            while next < moves.count {
-                if evaluated >= budget || shouldStop() { break climbing }
-                var candidates: [[Int]] = [], fingerprints: [UInt64] = [], slots = 0
-                while next < moves.count && slots < min(batchSize, budget - evaluated) {
-                    let move = moves[next]
-                    next += 1
-                    let candidate = moved(current, unit: kinds[kind].units[move.unit], to: move.device)
-                    guard candidate != current else { continue }
-                    // A placement measured before keeps its slot in the batch, unmeasured, so the
-                    // climb takes the path it would take measuring it. Filling the slot with another
-                    // move instead makes each step the best of more moves: that greedier climb
-                    // ended at slower optima on Inception-V3 (three seeds of four, 0.7% on average).
-                    slots += 1
-                    let fingerprint = MeasuredPlacements.fingerprint(candidate)
-                    if !measured.contains(fingerprint) && !fingerprints.contains(fingerprint) {
-                        candidates.append(candidate)
-                        fingerprints.append(fingerprint)
-                    }
-                }
-                guard !candidates.isEmpty else { continue }
-                let results = evaluator.evaluate(candidates, method: method)
-                evaluated += candidates.count
-                for (fingerprint, result) in zip(fingerprints, results) { measured.record(fingerprint, result) }
-                var chosen: Int?
-                for (index, result) in results.enumerated() where result.isValid {
-                    if result.stepTime! < (chosen.map { results[$0].stepTime! } ?? time) { chosen = index }
-                }
-                if let chosen {
-                    let confirmedTime = Remeasurement.confirmed(results[chosen].stepTime!, of: candidates[chosen], times: confirmations,
-                                                                evaluator: evaluator, method: method)
-                    evaluated += confirmations
-                    measured.record(fingerprints[chosen], Evaluation(stepTime: confirmedTime))
-                    if confirmedTime < time {
-                        current = candidates[chosen]
-                        time = confirmedTime
-                        improvements += 1
-                        improved = true
-                    }
-                }
-                progress(Outcome(assignment: current, stepTime: time, evaluated: evaluated, improvements: improvements, isLocalOptimum: false))
+        while climb.evaluated < budget && !shouldStop() {
+            let step = Step(limit: budget - climb.evaluated, confirmations: confirmations, method: method)
+            guard self.step(&climb, step, measured: &measured, evaluator: evaluator) else { break }
+            progress(climb.outcome(atLocalOptimum: false))
+        }
+        return climb.outcome(atLocalOptimum: climb.isLocalOptimum(kindCount: kinds.count))
+    }
+
+    /// Measures one batch of moves from `climb`'s placement, at most `step.limit` placements,
+    /// and keeps the best improving one; passes and kinds of move advance as in `polish`.
+    /// Placements in `measured` are not measured again, and every measurement is recorded there.
+    /// Returns false, measuring nothing, at a local optimum or with a limit of 0.
+    public func step(_ climb: inout Climb, _ step: Step, measured: inout MeasuredPlacements,
+                     evaluator: some Evaluator) -> Bool {
+        guard step.limit > 0 else { return false }
+        while !climb.isLocalOptimum(kindCount: kinds.count) {
+            if !climb.passStarted {
+                climb.startPass(kinds[climb.kind].moves.count)
+                if climb.endPassIfDone(kindCount: kinds.count) { continue }
             }
-            if improved {
-                quietKinds = 0
-            } else {
-                quietKinds += 1
-                kind = (kind + 1) % kinds.count
+            let batch = nextBatch(&climb, limit: step.limit, measured: measured)
+            guard !batch.candidates.isEmpty else {
+                _ = climb.endPassIfDone(kindCount: kinds.count)
+                continue
+            }
+            measure(batch, into: &climb, step, measured: &measured, evaluator: evaluator)
+            _ = climb.endPassIfDone(kindCount: kinds.count)
+            return true
+        }
+        return false
+    }
+
+    /// The next moves of the pass that fit a batch, as placements not measured before.
+    /// A placement measured before keeps its slot in the batch, unmeasured, so the climb takes
+    /// the path it would take measuring it. Filling the slot with another move instead makes each
+    /// step the best of more moves: that greedier climb ended at slower optima
+    /// (BENCHMARKS.md, "Polishing the best placement").
+    private func nextBatch(_ climb: inout Climb, limit: Int, measured: MeasuredPlacements)
+        -> (candidates: [[Int]], fingerprints: [UInt64]) {
+        var candidates: [[Int]] = [], fingerprints: [UInt64] = [], slots = 0
+        while climb.next < climb.order.count && slots < min(batchSize, limit) {
+            let move = kinds[climb.kind].moves[climb.order[climb.next]]
+            climb.next += 1
+            let candidate = moved(climb.current, unit: kinds[climb.kind].units[move.unit], to: move.device)
+            guard candidate != climb.current else { continue }
+            slots += 1
+            let fingerprint = MeasuredPlacements.fingerprint(candidate)
+            if !measured.contains(fingerprint) && !fingerprints.contains(fingerprint) {
+                candidates.append(candidate)
+                fingerprints.append(fingerprint)
             }
         }
-        return Outcome(assignment: current, stepTime: time, evaluated: evaluated, improvements: improvements,
-                       isLocalOptimum: quietKinds >= kinds.count)
+        return (candidates, fingerprints)
+    }
+
+    /// Measures a batch, records it, and moves `climb` to its best placement if that beats the
+    /// current one (after `step.confirmations` more runs, which count).
+    private func measure(_ batch: (candidates: [[Int]], fingerprints: [UInt64]), into climb: inout Climb,
+                         _ step: Step, measured: inout MeasuredPlacements, evaluator: some Evaluator) {
+        let results = evaluator.evaluate(batch.candidates, method: step.method)
+        climb.evaluated += batch.candidates.count
+        for (fingerprint, result) in zip(batch.fingerprints, results) { measured.record(fingerprint, result) }
+        var chosen: Int?
+        for (index, result) in results.enumerated() where result.isValid {
+            if result.stepTime! < (chosen.map { results[$0].stepTime! } ?? climb.stepTime) { chosen = index }
+        }
+        guard let chosen else { return }
+        let confirmedTime = Remeasurement.confirmed(results[chosen].stepTime!, of: batch.candidates[chosen],
+                                                    times: step.confirmations, evaluator: evaluator,
+                                                    method: step.method)
+        climb.evaluated += step.confirmations
+        measured.record(batch.fingerprints[chosen], Evaluation(stepTime: confirmedTime))
+        if confirmedTime < climb.stepTime {
+            climb.move(to: batch.candidates[chosen], stepTime: confirmedTime)
+        }
     }
 
     /// `assignment` with every op of `unit` that may run on `device` moved there, then made valid
