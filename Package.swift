@@ -30,9 +30,11 @@ let package = Package(
         .target(name: "SpotlightSimulation", dependencies: ["SpotlightModel"], swiftSettings: optimizedInDebug),
         // METIS, for the graph-partitioning baseline (Debian's libmetis-dev ships no pkg-config file).
         .systemLibrary(name: "CMetis", path: "Sources/CMetis", providers: [.apt(["libmetis-dev"])]),
+        // The POSIX and glibc calls Swift's Glibc module lacks (pipe2, mallopt).
+        .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
         // Layer 3: the placers, the policy network and the optimizers.
         .target(name: "SpotlightSearch", dependencies: [
-            "SpotlightModel", "SpotlightSimulation", "CMetis",
+            "SpotlightModel", "SpotlightSimulation", "CMetis", "CSystem",
             .product(name: "RealModule", package: "swift-numerics"),
         ], swiftSettings: optimizedInDebug),
         // Layer 4: the explorer's state, layout and widgets, drawn into a cell grid (no terminal).
@@ -50,6 +52,7 @@ let package = Package(
                 "SpotlightSearch",
                 "SpotlightExplorer",
                 "SpotlightTerminal",
+                "CSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CSystem
 
 /// The allocator settings the search runs best with.
 ///
@@ -12,16 +10,6 @@ import Glibc
 /// tens of megabytes for the largest policies.
 enum MemoryPolicy {
     static func apply() {
-        #if canImport(Glibc)
-        // <malloc.h>: M_TRIM_THRESHOLD is -1, M_MMAP_THRESHOLD -3.
-        _ = glibcMallopt(-3, 64 << 20)
-        _ = glibcMallopt(-1, 256 << 20)
-        #endif
+        spl_keep_freed_memory(256 << 20, 64 << 20)
     }
 }
-
-#if canImport(Glibc)
-/// glibc's `int mallopt(int param, int value)`, which the Glibc module does not export.
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif

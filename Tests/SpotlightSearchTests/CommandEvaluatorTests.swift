@@ -71,6 +71,33 @@ import SpotlightModel
         #expect(failures.first?.contains("left processes holding its output open") == true, "\(failures)")
     }
 
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/self/environ")))
+    func processesACommandDetachedFromItsGroupAreStoppedAfterIt() throws {
+        // setsid puts the sleep in a session and group of its own, out of reach of a group kill.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("detached-\(UUID().uuidString)").path
+        let (evaluation, failures) = evaluate(
+            "setsid sh -c 'echo $$ > \(file); exec sleep 1000' > /dev/null 2>&1 < /dev/null & "
+            + "while [ ! -s \(file) ]; do sleep 0.01; done; echo 7")
+        #expect(evaluation.stepTime == 7, "\(failures)")
+        let detached = try #require(pid_t(String(contentsOfFile: file, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let deadline = Date().addingTimeInterval(5)
+        while kill(detached, 0) == 0 && Date() < deadline { usleep(10_000) }
+        #expect(kill(detached, 0) != 0, "the detached sleep \(detached) is still running")
+    }
+
+    @Test func onlyTheTailOfAHugeOutputIsKept() throws {
+        // About 8 MB of output before the step time: the reader keeps its last 64 KiB.
+        let (evaluation, failures) = evaluate("yes 0123456789abcdef | head -c 8000000; echo; echo 42")
+        #expect(evaluation.stepTime == 42, "\(failures)")
+        let pipe = Pipe()
+        let reader = PipeReader(pipe.fileHandleForReading, keeping: 100)
+        try pipe.fileHandleForWriting.write(contentsOf: Data((String(repeating: "x", count: 5000) + "\nlast\n").utf8))
+        try pipe.fileHandleForWriting.close()
+        let tail = try #require(reader.finish(within: 5))
+        #expect(tail.utf8.count == 100 && tail.hasSuffix("x\nlast\n"))
+    }
+
     @Test func theSearchGoesOnPastFailures() throws {
         // Every other measurement fails; the optimizer keeps iterating and learns from the rest.
         let problem = try PlacementProblem(graph: Self.graph, cluster: Self.cluster, maximumStages: 4)

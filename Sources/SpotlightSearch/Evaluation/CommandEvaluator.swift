@@ -34,7 +34,10 @@ public final class CommandEvaluator: Evaluator, @unchecked Sendable {
         case .success(let started): child = started
         case .failure(let failure): return .failure(failure)
         }
-        defer { RunningCommands.remove(child.pid) }
+        defer {
+            child.stopLeftovers()
+            RunningCommands.remove(child.pid)
+        }
         // Read both outputs on their own threads so that a chatty command never blocks on a full pipe.
         let output = PipeReader(child.output)
         let errors = PipeReader(child.errors)

@@ -6,7 +6,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The process groups of the measuring commands running right now.
+/// The process groups of the measuring commands running right now; on the way out, every
+/// process they started (`LeftoverProcesses`).
 ///
 /// A `CommandEvaluator` starts each command in a process group of its own, so that a timeout can
 /// stop the command with everything it started. The same isolation keeps the terminal's Ctrl-C
@@ -72,5 +73,6 @@ public enum RunningCommands {
         for group in running { kill(-group, SIGTERM) }
         while Date() < deadline && running.contains(where: { kill(-$0, 0) == 0 }) { usleep(10_000) }
         for group in running { kill(-group, SIGKILL) }
+        LeftoverProcesses.stop(marker: LeftoverProcesses.processPrefix, prefix: true)
     }
 }

@@ -102,7 +102,7 @@ public final class ServerEvaluator: Evaluator, @unchecked Sendable {
         try? running.process.input.close()
         let status = gracefully ? running.process.wait(timeoutSeconds: 2) : nil
         if status == nil { running.process.killGroup() }
-        kill(-running.process.pid, SIGKILL)
+        running.process.stopLeftovers()
         RunningCommands.remove(running.process.pid)
         server = nil
         return status

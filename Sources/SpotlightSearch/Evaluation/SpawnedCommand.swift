@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -23,6 +24,8 @@ struct SpawnedCommand {
     }
 
     let pid: pid_t
+    /// The value of `LeftoverProcesses.variable` in the command's environment.
+    let marker: String
     let input: FileHandle
     let output: FileHandle
     let errors: FileHandle
@@ -44,8 +47,11 @@ struct SpawnedCommand {
         let words: [String] = ["/bin/sh", "-c", command]
         let arguments = words.map { strdup($0) }
         defer { arguments.forEach { free($0) } }
+        let marker = LeftoverProcesses.newMarker()
+        let environment = Self.environment(marking: marker).map { strdup($0) }
+        defer { environment.forEach { free($0) } }
         var child: pid_t = 0
-        let result = posix_spawn(&child, "/bin/sh", &actions, &attributes, arguments + [nil], environ)
+        let result = posix_spawn(&child, "/bin/sh", &actions, &attributes, arguments + [nil], environment + [nil])
         close(inputPipe[0])
         close(outputPipe[1])
         close(errorPipe[1])
@@ -56,21 +62,29 @@ struct SpawnedCommand {
             throw SpawnError(message: String(cString: strerror(result)))
         }
         pid = child
+        self.marker = marker
         input = FileHandle(fileDescriptor: inputPipe[1], closeOnDealloc: true)
         output = FileHandle(fileDescriptor: outputPipe[0], closeOnDealloc: true)
         errors = FileHandle(fileDescriptor: errorPipe[0], closeOnDealloc: true)
+    }
+
+    /// This process's environment, with `LeftoverProcesses.variable` set to `marker`.
+    private static func environment(marking marker: String) -> [String] {
+        var entries: [String] = []
+        var cursor = environ
+        while let entry = cursor.pointee {
+            let text = String(cString: entry)
+            if !text.hasPrefix(LeftoverProcesses.variable + "=") { entries.append(text) }
+            cursor += 1
+        }
+        return entries + ["\(LeftoverProcesses.variable)=\(marker)"]
     }
 
     /// A pipe whose ends are closed on exec, so that commands other threads start at the same
     /// moment do not inherit them (an inherited write end would keep this command's input open).
     private static func makePipe() throws(SpawnError) -> [Int32] {
         var descriptors: [Int32] = [0, 0]
-        #if os(Linux)
-        guard linuxPipe2(&descriptors, O_CLOEXEC) == 0 else { throw SpawnError(message: String(cString: strerror(errno))) }
-        #else
-        guard pipe(&descriptors) == 0 else { throw SpawnError(message: String(cString: strerror(errno))) }
-        for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
-        #endif
+        guard spl_pipe_cloexec(&descriptors) == 0 else { throw SpawnError(message: String(cString: strerror(errno))) }
         return descriptors
     }
 
@@ -89,7 +103,8 @@ struct SpawnedCommand {
         return signal == 0 ? ExitStatus(exited: true, code: (status >> 8) & 0xFF) : ExitStatus(exited: false, code: signal)
     }
 
-    /// Stops the whole process group: SIGTERM, then SIGKILL after two seconds; reaps the shell.
+    /// Stops the whole process group: SIGTERM, then SIGKILL after two seconds; reaps the shell;
+    /// then stops whatever the command started outside its group (`LeftoverProcesses`).
     func killGroup() {
         kill(-pid, SIGTERM)
         if wait(timeoutSeconds: 2) == nil {
@@ -97,32 +112,42 @@ struct SpawnedCommand {
             _ = wait(timeoutSeconds: 5)
         }
         kill(-pid, SIGKILL)
+        stopLeftovers()
+    }
+
+    /// Stops every process the command started that is still running, in its group or not.
+    func stopLeftovers() {
+        kill(-pid, SIGKILL)
+        LeftoverProcesses.stop(marker: marker)
     }
 }
 
-#if os(Linux)
-/// glibc's `pipe2`, which Swift's Glibc module does not export: creates both ends close-on-exec
-/// atomically, with no window for another thread's spawn to inherit them.
-@_silgen_name("pipe2")
-private func linuxPipe2(_ descriptors: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
-#endif
-
-/// Collects everything a pipe delivers, on a background thread.
-final class PipeReader: @unchecked Sendable {
-    private var data = Data()
+/// Keeps the last `limit` bytes a pipe delivers, on a background thread, until it closes: a
+/// command may print any amount, and only its end (the step time, the last error) is read.
+final class PipeReader: @unchecked Sendable {  // `tail` is written once, before `done` signals.
+    /// The bytes of output kept: far more than a last line needs.
+    static let tailBytes = 64 << 10
+    private var tail = Data()
     private let done = DispatchSemaphore(value: 0)
 
-    init(_ handle: FileHandle) {
+    init(_ handle: FileHandle, keeping limit: Int = PipeReader.tailBytes) {
         DispatchQueue.global().async {
-            self.data = handle.readDataToEndOfFile()
+            var kept = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                kept.append(chunk)
+                if kept.count > 2 * limit { kept = Data(kept.suffix(limit)) }
+            }
+            self.tail = Data(kept.suffix(limit))
             self.done.signal()
         }
     }
 
-    /// Everything the pipe delivered, once it closes within `seconds`; `nil` if it stays open.
+    /// The last bytes the pipe delivered, once it closes within `seconds`; `nil` if it stays open.
     func finish(within seconds: Double) -> String? {
         guard done.wait(timeout: .now() + seconds) == .success else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        return String(decoding: tail, as: UTF8.self)
     }
 }
 
