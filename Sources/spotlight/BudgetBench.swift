@@ -25,7 +25,10 @@ struct BudgetBench: ParsableCommand {
     @Option(help: "Placements measured per run.") var budget = 960
     @Option(help: "Seeds per method.") var seeds = 5
     @Option(help: "The first seed.") var firstSeed = 1
-    @Option(help: "The share of the budget the learned searches spend before the polish.") var searchShare = 0.5
+    @Option(help: "The learned searches' share of the budget: sequential, what they spend before the polish; interleaved, the least they get (default: 0.5 or 0.1).")
+    var searchShare: Double?
+    @Option(help: "How the learned searches share the budget with the local search: sequential or interleaved.")
+    var schedule: BudgetedSearch.Schedule = .interleaved
     @Option(help: "Stages each sample changes, about (0: whole placements, as in the papers).") var anchorMoves = 0.0
     @Option(help: "Placements sampled per iteration.") var samples = 16
     @Option(help: "Anchored: the share of each batch that is single-stage moves (default: the configuration's).") var sweepShare: Double?
@@ -46,7 +49,7 @@ struct BudgetBench: ParsableCommand {
         guard budget >= 1, seeds >= 1, samples >= 2, stages >= 1 else {
             throw ValidationError("--budget, --seeds and --stages must be at least 1, --samples at least 2")
         }
-        guard (0...1).contains(searchShare) else { throw ValidationError("--search-share must be between 0 and 1") }
+        guard (0...1).contains(searchShare ?? 0) else { throw ValidationError("--search-share must be between 0 and 1") }
         guard anchorMoves >= 0, noise >= 0, (confirm ?? 0) >= 0 else {
             throw ValidationError("--anchor-moves, --noise and --confirm must not be negative")
         }
@@ -140,8 +143,8 @@ struct BudgetComparison {
                 if method == "local" { configuration.anchorMoves = configuration.anchorMoves ?? 1 }
                 var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment,
                                           warmStartTime: start?.stepTime)
-                let share = method == "local" ? 0 : bench.searchShare
-                let outcome = BudgetedSearch(budget: bench.budget, searchShare: share).run(&optimizer, evaluator: evaluator)
+                let share = method == "local" ? 0 : bench.searchShare ?? bench.schedule.defaultShare
+                let outcome = BudgetedSearch(budget: bench.budget, searchShare: share, schedule: bench.schedule).run(&optimizer, evaluator: evaluator)
                 let time = outcome.assignment.flatMap { exact.evaluate([$0], method: method)[0].stepTime } ?? .infinity
                 bests.append(time)
                 measured += outcome.measured

@@ -32,12 +32,15 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Placements to measure in all: the search's samples and confirmations, then the polish's moves (replaces --iterations and --polish).",
                                discussion: "The heuristics' one measurement each is not counted. On hardware each placement is a run, so this is the cost of the search."))
     var budget: Int?
-    @Option(help: "With --budget: the share the search spends before the polish takes the rest (BENCHMARKS.md, \"Equal budgets\").")
-    var searchShare = 0.5
+    @Option(help: ArgumentHelp("With --budget: how the search and the local search share it, interleaved or sequential.",
+                               discussion: "interleaved: round by round, to whichever has lately improved the best placement faster; sequential: the search's share, then the polish with the rest."))
+    var schedule: BudgetedSearch.Schedule = .interleaved
+    @Option(help: "With --budget: the search's share, the least it gets (interleaved, default 0.1) or what it spends before the polish (sequential, default 0.5).")
+    var searchShare: Double?
 
     func validate() throws {
         if let budget { guard budget >= 1 else { throw ValidationError("--budget must be at least 1") } }
-        guard (0...1).contains(searchShare) else { throw ValidationError("--search-share must be between 0 and 1") }
+        guard (0...1).contains(searchShare ?? 0) else { throw ValidationError("--search-share must be between 0 and 1") }
         if budget != nil && polish != nil { throw ValidationError("give --budget or --polish, not both") }
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
         guard remeasure >= 0 else { throw ValidationError("--remeasure must not be negative") }
@@ -84,7 +87,10 @@ struct OptimizeCommand: ParsableCommand {
     /// The budget of measured placements, when one is given; the local search alone spends all of
     /// it on the polish.
     private var plan: BudgetedSearch? {
-        budget.map { BudgetedSearch(budget: $0, searchShare: search.method == .local ? 0 : searchShare) }
+        budget.map { budget in
+            let share = search.method == .local ? 0 : searchShare ?? schedule.defaultShare
+            return BudgetedSearch(budget: budget, searchShare: share, schedule: schedule)
+        }
     }
 
     /// Whether the search runs another iteration, `measured` placements into it.
@@ -93,12 +99,37 @@ struct OptimizeCommand: ParsableCommand {
         return search.method != .local && optimizer.state.iteration < iterations
     }
 
+    /// The interleaved schedule's rounds, when the budget is shared that way.
+    private func interleaving(_ optimizer: Optimizer) -> BudgetedSearch.Interleaving? {
+        guard let plan, plan.schedule == .interleaved, plan.searchShare > 0 else { return nil }
+        return BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
+    }
+
+    /// The next iteration's statistics: the search's own, or the interleaved schedule's next
+    /// learned round (its climb's rounds reported on `progress` on the way); nil at the end.
+    private func nextIteration(_ optimizer: inout Optimizer, _ rounds: inout BudgetedSearch.Interleaving?,
+                               evaluator: CountingEvaluator, progress: ProgressLine) -> IterationStats? {
+        guard rounds != nil else {
+            guard searchGoesOn(optimizer, measured: evaluator.count) else { return nil }
+            return optimizer.iterate(evaluator: evaluator)
+        }
+        while Interruption.signal == nil, let round = rounds!.round(&optimizer, evaluator: evaluator) {
+            switch round {
+            case .learned(let stats): return stats
+            case .climbed(let climb):
+                progress.update(evaluator.count, ["best \(Units.microseconds(optimizer.state.bestStepTime ?? climb.stepTime))",
+                                                  "\(climb.improvements) moves kept by the local search"])
+            }
+        }
+        return nil
+    }
+
     /// Runs the search and reports it; returns false when a file it was asked to write could not be.
     private func optimize() throws -> Bool {
         try Loading.checkWritable(out, log, search.checkpoint)
         let base = try search.problem(graph: graph, cluster: cluster)
         let progress = ProgressLine(mode: json ? .silent : isatty(STDOUT_FILENO) != 0 ? .bar : .lines,
-                                    total: plan?.searchBudget ?? iterations)
+                                    total: plan.map { $0.schedule == .interleaved ? $0.budget : $0.searchBudget } ?? iterations)
         // A message in the middle of the progress bar starts a line of its own.
         let lineBreak = progress.mode == .bar ? "\n" : ""
         let measuring = search.evaluator(for: base, onFailure: { reason in
@@ -129,8 +160,9 @@ struct OptimizeCommand: ParsableCommand {
         // writes at the end: it is reported when it starts failing, tried again at the next one,
         // and fails the run only if the last attempt failed.
         var checkpointFailed = false
-        while searchGoesOn(optimizer, measured: evaluator.count) && Interruption.signal == nil {
-            let stats = optimizer.iterate(evaluator: evaluator)
+        var rounds = interleaving(optimizer)
+        while Interruption.signal == nil,
+              let stats = nextIteration(&optimizer, &rounds, evaluator: evaluator, progress: progress) {
             csv += IterationLog.row(stats)
             let stopping = Interruption.signal != nil
             if let checkpoint, stats.iteration % checkpointEvery == 0 || stats.iteration == iterations || stopping {
@@ -149,9 +181,11 @@ struct OptimizeCommand: ParsableCommand {
                                               "\(Units.rate(stats.samplesPerSecond)) samples/s"])
         }
         progress.finish()
-        let sampledBest = optimizer.state.bestStepTime
-        let searchMeasured = evaluator.count
-        let polished = polishBest(of: optimizer, evaluator: evaluator, bar: progress.mode == .bar, measured: searchMeasured)
+        let sampledBest = rounds.map { $0.searchBest.map { min($0, start?.stepTime ?? $0) } ?? start?.stepTime }
+            ?? optimizer.state.bestStepTime
+        let searchMeasured = rounds?.searchMeasured ?? evaluator.count
+        let polished = rounds != nil ? rounds?.climbOutcome
+            : polishBest(of: optimizer, evaluator: evaluator, bar: progress.mode == .bar, measured: searchMeasured)
         let wall = Date().timeIntervalSince(started)
         let best = polished?.stepTime ?? sampledBest
         let bestAssignment = polished?.assignment ?? optimizer.state.bestAssignment

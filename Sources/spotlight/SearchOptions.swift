@@ -147,3 +147,4 @@ struct SearchOptions: ParsableArguments {
 extension WarmStart: ExpressibleByArgument {}
 extension OptimizerConfiguration.KLMeasure: ExpressibleByArgument {}
 extension OptimizerConfiguration.RewardBaseline: ExpressibleByArgument {}
+extension BudgetedSearch.Schedule: ExpressibleByArgument {}

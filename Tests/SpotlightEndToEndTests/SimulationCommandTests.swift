@@ -112,7 +112,7 @@ import Testing
     @Test(arguments: ["spotlight", "pg", "local"])
     func aBudgetCountsEveryPlacementMeasured(method: String) throws {
         let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget", "120",
-                                  "--method", method, "--hidden", "16", "--json"])
+                                  "--method", method, "--hidden", "16", "--json", "--schedule", "sequential"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let measured = try #require(object["placements_measured"] as? Int)
@@ -123,6 +123,20 @@ import Testing
         #expect(method == "local" ? searched == 0 : searched > 0 && searched <= 60)
         let start = try #require((object["baselines"] as? [[String: Any]])?.compactMap { $0["step_time_us"] as? Double }.min())
         #expect(try #require(object["best_step_time_us"] as? Double) <= start)
+    }
+
+    /// Interleaved (the default), the search gets at least its share and the local search's
+    /// rounds the rest, all of it counted.
+    @Test func anInterleavedBudgetCountsBothSearches() throws {
+        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget", "200",
+                                  "--search-share", "0.3", "--hidden", "16", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let measured = try #require(object["placements_measured"] as? Int)
+        let searched = try #require(object["search_placements_measured"] as? Int)
+        let climbed = try #require((object["polish"] as? [String: Any])?["evaluated"] as? Int)
+        #expect(measured <= 200 && measured == searched + climbed)
+        #expect(Double(searched) >= 0.3 * Double(measured) - 16, "\(searched) of \(measured)")
     }
 
     /// A measuring command that always fails measures nothing: the run says so, names the file

@@ -90,10 +90,11 @@ import SpotlightSimulation
         #expect(draws.allSatisfy { $0.fingerprint == MeasuredPlacements.fingerprint($0.assignment) })
     }
 
-    /// Every measurement counts: a run never measures more than its budget, the search spends
-    /// its share, and the polish the rest.
-    @Test(arguments: [0.0, 0.5, 1.0])
-    func aBudgetedRunMeasuresAtMostItsBudget(share: Double) throws {
+    /// Every measurement counts: a run never measures more than its budget; sequential, the search
+    /// spends at most its share and the polish the rest; interleaved, the search gets at least
+    /// its share of what was measured (less one iteration that did not fit) while it can go on.
+    @Test(arguments: [0.0, 0.5, 1.0], BudgetedSearch.Schedule.allCases)
+    func aBudgetedRunMeasuresAtMostItsBudget(share: Double, schedule: BudgetedSearch.Schedule) throws {
         let base = try OptimizerTests.problem(ops: 300, stages: 16)
         let start = try #require(WarmStart.fastest(Baselines.run(base)))
         let problem = base.refined(by: start.assignment)
@@ -101,10 +102,17 @@ import SpotlightSimulation
         var configuration = OptimizerTests.configuration(.spotlight, samples: 8, seed: 4)
         configuration.confirmations = 1
         var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start.assignment, warmStartTime: start.stepTime)
-        let outcome = BudgetedSearch(budget: 100, searchShare: share).run(&optimizer, evaluator: counter)
+        let plan = BudgetedSearch(budget: 100, searchShare: share, schedule: schedule)
+        let outcome = plan.run(&optimizer, evaluator: counter)
         #expect(counter.count == outcome.measured)
         #expect(outcome.measured <= 100)
-        #expect(outcome.searchMeasured <= Int(100 * share))
+        if schedule == .sequential || share == 0 {
+            #expect(outcome.searchMeasured <= Int(100 * share))
+        } else {
+            // Unless the search could not go on (stalled on placements it had measured).
+            #expect(Double(outcome.searchMeasured) >= share * Double(outcome.measured) - 9
+                    || !plan.fitsIteration(of: optimizer, measured: outcome.measured, within: 100))
+        }
         #expect(outcome.searchMeasured == 0 || share > 0)
         #expect(try #require(outcome.stepTime) <= start.stepTime)
     }
@@ -123,6 +131,44 @@ import SpotlightSimulation
                                                          method: "spotlight", measured: optimizer.state.measured)
         #expect(outcome.stepTime == alone.stepTime && outcome.polishMeasured == alone.evaluated)
         #expect(optimizer.state.iteration == 0)
+    }
+
+    /// Interleaved, the climb goes on from the learned search's best and the learned search keeps
+    /// the climb's: the run's best is the faster of the two, and it is the climb's placement.
+    @Test func theInterleavedSearchesShareTheirBestPlacement() throws {
+        let base = try OptimizerTests.problem(ops: 300, stages: 16)
+        let start = try #require(WarmStart.fastest(Baselines.run(base)))
+        let problem = base.refined(by: start.assignment)
+        let counter = CountingEvaluator(SimulatorEvaluator(problem: problem, workers: 2))
+        var optimizer = Optimizer(problem: problem, configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 5),
+                                  warmStart: start.assignment, warmStartTime: start.stepTime)
+        var rounds = BudgetedSearch.Interleaving(plan: BudgetedSearch(budget: 160, searchShare: 0.3), optimizer: optimizer)
+        var learned = 0, climbed = 0
+        while let round = rounds.round(&optimizer, evaluator: counter) {
+            switch round {
+            case .learned: learned += 1
+            case .climbed: climbed += 1
+            }
+            let climb = try #require(rounds.climb)
+            #expect(climb.stepTime == optimizer.state.bestStepTime)
+            #expect(climb.current == optimizer.state.bestAssignment)
+        }
+        #expect(learned > 0 && climbed > 0 && counter.count <= 160)
+        #expect(rounds.searchMeasured + rounds.climbMeasured == counter.count)
+        let exact = SimulatorEvaluator(problem: problem, workers: 1)
+        #expect(exact.evaluate([optimizer.state.bestAssignment!], method: "t")[0].stepTime == optimizer.state.bestStepTime)
+    }
+
+    /// A round's rate is the log of the best time's shrink per placement, averaged with weight 0.3.
+    @Test func theImprovementRateIsAMovingAverageOfLogShrinkPerPlacement() {
+        var rate = BudgetedSearch.ImprovementRate()
+        rate.record(before: 100, after: 90, measured: 10)
+        let first = log(100.0 / 90) / 10
+        #expect(abs(rate.perPlacement! - first) < 1e-12)
+        rate.record(before: 90, after: 90, measured: 16)
+        #expect(abs(rate.perPlacement! - 0.7 * first) < 1e-12)
+        rate.record(before: nil, after: 80, measured: 4)
+        #expect(abs(rate.perPlacement! - 0.49 * first) < 1e-12 && rate.measured == 30)
     }
 
     @Test func noiseIsSeededAndZeroNoiseIsExact() throws {

@@ -24,13 +24,34 @@ public struct BudgetedSearch: Sendable {
 
     /// Placements measured in all.
     public var budget: Int
-    /// The share of `budget` the learned search may spend before the polish.
+    /// Sequential: the share of `budget` the learned search spends before the polish.
+    /// Interleaved: the least share of the placements measured so far that it gets.
     public var searchShare: Double
+    public var schedule: Schedule
 
-    public init(budget: Int, searchShare: Double) {
+    /// How the learned search and the local search share the budget.
+    public enum Schedule: String, Sendable, CaseIterable {
+        /// The learned search's share, then the polish with the rest.
+        case sequential
+        /// Round by round, to whichever has lately improved the best placement faster.
+        case interleaved
+
+        /// The share of the budget `searchShare` means unless one is given: the sequential
+        /// search's half, the interleaved search's least tenth (BENCHMARKS.md, "Equal budgets of
+        /// measured placements").
+        public var defaultShare: Double {
+            switch self {
+            case .sequential: 0.5
+            case .interleaved: 0.1
+            }
+        }
+    }
+
+    public init(budget: Int, searchShare: Double, schedule: Schedule = .interleaved) {
         precondition(budget >= 0 && (0...1).contains(searchShare), "a budget and a share in [0, 1]")
         self.budget = budget
         self.searchShare = searchShare
+        self.schedule = schedule
     }
 
     /// The placements the learned search may measure.
@@ -45,15 +66,23 @@ public struct BudgetedSearch: Sendable {
     /// a batch measures at most K samples and, for a new best, its confirmations; and the last
     /// `stallLimit` iterations did not all measure nothing.
     public func fitsIteration(of optimizer: Optimizer, measured: Int) -> Bool {
+        fitsIteration(of: optimizer, measured: measured, within: searchBudget)
+    }
+
+    /// Whether another iteration fits `limit` placements and the search is not stalled.
+    func fitsIteration(of optimizer: Optimizer, measured: Int, within limit: Int) -> Bool {
         let recent = optimizer.state.history.suffix(Self.stallLimit)
         if recent.count == Self.stallLimit && recent.allSatisfy({ $0.placementsMeasured == 0 }) { return false }
-        return measured + optimizer.configuration.samples + optimizer.configuration.confirmations <= searchBudget
+        return measured + optimizer.configuration.samples + optimizer.configuration.confirmations <= limit
     }
 
     /// Runs `optimizer` and then the polish, measuring through `evaluator`; `shouldStop` is asked
     /// between iterations and the polish's batches.
     public func run(_ optimizer: inout Optimizer, evaluator: any Evaluator, shouldStop: () -> Bool = { false }) -> Outcome {
         let counter = CountingEvaluator(evaluator)
+        if schedule == .interleaved && searchShare > 0 {
+            return runInterleaved(&optimizer, counter: counter, shouldStop: shouldStop)
+        }
         while fitsIteration(of: optimizer, measured: counter.count) && !shouldStop() {
             optimizer.iterate(evaluator: counter)
         }

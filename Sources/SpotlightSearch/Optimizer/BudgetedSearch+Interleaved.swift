@@ -1,0 +1,110 @@
+import Foundation
+import SpotlightModel
+
+extension BudgetedSearch {
+    /// The interleaved schedule, round by round: one learned-search iteration or one batch of the
+    /// local search's climb from the best placement. The climb goes on from any faster placement
+    /// the learned search finds, and the learned search keeps the climb's as its best. Each round
+    /// goes to the search whose recent rounds improved the best placement more per placement
+    /// measured, an untried search first; the learned search gets at least the plan's
+    /// `searchShare` of the placements measured so far, so that a policy still learning is not
+    /// starved (BENCHMARKS.md, "Equal budgets of measured placements").
+    public struct Interleaving: Sendable {
+        /// What a round did.
+        public enum Round: Sendable {
+            case learned(IterationStats)
+            case climbed(LocalSearch.Outcome)
+        }
+
+        public let plan: BudgetedSearch
+        let search: LocalSearch
+        /// Nil until the search has a best placement to climb from.
+        public private(set) var climb: LocalSearch.Climb?
+        private var learned = ImprovementRate(), climbing = ImprovementRate()
+        /// The fastest placement the learned search sampled itself.
+        public private(set) var searchBest: Double?
+
+        public init(plan: BudgetedSearch, optimizer: Optimizer) {
+            self.plan = plan
+            search = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins)
+            if let best = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime {
+                climb = LocalSearch.Climb(from: best, stepTime: time, seed: optimizer.configuration.seed)
+            }
+        }
+
+        /// Placements measured by the learned search's rounds and by the climb's.
+        public var searchMeasured: Int { learned.measured }
+        public var climbMeasured: Int { climbing.measured }
+
+        /// The climb's state as a polish outcome, if it has started.
+        public var climbOutcome: LocalSearch.Outcome? {
+            climb.map { $0.outcome(atLocalOptimum: search.isLocalOptimum($0)) }
+        }
+
+        /// Runs the next round, `evaluator` counting every placement measured in the whole run;
+        /// nil, measuring nothing, once the budget is spent or neither search can go on.
+        public mutating func round(_ optimizer: inout Optimizer, evaluator: CountingEvaluator) -> Round? {
+            let measured = evaluator.count, before = optimizer.state.bestStepTime
+            guard measured < plan.budget else { return nil }
+            let canLearn = plan.fitsIteration(of: optimizer, measured: measured, within: plan.budget)
+            let canClimb = climb.map { !search.isLocalOptimum($0) } ?? false
+            if canLearn && (!canClimb || prefersLearning(measured: measured)) {
+                let stats = optimizer.iterate(evaluator: evaluator)
+                if let time = stats.bestStepTime { searchBest = min(searchBest ?? time, time) }
+                if let best = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime {
+                    if climb == nil {
+                        climb = LocalSearch.Climb(from: best, stepTime: time, seed: optimizer.configuration.seed)
+                    }
+                    climb!.restart(from: best, stepTime: time)
+                }
+                learned.record(before: before, after: optimizer.state.bestStepTime, measured: evaluator.count - measured)
+                return .learned(stats)
+            }
+            guard canClimb else { return nil }
+            let step = LocalSearch.Step(limit: plan.budget - measured, confirmations: optimizer.configuration.confirmations,
+                                        method: optimizer.configuration.method.rawValue)
+            guard search.step(&climb!, step, measured: &optimizer.state.measured, evaluator: evaluator) else { return nil }
+            optimizer.state.offerBest(climb!.current, stepTime: climb!.stepTime)
+            if optimizer.hasPins { optimizer.offerPinnedBest(climb!.current, stepTime: climb!.stepTime) }
+            climbing.record(before: before, after: optimizer.state.bestStepTime, measured: evaluator.count - measured)
+            return .climbed(climbOutcome!)
+        }
+
+        /// Whether the next round goes to the learned search: below its share, untried, or
+        /// improving at least as fast as the climb lately.
+        private func prefersLearning(measured: Int) -> Bool {
+            if Double(learned.measured) < plan.searchShare * Double(measured) { return true }
+            guard let learnedRate = learned.perPlacement else { return true }
+            guard let climbingRate = climbing.perPlacement else { return false }
+            return learnedRate > climbingRate
+        }
+    }
+
+    /// How fast one of the two searches has lately been improving the best placement: an
+    /// exponential moving average, over its own rounds, of the log of the best step time's
+    /// shrink per placement the round measured.
+    struct ImprovementRate: Sendable {
+        /// The weight of the latest round.
+        static let weight = 0.3
+        var perPlacement: Double?
+        var measured = 0
+
+        mutating func record(before: Double?, after: Double?, measured count: Int) {
+            measured += count
+            guard count > 0 else { return }
+            let gain = before.flatMap { before in after.map { log(before / $0) } } ?? 0
+            let rate = max(gain, 0) / Double(count)
+            perPlacement = perPlacement.map { (1 - Self.weight) * $0 + Self.weight * rate } ?? rate
+        }
+    }
+
+    /// Runs the interleaved schedule to its end.
+    func runInterleaved(_ optimizer: inout Optimizer, counter: CountingEvaluator,
+                        shouldStop: () -> Bool) -> Outcome {
+        var rounds = Interleaving(plan: self, optimizer: optimizer)
+        while !shouldStop(), rounds.round(&optimizer, evaluator: counter) != nil {}
+        return Outcome(assignment: optimizer.state.bestAssignment, stepTime: optimizer.state.bestStepTime,
+                       searchStepTime: rounds.searchBest, searchMeasured: rounds.searchMeasured,
+                       polishMeasured: rounds.climbMeasured, polish: rounds.climbOutcome)
+    }
+}
