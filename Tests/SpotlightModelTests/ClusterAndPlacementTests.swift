@@ -37,6 +37,16 @@ import Testing
                       path: "$.links[0].between[1]", #"device "gpu:9", which is not in the cluster"#)
     }
 
+    /// A device with a bad field is the one cause reported: links naming it say nothing more.
+    @Test func aBadDeviceFieldCausesNoFollowOnErrors() {
+        let text = clusterText(extra: #", "links": [{"between": ["cpu:0", "gpu:0"], "gbytes_per_s": 10}, "#
+                                      + #"{"between": ["gpu:0", "gpu:7"], "gbytes_per_s": 10}]"#)
+            .replacingOccurrences(of: #""name": "gpu:0", "kind": "gpu", "type": "k80", "gflops": 1000"#,
+                                  with: #""name": "gpu:0", "kind": "gpu", "type": "k80", "gflops": "fast""#)
+        let problems = clusterProblems(text)
+        #expect(problems.map(\.path) == ["$.devices[1].gflops", "$.links[1].between[1]"], "\(problems.map(\.description))")
+    }
+
     @Test func missingLinkWithoutDefault() {
         let text = #"""
         {"format": "spotlight.cluster/1", "name": "c", "devices": [

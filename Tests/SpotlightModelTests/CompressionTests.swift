@@ -21,6 +21,23 @@ private let secondMember: [UInt8] = [
     #expect(String(decoding: bytes, as: UTF8.self) == "{\"format\": \"x\"}\nsecond\n")
 }
 
+@Test func trailingZeroPaddingIsIgnoredAsGzipDoes() throws {
+    let bytes = try FileIO.gunzip(firstMember + [UInt8](repeating: 0, count: 512), file: "a.gz")
+    #expect(String(decoding: bytes, as: UTF8.self) == "{\"format\": \"x\"}\n")
+    #expect(throws: InputError.self) { try FileIO.gunzip(firstMember + [0, 0, 7], file: "a.gz") }
+}
+
+@Test func aStreamExpandingPastTheLimitIsRefused() throws {
+    // The member holds 16 bytes: 16 fit, 15 do not, whether counted or written.
+    #expect(try FileIO.gunzip(firstMember, file: "a.gz", limit: 16).count == 16)
+    do {
+        _ = try FileIO.gunzip(firstMember, file: "big.gz", limit: 15)
+        Issue.record("a stream past the limit decoded")
+    } catch {
+        #expect(error.description.contains("big.gz") && error.description.contains("expands past 15 bytes"))
+    }
+}
+
 @Test func truncatedOrCorruptGzipIsAnErrorNamingTheFile() {
     #expect(throws: InputError.self) { try FileIO.gunzip(Array(firstMember.prefix(20)), file: "a.gz") }
     var corrupt = firstMember

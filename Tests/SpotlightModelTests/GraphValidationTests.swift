@@ -20,6 +20,10 @@ import Testing
         expectProblem("[1, 2]", path: "$", "expected an object")
     }
 
+    @Test func anEmptyGraphIsRejected() {
+        expectProblem(#"{"format": "spotlight.graph/1", "name": "t", "ops": []}"#, path: "$.ops", "the graph has no ops")
+    }
+
     @Test func missingAndMistypedKeys() {
         expectProblem(#"{"format": "spotlight.graph/1", "name": "t"}"#, path: "$.ops", "missing required key")
         expectProblem(graphText([#"{"type": "Const"}"#]), path: "$.ops[0].name", "missing required key")

@@ -15,6 +15,9 @@ extension Cluster {
         let name = root.string("name", required: true, log: &log) ?? ""
         var devices: [Device] = []
         var names: [String: Int] = [:]
+        // Devices with a name but a bad field: links to them report nothing more (the device's
+        // own error is the cause), so that every error reported is true.
+        var brokenNames: Set<String> = []
         for (index, value) in (root.array("devices", required: true, log: &log) ?? []).enumerated() {
             guard let device = FieldReader(value, path: devicePath(index), log: &log) else { continue }
             let deviceName = device.string("name", required: true, log: &log)
@@ -27,7 +30,10 @@ extension Cluster {
             let memory = device.positiveNumber("memory_gbytes", required: true, minimum: 1e-9,
                                                maximum: NumberRange.memoryGBytes, log: &log)
             let launch = device.nonNegativeNumber("launch_us", maximum: NumberRange.microseconds, log: &log) ?? 0
-            guard let deviceName, let kind, let gflops, let bandwidth, let memory else { continue }
+            guard let deviceName, let kind, let gflops, let bandwidth, let memory else {
+                if let deviceName { brokenNames.insert(deviceName) }
+                continue
+            }
             if names[deviceName] == nil { names[deviceName] = devices.count }
             devices.append(Device(name: deviceName, kind: kind, type: type, gflops: gflops, memoryGBytesPerSecond: bandwidth,
                                   memoryGBytes: memory, launchMicroseconds: launch))
@@ -50,7 +56,7 @@ extension Cluster {
             for (position, deviceName) in between.enumerated() {
                 if let id = names[deviceName] {
                     ends.append(id)
-                } else {
+                } else if !brokenNames.contains(deviceName) {
                     log.add(JSONPath.element(link.memberPath("between"), position),
                             "link names device \"\(deviceName)\", which is not in the cluster")
                 }

@@ -14,7 +14,9 @@ extension OperationGraph {
         guard root.checkFormat(formatIdentifier, log: &log) else { throw log.failure() }
         let name = root.string("name", required: true, log: &log) ?? ""
         let source = root.string("source", required: false, log: &log) ?? ""
-        let opValues = root.array("ops", required: true, log: &log) ?? []
+        let listed = root.array("ops", required: true, log: &log)
+        if listed?.isEmpty == true { log.add(root.memberPath("ops"), "the graph has no ops") }
+        let opValues = listed ?? []
         var specs: [OperationSpec] = []
         specs.reserveCapacity(opValues.count)
         for (index, value) in opValues.enumerated() {

@@ -8,12 +8,12 @@ import Foundation
 
 /// Reading and atomically writing user files.
 public enum FileIO {
-    /// The largest file, after decompression, that Spotlight reads: far above any real graph, low
-    /// enough that a corrupt or hostile gzip file cannot exhaust memory.
-    public static let maximumDecompressedBytes = 4 << 30
-    /// The largest file read as it is (before any decompression): past it a stream such as
-    /// /dev/zero is refused, having taken at most this much memory.
-    public static let maximumFileBytes = 1 << 30
+    /// The largest file Spotlight reads, as it is and after decompression: about 300 times the
+    /// largest sample graph (a graph of some million ops), low enough that a corrupt or hostile
+    /// file cannot exhaust memory. Decompression sizes its buffer exactly, so it holds no more
+    /// than this at once.
+    public static let maximumFileBytes = 256 << 20
+    public static let maximumDecompressedBytes = maximumFileBytes
 
     /// The bytes of `path`, or a `InputError` naming the file and the reason. A gzip file (say
     /// `inception_v3.graph.json.gz`) is recognised by its magic number and decompressed, so every
@@ -24,20 +24,32 @@ public enum FileIO {
         return try gunzip(bytes, file: path)
     }
 
-    /// Decompresses a gzip stream, naming `file` in the error if it is corrupt or truncated.
-    public static func gunzip(_ bytes: [UInt8], file: String) throws(InputError) -> [UInt8] {
-        var output: UnsafeMutablePointer<UInt8>?
-        var outputLength = 0
+    /// Decompresses a gzip stream, naming `file` in the error if it is corrupt, truncated or
+    /// larger than `limit` bytes. Inflates twice, first to count the bytes, so that
+    /// the result is the only large buffer.
+    public static func gunzip(_ bytes: [UInt8], file: String,
+                              limit: Int = maximumDecompressedBytes) throws(InputError) -> [UInt8] {
+        var size = 0
         var message: UnsafePointer<CChar>?
-        let status = bytes.withUnsafeBufferPointer { input in
-            spl_gunzip(input.baseAddress, input.count, maximumDecompressedBytes, &output, &outputLength, &message)
+        var status = bytes.withUnsafeBufferPointer { input in
+            spl_gunzip(input.baseAddress, input.count, nil, limit, &size, &message)
         }
-        guard status == Z_OK, let output else {
-            let reason = message.map { String(cString: $0) } ?? (status == Z_MEM_ERROR ? "too large or out of memory" : "zlib error \(status)")
+        var output: [UInt8] = []
+        if status == Z_OK {
+            output = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+                var produced = 0
+                status = bytes.withUnsafeBufferPointer { input in
+                    spl_gunzip(input.baseAddress, input.count, buffer.baseAddress, size, &produced, &message)
+                }
+                count = status == Z_OK ? produced : 0
+            }
+        }
+        guard status == Z_OK else {
+            let reason = status == Z_MEM_ERROR
+                ? "expands past \(Units.grouped(limit)) bytes" : message.map { String(cString: $0) } ?? "zlib error \(status)"
             throw InputError(file: file, message: "is not a valid gzip file: \(reason)")
         }
-        defer { free(output) }
-        return Array(UnsafeBufferPointer(start: output, count: outputLength))
+        return output
     }
 
     /// The bytes of `path` read to its end: a regular file, a pipe, a FIFO, `/dev/stdin` or `-`
@@ -65,7 +77,7 @@ public enum FileIO {
             }
             bytes.append(contentsOf: chunk[0..<count])
             if bytes.count > maximumFileBytes {
-                throw InputError(file: path, message: "is larger than \(maximumFileBytes >> 30) GiB; not read further")
+                throw InputError(file: path, message: "is larger than \(maximumFileBytes >> 20) MiB; not read further")
             }
         }
     }
