@@ -61,7 +61,7 @@ struct BaselinesCommand: ParsableCommand {
             ]))
             return
         }
-        print("\(problem.graph.name) (\(problem.graph.count) ops) on \(problem.cluster.name) (\(problem.cluster.deviceCount) devices)")
+        Output.line("\(problem.graph.name) (\(problem.graph.count) ops) on \(problem.cluster.name) (\(problem.cluster.deviceCount) devices)")
         var table = TextTable(["method", "step time", "x bound", "transfers", "memory"])
         table.add(["lower bound", Units.microseconds(bound), "1.00", "", ""])
         for baseline in results {
@@ -70,6 +70,6 @@ struct BaselinesCommand: ParsableCommand {
                        "\(baseline.result.transferCount)", baseline.result.outOfMemory ? "OOM" : "ok"])
         }
         print(table.render(), terminator: "")
-        if let outDir { print("placements written to \(outDir)/") }
+        if let outDir { Output.line("placements written to \(outDir)/") }
     }
 }

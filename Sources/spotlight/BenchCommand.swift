@@ -74,7 +74,7 @@ struct StagesBench: ParsableCommand {
                 ("ns_per_op", .number((seconds * 1e9 / Double(ops)).rounded())),
             ]))
         } else {
-            print("grouped \(ops) ops (\(graph.edgeCount) edges) into \(count) stages (at most \(stages)) in \(String(format: "%.1f", seconds * 1e3)) ms, median of \(runs); \(Int((seconds * 1e9 / Double(ops)).rounded())) ns per op")
+            Output.line("grouped \(ops) ops (\(graph.edgeCount) edges) into \(count) stages (at most \(stages)) in \(String(format: "%.1f", seconds * 1e3)) ms, median of \(runs); \(Int((seconds * 1e9 / Double(ops)).rounded())) ns per op")
         }
     }
 }
@@ -181,6 +181,6 @@ struct SimulatorBench: ParsableCommand {
                        Units.format2(1e3 / m.nanosecondsPerOp), Units.format2(m.nanosecondsPerOp / smallest.nanosecondsPerOp) + "x"])
         }
         print(table.render(), terminator: "")
-        print("(time per simulated op, best round; growth is ns/op relative to the smallest graph on as many devices)")
+        Output.line("(time per simulated op, best round; growth is ns/op relative to the smallest graph on as many devices)")
     }
 }

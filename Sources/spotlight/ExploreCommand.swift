@@ -103,7 +103,7 @@ struct ExploreCommand: ParsableCommand {
 
         if let checkpoint = search.checkpoint {
             Interruption.install(onFirst: nil)
-            print("finishing the running iteration to save the checkpoint in \(checkpoint)… (Ctrl-C to quit without it)")
+            Output.line("finishing the running iteration to save the checkpoint in \(checkpoint)… (Ctrl-C to quit without it)")
             session.stopAndWait()
             // A signal stops the measurement, which can end the wait before the handler exits.
             if let number = Interruption.signal { throw ExitCode(128 + number) }
@@ -114,7 +114,7 @@ struct ExploreCommand: ParsableCommand {
                 ?? "best measured step time \(Units.microseconds(time))"
         } ?? "no valid placement found"
         let pinned = snapshot.unpinnedBestStepTime.map { " with the pins; \(Units.microseconds($0)) without them" } ?? ""
-        print("\(snapshot.iteration) iterations, \(snapshot.samplesEvaluated) placements: \(best)\(pinned)")
+        Output.line("\(snapshot.iteration) iterations, \(snapshot.samplesEvaluated) placements: \(best)\(pinned)")
         if case .signal(let number) = exit { throw ExitCode(128 + number) }
         if let failure = snapshot.checkpointFailure {
             Output.report(failure)

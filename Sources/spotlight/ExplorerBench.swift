@@ -44,7 +44,7 @@ struct ExplorerBench: ParsableCommand {
         let problem = optimizer.problem
         let evaluator = search.evaluator(for: problem, onFailure: { _ in })
         for _ in 0..<warmup { optimizer.iterate(evaluator: evaluator) }
-        print("workload: \(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name) (\(problem.cluster.deviceCount) devices), \(warmup) iterations of history")
+        Output.line("workload: \(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name) (\(problem.cluster.deviceCount) devices), \(warmup) iterations of history")
 
         // Frames.
         let themes = ThemeCatalog.load(directory: Resources.directory("themes", containing: "dark.theme"))
@@ -77,8 +77,8 @@ struct ExplorerBench: ParsableCommand {
             let median = sorted[sorted.count / 2], p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
             return "median \(Units.fixed(median * 1e3, decimals: 3)) ms, p99 \(Units.fixed(p99 * 1e3, decimals: 3)) ms"
         }
-        print("frame at \(width)x\(height), render into the cell grid: \(describe(renderTimes)) (\(frames) frames)")
-        print("frame at \(width)x\(height), render + ncurses draw:      \(describe(frameTimes)) (\(frames) frames)")
+        Output.line("frame at \(width)x\(height), render into the cell grid: \(describe(renderTimes)) (\(frames) frames)")
+        Output.line("frame at \(width)x\(height), render + ncurses draw:      \(describe(frameTimes)) (\(frames) frames)")
 
         // Pace: headless, then under a UI drawing at 30 frames per second, alternating in rounds
         // so that the machine's drift falls on all three alike.
@@ -88,10 +88,10 @@ struct ExplorerBench: ParsableCommand {
             let headless = pace(optimizer: optimizer, evaluator: evaluator, withUI: false, state: state)
             let underUI = pace(optimizer: optimizer, evaluator: evaluator, withUI: true, state: state)
             ratios.append(underUI.rate / direct.rate)
-            print("round \(round): headless (as `optimize`) \(Units.fixed(direct.rate, decimals: 1)) samples/s, through the actor \(Units.fixed(headless.rate, decimals: 1)), under the UI \(Units.fixed(underUI.rate, decimals: 1)) (\(underUI.frames) frames): kept \(Units.percent(underUI.rate / direct.rate))")
+            Output.line("round \(round): headless (as `optimize`) \(Units.fixed(direct.rate, decimals: 1)) samples/s, through the actor \(Units.fixed(headless.rate, decimals: 1)), under the UI \(Units.fixed(underUI.rate, decimals: 1)) (\(underUI.frames) frames): kept \(Units.percent(underUI.rate / direct.rate))")
         }
         let median = ratios.sorted()[ratios.count / 2]
-        print("kept under the UI, median of \(rounds) rounds: \(Units.percent(median)) of the headless pace")
+        Output.line("kept under the UI, median of \(rounds) rounds: \(Units.percent(median)) of the headless pace")
     }
 
     struct Pace {

@@ -53,6 +53,6 @@ struct InfoCommand: ParsableCommand {
             ("groups", "\(loaded.groupNames.count) group hints"),
             ("stages", "\(partition.count) (at most \(stages); largest has \(largest) ops)"),
         ]
-        for (label, value) in rows { print(label.padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
+        for (label, value) in rows { Output.line(label.padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
     }
 }

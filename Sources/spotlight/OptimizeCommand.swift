@@ -251,12 +251,12 @@ struct OptimizeCommand: ParsableCommand {
             ]))
             return unsaved.isEmpty
         }
-        print("\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name): \(optimizer.state.iteration) iterations, \(optimizer.state.samplesEvaluated) placements\(repeated > 0 ? " (\(repeated) repeated)" : "")\(polished.map { ", then \($0.evaluated) in the polish," } ?? "") in \(Units.format1(wall)) s; \(evaluator.count) placements measured\(budget.map { " of a budget of \($0)" } ?? "")")
+        Output.line("\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name): \(optimizer.state.iteration) iterations, \(optimizer.state.samplesEvaluated) placements\(repeated > 0 ? " (\(repeated) repeated)" : "")\(polished.map { ", then \($0.evaluated) in the polish," } ?? "") in \(Units.format1(wall)) s; \(evaluator.count) placements measured\(budget.map { " of a budget of \($0)" } ?? "")")
         print(ResultTable.render(method: methodName, best: sampledBest, polished: polished?.stepTime, baselines: baselines, lowerBound: optimizer.lowerBound,
                                  measured: search.measuresOnHardware, remeasured: remeasured), terminator: "")
-        if let out, best != nil, !unsaved.contains(out) { print("best placement written to \(out)") }
-        if let log, !unsaved.contains(log) { print("iteration log written to \(log)") }
-        if let checkpoint, !checkpointFailed { print("checkpoint written to \(checkpoint)") }
+        if let out, best != nil, !unsaved.contains(out) { Output.line("best placement written to \(out)") }
+        if let log, !unsaved.contains(log) { Output.line("iteration log written to \(log)") }
+        if let checkpoint, !checkpointFailed { Output.line("checkpoint written to \(checkpoint)") }
         return unsaved.isEmpty
     }
 }

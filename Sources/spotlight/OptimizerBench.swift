@@ -213,9 +213,9 @@ struct OptimizerBench: ParsableCommand {
             return
         }
         let methods = rows.first?.baselines.map(\.0) ?? []
-        print("| workload | lower bound | " + methods.joined(separator: " | ")
+        Output.line("| workload | lower bound | " + methods.joined(separator: " | ")
               + " | policy gradient | Spotlight | Spotlight / PG | per seed (± s.e.) | seeds Spotlight wins | samples per run | seconds per run (PG / Spotlight) |")
-        print("|---|---:|" + String(repeating: "---:|", count: methods.count) + "---:|---:|---:|---:|---:|---:|---:|")
+        Output.line("|---|---:|" + String(repeating: "---:|", count: methods.count) + "---:|---:|---:|---:|---:|---:|---:|")
         let ms = Self.ms
         for row in rows {
             let baselineCells = methods.map { method in
@@ -224,21 +224,21 @@ struct OptimizerBench: ParsableCommand {
             let pg = row.means["pg"]!, spotlight = row.means["spotlight"]!
             let comparison = row.comparison
             let record = "\(comparison.wins) of \(seeds)" + (comparison.ties > 0 ? " (\(comparison.ties) tied)" : "")
-            print("| \(row.name) | \(ms(row.lowerBound)) | " + baselineCells.joined(separator: " | ")
+            Output.line("| \(row.name) | \(ms(row.lowerBound)) | " + baselineCells.joined(separator: " | ")
                   + " | \(ms(pg)) | \(ms(spotlight)) | \(Units.fixed(spotlight / pg, decimals: 3)) | \(Self.perSeed(comparison)) | \(record) | \(iterations * samples) | \(Units.format1(row.seconds["pg"]!)) / \(Units.format1(row.seconds["spotlight"]!)) |")
         }
-        print("\nStep times in ms; each method's figure is the mean over \(seeds) seeds of the best placement it found. "
+        Output.line("\nStep times in ms; each method's figure is the mean over \(seeds) seeds of the best placement it found. "
               + "\"Per seed\" is the mean of the seeds' Spotlight / PG ratios with its standard error: a mean within about "
               + "two standard errors of 1 does not tell the methods apart.")
         guard polish > 0 else { return }
-        print("\n| workload | policy gradient | + local search | Spotlight | + local search | Spotlight / PG after it, per seed (± s.e.) | local search alone, from the start | placements per run | seconds per polish (PG / Spotlight) |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        Output.line("\n| workload | policy gradient | + local search | Spotlight | + local search | Spotlight / PG after it, per seed (± s.e.) | local search alone, from the start | placements per run | seconds per polish (PG / Spotlight) |")
+        Output.line("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for row in rows {
-            print("| \(row.name) | \(ms(row.means["pg"]!)) | \(ms(Self.mean(row.polished["pg"]!))) | \(ms(row.means["spotlight"]!)) | "
+            Output.line("| \(row.name) | \(ms(row.means["pg"]!)) | \(ms(Self.mean(row.polished["pg"]!))) | \(ms(row.means["spotlight"]!)) | "
                   + "\(ms(Self.mean(row.polished["spotlight"]!))) | \(Self.perSeed(row.polishedComparison)) | \(row.localSearchAlone.map { ms(Self.mean($0)) } ?? "-") | "
                   + "\(iterations * samples) + at most \(polish) | \(Units.format1(row.polishSeconds["pg"]!)) / \(Units.format1(row.polishSeconds["spotlight"]!)) |")
         }
-        print("\nAfter each run, a local search polished its best placement (at most \(polish) placements); the local search "
+        Output.line("\nAfter each run, a local search polished its best placement (at most \(polish) placements); the local search "
               + "alone starts from the placement both methods start from, with a budget of \(iterations * samples + polish).")
     }
 }

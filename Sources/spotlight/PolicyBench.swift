@@ -97,7 +97,7 @@ struct PolicyBench: ParsableCommand {
             }))
             return
         }
-        print("policy passes: \(samples) samples, hidden \(hidden), \(devices) devices, \(features) features; fastest of \(rounds) rounds")
+        Output.line("policy passes: \(samples) samples, hidden \(hidden), \(devices) devices, \(features) features; fastest of \(rounds) rounds")
         var table = TextTable(["stages", "sample forward", "score forward", "backward", "Spotlight iteration (8 epochs)", "PG iteration"])
         for m in results {
             table.add([String(m.stages), String(format: "%.2f ms", ms(m.sampleForward)), String(format: "%.2f ms", ms(m.scoreForward)),

@@ -38,8 +38,8 @@ struct SimulateCommand: ParsableCommand {
         if json {
             Output.json(report.json())
         } else {
-            print(report.text(), terminator: "")
-            if let trace { print("trace written to \(trace)") }
+            Output.lines(report.text())
+            if let trace { Output.line("trace written to \(trace)") }
         }
     }
 }

@@ -22,7 +22,7 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let result = Validation.run(files)
         for failure in result.failures { Output.report(failure) }
-        if !quiet { for line in result.summaries { print(line) } }
+        if !quiet { for line in result.summaries { Output.line(line) } }
         if !result.failures.isEmpty { throw ExitCode.failure }
     }
 }

@@ -11,9 +11,11 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    /// One line, with any control character from a file's names escaped (`TerminalSafe`).
+    /// One line, with any control character from a file's names escaped and a huge path or
+    /// message shortened in the middle (`TerminalSafe`).
     public var description: String {
-        TerminalSafe.escaped(path.isEmpty ? "\(file): \(message)" : "\(file): \(path): \(message)")
+        let message = TerminalSafe.shortened(message), path = TerminalSafe.shortened(path)
+        return TerminalSafe.escaped(path.isEmpty ? "\(file): \(message)" : "\(file): \(path): \(message)")
     }
 }
 

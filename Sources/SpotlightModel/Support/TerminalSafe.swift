@@ -16,6 +16,15 @@ public enum TerminalSafe {
         return String(result)
     }
 
+    /// `text` with its middle elided past `limit` characters (`abc … (1,234 more) … xyz`), so
+    /// that a huge name from a file cannot flood the terminal. O(length).
+    public static func shortened(_ text: String, limit: Int = 300) -> String {
+        guard text.count > limit else { return text }
+        let head = limit * 2 / 3, tail = limit / 4
+        let elided = text.count - head - tail
+        return "\(text.prefix(head)) … (\(Units.grouped(elided)) more) … \(text.suffix(tail))"
+    }
+
     /// C0 controls (including newline and tab), DEL, and C1 controls.
     @inline(__always)
     public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
