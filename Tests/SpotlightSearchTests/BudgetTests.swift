@@ -167,8 +167,11 @@ import SpotlightSimulation
         #expect(abs(rate.perPlacement! - first) < 1e-12)
         rate.record(before: 90, after: 90, measured: 16)
         #expect(abs(rate.perPlacement! - 0.7 * first) < 1e-12)
-        rate.record(before: nil, after: 80, measured: 4)
+        rate.record(before: 90, after: 95, measured: 4)
         #expect(abs(rate.perPlacement! - 0.49 * first) < 1e-12 && rate.measured == 30)
+        var fresh = BudgetedSearch.ImprovementRate()
+        fresh.record(before: nil, after: 80, measured: 16)
+        #expect(fresh.perPlacement == nil && fresh.measured == 16)
     }
 
     @Test func noiseIsSeededAndZeroNoiseIsExact() throws {

@@ -89,10 +89,12 @@ extension BudgetedSearch {
         var perPlacement: Double?
         var measured = 0
 
+        /// Adds a round that measured `count` placements and took the best step time from
+        /// `before` to `after`; a round that started with no best placement sets no rate.
         mutating func record(before: Double?, after: Double?, measured count: Int) {
             measured += count
-            guard count > 0 else { return }
-            let gain = before.flatMap { before in after.map { log(before / $0) } } ?? 0
+            guard count > 0, let before else { return }
+            let gain = after.map { log(before / $0) } ?? 0
             let rate = max(gain, 0) / Double(count)
             perPlacement = perPlacement.map { (1 - Self.weight) * $0 + Self.weight * rate } ?? rate
         }
