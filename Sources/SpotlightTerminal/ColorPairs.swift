@@ -37,8 +37,8 @@ struct ColorPairs {
             if Int(nextPair) < pairLimit {
                 pair = nextPair
                 nextPair += 1
-                let background = backgroundRole?.background ?? foreground.background ?? theme.background
-                _ = spl_define_pair(pair, Int32(foreground.foreground.resolved(colors: colors)), Int32(background.resolved(colors: colors)))
+                let (fore, back) = theme.colorPair(foreground, over: backgroundRole?.background, colors: colors)
+                _ = spl_define_pair(pair, Int32(fore), Int32(back))
             } else {
                 pair = 0
             }

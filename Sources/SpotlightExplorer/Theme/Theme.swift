@@ -12,8 +12,10 @@ public struct ThemeColor: Sendable, Hashable {
     public static let terminalDefault = ThemeColor(index256: nil, fallback16: nil)
     public var isDefault: Bool { index256 == nil && fallback16 == nil }
 
-    /// The colour number to use on a terminal with `colors` colours (-1: the default colour).
+    /// The colour number to use on a terminal with `colors` colours (-1: the default colour);
+    /// past 256 (direct colour, numbered 0xRRGGBB) the 256-colour index's RGB value.
     public func resolved(colors: Int) -> Int {
+        if colors > 256, let index256 { return Self.rgb(ofIndex: index256).packed }
         if colors >= 256, let index256 { return index256 }
         guard let fallback16 else { return -1 }
         return colors >= 16 ? fallback16 : fallback16 % 8
