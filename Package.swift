@@ -8,7 +8,7 @@ let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration
 
 let package = Package(
     name: "Spotlight",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "spotlight", targets: ["spotlight"]),
         .library(name: "SpotlightModel", targets: ["SpotlightModel"]),

@@ -12,7 +12,7 @@ import Darwin
 /// the timeout or prints no number marks that placement invalid, with the reason passed to
 /// `onFailure`; the search goes on. Placements are measured one after another, since two runs on one
 /// machine would disturb each other's timing.
-public final class CommandEvaluator: Evaluator, @unchecked Sendable {
+public final class CommandEvaluator: Evaluator, Sendable {
     private let setup: MeasuringCommand
     public var command: String { setup.command }
     public var timeoutSeconds: Double { setup.timeoutSeconds }

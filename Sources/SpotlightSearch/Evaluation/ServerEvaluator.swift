@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SpotlightModel
 #if canImport(Glibc)
 import Glibc
@@ -17,15 +18,14 @@ import Darwin
 /// command is stopped with its whole process group and started again for the next placement, as
 /// it is when it exits. Measurements run one after another, as with ``CommandEvaluator``;
 /// ``RunningCommands`` stops the command when Spotlight exits.
-public final class ServerEvaluator: Evaluator, @unchecked Sendable {
+public final class ServerEvaluator: Evaluator, Sendable {
     private let setup: MeasuringCommand
     public var command: String { setup.command }
     public var timeoutSeconds: Double { setup.timeoutSeconds }
-    /// Only `evaluate` touches the server, and the search calls it from one thread at a time.
-    private let lock = NSLock()
-    private var server: Server?
+    /// The running server, if any: measurements hold it one at a time.
+    private let state = Mutex<Server?>(nil)
 
-    private struct Server {
+    private struct Server: Sendable {
         let process: SpawnedCommand
         let answers: LineReader
         let errors: TailReader
@@ -38,14 +38,18 @@ public final class ServerEvaluator: Evaluator, @unchecked Sendable {
     }
 
     deinit {
-        if let server { stop(server, gracefully: true) }
+        state.withLock { server in
+            if let running = server { stop(running, gracefully: true, server: &server) }
+        }
     }
 
     public func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
-        lock.withLock { assignments.map { setup.evaluation(measure(setup.placementLine($0, method: method))) } }
+        state.withLock { server in
+            assignments.map { setup.evaluation(measure(setup.placementLine($0, method: method), server: &server)) }
+        }
     }
 
-    private func measure(_ line: String) -> Result<Double, MeasuringCommand.Failure> {
+    private func measure(_ line: String, server: inout Server?) -> Result<Double, MeasuringCommand.Failure> {
         let running: Server
         if let server {
             running = server
@@ -61,16 +65,16 @@ public final class ServerEvaluator: Evaluator, @unchecked Sendable {
         do {
             try running.process.input.write(contentsOf: Data(line.utf8))
         } catch {
-            return .failure(.init(message: ended(running)))
+            return .failure(.init(message: ended(running, server: &server)))
         }
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while true {
             switch running.answers.next(within: max(0, deadline.timeIntervalSinceNow)) {
             case .timedOut:
-                stop(running, gracefully: false)
+                stop(running, gracefully: false, server: &server)
                 return .failure(.init(message: "`\(command)` gave no answer within \(JSONWriter.format(timeoutSeconds)) s; it was stopped, to be started again for the next placement"))
             case .ended:
-                return .failure(.init(message: ended(running)))
+                return .failure(.init(message: ended(running, server: &server)))
             case .line(let text):
                 let answer = text.trimmingCharacters(in: .whitespaces)
                 if answer.hasPrefix("error:") {
@@ -87,8 +91,8 @@ public final class ServerEvaluator: Evaluator, @unchecked Sendable {
 
     /// Why the server is gone (it exited, or closed its input): its status and last words. The
     /// next placement starts it again.
-    private func ended(_ running: Server) -> String {
-        let status = stop(running, gracefully: true)
+    private func ended(_ running: Server, server: inout Server?) -> String {
+        let status = stop(running, gracefully: true, server: &server)
         let how = status?.description ?? "was stopped"
         let tail = running.errors.lastLine(within: 1).map { ": \($0)" } ?? ""
         return "`\(command)` \(how) before answering\(tail)"
@@ -98,7 +102,7 @@ public final class ServerEvaluator: Evaluator, @unchecked Sendable {
     /// when `gracefully`, and stops what is left of its process group. Its exit status, if it
     /// ended by itself.
     @discardableResult
-    private func stop(_ running: Server, gracefully: Bool) -> SpawnedCommand.ExitStatus? {
+    private func stop(_ running: Server, gracefully: Bool, server: inout Server?) -> SpawnedCommand.ExitStatus? {
         try? running.process.input.close()
         let status = gracefully ? running.process.wait(timeoutSeconds: 2) : nil
         if status == nil { running.process.killGroup() }

@@ -1,5 +1,6 @@
 import CSystem
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,7 +10,7 @@ import Darwin
 /// `/bin/sh -c COMMAND` in a process group of its own, so that a timeout can stop it together
 /// with everything it started (Foundation's `Process` cannot: a killed shell leaves its children
 /// holding the pipes).
-struct SpawnedCommand {
+struct SpawnedCommand: Sendable {
     struct SpawnError: Error {
         var message: String
     }
@@ -124,10 +125,10 @@ struct SpawnedCommand {
 
 /// Keeps the last `limit` bytes a pipe delivers, on a background thread, until it closes: a
 /// command may print any amount, and only its end (the step time, the last error) is read.
-final class PipeReader: @unchecked Sendable {  // `tail` is written once, before `done` signals.
+final class PipeReader: Sendable {
     /// The bytes of output kept: far more than a last line needs.
     static let tailBytes = 64 << 10
-    private var tail = Data()
+    private let tail = Mutex(Data())
     private let done = DispatchSemaphore(value: 0)
 
     init(_ handle: FileHandle, keeping limit: Int = PipeReader.tailBytes) {
@@ -139,7 +140,8 @@ final class PipeReader: @unchecked Sendable {  // `tail` is written once, before
                 kept.append(chunk)
                 if kept.count > 2 * limit { kept = Data(kept.suffix(limit)) }
             }
-            self.tail = Data(kept.suffix(limit))
+            let last = Data(kept.suffix(limit))
+            self.tail.withLock { $0 = last }
             self.done.signal()
         }
     }
@@ -147,7 +149,7 @@ final class PipeReader: @unchecked Sendable {  // `tail` is written once, before
     /// The last bytes the pipe delivered, once it closes within `seconds`; `nil` if it stays open.
     func finish(within seconds: Double) -> String? {
         guard done.wait(timeout: .now() + seconds) == .success else { return nil }
-        return String(decoding: tail, as: UTF8.self)
+        return tail.withLock { String(decoding: $0, as: UTF8.self) }
     }
 }
 
@@ -174,18 +176,17 @@ private func readLines(_ handle: FileHandle, name: String, _ deliver: @escaping 
 }
 
 /// Delivers a pipe line by line as it arrives, for a conversation with a long-running command.
-final class LineReader: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    private var ended = false
+final class LineReader: Sendable {
+    /// Lines delivered and not yet taken, and whether the pipe has closed.
+    private let queue = Mutex((lines: [String](), ended: false))
     private let arrived = DispatchSemaphore(value: 0)
 
     init(_ handle: FileHandle) {
         readLines(handle, name: "spotlight.server-output", { [self] line in
-            lock.withLock { lines.append(line) }
+            queue.withLock { $0.lines.append(line) }
             arrived.signal()
         }, ended: { [self] in
-            lock.withLock { ended = true }
+            queue.withLock { $0.ended = true }
             arrived.signal()
         })
     }
@@ -203,9 +204,9 @@ final class LineReader: @unchecked Sendable {
         while true {
             // Signals can outnumber the lines still queued (a line taken without waiting leaves its
             // signal behind), so the queue, not the semaphore, says what is there.
-            let taken: Next? = lock.withLock {
-                if !lines.isEmpty { return .line(lines.removeFirst()) }
-                return ended ? .ended : nil
+            let taken: Next? = queue.withLock { queue in
+                if !queue.lines.isEmpty { return .line(queue.lines.removeFirst()) }
+                return queue.ended ? .ended : nil
             }
             if let taken { return taken }
             if arrived.wait(timeout: deadline) == .timedOut { return .timedOut }
@@ -214,14 +215,13 @@ final class LineReader: @unchecked Sendable {
 }
 
 /// Keeps the last lines a pipe delivers (a command's standard error), for the reason of a failure.
-final class TailReader: @unchecked Sendable {
-    private let lock = NSLock()
-    private var tail: [String] = []
+final class TailReader: Sendable {
+    private let tail = Mutex([String]())
     private let closed = DispatchSemaphore(value: 0)
 
     init(_ handle: FileHandle, keeping count: Int = 20) {
         readLines(handle, name: "spotlight.server-errors", { [self] line in
-            lock.withLock {
+            tail.withLock { tail in
                 tail.append(line)
                 if tail.count > count { tail.removeFirst() }
             }
@@ -232,6 +232,6 @@ final class TailReader: @unchecked Sendable {
     /// just exited may still have words in the pipe).
     func lastLine(within seconds: Double) -> String? {
         if closed.wait(timeout: .now() + seconds) == .success { closed.signal() }
-        return lock.withLock { tail.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } }
+        return tail.withLock { $0.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } }
     }
 }
