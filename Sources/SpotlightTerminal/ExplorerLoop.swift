@@ -22,7 +22,7 @@ public enum ExplorerLoop {
         var grid = CellGrid(width: 0, height: 0)
         var lastFrame = 0.0
         var dirty = true
-        var messageShownAt = 0.0
+        var messageTimer = MessageTimer()
         (state.width, state.height) = terminal.size
         while true {
             if let number = terminal.takeSignal() { return .signal(number) }
@@ -38,12 +38,10 @@ public enum ExplorerLoop {
                     terminal.invalidate()
                 case .key(let key):
                     keyed = true
-                    let hadMessage = state.message
                     for effect in state.handle(key) {
                         if effect == .quit { return .quit }
                         if let message = session.perform(effect, state: state) { state.message = message }
                     }
-                    if state.message != nil && state.message != hadMessage { messageShownAt = MonotonicClock.seconds() }
                 }
                 dirty = true
                 event = terminal.read(timeout: 0)
@@ -54,11 +52,11 @@ public enum ExplorerLoop {
             }
             if let failure = failures() {
                 state.message = StatusMessage("placement not measured: \(failure)", isError: true)
-                messageShownAt = MonotonicClock.seconds()
+                messageTimer.renew(at: MonotonicClock.seconds())
                 dirty = true
             }
             let time = MonotonicClock.seconds()
-            if state.message != nil && !keyed && time - messageShownAt > 8 {
+            if messageTimer.hasExpired(state.message, at: time) && !keyed {
                 state.message = nil
                 dirty = true
             }

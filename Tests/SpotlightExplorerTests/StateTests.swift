@@ -73,3 +73,29 @@ import Testing
         #expect(line.contains("● running + polishing"), "\(line)")
     }
 }
+
+/// A message stays for its duration from when it is first drawn, whatever set it.
+@Suite struct MessageTimerTests {
+    @Test func aMessageCountsFromItsFirstFrame() {
+        var timer = MessageTimer(duration: 8)
+        let polished = StatusMessage("polished: 1.2 ms → 1.1 ms")
+        let expired1 = timer.hasExpired(nil, at: 0)
+        #expect(!expired1)
+        // Set 18 s after the key that started the polish: its time starts now.
+        let expired2 = timer.hasExpired(polished, at: 18)
+        #expect(!expired2)
+        let expired3 = timer.hasExpired(polished, at: 25.9)
+        #expect(!expired3)
+        let expired4 = timer.hasExpired(polished, at: 26.1)
+        #expect(expired4)
+        // Another message starts again; a renewed one too.
+        let next = StatusMessage("saved", isError: false)
+        let expired5 = timer.hasExpired(next, at: 27)
+        #expect(!expired5)
+        timer.renew(at: 34)
+        let expired6 = timer.hasExpired(next, at: 41)
+        #expect(!expired6)
+        let expired7 = timer.hasExpired(next, at: 42.5)
+        #expect(expired7)
+    }
+}
