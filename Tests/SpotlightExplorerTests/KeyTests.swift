@@ -236,3 +236,39 @@ import Testing
         #expect(alt.key == nil && alt.consumed == 1, "Alt+1 pins nothing")
     }
 }
+
+/// The footer's hints follow where the person is and what the search can do.
+@Suite struct FooterHintTests {
+    func hints(_ state: ExplorerState) -> [String] { KeyBinding.footer(for: state).map { "\($0.keys) \($0.action)" } }
+
+    @Test func theHintsFollowTheContext() {
+        var state = Fixture.state(snapshot: Fixture.snapshot(status: .running))
+        #expect(hints(state).prefix(3) == ["space pause", "↑↓ / jk move", "enter ops"])
+        #expect(hints(state).contains("p polish"))
+        state.focus = .ops
+        #expect(hints(state).contains("esc stages") && !hints(state).contains("enter ops"))
+        #expect(hints(state).contains("1-9 pin op"))
+        let paused = Fixture.state(snapshot: Fixture.snapshot(status: .paused))
+        #expect(hints(paused).first == "space resume")
+        let measured = Fixture.state(model: Fixture.measuredModel)
+        #expect(!hints(measured).contains("p polish"))
+    }
+
+    @Test func filesAreLabelledWithoutTheirSuffixes() {
+        #expect(ExplorerModel.shortLabel("nmt.graph.json.gz") == "nmt")
+        #expect(ExplorerModel.shortLabel("k80x4.cluster.json") == "k80x4")
+        #expect(ExplorerModel.shortLabel("model.json") == "model")
+        #expect(ExplorerModel.shortLabel(".json") == ".json")
+    }
+
+    /// Two iterations at 100/s and one at 400/s: 3 / (1/100 + 1/100 + 1/400) = 133.3/s.
+    @Test func thePaceIsSmoothedOverRecentIterations() throws {
+        let history = Fixture.snapshot(iterations: 3).history.enumerated().map { index, stats in
+            var stats = stats
+            stats.samplesPerSecond = index == 2 ? 400 : 100
+            return stats
+        }
+        #expect(abs(try #require(StatusLine.pace(history)) - 3 / 0.0225) < 1e-9)
+        #expect(StatusLine.pace([]) == nil)
+    }
+}

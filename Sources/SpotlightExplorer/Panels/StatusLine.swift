@@ -1,4 +1,5 @@
 import SpotlightModel
+import SpotlightSearch
 
 /// The top line: what is being placed, the search's state, its pace (with the last batch's
 /// repeated placements, once the policy is too sure of itself to find new ones), and the best
@@ -34,6 +35,18 @@ enum StatusLine {
         if end <= rect.x + room {
             grid.writeRight(hint, maxX: rect.maxX, y: rect.y, style: CellStyle(.dim, background: .statusBar))
         }
+    }
+
+    /// Iterations the pace is smoothed over.
+    static let paceWindow = 10
+
+    /// Samples per second over the last `paceWindow` iterations: their samples over their time
+    /// (the harmonic mean of their rates, every iteration drawing as many samples), so that one
+    /// quick or slow iteration does not make the figure jump.
+    static func pace(_ history: [IterationStats]) -> Double? {
+        let recent = history.suffix(paceWindow).filter { $0.samplesPerSecond > 0 }
+        guard !recent.isEmpty else { return nil }
+        return Double(recent.count) / recent.reduce(0) { $0 + 1 / $1.samplesPerSecond }
     }
 
     static func width(_ pieces: [(String, CellStyle)]) -> Int {
@@ -78,8 +91,8 @@ enum StatusLine {
         if !omitted.contains(.repeats), let last = snapshot.history.last, last.repeatedSamples > 0 {
             pieces.append((Glyph.separator + "\(last.repeatedSamples) repeated", on(.warning)))
         }
-        if !omitted.contains(.rate), let last = snapshot.history.last {
-            pieces.append((Glyph.separator + Units.rate(last.samplesPerSecond, wholeNumber: Units.grouped) + "/s", on(.dim)))
+        if !omitted.contains(.rate), let pace = pace(snapshot.history) {
+            pieces.append((Glyph.separator + Units.rate(pace, wholeNumber: Units.grouped) + "/s", on(.dim)))
         }
         if let best = snapshot.bestStepTime {
             pieces.append((Glyph.separator + "best ", on(.dim)))
@@ -121,11 +134,11 @@ enum Footer {
         if let message = state.message {
             x = grid.write(" " + message.text + "  ", x: x, y: rect.y, style: on(message.isError ? .bad : .good, .bold), limit: rect.width)
         }
-        for binding in KeyBinding.all where binding.inFooter {
-            let needed = binding.keys.count + binding.shortAction.count + 3
+        for hint in KeyBinding.footer(for: state) {
+            let needed = CellGrid.columns(of: hint.keys) + hint.action.count + 3
             guard x + needed <= rect.maxX else { break }
-            x = grid.write(" " + binding.keys, x: x, y: rect.y, style: on(.key, .bold))
-            x = grid.write(" " + binding.shortAction + " ", x: x, y: rect.y, style: base)
+            x = grid.write(" " + hint.keys, x: x, y: rect.y, style: on(.key, .bold))
+            x = grid.write(" " + hint.action + " ", x: x, y: rect.y, style: base)
         }
     }
 }

@@ -28,13 +28,23 @@ public struct ExplorerModel: Sendable {
     public let maximumDepth: Int
     let lowercasedOpNames: [String]
 
+    /// A file name without the suffixes every such file has (`nmt.graph.json.gz` is `nmt`), so
+    /// that the status line keeps room for what changes.
+    static func shortLabel(_ fileName: String) -> String {
+        var label = fileName
+        for suffix in [".gz", ".json", ".graph", ".cluster"] where label.hasSuffix(suffix) && label.count > suffix.count {
+            label.removeLast(suffix.count)
+        }
+        return label
+    }
+
     /// `measured`: the search's step times come from hardware, not the simulator.
     public init(optimizer: Optimizer, graphLabel: String, clusterLabel: String, measured: Bool = false) {
         let problem = optimizer.problem
         let graph = problem.graph
         self.problem = problem
-        self.graphLabel = graphLabel
-        self.clusterLabel = clusterLabel
+        self.graphLabel = Self.shortLabel(graphLabel)
+        self.clusterLabel = Self.shortLabel(clusterLabel)
         method = optimizer.configuration.method
         samplesPerIteration = optimizer.configuration.samples
         targetKL = method == .spotlight ? Double(optimizer.configuration.targetKL) : nil

@@ -22,7 +22,7 @@ public enum ExplorerEffect: Sendable, Equatable {
 
 /// One line of the help overlay and, for the common ones, of the footer: the single list both
 /// are drawn from.
-public struct KeyBinding: Sendable {
+public struct KeyBinding: Sendable, Equatable {
     public var keys: String
     public var action: String
     /// Shown in the footer too (the rest only in the help).
@@ -39,7 +39,7 @@ public struct KeyBinding: Sendable {
         KeyBinding(keys: "esc", action: "back from the op list, a prompt or this help", inFooter: false, shortAction: ""),
         KeyBinding(keys: "1-9", action: "pin the selected stage (or op) to device N", inFooter: true, shortAction: "pin"),
         KeyBinding(keys: "u", action: "unpin the selected stage (or op)", inFooter: true, shortAction: "unpin"),
-        KeyBinding(keys: "p", action: "polish the best placement by local search (simulator)", inFooter: false, shortAction: ""),
+        KeyBinding(keys: "p", action: "polish the best placement by local search (simulator)", inFooter: true, shortAction: "polish"),
         KeyBinding(keys: "/", action: "find an op by name; n jumps to the next match", inFooter: true, shortAction: "find"),
         KeyBinding(keys: "s", action: "save the best placement (placement format)", inFooter: true, shortAction: "save"),
         KeyBinding(keys: "e", action: "save a Chrome trace of the best placement", inFooter: true, shortAction: "trace"),
@@ -48,4 +48,27 @@ public struct KeyBinding: Sendable {
         KeyBinding(keys: "?", action: "this help", inFooter: true, shortAction: "help"),
         KeyBinding(keys: "q", action: "quit (Ctrl-C too)", inFooter: true, shortAction: "quit"),
     ]
+}
+
+extension KeyBinding {
+    /// The footer's hints for where the person is: `space resume` while paused, `esc stages`
+    /// instead of `enter ops` in the op list, and no `p` when placements are measured on hardware
+    /// (the polish runs on the simulator only).
+    public static func footer(for state: ExplorerState) -> [(keys: String, action: String)] {
+        all.filter(\.inFooter).compactMap { binding in
+            switch binding.keys {
+            case "space":
+                let paused = state.statusWord == "paused" || state.statusWord == "pausing"
+                return (binding.keys, paused ? "resume" : "pause")
+            case "enter":
+                return state.focus == .ops ? ("esc", "stages") : (binding.keys, binding.shortAction)
+            case "p":
+                return state.model.lowerBound == nil ? nil : (binding.keys, binding.shortAction)
+            case "1-9":
+                return (binding.keys, state.focus == .ops ? "pin op" : "pin")
+            default:
+                return (binding.keys, binding.shortAction)
+            }
+        }
+    }
 }
