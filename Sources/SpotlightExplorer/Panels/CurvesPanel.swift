@@ -28,7 +28,7 @@ enum CurvesPanel {
                                            references: references.map(\.value))
         let chart = LineChart(low: low, high: high, format: { Units.microseconds($0 * $0) })
         chart.draw(into: &grid, area: inner, series: [
-            LineChart.Series(values: means, role: .meanCurve, combine: LineChart.mean),
+            LineChart.Series(values: means, role: .meanCurve, combine: LineChart.mean, dotted: true),
             LineChart.Series(values: bests, role: .bestCurve, combine: LineChart.maximum, steps: true),
         ], references: references, iterations: history.count)
     }
@@ -73,12 +73,13 @@ enum CurvesPanel {
         let targetLabel = state.model.targetKLMeasure == .largest ? "max target" : "mean target"
         let references = state.model.targetKL.map { [LineChart.Reference(value: $0, label: targetLabel)] } ?? []
         chart.draw(into: &grid, area: inner, series: [
-            LineChart.Series(values: history.map(\.meanKL), role: .klCurve, combine: LineChart.mean),
+            LineChart.Series(values: history.map(\.meanKL), role: .klCurve, combine: LineChart.mean, dotted: true),
             LineChart.Series(values: history.map(\.maxKL), role: .maxKLCurve, combine: LineChart.maximum),
         ], references: references, iterations: history.count)
     }
 
-    /// "━ mean ━ best" in the bottom border, each in its series' colour.
+    /// "┈ mean ━ best" in the bottom border, each in its series' colour and look: the first
+    /// series of each chart is dotted, the second solid.
     private static func legend(into grid: inout CellGrid, rect: Rect, _ items: [(String, Role)]) {
         let text = items.map { "━ " + $0.0 }.joined(separator: " ")
         var x = rect.maxX - 2 - text.count - 2
@@ -86,7 +87,7 @@ enum CurvesPanel {
         grid.write(" ", x: x, y: rect.maxY - 1, style: CellStyle(.border))
         x += 1
         for (index, (name, role)) in items.enumerated() {
-            x = grid.write("━", x: x, y: rect.maxY - 1, style: CellStyle(role, attributes: .bold))
+            x = grid.write(index == 0 ? "┈" : "━", x: x, y: rect.maxY - 1, style: CellStyle(role, attributes: .bold))
             x = grid.write(" " + name + (index == items.count - 1 ? " " : " "), x: x, y: rect.maxY - 1, style: .dim)
         }
     }

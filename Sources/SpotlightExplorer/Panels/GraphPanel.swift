@@ -63,8 +63,9 @@ enum GraphPanel {
                 var attributes: CellAttributes = []
                 if !colored && device >= 0 { glyph = deviceDigit(device) }
                 if critical[column] {
-                    if colored { glyph = Glyph.critical }
-                    attributes = colored ? .bold : [.bold, .underline]
+                    // By glyph, not colour or weight alone: a digit stays a device without colour.
+                    glyph = Glyph.critical
+                    attributes = .bold
                 }
                 if column == selectedColumn {
                     grid[mapX + column, y] = Cell(Glyph.selectedOp, style: CellStyle(.highlight, attributes: .bold))
@@ -80,7 +81,7 @@ enum GraphPanel {
         grid.write("depth", x: inner.x + 1, y: axisY, style: CellStyle(.axis))
         grid.write("0", x: mapX, y: axisY, style: CellStyle(.axis))
         grid.writeRight(String(model.maximumDepth), maxX: inner.maxX, y: axisY, style: CellStyle(.axis))
-        let legend = colored ? "\(Glyph.critical) critical path  \(Glyph.stagePinned) pinned" : "digits: device  bold: critical path"
+        let legend = colored ? "\(Glyph.critical) critical path  \(Glyph.stagePinned) pinned" : "digits: device  \(Glyph.critical) critical path"
         let legendX = mapX + max(2, (columns - legend.count) / 2)
         if columns > legend.count + 12 { grid.write(legend, x: legendX, y: axisY, style: .dim) }
     }

@@ -12,6 +12,9 @@ struct LineChart {
         /// Drawn as steps (across, then up or down) rather than slopes: a value that holds until
         /// it changes, such as the best so far.
         var steps = false
+        /// Drawn as separate dots, every other dot column, rather than a solid line: so that two
+        /// series tell apart by their look where colour is off (a monochrome theme, NO_COLOR).
+        var dotted = false
     }
 
     struct Reference {
@@ -73,6 +76,10 @@ struct LineChart {
             for (x, value) in points.enumerated() {
                 guard let value, value.isFinite else { previous = nil; continue }
                 let y = dotY(value)
+                if line.dotted {
+                    if x % 2 == 0 { canvas.set(x: x, y: y, role: line.role) }
+                    continue
+                }
                 if let (px, py) = previous {
                     if line.steps {
                         canvas.line(x0: px, y0: py, x1: x, y1: py, role: line.role)
