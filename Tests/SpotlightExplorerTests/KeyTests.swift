@@ -1,5 +1,6 @@
 @testable import SpotlightExplorer
 import SpotlightSearch
+import SpotlightModel
 import Testing
 
 /// Every key the explorer knows, against the state and the effects it asks for.
@@ -270,5 +271,28 @@ import Testing
         }
         #expect(abs(try #require(StatusLine.pace(history)) - 3 / 0.0225) < 1e-9)
         #expect(StatusLine.pace([]) == nil)
+    }
+}
+
+/// A pin's cost is reported once the first batch drawn under it is measured.
+@Suite struct PinReportTests {
+    @Test func thePinsCostFollowsTheNextBatch() throws {
+        var state = Fixture.state(snapshot: Fixture.snapshot(iterations: 40, status: .paused))
+        let before = try #require(state.snapshot?.bestStepTime)
+        _ = state.handle(.character("j"))
+        _ = state.handle(.character("2"))
+        let report = try #require(state.pendingPinReport.map { $0 }, "\(state.message?.text ?? "")")
+        #expect(report.firstIteration == 41 && report.reference == before)
+        #expect(report.pin == "stage 1 → gpu:0")
+        // The snapshot of iteration 40 again says nothing; iteration 41's batch is reported.
+        state.apply(Fixture.snapshot(iterations: 40, status: .paused))
+        #expect(state.pendingPinReport.map { _ in true } == true)
+        let next = Fixture.snapshot(iterations: 41, status: .paused)
+        state.apply(next)
+        let batchBest = try #require(next.history.last?.bestStepTime)
+        let percent = Units.fixed((batchBest / before - 1) * 100, decimals: 0)
+        #expect(state.message?.text == "stage 1 → gpu:0: best of the next batch "
+                + "\(Units.microseconds(batchBest)), +\(percent)% on the best before")
+        #expect(state.pendingPinReport.map { _ in true } == nil)
     }
 }

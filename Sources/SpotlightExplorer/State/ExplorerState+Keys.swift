@@ -138,6 +138,7 @@ extension ExplorerState {
                 return []
             }
             message = StatusMessage("pinned op \(model.graph.opNames[op]) to \(deviceName); takes effect at the next iteration")
+            awaitPinReport("op \(model.graph.opNames[op]) → \(deviceName)")
             return [.pinOp(op, device: device)]
         }
         guard model.stage(selectedStage, allows: device) else {
@@ -145,7 +146,17 @@ extension ExplorerState {
             return []
         }
         message = StatusMessage("pinned stage \(selectedStage) to \(deviceName); takes effect at the next iteration")
+        awaitPinReport("stage \(selectedStage) → \(deviceName)")
         return [.pinStage(selectedStage, device: device)]
+    }
+
+    /// Waits for the first batch drawn under a pin just made: the next iteration, or the one
+    /// after when an iteration drawn before the pin is still being measured.
+    private mutating func awaitPinReport(_ pin: String) {
+        guard let snapshot else { return }
+        let first = snapshot.iteration + (snapshot.iterationInFlight || snapshot.status == .running ? 2 : 1)
+        pendingPinReport = PinReport(pin: pin, firstIteration: first,
+                                     reference: snapshot.unpinnedBestStepTime ?? snapshot.bestStepTime)
     }
 
     private mutating func unpin() -> [ExplorerEffect] {

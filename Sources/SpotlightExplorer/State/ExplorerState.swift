@@ -26,6 +26,26 @@ public struct StatusMessage: Sendable, Equatable {
     }
 }
 
+/// What a pin cost: the best of the first batch measured under it, against the best placement
+/// before it (`stage 4 → cpu:0: best of the next batch 702.10 ms, +18%`).
+public struct PinReport: Sendable, Equatable {
+    /// What was pinned where, as the message names it.
+    public var pin: String
+    /// The first iteration whose batch was drawn with the pin in force.
+    public var firstIteration: Int
+    /// The best step time before the pin (the overall best, pins aside).
+    public var reference: Double?
+
+    func describe(_ batch: IterationStats) -> String {
+        guard let best = batch.bestStepTime else { return "\(pin): the next batch measured no valid placement" }
+        let change = reference.map { reference -> String in
+            let percent = (best / reference - 1) * 100
+            return ", " + (percent >= 0 ? "+" : "") + Units.fixed(percent, decimals: 0) + "% on the best before"
+        } ?? ""
+        return "\(pin): best of the next batch \(Units.microseconds(best))\(change)"
+    }
+}
+
 /// Everything the screen shows, as plain values: the latest snapshot of the search, the
 /// selection, the open overlay, the theme. Keys change it through `handle(_:)`, which returns the
 /// effects (pause, pin, save, quit) for the session to carry out; drawing it is
@@ -58,6 +78,9 @@ public struct ExplorerState: Sendable {
     /// False when `NO_COLOR` is set: themes then lose their colours.
     public let colorEnabled: Bool
     public var message: StatusMessage?
+    /// The last pin made, waiting for the first batch measured under it, whose best is then
+    /// reported against the best placement before the pin (`PinReport`).
+    public var pendingPinReport: PinReport?
     public var width: Int
     public var height: Int
     public var lastFindQuery: String?
@@ -109,6 +132,11 @@ public struct ExplorerState: Sendable {
         }
         if let polish = snapshot.lastPolish, polish != previousPolish {
             message = StatusMessage(Self.describe(polish))
+        }
+        if let report = pendingPinReport,
+           let batch = snapshot.history.last(where: { $0.iteration >= report.firstIteration }) {
+            message = StatusMessage(report.describe(batch))
+            pendingPinReport = nil
         }
         if let best = snapshot.bestAssignment {
             if !showsBestPlacement || best != previousBest {
