@@ -92,6 +92,32 @@ func isForward(_ name: String) -> Bool {
         #expect(ratio > 2.5 && ratio < 3.5, "a training step costs \(ratio) times the forward pass")
     }
 
+    /// The PyTorch exports (`tools/torch-export`) of the same models: forward multiply-adds within
+    /// 10% of the published figures, and the parameters torchvision or the model definition has,
+    /// exactly; every parameter's update is colocated with it.
+    @Test(arguments: [("resnet50.torch.graph.json.gz", 32.0, 4.1e9, 25_557_032.0),
+                      ("inception_v3.torch.graph.json.gz", 32.0, 5.7e9, 23_834_568.0),
+                      ("rnnlm.torch.graph.json.gz", 20.0, Double(35 * (2 * 4 * 1500 * 3000 + 1500 * 10000)), 66_034_000.0)])
+    func pytorchSamplesMatchPublishedFigures(_ file: String, batch: Double, multiplyAdds: Double, parameters: Double) throws {
+        let graph = try OperationGraph.load(samplesDirectory + "/" + file)
+        var forward = 0.0, total = 0.0, parameterBytes = 0.0
+        for op in 0..<graph.count {
+            let name = graph.opNames[op]
+            total += graph.flops[op]
+            if !(name.hasPrefix("gradients/") || name.hasPrefix("update/")) { forward += graph.flops[op] }
+            if graph.opTypes[op] == "Parameter" { parameterBytes += graph.persistentBytes[op] }
+        }
+        let perExample = forward / 2 / batch
+        #expect(abs(perExample / multiplyAdds - 1) < 0.10, "forward multiply-adds per example \(perExample)")
+        #expect(parameterBytes / 4 == parameters)
+        #expect(total / forward > 2.5 && total / forward < 3.5, "a step costs \(total / forward) forward passes")
+        let parameterOps = Set((0..<graph.count).filter { graph.opTypes[$0] == "Parameter" })
+        let updated = Set((0..<graph.count).compactMap { op in
+            graph.opNames[op].hasPrefix("update/") && graph.colocateWith[op] >= 0 ? graph.colocateWith[op] : nil
+        })
+        #expect(parameterOps.isSubset(of: updated), "every parameter has an update colocated with it")
+    }
+
     @Test func optimizerSlotsAreColocatedWithTheirVariables() throws {
         // Inception-V3 is trained with RMSProp: two slots per trainable variable.
         let graph = try OperationGraph.load(samplesDirectory + "/inception_v3.graph.json.gz")

@@ -1,0 +1,1 @@
+"""Exports a PyTorch training step as a Spotlight graph (`spotlight.graph/1`)."""

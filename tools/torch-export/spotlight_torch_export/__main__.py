@@ -1,0 +1,58 @@
+"""`export --model NAME | --module FILE.py:FUNCTION --batch N --out FILE`: traces one training step
+and writes it as a Spotlight graph. A module's FUNCTION(batch) returns (model, example input,
+target, loss function), as the builders in models.py do."""
+
+import argparse
+import importlib.util
+import sys
+
+from . import models
+from .convert import convert
+from .writer import write
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="export", description=__doc__)
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--model", choices=sorted(models.BUILDERS), help="a model the samples have")
+    which.add_argument("--module", help="FILE.py:FUNCTION returning (model, input, target, loss)")
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], default="momentum")
+    parser.add_argument("--name", help="the graph's name (default: the model's)")
+    parser.add_argument("--out", required=True, help="the graph file (.json or .json.gz)")
+    arguments = parser.parse_args(argv)
+    if arguments.batch < 1:
+        parser.error("--batch must be at least 1")
+    build, name = _builder(arguments, parser)
+    from .trace import trace  # PyTorch is imported only once the arguments are known to be good.
+    model, example, target, loss = build(arguments.batch)
+    nodes = trace(model, example, target, loss, optimizer=arguments.optimizer)
+    import torch
+    source = (f"PyTorch {torch.__version__}: {name}, batch {arguments.batch}, {arguments.optimizer}; one training "
+              f"step traced with make_fx by tools/torch-export")
+    document = convert(nodes, arguments.name or name, source)
+    write(document, arguments.out)
+    parameters = sum(parameter.numel() for parameter in model.parameters())
+    flops = sum(op.get("flops", 0) for op in document["ops"])
+    print(f"wrote {arguments.out}: {len(document['ops'])} ops, {flops / 1e9:.1f} GFLOP per step, "
+          f"{parameters:,} parameters", file=sys.stderr)
+
+
+def _builder(arguments, parser):
+    if arguments.model:
+        return models.BUILDERS[arguments.model], arguments.model
+    path, _, function = arguments.module.partition(":")
+    if not function:
+        parser.error("--module takes FILE.py:FUNCTION")
+    spec = importlib.util.spec_from_file_location("user_model", path)
+    if spec is None:
+        parser.error(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not hasattr(module, function):
+        parser.error(f"{path} has no function {function}")
+    return getattr(module, function), function
+
+
+if __name__ == "__main__":
+    main()
