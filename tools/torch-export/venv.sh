@@ -26,4 +26,5 @@ if [ -z "${SPOTLIGHT_TORCH_PYTHON:-}" ] &&
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
   cp "$here/requirements.txt" "$venv/.spotlight-requirements"
 fi
-export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"
+# The graph writer is shared with tools/tf-export (spotlight_export.writer).
+export PYTHONPATH="$here:$here/../tf-export${PYTHONPATH:+:$PYTHONPATH}"

@@ -8,7 +8,7 @@ import sys
 
 from . import models
 from .convert import convert
-from .writer import write
+from spotlight_export.writer import write
 
 
 def main(argv=None):
