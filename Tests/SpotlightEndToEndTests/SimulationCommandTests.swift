@@ -139,6 +139,28 @@ import Testing
         #expect(Double(searched) >= 0.3 * Double(measured) - 16, "\(searched) of \(measured)")
     }
 
+    /// `fidelity` simulates and measures each placement and reports errors and the rank
+    /// correlation; here the "hardware" answers 1000 µs plus 10 per op on gpu:0.
+    @Test func fidelityComparesSimulatedWithMeasured() throws {
+        let command = "grep -o '\"gpu:0\"' | wc -l | awk '{print 1000 + $1 * 10}'"
+        let result = try CLI.run(["fidelity", "samples/tiny.graph.json", "samples/tiny.cluster.json",
+                                  "--evaluate-command", command, "--placements", "8", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let rows = try #require(object["placements"] as? [[String: Any]])
+        #expect(rows.count == 8)
+        for row in rows {
+            let simulated = try #require(row["simulated_us"] as? Double)
+            let measured = try #require(row["measured_us"] as? Double)
+            #expect(measured >= 1000 && measured <= 1210)
+            #expect(abs(try #require(row["error"] as? Double) - (simulated - measured) / measured) < 1e-9)
+        }
+        #expect(object["mean_absolute_error"] as? Double != nil && object["kendall_tau"] != nil)
+        let failing = try CLI.run(["fidelity", "samples/tiny.graph.json", "samples/tiny.cluster.json",
+                                   "--evaluate-command", "exit 3", "--placements", "3"])
+        #expect(failing.status == 1 && failing.stderr.contains("no placement was measured"))
+    }
+
     /// A measuring command that always fails measures nothing: the run says so, names the file
     /// it could not write, and exits 1 instead of 0.
     @Test func aRunThatMeasuredNothingFails() throws {

@@ -23,7 +23,7 @@ def main(argv=None):
     arguments = parser.parse_args(argv)
     if arguments.batch < 1:
         parser.error("--batch must be at least 1")
-    build, name = _builder(arguments, parser)
+    build, name = builder_of(arguments, parser.error)
     from .trace import trace  # PyTorch is imported only once the arguments are known to be good.
     model, example, target, loss = build(arguments.batch)
     nodes = trace(model, example, target, loss, optimizer=arguments.optimizer)
@@ -38,19 +38,24 @@ def main(argv=None):
           f"{parameters:,} parameters", file=sys.stderr)
 
 
-def _builder(arguments, parser):
+def builder_of(arguments, fail=None):
+    """The model builder `--model` or `--module` names, and the model's name."""
+    def error(message):
+        if fail:
+            fail(message)
+        raise SystemExit(f"error: {message}")
     if arguments.model:
         return models.BUILDERS[arguments.model], arguments.model
     path, _, function = arguments.module.partition(":")
     if not function:
-        parser.error("--module takes FILE.py:FUNCTION")
+        error("--module takes FILE.py:FUNCTION")
     spec = importlib.util.spec_from_file_location("user_model", path)
     if spec is None:
-        parser.error(f"cannot load {path}")
+        error(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     if not hasattr(module, function):
-        parser.error(f"{path} has no function {function}")
+        error(f"{path} has no function {function}")
     return getattr(module, function), function
 
 

@@ -39,27 +39,9 @@ def module_of(path):
 def convert(nodes, name, description, accelerator="gpu:0", host="cpu:0"):
     """The graph document of `nodes` (in execution order)."""
     by_name = {node.name: node for node in nodes}
-    # An alias stands for the op it views: follow chains of aliases to a real producer.
-    def producer(node_name):
-        while by_name[node_name].kind == "alias":
-            sources = by_name[node_name].inputs
-            if not sources:
-                return None
-            node_name = sources[0]
-        return node_name
-
-    parameters = {node.name for node in nodes if node.kind in ("parameter", "buffer")}
-    groups = {}
-    for node in nodes:
-        if node.kind == "alias":
-            continue
-        groups[node.name] = _group(node, groups, producer, parameters)
-    op_names = {}
-    for node in nodes:
-        if node.kind != "alias":
-            op_names[node.name] = _op_name(node, groups[node.name])
-    _make_unique(op_names)
-
+    # An alias stands for the op it views.
+    producer = producer_of(nodes)
+    groups, op_names = name_ops(nodes)
     ops = []
     for node in nodes:
         if node.kind == "alias":
@@ -92,6 +74,35 @@ def convert(nodes, name, description, accelerator="gpu:0", host="cpu:0"):
         op["expert"] = host if node.kind == "input" else accelerator
         ops.append(op)
     return {"format": FORMAT, "name": name, "source": description, "ops": ops}
+
+
+def producer_of(nodes):
+    """A function giving, for a node's name, the real op it stands for: itself, or for an alias
+    the op it views (None for a view of nothing)."""
+    by_name = {node.name: node for node in nodes}
+
+    def producer(node_name):
+        while by_name[node_name].kind == "alias":
+            sources = by_name[node_name].inputs
+            if not sources:
+                return None
+            node_name = sources[0]
+        return node_name
+    return producer
+
+
+def name_ops(nodes):
+    """Each real node's group and op name in the graph file, by node name: what the exporter
+    writes and what `measure` reads placements by."""
+    producer = producer_of(nodes)
+    parameters = {node.name for node in nodes if node.kind in ("parameter", "buffer")}
+    groups = {}
+    for node in nodes:
+        if node.kind != "alias":
+            groups[node.name] = _group(node, groups, producer, parameters)
+    op_names = {node.name: _op_name(node, groups[node.name]) for node in nodes if node.kind != "alias"}
+    _make_unique(op_names)
+    return groups, op_names
 
 
 def _group(node, groups, producer, parameters):

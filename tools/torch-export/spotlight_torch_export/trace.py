@@ -70,8 +70,24 @@ def initial_state(optimizer, params):
     return state
 
 
-def trace(model, example, target, loss_function, optimizer="momentum"):
-    """The nodes of one training step of `model` on `example` against `target`."""
+class Step:
+    """A captured training step: the FX graph module of `make_fx`, the real tensors its
+    placeholders take (parameters, buffers, optimizer state, input, target, in that order), and
+    the names of the parameters, buffers and state."""
+
+    def __init__(self, module, inputs, param_names, buffer_names, state_names):
+        self.module = module
+        self.inputs = inputs
+        self.param_names = param_names
+        self.buffer_names = buffer_names
+        self.state_names = state_names
+
+    def describe(self):
+        return describe(self.module.graph, self.param_names, self.buffer_names, self.state_names)
+
+
+def capture(model, example, target, loss_function, optimizer="momentum"):
+    """One training step of `model` on `example` against `target`, traced over fake tensors."""
     model.train()
     params = dict(model.named_parameters())
     buffers = dict(model.named_buffers())
@@ -86,8 +102,15 @@ def trace(model, example, target, loss_function, optimizer="momentum"):
         new_params, new_state = optimizer_update(optimizer, params, grads, state)
         return loss, new_params, new_state
 
-    graph = make_fx(step, tracing_mode="fake")(params, buffers, state, example, target).graph
-    return describe(graph, list(params), list(buffers), list(state))
+    module = make_fx(step, tracing_mode="fake")(params, buffers, state, example, target)
+    inputs = ([value.detach() for value in params.values()] + [value.detach() for value in buffers.values()]
+              + list(state.values()) + [example, target])
+    return Step(module, inputs, list(params), list(buffers), list(state))
+
+
+def trace(model, example, target, loss_function, optimizer="momentum"):
+    """The nodes of one training step of `model` on `example` against `target`."""
+    return capture(model, example, target, loss_function, optimizer).describe()
 
 
 def describe(graph, param_names, buffer_names, state_names):
