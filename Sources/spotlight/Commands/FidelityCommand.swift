@@ -26,6 +26,8 @@ struct FidelityCommand: ParsableCommand {
     @Option(help: "Placements to compare.") var placements = 20
     @Option(help: "Seed of the random placements and moves.") var seed: UInt64 = 1
     @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Also write the JSON object to this file.", completion: .file(extensions: ["json"]))
+    var jsonOut: String?
 
     func validate() throws {
         guard (evaluateCommand == nil) != (evaluateServer == nil) else {
@@ -35,10 +37,16 @@ struct FidelityCommand: ParsableCommand {
     }
 
     func run() throws {
+        try Loading.checkWritable(jsonOut)
         let problem = try Loading.problem(graph: graph, cluster: cluster)
         let report = FidelityReport(problem: problem, evaluator: evaluator(for: problem), announce: !json)
         let rows = report.measure(Fidelity.placements(problem, count: placements, seed: seed))
         if json { Output.json(report.json(rows)) } else { Output.lines(report.text(rows)) }
+        if let jsonOut {
+            try Loading.reporting { () throws(InputError) in
+                try FileIO.writeAtomically(JSONWriter.string(report.json(rows), inlineDepth: 3), to: jsonOut)
+            }
+        }
         if rows.allSatisfy({ $0.measured == nil }) {
             Output.error("error: no placement was measured successfully")
             throw ExitCode.failure
