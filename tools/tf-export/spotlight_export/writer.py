@@ -7,7 +7,7 @@ import json
 import os
 import tempfile
 
-KEY_ORDER = ["name", "type", "inputs", "output_bytes", "flops", "bytes_accessed", "persistent_bytes", "devices",
+KEY_ORDER = ["name", "type", "inputs", "output_bytes", "flops", "bytes_accessed", "time_us", "persistent_bytes", "devices",
              "colocate_with", "group", "expert"]
 OMIT_WHEN_ZERO = {"output_bytes", "flops", "bytes_accessed", "persistent_bytes"}
 

@@ -19,18 +19,28 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], default="momentum")
     parser.add_argument("--name", help="the graph's name (default: the model's)")
+    parser.add_argument("--profile", action="store_true",
+                        help="run the step on the CPU and each CUDA device and write each op's time (time_us)")
     parser.add_argument("--out", required=True, help="the graph file (.json or .json.gz)")
     arguments = parser.parse_args(argv)
     if arguments.batch < 1:
         parser.error("--batch must be at least 1")
     build, name = builder_of(arguments, parser.error)
-    from .trace import trace  # PyTorch is imported only once the arguments are known to be good.
+    import torch  # Imported only once the arguments are known to be good.
+
+    from .trace import capture
     model, example, target, loss = build(arguments.batch)
-    nodes = trace(model, example, target, loss, optimizer=arguments.optimizer)
-    import torch
+    step = capture(model, example, target, loss, optimizer=arguments.optimizer)
+    nodes = step.describe()
+    times = None
+    if arguments.profile:
+        from .profile import profile
+        devices = [torch.device("cpu")] + [torch.device(f"cuda:{index}") for index in
+                                           range(torch.cuda.device_count() if torch.cuda.is_available() else 0)]
+        times = profile(step, nodes, devices)
     source = (f"PyTorch {torch.__version__}: {name}, batch {arguments.batch}, {arguments.optimizer}; one training "
               f"step traced with make_fx by tools/torch-export")
-    document = convert(nodes, arguments.name or name, source)
+    document = convert(nodes, arguments.name or name, source, times=times)
     write(document, arguments.out)
     parameters = sum(parameter.numel() for parameter in model.parameters())
     flops = sum(op.get("flops", 0) for op in document["ops"])

@@ -19,6 +19,8 @@ import time
 
 import torch
 
+from .profile import device_type
+
 
 def median_seconds(work, repeats=7, synchronize=lambda: None):
     work()
@@ -90,7 +92,7 @@ def main(argv=None):
         for index in range(torch.cuda.device_count() if torch.cuda.is_available() else 0):
             device = torch.device(f"cuda:{index}")
             properties = torch.cuda.get_device_properties(index)
-            devices.append(device_entry(f"gpu:{index}", "gpu", properties.name.replace(" ", "_").lower(),
+            devices.append(device_entry(f"gpu:{index}", "gpu", device_type(device),
                                         device_rates(device), properties.total_memory / 1e9))
             rate, latency = link_rates(device)
             links.append({"between": ["cpu:0", f"gpu:{index}"], "gbytes_per_s": round(rate, 2),

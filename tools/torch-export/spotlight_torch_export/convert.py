@@ -36,8 +36,9 @@ def module_of(path):
     return path.rsplit(".", 1)[0] if "." in path else path
 
 
-def convert(nodes, name, description, accelerator="gpu:0", host="cpu:0"):
-    """The graph document of `nodes` (in execution order)."""
+def convert(nodes, name, description, accelerator="gpu:0", host="cpu:0", times=None):
+    """The graph document of `nodes` (in execution order); `times` gives measured op times by node
+    name and device type (`time_us`)."""
     by_name = {node.name: node for node in nodes}
     # An alias stands for the op it views.
     producer = producer_of(nodes)
@@ -64,6 +65,8 @@ def convert(nodes, name, description, accelerator="gpu:0", host="cpu:0"):
         op["output_bytes"] = node.output_bytes
         op["flops"] = node.flops
         op["bytes_accessed"] = node.bytes_accessed
+        if times and node.name in times:
+            op["time_us"] = times[node.name]
         if node.kind in ("parameter", "buffer", "state"):
             op["persistent_bytes"] = node.output_bytes
         if node.kind == "input":

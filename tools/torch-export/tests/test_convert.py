@@ -63,6 +63,12 @@ class ConvertTests(unittest.TestCase):
         ops = {op["name"]: op for op in convert(nodes, "g", "s")["ops"]}
         self.assertEqual(ops["forward/neg"]["inputs"], [{"from": "input/a", "bytes": 10}])
 
+    def test_profiled_times_are_written_by_device_type(self):
+        document = convert(step(), "linear", "test", times={"addmm": {"cpu": 12.5, "nvidia_h100": 1.25}})
+        ops = {op["name"]: op for op in document["ops"]}
+        self.assertEqual(ops["fc/addmm"]["time_us"], {"cpu": 12.5, "nvidia_h100": 1.25})
+        self.assertNotIn("time_us", ops["fc/loss"])
+
     def test_names_are_unique(self):
         names = [op["name"] for op in self.document["ops"]]
         self.assertEqual(len(names), len(set(names)))
