@@ -8,8 +8,10 @@ import Testing
 @Suite(.tags(.fuzz)) struct FuzzTests {
     typealias CLI = CommandLineTests
 
-    static let cases = ProcessInfo.processInfo.environment["SPOTLIGHT_FUZZ_CASES"].flatMap(Int.init) ?? 100
-    static let seed = ProcessInfo.processInfo.environment["SPOTLIGHT_FUZZ_SEED"].flatMap(UInt64.init) ?? 1
+    static let cases =
+        ProcessInfo.processInfo.environment["SPOTLIGHT_FUZZ_CASES"].flatMap(Int.init) ?? 100
+    static let seed =
+        ProcessInfo.processInfo.environment["SPOTLIGHT_FUZZ_SEED"].flatMap(UInt64.init) ?? 1
 
     enum Target: String, CaseIterable {
         case graph, cluster, placement
@@ -35,8 +37,10 @@ import Testing
 
     @Test(arguments: Target.allCases)
     func mutatedFilesFailCleanlyOrWork(target: Target) async throws {
-        let original = try [UInt8](Data(contentsOf: CLI.packageRoot.appendingPathComponent(target.sample)))
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spotlight-fuzz-\(UUID().uuidString)")
+        let original = try [UInt8](
+            Data(contentsOf: CLI.packageRoot.appendingPathComponent(target.sample)))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "spotlight-fuzz-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var mutator = Mutator(seed: Self.seed &* 31 &+ UInt64(target.rawValue.count))
@@ -46,21 +50,32 @@ import Testing
             try Data(bytes).write(to: URL(fileURLWithPath: file))
             let run = try await Self.run(target.arguments(file), timeout: 30)
             let verdict = Self.verdict(run, file: file)
-            #expect(verdict == nil, "case \(index) (\(how)): \(verdict ?? "")\n\(run.stderr.prefix(600))")
-            if verdict != nil { try? FileManager.default.copyItem(atPath: file, toPath: file + ".kept") }
+            #expect(
+                verdict == nil,
+                "case \(index) (\(how)): \(verdict ?? "")\n\(run.stderr.prefix(600))")
+            if verdict != nil {
+                try? FileManager.default.copyItem(atPath: file, toPath: file + ".kept")
+            }
         }
     }
 
     /// A valid cluster whose name would retitle and clear the terminal: printed escaped.
     @Test func namesFromFilesReachStandardOutputEscaped() async throws {
-        let text = try String(contentsOf: CLI.packageRoot.appendingPathComponent(Target.cluster.sample), encoding: .utf8)
-            .replacingOccurrences(of: #""tiny-cpu-2gpu""#, with: #""\u001b]0;pwned\u0007\u001b[2J\nx""#)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("spotlight-name-\(UUID().uuidString).json").path
+        let text = try String(
+            contentsOf: CLI.packageRoot.appendingPathComponent(Target.cluster.sample),
+            encoding: .utf8
+        )
+        .replacingOccurrences(of: #""tiny-cpu-2gpu""#, with: #""\u001b]0;pwned\u0007\u001b[2J\nx""#)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "spotlight-name-\(UUID().uuidString).json"
+        ).path
         try text.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         for arguments in [["baselines", Target.graph.sample, file], ["validate", file]] {
             let run = try await Self.run(arguments, timeout: 30)
-            #expect(run.status == 0 && Self.verdict(run, file: file) == nil, "\(arguments[0]): \(run.stdout)")
+            #expect(
+                run.status == 0 && Self.verdict(run, file: file) == nil,
+                "\(arguments[0]): \(run.stdout)")
             #expect(run.stdout.contains(#"\u{1B}]0;pwned\u{07}\u{1B}[2J\u{0A}x"#))
         }
     }
@@ -70,16 +85,23 @@ import Testing
         if run.timedOut { return "did not end within its timeout" }
         if run.signalled { return "killed by signal \(run.status)" }
         guard run.status == 0 || run.status == 1 else { return "exit status \(run.status)" }
-        if run.status == 1, !run.stderr.split(separator: "\n").contains(where: { $0.hasPrefix("error: \(file)") }) {
+        if run.status == 1,
+            !run.stderr.split(separator: "\n").contains(where: { $0.hasPrefix("error: \(file)") })
+        {
             return "exit 1 without an error line naming the file"
         }
         let output = run.stdout + run.stderr
-        if output.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" || $0.value == 0x7F }) {
+        if output.unicodeScalars.contains(where: {
+            $0.value < 0x20 && $0 != "\n" && $0 != "\t" || $0.value == 0x7F
+        }) {
             return "a raw control character in the output"
         }
         // Error lines may quote the file's own text; everything else must be finite.
-        let reported = output.split(separator: "\n").filter { !$0.hasPrefix("error:") }.joined(separator: "\n")
-        if reported.range(of: #"\b(inf|nan)\b"#, options: [.regularExpression, .caseInsensitive]) != nil {
+        let reported = output.split(separator: "\n").filter { !$0.hasPrefix("error:") }.joined(
+            separator: "\n")
+        if reported.range(of: #"\b(inf|nan)\b"#, options: [.regularExpression, .caseInsensitive])
+            != nil
+        {
             return "inf or nan in the output"
         }
         return nil
@@ -99,11 +121,17 @@ import Testing
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = arguments
         process.currentDirectoryURL = CLI.packageRoot
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let timer = DispatchWorkItem { if process.isRunning { process.interrupt(); kill(process.processIdentifier, SIGKILL) } }
+        let timer = DispatchWorkItem {
+            if process.isRunning {
+                process.interrupt()
+                kill(process.processIdentifier, SIGKILL)
+            }
+        }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
         let started = Date()
         // Both pipes at once: a command blocked writing one must not wait on a read of the other.
@@ -112,9 +140,12 @@ import Testing
         let errData = await errors.value
         process.waitUntilExit()
         timer.cancel()
-        return TimedRun(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
-                        timedOut: Date().timeIntervalSince(started) >= timeout,
-                        stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return TimedRun(
+            status: process.terminationStatus,
+            signalled: process.terminationReason == .uncaughtSignal,
+            timedOut: Date().timeIntervalSince(started) >= timeout,
+            stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 }
 
@@ -140,8 +171,10 @@ struct Mutator {
 
     private mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
 
-    static let hostileNumbers = ["1e308", "-1", "0", "5e-324", "1e400", "-0", "1e-320", "9007199254740993", "1e12",
-                                 "123456789012345678901234567890", "NaN", "Infinity", "\"7\"", "null", "true", "[]", "{}"]
+    static let hostileNumbers = [
+        "1e308", "-1", "0", "5e-324", "1e400", "-0", "1e-320", "9007199254740993", "1e12",
+        "123456789012345678901234567890", "NaN", "Infinity", "\"7\"", "null", "true", "[]", "{}",
+    ]
 
     /// A mutated copy of `bytes`, and what was done.
     mutating func mutate(_ bytes: [UInt8]) -> ([UInt8], String) {
@@ -169,27 +202,42 @@ struct Mutator {
             return (flipped, "byte \(at) flipped")
         case 2:
             var cut = bytes
-            let at = below(bytes.count), length = 1 + below(40)
+            let at = below(bytes.count)
+            let length = 1 + below(40)
             cut.removeSubrange(at..<min(bytes.count, at + length))
             return (cut, "\(length) bytes deleted at \(at)")
         case 3:
             let value = Self.hostileNumbers[below(Self.hostileNumbers.count)]
-            return (Array(replacing(#"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?"#, in: &text, with: value).utf8), "a number -> \(value)")
+            return (
+                Array(
+                    replacing(#"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?"#, in: &text, with: value)
+                        .utf8), "a number -> \(value)"
+            )
         case 4:
             let keys = matches(#""[a-z_]+": "#, in: text)
-            guard let key = keys.isEmpty ? nil : keys[below(keys.count)] else { return (bytes, "unchanged") }
+            guard let key = keys.isEmpty ? nil : keys[below(keys.count)] else {
+                return (bytes, "unchanged")
+            }
             text.replaceSubrange(key, with: String(text[key]) + "0, " + String(text[key]))
             return (Array(text.utf8), "duplicated key \(text[key])")
         case 5:
             let value = #""\u001b]0;pwned\u0007\u001b[2J\nname\u0000""#
-            return (Array(replacing(#""[^"]*""#, in: &text, with: value).utf8), "a string -> control characters")
+            return (
+                Array(replacing(#""[^"]*""#, in: &text, with: value).utf8),
+                "a string -> control characters"
+            )
         case 6:
             let depth = [10, 1000, 100_000][below(3)]
             let nested = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
-            return (Array(replacing(#"-?[0-9]+(\.[0-9]+)?"#, in: &text, with: nested).utf8), "nesting \(depth) deep")
+            return (
+                Array(replacing(#"-?[0-9]+(\.[0-9]+)?"#, in: &text, with: nested).utf8),
+                "nesting \(depth) deep"
+            )
         default:
             var swapped = bytes
-            if let at = swapped.indices.dropFirst(below(bytes.count)).first(where: { swapped[$0] == UInt8(ascii: "[") }) {
+            if let at = swapped.indices.dropFirst(below(bytes.count)).first(where: {
+                swapped[$0] == UInt8(ascii: "[")
+            }) {
                 swapped[at] = UInt8(ascii: "{")
             }
             return (swapped, "a bracket swapped")
@@ -199,7 +247,9 @@ struct Mutator {
     private func matches(_ pattern: String, in text: String) -> [Range<String.Index>] {
         var found: [Range<String.Index>] = []
         var from = text.startIndex
-        while let range = text.range(of: pattern, options: .regularExpression, range: from..<text.endIndex) {
+        while let range = text.range(
+            of: pattern, options: .regularExpression, range: from..<text.endIndex)
+        {
             found.append(range)
             from = range.upperBound
         }
@@ -207,7 +257,9 @@ struct Mutator {
     }
 
     /// `text` with one random match of `pattern` replaced by `value`.
-    private mutating func replacing(_ pattern: String, in text: inout String, with value: String) -> String {
+    private mutating func replacing(_ pattern: String, in text: inout String, with value: String)
+        -> String
+    {
         let found = matches(pattern, in: text)
         guard !found.isEmpty else { return text }
         text.replaceSubrange(found[below(found.count)], with: value)

@@ -20,14 +20,17 @@ extension ThemeColor {
         public var luminance: Double {
             func linear(_ channel: Int) -> Double {
                 let value = Double(channel) / 255
-                return value <= 0.039_28 ? value / 12.92 : Foundation.pow((value + 0.055) / 1.055, 2.4)
+                return value <= 0.039_28
+                    ? value / 12.92 : Foundation.pow((value + 0.055) / 1.055, 2.4)
             }
             return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
         }
 
         /// WCAG 2 contrast ratio with `other`: 1 (none) to 21 (black on white).
         public func contrast(with other: RGB) -> Double {
-            let (light, dark) = luminance >= other.luminance ? (luminance, other.luminance) : (other.luminance, luminance)
+            let (light, dark) =
+                luminance >= other.luminance
+                ? (luminance, other.luminance) : (other.luminance, luminance)
             return (light + 0.05) / (dark + 0.05)
         }
     }
@@ -70,12 +73,16 @@ extension Theme {
     /// colours, over `background` (a role's own, else the theme's). On 8 colours, a foreground
     /// that falls on its background's colour (bright black on black) becomes black or white,
     /// whichever stands out from the background.
-    public func colorPair(_ style: RoleStyle, over background: ThemeColor? = nil, colors: Int) -> (Int, Int) {
+    public func colorPair(_ style: RoleStyle, over background: ThemeColor? = nil, colors: Int) -> (
+        Int, Int
+    ) {
         let back = (background ?? style.background ?? self.background).resolved(colors: colors)
         var fore = style.foreground.resolved(colors: colors)
         if colors < 16, fore >= 0, fore == back {
             let behind = ThemeColor.basicPalette[back]
-            fore = behind.contrast(with: ThemeColor.basicPalette[0]) > behind.contrast(with: ThemeColor.basicPalette[7]) ? 0 : 7
+            fore =
+                behind.contrast(with: ThemeColor.basicPalette[0])
+                    > behind.contrast(with: ThemeColor.basicPalette[7]) ? 0 : 7
         }
         return (fore, back)
     }
@@ -84,12 +91,17 @@ extension Theme {
     /// it; nil where either is the terminal's own colour (unknown here). Below 16 colours a bold
     /// role (or one drawn `bold`) counts at the lower of its colour and its bright form, since
     /// many such terminals show bold text in the bright colour.
-    public func contrast(of role: Role, over background: Role? = nil, colors: Int, bold: Bool = false) -> Double? {
+    public func contrast(
+        of role: Role, over background: Role? = nil, colors: Int, bold: Bool = false
+    ) -> Double? {
         let style = self[role]
-        let (fore, back) = colorPair(style, over: background.flatMap { self[$0].background }, colors: colors)
+        let (fore, back) = colorPair(
+            style, over: background.flatMap { self[$0].background }, colors: colors)
         guard fore >= 0, back >= 0 else { return nil }
         func rgb(_ number: Int) -> ThemeColor.RGB {
-            colors > 256 ? ThemeColor.RGB(number >> 16, number >> 8 & 0xFF, number & 0xFF) : ThemeColor.rgb(ofIndex: number)
+            colors > 256
+                ? ThemeColor.RGB(number >> 16, number >> 8 & 0xFF, number & 0xFF)
+                : ThemeColor.rgb(ofIndex: number)
         }
         var ratio = rgb(fore).contrast(with: rgb(back))
         if colors < 16, fore < 8, bold || style.attributes.contains(.bold) {
@@ -109,7 +121,8 @@ extension Role {
         let full = colors >= 256
         switch self {
         case .meanCurve, .bestCurve, .klCurve, .maxKLCurve, .device0, .device1, .device2, .device3,
-             .device4, .device5, .device6, .device7: return full ? 3 : 2
+            .device4, .device5, .device6, .device7:
+            return full ? 3 : 2
         case .border: return 1.5
         case .barEmpty: return 1.2
         default: return full ? 4.5 : 3

@@ -25,7 +25,9 @@ public enum Fidelity {
     /// The placements of a fidelity report: every heuristic's; the local search's best from the
     /// fastest heuristic on the simulator and single-stage moves of it; random placements (each
     /// stage on a random allowed device) to make `count` in all. Deterministic for a seed.
-    public static func placements(_ problem: PlacementProblem, count: Int, seed: UInt64) -> [(String, [Int])] {
+    public static func placements(_ problem: PlacementProblem, count: Int, seed: UInt64) -> [(
+        String, [Int]
+    )] {
         var chosen: [(String, [Int])] = []
         var seen = Set<[Int]>()
         func add(_ label: String, _ assignment: [Int]) {
@@ -33,12 +35,14 @@ public enum Fidelity {
             chosen.append((label, assignment))
         }
         // Any device per stage: `assignment(stageDevices:)` moves the ops that may not run there.
-        let everyDevice = [UInt64](repeating: (1 << UInt64(problem.cluster.deviceCount)) - 1, count: problem.stages.count)
+        let everyDevice = [UInt64](
+            repeating: (1 << UInt64(problem.cluster.deviceCount)) - 1, count: problem.stages.count)
         let baselines = Baselines.run(problem)
         for baseline in baselines { add(baseline.method, baseline.assignment) }
         if let start = baselines.min(by: { $0.result.stepTime < $1.result.stepTime }) {
             let search = LocalSearch(problem: problem).polish(
-                start.assignment, stepTime: start.result.stepTime, evaluator: SimulatorEvaluator(problem: problem),
+                start.assignment, stepTime: start.result.stepTime,
+                evaluator: SimulatorEvaluator(problem: problem),
                 budget: 2_000, seed: seed)
             add("local search", search.assignment)
             let devices = problem.stageDevices(of: search.assignment, allowedDevices: everyDevice)
@@ -57,7 +61,9 @@ public enum Fidelity {
         var attempts = 0
         while chosen.count < count && attempts < 100 * count {
             attempts += 1
-            let devices = (0..<problem.stages.count).map { _ in random.nextInt(in: 0...(problem.cluster.deviceCount - 1)) }
+            let devices = (0..<problem.stages.count).map { _ in
+                random.nextInt(in: 0...(problem.cluster.deviceCount - 1))
+            }
             add("random \(chosen.count + 1)", problem.assignment(stageDevices: devices))
         }
         return chosen
@@ -73,18 +79,31 @@ public enum Fidelity {
     /// nor discordant); nil for fewer than two pairs or a constant series. O(n²).
     public static func kendallTau(_ first: [Double], _ second: [Double]) -> Double? {
         precondition(first.count == second.count, "two series of one length")
-        var concordant = 0.0, discordant = 0.0, tiesFirst = 0.0, tiesSecond = 0.0
+        var concordant = 0.0
+        var discordant = 0.0
+        var tiesFirst = 0.0
+        var tiesSecond = 0.0
         for i in first.indices {
             for j in first.indices where j > i {
-                let a = (first[i] - first[j]).sign, b = (second[i] - second[j]).sign
-                let aTied = first[i] == first[j], bTied = second[i] == second[j]
+                let a = (first[i] - first[j]).sign
+                let b = (second[i] - second[j]).sign
+                let aTied = first[i] == first[j]
+                let bTied = second[i] == second[j]
                 if aTied && bTied { continue }
-                if aTied { tiesFirst += 1; continue }
-                if bTied { tiesSecond += 1; continue }
+                if aTied {
+                    tiesFirst += 1
+                    continue
+                }
+                if bTied {
+                    tiesSecond += 1
+                    continue
+                }
                 if a == b { concordant += 1 } else { discordant += 1 }
             }
         }
-        let denominator = ((concordant + discordant + tiesFirst) * (concordant + discordant + tiesSecond)).squareRoot()
+        let denominator =
+            ((concordant + discordant + tiesFirst) * (concordant + discordant + tiesSecond))
+            .squareRoot()
         return denominator > 0 ? (concordant - discordant) / denominator : nil
     }
 

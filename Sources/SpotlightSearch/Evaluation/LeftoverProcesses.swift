@@ -1,9 +1,10 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Finds and stops every process a measuring command started, including those that left its
@@ -30,38 +31,41 @@ enum LeftoverProcesses {
     @discardableResult
     static func stop(marker: String, prefix: Bool = false) -> Int {
         #if os(Linux)
-        var stopped = 0
-        for _ in 0..<5 {
-            let found = carrying(marker: marker, prefix: prefix)
-            if found.isEmpty { break }
-            for process in found where kill(process, SIGKILL) == 0 { stopped += 1 }
-            usleep(2_000)
-        }
-        return stopped
+            var stopped = 0
+            for _ in 0..<5 {
+                let found = carrying(marker: marker, prefix: prefix)
+                if found.isEmpty { break }
+                for process in found where kill(process, SIGKILL) == 0 { stopped += 1 }
+                usleep(2_000)
+            }
+            return stopped
         #else
-        return 0
+            return 0
         #endif
     }
 
     #if os(Linux)
-    /// The processes, other than this one, whose environment holds the marker.
-    private static func carrying(marker: String, prefix: Bool) -> [pid_t] {
-        let needle = Array("\(variable)=\(marker)".utf8)
-        let me = getpid()
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        return entries.compactMap { entry -> pid_t? in
-            guard let process = pid_t(entry), process != me,
-                  let environment = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else { return nil }
-            return holds(environment, needle, prefix: prefix) ? process : nil
+        /// The processes, other than this one, whose environment holds the marker.
+        private static func carrying(marker: String, prefix: Bool) -> [pid_t] {
+            let needle = Array("\(variable)=\(marker)".utf8)
+            let me = getpid()
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else {
+                return []
+            }
+            return entries.compactMap { entry -> pid_t? in
+                guard let process = pid_t(entry), process != me,
+                    let environment = FileManager.default.contents(atPath: "/proc/\(entry)/environ")
+                else { return nil }
+                return holds(environment, needle, prefix: prefix) ? process : nil
+            }
         }
-    }
 
-    /// Whether the NUL-separated `environment` has an entry equal to `needle` (or, with `prefix`,
-    /// starting with it).
-    static func holds(_ environment: Data, _ needle: [UInt8], prefix: Bool) -> Bool {
-        environment.split(separator: 0, omittingEmptySubsequences: true).contains { entry in
-            prefix ? entry.starts(with: needle) : entry.elementsEqual(needle)
+        /// Whether the NUL-separated `environment` has an entry equal to `needle` (or, with
+        /// `prefix`, starting with it).
+        static func holds(_ environment: Data, _ needle: [UInt8], prefix: Bool) -> Bool {
+            environment.split(separator: 0, omittingEmptySubsequences: true).contains { entry in
+                prefix ? entry.starts(with: needle) : entry.elementsEqual(needle)
+            }
         }
-    }
     #endif
 }

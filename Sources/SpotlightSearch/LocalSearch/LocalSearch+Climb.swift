@@ -72,8 +72,9 @@ extension LocalSearch {
         }
 
         func outcome(atLocalOptimum: Bool) -> Outcome {
-            Outcome(assignment: current, stepTime: stepTime, evaluated: evaluated,
-                    improvements: improvements, isLocalOptimum: atLocalOptimum)
+            Outcome(
+                assignment: current, stepTime: stepTime, evaluated: evaluated,
+                improvements: improvements, isLocalOptimum: atLocalOptimum)
         }
     }
 
@@ -92,5 +93,7 @@ extension LocalSearch {
     }
 
     /// Whether `climb` stands at a local optimum: no single move of any kind is faster.
-    public func isLocalOptimum(_ climb: Climb) -> Bool { climb.isLocalOptimum(kindCount: kindCount) }
+    public func isLocalOptimum(_ climb: Climb) -> Bool {
+        climb.isLocalOptimum(kindCount: kindCount)
+    }
 }

@@ -28,7 +28,8 @@ extension BudgetedSearch {
             self.plan = plan
             search = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins)
             if let best = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime {
-                climb = LocalSearch.Climb(from: best, stepTime: time, seed: optimizer.configuration.seed)
+                climb = LocalSearch.Climb(
+                    from: best, stepTime: time, seed: optimizer.configuration.seed)
             }
         }
 
@@ -43,30 +44,47 @@ extension BudgetedSearch {
 
         /// Runs the next round, `evaluator` counting every placement measured in the whole run;
         /// nil, measuring nothing, once the budget is spent or neither search can go on.
-        public mutating func round(_ optimizer: inout Optimizer, evaluator: CountingEvaluator) -> Round? {
-            let measured = evaluator.count, before = optimizer.state.bestStepTime
+        public mutating func round(_ optimizer: inout Optimizer, evaluator: CountingEvaluator)
+            -> Round?
+        {
+            let measured = evaluator.count
+            let before = optimizer.state.bestStepTime
             guard measured < plan.budget else { return nil }
-            let canLearn = plan.fitsIteration(of: optimizer, measured: measured, within: plan.budget)
+            let canLearn = plan.fitsIteration(
+                of: optimizer, measured: measured, within: plan.budget)
             let canClimb = climb.map { !search.isLocalOptimum($0) } ?? false
             if canLearn && (!canClimb || prefersLearning(measured: measured)) {
                 let stats = optimizer.iterate(evaluator: evaluator)
                 if let time = stats.bestStepTime { searchBest = min(searchBest ?? time, time) }
-                if let best = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime {
+                if let best = optimizer.state.bestAssignment,
+                    let time = optimizer.state.bestStepTime
+                {
                     if climb == nil {
-                        climb = LocalSearch.Climb(from: best, stepTime: time, seed: optimizer.configuration.seed)
+                        climb = LocalSearch.Climb(
+                            from: best, stepTime: time, seed: optimizer.configuration.seed)
                     }
                     climb!.restart(from: best, stepTime: time)
                 }
-                learned.record(before: before, after: optimizer.state.bestStepTime, measured: evaluator.count - measured)
+                learned.record(
+                    before: before, after: optimizer.state.bestStepTime,
+                    measured: evaluator.count - measured)
                 return .learned(stats)
             }
             guard canClimb else { return nil }
-            let step = LocalSearch.Step(limit: plan.budget - measured, confirmations: optimizer.configuration.confirmations,
-                                        method: optimizer.configuration.method.rawValue)
-            guard search.step(&climb!, step, measured: &optimizer.state.measured, evaluator: evaluator) else { return nil }
+            let step = LocalSearch.Step(
+                limit: plan.budget - measured, confirmations: optimizer.configuration.confirmations,
+                method: optimizer.configuration.method.rawValue)
+            guard
+                search.step(
+                    &climb!, step, measured: &optimizer.state.measured, evaluator: evaluator)
+            else { return nil }
             optimizer.state.offerBest(climb!.current, stepTime: climb!.stepTime)
-            if optimizer.hasPins { optimizer.offerPinnedBest(climb!.current, stepTime: climb!.stepTime) }
-            climbing.record(before: before, after: optimizer.state.bestStepTime, measured: evaluator.count - measured)
+            if optimizer.hasPins {
+                optimizer.offerPinnedBest(climb!.current, stepTime: climb!.stepTime)
+            }
+            climbing.record(
+                before: before, after: optimizer.state.bestStepTime,
+                measured: evaluator.count - measured)
             return .climbed(climbOutcome!)
         }
 
@@ -101,12 +119,15 @@ extension BudgetedSearch {
     }
 
     /// Runs the interleaved schedule to its end.
-    func runInterleaved(_ optimizer: inout Optimizer, counter: CountingEvaluator,
-                        shouldStop: () -> Bool) -> Outcome {
+    func runInterleaved(
+        _ optimizer: inout Optimizer, counter: CountingEvaluator,
+        shouldStop: () -> Bool
+    ) -> Outcome {
         var rounds = Interleaving(plan: self, optimizer: optimizer)
         while !shouldStop(), rounds.round(&optimizer, evaluator: counter) != nil {}
-        return Outcome(assignment: optimizer.state.bestAssignment, stepTime: optimizer.state.bestStepTime,
-                       searchStepTime: rounds.searchBest, searchMeasured: rounds.searchMeasured,
-                       polishMeasured: rounds.climbMeasured, polish: rounds.climbOutcome)
+        return Outcome(
+            assignment: optimizer.state.bestAssignment, stepTime: optimizer.state.bestStepTime,
+            searchStepTime: rounds.searchBest, searchMeasured: rounds.searchMeasured,
+            polishMeasured: rounds.climbMeasured, polish: rounds.climbOutcome)
     }
 }
