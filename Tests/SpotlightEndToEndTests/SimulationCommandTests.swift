@@ -139,6 +139,27 @@ import Testing
         #expect(Double(searched) >= 0.3 * Double(measured) - 16, "\(searched) of \(measured)")
     }
 
+    /// With four measuring workers, a search finds what it finds with one, and each worker
+    /// is told its index.
+    @Test func fourMeasuringWorkersFindWhatOneFinds() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("workers-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let command = "touch \(directory)/worker-$SPOTLIGHT_WORKER; grep -o '\"gpu:0\"' | wc -l | awk '{print 1000 + $1 * 10}'"
+        func best(_ workers: Int) throws -> [String: Any] {
+            let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget", "48",
+                                      "--samples", "8", "--hidden", "16", "--evaluate-command", command, "--remeasure", "0",
+                                      "--evaluate-workers", String(workers), "--json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        }
+        let one = try best(1), four = try best(4)
+        #expect(one["best_step_time_us"] as? Double == four["best_step_time_us"] as? Double)
+        #expect(one["placements_measured"] as? Int == four["placements_measured"] as? Int)
+        let seen = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(seen.contains("worker-0") && seen.contains("worker-3"), "\(seen)")
+    }
+
     /// `fidelity` simulates and measures each placement and reports errors and the rank
     /// correlation; here the "hardware" answers 1000 µs plus 10 per op on gpu:0.
     @Test func fidelityComparesSimulatedWithMeasured() throws {

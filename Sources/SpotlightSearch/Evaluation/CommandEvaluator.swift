@@ -17,10 +17,11 @@ public final class CommandEvaluator: Evaluator, Sendable {
     public var command: String { setup.command }
     public var timeoutSeconds: Double { setup.timeoutSeconds }
 
-    /// `command` runs through `/bin/sh -c`.
+    /// `command` runs through `/bin/sh -c`; `worker`, when given, is its `SPOTLIGHT_WORKER`.
     public init(command: String, graph: OperationGraph, cluster: Cluster, timeoutSeconds: Double = 600,
-                onFailure: @escaping @Sendable (String) -> Void = { _ in }) {
-        setup = MeasuringCommand(command: command, timeoutSeconds: timeoutSeconds, graph: graph, cluster: cluster, onFailure: onFailure)
+                worker: Int? = nil, onFailure: @escaping @Sendable (String) -> Void = { _ in }) {
+        setup = MeasuringCommand(command: command, timeoutSeconds: timeoutSeconds, graph: graph, cluster: cluster,
+                                 worker: worker, onFailure: onFailure)
     }
 
     public func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {

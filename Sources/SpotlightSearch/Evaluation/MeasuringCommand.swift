@@ -17,9 +17,13 @@ struct MeasuringCommand: Sendable {
     let graph: OperationGraph
     let cluster: Cluster
     let onFailure: @Sendable (String) -> Void
+    /// The worker this command measures for, told to it as `SPOTLIGHT_WORKER`.
+    let worker: Int?
 
-    init(command: String, timeoutSeconds: Double, graph: OperationGraph, cluster: Cluster, onFailure: @escaping @Sendable (String) -> Void) {
+    init(command: String, timeoutSeconds: Double, graph: OperationGraph, cluster: Cluster, worker: Int? = nil,
+         onFailure: @escaping @Sendable (String) -> Void) {
         self.command = command
+        self.worker = worker
         self.timeoutSeconds = timeoutSeconds
         self.graph = graph
         self.cluster = cluster
@@ -34,7 +38,7 @@ struct MeasuringCommand: Sendable {
     func start() -> Result<SpawnedCommand, Failure> {
         guard RunningCommands.beginStart() else { return .failure(Failure(message: "`\(command)` was not started: Spotlight is quitting")) }
         do {
-            let process = try SpawnedCommand(command: command)
+            let process = try SpawnedCommand(command: command, environment: worker.map { ["SPOTLIGHT_WORKER=\($0)"] } ?? [])
             RunningCommands.started(process.pid)
             return .success(process)
         } catch {

@@ -31,7 +31,8 @@ struct SpawnedCommand: Sendable {
     let output: FileHandle
     let errors: FileHandle
 
-    init(command: String) throws(SpawnError) {
+    /// `environment` entries (`NAME=value`) are added to Spotlight's own.
+    init(command: String, environment extra: [String] = []) throws(SpawnError) {
         let inputPipe = try Self.makePipe(), outputPipe = try Self.makePipe(), errorPipe = try Self.makePipe()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -49,7 +50,7 @@ struct SpawnedCommand: Sendable {
         let arguments = words.map { strdup($0) }
         defer { arguments.forEach { free($0) } }
         let marker = LeftoverProcesses.newMarker()
-        let environment = Self.environment(marking: marker).map { strdup($0) }
+        let environment = (Self.environment(marking: marker) + extra).map { strdup($0) }
         defer { environment.forEach { free($0) } }
         var child: pid_t = 0
         let result = posix_spawn(&child, "/bin/sh", &actions, &attributes, arguments + [nil], environment + [nil])

@@ -47,6 +47,9 @@ struct SearchOptions: ParsableArguments {
     var anchorMoves = 0.0
     @Option(help: "Anchored: the share of each batch that is single-stage moves ranked by the policy.") var sweepShare = 0.75
     @Option(help: "Seconds before a measuring command is stopped and its placement counted invalid.") var timeout = 600.0
+    @Option(help: ArgumentHelp("Measuring commands or servers run at once, each measuring a batch's next placement when free.",
+                               discussion: "Each knows its index from SPOTLIGHT_WORKER (0, 1, ...), to target its own machine or GPUs. Results do not depend on which finishes first; a failed measurement is tried once more on another worker."))
+    var evaluateWorkers = 1
     @Option(help: "Save the search here (atomically) every --checkpoint-every iterations and at the end.", completion: .file(extensions: ["json"]))
     var checkpoint: String?
     @Option(help: "Iterations between checkpoints.") var checkpointEvery = 10
@@ -67,6 +70,7 @@ struct SearchOptions: ParsableArguments {
         guard (0...1).contains(sweepShare) else { throw ValidationError("--sweep-share must be between 0 and 1") }
         if method == .local && warmStart == .none { throw ValidationError("--method local starts from the best heuristic: drop --warm-start none") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard (1...64).contains(evaluateWorkers) else { throw ValidationError("--evaluate-workers must be 1 to 64") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint FILE") }
         if let confirm { guard confirm >= 0 else { throw ValidationError("--confirm must not be negative") } }
@@ -131,16 +135,19 @@ struct SearchOptions: ParsableArguments {
     var measuresOnHardware: Bool { evaluateCommand != nil || evaluateServer != nil }
 
     /// The simulator, or the command's evaluator with `--evaluate-command` or `--evaluate-server`.
+    /// With `--evaluate-workers N` above 1, a `WorkerPool` of N of them.
     func evaluator(for problem: PlacementProblem, onFailure: @escaping @Sendable (String) -> Void) -> any Evaluator {
-        if let evaluateServer {
-            return ServerEvaluator(command: evaluateServer, graph: problem.graph, cluster: problem.cluster, timeoutSeconds: timeout,
-                                   onFailure: onFailure)
+        guard measuresOnHardware else { return SimulatorEvaluator(problem: problem) }
+        let workers = (0..<evaluateWorkers).map { index -> any Evaluator in
+            let worker = evaluateWorkers > 1 ? index : nil
+            if let evaluateServer {
+                return ServerEvaluator(command: evaluateServer, graph: problem.graph, cluster: problem.cluster,
+                                       timeoutSeconds: timeout, worker: worker, onFailure: onFailure)
+            }
+            return CommandEvaluator(command: evaluateCommand!, graph: problem.graph, cluster: problem.cluster,
+                                    timeoutSeconds: timeout, worker: worker, onFailure: onFailure)
         }
-        if let evaluateCommand {
-            return CommandEvaluator(command: evaluateCommand, graph: problem.graph, cluster: problem.cluster, timeoutSeconds: timeout,
-                                    onFailure: onFailure)
-        }
-        return SimulatorEvaluator(problem: problem)
+        return workers.count == 1 ? workers[0] : WorkerPool(workers)
     }
 }
 

@@ -1,0 +1,54 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import SpotlightSearch
+
+@Suite struct WorkerPoolTests {
+    /// A worker answering 100 + the placement's first device, after `delay` seconds; it fails
+    /// every placement when `broken`, and counts what it measured.
+    final class FakeWorker: Evaluator, Sendable {
+        let delay: Double
+        let broken: Bool
+        let measured = Mutex(0)
+
+        init(delay: Double = 0.01, broken: Bool = false) {
+            self.delay = delay
+            self.broken = broken
+        }
+
+        func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
+            measured.withLock { $0 += assignments.count }
+            usleep(UInt32(delay * 1e6))
+            return assignments.map { broken ? Evaluation(stepTime: nil, failure: "broken") : Evaluation(stepTime: 100 + Double($0[0])) }
+        }
+    }
+
+    @Test func resultsKeepTheBatchOrderWhoeverMeasures() {
+        let workers = (0..<4).map { FakeWorker(delay: 0.002 * Double($0 + 1)) }
+        let pool = WorkerPool(workers)
+        let batch = (0..<24).map { [$0] }
+        #expect(pool.evaluate(batch, method: "t").map(\.stepTime) == batch.map { 100 + Double($0[0]) })
+        #expect(workers.allSatisfy { $0.measured.withLock { $0 } > 0 }, "every worker took part")
+        #expect(pool.perWorker.reduce(0) { $0 + $1.measured } == 24)
+    }
+
+    /// A broken worker costs nothing: each placement it failed is measured again on another.
+    @Test func aFailedMeasurementIsRetriedOnAnotherWorker() {
+        let pool = WorkerPool([FakeWorker(broken: true), FakeWorker()])
+        let results = pool.evaluate((0..<10).map { [$0] }, method: "t")
+        #expect(results.map(\.stepTime) == (0..<10).map { 100 + Double($0) })
+        #expect(pool.perWorker[0].failed == pool.perWorker[0].measured)
+        // With every worker broken, a placement fails after its retry.
+        let hopeless = WorkerPool([FakeWorker(broken: true), FakeWorker(broken: true)])
+        #expect(hopeless.evaluate([[1]], method: "t")[0].stepTime == nil)
+        #expect(hopeless.perWorker.map(\.measured) == [1, 1])
+    }
+
+    /// Any number of workers gives the same results (their pace is a benchmark, not a test).
+    @Test func fourWorkersGiveWhatOneGives() {
+        let one = WorkerPool([FakeWorker(delay: 0.005)])
+        let four = WorkerPool((0..<4).map { _ in FakeWorker(delay: 0.005) })
+        let batch = (0..<8).map { [$0 % 3] }
+        #expect(one.evaluate(batch, method: "t") == four.evaluate(batch, method: "t"))
+    }
+}
