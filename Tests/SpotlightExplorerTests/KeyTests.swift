@@ -255,6 +255,29 @@ import Testing
         #expect(!hints(measured).contains("p polish"))
     }
 
+    @Test func stagesSharingALabelAreNumbered() {
+        #expect(ExplorerModel.distinct(["input", "encoder_0", "encoder_0", "loss", "encoder_0"])
+                == ["input", "encoder_0 #1", "encoder_0 #2", "loss", "encoder_0 #3"])
+    }
+
+    /// Long names lose their middle, so that names alike but for their tails stay apart.
+    @Test func longNamesAreCutInTheMiddle() {
+        #expect(CellGrid.middleTruncated("nmt/encoder_0/lstm_cell/MatMul", to: 16) == "nmt/e…ell/MatMul")
+        #expect(CellGrid.middleTruncated("short", to: 16) == "short")
+        #expect(CellGrid.middleTruncated("nmt/encoder_0/lstm_cell/MatMul", to: 16).unicodeScalars.count == 16)
+    }
+
+    /// At 80 columns the footer keeps `? help` and `q quit`, dropping hints from the middle.
+    @Test func theFooterKeepsHelpAndQuit() {
+        let grid = {
+            var grid = CellGrid(width: 80, height: 24)
+            ExplorerView.render(Fixture.state(width: 80, height: 24), into: &grid)
+            return grid
+        }()
+        let footer = grid.text.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(footer.contains("? help") && footer.contains("q quit"), "\(footer)")
+    }
+
     @Test func filesAreLabelledWithoutTheirSuffixes() {
         #expect(ExplorerModel.shortLabel("nmt.graph.json.gz") == "nmt")
         #expect(ExplorerModel.shortLabel("k80x4.cluster.json") == "k80x4")

@@ -68,6 +68,15 @@ import Testing
         #expect(!grid.text.contains("OOM"))
     }
 
+    /// Devices that do not fit are counted on a row of their own, not written over a device.
+    @Test func devicesLeftOutAreCountedOnTheirOwnRow() {
+        let state = Fixture.state()
+        let grid = panel(width: 66, height: 4) { DevicesPanel.draw(into: &$0, rect: $1, state: state, detailed: false) }
+        let rows = grid.text.split(separator: "\n").map(String.init)
+        #expect(rows[1].contains("cpu:0") && rows[1].contains("mem"), "\(grid.text)")
+        #expect(rows[2].contains("+2 more") && !rows[2].contains("gpu"), "\(grid.text)")
+    }
+
     @Test func devicesPanelCompactAndOutOfMemory() {
         var snapshot = Fixture.snapshot()
         snapshot.bestResult!.devicePeakMemory[1] = 80e6

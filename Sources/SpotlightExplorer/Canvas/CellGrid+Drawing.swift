@@ -39,6 +39,27 @@ extension CellGrid {
         return column
     }
 
+    /// Writes `text` in at most `limit` columns, cutting the middle rather than the end when it
+    /// is longer (`nmt/enc…/lstm_cell/MatMul`): names tell apart by their tails. Returns the
+    /// column after it.
+    @discardableResult
+    public mutating func writeMiddle(_ text: String, x: Int, y: Int, style: CellStyle = .text, limit: Int) -> Int {
+        write(Self.middleTruncated(text, to: limit), x: x, y: y, style: style, limit: limit)
+    }
+
+    /// `text` cut to `width` scalars by an ellipsis a third of the way in.
+    public static func middleTruncated(_ text: String, to width: Int) -> String {
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.count > width, width >= 5 else { return text }
+        let head = (width - 1) / 3
+        let tail = width - 1 - head
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars[..<head])
+        view.append("…")
+        view.append(contentsOf: scalars[(scalars.count - tail)...])
+        return String(view)
+    }
+
     /// The cells `text` takes when written: one per Unicode scalar, as `write` places them.
     public static func columns(of text: String) -> Int { text.unicodeScalars.count }
 

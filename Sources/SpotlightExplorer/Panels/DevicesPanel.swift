@@ -24,7 +24,9 @@ enum DevicesPanel {
         for device in state.opDevice where device >= 0 && device < devices { opsOn[device] += 1 }
         let nameWidth = min(16, (0..<devices).map { model.deviceLabel($0).count }.max()! + 3)
         let rowsPerDevice = detailed ? 3 : 1
-        let shown = min(devices, inner.height / rowsPerDevice)
+        // When not every device fits, the last row says how many are left out.
+        let fitting = inner.height / rowsPerDevice
+        let shown = fitting >= devices ? devices : max(0, (inner.height - 1) / rowsPerDevice)
 
         for device in 0..<shown {
             let y = inner.y + device * rowsPerDevice

@@ -44,8 +44,8 @@ enum GraphPanel {
                 grid[x, y] = Cell(glyph, style: CellStyle(Role.device(stageDevice), attributes: pinned ? .bold : []))
             }
             x += 2
-            grid.write(model.stageLabels[stage], x: x, y: y, style: isSelected ? CellStyle(.text, attributes: .bold) : .text,
-                       limit: inner.x + labelWidth - 1 - x)
+            grid.writeMiddle(model.stageLabels[stage], x: x, y: y, style: isSelected ? CellStyle(.text, attributes: .bold) : .text,
+                             limit: inner.x + labelWidth - 1 - x)
 
             for column in 0..<columns { count[column] = 0; heaviest[column] = -1; critical[column] = false }
             for op in ops {

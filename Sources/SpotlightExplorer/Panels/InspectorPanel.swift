@@ -56,7 +56,15 @@ enum InspectorPanel {
             }
             y += 1
         }
-        if bars < model.deviceCount { grid.write("+\(model.deviceCount - bars) devices not shown", x: x, y: y, style: .dim); y += 1 }
+        if bars < model.deviceCount {
+            // The rest in one line, most likely first, so that no device's q is hidden.
+            let rest = (bars..<model.deviceCount).filter { model.stage(stage, allows: $0) && $0 < probabilities.count }
+                .sorted { probabilities[$0] > probabilities[$1] }
+                .map { "\($0 + 1) \(Units.fixed(Double(probabilities[$0]), decimals: 2))" }
+            grid.write("also " + (rest.isEmpty ? "none allowed" : rest.joined(separator: " · ")), x: x, y: y, style: .dim,
+                       limit: width)
+            y += 1
+        }
         y += 1
         drawOps(into: &grid, area: Rect(x: x, y: y, width: width, height: inner.maxY - y), state: state)
     }
@@ -66,8 +74,14 @@ enum InspectorPanel {
         guard area.height >= 2 else { return }
         let model = state.model
         let ops = model.stageOpsByDepth[state.selectedStage]
-        let typeWidth = 12, flopsWidth = 10, deviceWidth = 11
-        let nameWidth = max(8, area.width - typeWidth - flopsWidth - deviceWidth - 3)
+        // Columns: marks (2), name, type, FLOP (right-aligned, "999.9 MFLOP"), device; one space
+        // between each. A narrow panel drops the type, then the FLOP, before the device.
+        let deviceWidth = 11, minimumName = 12
+        let fixed = 2 + minimumName + 1 + deviceWidth
+        let typeWidth = area.width >= fixed + 25 ? 12 : 0
+        let flopsWidth = area.width >= fixed + 12 ? 11 : 0
+        let nameWidth = max(8, area.width - 2 - deviceWidth - 1 - (typeWidth > 0 ? typeWidth + 1 : 0)
+                               - (flopsWidth > 0 ? flopsWidth + 1 : 0))
         let header = state.focus == .ops ? "ops (↑↓ select, 1-9 pin op, esc back)" : "ops (enter to select one)"
         grid.write(header, x: area.x, y: area.y, style: CellStyle(.title))
         let rows = area.height - 1
@@ -80,12 +94,18 @@ enum InspectorPanel {
             let critical = state.onCriticalPath[op]
             var x = grid.write(selected ? Glyph.selected : " ", x: area.x, y: y, style: CellStyle(.accent, attributes: .bold))
             x = grid.write(critical ? String(Glyph.critical) : " ", x: x, y: y, style: CellStyle(.critical))
-            grid.write(model.graph.opNames[op], x: x, y: y, style: selected ? CellStyle(.text, attributes: .bold) : .text, limit: nameWidth - 1)
-            x = area.x + 2 + nameWidth
-            grid.write(model.graph.opTypes[op], x: x, y: y, style: .dim, limit: typeWidth - 1)
-            x += typeWidth
-            grid.writeRight(model.graph.flops[op] > 0 ? Units.flops(model.graph.flops[op]) : "-", maxX: x + flopsWidth - 1, y: y, style: .dim)
-            x += flopsWidth
+            grid.writeMiddle(model.graph.opNames[op], x: x, y: y, style: selected ? CellStyle(.text, attributes: .bold) : .text,
+                             limit: nameWidth)
+            x = area.x + 2 + nameWidth + 1
+            if typeWidth > 0 {
+                grid.writeMiddle(model.graph.opTypes[op], x: x, y: y, style: .dim, limit: typeWidth)
+                x += typeWidth + 1
+            }
+            if flopsWidth > 0 {
+                let flops = model.graph.flops[op] > 0 ? Units.flops(model.graph.flops[op]) : "-"
+                grid.writeRight(flops, maxX: x + flopsWidth, y: y, style: .dim)
+                x += flopsWidth + 1
+            }
             let pin = state.opPins.indices.contains(op) ? state.opPins[op] : -1
             if pin >= 0 {
                 grid.write("pin " + model.cluster.devices[pin].name, x: x, y: y, style: CellStyle(.highlight, attributes: .bold), limit: deviceWidth)

@@ -134,9 +134,13 @@ enum Footer {
         if let message = state.message {
             x = grid.write(" " + message.text + "  ", x: x, y: rect.y, style: on(message.isError ? .bad : .good, .bold), limit: rect.width)
         }
-        for hint in KeyBinding.footer(for: state) {
-            let needed = CellGrid.columns(of: hint.keys) + hint.action.count + 3
-            guard x + needed <= rect.maxX else { break }
+        // Hints give way from the middle: `? help` and `q quit` always stay.
+        var hints = KeyBinding.footer(for: state)
+        func width(_ hints: [(keys: String, action: String)]) -> Int {
+            hints.reduce(0) { $0 + CellGrid.columns(of: $1.keys) + $1.action.count + 3 }
+        }
+        while hints.count > 2 && x + width(hints) > rect.maxX { hints.remove(at: hints.count - 3) }
+        for hint in hints where x + width([hint]) <= rect.maxX {
             x = grid.write(" " + hint.keys, x: x, y: rect.y, style: on(.key, .bold))
             x = grid.write(" " + hint.action + " ", x: x, y: rect.y, style: base)
         }

@@ -28,6 +28,19 @@ public struct ExplorerModel: Sendable {
     public let maximumDepth: Int
     let lowercasedOpNames: [String]
 
+    /// Labels made distinct: a label that several stages share gets ` #k` on its k-th stage
+    /// (`encoder_0 #3`), so that rows of the graph tell their stages apart.
+    static func distinct(_ labels: [String]) -> [String] {
+        var total: [String: Int] = [:]
+        for label in labels { total[label, default: 0] += 1 }
+        var seen: [String: Int] = [:]
+        return labels.map { label in
+            guard total[label]! > 1 else { return label }
+            seen[label, default: 0] += 1
+            return "\(label) #\(seen[label]!)"
+        }
+    }
+
     /// A file name without the suffixes every such file has (`nmt.graph.json.gz` is `nmt`), so
     /// that the status line keeps room for what changes.
     static func shortLabel(_ fileName: String) -> String {
@@ -54,7 +67,7 @@ public struct ExplorerModel: Sendable {
         stageOpsByDepth = (0..<problem.stages.count).map { stage in
             problem.stages.ops(of: stage).sorted { (graph.depth[$0], $0) < (graph.depth[$1], $1) }
         }
-        stageLabels = stageOpsByDepth.map { Self.label(ops: $0, graph: graph) }
+        stageLabels = Self.distinct(stageOpsByDepth.map { Self.label(ops: $0, graph: graph) })
         maximumDepth = graph.depth.max() ?? 0
         lowercasedOpNames = graph.opNames.map { $0.lowercased() }
     }
