@@ -319,3 +319,42 @@ import Testing
         #expect(state.pendingPinReport.map { _ in true } == nil)
     }
 }
+
+/// Pins a person can manage: undo the last change, clear them all; and a sign when the search
+/// has settled.
+@Suite struct PinManagementTests {
+    @Test func zUndoesTheLastPinChange() {
+        var state = Fixture.state(snapshot: Fixture.snapshot(status: .paused))
+        _ = state.handle(.character("j"))
+        #expect(state.handle(.character("2")) == [.pinStage(1, device: 1)])
+        #expect(state.handle(.character("z")) == [.pinStage(1, device: nil)])
+        #expect(state.handle(.character("z")) == [])
+        #expect(state.message?.isError == true)
+    }
+
+    @Test func shiftUClearsEveryPinAndZRestoresThem() {
+        var pins = [Int](repeating: -1, count: Fixture.model.stageCount)
+        pins[1] = 1
+        pins[3] = 2
+        var state = Fixture.state(snapshot: Fixture.snapshot(status: .paused, stagePins: pins))
+        let cleared = state.handle(.character("U"))
+        #expect(cleared == [.pinStage(1, device: nil), .pinStage(3, device: nil)])
+        #expect(Set(state.handle(.character("z")).map { "\($0)" })
+                == Set([ExplorerEffect.pinStage(1, device: 1), .pinStage(3, device: 2)].map { "\($0)" }))
+    }
+
+    @Test func aSearchWithNoNewBestAndNoEntropyHasSettled() throws {
+        var snapshot = Fixture.snapshot(iterations: 60, status: .running)
+        #expect(!Fixture.state(snapshot: snapshot).hasSettled)
+        let best = try #require(snapshot.history.last?.bestSoFar)
+        for index in snapshot.history.indices {
+            snapshot.history[index].entropy = 0.01
+            if index >= 5 { snapshot.history[index].bestSoFar = best }
+        }
+        let settled = Fixture.state(width: 200, snapshot: snapshot)
+        #expect(settled.hasSettled)
+        var grid = CellGrid(width: 200, height: 60)
+        ExplorerView.render(settled, into: &grid)
+        #expect(grid.text.contains("settled: p polishes"))
+    }
+}

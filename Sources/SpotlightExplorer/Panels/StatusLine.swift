@@ -9,7 +9,8 @@ enum StatusLine {
     /// The parts that may be left out, in the order they give way: the pace, the repeats and the
     /// sample count first, the graph's name and the iteration last.
     enum Part: CaseIterable {
-        case rate, repeats, measured, samples, method, cluster, boundComparison, baselineComparison, graph, iteration
+        case rate, repeats, measured, samples, method, cluster, boundComparison, baselineComparison, settledAdvice,
+             graph, iteration
     }
 
     static func draw(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {
@@ -79,6 +80,12 @@ enum StatusLine {
         pieces.append(("\(symbol) \(word)", statusStyle))
         guard let snapshot = state.snapshot else { return pieces }
         if snapshot.polishing { pieces.append((" + polishing", on(.warning, .bold))) }
+        if state.hasSettled {
+            pieces.append((" · settled", on(.warning, .bold)))
+            if !omitted.contains(.settledAdvice) {
+                pieces.append((": p polishes, u unpins, or restart with more entropy", on(.warning)))
+            }
+        }
         if !omitted.contains(.iteration) {
             pieces.append((Glyph.separator + "iteration ", on(.dim)))
             pieces.append((String(snapshot.iteration), on(.accent, .bold)))

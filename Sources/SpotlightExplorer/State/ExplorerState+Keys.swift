@@ -56,8 +56,10 @@ extension ExplorerState {
         case .escape:
             focus = .stages
         case .character(let digit) where digit.wholeNumberValue.map({ (1...9).contains($0) }) ?? false && digit.isASCII:
-            return pin(to: digit.wholeNumberValue! - 1)
-        case .character("u"): return unpin()
+            return recordingUndo(pin(to: digit.wholeNumberValue! - 1))
+        case .character("u"): return recordingUndo(unpin())
+        case .character("U"): return recordingUndo(clearPins())
+        case .character("z"): return undoPinChange()
         case .character("t"): nextTheme()
         case .character("s"):
             if snapshot?.bestAssignment == nil { message = StatusMessage("no valid placement found yet: nothing to save", isError: true); return [] }
@@ -157,6 +159,47 @@ extension ExplorerState {
         let first = snapshot.iteration + (snapshot.iterationInFlight || snapshot.status == .running ? 2 : 1)
         pendingPinReport = PinReport(pin: pin, firstIteration: first,
                                      reference: snapshot.unpinnedBestStepTime ?? snapshot.bestStepTime)
+    }
+
+    /// Keeps what undoes `effects` (the pins they change, as they were), and passes them on.
+    private mutating func recordingUndo(_ effects: [ExplorerEffect]) -> [ExplorerEffect] {
+        let undo: [ExplorerEffect] = effects.compactMap { effect in
+            switch effect {
+            case .pinStage(let stage, _):
+                let was = stagePins.indices.contains(stage) && stagePins[stage] >= 0 ? stagePins[stage] : nil
+                return .pinStage(stage, device: was)
+            case .pinOp(let op, _):
+                let was = opPins.indices.contains(op) && opPins[op] >= 0 ? opPins[op] : nil
+                return .pinOp(op, device: was)
+            default:
+                return nil
+            }
+        }
+        if !undo.isEmpty { pinUndo.append(undo.reversed()) }
+        return effects
+    }
+
+    /// Undoes the last pin change (`z`).
+    private mutating func undoPinChange() -> [ExplorerEffect] {
+        guard let last = pinUndo.popLast() else {
+            message = StatusMessage("no pin change to undo", isError: true)
+            return []
+        }
+        message = StatusMessage("undid the last pin change (\(last.count) pin\(last.count == 1 ? "" : "s"))")
+        pendingPinReport = nil
+        return last
+    }
+
+    /// Unpins every stage and op (`U`).
+    private mutating func clearPins() -> [ExplorerEffect] {
+        let stages = stagePins.indices.filter { stagePins[$0] >= 0 }
+        let ops = opPins.indices.filter { opPins[$0] >= 0 }
+        guard !stages.isEmpty || !ops.isEmpty else {
+            message = StatusMessage("nothing is pinned", isError: true)
+            return []
+        }
+        message = StatusMessage("unpinned \(stages.count) stage\(stages.count == 1 ? "" : "s") and \(ops.count) op\(ops.count == 1 ? "" : "s") (z undoes)")
+        return stages.map { .pinStage($0, device: nil) } + ops.map { .pinOp($0, device: nil) }
     }
 
     private mutating func unpin() -> [ExplorerEffect] {

@@ -81,6 +81,8 @@ public struct ExplorerState: Sendable {
     /// The last pin made, waiting for the first batch measured under it, whose best is then
     /// reported against the best placement before the pin (`PinReport`).
     public var pendingPinReport: PinReport?
+    /// What undoes each pin change so far, the latest last (`z`).
+    public var pinUndo: [[ExplorerEffect]] = []
     public var width: Int
     public var height: Int
     public var lastFindQuery: String?
@@ -175,6 +177,19 @@ public struct ExplorerState: Sendable {
     }
 
     /// The search's status as the status line words it.
+    /// Whether the search has settled: the policy's entropy is near zero and the best placement
+    /// has not changed for `settledIterations` iterations, so more of the same will not help.
+    public var hasSettled: Bool {
+        guard let snapshot, snapshot.status == .running, snapshot.history.count >= Self.settledIterations,
+              let last = snapshot.history.last, last.entropy < Self.settledEntropy else { return false }
+        let recent = snapshot.history.suffix(Self.settledIterations)
+        return recent.allSatisfy { $0.bestSoFar == last.bestSoFar }
+    }
+
+    /// Iterations without a new best, and the entropy below which, that make a search settled.
+    public static let settledIterations = 50
+    public static let settledEntropy = 0.05
+
     public var statusWord: String {
         guard let snapshot else { return "starting" }
         switch snapshot.status {

@@ -39,6 +39,8 @@ public struct KeyBinding: Sendable, Equatable {
         KeyBinding(keys: "esc", action: "back from the op list, a prompt or this help", inFooter: false, shortAction: ""),
         KeyBinding(keys: "1-9", action: "pin the selected stage (or op) to device N", inFooter: true, shortAction: "pin"),
         KeyBinding(keys: "u", action: "unpin the selected stage (or op)", inFooter: true, shortAction: "unpin"),
+        KeyBinding(keys: "U", action: "unpin every stage and op", inFooter: false, shortAction: ""),
+        KeyBinding(keys: "z", action: "undo the last pin change", inFooter: false, shortAction: ""),
         KeyBinding(keys: "p", action: "polish the best placement by local search (simulator)", inFooter: true, shortAction: "polish"),
         KeyBinding(keys: "/", action: "find an op by name; n jumps to the next match", inFooter: true, shortAction: "find"),
         KeyBinding(keys: "s", action: "save the best placement (placement format)", inFooter: true, shortAction: "save"),
