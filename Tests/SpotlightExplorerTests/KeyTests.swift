@@ -201,7 +201,7 @@ import Testing
 
     @Test func unknownKeysSayHowToFindTheKeys() {
         var state = Fixture.state()
-        #expect(state.handle(.character("z")) == [])
+        #expect(state.handle(.character("x")) == [])
         #expect(state.message?.text.contains("?") == true)
         _ = state.handle(.down)
         #expect(state.message == nil)
