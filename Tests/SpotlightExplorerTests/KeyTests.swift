@@ -358,3 +358,33 @@ import Testing
         #expect(grid.text.contains("settled: p polishes"))
     }
 }
+
+/// `c` puts a cursor on the charts that reads out one iteration.
+@Suite struct ChartCursorTests {
+    @Test func theCursorMovesOverIterationsAndReadsThemOut() throws {
+        var state = Fixture.state(width: 160, height: 48, snapshot: Fixture.snapshot(iterations: 40, status: .paused))
+        _ = state.handle(.character("c"))
+        #expect(state.focus == .chart && state.chartCursor == 39)
+        _ = state.handle(.left)
+        _ = state.handle(.pageUp)
+        #expect(state.chartCursor == 28)
+        _ = state.handle(.home)
+        _ = state.handle(.right)
+        #expect(state.chartCursor == 1)
+        let stats = try #require(state.snapshot?.history[1])
+        let readout = try #require(CurvesPanel.readout(state))
+        #expect(readout.hasPrefix("iteration 2 · mean \(Units.microseconds(stats.meanStepTime!))"))
+        #expect(readout.contains("β 1.5") && readout.contains("H "))
+        let text = ExplorerView.render(state).text
+        #expect(text.contains("┆") && text.contains("▲") && text.contains(readout))
+        _ = state.handle(.escape)
+        #expect(state.focus == .stages && !ExplorerView.render(state).text.contains("┆"))
+    }
+
+    @Test func theCursorColumnFollowsTheCurves() {
+        #expect(LineChart.dotColumn(of: 0, count: 40, dotWidth: 100) == 0)
+        #expect(LineChart.dotColumn(of: 39, count: 40, dotWidth: 100) == 99)
+        #expect(LineChart.dotColumn(of: 500, count: 1000, dotWidth: 100) == 50)
+        #expect(LineChart.dotColumn(of: 999, count: 1000, dotWidth: 100) == 99)
+    }
+}

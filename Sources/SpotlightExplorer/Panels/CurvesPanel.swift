@@ -30,7 +30,7 @@ enum CurvesPanel {
         chart.draw(into: &grid, area: inner, series: [
             LineChart.Series(values: means, role: .meanCurve, combine: LineChart.mean, dotted: true),
             LineChart.Series(values: bests, role: .bestCurve, combine: LineChart.maximum, steps: true),
-        ], references: references, iterations: history.count)
+        ], references: references, iterations: history.count, cursor: state.focus == .chart ? state.chartCursor : nil)
     }
 
     /// The y range of the reward chart: from the lower of the means' 5% quantile and the best
@@ -75,7 +75,21 @@ enum CurvesPanel {
         chart.draw(into: &grid, area: inner, series: [
             LineChart.Series(values: history.map(\.meanKL), role: .klCurve, combine: LineChart.mean, dotted: true),
             LineChart.Series(values: history.map(\.maxKL), role: .maxKLCurve, combine: LineChart.maximum),
-        ], references: references, iterations: history.count)
+        ], references: references, iterations: history.count, cursor: state.focus == .chart ? state.chartCursor : nil)
+    }
+
+    /// What the charts' cursor reads: the iteration's mean step time, the best so far, the mean
+    /// and largest KL, beta and the policy's entropy.
+    static func readout(_ state: ExplorerState) -> String? {
+        guard let history = state.snapshot?.history, history.indices.contains(state.chartCursor) else { return nil }
+        let stats = history[state.chartCursor]
+        var parts = ["iteration \(stats.iteration)",
+                     "mean " + (stats.meanStepTime.map(Units.microseconds) ?? "-"),
+                     "best so far " + (stats.bestSoFar.map(Units.microseconds) ?? "-"),
+                     "KL " + Units.format4(stats.meanKL) + " (max " + Units.format4(stats.maxKL) + ")"]
+        if state.model.method == .spotlight { parts.append("β " + Units.short(stats.beta)) }
+        parts.append("H " + Units.fixed(stats.entropy, decimals: 2))
+        return parts.joined(separator: " · ")
     }
 
     /// "┈ mean ━ best" in the bottom border, each in its series' colour and look: the first

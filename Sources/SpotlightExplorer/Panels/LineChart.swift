@@ -28,7 +28,9 @@ struct LineChart {
     var labelWidth = 9
 
     /// Draws into `area` (already inside the panel's border).
-    func draw(into grid: inout CellGrid, area: Rect, series: [Series], references: [Reference], iterations: Int) {
+    /// `cursor`, an index into the iterations, is marked by a dashed column over the plot.
+    func draw(into grid: inout CellGrid, area: Rect, series: [Series], references: [Reference], iterations: Int,
+              cursor: Int? = nil) {
         guard area.width > labelWidth + 8, area.height >= 3 else { return }
         let plot = Rect(x: area.x + labelWidth + 1, y: area.y, width: area.width - labelWidth - 1, height: area.height - 1)
         let axisX = plot.x - 1
@@ -94,6 +96,13 @@ struct LineChart {
             }
         }
         canvas.draw(into: &grid, x: plot.x, y: plot.y)
+        if let cursor, iterations > 0 {
+            let column = plot.x + Self.dotColumn(of: cursor, count: iterations, dotWidth: dotWidth) / 2
+            for y in plot.y..<plot.maxY where grid[column, y].character == " " {
+                grid[column, y] = Cell("┆", style: CellStyle(.highlight))
+            }
+            grid[column, plot.maxY] = Cell("▲", style: CellStyle(.highlight, attributes: .bold))
+        }
         for (row, labels) in labelsByRow {
             // A label wider than the plot loses its leading words ("max target" becomes "target"),
             // then is cut, so that it never covers the axis.
@@ -102,6 +111,13 @@ struct LineChart {
             let text = String((" " + words.joined(separator: " ") + " ").prefix(max(plot.width, 0)))
             grid.writeRight(text, maxX: plot.maxX, y: row, style: CellStyle(.reference, attributes: .bold))
         }
+    }
+
+    /// The dot column iteration `index` of `count` is drawn at, as `binned` places it.
+    static func dotColumn(of index: Int, count: Int, dotWidth: Int) -> Int {
+        guard count > 1, dotWidth > 1 else { return 0 }
+        if count <= dotWidth { return index * (dotWidth - 1) / (count - 1) }
+        return min(index * dotWidth / count, dotWidth - 1)
     }
 
     /// One value per dot column: iterations spread over the width when fewer than it, else

@@ -138,6 +138,11 @@ enum Footer {
             return
         }
         var x = rect.x
+        if state.focus == .chart, state.message == nil, let readout = CurvesPanel.readout(state) {
+            grid.write([(" " + readout, on(.text, .bold)), ("   ←→ move  esc back", on(.dim))], x: x, y: rect.y,
+                       limit: rect.width)
+            return
+        }
         if let message = state.message {
             x = grid.write(" " + message.text + "  ", x: x, y: rect.y, style: on(message.isError ? .bad : .good, .bold), limit: rect.width)
         }

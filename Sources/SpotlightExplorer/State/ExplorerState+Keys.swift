@@ -33,8 +33,33 @@ extension ExplorerState {
         }
     }
 
-    private mutating func handleNormal(_ key: Key) -> [ExplorerEffect] {
+    /// On the charts: ←→ (or h l) move the cursor an iteration, PgUp PgDn ten, Home End to the
+    /// ends; c or esc leave; other keys act as elsewhere.
+    private mutating func handleChart(_ key: Key) -> [ExplorerEffect]? {
+        let last = max((snapshot?.history.count ?? 0) - 1, 0)
         switch key {
+        case .left, .character("h"): chartCursor = max(chartCursor - 1, 0)
+        case .right, .character("l"): chartCursor = min(chartCursor + 1, last)
+        case .pageUp: chartCursor = max(chartCursor - 10, 0)
+        case .pageDown: chartCursor = min(chartCursor + 10, last)
+        case .home: chartCursor = 0
+        case .end: chartCursor = last
+        case .escape, .character("c"): focus = .stages
+        default: return nil
+        }
+        return []
+    }
+
+    private mutating func handleNormal(_ key: Key) -> [ExplorerEffect] {
+        if focus == .chart, let effects = handleChart(key) { return effects }
+        switch key {
+        case .character("c"):
+            guard let count = snapshot?.history.count, count > 0 else {
+                message = StatusMessage("no iteration to read yet", isError: true)
+                return []
+            }
+            focus = .chart
+            chartCursor = count - 1
         case .character(" "): return togglePause()
         case .up, .character("k"): move(by: -1)
         case .down, .character("j"): move(by: 1)
@@ -116,7 +141,7 @@ extension ExplorerState {
 
     mutating func move(by delta: Int) {
         switch focus {
-        case .stages:
+        case .stages, .chart:
             selectedStage = Self.clamped(selectedStage, delta, count: model.stageCount)
         case .ops:
             selectedOpRow = Self.clamped(selectedOpRow, delta, count: model.stageOpsByDepth[selectedStage].count)

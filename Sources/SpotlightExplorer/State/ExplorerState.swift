@@ -56,6 +56,8 @@ public struct ExplorerState: Sendable {
         case stages
         /// Moving over the selected stage's ops in the inspector.
         case ops
+        /// Moving a cursor over the iterations of the charts (`chartCursor`).
+        case chart
     }
 
     public enum Overlay: Sendable, Equatable {
@@ -81,6 +83,9 @@ public struct ExplorerState: Sendable {
     /// The last pin made, waiting for the first batch measured under it, whose best is then
     /// reported against the best placement before the pin (`PinReport`).
     public var pendingPinReport: PinReport?
+    /// The iteration (an index into the history) the charts' cursor reads out, while the focus is
+    /// on the charts.
+    public var chartCursor = 0
     /// What undoes each pin change so far, the latest last (`z`).
     public var pinUndo: [[ExplorerEffect]] = []
     public var width: Int
