@@ -5,10 +5,10 @@ import SpotlightModel
 /// placement allows), and back to stages while either kind still helps.
 ///
 /// A sampling search ends near good placements but rarely on a local optimum, so polishing its
-/// best placement pays (BENCHMARKS.md, "Polishing the best placement"). Moves are tried in a shuffled order, `batchSize` at a time (measured together, so
-/// the simulator uses every core), and the best improving move of a batch is kept:
-/// first-improvement search, which climbs in far fewer measurements than trying every move
-/// before each step.
+/// best placement pays (BENCHMARKS.md, "Polishing the best placement"). Moves are tried in a
+/// shuffled order, `batchSize` at a time (measured together, so the simulator uses every core),
+/// and the best improving move of a batch is kept: first-improvement search, which climbs in far
+/// fewer measurements than trying every move before each step.
 public struct LocalSearch: Sendable {
     /// What a polish did.
     public struct Outcome: Sendable, Equatable {
@@ -24,10 +24,9 @@ public struct LocalSearch: Sendable {
         public var isLocalOptimum: Bool
     }
 
-    /// How many placements a polish measures at most when the simulator measures them: enough for
-    /// a local optimum on Inception-V3, ResNet-50 and the Transformer, not always on the RNNLM, NMT
-    /// or the synthetic graphs, at 1-13 s on the real workloads and up to a minute on the 10k-op
-    /// graph (BENCHMARKS.md, "Polishing the best placement").
+    /// How many placements a polish measures at most when the simulator measures them: enough
+    /// for a local optimum on most sample workloads in seconds (BENCHMARKS.md, "Polishing the
+    /// best placement").
     public static let simulatorBudget = 50_000
 
     public let problem: PlacementProblem

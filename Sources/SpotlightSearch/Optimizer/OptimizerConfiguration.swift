@@ -27,9 +27,8 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     /// What each sample's reward is measured against to give its advantage.
     public enum RewardBaseline: String, Sendable, CaseIterable {
         /// The batch's own mean reward, so that a batch's advantages sum to zero (the practice of
-        /// PPO, Schulman et al. 2017). On seeds 6-13 it found faster placements than the moving
-        /// average on eight of the nine benchmark workloads for the policy gradient and seven for
-        /// Spotlight, the tiny sample a tie for both (BENCHMARKS.md, "Settings").
+        /// PPO, Schulman et al. 2017). The default for both methods: it found faster placements
+        /// than the moving average on most benchmark workloads (BENCHMARKS.md, "Settings").
         case batchMean = "batch"
         /// An exponential moving average of the past batches' mean rewards, weight `baselineRate`,
         /// as Mirhoseini et al. (2017) used. A batch better or worse than the average pushes all of
@@ -45,18 +44,14 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     public var samples = 16
     public var hiddenSize = 64
     public var embeddingSize = 16
-    /// Adam's learning rate. With advantages against the batch's mean, Spotlight's 0.002 found
-    /// faster placements than 0.0005, 0.001 and 0.003 on most of the nine benchmark workloads over
-    /// seeds 6-13 (BENCHMARKS.md, "Settings"); against a moving average, 0.001 had.
+    /// Adam's learning rate, chosen among four on held-out seeds (BENCHMARKS.md, "Settings").
     public var learningRate: Float = 0.002
     /// Adam's epsilon, added to the root of its second moment before dividing. Spotlight's 0.01 is
     /// about the median gradient of its objective on the 2k-op graph: parameters whose gradient is
     /// weaker than that step less than the learning rate, where a fresh Adam moves every parameter
     /// by the whole rate; and a large beta, which shrinks the objective (it is divided by
-    /// `1 + beta`), slows the steps again at once. Over seeds 6-13 it found faster placements than
-    /// Kingma and Ba's 1e-8 on five of the nine benchmark workloads and slower on two; for the policy
-    /// gradient, 0.01 was faster on three and slower on four, so it keeps 1e-8 (BENCHMARKS.md,
-    /// "Settings").
+    /// `1 + beta`), slows the steps again at once. Spotlight uses 0.01, the policy gradient Kingma
+    /// and Ba's 1e-8, each the faster on held-out seeds (BENCHMARKS.md, "Settings").
     public var adamEpsilon: Float = 0.01
     /// Iterations over which either method's learning rate ramps up linearly (iteration i of the
     /// first `learningRateWarmup` uses `(i + 1) / learningRateWarmup` of it); 0 for none. A fresh
@@ -91,15 +86,13 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     public var confirmations = 0
     /// The most further batches drawn in an iteration to replace samples that repeat a placement
     /// the search has measured (`Optimizer.drawBatch()`); 0 keeps the repeats, as both papers did.
-    /// On the tiny sample, 64 took Spotlight to the proven optimum on every seed (BENCHMARKS.md,
-    /// "New placements only").
+    /// BENCHMARKS.md, "New placements only", has what they found.
     public var redraws = 64
     /// What a sample is: `nil`, a whole placement drawn from the policy, as in both papers; a
     /// number m, a change to the best placement so far, with the policy anchored on it so that
     /// about m stages differ (`PolicyAnchor`), with part of each batch single-stage moves the
-    /// policy ranks (`sweepShare`). Anchored, the search climbs from its best placement; at an
-    /// equal budget it has not yet beaten the local search alone (BENCHMARKS.md, "Equal
-    /// budgets"), so whole placements stay the default.
+    /// policy ranks (`sweepShare`). Anchored, the search climbs from its best placement; whole
+    /// placements stay the default (BENCHMARKS.md, "Anchored proposals, and what else was tried").
     public var anchorMoves: Double?
     /// Anchored: the share of each batch that is single-stage moves of the anchored sweep
     /// (`Optimizer.sweepMoves`), the rest whole samples of the anchored policy.
