@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// Mutated sample files through the real binary: every case must end with exit 0, or exit 1 and
@@ -36,7 +37,7 @@ import Testing
     }
 
     @Test(arguments: Target.allCases)
-    func mutatedFilesFailCleanlyOrWork(target: Target) async throws {
+    func mutatedFilesFailCleanlyOrWork(target: Target) throws {
         let original = try [UInt8](
             Data(contentsOf: CLI.packageRoot.appendingPathComponent(target.sample)))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -48,7 +49,7 @@ import Testing
             let (bytes, how) = mutator.mutate(original)
             let file = directory.appendingPathComponent("\(target)-\(index).json").path
             try Data(bytes).write(to: URL(fileURLWithPath: file))
-            let run = try await Self.run(target.arguments(file), timeout: 30)
+            let run = try Self.run(target.arguments(file), timeout: 30)
             let verdict = Self.verdict(run, file: file)
             #expect(
                 verdict == nil,
@@ -60,7 +61,7 @@ import Testing
     }
 
     /// A valid cluster whose name would retitle and clear the terminal: printed escaped.
-    @Test func namesFromFilesReachStandardOutputEscaped() async throws {
+    @Test func namesFromFilesReachStandardOutputEscaped() throws {
         let text = try String(
             contentsOf: CLI.packageRoot.appendingPathComponent(Target.cluster.sample),
             encoding: .utf8
@@ -72,7 +73,7 @@ import Testing
         try text.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         for arguments in [["baselines", Target.graph.sample, file], ["validate", file]] {
-            let run = try await Self.run(arguments, timeout: 30)
+            let run = try Self.run(arguments, timeout: 30)
             #expect(
                 run.status == 0 && Self.verdict(run, file: file) == nil,
                 "\(arguments[0]): \(run.stdout)")
@@ -116,7 +117,7 @@ import Testing
     }
 
     /// Runs the binary, killing it past `timeout` seconds.
-    static func run(_ arguments: [String], timeout: Double) async throws -> TimedRun {
+    static func run(_ arguments: [String], timeout: Double) throws -> TimedRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = arguments
@@ -135,9 +136,18 @@ import Testing
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
         let started = Date()
         // Both pipes at once: a command blocked writing one must not wait on a read of the other.
-        let errors = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }
+        // The second read runs on a thread of its own, not in Swift's cooperative pool, which a
+        // blocking read would starve when many tests run at once.
+        let errors = Mutex(Data())
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            errors.withLock { $0 = data }
+            done.signal()
+        }.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = await errors.value
+        done.wait()
+        let errData = errors.withLock { $0 }
         process.waitUntilExit()
         timer.cancel()
         return TimedRun(
