@@ -48,7 +48,8 @@ struct OptimizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let saved = try optimize()
+        var runner = OptimizeRun(options: self)
+        let saved = try runner.run()
         if let number = Interruption.signal {
             Output.error("stopped early by signal \(number); what the finished iterations found was saved")
             throw ExitCode(128 + number)
@@ -56,208 +57,13 @@ struct OptimizeCommand: ParsableCommand {
         if !saved { throw ExitCode.failure }
     }
 
-    /// The local search's polish of the search's best placement, with its own progress bar; nil
-    /// without a budget (`--polish`, by default none on hardware), a best placement, or after a signal.
-    private func polishBest(of optimizer: Optimizer, evaluator: any Evaluator, bar drawsBar: Bool, measured: Int) -> LocalSearch.Outcome? {
-        let budget = plan.map { $0.budget - measured - optimizer.configuration.confirmations }
-            ?? polish ?? (search.measuresOnHardware ? 0 : LocalSearch.simulatorBudget)
-        guard budget > 0, Interruption.signal == nil, let assignment = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime else {
-            return nil
-        }
-        if !json { Output.error("polishing the best placement: one stage or colocation set at a time, at most \(budget) placements") }
-        let bar = ProgressLine(mode: drawsBar ? .bar : .silent, total: budget)
-        var drawn = 0.0
-        let outcome = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins).polish(
-            assignment, stepTime: time, evaluator: evaluator, budget: budget, seed: optimizer.configuration.seed,
-            confirmations: optimizer.configuration.confirmations, method: optimizer.configuration.method.rawValue,
-            measured: optimizer.state.measured, shouldStop: { Interruption.signal != nil }) { now in
-                let clock = MonotonicClock.seconds()
-                guard clock - drawn >= 0.1 else { return }
-                drawn = clock
-                bar.update(now.evaluated, ["best \(Units.microseconds(now.stepTime))", "\(now.improvements) moves kept"])
-            }
-        if drawn > 0 { bar.finish() }
-        if !json {
-            let end = outcome.isLocalOptimum ? "no single move is faster" : Interruption.signal != nil ? "stopped" : "budget spent"
-            Output.error("polished: \(Units.microseconds(time)) -> \(Units.microseconds(outcome.stepTime)), \(outcome.improvements) moves kept of \(outcome.evaluated) placements measured (\(end))")
-        }
-        return outcome
-    }
-
     /// The budget of measured placements, when one is given; the local search alone spends all of
     /// it on the polish.
-    private var plan: BudgetedSearch? {
+    var plan: BudgetedSearch? {
         budget.map { budget in
             let share = search.method == .local ? 0 : searchShare ?? schedule.defaultShare
             return BudgetedSearch(budget: budget, searchShare: share, schedule: schedule)
         }
-    }
-
-    /// Whether the search runs another iteration, `measured` placements into it.
-    private func searchGoesOn(_ optimizer: Optimizer, measured: Int) -> Bool {
-        if let plan { return plan.fitsIteration(of: optimizer, measured: measured) }
-        return search.method != .local && optimizer.state.iteration < iterations
-    }
-
-    /// The interleaved schedule's rounds, when the budget is shared that way.
-    private func interleaving(_ optimizer: Optimizer) -> BudgetedSearch.Interleaving? {
-        guard let plan, plan.schedule == .interleaved, plan.searchShare > 0 else { return nil }
-        return BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
-    }
-
-    /// The next iteration's statistics: the search's own, or the interleaved schedule's next
-    /// learned round (its climb's rounds reported on `progress` on the way); nil at the end.
-    private func nextIteration(_ optimizer: inout Optimizer, _ rounds: inout BudgetedSearch.Interleaving?,
-                               evaluator: CountingEvaluator, progress: ProgressLine) -> IterationStats? {
-        guard rounds != nil else {
-            guard searchGoesOn(optimizer, measured: evaluator.count) else { return nil }
-            return optimizer.iterate(evaluator: evaluator)
-        }
-        while Interruption.signal == nil, let round = rounds!.round(&optimizer, evaluator: evaluator) {
-            switch round {
-            case .learned(let stats): return stats
-            case .climbed(let climb):
-                progress.update(evaluator.count, ["best \(Units.microseconds(optimizer.state.bestStepTime ?? climb.stepTime))",
-                                                  "\(climb.improvements) moves kept by the local search"])
-            }
-        }
-        return nil
-    }
-
-    /// Runs the search and reports it; returns false when a file it was asked to write could not be.
-    private func optimize() throws -> Bool {
-        try Loading.checkWritable(out, log, search.checkpoint)
-        let base = try search.problem(graph: graph, cluster: cluster)
-        let progress = ProgressLine(mode: json ? .silent : isatty(STDOUT_FILENO) != 0 ? .bar : .lines,
-                                    total: plan.map { $0.schedule == .interleaved ? $0.budget : $0.searchBudget } ?? iterations)
-        // A message in the middle of the progress bar starts a line of its own.
-        let lineBreak = progress.mode == .bar ? "\n" : ""
-        let measuring = search.evaluator(for: base, onFailure: { reason in
-            Output.error("\(lineBreak)warning: placement not measured: \(reason)")
-        })
-        let baselines = search.baselines(for: base, evaluator: measuring, announce: !json)
-        // Every placement the search and the polish measure, against the budget.
-        let evaluator = CountingEvaluator(measuring)
-        var (optimizer, start) = try search.optimizer(for: base, baselines: baselines)
-        let problem = optimizer.problem
-        let checkpoint = search.checkpoint, checkpointEvery = search.checkpointEvery
-        if search.resume, let checkpoint {
-            if !json {
-                let settings = optimizer.configuration
-                Output.error("resuming a \(settings.method.rawValue) run (\(settings.samples) samples per iteration, hidden size \(settings.hiddenSize)) at iteration \(optimizer.state.iteration) from \(checkpoint); its settings replace the command line's")
-            }
-        }
-        if let start, !json {
-            Output.error("starting from \(start.method)'s placement (\(Units.microseconds(start.stepTime))) over \(problem.stages.count) stages")
-        }
-        let methodName = search.method == .local ? "local" : optimizer.configuration.method.rawValue
-        let started = Date()
-        Interruption.install { _ in
-            Output.error("\nstopping after the running iteration, then saving what was found (signal again to quit now)")
-        }
-        var csv = IterationLog.header + optimizer.state.history.map(IterationLog.row).joined()
-        // A checkpoint that cannot be written (a full disk) stops neither the search nor the
-        // writes at the end: it is reported when it starts failing, tried again at the next one,
-        // and fails the run only if the last attempt failed.
-        var checkpointFailed = false
-        var rounds = interleaving(optimizer)
-        while Interruption.signal == nil,
-              let stats = nextIteration(&optimizer, &rounds, evaluator: evaluator, progress: progress) {
-            csv += IterationLog.row(stats)
-            let stopping = Interruption.signal != nil
-            if let checkpoint, stats.iteration % checkpointEvery == 0 || stats.iteration == iterations || stopping {
-                do {
-                    try Checkpoint.save(optimizer, to: checkpoint)
-                    if checkpointFailed { Output.error("\(lineBreak)checkpoint saved again to \(checkpoint)") }
-                    checkpointFailed = false
-                } catch {
-                    if !checkpointFailed { Output.error("\(lineBreak)warning: checkpoint not saved (the search goes on): \(error)") }
-                    checkpointFailed = true
-                }
-            }
-            let best = stats.bestSoFar.map(Units.microseconds) ?? "none valid yet"
-            progress.update(plan == nil ? stats.iteration : evaluator.count, ["best \(best)", "mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")",
-                                              "KL \(Units.format4(stats.meanKL)) (max \(Units.format4(stats.maxKL)))",
-                                              "\(Units.rate(stats.samplesPerSecond)) samples/s"])
-        }
-        progress.finish()
-        let sampledBest = rounds.map { $0.searchBest.map { min($0, start?.stepTime ?? $0) } ?? start?.stepTime }
-            ?? optimizer.state.bestStepTime
-        let searchMeasured = rounds?.searchMeasured ?? evaluator.count
-        let polished = rounds != nil ? rounds?.climbOutcome
-            : polishBest(of: optimizer, evaluator: evaluator, bar: progress.mode == .bar, measured: searchMeasured)
-        let wall = Date().timeIntervalSince(started)
-        let best = polished?.stepTime ?? sampledBest
-        let bestAssignment = polished?.assignment ?? optimizer.state.bestAssignment
-        // The placement first, and each file whatever became of the other: one failed write loses no more.
-        var unsaved: [String] = []
-        if checkpointFailed, let checkpoint {
-            Output.error("error: the last checkpoint could not be written to \(checkpoint)")
-            unsaved.append(checkpoint)
-        }
-        func save(_ path: String, _ write: () throws(InputError) -> Void) {
-            do { try write() } catch { Output.report(error); unsaved.append(path) }
-        }
-        if let out, let assignment = bestAssignment {
-            let placement = Placement(graphName: problem.graph.name, clusterName: problem.cluster.name, method: methodName,
-                                      stepTimeMicroseconds: best, assignment: assignment)
-            save(out) { () throws(InputError) in try placement.save(to: out, graph: problem.graph, cluster: problem.cluster) }
-        }
-        if let log { save(log) { () throws(InputError) in try FileIO.writeAtomically(csv, to: log) } }
-        if bestAssignment == nil {
-            // Nothing valid was measured: say so (the warnings above gave each failure's reason)
-            // and fail the run, whether or not a placement was asked for.
-            let reason = Interruption.signal != nil ? "the run was stopped before any" : "no"
-            Output.error("error: \(reason) placement was measured successfully (\(evaluator.count) measured, none valid)"
-                         + (out.map { "; nothing was written to \($0)" } ?? ""))
-            unsaved.append(out ?? "the best placement")
-        }
-        var remeasured: ResultTable.Remeasured?
-        if search.measuresOnHardware, remeasure > 0, Interruption.signal == nil, let assignment = bestAssignment {
-            if !json { Output.error("measuring the best placement found and the \(baselines.count) baselines \(remeasure) more times each") }
-            let medians = Remeasurement.medians(of: [(methodName, assignment)] + baselines.map { ($0.method, $0.assignment) }, repeats: remeasure, evaluator: measuring,
-                                                shouldStop: { Interruption.signal != nil })
-            remeasured = ResultTable.Remeasured(repeats: remeasure, best: medians[0], baselines: Array(medians.dropFirst()))
-            if !json, let found = medians[0], let (method, time) = remeasured?.fastestBaseline(of: baselines), time < found {
-                Output.error("note: measured again, \(method) (\(Units.microseconds(time))) is faster than the best placement found (\(Units.microseconds(found)))")
-            }
-        }
-        let repeated = optimizer.state.history.reduce(0) { $0 + $1.repeatedSamples }
-        if json {
-            Output.json(.object([
-                ("method", .string(methodName)),
-                ("evaluation", .string(!search.measuresOnHardware ? "simulator" : "command")),
-                ("best_step_time_us", best.map(JSONValue.number) ?? .null),
-                ("sampled_best_step_time_us", sampledBest.map(JSONValue.number) ?? .null),
-                ("polish", polished.map { outcome in
-                    .object([("evaluated", .number(Double(outcome.evaluated))), ("improvements", .number(Double(outcome.improvements))),
-                             ("local_optimum", .bool(outcome.isLocalOptimum))])
-                } ?? .null),
-                ("warm_start", start.map { .string($0.method) } ?? .null),
-                ("lower_bound_us", .number(optimizer.lowerBound)),
-                ("iterations", .number(Double(optimizer.state.iteration))),
-                ("samples", .number(Double(optimizer.state.samplesEvaluated))),
-                ("repeated_samples", .number(Double(repeated))),
-                ("placements_measured", .number(Double(evaluator.count))),
-                ("search_placements_measured", .number(Double(searchMeasured))),
-                ("budget", budget.map { .number(Double($0)) } ?? .null),
-                ("wall_seconds", .number((wall * 1000).rounded() / 1000)),
-                ("best_remeasured_us", remeasured.flatMap(\.best).map(JSONValue.number) ?? .null),
-                ("baselines", .array(baselines.enumerated().map { index, baseline in
-                    .object([("method", .string(baseline.method)), ("step_time_us", .number(baseline.stepTime)),
-                             ("remeasured_us", remeasured.flatMap { $0.baselines[index] }.map(JSONValue.number) ?? .null),
-                             ("oom", .bool(baseline.outOfMemory))])
-                })),
-            ]))
-            return unsaved.isEmpty
-        }
-        Output.line("\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name): \(optimizer.state.iteration) iterations, \(optimizer.state.samplesEvaluated) placements\(repeated > 0 ? " (\(repeated) repeated)" : "")\(polished.map { ", then \($0.evaluated) in the polish," } ?? "") in \(Units.format1(wall)) s; \(evaluator.count) placements measured\(budget.map { " of a budget of \($0)" } ?? "")")
-        print(ResultTable.render(method: methodName, best: sampledBest, polished: polished?.stepTime, baselines: baselines, lowerBound: optimizer.lowerBound,
-                                 measured: search.measuresOnHardware, remeasured: remeasured), terminator: "")
-        if let out, best != nil, !unsaved.contains(out) { Output.line("best placement written to \(out)") }
-        if let log, !unsaved.contains(log) { Output.line("iteration log written to \(log)") }
-        if let checkpoint, !checkpointFailed { Output.line("checkpoint written to \(checkpoint)") }
-        return unsaved.isEmpty
     }
 }
 
