@@ -30,7 +30,8 @@ enum CurvesPanel {
         chart.draw(into: &grid, area: inner, series: [
             LineChart.Series(values: means, role: .meanCurve, combine: LineChart.mean, dotted: true),
             LineChart.Series(values: bests, role: .bestCurve, combine: LineChart.maximum, steps: true),
-        ], references: references, iterations: history.count, cursor: state.focus == .chart ? state.chartCursor : nil)
+        ], references: references, iterations: history.count,
+                   lastIteration: history.last?.iteration, cursor: state.focus == .chart ? state.chartCursor : nil)
     }
 
     /// The y range of the reward chart: from the lower of the means' 5% quantile and the best
@@ -75,7 +76,8 @@ enum CurvesPanel {
         chart.draw(into: &grid, area: inner, series: [
             LineChart.Series(values: history.map(\.meanKL), role: .klCurve, combine: LineChart.mean, dotted: true),
             LineChart.Series(values: history.map(\.maxKL), role: .maxKLCurve, combine: LineChart.maximum),
-        ], references: references, iterations: history.count, cursor: state.focus == .chart ? state.chartCursor : nil)
+        ], references: references, iterations: history.count,
+                   lastIteration: history.last?.iteration, cursor: state.focus == .chart ? state.chartCursor : nil)
     }
 
     /// What the charts' cursor reads: the iteration's mean step time, the best so far, the mean
@@ -83,7 +85,8 @@ enum CurvesPanel {
     static func readout(_ state: ExplorerState) -> String? {
         guard let history = state.snapshot?.history, history.indices.contains(state.chartCursor) else { return nil }
         let stats = history[state.chartCursor]
-        var parts = ["iteration \(stats.iteration)",
+        let first = state.chartCursor > 0 ? history[state.chartCursor - 1].iteration + 1 : 1
+        var parts = [first < stats.iteration ? "iterations \(first)-\(stats.iteration)" : "iteration \(stats.iteration)",
                      "mean " + (stats.meanStepTime.map(Units.microseconds) ?? "-"),
                      "best so far " + (stats.bestSoFar.map(Units.microseconds) ?? "-"),
                      "KL " + Units.format4(stats.meanKL) + " (max " + Units.format4(stats.maxKL) + ")"]

@@ -29,8 +29,10 @@ struct LineChart {
 
     /// Draws into `area` (already inside the panel's border).
     /// `cursor`, an index into the iterations, is marked by a dashed column over the plot.
+    /// `iterations` entries are drawn, the last of them iteration `lastIteration` (the same
+    /// unless the history merged old entries, `IterationHistory`).
     func draw(into grid: inout CellGrid, area: Rect, series: [Series], references: [Reference], iterations: Int,
-              cursor: Int? = nil) {
+              lastIteration: Int? = nil, cursor: Int? = nil) {
         guard area.width > labelWidth + 8, area.height >= 3 else { return }
         let plot = Rect(x: area.x + labelWidth + 1, y: area.y, width: area.width - labelWidth - 1, height: area.height - 1)
         let axisX = plot.x - 1
@@ -48,7 +50,7 @@ struct LineChart {
         for x in plot.x..<plot.maxX { grid[x, bottom] = Cell("─", style: axisStyle) }
         if iterations > 0 {
             grid.write(" 1 ", x: plot.x, y: bottom, style: axisStyle)
-            grid.writeRight(" \(iterations) ", maxX: plot.maxX, y: bottom, style: axisStyle)
+            grid.writeRight(" \(lastIteration ?? iterations) ", maxX: plot.maxX, y: bottom, style: axisStyle)
             let caption = " iteration "
             if plot.width > 30 { grid.write(caption, x: plot.x + (plot.width - caption.count) / 2, y: bottom, style: axisStyle) }
         }

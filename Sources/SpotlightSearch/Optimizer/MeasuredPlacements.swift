@@ -7,12 +7,24 @@
 /// Two different placements share a fingerprint with a probability of about 2^-64 per pair: in
 /// a run of a million samples, about one chance in thirty million that a new placement is
 /// wrongly taken for a measured one.
+///
+/// The record keeps at most `capacity` placements: past it, the slower half is forgotten (ties by
+/// fingerprint), since a search returns near its fastest placements, and one forgotten is only
+/// measured again. So a run of any length holds a bounded record; the rule depends on the record
+/// alone, so a checkpoint's record goes on as the run would have.
 public struct MeasuredPlacements: Sendable, Equatable {
     /// What a measurement gave: a step time, and whether the placement ran out of memory.
     /// Failed measurements are not recorded, so those placements may be measured again.
     public private(set) var results: [UInt64: Evaluation] = [:]
+    public let capacity: Int
 
-    public init() {}
+    /// Placements kept at most by default (some tens of megabytes).
+    public static let defaultCapacity = 1 << 19
+
+    public init(capacity: Int = defaultCapacity) {
+        precondition(capacity >= 2, "room for at least two placements")
+        self.capacity = capacity
+    }
 
     public var count: Int { results.count }
 
@@ -26,6 +38,16 @@ public struct MeasuredPlacements: Sendable, Equatable {
     public mutating func record(_ fingerprint: UInt64, _ evaluation: Evaluation) {
         guard let stepTime = evaluation.stepTime else { return }
         results[fingerprint] = Evaluation(stepTime: stepTime, outOfMemory: evaluation.outOfMemory)
+        if results.count > capacity { forgetSlowerHalf() }
+    }
+
+    /// Keeps the faster half (out-of-memory placements count as slowest).
+    private mutating func forgetSlowerHalf() {
+        let ranked = results.sorted { a, b in
+            let (ta, tb) = (a.value.outOfMemory ? .infinity : a.value.stepTime!, b.value.outOfMemory ? .infinity : b.value.stepTime!)
+            return ta != tb ? ta < tb : a.key < b.key
+        }
+        results = Dictionary(uniqueKeysWithValues: ranked.prefix(capacity / 2).map { ($0.key, $0.value) })
     }
 
     /// The fingerprint of a device per op: each device is folded in through SplitMix64's

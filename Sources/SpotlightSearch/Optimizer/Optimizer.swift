@@ -195,7 +195,7 @@ public struct Optimizer: Sendable {
             placementsMeasured: fresh + confirmations,
             samplesPerSecond: Double(samples) / max(finished - started, 1e-9),
             evaluationSeconds: evaluated - sampled, policySeconds: (sampled - started) + (finished - evaluated))
-        state.history.append(stats)
+        IterationHistory.appending(stats, to: &state.history)
         return stats
     }
 
