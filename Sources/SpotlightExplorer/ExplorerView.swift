@@ -17,7 +17,11 @@ public enum ExplorerView {
             return
         }
         StatusLine.draw(into: &grid, rect: layout.status, state: state)
-        GraphPanel.draw(into: &grid, rect: layout.graph, state: state)
+        if state.showsPolicy {
+            PolicyPanel.draw(into: &grid, rect: layout.graph, state: state)
+        } else {
+            GraphPanel.draw(into: &grid, rect: layout.graph, state: state)
+        }
         CurvesPanel.drawReward(into: &grid, rect: layout.reward, state: state)
         CurvesPanel.drawKL(into: &grid, rect: layout.kl, state: state)
         DevicesPanel.draw(into: &grid, rect: layout.devices, state: state, detailed: layout.detailedDevices)

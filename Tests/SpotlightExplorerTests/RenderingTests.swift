@@ -1,3 +1,4 @@
+import Foundation
 @testable import SpotlightExplorer
 import SpotlightSearch
 import Testing
@@ -66,6 +67,34 @@ import Testing
         expectSnapshot(grid.text, named: "devices-66x11")
         #expect(grid.text.contains("busy"))
         #expect(!grid.text.contains("OOM"))
+    }
+
+    /// `v` shows the whole policy in the graph's place: a shaded cell per stage and device, each
+    /// stage's entropy; `o` orders the rows by entropy, then by work.
+    @Test func thePolicyViewShadesEveryStageAndDevice() throws {
+        var state = Fixture.state(width: 120, height: 40)
+        _ = state.handle(.character("v"))
+        #expect(state.showsPolicy)
+        let text = ExplorerView.render(state).text
+        expectSnapshot(text, named: "policy-120x40")
+        #expect(text.contains("policy q(device | stage) · by stage order"))
+        let probabilities = try #require(state.snapshot?.stageProbabilities)
+        let rows = PolicyPanel.rows(state)
+        #expect(rows == Array(0..<Fixture.model.stageCount))
+        _ = state.handle(.character("o"))
+        let byEntropy = PolicyPanel.rows(state).map { PolicyPanel.entropy(probabilities[$0]) }
+        #expect(byEntropy == byEntropy.sorted(by: >))
+        _ = state.handle(.character("o"))
+        #expect(ExplorerView.render(state).text.contains("by work"))
+        _ = state.handle(.character("v"))
+        #expect(ExplorerView.render(state).text.contains("op graph"))
+    }
+
+    @Test func shadesAndEntropyByHand() {
+        #expect(PolicyPanel.shade(0.01) == " " && PolicyPanel.shade(0.1) == "░" && PolicyPanel.shade(0.3) == "▒")
+        #expect(PolicyPanel.shade(0.6) == "▓" && PolicyPanel.shade(0.9) == "█" && PolicyPanel.shade(1) == "█")
+        #expect(abs(PolicyPanel.entropy([0.5, 0.5]) - log(2.0)) < 1e-6)
+        #expect(PolicyPanel.entropy([1, 0, 0]) == 0)
     }
 
     /// Devices that do not fit are counted on a row of their own, not written over a device.

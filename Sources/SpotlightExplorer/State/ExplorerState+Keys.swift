@@ -84,6 +84,9 @@ extension ExplorerState {
             return recordingUndo(pin(to: digit.wholeNumberValue! - 1))
         case .character("u"): return recordingUndo(unpin())
         case .character("U"): return recordingUndo(clearPins())
+        case .character("v"): showsPolicy.toggle()
+        case .character("o"):
+            if showsPolicy { policyOrder = policyOrder.next } else { message = StatusMessage("o orders the policy view (v)", isError: true) }
         case .character("z"): return undoPinChange()
         case .character("t"): nextTheme()
         case .character("s"):

@@ -83,6 +83,9 @@ public struct ExplorerState: Sendable {
     /// The last pin made, waiting for the first batch measured under it, whose best is then
     /// reported against the best placement before the pin (`PinReport`).
     public var pendingPinReport: PinReport?
+    /// Whether the op graph's place shows the whole policy instead (`v`), and in which order.
+    public var showsPolicy = false
+    var policyOrder = PolicyPanel.Order.stage
     /// The iteration (an index into the history) the charts' cursor reads out, while the focus is
     /// on the charts.
     public var chartCursor = 0

@@ -32,7 +32,7 @@ public struct KeyBinding: Sendable, Equatable {
 
     public static let all: [KeyBinding] = [
         KeyBinding(keys: "space", action: "pause or resume the search", inFooter: true, shortAction: "pause"),
-        KeyBinding(keys: "↑↓ / jk", action: "select a stage (in the op list: an op); PgUp PgDn a page", inFooter: true, shortAction: "move"),
+        KeyBinding(keys: "↑↓ / jk", action: "select a stage (in the op list, an op); PgUp PgDn; click", inFooter: true, shortAction: "move"),
         KeyBinding(keys: "←→ / hl", action: "previous or next stage; in the op list, back to stages", inFooter: false, shortAction: ""),
         KeyBinding(keys: "enter", action: "inspect: move into the selected stage's op list", inFooter: true, shortAction: "ops"),
         KeyBinding(keys: "esc", action: "back from the op list, a prompt or this help", inFooter: false, shortAction: ""),
@@ -46,8 +46,9 @@ public struct KeyBinding: Sendable, Equatable {
         KeyBinding(keys: "e", action: "save a Chrome trace of the best placement", inFooter: true, shortAction: "trace"),
         KeyBinding(keys: "c", action: "read the charts iteration by iteration (←→ move, esc back)", inFooter: false,
                    shortAction: ""),
+        KeyBinding(keys: "v / o", action: "the whole policy instead of the op graph / its order", inFooter: false,
+                   shortAction: ""),
         KeyBinding(keys: "t", action: "next theme", inFooter: true, shortAction: "theme"),
-        KeyBinding(keys: "click", action: "select the stage or op under the mouse", inFooter: false, shortAction: ""),
         KeyBinding(keys: "?", action: "this help", inFooter: true, shortAction: "help"),
         KeyBinding(keys: "q", action: "quit (Ctrl-C too)", inFooter: true, shortAction: "quit"),
     ]
