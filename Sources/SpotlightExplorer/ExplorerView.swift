@@ -17,7 +17,9 @@ public enum ExplorerView {
             return
         }
         StatusLine.draw(into: &grid, rect: layout.status, state: state)
-        if state.showsPolicy {
+        if state.showsGantt {
+            GanttPanel.draw(into: &grid, rect: layout.graph, state: state)
+        } else if state.showsPolicy {
             PolicyPanel.draw(into: &grid, rect: layout.graph, state: state)
         } else {
             GraphPanel.draw(into: &grid, rect: layout.graph, state: state)

@@ -90,6 +90,30 @@ import Testing
         #expect(ExplorerView.render(state).text.contains("op graph"))
     }
 
+    /// `g` draws the best placement's step: a row per device and busy link, busy slices shaded,
+    /// zoom and move along the step.
+    @Test func theGanttChartShowsEachDevicesBusyTime() throws {
+        var state = Fixture.state(width: 120, height: 40)
+        _ = state.handle(.character("g"))
+        #expect(state.showsGantt && state.ganttTimeline != nil)
+        let text = ExplorerView.render(state).text
+        expectSnapshot(text, named: "gantt-120x40")
+        #expect(text.contains("step of the best placement") && text.contains("1→2"))
+        // gpu:0 is busy 78% of the step: about that share of its row's columns are drawn.
+        let timeline = try #require(state.ganttTimeline)
+        let rows = GanttPanel.rows(timeline, critical: state.onCriticalPath, model: state.model, columns: 100,
+                                   window: (0, try #require(state.snapshot?.bestResult?.stepTime)))
+        let busy = rows[1].busy.reduce(0, +) / 100
+        let result = try #require(state.snapshot?.bestResult)
+        #expect(abs(busy - result.deviceBusy[1] / result.stepTime) < 0.02)
+        _ = state.handle(.character("+"))
+        _ = state.handle(.character(">"))
+        let window = GanttPanel.window(state, stepTime: result.stepTime)
+        #expect(abs(window.end - window.start - result.stepTime / 2) < 1e-9 && window.start > 0)
+        _ = state.handle(.character("v"))
+        #expect(state.showsPolicy && !state.showsGantt)
+    }
+
     @Test func shadesAndEntropyByHand() {
         #expect(PolicyPanel.shade(0.01) == " " && PolicyPanel.shade(0.1) == "░" && PolicyPanel.shade(0.3) == "▒")
         #expect(PolicyPanel.shade(0.6) == "▓" && PolicyPanel.shade(0.9) == "█" && PolicyPanel.shade(1) == "█")

@@ -84,7 +84,19 @@ extension ExplorerState {
             return recordingUndo(pin(to: digit.wholeNumberValue! - 1))
         case .character("u"): return recordingUndo(unpin())
         case .character("U"): return recordingUndo(clearPins())
-        case .character("v"): showsPolicy.toggle()
+        case .character("v"):
+            showsPolicy.toggle()
+            showsGantt = false
+        case .character("g"):
+            showsGantt.toggle()
+            showsPolicy = false
+            if showsGantt { scheduleGantt() }
+        case .character("+") where showsGantt: ganttZoom = min(ganttZoom * 2, 256)
+        case .character("-") where showsGantt:
+            ganttZoom = max(ganttZoom / 2, 1)
+            ganttOffset = min(ganttOffset, 4 * (ganttZoom - 1))
+        case .character(">") where showsGantt: ganttOffset = min(ganttOffset + 1, 4 * (ganttZoom - 1))
+        case .character("<") where showsGantt: ganttOffset = max(ganttOffset - 1, 0)
         case .character("o"):
             if showsPolicy { policyOrder = policyOrder.next } else { message = StatusMessage("o orders the policy view (v)", isError: true) }
         case .character("z"): return undoPinChange()

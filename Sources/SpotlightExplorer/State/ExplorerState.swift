@@ -85,6 +85,12 @@ public struct ExplorerState: Sendable {
     public var pendingPinReport: PinReport?
     /// Whether the op graph's place shows the whole policy instead (`v`), and in which order.
     public var showsPolicy = false
+    /// Whether it shows the best placement's step as a Gantt chart (`g`): its zoom (a power of
+    /// two), where the window starts (in quarters of it), and the schedule it draws.
+    public var showsGantt = false
+    var ganttZoom = 1
+    var ganttOffset = 0
+    var ganttTimeline: Timeline?
     var policyOrder = PolicyPanel.Order.stage
     /// The iteration (an index into the history) the charts' cursor reads out, while the focus is
     /// on the charts.
@@ -157,11 +163,22 @@ public struct ExplorerState: Sendable {
             opDevice = mostLikelyPlacement(snapshot)
             showsBestPlacement = false
         }
+        if showsGantt, ganttTimeline?.assignment != snapshot.bestAssignment { scheduleGantt() }
         var critical = [Bool](repeating: false, count: model.graph.count)
         for step in snapshot.bestResult?.criticalPath ?? [] {
             if case .op(let op) = step, op < critical.count { critical[op] = true }
         }
         onCriticalPath = critical
+    }
+
+    /// Simulates the best placement with its timeline, for the Gantt chart.
+    mutating func scheduleGantt() {
+        guard let best = snapshot?.bestAssignment else {
+            ganttTimeline = nil
+            return
+        }
+        var simulator = Simulator(graph: model.graph, cluster: model.cluster, cost: model.problem.cost)
+        ganttTimeline = simulator.simulate(best, recordTimeline: true).timeline
     }
 
     private func mostLikelyPlacement(_ snapshot: OptimizerSnapshot) -> [Int] {
