@@ -1,5 +1,7 @@
 import Foundation
 @testable import SpotlightExplorer
+import SpotlightModel
+import SpotlightSimulation
 import SpotlightSearch
 import Testing
 
@@ -112,6 +114,27 @@ import Testing
         #expect(abs(window.end - window.start - result.stepTime / 2) < 1e-9 && window.start > 0)
         _ = state.handle(.character("v"))
         #expect(state.showsPolicy && !state.showsGantt)
+    }
+
+    /// `b` compares the best placement with a baseline: stages moved, and each device's busy
+    /// time under the baseline beside its own.
+    @Test func theBestPlacementIsComparedWithABaseline() throws {
+        var state = Fixture.state(width: 160, height: 48)
+        let problem = Fixture.problem
+        let single = problem.repaired([Int](repeating: 1, count: problem.graph.count))
+        var simulator = Simulator(graph: problem.graph, cluster: problem.cluster)
+        let result = simulator.simulate(single)
+        state.baselines[0].assignment = single
+        state.baselines[0].deviceBusy = result.deviceBusy
+        _ = state.handle(.character("b"))
+        #expect(state.comparedBaseline == 0)
+        let moved = try #require(state.stagesMoved)
+        #expect(moved.of == Fixture.model.stageCount && moved.moved > 0 && moved.moved < moved.of)
+        let text = ExplorerView.render(state).text
+        #expect(text.contains("vs single_gpu: \(moved.moved)/\(moved.of) stages moved"), "\(text)")
+        #expect(text.contains(", single_gpu \(Units.microseconds(result.deviceBusy[1]))"), "\(text)")
+        _ = state.handle(.character("b"))
+        #expect(state.comparedBaseline == nil && !ExplorerView.render(state).text.contains("stages moved"))
     }
 
     @Test func shadesAndEntropyByHand() {

@@ -13,6 +13,14 @@ enum DevicesPanel {
             // With times measured on hardware, the panel still shows the simulator's view of the best placement.
             title += (model.lowerBound == nil ? " · best, simulated " : " · best step ") + Units.microseconds(result.stepTime)
         }
+        let compared = state.comparedBaseline.flatMap { state.baselines.indices.contains($0) ? state.baselines[$0] : nil }
+        if let compared, let moved = state.stagesMoved {
+            // The longest title that fits.
+            let room = CellGrid.titleRoom(inBoxOfWidth: rect.width)
+            let comparison = "vs \(compared.method): \(moved.moved)/\(moved.of) stages moved"
+            title = [title + " · " + comparison, "devices · " + comparison, comparison]
+                .first { CellGrid.columns(of: $0) <= room } ?? comparison
+        }
         let inner = grid.box(rect, title: title)
         guard inner.height >= 1, inner.width >= 30 else { return }
         guard let result, result.deviceCount == model.deviceCount else {
@@ -49,11 +57,16 @@ enum DevicesPanel {
             if detailed {
                 grid.write(spec.type, x: inner.x + 2, y: y + 1, style: .dim, limit: nameWidth - 3)
                 let labelX = inner.x + nameWidth
-                let valueWidth = 19
+                var busyText = " " + Units.percent(busy) + " of step"
+                if let compared, let theirs = compared.deviceBusy, theirs.indices.contains(device) {
+                    busyText = " \(Units.microseconds(result.deviceBusy[device])), \(compared.method) "
+                        + Units.microseconds(theirs[device])
+                }
+                let valueWidth = max(19, CellGrid.columns(of: busyText))
                 let barWidth = max(4, inner.maxX - labelX - 5 - valueWidth)
                 grid.write("busy", x: labelX, y: y, style: .dim)
                 grid.bar(x: labelX + 5, y: y, width: barWidth, fraction: busy, style: CellStyle(role))
-                grid.write(" " + Units.percent(busy) + " of step", x: labelX + 5 + barWidth, y: y, style: .text)
+                grid.write(busyText, x: labelX + 5 + barWidth, y: y, style: .text)
                 grid.write("mem", x: labelX, y: y + 1, style: .dim)
                 grid.bar(x: labelX + 5, y: y + 1, width: barWidth, fraction: memoryFraction, style: memoryStyle)
                 let memoryText = outOfMemory ? " OOM \(Units.bytes(peak))/\(Units.bytes(capacity))" : " \(Units.bytes(peak))/\(Units.bytes(capacity))"

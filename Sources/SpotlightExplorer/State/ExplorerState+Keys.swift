@@ -84,6 +84,15 @@ extension ExplorerState {
             return recordingUndo(pin(to: digit.wholeNumberValue! - 1))
         case .character("u"): return recordingUndo(unpin())
         case .character("U"): return recordingUndo(clearPins())
+        case .character("b"):
+            let comparable = baselines.indices.filter { baselines[$0].assignment != nil }
+            if comparable.isEmpty {
+                message = StatusMessage("no baseline placement to compare with", isError: true)
+            } else if let current = comparedBaseline, let position = comparable.firstIndex(of: current) {
+                comparedBaseline = position + 1 < comparable.count ? comparable[position + 1] : nil
+            } else {
+                comparedBaseline = comparable[0]
+            }
         case .character("v"):
             showsPolicy.toggle()
             showsGantt = false

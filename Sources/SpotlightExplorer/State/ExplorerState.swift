@@ -7,11 +7,17 @@ public struct BaselineSummary: Sendable, Equatable {
     public var method: String
     public var stepTime: Double
     public var outOfMemory: Bool
+    /// Its placement and each device's simulated busy time, for comparing the best with it (`b`).
+    public var assignment: [Int]?
+    public var deviceBusy: [Double]?
 
-    public init(method: String, stepTime: Double, outOfMemory: Bool) {
+    public init(method: String, stepTime: Double, outOfMemory: Bool, assignment: [Int]? = nil,
+                deviceBusy: [Double]? = nil) {
         self.method = method
         self.stepTime = stepTime
         self.outOfMemory = outOfMemory
+        self.assignment = assignment
+        self.deviceBusy = deviceBusy
     }
 }
 
@@ -83,6 +89,23 @@ public struct ExplorerState: Sendable {
     /// The last pin made, waiting for the first batch measured under it, whose best is then
     /// reported against the best placement before the pin (`PinReport`).
     public var pendingPinReport: PinReport?
+    /// The baseline the best placement is compared with (`b`), an index into `baselines`.
+    public var comparedBaseline: Int?
+
+    /// How many stages the best placement puts elsewhere than the compared baseline does (by the
+    /// device of most of their ops), and of how many.
+    public var stagesMoved: (moved: Int, of: Int)? {
+        guard let index = comparedBaseline, baselines.indices.contains(index),
+              let other = baselines[index].assignment, other.count == opDevice.count, showsBestPlacement else { return nil }
+        var theirs = self
+        theirs.opDevice = other
+        let moved = (0..<model.stageCount).filter { stage in
+            let ops = model.stageOpsByDepth[stage]
+            return GraphPanel.majorityDevice(ops, state: self) != GraphPanel.majorityDevice(ops, state: theirs)
+        }.count
+        return (moved, model.stageCount)
+    }
+
     /// Whether the op graph's place shows the whole policy instead (`v`), and in which order.
     public var showsPolicy = false
     /// Whether it shows the best placement's step as a Gantt chart (`g`): its zoom (a power of

@@ -46,7 +46,7 @@ public struct KeyBinding: Sendable, Equatable {
         KeyBinding(keys: "e", action: "save a Chrome trace of the best placement", inFooter: true, shortAction: "trace"),
         KeyBinding(keys: "c", action: "read the charts iteration by iteration (←→ move, esc back)", inFooter: false,
                    shortAction: ""),
-        KeyBinding(keys: "v o / g", action: "the whole policy and its order / the best step's Gantt chart",
+        KeyBinding(keys: "v o g b", action: "the policy, its order; a Gantt chart; compare a baseline",
                    inFooter: false, shortAction: ""),
         KeyBinding(keys: "t", action: "next theme", inFooter: true, shortAction: "theme"),
         KeyBinding(keys: "?", action: "this help", inFooter: true, shortAction: "help"),

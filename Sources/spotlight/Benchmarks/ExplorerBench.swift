@@ -52,7 +52,8 @@ struct ExplorerBench: ParsableCommand {
         var state = ExplorerState(model: model, themes: themes, themeIndex: themes.index(named: "dark") ?? 0, width: width, height: height)
         let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator)
         state.apply(ExplorerSession.snapshot(of: actor))
-        state.baselines = baselines.map { BaselineSummary(method: $0.method, stepTime: $0.stepTime, outOfMemory: $0.outOfMemory) }
+        state.baselines = baselines.map { BaselineSummary(method: $0.method, stepTime: $0.stepTime, outOfMemory: $0.outOfMemory,
+                                                              assignment: $0.assignment, deviceBusy: $0.result.deviceBusy) }
         var grid = CellGrid(width: width, height: height)
         var renderTimes: [Double] = []
         for frame in 0..<frames {

@@ -79,7 +79,8 @@ struct ExploreCommand: ParsableCommand {
         let model = ExplorerModel(optimizer: optimizer, graphLabel: (graphPath as NSString).lastPathComponent,
                                   clusterLabel: (clusterPath as NSString).lastPathComponent, measured: search.measuresOnHardware)
         var state = ExplorerState(model: model, themes: themes, themeIndex: themeIndex, colorEnabled: !noColor)
-        state.baselines = baselines.map { BaselineSummary(method: $0.method, stepTime: $0.stepTime, outOfMemory: $0.outOfMemory) }
+        state.baselines = baselines.map { BaselineSummary(method: $0.method, stepTime: $0.stepTime, outOfMemory: $0.outOfMemory,
+                                                              assignment: $0.assignment, deviceBusy: $0.result.deviceBusy) }
         if let problem = themes.problems.first {
             state.message = StatusMessage("skipped a theme file: \(problem)", isError: true)
         }
