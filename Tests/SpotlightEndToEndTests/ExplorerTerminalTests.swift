@@ -144,6 +144,24 @@ import Testing
         try tmux.type("Escape")
         try tmux.waitFor("the help to close") { !$0.contains("any key closes") }
 
+        // The other views draw in a real terminal: the policy (and its order), the Gantt chart
+        // (zoomed), the chart cursor, a baseline compared; then back to the op graph.
+        try tmux.type("v")
+        try tmux.waitFor("the policy view") { $0.contains("policy q(device | stage) · by stage order") }
+        try tmux.type("o")
+        try tmux.waitFor("the policy by entropy") { $0.contains("by entropy") }
+        try tmux.type("g", "+", ">")
+        try tmux.waitFor("the Gantt chart") { $0.contains("step of the best placement") && $0.contains("gpu:0") }
+        try tmux.type("c", "Left")
+        try tmux.waitFor("the chart cursor's readout") { $0.contains("best so far") && $0.contains("esc back") }
+        // Escape alone: followed at once by b, a terminal reads the two as Alt-b.
+        try tmux.type("Escape")
+        try tmux.waitFor("the cursor gone") { !$0.contains("esc back") }
+        try tmux.type("b")
+        try tmux.waitFor("a baseline compared") { $0.contains("stages moved") }
+        try tmux.type("g")
+        try tmux.waitFor("the op graph again") { $0.contains("op graph") }
+
         // A window too small gets a message, and the panels come back at full size.
         try tmux.run(["resize-window", "-t", tmux.session, "-x", "60", "-y", "20"])
         try tmux.waitFor("the too-small message") { $0.contains("at least 80×24") }
