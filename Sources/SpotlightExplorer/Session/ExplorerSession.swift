@@ -15,11 +15,15 @@ public final class ExplorerSession: Sendable {
     /// Where `s` and `e` write.
     public let placementPath: String
     public let tracePath: String
+    /// Where `P` saves the pins.
+    public let pinsPath: String
     private let mailbox = Mailbox<OptimizerSnapshot>()
     private let commands: AsyncStream<ExplorerEffect>.Continuation
     private let commandStream: AsyncStream<ExplorerEffect>
 
-    public init(actor: OptimizerActor, problem: PlacementProblem, methodName: String, placementPath: String, tracePath: String) {
+    public init(actor: OptimizerActor, problem: PlacementProblem, methodName: String, placementPath: String, tracePath: String,
+                pinsPath: String = "spotlight.pins.json") {
+        self.pinsPath = pinsPath
         self.actor = actor
         self.problem = problem
         self.methodName = methodName
@@ -42,7 +46,7 @@ public final class ExplorerSession: Sendable {
                 case .pinStage(let stage, let device): await actor.pin(stage: stage, to: device)
                 case .pinOp(let op, let device): await actor.pin(op: op, to: device)
                 case .polish: await actor.polishBest()
-                case .savePlacement, .saveTrace, .quit: break
+                case .savePlacement, .saveTrace, .savePins, .quit: break
                 }
             }
         }
@@ -61,6 +65,8 @@ public final class ExplorerSession: Sendable {
             return nil
         case .savePlacement:
             return savePlacement(state.snapshot)
+        case .savePins:
+            return savePins(state.snapshot)
         case .saveTrace:
             return saveTrace(state.snapshot)
         case .quit:
@@ -78,6 +84,16 @@ public final class ExplorerSession: Sendable {
             return StatusMessage("saved \(which) (\(snapshot?.bestStepTime.map(Units.microseconds) ?? "-")) to \(placementPath)")
         } catch {
             return StatusMessage("could not save: \(error.diagnostics.first?.description ?? "\(error)")", isError: true)
+        }
+    }
+
+    func savePins(_ snapshot: OptimizerSnapshot?) -> StatusMessage {
+        let pins = PinsFile(stagePins: snapshot?.stagePins ?? [], opPins: snapshot?.opPins ?? [])
+        do {
+            try pins.save(to: pinsPath, problem: problem)
+            return StatusMessage("saved \(pins.stages.count) stage and \(pins.ops.count) op pins to \(pinsPath) (--pins loads them)")
+        } catch {
+            return StatusMessage("could not save the pins: \(error.diagnostics.first?.description ?? "\(error)")", isError: true)
         }
     }
 

@@ -109,6 +109,7 @@ extension ExplorerState {
         case .character("o"):
             if showsPolicy { policyOrder = policyOrder.next } else { message = StatusMessage("o orders the policy view (v)", isError: true) }
         case .character("z"): return undoPinChange()
+        case .character("P"): return [.savePins]
         case .character("t"): nextTheme()
         case .character("s"):
             if snapshot?.bestAssignment == nil { message = StatusMessage("no valid placement found yet: nothing to save", isError: true); return [] }

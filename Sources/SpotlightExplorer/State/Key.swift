@@ -15,6 +15,8 @@ public enum ExplorerEffect: Sendable, Equatable {
     case pinOp(Int, device: Int?)
     case savePlacement
     case saveTrace
+    /// Save the pins in force (`PinsFile`).
+    case savePins
     /// Polish the best placement by local search (`OptimizerActor.polishBest(budget:)`).
     case polish
     case quit
@@ -38,7 +40,7 @@ public struct KeyBinding: Sendable, Equatable {
         KeyBinding(keys: "esc", action: "back from the op list, a prompt or this help", inFooter: false, shortAction: ""),
         KeyBinding(keys: "1-9", action: "pin the selected stage (or op) to device N", inFooter: true, shortAction: "pin"),
         KeyBinding(keys: "u", action: "unpin the selected stage (or op)", inFooter: true, shortAction: "unpin"),
-        KeyBinding(keys: "U / z", action: "unpin every stage and op / undo the last pin change", inFooter: false,
+        KeyBinding(keys: "U z P", action: "unpin all; undo the last pin change; save the pins", inFooter: false,
                    shortAction: ""),
         KeyBinding(keys: "p", action: "polish the best placement by local search (simulator)", inFooter: true, shortAction: "polish"),
         KeyBinding(keys: "/", action: "find an op by name; n jumps to the next match", inFooter: true, shortAction: "find"),

@@ -28,6 +28,9 @@ struct ExploreCommand: ParsableCommand {
     var out: String?
     @Option(help: "Where e saves the Chrome trace of the best placement (default: GRAPH-NAME.best.trace.json here).", completion: .file(extensions: ["json"]))
     var trace: String?
+    @Option(help: "Pins to load at the start (spotlight.pins/1) and where P saves them (default: GRAPH-NAME.pins.json here).",
+            completion: .file(extensions: ["json"]))
+    var pins: String?
     @Option(help: "The theme to start with (t cycles through them).") var theme: String?
     @Option(help: "Read themes from this directory (default: the themes/ shipped with Spotlight).", completion: .directory) var themesDir: String?
 
@@ -57,8 +60,11 @@ struct ExploreCommand: ParsableCommand {
         let failures = Mailbox<String>()
         let evaluator = search.evaluator(for: base, onFailure: { failures.put($0) })
         let baselines = search.baselines(for: base, evaluator: evaluator, announce: true)
-        let optimizer = try search.optimizer(for: base, baselines: baselines).0
+        var optimizer = try search.optimizer(for: base, baselines: baselines).0
         let problem = optimizer.problem
+        if let pins, FileManager.default.fileExists(atPath: pins) {
+            try Loading.reporting { () throws(InputError) in try PinsFile.load(pins, problem: problem) }.apply(to: &optimizer)
+        }
         let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         let themes = ThemeCatalog.load(directory: themesDir ?? Resources.directory("themes", containing: "dark.theme"))
         var themeIndex = themes.index(named: "dark") ?? 0
@@ -75,7 +81,8 @@ struct ExploreCommand: ParsableCommand {
                                    checkpointPath: search.checkpoint, checkpointEvery: search.checkpointEvery)
         let stem = problem.graph.name.isEmpty ? "spotlight" : problem.graph.name.replacingOccurrences(of: "/", with: "_")
         let session = ExplorerSession(actor: actor, problem: problem, methodName: optimizer.configuration.method.rawValue,
-                                      placementPath: out ?? "\(stem).best.placement.json", tracePath: trace ?? "\(stem).best.trace.json")
+                                      placementPath: out ?? "\(stem).best.placement.json", tracePath: trace ?? "\(stem).best.trace.json",
+                                      pinsPath: pins ?? "\(stem).pins.json")
         let model = ExplorerModel(optimizer: optimizer, graphLabel: (graphPath as NSString).lastPathComponent,
                                   clusterLabel: (clusterPath as NSString).lastPathComponent, measured: search.measuresOnHardware)
         var state = ExplorerState(model: model, themes: themes, themeIndex: themeIndex, colorEnabled: !noColor)
