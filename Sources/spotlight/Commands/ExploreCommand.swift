@@ -42,17 +42,22 @@ struct ExploreCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
-            Output.error("error: the explorer needs a terminal, and standard \(isatty(STDOUT_FILENO) == 0 ? "output" : "input") is not one; use `spotlight optimize GRAPH CLUSTER` to search without it")
-            throw ExitCode.failure
-        }
+    /// Fails, pointing to `optimize`, when the terminal cannot draw the explorer.
+    private func requireUsableTerminal() throws {
         do {
             try Terminal.checkUsable()
         } catch {
             Output.error("error: \(error); use `spotlight optimize GRAPH CLUSTER` to search without the explorer")
             throw ExitCode.failure
         }
+    }
+
+    func run() throws {
+        guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
+            Output.error("error: the explorer needs a terminal, and standard \(isatty(STDOUT_FILENO) == 0 ? "output" : "input") is not one; use `spotlight optimize GRAPH CLUSTER` to search without it")
+            throw ExitCode.failure
+        }
+        try requireUsableTerminal()
         try Loading.checkWritable(out, trace, search.checkpoint)
         let (graphPath, clusterPath) = try files()
         let base = try search.problem(graph: graphPath, cluster: clusterPath)
@@ -99,12 +104,7 @@ struct ExploreCommand: ParsableCommand {
             Output.error("error: \(error)")
             throw ExitCode.failure
         }
-        do {
-            try Terminal.checkUsable()
-        } catch {
-            Output.error("error: \(error); use `spotlight optimize GRAPH CLUSTER` to search without the explorer")
-            throw ExitCode.failure
-        }
+        try requireUsableTerminal()
         session.start()
         let exit = ExplorerLoop.run(state: &state, session: session, terminal: terminal, failures: { failures.take() })
         terminal.stop()
@@ -128,12 +128,7 @@ struct ExploreCommand: ParsableCommand {
             Output.report(failure)
             throw ExitCode.failure
         }
-        do {
-            try Terminal.checkUsable()
-        } catch {
-            Output.error("error: \(error); use `spotlight optimize GRAPH CLUSTER` to search without the explorer")
-            throw ExitCode.failure
-        }
+        try requireUsableTerminal()
     }
 
     /// The graph and cluster given, or the default sample's.
