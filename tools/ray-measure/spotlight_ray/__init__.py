@@ -1,0 +1,1 @@
+"""A Spotlight measuring server over Ray."""
