@@ -155,6 +155,9 @@ import Testing
         }
         let one = try best(1), four = try best(4)
         #expect(one["best_step_time_us"] as? Double == four["best_step_time_us"] as? Double)
+        let workers = try #require(four["workers"] as? [[String: Any]])
+        #expect(workers.count == 4 && one["workers"] is NSNull)
+        #expect(workers.compactMap { $0["measured"] as? Int }.reduce(0, +) >= four["placements_measured"] as? Int ?? .max)
         #expect(one["placements_measured"] as? Int == four["placements_measured"] as? Int)
         let seen = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         #expect(seen.contains("worker-0") && seen.contains("worker-3"), "\(seen)")

@@ -281,6 +281,10 @@ struct OptimizeRun {
             ("search_placements_measured", .number(Double(found.searchMeasured))),
             ("budget", options.budget.map { .number(Double($0)) } ?? .null),
             ("wall_seconds", .number((found.wall * 1000).rounded() / 1000)),
+            ("workers", (setup.measuring as? WorkerPool).map { pool in
+                .array(pool.perWorker.map { .object([("measured", .number(Double($0.measured))),
+                                                     ("failed", .number(Double($0.failed)))]) })
+            } ?? .null),
             ("best_remeasured_us", remeasured.flatMap(\.best).map(JSONValue.number) ?? .null),
             ("baselines", .array(setup.baselines.enumerated().map { index, baseline in
                 .object([("method", .string(baseline.method)), ("step_time_us", .number(baseline.stepTime)),
@@ -302,6 +306,12 @@ struct OptimizeRun {
         print(ResultTable.render(method: methodName(optimizer), best: found.sampledBest, polished: found.polished?.stepTime,
                                  baselines: setup.baselines, lowerBound: optimizer.lowerBound,
                                  measured: options.search.measuresOnHardware, remeasured: remeasured), terminator: "")
+        if let pool = setup.measuring as? WorkerPool {
+            let workers = pool.perWorker.enumerated().map { index, worker in
+                "\(index): \(worker.measured)" + (worker.failed > 0 ? " (\(worker.failed) failed)" : "")
+            }
+            Output.line("measured per worker: " + workers.joined(separator: ", "))
+        }
         if let out = options.out, found.best != nil, !unsaved.contains(out) { Output.line("best placement written to \(out)") }
         if let log = options.log, !unsaved.contains(log) { Output.line("iteration log written to \(log)") }
         if let checkpoint = options.search.checkpoint, !found.checkpointFailed {
