@@ -9,7 +9,9 @@ public enum ExplorerView {
 
     /// Draws into an existing grid of the state's size (reused between frames by the backend).
     public static func render(_ state: ExplorerState, into grid: inout CellGrid) {
-        if grid.width != state.width || grid.height != state.height { grid = CellGrid(width: state.width, height: state.height) }
+        if grid.width != state.width || grid.height != state.height {
+            grid = CellGrid(width: state.width, height: state.height)
+        }
         grid.fill(grid.bounds)
         let layout = state.layout
         guard layout.fits else {
@@ -26,7 +28,8 @@ public enum ExplorerView {
         }
         CurvesPanel.drawReward(into: &grid, rect: layout.reward, state: state)
         CurvesPanel.drawKL(into: &grid, rect: layout.kl, state: state)
-        DevicesPanel.draw(into: &grid, rect: layout.devices, state: state, detailed: layout.detailedDevices)
+        DevicesPanel.draw(
+            into: &grid, rect: layout.devices, state: state, detailed: layout.detailedDevices)
         InspectorPanel.draw(into: &grid, rect: layout.inspector, state: state)
         Footer.draw(into: &grid, rect: layout.footer, state: state)
         if state.overlay == .help { HelpOverlay.draw(into: &grid, state: state) }
@@ -41,7 +44,9 @@ public enum ExplorerView {
         let top = max(0, (state.height - lines.count) / 2)
         for (index, line) in lines.enumerated() where top + index < state.height {
             let x = max(0, (state.width - line.count) / 2)
-            grid.write(line, x: x, y: top + index, style: index == 1 ? CellStyle(.warning, attributes: .bold) : .text)
+            grid.write(
+                line, x: x, y: top + index,
+                style: index == 1 ? CellStyle(.warning, attributes: .bold) : .text)
         }
     }
 }

@@ -23,13 +23,16 @@ public struct CostModel: Sendable {
                 var time = -1.0
                 let column = measuredColumn[device]
                 if column >= 0 {
-                    for entry in graph.measuredStart[op]..<graph.measuredStart[op + 1] where graph.measuredType[entry] == column {
+                    for entry in graph.measuredStart[op]..<graph.measuredStart[op + 1]
+                    where graph.measuredType[entry] == column {
                         time = graph.measuredMicroseconds[entry]
                     }
                 }
                 if time < 0 {
-                    time = max(graph.flops[op] / cluster.flopsPerMicrosecond[device],
-                               graph.bytesAccessed[op] / cluster.memoryBytesPerMicrosecond[device])
+                    time =
+                        max(
+                            graph.flops[op] / cluster.flopsPerMicrosecond[device],
+                            graph.bytesAccessed[op] / cluster.memoryBytesPerMicrosecond[device])
                         + cluster.launchMicroseconds[device]
                 }
                 times[op * devices + device] = time

@@ -5,7 +5,9 @@ import SpotlightModel
 /// devices. Transfers are ignored, so the bound is optimistic; the distance of a placement from it
 /// is Spotlight's figure of merit.
 public enum LowerBound {
-    public static func compute(cost: CostModel, graph: OperationGraph, constraints: PlacementConstraints) -> Double {
+    public static func compute(
+        cost: CostModel, graph: OperationGraph, constraints: PlacementConstraints
+    ) -> Double {
         var fastest = [Double](repeating: 0, count: graph.count)
         var totalWork = 0.0
         for op in 0..<graph.count {

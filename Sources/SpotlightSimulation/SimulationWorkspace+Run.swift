@@ -18,11 +18,15 @@ extension SimulationWorkspace {
             memory[device] += persistentBytes[op]
             let inputs = inputStart[op + 1] - inputStart[op]
             opState[op].pending = inputs
-            if inputs == 0 { makeReady(op, device: device, at: 0, causeKind: Self.causeNone, causeID: -1) }
+            if inputs == 0 {
+                makeReady(op, device: device, at: 0, causeKind: Self.causeNone, causeID: -1)
+            }
         }
         for device in 0..<deviceCount {
             peak[device] = memory[device]
-            if recording, memory[device] > 0 { memorySamples.append(.init(time: 0, device: device, bytes: memory[device])) }
+            if recording, memory[device] > 0 {
+                memorySamples.append(.init(time: 0, device: device, bytes: memory[device]))
+            }
         }
         var now = 0.0
         while true {
@@ -69,7 +73,10 @@ extension SimulationWorkspace {
 
     /// Adds (time, key) to the heap of `count` entries at `times`/`keys`.
     @inline(__always)
-    private func heapPush(_ times: UnsafeMutablePointer<Double>, _ keys: UnsafeMutablePointer<Int>, count: Int, time: Double, key: Int) {
+    private func heapPush(
+        _ times: UnsafeMutablePointer<Double>, _ keys: UnsafeMutablePointer<Int>, count: Int,
+        time: Double, key: Int
+    ) {
         var child = count
         while child > 0 {
             let parent = (child - 1) >> 1
@@ -84,16 +91,23 @@ extension SimulationWorkspace {
 
     /// Removes the top of a heap of `count` entries (count > 0) and returns its key.
     @inline(__always)
-    private func heapPop(_ times: UnsafeMutablePointer<Double>, _ keys: UnsafeMutablePointer<Int>, count: Int) -> Int {
+    private func heapPop(
+        _ times: UnsafeMutablePointer<Double>, _ keys: UnsafeMutablePointer<Int>, count: Int
+    ) -> Int {
         let top = keys[0]
         let remaining = count - 1
         guard remaining > 0 else { return top }
-        let lastTime = times[remaining], lastKey = keys[remaining]
+        let lastTime = times[remaining]
+        let lastKey = keys[remaining]
         var parent = 0
         while true {
             var child = 2 * parent + 1
             guard child < remaining else { break }
-            if child + 1 < remaining, less(times[child + 1], keys[child + 1], times[child], keys[child]) { child += 1 }
+            if child + 1 < remaining,
+                less(times[child + 1], keys[child + 1], times[child], keys[child])
+            {
+                child += 1
+            }
             guard less(times[child], keys[child], lastTime, lastKey) else { break }
             times[parent] = times[child]
             keys[parent] = keys[child]
@@ -138,7 +152,8 @@ extension SimulationWorkspace {
     }
 
     @inline(__always)
-    private func makeReady(_ op: Int, device: Int, at time: Double, causeKind: UInt8, causeID: Int) {
+    private func makeReady(_ op: Int, device: Int, at time: Double, causeKind: UInt8, causeID: Int)
+    {
         opState[op].readyTime = time
         opState[op].readyCauseKind = causeKind
         opState[op].readyCauseID = Int32(truncatingIfNeeded: causeID)
@@ -160,14 +175,18 @@ extension SimulationWorkspace {
         guard bytes > 0 else { return }
         memory[device] += bytes
         if memory[device] > peak[device] { peak[device] = memory[device] }
-        if recording { memorySamples.append(.init(time: time, device: device, bytes: memory[device])) }
+        if recording {
+            memorySamples.append(.init(time: time, device: device, bytes: memory[device]))
+        }
     }
 
     @inline(__always)
     private func release(_ bytes: Double, on device: Int, at time: Double) {
         guard bytes > 0 else { return }
         memory[device] -= bytes
-        if recording { memorySamples.append(.init(time: time, device: device, bytes: memory[device])) }
+        if recording {
+            memorySamples.append(.init(time: time, device: device, bytes: memory[device]))
+        }
     }
 
     /// Starts what can start now: an op on every idle device with ready work, a transfer on every
@@ -207,7 +226,8 @@ extension SimulationWorkspace {
             let duration = channelLatency[channel] + transferBytes[transfer] / channelRate[channel]
             transferStart[transfer] = now
             transferEnd[transfer] = now + duration
-            transferCause[transfer] = now == finishTime[transferProducer[transfer]] ? -1 : channelLast[channel]
+            transferCause[transfer] =
+                now == finishTime[transferProducer[transfer]] ? -1 : channelLast[channel]
             channelLast[channel] = transfer
             channelBytes[channel] += transferBytes[transfer]
             channelBusy[channel] += duration
@@ -242,7 +262,10 @@ extension SimulationWorkspace {
             if target == device {
                 localEdges += 1
                 opState[consumer].pending &-= 1
-                if opState[consumer].pending == 0 { makeReady(consumer, device: target, at: now, causeKind: Self.causeOp, causeID: op) }
+                if opState[consumer].pending == 0 {
+                    makeReady(
+                        consumer, device: target, at: now, causeKind: Self.causeOp, causeID: op)
+                }
             } else {
                 let bit: UInt64 = 1 << UInt64(target)
                 if remote & bit == 0 {
@@ -277,13 +300,18 @@ extension SimulationWorkspace {
         transferNext[transfer] = -1
         transferCause[transfer] = -1
         let channel = from * deviceCount + to
-        if channelTail[channel] >= 0 { transferNext[channelTail[channel]] = transfer } else { channelHead[channel] = transfer }
+        if channelTail[channel] >= 0 {
+            transferNext[channelTail[channel]] = transfer
+        } else {
+            channelHead[channel] = transfer
+        }
         channelTail[channel] = transfer
         markChannel(channel)
     }
 
     private func arrive(_ transfer: Int, at now: Double) {
-        let producer = transferProducer[transfer], to = transferTo[transfer]
+        let producer = transferProducer[transfer]
+        let to = transferTo[transfer]
         let channel = transferFrom[transfer] * deviceCount + to
         channelActive[channel] = false
         markChannel(channel)
@@ -297,7 +325,8 @@ extension SimulationWorkspace {
             references += 1
             opState[consumer].pending &-= 1
             if opState[consumer].pending == 0 {
-                makeReady(consumer, device: to, at: now, causeKind: Self.causeTransfer, causeID: transfer)
+                makeReady(
+                    consumer, device: to, at: now, causeKind: Self.causeTransfer, causeID: transfer)
             }
         }
         transferReferences[transfer] = references
@@ -306,7 +335,9 @@ extension SimulationWorkspace {
     @inline(__always)
     private func releaseOutput(of producer: Int, at now: Double) {
         opState[producer].outputReferences &-= 1
-        if opState[producer].outputReferences == 0 { release(outputBytes[producer], on: Int(assignment[producer]), at: now) }
+        if opState[producer].outputReferences == 0 {
+            release(outputBytes[producer], on: Int(assignment[producer]), at: now)
+        }
     }
 
     @inline(__always)
@@ -315,6 +346,8 @@ extension SimulationWorkspace {
         let end = transfer + Int(opState[producer].transferCount)
         while transfer < end && transferTo[transfer] != device { transfer += 1 }
         transferReferences[transfer] -= 1
-        if transferReferences[transfer] == 0 { release(transferBytes[transfer], on: device, at: now) }
+        if transferReferences[transfer] == 0 {
+            release(transferBytes[transfer], on: device, at: now)
+        }
     }
 }

@@ -130,7 +130,9 @@ final class SimulationWorkspace: @unchecked Sendable {
         mutating func copy<T>(_ array: [T]) -> UnsafeMutablePointer<T> {
             let pointer = UnsafeMutablePointer<T>.allocate(capacity: max(array.count, 1))
             array.withUnsafeBufferPointer { source in
-                if let base = source.baseAddress { pointer.initialize(from: base, count: array.count) }
+                if let base = source.baseAddress {
+                    pointer.initialize(from: base, count: array.count)
+                }
             }
             allocations.append(UnsafeMutableRawPointer(pointer))
             return pointer
@@ -138,8 +140,13 @@ final class SimulationWorkspace: @unchecked Sendable {
     }
 
     init(graph: OperationGraph, cluster: Cluster, cost: CostModel) {
-        precondition(graph.count < Int(Int32.max) && graph.edgeCount < Int(Int32.max), "graphs are limited to 2^31 ops and edges")
-        let ops = graph.count, devices = cluster.deviceCount, channels = devices * devices, edges = graph.edgeCount
+        precondition(
+            graph.count < Int(Int32.max) && graph.edgeCount < Int(Int32.max),
+            "graphs are limited to 2^31 ops and edges")
+        let ops = graph.count
+        let devices = cluster.deviceCount
+        let channels = devices * devices
+        let edges = graph.edgeCount
         opCount = ops
         deviceCount = devices
         channelCount = channels

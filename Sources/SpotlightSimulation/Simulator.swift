@@ -31,8 +31,10 @@ public struct Simulator: Sendable {
     /// placement problem holds one), to share it instead of computing it again.
     public init(graph: OperationGraph, cluster: Cluster, cost: CostModel? = nil) {
         let cost = cost ?? CostModel(graph: graph, cluster: cluster)
-        precondition(cost.deviceCount == cluster.deviceCount && cost.computeTime.count == graph.count * cluster.deviceCount,
-                     "the cost model is of another graph or cluster")
+        precondition(
+            cost.deviceCount == cluster.deviceCount
+                && cost.computeTime.count == graph.count * cluster.deviceCount,
+            "the cost model is of another graph or cluster")
         self.graph = graph
         self.cluster = cluster
         self.cost = cost
@@ -43,7 +45,9 @@ public struct Simulator: Sendable {
     ///
     /// The assignment must give every op a device of the cluster; constraints (`devices`,
     /// `colocate_with`) are the caller's to respect, and the simulator does not check them.
-    public mutating func simulate(_ assignment: [Int], recordTimeline: Bool = false) -> SimulationResult {
+    public mutating func simulate(_ assignment: [Int], recordTimeline: Bool = false)
+        -> SimulationResult
+    {
         precondition(assignment.count == graph.count, "the assignment must give every op a device")
         if !isKnownUniquelyReferenced(&workspace) {
             workspace = SimulationWorkspace(graph: graph, cluster: cluster, cost: cost)
@@ -51,7 +55,9 @@ public struct Simulator: Sendable {
         let deviceCount = cluster.deviceCount
         for op in 0..<graph.count {
             let device = assignment[op]
-            precondition(device >= 0 && device < deviceCount, "op \(op) is on device \(device), not one of the cluster's")
+            precondition(
+                device >= 0 && device < deviceCount,
+                "op \(op) is on device \(device), not one of the cluster's")
             workspace.assignment[op] = UInt8(device)
         }
         workspace.run(recordTimeline: recordTimeline)
@@ -60,7 +66,8 @@ public struct Simulator: Sendable {
 
     private func result(_ assignment: [Int]) -> SimulationResult {
         let work = workspace
-        let devices = cluster.deviceCount, channels = devices * devices
+        let devices = cluster.deviceCount
+        let channels = devices * devices
         var stepTime = 0.0
         var last = -1
         for op in 0..<graph.count where last < 0 || work.finishTime[op] > stepTime {
@@ -68,14 +75,18 @@ public struct Simulator: Sendable {
             last = op
         }
         var path: [CriticalPathStep] = []
-        var kind = SimulationWorkspace.causeOp, id = last
+        var kind = SimulationWorkspace.causeOp
+        var id = last
         while id >= 0 {
             if kind == SimulationWorkspace.causeOp {
                 path.append(.op(id))
                 (kind, id) = (work.startCauseKind[id], work.startCauseID[id])
                 if kind == SimulationWorkspace.causeNone { break }
             } else {
-                path.append(.transfer(id, producer: work.transferProducer[id], from: work.transferFrom[id], to: work.transferTo[id]))
+                path.append(
+                    .transfer(
+                        id, producer: work.transferProducer[id], from: work.transferFrom[id],
+                        to: work.transferTo[id]))
                 if work.transferCause[id] < 0 {
                     (kind, id) = (SimulationWorkspace.causeOp, work.transferProducer[id])
                 } else {
@@ -86,7 +97,9 @@ public struct Simulator: Sendable {
         path.reverse()
         let peak = Array(UnsafeBufferPointer(start: work.peak, count: devices))
         var outOfMemory = false
-        for device in 0..<devices where peak[device] > cluster.memoryCapacityBytes[device] { outOfMemory = true }
+        for device in 0..<devices where peak[device] > cluster.memoryCapacityBytes[device] {
+            outOfMemory = true
+        }
         var timeline: Timeline?
         if work.recording {
             timeline = Timeline(
@@ -94,14 +107,18 @@ public struct Simulator: Sendable {
                 opStart: Array(UnsafeBufferPointer(start: work.startTime, count: graph.count)),
                 opFinish: Array(UnsafeBufferPointer(start: work.finishTime, count: graph.count)),
                 transfers: (0..<work.transferCount).map {
-                    .init(producer: work.transferProducer[$0], from: work.transferFrom[$0], to: work.transferTo[$0],
-                          bytes: work.transferBytes[$0], start: work.transferStart[$0], end: work.transferEnd[$0])
+                    .init(
+                        producer: work.transferProducer[$0], from: work.transferFrom[$0],
+                        to: work.transferTo[$0],
+                        bytes: work.transferBytes[$0], start: work.transferStart[$0],
+                        end: work.transferEnd[$0])
                 },
                 memory: work.memorySamples)
         }
         return SimulationResult(
             stepTime: stepTime, outOfMemory: outOfMemory,
-            deviceBusy: Array(UnsafeBufferPointer(start: work.busy, count: devices)), devicePeakMemory: peak,
+            deviceBusy: Array(UnsafeBufferPointer(start: work.busy, count: devices)),
+            devicePeakMemory: peak,
             channelBytes: Array(UnsafeBufferPointer(start: work.channelBytes, count: channels)),
             channelBusy: Array(UnsafeBufferPointer(start: work.channelBusy, count: channels)),
             transferCount: work.transferCount, criticalPath: path, timeline: timeline)

@@ -15,7 +15,8 @@ struct ColorPairs {
     init(colors: Int, pairLimit: Int) {
         self.colors = colors
         self.pairLimit = pairLimit
-        pairByCombination = Array(repeating: -1, count: Role.allCases.count * (Role.allCases.count + 1))
+        pairByCombination = Array(
+            repeating: -1, count: Role.allCases.count * (Role.allCases.count + 1))
     }
 
     mutating func reset(theme: Theme) {
@@ -31,13 +32,16 @@ struct ColorPairs {
         var attributes = foreground.attributes.union(style.attributes)
         if let backgroundRole { attributes.formUnion(backgroundRole.attributes) }
         guard colors > 0 else { return (0, UInt32(attributes.rawValue)) }
-        let combination = Int(style.foreground.rawValue) * (Role.allCases.count + 1) + Int(style.background.map { $0.rawValue + 1 } ?? 0)
+        let combination =
+            Int(style.foreground.rawValue) * (Role.allCases.count + 1)
+            + Int(style.background.map { $0.rawValue + 1 } ?? 0)
         var pair = pairByCombination[combination]
         if pair < 0 {
             if Int(nextPair) < pairLimit {
                 pair = nextPair
                 nextPair += 1
-                let (fore, back) = theme.colorPair(foreground, over: backgroundRole?.background, colors: colors)
+                let (fore, back) = theme.colorPair(
+                    foreground, over: backgroundRole?.background, colors: colors)
                 _ = spl_define_pair(pair, Int32(fore), Int32(back))
             } else {
                 pair = 0

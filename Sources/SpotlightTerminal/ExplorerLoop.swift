@@ -16,8 +16,10 @@ public enum ExplorerLoop {
     /// it (also when this throws or traps, through the signal handlers).
     /// `failures` returns the latest reason a placement could not be measured, if any (shown as a
     /// message).
-    public static func run(state: inout ExplorerState, session: ExplorerSession, terminal: Terminal,
-                           framesPerSecond: Double = 30, failures: () -> String? = { nil }) -> Exit {
+    public static func run(
+        state: inout ExplorerState, session: ExplorerSession, terminal: Terminal,
+        framesPerSecond: Double = 30, failures: () -> String? = { nil }
+    ) -> Exit {
         let frameInterval = 1 / framesPerSecond
         var grid = CellGrid(width: 0, height: 0)
         var lastFrame = 0.0
@@ -28,7 +30,10 @@ public enum ExplorerLoop {
             if let number = terminal.takeSignal() { return .signal(number) }
             // Wait for input until the next frame is due; then drain whatever else is queued.
             let now = MonotonicClock.seconds()
-            let wait = dirty ? max(0, Int(((lastFrame + frameInterval) - now) * 1000)) : Int(frameInterval * 1000)
+            let wait =
+                dirty
+                ? max(0, Int(((lastFrame + frameInterval) - now) * 1000))
+                : Int(frameInterval * 1000)
             var event = terminal.read(timeout: wait)
             var keyed = false
             while let current = event {
@@ -40,7 +45,9 @@ public enum ExplorerLoop {
                     keyed = true
                     for effect in state.handle(key) {
                         if effect == .quit { return .quit }
-                        if let message = session.perform(effect, state: state) { state.message = message }
+                        if let message = session.perform(effect, state: state) {
+                            state.message = message
+                        }
                     }
                 }
                 dirty = true

@@ -1,7 +1,7 @@
 import CNcurses
 import Foundation
-import SpotlightModel
 import SpotlightExplorer
+import SpotlightModel
 import Synchronization
 
 /// What the terminal reports between frames.
@@ -36,8 +36,14 @@ public final class Terminal {
         switch spl_terminal_check() {
         case 0: return
         case 1: throw TerminalError(message: "TERM is not set, so the explorer cannot draw")
-        case 2: throw TerminalError(message: "this terminal (TERM=\(TerminalSafe.escaped(term))) is unknown to terminfo")
-        default: throw TerminalError(message: "this terminal (TERM=\(TerminalSafe.escaped(term))) cannot move the cursor")
+        case 2:
+            throw TerminalError(
+                message: "this terminal (TERM=\(TerminalSafe.escaped(term))) is unknown to terminfo"
+            )
+        default:
+            throw TerminalError(
+                message: "this terminal (TERM=\(TerminalSafe.escaped(term))) cannot move the cursor"
+            )
         }
     }
 
@@ -48,16 +54,24 @@ public final class Terminal {
         // Touch the flag first: a global's first use runs its initialiser, which a signal handler must not.
         pendingSignal.store(0, ordering: .relaxed)
         spl_install_signal_handlers { number in pendingSignal.store(number, ordering: .relaxed) }
-        guard spl_start(color ? 1 : 0) == 0 else { throw TerminalError(message: "cannot start the terminal (is TERM set?)") }
+        guard spl_start(color ? 1 : 0) == 0 else {
+            throw TerminalError(message: "cannot start the terminal (is TERM set?)")
+        }
         started = true
-        pairs = ColorPairs(colors: color ? Int(spl_colors()) : 0, pairLimit: color ? Int(spl_color_pairs()) : 0)
+        pairs = ColorPairs(
+            colors: color ? Int(spl_colors()) : 0, pairLimit: color ? Int(spl_color_pairs()) : 0)
     }
 
     /// Starts curses writing to /dev/null as a 256-colour terminal of the given size: the whole
     /// drawing path without a screen, for `spotlight bench explore`.
     public func startOffscreen(width: Int, height: Int) throws(TerminalError) {
         guard !started else { return }
-        guard spl_start_offscreen(Int32(width), Int32(height)) == 0 else { throw TerminalError(message: "cannot start curses on /dev/null (is the xterm-256color terminfo entry installed?)") }
+        guard spl_start_offscreen(Int32(width), Int32(height)) == 0 else {
+            throw TerminalError(
+                message:
+                    "cannot start curses on /dev/null (is the xterm-256color terminfo entry installed?)"
+            )
+        }
         started = true
         pairs = ColorPairs(colors: Int(spl_colors()), pairLimit: Int(spl_color_pairs()))
     }
@@ -83,7 +97,8 @@ public final class Terminal {
     /// Waits up to `milliseconds` (0: not at all) for a key, click or resize.
     public func read(timeout milliseconds: Int) -> TerminalEvent? {
         var character: UInt32 = 0
-        var row: Int32 = 0, column: Int32 = 0
+        var row: Int32 = 0
+        var column: Int32 = 0
         let kind = Int(spl_read_key(Int32(milliseconds), &character, &row, &column))
         switch kind {
         case Int(SPL_CHARACTER):
@@ -116,12 +131,16 @@ public final class Terminal {
     private func escapeSequence() -> TerminalEvent? {
         var sequence: [Unicode.Scalar] = []
         var character: UInt32 = 0
-        var row: Int32 = 0, column: Int32 = 0
+        var row: Int32 = 0
+        var column: Int32 = 0
         while sequence.count < 32 {
             guard Int(spl_read_key(0, &character, &row, &column)) == Int(SPL_CHARACTER),
-                  let scalar = Unicode.Scalar(character) else { break }
+                let scalar = Unicode.Scalar(character)
+            else { break }
             sequence.append(scalar)
-            if EscapeSequence.ends(with: scalar, count: sequence.count, first: sequence.first) { break }
+            if EscapeSequence.ends(with: scalar, count: sequence.count, first: sequence.first) {
+                break
+            }
         }
         if sequence.isEmpty { return .key(.escape) }
         return EscapeSequence.key(sequence).map { .key($0) }
@@ -130,7 +149,9 @@ public final class Terminal {
     /// Puts `grid` on the screen in `theme`'s colours. Rows equal to the last frame's are skipped
     /// (ncurses then sends only the cells that changed within the others).
     public func draw(_ grid: CellGrid, theme: Theme) {
-        let full = previous == nil || previous!.width != grid.width || previous!.height != grid.height || previousTheme != theme
+        let full =
+            previous == nil || previous!.width != grid.width || previous!.height != grid.height
+            || previousTheme != theme
         if full {
             if previousTheme != theme { pairs.reset(theme: theme) }
             spl_clear()
@@ -168,7 +189,9 @@ public final class Terminal {
             }
             let (pair, attributes) = pairs.resolve(style)
             rowBuffer.withUnsafeBufferPointer { buffer in
-                spl_put(Int32(y), Int32(x), buffer.baseAddress, Int32(buffer.count), Int32(pair), UInt32(attributes))
+                spl_put(
+                    Int32(y), Int32(x), buffer.baseAddress, Int32(buffer.count), Int32(pair),
+                    UInt32(attributes))
             }
             x = end
         }

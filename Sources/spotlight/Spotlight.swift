@@ -10,7 +10,11 @@ struct Spotlight: ParsableCommand {
             and searches for a placement (spotlight.placement/1) of every op on a device.
             """,
         version: "0.1.0",
-        subcommands: [ExploreCommand.self, ValidateCommand.self, InfoCommand.self, GenerateCommand.self, SimulateCommand.self, BaselinesCommand.self, OptimizeCommand.self, FidelityCommand.self, BenchCommand.self],
+        subcommands: [
+            ExploreCommand.self, ValidateCommand.self, InfoCommand.self, GenerateCommand.self,
+            SimulateCommand.self, BaselinesCommand.self, OptimizeCommand.self, FidelityCommand.self,
+            BenchCommand.self,
+        ],
         defaultSubcommand: ExploreCommand.self
     )
 

@@ -29,19 +29,22 @@ import Testing
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         process.currentDirectoryURL = packageRoot
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                   stderr: String(decoding: errData, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 
     static func write(_ text: String, name: String) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spotlight-e2e-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "spotlight-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent(name).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -49,8 +52,10 @@ import Testing
     }
 
     static func samples() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("samples").path)
-            .filter { $0.hasSuffix(".json") }.sorted().map { "samples/" + $0 }
+        try FileManager.default.contentsOfDirectory(
+            atPath: packageRoot.appendingPathComponent("samples").path
+        )
+        .filter { $0.hasSuffix(".json") }.sorted().map { "samples/" + $0 }
     }
 
     @Test func validateAcceptsEverySample() throws {
@@ -61,19 +66,38 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{\"format\": \"spotlight.graph/1\", \"name\": \"t\", \"ops\": [", "malformed JSON at line 1"),
-        ("{\"format\": \"spotlight.graph/9\", \"name\": \"t\", \"ops\": []}", "unknown format \"spotlight.graph/9\""),
-        ("{\"format\": \"spotlight.graph/1\", \"name\": \"t\", \"ops\": [{\"name\": \"a\", \"type\": \"X\"}, {\"name\": \"a\", \"type\": \"X\"}]}",
-         "$.ops[1].name: duplicate op name \"a\""),
-        ("{\"format\": \"spotlight.graph/1\", \"name\": \"t\", \"ops\": [{\"name\": \"a\", \"type\": \"X\", \"inputs\": [\"b\"]}]}",
-         "$.ops[0].inputs[0]: op \"a\" has input \"b\", which is not an op of the graph"),
-        ("{\"format\": \"spotlight.graph/1\", \"name\": \"t\", \"ops\": [{\"name\": \"a\", \"type\": \"X\", \"inputs\": [\"a\"]}]}",
-         "the graph has a cycle: \"a\" -> \"a\""),
-        ("{\"format\": \"spotlight.graph/1\", \"name\": \"t\", \"ops\": [{\"name\": \"a\", \"type\": \"X\", \"output_bytes\": -4}]}",
-         "$.ops[0].output_bytes: must not be negative"),
-        ("{\"format\": \"spotlight.cluster/1\", \"name\": \"c\", \"devices\": []}", "$.devices: the cluster has no devices"),
-        ("{\"format\": \"spotlight.cluster/1\", \"name\": \"c\", \"devices\": [{\"name\": \"g\", \"kind\": \"gpu\", \"gflops\": 1, \"mem_gbytes_per_s\": 1, \"memory_gbytes\": 1}], \"links\": [{\"between\": [\"g\", \"h\"], \"gbytes_per_s\": 1}]}",
-         "$.links[0].between[1]: link names device \"h\", which is not in the cluster"),
+        (
+            "{\"format\": \"spotlight.graph/1\", \"name\": \"t\", \"ops\": [",
+            "malformed JSON at line 1"
+        ),
+        (
+            "{\"format\": \"spotlight.graph/9\", \"name\": \"t\", \"ops\": []}",
+            "unknown format \"spotlight.graph/9\""
+        ),
+        (
+            "{\"format\": \"spotlight.graph/1\", \"name\": \"t\", \"ops\": [{\"name\": \"a\", \"type\": \"X\"}, {\"name\": \"a\", \"type\": \"X\"}]}",
+            "$.ops[1].name: duplicate op name \"a\""
+        ),
+        (
+            "{\"format\": \"spotlight.graph/1\", \"name\": \"t\", \"ops\": [{\"name\": \"a\", \"type\": \"X\", \"inputs\": [\"b\"]}]}",
+            "$.ops[0].inputs[0]: op \"a\" has input \"b\", which is not an op of the graph"
+        ),
+        (
+            "{\"format\": \"spotlight.graph/1\", \"name\": \"t\", \"ops\": [{\"name\": \"a\", \"type\": \"X\", \"inputs\": [\"a\"]}]}",
+            "the graph has a cycle: \"a\" -> \"a\""
+        ),
+        (
+            "{\"format\": \"spotlight.graph/1\", \"name\": \"t\", \"ops\": [{\"name\": \"a\", \"type\": \"X\", \"output_bytes\": -4}]}",
+            "$.ops[0].output_bytes: must not be negative"
+        ),
+        (
+            "{\"format\": \"spotlight.cluster/1\", \"name\": \"c\", \"devices\": []}",
+            "$.devices: the cluster has no devices"
+        ),
+        (
+            "{\"format\": \"spotlight.cluster/1\", \"name\": \"c\", \"devices\": [{\"name\": \"g\", \"kind\": \"gpu\", \"gflops\": 1, \"mem_gbytes_per_s\": 1, \"memory_gbytes\": 1}], \"links\": [{\"between\": [\"g\", \"h\"], \"gbytes_per_s\": 1}]}",
+            "$.links[0].between[1]: link names device \"h\", which is not in the cluster"
+        ),
         ("[]", "not a Spotlight document"),
     ])
     func validateRejectsBadInput(text: String, expected: String) throws {
@@ -90,17 +114,26 @@ import Testing
             name: "g.json")
         let result = try Self.run(["validate", graph, "samples/tiny.cluster.json"])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("\(graph): $.ops[0].devices: op \"a\" may run only on \"tpu\""), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("\(graph): $.ops[0].devices: op \"a\" may run only on \"tpu\""),
+            "\(result.stderr)")
     }
 
     @Test func validateChecksAPlacementAgainstItsGraphAndCluster() throws {
-        let original = try String(contentsOfFile: Self.packageRoot.appendingPathComponent("samples/tiny.expert.placement.json").path, encoding: .utf8)
+        let original = try String(
+            contentsOfFile: Self.packageRoot.appendingPathComponent(
+                "samples/tiny.expert.placement.json"
+            ).path, encoding: .utf8)
         let broken = original.replacingOccurrences(of: "\"input\": \"cpu:0\",", with: "")
             .replacingOccurrences(of: "\"loss\": \"gpu:0\"", with: "\"loss\": \"gpu:5\"")
         let placement = try Self.write(broken, name: "p.json")
-        let result = try Self.run(["validate", "samples/tiny.graph.json", "samples/tiny.cluster.json", placement])
+        let result = try Self.run([
+            "validate", "samples/tiny.graph.json", "samples/tiny.cluster.json", placement,
+        ])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("$.assignment.loss: device \"gpu:5\" is not in cluster"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("$.assignment.loss: device \"gpu:5\" is not in cluster"),
+            "\(result.stderr)")
         #expect(result.stderr.contains("have no device: \"input\""), "\(result.stderr)")
     }
 
@@ -113,10 +146,12 @@ import Testing
     @Test func infoPrintsJSONWithTheDocumentedKeys() throws {
         let result = try Self.run(["info", "samples/tiny.graph.json", "--json", "--stages", "3"])
         #expect(result.status == 0, "\(result.stderr)")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["ops"] as? Int == 21)
         #expect(object["edges"] as? Int == 30)
-        #expect(object["flops"] as? Double == 2_756_100_000 || object["flops"] as? Int == 2_756_100_000)
+        #expect(
+            object["flops"] as? Double == 2_756_100_000 || object["flops"] as? Int == 2_756_100_000)
         #expect(object["persistent_bytes"] as? Int == 10_000_000)
         #expect(object["stages"] as? Int == 3)
     }
@@ -129,9 +164,12 @@ import Testing
     }
 
     @Test func generateWritesAValidDeterministicGraph() throws {
-        let first = try Self.write("", name: "a.json"), second = try Self.write("", name: "b.json")
-        #expect(try Self.run(["generate", "--ops", "500", "--seed", "7", "--out", first]).status == 0)
-        #expect(try Self.run(["generate", "--ops", "500", "--seed", "7", "--out", second]).status == 0)
+        let first = try Self.write("", name: "a.json")
+        let second = try Self.write("", name: "b.json")
+        #expect(
+            try Self.run(["generate", "--ops", "500", "--seed", "7", "--out", first]).status == 0)
+        #expect(
+            try Self.run(["generate", "--ops", "500", "--seed", "7", "--out", second]).status == 0)
         #expect(FileManager.default.contentsEqual(atPath: first, andPath: second))
         let validation = try Self.run(["validate", first, "samples/tiny.cluster.json"])
         #expect(validation.status == 0, "\(validation.stderr)")

@@ -31,7 +31,9 @@ import Testing
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
             // The tmux server (and the explorer under it) must not inherit this process's blocked
             // signals, or SIGWINCH never arrives.
-            guard let pid = spawnWithDefaultSignals("tmux", argv, searchPath: true, actions: &actions) else {
+            guard
+                let pid = spawnWithDefaultSignals("tmux", argv, searchPath: true, actions: &actions)
+            else {
                 throw CocoaError(.executableNotLoadable)
             }
             var output = Data()
@@ -51,17 +53,24 @@ import Testing
         }
 
         func start(width: Int, height: Int) throws {
-            try run(["-f", "/dev/null", "new-session", "-d", "-s", session, "-x", String(width), "-y", String(height),
-                     "env", "PS1=$ ", "TERM=screen-256color", "bash", "--norc", "--noprofile"])
+            try run([
+                "-f", "/dev/null", "new-session", "-d", "-s", session, "-x", String(width), "-y",
+                String(height),
+                "env", "PS1=$ ", "TERM=screen-256color", "bash", "--norc", "--noprofile",
+            ])
         }
 
         func type(_ keys: String...) throws { try run(["send-keys", "-t", session] + keys) }
 
-        func screen() throws -> String { try run(["capture-pane", "-p", "-t", session], capture: true) }
+        func screen() throws -> String {
+            try run(["capture-pane", "-p", "-t", session], capture: true)
+        }
 
         /// Polls the pane until `condition` holds (or `seconds` pass); returns the last screen.
         @discardableResult
-        func waitFor(_ what: String, seconds: Double = 60, _ condition: (String) -> Bool) throws -> String {
+        func waitFor(_ what: String, seconds: Double = 60, _ condition: (String) -> Bool) throws
+            -> String
+        {
             let deadline = Date().addingTimeInterval(seconds)
             var last = ""
             while Date() < deadline {
@@ -77,7 +86,9 @@ import Testing
     }
 
     static func iteration(_ screen: String) -> Int? {
-        guard let range = screen.range(of: #"iteration (\d+)"#, options: .regularExpression) else { return nil }
+        guard let range = screen.range(of: #"iteration (\d+)"#, options: .regularExpression) else {
+            return nil
+        }
         return Int(screen[range].split(separator: " ")[1])
     }
 
@@ -87,32 +98,51 @@ import Testing
     func aSignalEndsTheExplorerAndSavesItsCheckpoint(signal: Int32) throws {
         let tmux = Tmux()
         defer { tmux.kill() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spotlight-signal-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let pidFile = directory + "/pid", checkpoint = directory + "/run.checkpoint.json"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "spotlight-signal-\(UUID().uuidString)"
+        ).path
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true)
+        let pidFile = directory + "/pid"
+        let checkpoint = directory + "/run.checkpoint.json"
         try tmux.start(width: 120, height: 36)
-        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && sh -c 'echo $$ > \(pidFile); exec \(CommandLineTests.binary) explore "
-                      + "samples/tiny.graph.json samples/tiny.cluster.json --hidden 16 --checkpoint \(checkpoint)'; echo \"exit $?\"", "Enter")
-        try tmux.waitFor("the panels and a first iteration") { $0.contains("op graph") && (Self.iteration($0) ?? 0) >= 1 }
-        let pid = try #require(pid_t(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        try tmux.type(
+            "cd '\(CommandLineTests.packageRoot.path)' && sh -c 'echo $$ > \(pidFile); exec \(CommandLineTests.binary) explore "
+                + "samples/tiny.graph.json samples/tiny.cluster.json --hidden 16 --checkpoint \(checkpoint)'; echo \"exit $?\"",
+            "Enter")
+        try tmux.waitFor("the panels and a first iteration") {
+            $0.contains("op graph") && (Self.iteration($0) ?? 0) >= 1
+        }
+        let pid = try #require(
+            pid_t(
+                String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(
+                    in: .whitespacesAndNewlines)))
         kill(pid, signal)
         let after = try tmux.waitFor("the exit status") { $0.contains("exit \(128 + signal)") }
-        #expect(after.contains("placements: best step time") && !after.contains("╭─ op graph"), "the terminal is given back:\n\(after)")
+        #expect(
+            after.contains("placements: best step time") && !after.contains("╭─ op graph"),
+            "the terminal is given back:\n\(after)")
         #expect(FileManager.default.fileExists(atPath: checkpoint))
     }
 
     @Test func explorerRunsPausesPinsSavesAndQuitsInARealTerminal() throws {
         let tmux = Tmux()
         defer { tmux.kill() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spotlight-explore-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "spotlight-explore-\(UUID().uuidString)"
+        ).path
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true)
         let saved = directory + "/best.placement.json"
         try tmux.start(width: 160, height: 48)
-        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' --out '\(saved)'", "Enter")
+        try tmux.type(
+            "cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' --out '\(saved)'",
+            "Enter")
 
         // The default sample (NMT on four K80s): the panels appear and the count rises.
         let first = try tmux.waitFor("the panels and a first iteration") { screen in
-            ["op graph", "devices", "reward", "KL", "stage 0 of"].allSatisfy(screen.contains) && (Self.iteration(screen) ?? 0) >= 1
+            ["op graph", "devices", "reward", "KL", "stage 0 of"].allSatisfy(screen.contains)
+                && (Self.iteration(screen) ?? 0) >= 1
         }
         let started = Self.iteration(first)!
         try tmux.waitFor("the iteration count to rise") { (Self.iteration($0) ?? 0) > started }
@@ -126,16 +156,22 @@ import Testing
 
         // Pinning the selected stage to device 2 shows in the inspector.
         try tmux.type("j", "2")
-        try tmux.waitFor("the pin in the inspector") { $0.contains("stage 1 of") && $0.contains("pinned to gpu:0") }
+        try tmux.waitFor("the pin in the inspector") {
+            $0.contains("stage 1 of") && $0.contains("pinned to gpu:0")
+        }
 
         // Resume continues from the same count.
         try tmux.type("Space")
-        try tmux.waitFor("running again past the pause") { $0.contains("● running") && (Self.iteration($0) ?? 0) > stoppedAt }
+        try tmux.waitFor("running again past the pause") {
+            $0.contains("● running") && (Self.iteration($0) ?? 0) > stoppedAt
+        }
 
         // s saves the best placement, and the file is a valid placement.
         try tmux.type("s")
         try tmux.waitFor("the save message") { $0.contains("saved the best placement") }
-        let validation = try CommandLineTests.run(["validate", "samples/nmt.graph.json.gz", "samples/k80x4.cluster.json", saved])
+        let validation = try CommandLineTests.run([
+            "validate", "samples/nmt.graph.json.gz", "samples/k80x4.cluster.json", saved,
+        ])
         #expect(validation.status == 0, "\(validation.stderr)")
 
         // Help opens and closes.
@@ -147,13 +183,19 @@ import Testing
         // The other views draw in a real terminal: the policy (and its order), the Gantt chart
         // (zoomed), the chart cursor, a baseline compared; then back to the op graph.
         try tmux.type("v")
-        try tmux.waitFor("the policy view") { $0.contains("policy q(device | stage) · by stage order") }
+        try tmux.waitFor("the policy view") {
+            $0.contains("policy q(device | stage) · by stage order")
+        }
         try tmux.type("o")
         try tmux.waitFor("the policy by entropy") { $0.contains("by entropy") }
         try tmux.type("g", "+", ">")
-        try tmux.waitFor("the Gantt chart") { $0.contains("step of the best placement") && $0.contains("gpu:0") }
+        try tmux.waitFor("the Gantt chart") {
+            $0.contains("step of the best placement") && $0.contains("gpu:0")
+        }
         try tmux.type("c", "Left")
-        try tmux.waitFor("the chart cursor's readout") { $0.contains("best so far") && $0.contains("esc back") }
+        try tmux.waitFor("the chart cursor's readout") {
+            $0.contains("best so far") && $0.contains("esc back")
+        }
         // Escape alone: followed at once by b, a terminal reads the two as Alt-b.
         try tmux.type("Escape")
         try tmux.waitFor("the cursor gone") { !$0.contains("esc back") }
@@ -166,11 +208,15 @@ import Testing
         try tmux.run(["resize-window", "-t", tmux.session, "-x", "60", "-y", "20"])
         try tmux.waitFor("the too-small message") { $0.contains("at least 80×24") }
         try tmux.run(["resize-window", "-t", tmux.session, "-x", "160", "-y", "48"])
-        try tmux.waitFor("the panels after growing") { $0.contains("op graph") && !$0.contains("at least 80×24") }
+        try tmux.waitFor("the panels after growing") {
+            $0.contains("op graph") && !$0.contains("at least 80×24")
+        }
 
         // q quits, restores the screen and leaves a usable shell.
         try tmux.type("q")
-        try tmux.waitFor("the summary line after quitting") { $0.contains("placements: best step time") }
+        try tmux.waitFor("the summary line after quitting") {
+            $0.contains("placements: best step time")
+        }
         try tmux.type("echo shell-ok-$((6*7))", "Enter")
         let after = try tmux.waitFor("the shell to answer") { $0.contains("shell-ok-42") }
         #expect(!after.contains("╭─ op graph"))
@@ -183,19 +229,27 @@ import Testing
         let tmux = Tmux()
         defer { tmux.kill() }
         try tmux.start(width: 150, height: 20)
-        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && TERM=\(term) '\(CommandLineTests.binary)' explore; echo \"exit $?\"", "Enter")
+        try tmux.type(
+            "cd '\(CommandLineTests.packageRoot.path)' && TERM=\(term) '\(CommandLineTests.binary)' explore; echo \"exit $?\"",
+            "Enter")
         let screen = try tmux.waitFor("the exit status") { $0.contains("exit 1") }
-        #expect(screen.contains("error: this terminal (TERM=\(term))") && screen.contains("spotlight optimize"), "\(screen)")
+        #expect(
+            screen.contains("error: this terminal (TERM=\(term))")
+                && screen.contains("spotlight optimize"), "\(screen)")
     }
 
     @Test func ctrlCAlsoRestoresTheTerminal() throws {
         let tmux = Tmux()
         defer { tmux.kill() }
         try tmux.start(width: 100, height: 30)
-        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore samples/tiny.graph.json samples/tiny.cluster.json --theme monochrome", "Enter")
+        try tmux.type(
+            "cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore samples/tiny.graph.json samples/tiny.cluster.json --theme monochrome",
+            "Enter")
         try tmux.waitFor("the panels") { $0.contains("op graph") }
         try tmux.type("C-c")
-        try tmux.waitFor("the summary line") { $0.contains("placements: best step time") || $0.contains("no valid placement found") }
+        try tmux.waitFor("the summary line") {
+            $0.contains("placements: best step time") || $0.contains("no valid placement found")
+        }
         try tmux.type("echo ctrl-c-ok", "Enter")
         try tmux.waitFor("the shell") { $0.contains("ctrl-c-ok") && !$0.contains("╭─ op graph") }
     }
@@ -208,17 +262,26 @@ import Testing
         let directory = try InterruptionTests.directory()
         let (command, pids) = InterruptionTests.slowAfterTheBaselines(directory: directory)
         try tmux.start(width: 120, height: 40)
-        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore samples/tiny.graph.json samples/tiny.cluster.json --samples 2 --evaluate-command '\(command.replacingOccurrences(of: "'", with: #"'\''"#))'", "Enter")
+        try tmux.type(
+            "cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore samples/tiny.graph.json samples/tiny.cluster.json --samples 2 --evaluate-command '\(command.replacingOccurrences(of: "'", with: #"'\''"#))'",
+            "Enter")
         try tmux.waitFor("the panels") { $0.contains("op graph") }
-        #expect(InterruptionTests.eventually(30) { FileManager.default.fileExists(atPath: pids) }, "the measuring command never started")
-        let measuring = try #require(pid_t(String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n")[0]))
+        #expect(
+            InterruptionTests.eventually(30) { FileManager.default.fileExists(atPath: pids) },
+            "the measuring command never started")
+        let measuring = try #require(
+            pid_t(String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n")[0]))
         try tmux.type("q")
         try tmux.waitFor("the summary line") { $0.contains("placements:") }
-        #expect(InterruptionTests.eventually(5) { InterruptionTests.hasEnded(measuring) }, "the measuring command outlived the explorer")
+        #expect(
+            InterruptionTests.eventually(5) { InterruptionTests.hasEnded(measuring) },
+            "the measuring command outlived the explorer")
     }
 
     @Test func withoutATerminalExploreSaysToUseOptimize() throws {
-        let result = try CommandLineTests.run(["explore", "samples/tiny.graph.json", "samples/tiny.cluster.json"])
+        let result = try CommandLineTests.run([
+            "explore", "samples/tiny.graph.json", "samples/tiny.cluster.json",
+        ])
         #expect(result.status == 1)
         #expect(result.stderr.contains("spotlight optimize"))
     }
@@ -228,8 +291,12 @@ import Testing
         let tmux = Tmux()
         defer { tmux.kill() }
         try tmux.start(width: 160, height: 20)
-        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore --theme nosuch; echo status=$?", "Enter")
-        let screen = try tmux.waitFor("the error") { $0.range(of: #"status=\d"#, options: .regularExpression) != nil }
+        try tmux.type(
+            "cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore --theme nosuch; echo status=$?",
+            "Enter")
+        let screen = try tmux.waitFor("the error") {
+            $0.range(of: #"status=\d"#, options: .regularExpression) != nil
+        }
         #expect(screen.contains("no theme called \"nosuch\""))
         #expect(screen.contains("dark, light, monochrome"))
         #expect(screen.contains("status=1"))

@@ -18,9 +18,14 @@ import Testing
             posix_spawn_file_actions_init(&actions)
             defer { posix_spawn_file_actions_destroy(&actions) }
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, directory + "/stdout.txt", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            guard let child = spawnWithDefaultSignals(CLI.binary, [CLI.binary] + arguments, actions: &actions) else {
+            posix_spawn_file_actions_addopen(
+                &actions, 1, directory + "/stdout.txt", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            posix_spawn_file_actions_addopen(
+                &actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard
+                let child = spawnWithDefaultSignals(
+                    CLI.binary, [CLI.binary] + arguments, actions: &actions)
+            else {
                 throw CocoaError(.executableNotLoadable)
             }
             pid = child
@@ -49,7 +54,9 @@ import Testing
     static let tinyCluster = CLI.packageRoot.path + "/samples/tiny.cluster.json"
 
     static func directory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("spotlight-interrupt-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "spotlight-interrupt-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
@@ -73,17 +80,25 @@ import Testing
 
     static func hasEnded(_ pid: pid_t) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let name = stat.lastIndex(of: ")") else { return true }
+            let name = stat.lastIndex(of: ")")
+        else { return true }
         return stat[stat.index(name, offsetBy: 2)] == "Z"
     }
 
     @Test func aFirstSignalStopsAfterTheIterationAndSavesEverything() throws {
         let directory = try Self.directory()
-        let out = directory + "/best.json", log = directory + "/log.csv", checkpoint = directory + "/run.checkpoint.json"
-        let common = ["optimize", Self.tinyGraph, Self.tinyCluster, "--samples", "2", "--hidden", "16",
-                      "--evaluate-command", "sleep 0.1; echo 1000", "--checkpoint", checkpoint]
-        let run = try Running(common + ["--iterations", "100000", "--checkpoint-every", "1000", "--out", out, "--log", log],
-                              directory: directory)
+        let out = directory + "/best.json"
+        let log = directory + "/log.csv"
+        let checkpoint = directory + "/run.checkpoint.json"
+        let common = [
+            "optimize", Self.tinyGraph, Self.tinyCluster, "--samples", "2", "--hidden", "16",
+            "--evaluate-command", "sleep 0.1; echo 1000", "--checkpoint", checkpoint,
+        ]
+        let run = try Running(
+            common + [
+                "--iterations", "100000", "--checkpoint-every", "1000", "--out", out, "--log", log,
+            ],
+            directory: directory)
         // The log is only written at the end, so wait for the measuring command to have run a while.
         Thread.sleep(forTimeInterval: 2)
         kill(run.pid, SIGINT)
@@ -95,19 +110,26 @@ import Testing
         let rows = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         let iterations = rows.count - 1
         #expect(iterations >= 1)
-        let validation = try CLI.run(["validate", "samples/tiny.graph.json", "samples/tiny.cluster.json", out])
+        let validation = try CLI.run([
+            "validate", "samples/tiny.graph.json", "samples/tiny.cluster.json", out,
+        ])
         #expect(validation.status == 0, "\(validation.stderr)")
         // The checkpoint holds every finished iteration, though none fell on --checkpoint-every.
-        let resumed = try CLI.run(common + ["--iterations", String(iterations + 1), "--resume", "--json"])
+        let resumed = try CLI.run(
+            common + ["--iterations", String(iterations + 1), "--resume", "--json"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(try SimulationCommandTests.object(resumed.stdout)["iterations"] as? Int == iterations + 1)
+        #expect(
+            try SimulationCommandTests.object(resumed.stdout)["iterations"] as? Int == iterations
+                + 1)
     }
 
     /// A measuring command that answers the tiny sample's five baseline measurements at once, then
     /// for each placement of the search starts a `sleep 120` (its pid appended to `pids`) and waits.
     static func slowAfterTheBaselines(directory: String) -> (command: String, pids: String) {
-        let pids = directory + "/pids", counter = directory + "/measured"
-        let command = "n=$(cat '\(counter)' 2>/dev/null || echo 0); echo $((n + 1)) > '\(counter)'; "
+        let pids = directory + "/pids"
+        let counter = directory + "/measured"
+        let command =
+            "n=$(cat '\(counter)' 2>/dev/null || echo 0); echo $((n + 1)) > '\(counter)'; "
             + "if [ $n -ge 5 ]; then sleep 120 & echo $! >> '\(pids)'; wait; fi; echo 1000"
         return (command, pids)
     }
@@ -115,33 +137,53 @@ import Testing
     @Test func aSecondSignalQuitsAtOnceAndStopsTheMeasuringCommand() throws {
         let directory = try Self.directory()
         let (command, pids) = Self.slowAfterTheBaselines(directory: directory)
-        let run = try Running(["optimize", Self.tinyGraph, Self.tinyCluster, "--samples", "2", "--hidden", "16",
-                               "--evaluate-command", command], directory: directory)
-        #expect(Self.eventually(30) { FileManager.default.fileExists(atPath: pids) }, "the measuring command never started")
-        let measuring = try #require(pid_t(String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n")[0]))
+        let run = try Running(
+            [
+                "optimize", Self.tinyGraph, Self.tinyCluster, "--samples", "2", "--hidden", "16",
+                "--evaluate-command", command,
+            ], directory: directory)
+        #expect(
+            Self.eventually(30) { FileManager.default.fileExists(atPath: pids) },
+            "the measuring command never started")
+        let measuring = try #require(
+            pid_t(String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n")[0]))
         kill(run.pid, SIGINT)
         #expect(Self.eventually(10) { run.stderr.contains("stopping after the running iteration") })
         #expect(!Self.hasEnded(measuring), "the first signal lets the measurement finish")
         kill(run.pid, SIGINT)
         #expect(run.exitStatus(within: 10) == 130, "\(run.stderr)")
-        #expect(Self.eventually(5) { Self.hasEnded(measuring) }, "the measuring command outlived Spotlight")
+        #expect(
+            Self.eventually(5) { Self.hasEnded(measuring) },
+            "the measuring command outlived Spotlight")
         // Nor does the next placement's command, which the evaluator starts once this one stops.
         usleep(300_000)
-        #expect(Self.eventually(5) { Self.allListedHaveEnded(pids) }, "a measuring command outlived Spotlight")
+        #expect(
+            Self.eventually(5) { Self.allListedHaveEnded(pids) },
+            "a measuring command outlived Spotlight")
     }
 
     @Test func aSignalWhileTheBaselinesAreMeasuredQuitsAtOnceAndStopsTheCommand() throws {
         let directory = try Self.directory()
         let pids = directory + "/pids"
-        let run = try Running(["optimize", Self.tinyGraph, Self.tinyCluster, "--samples", "2", "--hidden", "16",
-                               "--evaluate-command", "sleep 120 & echo $! >> '\(pids)'; wait; echo 1000"], directory: directory)
-        #expect(Self.eventually(30) { FileManager.default.fileExists(atPath: pids) }, "the measuring command never started")
-        let measuring = try #require(pid_t(String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n")[0]))
+        let run = try Running(
+            [
+                "optimize", Self.tinyGraph, Self.tinyCluster, "--samples", "2", "--hidden", "16",
+                "--evaluate-command", "sleep 120 & echo $! >> '\(pids)'; wait; echo 1000",
+            ], directory: directory)
+        #expect(
+            Self.eventually(30) { FileManager.default.fileExists(atPath: pids) },
+            "the measuring command never started")
+        let measuring = try #require(
+            pid_t(String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n")[0]))
         #expect(run.stderr.contains("measuring the 5 heuristic placements"))
         kill(run.pid, SIGTERM)
         #expect(run.exitStatus(within: 10) == 128 + SIGTERM, "\(run.stderr)")
-        #expect(Self.eventually(5) { Self.hasEnded(measuring) }, "the measuring command outlived Spotlight")
+        #expect(
+            Self.eventually(5) { Self.hasEnded(measuring) },
+            "the measuring command outlived Spotlight")
         usleep(300_000)
-        #expect(Self.eventually(5) { Self.allListedHaveEnded(pids) }, "the next baseline's command outlived Spotlight")
+        #expect(
+            Self.eventually(5) { Self.allListedHaveEnded(pids) },
+            "the next baseline's command outlived Spotlight")
     }
 }

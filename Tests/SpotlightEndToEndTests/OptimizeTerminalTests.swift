@@ -9,13 +9,20 @@ import Testing
         let tmux = ExplorerTerminalTests.Tmux()
         defer { tmux.kill() }
         try tmux.start(width: columns, height: 30)
-        try tmux.type("cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' optimize samples/tiny.graph.json samples/tiny.cluster.json --iterations 40 --samples 4 --hidden 16 --polish 0", "Enter")
+        try tmux.type(
+            "cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' optimize samples/tiny.graph.json samples/tiny.cluster.json --iterations 40 --samples 4 --hidden 16 --polish 0",
+            "Enter")
         let screen = try tmux.waitFor("the result table") { $0.contains("(best found)") }
         let barLines = screen.split(separator: "\n").filter { $0.contains("█") || $0.contains("░") }
         #expect(barLines.count == 1, "the progress line wrapped:\n\(screen)")
         let line = String(barLines.first ?? "").trimmingCharacters(in: .whitespaces)
-        let whole = [" 40/40", "  best [0-9.]+ [mu]s", "  mean [0-9.]+ [mu]s", "  KL [0-9.e-]+ \\(max [0-9.e-]+\\)", "  [0-9.k]+ samples/s"]
+        let whole = [
+            " 40/40", "  best [0-9.]+ [mu]s", "  mean [0-9.]+ [mu]s",
+            "  KL [0-9.e-]+ \\(max [0-9.e-]+\\)", "  [0-9.k]+ samples/s",
+        ]
         let pattern = "^[█░]{8,24}" + whole.prefix(1 + parts).joined() + "$"
-        #expect(line.wholeMatch(of: try Regex(pattern)) != nil, "expected \(parts) whole parts in \"\(line)\"")
+        #expect(
+            line.wholeMatch(of: try Regex(pattern)) != nil,
+            "expected \(parts) whole parts in \"\(line)\"")
     }
 }

@@ -11,7 +11,8 @@ import Testing
     }
 
     @Test func simulatePrintsTheDocumentedJSON() throws {
-        let result = try CLI.run(["simulate"] + Self.tiny + ["samples/tiny.expert.placement.json", "--json"])
+        let result = try CLI.run(
+            ["simulate"] + Self.tiny + ["samples/tiny.expert.placement.json", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try Self.object(result.stdout)
         #expect(object["step_time_us"] as? Double == 1070 || object["step_time_us"] as? Int == 1070)
@@ -28,13 +29,15 @@ import Testing
     @Test func simulatePrintsATable() throws {
         let result = try CLI.run(["simulate"] + Self.tiny + ["samples/tiny.expert.placement.json"])
         #expect(result.status == 0)
-        #expect(result.stdout.contains("step time    1.07 ms  (1.43x the lower bound of 750.00 us)"))
+        #expect(
+            result.stdout.contains("step time    1.07 ms  (1.43x the lower bound of 750.00 us)"))
         #expect(result.stdout.contains("[input cpu:0->gpu:1]"))
     }
 
     @Test func traceIsValidTraceEventFormat() throws {
         let path = try CLI.write("", name: "trace.json")
-        let result = try CLI.run(["simulate"] + Self.tiny + ["samples/tiny.expert.placement.json", "--trace", path])
+        let result = try CLI.run(
+            ["simulate"] + Self.tiny + ["samples/tiny.expert.placement.json", "--trace", path])
         #expect(result.status == 0, "\(result.stderr)")
         let trace = try Self.object(try String(contentsOfFile: path, encoding: .utf8))
         let events = try #require(trace["traceEvents"] as? [[String: Any]])
@@ -44,35 +47,57 @@ import Testing
             let phase = try #require(event["ph"] as? String)
             #expect(event["name"] is String && event["pid"] is Int && event["tid"] is Int)
             if phase != "M" { #expect(event["ts"] is NSNumber) }
-            if phase == "X" { #expect((event["dur"] as? NSNumber).map { $0.doubleValue >= 0 } == true) }
+            if phase == "X" {
+                #expect((event["dur"] as? NSNumber).map { $0.doubleValue >= 0 } == true)
+            }
         }
         let ops = events.filter { $0["ph"] as? String == "X" && $0["cat"] as? String != "transfer" }
         #expect(ops.count == 21)
-        #expect(ops.contains { $0["name"] as? String == "tower_a/MatMul" && $0["cat"] as? String == "MatMul" && $0["dur"] as? Int == 200 })
+        #expect(
+            ops.contains {
+                $0["name"] as? String == "tower_a/MatMul" && $0["cat"] as? String == "MatMul"
+                    && $0["dur"] as? Int == 200
+            })
         #expect(events.filter { $0["cat"] as? String == "transfer" }.count == 4)
         #expect(events.contains { $0["ph"] as? String == "C" })
-        let threads = events.filter { $0["name"] as? String == "thread_name" }.compactMap { ($0["args"] as? [String: Any])?["name"] as? String }
+        let threads = events.filter { $0["name"] as? String == "thread_name" }.compactMap {
+            ($0["args"] as? [String: Any])?["name"] as? String
+        }
         #expect(threads.contains("gpu:1") && threads.contains("cpu:0 -> gpu:0"))
     }
 
     @Test func simulateRejectsAnInvalidPlacement() throws {
-        let original = try String(contentsOfFile: CLI.packageRoot.appendingPathComponent("samples/tiny.expert.placement.json").path, encoding: .utf8)
-        let path = try CLI.write(original.replacingOccurrences(of: "\"input\": \"cpu:0\"", with: "\"input\": \"gpu:0\""), name: "p.json")
+        let original = try String(
+            contentsOfFile: CLI.packageRoot.appendingPathComponent(
+                "samples/tiny.expert.placement.json"
+            ).path, encoding: .utf8)
+        let path = try CLI.write(
+            original.replacingOccurrences(of: "\"input\": \"cpu:0\"", with: "\"input\": \"gpu:0\""),
+            name: "p.json")
         let result = try CLI.run(["simulate"] + Self.tiny + [path])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("\(path): $.assignment.input: op \"input\" may not run on \"gpu:0\""), "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "\(path): $.assignment.input: op \"input\" may not run on \"gpu:0\""),
+            "\(result.stderr)")
     }
 
     @Test func baselinesPrintJSONAndWritePlacements() throws {
-        let directory = (try CLI.write("", name: "x") as NSString).deletingLastPathComponent + "/placements"
+        let directory =
+            (try CLI.write("", name: "x") as NSString).deletingLastPathComponent + "/placements"
         let result = try CLI.run(["baselines"] + Self.tiny + ["--json", "--out-dir", directory])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try Self.object(result.stdout)
         #expect(object["lower_bound_us"] as? Int == 750)
         let baselines = try #require(object["baselines"] as? [[String: Any]])
-        #expect(baselines.map { $0["method"] as? String } == ["single_gpu", "round_robin", "expert", "heft", "metis"])
+        #expect(
+            baselines.map { $0["method"] as? String } == [
+                "single_gpu", "round_robin", "expert", "heft", "metis",
+            ])
         #expect(baselines.allSatisfy { $0["step_time_us"] is NSNumber && $0["oom"] is Bool })
-        #expect(baselines.first { $0["method"] as? String == "single_gpu" }?["step_time_us"] as? Int == 1460)
+        #expect(
+            baselines.first { $0["method"] as? String == "single_gpu" }?["step_time_us"] as? Int
+                == 1460)
         // Each written placement validates and simulates to the reported time.
         for baseline in baselines {
             let method = try #require(baseline["method"] as? String)
@@ -94,7 +119,9 @@ import Testing
     }
 
     @Test func benchSimPrintsTheDocumentedJSON() throws {
-        let result = try CLI.run(["bench", "sim", "--ops", "300", "--devices", "3", "--seconds", "0.05", "--json"])
+        let result = try CLI.run([
+            "bench", "sim", "--ops", "300", "--devices", "3", "--seconds", "0.05", "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try Self.object(result.stdout)
         #expect(object["ops"] as? Int == 300)
@@ -111,27 +138,35 @@ import Testing
     /// search alone spends all of it on the polish; and no run ends slower than its start.
     @Test(arguments: ["spotlight", "pg", "local"])
     func aBudgetCountsEveryPlacementMeasured(method: String) throws {
-        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget", "120",
-                                  "--method", method, "--hidden", "16", "--json", "--schedule", "sequential"])
+        let result = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget", "120",
+            "--method", method, "--hidden", "16", "--json", "--schedule", "sequential",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let measured = try #require(object["placements_measured"] as? Int)
         let searched = try #require(object["search_placements_measured"] as? Int)
         let polish = try #require(object["polish"] as? [String: Any])
         #expect(measured <= 120 && object["budget"] as? Int == 120)
         #expect(measured == searched + (polish["evaluated"] as? Int ?? -1))
         #expect(method == "local" ? searched == 0 : searched > 0 && searched <= 60)
-        let start = try #require((object["baselines"] as? [[String: Any]])?.compactMap { $0["step_time_us"] as? Double }.min())
+        let start = try #require(
+            (object["baselines"] as? [[String: Any]])?.compactMap { $0["step_time_us"] as? Double }
+                .min())
         #expect(try #require(object["best_step_time_us"] as? Double) <= start)
     }
 
     /// Interleaved (the default), the search gets at least its share and the local search's
     /// rounds the rest, all of it counted.
     @Test func anInterleavedBudgetCountsBothSearches() throws {
-        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget", "200",
-                                  "--search-share", "0.3", "--hidden", "16", "--json"])
+        let result = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget", "200",
+            "--search-share", "0.3", "--hidden", "16", "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let measured = try #require(object["placements_measured"] as? Int)
         let searched = try #require(object["search_placements_measured"] as? Int)
         let climbed = try #require((object["polish"] as? [String: Any])?["evaluated"] as? Int)
@@ -142,22 +177,34 @@ import Testing
     /// With four measuring workers, a search finds what it finds with one, and each worker
     /// is told its index.
     @Test func fourMeasuringWorkersFindWhatOneFinds() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("workers-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "workers-\(UUID().uuidString)"
+        ).path
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let command = "touch \(directory)/worker-$SPOTLIGHT_WORKER; grep -o '\"gpu:0\"' | wc -l | awk '{print 1000 + $1 * 10}'"
+        let command =
+            "touch \(directory)/worker-$SPOTLIGHT_WORKER; grep -o '\"gpu:0\"' | wc -l | awk '{print 1000 + $1 * 10}'"
         func best(_ workers: Int) throws -> [String: Any] {
-            let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget", "48",
-                                      "--samples", "8", "--hidden", "16", "--evaluate-command", command, "--remeasure", "0",
-                                      "--evaluate-workers", String(workers), "--json"])
+            let result = try CLI.run([
+                "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget",
+                "48",
+                "--samples", "8", "--hidden", "16", "--evaluate-command", command, "--remeasure",
+                "0",
+                "--evaluate-workers", String(workers), "--json",
+            ])
             #expect(result.status == 0, "\(result.stderr)")
-            return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            return try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         }
-        let one = try best(1), four = try best(4)
+        let one = try best(1)
+        let four = try best(4)
         #expect(one["best_step_time_us"] as? Double == four["best_step_time_us"] as? Double)
         let workers = try #require(four["workers"] as? [[String: Any]])
         #expect(workers.count == 4 && one["workers"] is NSNull)
-        #expect(workers.compactMap { $0["measured"] as? Int }.reduce(0, +) >= four["placements_measured"] as? Int ?? .max)
+        #expect(
+            workers.compactMap { $0["measured"] as? Int }.reduce(0, +) >= four[
+                "placements_measured"] as? Int ?? .max)
         #expect(one["placements_measured"] as? Int == four["placements_measured"] as? Int)
         let seen = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         #expect(seen.contains("worker-0") && seen.contains("worker-3"), "\(seen)")
@@ -167,21 +214,28 @@ import Testing
     /// correlation; here the "hardware" answers 1000 µs plus 10 per op on gpu:0.
     @Test func fidelityComparesSimulatedWithMeasured() throws {
         let command = "grep -o '\"gpu:0\"' | wc -l | awk '{print 1000 + $1 * 10}'"
-        let result = try CLI.run(["fidelity", "samples/tiny.graph.json", "samples/tiny.cluster.json",
-                                  "--evaluate-command", command, "--placements", "8", "--json"])
+        let result = try CLI.run([
+            "fidelity", "samples/tiny.graph.json", "samples/tiny.cluster.json",
+            "--evaluate-command", command, "--placements", "8", "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let rows = try #require(object["placements"] as? [[String: Any]])
         #expect(rows.count == 8)
         for row in rows {
             let simulated = try #require(row["simulated_us"] as? Double)
             let measured = try #require(row["measured_us"] as? Double)
             #expect(measured >= 1000 && measured <= 1210)
-            #expect(abs(try #require(row["error"] as? Double) - (simulated - measured) / measured) < 1e-9)
+            #expect(
+                abs(try #require(row["error"] as? Double) - (simulated - measured) / measured)
+                    < 1e-9)
         }
         #expect(object["mean_absolute_error"] as? Double != nil && object["kendall_tau"] != nil)
-        let failing = try CLI.run(["fidelity", "samples/tiny.graph.json", "samples/tiny.cluster.json",
-                                   "--evaluate-command", "exit 3", "--placements", "3"])
+        let failing = try CLI.run([
+            "fidelity", "samples/tiny.graph.json", "samples/tiny.cluster.json",
+            "--evaluate-command", "exit 3", "--placements", "3",
+        ])
         #expect(failing.status == 1 && failing.stderr.contains("no placement was measured"))
     }
 
@@ -190,10 +244,16 @@ import Testing
     @Test func aRunThatMeasuredNothingFails() throws {
         let out = try CLI.write("", name: "best.json")
         try FileManager.default.removeItem(atPath: out)
-        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--evaluate-command", "exit 3",
-                                  "--samples", "2", "--iterations", "2", "--hidden", "16", "--remeasure", "0", "--out", out])
+        let result = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json",
+            "--evaluate-command", "exit 3",
+            "--samples", "2", "--iterations", "2", "--hidden", "16", "--remeasure", "0", "--out",
+            out,
+        ])
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("error: no placement was measured successfully"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("error: no placement was measured successfully"),
+            "\(result.stderr)")
         #expect(result.stderr.contains("nothing was written to \(out)"))
         #expect(!FileManager.default.fileExists(atPath: out))
     }
@@ -202,31 +262,43 @@ import Testing
     /// the control characters escaped, so it neither retitles nor clears the terminal.
     @Test func namesFromFilesReachTheTerminalEscaped() throws {
         let name = #"x\u001b]0;pwned\u0007\u001b[2J\ny"#
-        let graph = try CLI.write("""
+        let graph = try CLI.write(
+            """
             {"format": "spotlight.graph/1", "name": "g", "ops": [
               {"name": "\(name)", "type": "X", "inputs": ["b"]}, {"name": "b", "type": "X", "inputs": ["\(name)"]}]}
             """, name: "g.json")
         let result = try CLI.run(["validate", graph])
         #expect(result.status == 1)
         #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
-        #expect(result.stderr.contains(#"\u{1B}]0;pwned\u{07}\u{1B}[2J\u{0A}y"#), "\(result.stderr)")
+        #expect(
+            result.stderr.contains(#"\u{1B}]0;pwned\u{07}\u{1B}[2J\u{0A}y"#), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
     @Test func benchBudgetComparesTheThreeMethodsAtOneBudget() throws {
         let workload = "samples/tiny.graph.json:samples/tiny.cluster.json"
-        let result = try CLI.run(["bench", "budget", workload, "--budget", "64", "--seeds", "2", "--noise", "0.05"])
+        let result = try CLI.run([
+            "bench", "budget", workload, "--budget", "64", "--seeds", "2", "--noise", "0.05",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("| local search | policy gradient | Spotlight | Spotlight / local | Spotlight / PG |"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains(
+                "| local search | policy gradient | Spotlight | Spotlight / local | Spotlight / PG |"
+            ), "\(result.stdout)")
         #expect(result.stdout.contains("| tiny_two_tower |"))
-        #expect(result.stderr.contains("tiny_two_tower local seed 2") && result.stderr.contains("tiny_two_tower spotlight seed 1"))
+        #expect(
+            result.stderr.contains("tiny_two_tower local seed 2")
+                && result.stderr.contains("tiny_two_tower spotlight seed 1"))
     }
 
     @Test func benchOptimizeComparesTheMethodsSeedBySeed() throws {
         let workload = "samples/tiny.graph.json:samples/tiny.cluster.json"
-        let json = try CLI.run(["bench", "optimize", workload, "--seeds", "3", "--iterations", "4", "--json"])
+        let json = try CLI.run([
+            "bench", "optimize", workload, "--seeds", "3", "--iterations", "4", "--json",
+        ])
         #expect(json.status == 0, "\(json.stderr)")
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        let rows = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
         #expect(rows.count == 1)
         let methods = try #require(rows[0]["methods"] as? [String: [String: Any]])
         let spotlight = try #require(methods["spotlight"]?["best_step_times_us"] as? [Double])
@@ -238,11 +310,14 @@ import Testing
         #expect(comparison["standard_error"] is Double)
         #expect(comparison["wins"] as? Int == zip(spotlight, pg).filter { $0 < $1 }.count)
 
-        let table = try CLI.run(["bench", "optimize", workload, "--seeds", "3", "--iterations", "4"])
+        let table = try CLI.run([
+            "bench", "optimize", workload, "--seeds", "3", "--iterations", "4",
+        ])
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("| per seed (± s.e.) |"))
         #expect(table.stdout.contains("| tiny_two_tower on tiny-cpu-2gpu |"), "\(table.stdout)")
-        #expect(table.stderr.contains("spotlight mean best") && table.stderr.contains("pg mean best"))
+        #expect(
+            table.stderr.contains("spotlight mean best") && table.stderr.contains("pg mean best"))
         #expect(!table.stdout.contains("+ local search"), "no polish unless asked for")
     }
 
@@ -250,9 +325,14 @@ import Testing
     /// from the start with the same total budget.
     @Test func benchOptimizeCanPolishEachRunsBest() throws {
         let workload = "samples/tiny.graph.json:samples/tiny.cluster.json"
-        let json = try CLI.run(["bench", "optimize", workload, "--seeds", "2", "--iterations", "3", "--polish", "300", "--json"])
+        let json = try CLI.run([
+            "bench", "optimize", workload, "--seeds", "2", "--iterations", "3", "--polish", "300",
+            "--json",
+        ])
         #expect(json.status == 0, "\(json.stderr)")
-        let row = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])?.first)
+        let row = try #require(
+            (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])?
+                .first)
         let methods = try #require(row["methods"] as? [String: [String: Any]])
         let polish = try #require(row["polish"] as? [String: Any])
         #expect(polish["budget"] as? Int == 300)
@@ -263,16 +343,23 @@ import Testing
             #expect(after.count == 2 && zip(after, sampled).allSatisfy { $0 <= $1 }, "\(method)")
         }
         #expect((polish["local_search_alone_us"] as? [Double])?.count == 2)
-        let table = try CLI.run(["bench", "optimize", workload, "--seeds", "2", "--iterations", "3", "--polish", "300"])
-        #expect(table.stdout.contains("| + local search |") && table.stdout.contains("| 48 + at most 300 |"), "\(table.stdout)")
+        let table = try CLI.run([
+            "bench", "optimize", workload, "--seeds", "2", "--iterations", "3", "--polish", "300",
+        ])
+        #expect(
+            table.stdout.contains("| + local search |")
+                && table.stdout.contains("| 48 + at most 300 |"), "\(table.stdout)")
     }
 
     @Test(arguments: ["spotlight", "pg"])
     func optimizePrintsJSONAndWritesTheBestPlacement(method: String) throws {
         let out = try CLI.write("", name: "best.json")
         let log = try CLI.write("", name: "log.csv")
-        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--method", method,
-                                  "--iterations", "6", "--samples", "8", "--hidden", "16", "--out", out, "--log", log, "--json"])
+        let result = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--method", method,
+            "--iterations", "6", "--samples", "8", "--hidden", "16", "--out", out, "--log", log,
+            "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try SimulationCommandTests.object(result.stdout)
         let best = try #require((object["best_step_time_us"] as? NSNumber)?.doubleValue)
@@ -283,9 +370,13 @@ import Testing
         #expect((object["baselines"] as? [[String: Any]])?.count == 5)
         #expect(object["warm_start"] as? String == "metis", "the tiny sample's fastest heuristic")
         // The written placement simulates to the reported best.
-        let check = try CLI.run(["simulate", "samples/tiny.graph.json", "samples/tiny.cluster.json", out, "--json"])
+        let check = try CLI.run([
+            "simulate", "samples/tiny.graph.json", "samples/tiny.cluster.json", out, "--json",
+        ])
         #expect(check.status == 0, "\(check.stderr)")
-        #expect((try SimulationCommandTests.object(check.stdout)["step_time_us"] as? NSNumber)?.doubleValue == best)
+        #expect(
+            (try SimulationCommandTests.object(check.stdout)["step_time_us"] as? NSNumber)?
+                .doubleValue == best)
         let rows = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         #expect(rows.count == 7)
         #expect(rows[0].hasPrefix("iteration,mean_step_time_us,best_step_time_us"))
@@ -295,15 +386,20 @@ import Testing
     /// replace most of those repeats, and what is left is counted in the JSON, the log and the
     /// summary line.
     @Test func optimizeCountsTheRepeatsItCouldNotRedraw() throws {
-        let common = ["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "20", "--hidden", "16",
-                      "--polish", "0"]
+        let common = [
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations",
+            "20", "--hidden", "16",
+            "--polish", "0",
+        ]
         func repeats(_ options: [String]) throws -> (json: Int, logged: Int) {
             let log = try CLI.write("", name: "log.csv")
             let result = try CLI.run(common + options + ["--log", log, "--json"])
             #expect(result.status == 0, "\(result.stderr)")
             let rows = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
             #expect(rows[0].hasSuffix(",policy_seconds,repeats,measured"))
-            let cells = rows.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            let cells = rows.dropFirst().map {
+                $0.split(separator: ",", omittingEmptySubsequences: false)
+            }
             let logged = cells.reduce(0) { $0 + Int($1[$1.count - 2])! }
             // Every placement measured is in the log, and with no polish, in the JSON's count.
             let measured = cells.reduce(0) { $0 + Int($1[$1.count - 1])! }
@@ -315,18 +411,26 @@ import Testing
         let with = try repeats([])
         #expect(without.json == without.logged && with.json == with.logged)
         #expect(without.json >= 100, "of 320 samples")
-        #expect(with.json * 4 < without.json, "redraws left \(with.json) of \(without.json) repeats")
+        #expect(
+            with.json * 4 < without.json, "redraws left \(with.json) of \(without.json) repeats")
         let text = try CLI.run(common + ["--redraws", "0"])
-        #expect(text.stdout.contains("20 iterations, 320 placements (\(without.json) repeated) in "), "\(text.stdout)")
-        #expect(try CLI.run(common + ["--redraws=-1"]).stderr.contains("--redraws must not be negative"))
+        #expect(
+            text.stdout.contains("20 iterations, 320 placements (\(without.json) repeated) in "),
+            "\(text.stdout)")
+        #expect(
+            try CLI.run(common + ["--redraws=-1"]).stderr.contains("--redraws must not be negative")
+        )
     }
 
     /// From one batch of a uniform policy (5.13 ms at best), the local search climbs to a placement
     /// no single move improves; `--polish 0` leaves the sampled best as it is.
     @Test func optimizePolishesTheBestPlacementWithTheSimulator() throws {
         let out = try CLI.write("", name: "polished.json")
-        let common = ["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "1", "--samples", "2",
-                      "--hidden", "16", "--warm-start", "none"]
+        let common = [
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "1",
+            "--samples", "2",
+            "--hidden", "16", "--warm-start", "none",
+        ]
         let result = try CLI.run(common + ["--out", out, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try SimulationCommandTests.object(result.stdout)
@@ -337,31 +441,50 @@ import Testing
         #expect(polish["local_optimum"] as? Bool == true)
         #expect((polish["improvements"] as? Int ?? 0) >= 1)
         #expect((polish["evaluated"] as? Int ?? 0) > 0)
-        let check = try CLI.run(["simulate", "samples/tiny.graph.json", "samples/tiny.cluster.json", out, "--json"])
-        #expect((try SimulationCommandTests.object(check.stdout)["step_time_us"] as? NSNumber)?.doubleValue == best, "the written placement is the polished one")
+        let check = try CLI.run([
+            "simulate", "samples/tiny.graph.json", "samples/tiny.cluster.json", out, "--json",
+        ])
+        #expect(
+            (try SimulationCommandTests.object(check.stdout)["step_time_us"] as? NSNumber)?
+                .doubleValue == best, "the written placement is the polished one")
 
         let text = try CLI.run(common)
-        #expect(text.stdout.contains("spotlight (best sampled)") && text.stdout.contains("spotlight + local search"), "\(text.stdout)")
-        #expect(text.stderr.contains("polished: ") && text.stderr.contains("(no single move is faster)"))
-        #expect(text.stdout.contains("1 iterations, 2 placements, then ") && text.stdout.contains(" in the polish, in "), "\(text.stdout)")
+        #expect(
+            text.stdout.contains("spotlight (best sampled)")
+                && text.stdout.contains("spotlight + local search"), "\(text.stdout)")
+        #expect(
+            text.stderr.contains("polished: ") && text.stderr.contains("(no single move is faster)")
+        )
+        #expect(
+            text.stdout.contains("1 iterations, 2 placements, then ")
+                && text.stdout.contains(" in the polish, in "), "\(text.stdout)")
 
-        let off = try SimulationCommandTests.object(CLI.run(common + ["--polish", "0", "--json"]).stdout)
+        let off = try SimulationCommandTests.object(
+            CLI.run(common + ["--polish", "0", "--json"]).stdout)
         #expect(off["polish"] is NSNull)
         #expect((off["best_step_time_us"] as? NSNumber)?.doubleValue == sampled)
-        #expect(try CLI.run(common + ["--polish=-1"]).stderr.contains("--polish must not be negative"))
+        #expect(
+            try CLI.run(common + ["--polish=-1"]).stderr.contains("--polish must not be negative"))
     }
 
     /// The "hardware" of these tests: 100 us plus 1 per op on gpu:1. There single_gpu (all on
     /// gpu:0) is the fastest heuristic, where the simulator prefers metis.
     static let gpuOneCounter = #"echo $(( $(grep -o '"gpu:1"' | wc -l) + 100 ))"#
 
-    @Test func withAMeasuringCommandTheBaselinesAreMeasuredAndTheWarmStartIsTheFastestMeasured() throws {
+    @Test func withAMeasuringCommandTheBaselinesAreMeasuredAndTheWarmStartIsTheFastestMeasured()
+        throws
+    {
         let folder = try CLI.write("", name: "baselines")
         try FileManager.default.removeItem(atPath: folder)
-        let simulated = try CLI.run(["baselines", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--out-dir", folder])
+        let simulated = try CLI.run([
+            "baselines", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--out-dir",
+            folder,
+        ])
         #expect(simulated.status == 0, "\(simulated.stderr)")
-        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "2",
-                                  "--samples", "4", "--hidden", "16", "--evaluate-command", Self.gpuOneCounter, "--json"])
+        let result = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "2",
+            "--samples", "4", "--hidden", "16", "--evaluate-command", Self.gpuOneCounter, "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try SimulationCommandTests.object(result.stdout)
         #expect(object["evaluation"] as? String == "command")
@@ -370,11 +493,16 @@ import Testing
         #expect(baselines.count == 5)
         for baseline in baselines {
             let method = try #require(baseline["method"] as? String)
-            let placement = try String(contentsOfFile: folder + "/\(method).placement.json", encoding: .utf8)
+            let placement = try String(
+                contentsOfFile: folder + "/\(method).placement.json", encoding: .utf8)
             let onGPUOne = placement.components(separatedBy: #""gpu:1""#).count - 1
-            #expect((baseline["step_time_us"] as? NSNumber)?.doubleValue == Double(100 + onGPUOne), "\(method)")
+            #expect(
+                (baseline["step_time_us"] as? NSNumber)?.doubleValue == Double(100 + onGPUOne),
+                "\(method)")
             // This "hardware" has no noise: measured again, every time is the same.
-            #expect((baseline["remeasured_us"] as? NSNumber)?.doubleValue == Double(100 + onGPUOne), "\(method)")
+            #expect(
+                (baseline["remeasured_us"] as? NSNumber)?.doubleValue == Double(100 + onGPUOne),
+                "\(method)")
         }
         let best = try #require((object["best_step_time_us"] as? NSNumber)?.doubleValue)
         #expect(best >= 100)
@@ -382,20 +510,33 @@ import Testing
         #expect(object["polish"] is NSNull, "no local search on hardware unless asked for")
     }
 
-    @Test func withoutATerminalEachIterationIsALineAndMeasuredTimesAreNotSetAgainstTheBound() throws {
-        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "3",
-                                  "--samples", "4", "--hidden", "16", "--evaluate-command", Self.gpuOneCounter])
+    @Test func withoutATerminalEachIterationIsALineAndMeasuredTimesAreNotSetAgainstTheBound() throws
+    {
+        let result = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "3",
+            "--samples", "4", "--hidden", "16", "--evaluate-command", Self.gpuOneCounter,
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.filter { $0.hasPrefix("iteration ") }.map { $0.prefix(14) } == ["iteration 1/3 ", "iteration 2/3 ", "iteration 3/3 "])
+        #expect(
+            lines.filter { $0.hasPrefix("iteration ") }.map { $0.prefix(14) } == [
+                "iteration 1/3 ", "iteration 2/3 ", "iteration 3/3 ",
+            ])
         #expect(result.stdout.contains("median of 3 more"))
-        #expect(lines.contains { $0.hasPrefix("single_gpu") && $0.components(separatedBy: "100.00 us").count == 3 && $0.hasSuffix("1.00") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix("single_gpu") && $0.components(separatedBy: "100.00 us").count == 3
+                    && $0.hasSuffix("1.00")
+            })
         #expect(!lines.contains { $0.hasPrefix("lower bound") })
         #expect(result.stderr.contains("measuring the 5 heuristic placements"))
         #expect(result.stderr.contains("3 more times each"))
 
-        let once = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "1",
-                                "--samples", "4", "--hidden", "16", "--evaluate-command", Self.gpuOneCounter, "--remeasure", "0"])
+        let once = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "1",
+            "--samples", "4", "--hidden", "16", "--evaluate-command", Self.gpuOneCounter,
+            "--remeasure", "0",
+        ])
         #expect(once.status == 0, "\(once.stderr)")
         #expect(once.stdout.contains("measured step time  x fastest heuristic"))
         #expect(!once.stderr.contains("more times each"))
@@ -403,10 +544,13 @@ import Testing
 
     @Test func aMeasuringServerIsStartedOnceForTheWholeRun() throws {
         let starts = try CLI.write("", name: "starts")
-        let server = "echo start >> '\(starts)'; while read -r line; do "
+        let server =
+            "echo start >> '\(starts)'; while read -r line; do "
             + #"echo $(( $(printf '%s' "$line" | grep -o '"gpu:1"' | wc -l) + 100 )); done"#
-        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "3",
-                                  "--samples", "4", "--hidden", "16", "--evaluate-server", server, "--json"])
+        let result = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "3",
+            "--samples", "4", "--hidden", "16", "--evaluate-server", server, "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try SimulationCommandTests.object(result.stdout)
         #expect(object["evaluation"] as? String == "command")
@@ -415,38 +559,58 @@ import Testing
         // 5 baselines, 12 samples and 6 x 3 re-measurements through one process.
         #expect(try String(contentsOfFile: starts, encoding: .utf8) == "start\n")
 
-        let both = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json",
-                                "--evaluate-server", "cat", "--evaluate-command", "cat"])
+        let both = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json",
+            "--evaluate-server", "cat", "--evaluate-command", "cat",
+        ])
         #expect(both.status != 0)
         #expect(both.stderr.contains("--evaluate-command or --evaluate-server, not both"))
     }
 
     @Test func optimizeCanStartFromAUniformPolicy() throws {
-        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--warm-start", "none",
-                                  "--iterations", "2", "--samples", "4", "--hidden", "16", "--json"])
+        let result = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--warm-start",
+            "none",
+            "--iterations", "2", "--samples", "4", "--hidden", "16", "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try SimulationCommandTests.object(result.stdout)["warm_start"] is NSNull)
-        let bad = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--warm-start", "worst"])
+        let bad = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--warm-start",
+            "worst",
+        ])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("--warm-start"))
     }
 
     @Test func optimizeRejectsBadArguments() throws {
-        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--samples", "1"])
+        let result = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--samples", "1",
+        ])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--samples must be at least 2"))
-        let confirm = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--confirm=-1"])
+        let confirm = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--confirm=-1",
+        ])
         #expect(confirm.status != 0)
         #expect(confirm.stderr.contains("--confirm must not be negative"))
     }
 
     @Test(arguments: ["--out", "--log", "--checkpoint"])
     func optimizeRefusesAnUnwritableFileBeforeSearching(option: String) throws {
-        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "3", "--samples", "4",
-                                  option, "/nonexistent/dir/out.json"])
+        let result = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "3",
+            "--samples", "4",
+            option, "/nonexistent/dir/out.json",
+        ])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("/nonexistent/dir/out.json: cannot write: its directory /nonexistent/dir does not exist"))
-        #expect(!result.stdout.contains("iteration") && !result.stderr.contains("starting from"), "nothing ran: \(result.stdout)")
+        #expect(
+            result.stderr.contains(
+                "/nonexistent/dir/out.json: cannot write: its directory /nonexistent/dir does not exist"
+            ))
+        #expect(
+            !result.stdout.contains("iteration") && !result.stderr.contains("starting from"),
+            "nothing ran: \(result.stdout)")
     }
 }
 
@@ -454,19 +618,27 @@ import Testing
     typealias CLI = CommandLineTests
 
     @Test func resumingFromACheckpointMatchesAnUninterruptedRun() throws {
-        let common = ["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--samples", "6", "--hidden", "16", "--seed", "4", "--json"]
+        let common = [
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--samples", "6",
+            "--hidden", "16", "--seed", "4", "--json",
+        ]
         let straight = try CLI.run(common + ["--iterations", "8"])
         #expect(straight.status == 0, "\(straight.stderr)")
         let checkpoint = try CLI.write("", name: "run.checkpoint.json")
         try FileManager.default.removeItem(atPath: checkpoint)
-        let firstHalf = try CLI.run(common + ["--iterations", "4", "--checkpoint", checkpoint, "--checkpoint-every", "2"])
+        let firstHalf = try CLI.run(
+            common + ["--iterations", "4", "--checkpoint", checkpoint, "--checkpoint-every", "2"])
         #expect(firstHalf.status == 0, "\(firstHalf.stderr)")
-        let secondHalf = try CLI.run(common + ["--iterations", "8", "--checkpoint", checkpoint, "--resume"])
+        let secondHalf = try CLI.run(
+            common + ["--iterations", "8", "--checkpoint", checkpoint, "--resume"])
         #expect(secondHalf.status == 0, "\(secondHalf.stderr)")
-        let a = try SimulationCommandTests.object(straight.stdout), b = try SimulationCommandTests.object(secondHalf.stdout)
+        let a = try SimulationCommandTests.object(straight.stdout)
+        let b = try SimulationCommandTests.object(secondHalf.stdout)
         #expect(b["iterations"] as? Int == 8)
         #expect(b["samples"] as? Int == 48)
-        #expect((a["best_step_time_us"] as? NSNumber)?.doubleValue == (b["best_step_time_us"] as? NSNumber)?.doubleValue)
+        #expect(
+            (a["best_step_time_us"] as? NSNumber)?.doubleValue
+                == (b["best_step_time_us"] as? NSNumber)?.doubleValue)
     }
 
     /// The checkpoint's directory disappears mid-run (the measuring command removes it after its
@@ -476,35 +648,54 @@ import Testing
     @Test(arguments: [false, true])
     func aCheckpointLostMidRunIsReportedAndTheRunGoesOn(comesBack: Bool) throws {
         let directory = try InterruptionTests.directory()
-        let kept = directory + "/kept", counter = directory + "/measured"
+        let kept = directory + "/kept"
+        let counter = directory + "/measured"
         try FileManager.default.createDirectory(atPath: kept, withIntermediateDirectories: true)
-        let checkpoint = kept + "/run.checkpoint.json", out = directory + "/best.json", log = directory + "/log.csv"
-        let command = "n=$(cat '\(counter)' 2>/dev/null || echo 0); echo $((n + 1)) > '\(counter)'; "
+        let checkpoint = kept + "/run.checkpoint.json"
+        let out = directory + "/best.json"
+        let log = directory + "/log.csv"
+        let command =
+            "n=$(cat '\(counter)' 2>/dev/null || echo 0); echo $((n + 1)) > '\(counter)'; "
             + "if [ $n -ge 12 ]; then rm -rf '\(kept)'; fi; "
             + (comesBack ? "if [ $n -ge 20 ]; then mkdir -p '\(kept)'; fi; " : "") + "echo 1000"
-        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--samples", "2", "--hidden", "16",
-                                  "--iterations", "10", "--evaluate-command", command, "--remeasure", "0",
-                                  "--checkpoint", checkpoint, "--checkpoint-every", "1", "--out", out, "--log", log])
-        let warning = "warning: checkpoint not saved (the search goes on): \(checkpoint): cannot write"
-        #expect(result.stderr.components(separatedBy: warning).count == 2, "reported once: \(result.stderr)")
-        #expect(result.stdout.contains("best placement written to \(out)") && result.stdout.contains("iteration log written to \(log)"))
+        let result = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--samples", "2",
+            "--hidden", "16",
+            "--iterations", "10", "--evaluate-command", command, "--remeasure", "0",
+            "--checkpoint", checkpoint, "--checkpoint-every", "1", "--out", out, "--log", log,
+        ])
+        let warning =
+            "warning: checkpoint not saved (the search goes on): \(checkpoint): cannot write"
+        #expect(
+            result.stderr.components(separatedBy: warning).count == 2,
+            "reported once: \(result.stderr)")
+        #expect(
+            result.stdout.contains("best placement written to \(out)")
+                && result.stdout.contains("iteration log written to \(log)"))
         let rows = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         #expect(rows.count == 11, "every iteration ran")
         if comesBack {
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.contains("checkpoint saved again to \(checkpoint)"))
             #expect(result.stdout.contains("checkpoint written to \(checkpoint)"))
-            let saved = try SimulationCommandTests.object(String(contentsOfFile: checkpoint, encoding: .utf8))
-            #expect((saved["state"] as? [String: Any])?["iteration"] as? Int == 10, "the last iteration's checkpoint")
+            let saved = try SimulationCommandTests.object(
+                String(contentsOfFile: checkpoint, encoding: .utf8))
+            #expect(
+                (saved["state"] as? [String: Any])?["iteration"] as? Int == 10,
+                "the last iteration's checkpoint")
         } else {
             #expect(result.status == 1, "\(result.stderr)")
-            #expect(result.stderr.contains("error: the last checkpoint could not be written to \(checkpoint)"))
+            #expect(
+                result.stderr.contains(
+                    "error: the last checkpoint could not be written to \(checkpoint)"))
             #expect(!result.stdout.contains("checkpoint written"))
         }
     }
 
     @Test func resumeNeedsACheckpoint() throws {
-        let result = try CLI.run(["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--resume"])
+        let result = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--resume",
+        ])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--resume needs --checkpoint FILE"))
     }

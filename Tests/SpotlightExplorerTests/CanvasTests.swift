@@ -1,6 +1,7 @@
-@testable import SpotlightExplorer
 import SpotlightModel
 import Testing
+
+@testable import SpotlightExplorer
 
 @Suite struct CanvasTests {
     @Test func textIsCutWithAnEllipsisAndClipped() {
@@ -32,9 +33,9 @@ import Testing
 
     @Test func brailleDotsFollowTheUnicodeNumbering() {
         var canvas = BrailleCanvas(columns: 2, rows: 1)
-        canvas.set(x: 0, y: 0, role: .text)      // dot 1
-        canvas.set(x: 3, y: 3, role: .text)      // second cell, dot 8
-        canvas.set(x: 9, y: 9, role: .text)      // outside: ignored
+        canvas.set(x: 0, y: 0, role: .text)  // dot 1
+        canvas.set(x: 3, y: 3, role: .text)  // second cell, dot 8
+        canvas.set(x: 9, y: 9, role: .text)  // outside: ignored
         var grid = CellGrid(width: 2, height: 1)
         canvas.draw(into: &grid, x: 0, y: 0)
         #expect(grid[0, 0].character == "\u{2801}")
@@ -64,13 +65,15 @@ import Testing
         #expect(Units.format4(0.012345) == "0.01235" || Units.format4(0.012345) == "0.01234")
         #expect(Units.microseconds(1070) == "1.07 ms")
         let shortForms: [(Double, String)] = [
-            (1.5, "1.5"), (0.5, "0.5"), (2, "2"), (128, "128"), (0.0625, "0.0625"), (0.001, "0.001"),
-            (1.0 / 8192, "1.22e-4"), (1e-4, "1e-4"), (10_000, "10000"), (123_456, "1.23e5"), (9.996, "10"), (-0.25, "-0.25"), (0, "0"),
+            (1.5, "1.5"), (0.5, "0.5"), (2, "2"), (128, "128"), (0.0625, "0.0625"),
+            (0.001, "0.001"),
+            (1.0 / 8192, "1.22e-4"), (1e-4, "1e-4"), (10_000, "10000"), (123_456, "1.23e5"),
+            (9.996, "10"), (-0.25, "-0.25"), (0, "0"),
         ]
         for (value, text) in shortForms { #expect(Units.short(value) == text, "\(value)") }
         #expect(Units.microseconds(-250) == "-250.00 us")
         #expect(Units.bytes(12_300_000) == "12.3 MB")
-        #expect(Units.grouped(1234567) == "1,234,567")
+        #expect(Units.grouped(1_234_567) == "1,234,567")
     }
 
     @Test func ratesKeepTwoSignificantDigitsBelowTen() {

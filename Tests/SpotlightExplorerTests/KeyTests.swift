@@ -1,7 +1,8 @@
-@testable import SpotlightExplorer
-import SpotlightSearch
 import SpotlightModel
+import SpotlightSearch
 import Testing
+
+@testable import SpotlightExplorer
 
 /// Every key the explorer knows, against the state and the effects it asks for.
 @Suite struct KeyTests {
@@ -92,8 +93,11 @@ import Testing
         state.selectedStage = stages(for: 2).allowed
         _ = state.handle(.enter)
         let op = state.selectedOp!
-        let device = (0..<Fixture.model.deviceCount).first { Fixture.problem.constraints.allows(op: op, device: $0) }!
-        #expect(state.handle(.character(Character(String(device + 1)))) == [.pinOp(op, device: device)])
+        let device = (0..<Fixture.model.deviceCount).first {
+            Fixture.problem.constraints.allows(op: op, device: $0)
+        }!
+        #expect(
+            state.handle(.character(Character(String(device + 1)))) == [.pinOp(op, device: device)])
     }
 
     @Test func uUnpinsOnlyWhatIsPinned() {
@@ -216,22 +220,30 @@ import Testing
         var sequence: [Unicode.Scalar] = []
         for scalar in text.unicodeScalars {
             sequence.append(scalar)
-            if EscapeSequence.ends(with: scalar, count: sequence.count, first: sequence.first) { break }
+            if EscapeSequence.ends(with: scalar, count: sequence.count, first: sequence.first) {
+                break
+            }
         }
         return (EscapeSequence.key(sequence), sequence.count)
     }
 
     @Test func homeEndAndPagesInTheCommonForms() {
         #expect(Self.decode("[1~").key == .home && Self.decode("[1~").consumed == 3)
-        #expect(Self.decode("[H").key == .home && Self.decode("OH").key == .home && Self.decode("[7~").key == .home)
-        #expect(Self.decode("[4~").key == .end && Self.decode("[F").key == .end && Self.decode("OF").key == .end)
+        #expect(
+            Self.decode("[H").key == .home && Self.decode("OH").key == .home
+                && Self.decode("[7~").key == .home)
+        #expect(
+            Self.decode("[4~").key == .end && Self.decode("[F").key == .end
+                && Self.decode("OF").key == .end)
         #expect(Self.decode("[5~").key == .pageUp && Self.decode("[6~").key == .pageDown)
         #expect(Self.decode("OA").key == .up && Self.decode("[D").key == .left)
     }
 
     @Test func unknownSequencesAreSwallowedWhole() {
         let unknown = Self.decode("[1;5Cxyz")
-        #expect(unknown.key == nil && unknown.consumed == 5, "ctrl-right's parameters and final byte, nothing after")
+        #expect(
+            unknown.key == nil && unknown.consumed == 5,
+            "ctrl-right's parameters and final byte, nothing after")
         #expect(Self.decode("[200~").key == nil)
         let alt = Self.decode("1abc")
         #expect(alt.key == nil && alt.consumed == 1, "Alt+1 pins nothing")
@@ -240,7 +252,9 @@ import Testing
 
 /// The footer's hints follow where the person is and what the search can do.
 @Suite struct FooterHintTests {
-    func hints(_ state: ExplorerState) -> [String] { KeyBinding.footer(for: state).map { "\($0.keys) \($0.action)" } }
+    func hints(_ state: ExplorerState) -> [String] {
+        KeyBinding.footer(for: state).map { "\($0.keys) \($0.action)" }
+    }
 
     @Test func theHintsFollowTheContext() {
         var state = Fixture.state(snapshot: Fixture.snapshot(status: .running))
@@ -256,15 +270,20 @@ import Testing
     }
 
     @Test func stagesSharingALabelAreNumbered() {
-        #expect(ExplorerModel.distinct(["input", "encoder_0", "encoder_0", "loss", "encoder_0"])
+        #expect(
+            ExplorerModel.distinct(["input", "encoder_0", "encoder_0", "loss", "encoder_0"])
                 == ["input", "encoder_0 #1", "encoder_0 #2", "loss", "encoder_0 #3"])
     }
 
     /// Long names lose their middle, so that names alike but for their tails stay apart.
     @Test func longNamesAreCutInTheMiddle() {
-        #expect(CellGrid.middleTruncated("nmt/encoder_0/lstm_cell/MatMul", to: 16) == "nmt/e…ell/MatMul")
+        #expect(
+            CellGrid.middleTruncated("nmt/encoder_0/lstm_cell/MatMul", to: 16) == "nmt/e…ell/MatMul"
+        )
         #expect(CellGrid.middleTruncated("short", to: 16) == "short")
-        #expect(CellGrid.middleTruncated("nmt/encoder_0/lstm_cell/MatMul", to: 16).unicodeScalars.count == 16)
+        #expect(
+            CellGrid.middleTruncated("nmt/encoder_0/lstm_cell/MatMul", to: 16).unicodeScalars.count
+                == 16)
     }
 
     /// At 80 columns the footer keeps `? help` and `q quit`, dropping hints from the middle.
@@ -314,7 +333,8 @@ import Testing
         state.apply(next)
         let batchBest = try #require(next.history.last?.bestStepTime)
         let percent = Units.fixed((batchBest / before - 1) * 100, decimals: 0)
-        #expect(state.message?.text == "stage 1 → gpu:0: best of the next batch "
+        #expect(
+            state.message?.text == "stage 1 → gpu:0: best of the next batch "
                 + "\(Units.microseconds(batchBest)), +\(percent)% on the best before")
         #expect(state.pendingPinReport.map { _ in true } == nil)
     }
@@ -339,8 +359,11 @@ import Testing
         var state = Fixture.state(snapshot: Fixture.snapshot(status: .paused, stagePins: pins))
         let cleared = state.handle(.character("U"))
         #expect(cleared == [.pinStage(1, device: nil), .pinStage(3, device: nil)])
-        #expect(Set(state.handle(.character("z")).map { "\($0)" })
-                == Set([ExplorerEffect.pinStage(1, device: 1), .pinStage(3, device: 2)].map { "\($0)" }))
+        #expect(
+            Set(state.handle(.character("z")).map { "\($0)" })
+                == Set(
+                    [ExplorerEffect.pinStage(1, device: 1), .pinStage(3, device: 2)].map { "\($0)" }
+                ))
     }
 
     @Test func aSearchWithNoNewBestAndNoEntropyHasSettled() throws {
@@ -362,7 +385,8 @@ import Testing
 /// `c` puts a cursor on the charts that reads out one iteration.
 @Suite struct ChartCursorTests {
     @Test func theCursorMovesOverIterationsAndReadsThemOut() throws {
-        var state = Fixture.state(width: 160, height: 48, snapshot: Fixture.snapshot(iterations: 40, status: .paused))
+        var state = Fixture.state(
+            width: 160, height: 48, snapshot: Fixture.snapshot(iterations: 40, status: .paused))
         _ = state.handle(.character("c"))
         #expect(state.focus == .chart && state.chartCursor == 39)
         _ = state.handle(.left)

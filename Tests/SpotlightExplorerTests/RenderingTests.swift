@@ -1,9 +1,10 @@
 import Foundation
-@testable import SpotlightExplorer
 import SpotlightModel
-import SpotlightSimulation
 import SpotlightSearch
+import SpotlightSimulation
 import Testing
+
+@testable import SpotlightExplorer
 
 /// Each panel drawn into a cell grid at a fixed size and compared with a text snapshot, plus the
 /// styles that matter (selection, critical path, warnings), which text alone does not show.
@@ -22,7 +23,9 @@ import Testing
         let text = ExplorerView.render(Fixture.state(width: 80, height: 24)).text
         expectSnapshot(text, named: "screen-80x24")
         // Every panel has room for its content, not only its border.
-        #expect(text.contains("gpu:1") && text.contains("mem") && text.contains("policy q(device | stage)"))
+        #expect(
+            text.contains("gpu:1") && text.contains("mem")
+                && text.contains("policy q(device | stage)"))
     }
 
     @Test func tooSmallTerminalGetsAMessage() {
@@ -33,7 +36,9 @@ import Testing
 
     @Test func graphPanel() {
         let state = Fixture.state()
-        let grid = panel(width: 90, height: 14) { GraphPanel.draw(into: &$0, rect: $1, state: state) }
+        let grid = panel(width: 90, height: 14) {
+            GraphPanel.draw(into: &$0, rect: $1, state: state)
+        }
         expectSnapshot(grid.text, named: "graph-90x14")
         // The selected stage (0) is highlighted across its row; critical ops are marked ◆.
         #expect(grid[5, 1].style.background == .selection)
@@ -44,7 +49,9 @@ import Testing
     @Test func graphPanelScrollsToTheSelectionWhenStagesDoNotFit() {
         var state = Fixture.state()
         state.selectedStage = 7
-        let grid = panel(width: 90, height: 8) { GraphPanel.draw(into: &$0, rect: $1, state: state) }
+        let grid = panel(width: 90, height: 8) {
+            GraphPanel.draw(into: &$0, rect: $1, state: state)
+        }
         expectSnapshot(grid.text, named: "graph-scrolled-90x8")
         #expect(grid.rowText(0).contains("stages 3–7 of 8"))
     }
@@ -52,7 +59,9 @@ import Testing
     @Test func monochromeThemeNumbersDevicesInTheGraph() {
         let state = Fixture.state(theme: "monochrome")
         #expect(!state.theme.usesColor)
-        let grid = panel(width: 90, height: 14) { GraphPanel.draw(into: &$0, rect: $1, state: state) }
+        let grid = panel(width: 90, height: 14) {
+            GraphPanel.draw(into: &$0, rect: $1, state: state)
+        }
         expectSnapshot(grid.text, named: "graph-monochrome-90x14")
         #expect(grid.rowText(1).contains("1"))
     }
@@ -60,12 +69,17 @@ import Testing
     @Test func noColorKeepsTheThemeButDropsItsColours() {
         let state = Fixture.state(theme: "dark", colorEnabled: false)
         #expect(!state.theme.usesColor)
-        #expect(state.theme[.selection].attributes == Fixture.themes.themes[Fixture.themes.index(named: "dark")!][.selection].attributes)
+        #expect(
+            state.theme[.selection].attributes
+                == Fixture.themes.themes[Fixture.themes.index(named: "dark")!][.selection]
+                .attributes)
     }
 
     @Test func devicesPanelDetailed() {
         let state = Fixture.state()
-        let grid = panel(width: 66, height: 11) { DevicesPanel.draw(into: &$0, rect: $1, state: state, detailed: true) }
+        let grid = panel(width: 66, height: 11) {
+            DevicesPanel.draw(into: &$0, rect: $1, state: state, detailed: true)
+        }
         expectSnapshot(grid.text, named: "devices-66x11")
         #expect(grid.text.contains("busy"))
         #expect(!grid.text.contains("OOM"))
@@ -103,8 +117,9 @@ import Testing
         #expect(text.contains("step of the best placement") && text.contains("1→2"))
         // gpu:0 is busy 78% of the step: about that share of its row's columns are drawn.
         let timeline = try #require(state.ganttTimeline)
-        let rows = GanttPanel.rows(timeline, critical: state.onCriticalPath, model: state.model, columns: 100,
-                                   window: (0, try #require(state.snapshot?.bestResult?.stepTime)))
+        let rows = GanttPanel.rows(
+            timeline, critical: state.onCriticalPath, model: state.model, columns: 100,
+            window: (0, try #require(state.snapshot?.bestResult?.stepTime)))
         let busy = rows[1].busy.reduce(0, +) / 100
         let result = try #require(state.snapshot?.bestResult)
         #expect(abs(busy - result.deviceBusy[1] / result.stepTime) < 0.02)
@@ -132,14 +147,21 @@ import Testing
         #expect(moved.of == Fixture.model.stageCount && moved.moved > 0 && moved.moved < moved.of)
         let text = ExplorerView.render(state).text
         #expect(text.contains("vs single_gpu: \(moved.moved)/\(moved.of) stages moved"), "\(text)")
-        #expect(text.contains(", single_gpu \(Units.microseconds(result.deviceBusy[1]))"), "\(text)")
+        #expect(
+            text.contains(", single_gpu \(Units.microseconds(result.deviceBusy[1]))"), "\(text)")
         _ = state.handle(.character("b"))
-        #expect(state.comparedBaseline == nil && !ExplorerView.render(state).text.contains("stages moved"))
+        #expect(
+            state.comparedBaseline == nil
+                && !ExplorerView.render(state).text.contains("stages moved"))
     }
 
     @Test func shadesAndEntropyByHand() {
-        #expect(PolicyPanel.shade(0.01) == " " && PolicyPanel.shade(0.1) == "░" && PolicyPanel.shade(0.3) == "▒")
-        #expect(PolicyPanel.shade(0.6) == "▓" && PolicyPanel.shade(0.9) == "█" && PolicyPanel.shade(1) == "█")
+        #expect(
+            PolicyPanel.shade(0.01) == " " && PolicyPanel.shade(0.1) == "░"
+                && PolicyPanel.shade(0.3) == "▒")
+        #expect(
+            PolicyPanel.shade(0.6) == "▓" && PolicyPanel.shade(0.9) == "█"
+                && PolicyPanel.shade(1) == "█")
         #expect(abs(PolicyPanel.entropy([0.5, 0.5]) - log(2.0)) < 1e-6)
         #expect(PolicyPanel.entropy([1, 0, 0]) == 0)
     }
@@ -147,7 +169,9 @@ import Testing
     /// Devices that do not fit are counted on a row of their own, not written over a device.
     @Test func devicesLeftOutAreCountedOnTheirOwnRow() {
         let state = Fixture.state()
-        let grid = panel(width: 66, height: 4) { DevicesPanel.draw(into: &$0, rect: $1, state: state, detailed: false) }
+        let grid = panel(width: 66, height: 4) {
+            DevicesPanel.draw(into: &$0, rect: $1, state: state, detailed: false)
+        }
         let rows = grid.text.split(separator: "\n").map(String.init)
         #expect(rows[1].contains("cpu:0") && rows[1].contains("mem"), "\(grid.text)")
         #expect(rows[2].contains("+2 more") && !rows[2].contains("gpu"), "\(grid.text)")
@@ -158,7 +182,9 @@ import Testing
         snapshot.bestResult!.devicePeakMemory[1] = 80e6
         snapshot.bestResult!.outOfMemory = true
         let state = Fixture.state(snapshot: snapshot)
-        let grid = panel(width: 66, height: 5) { DevicesPanel.draw(into: &$0, rect: $1, state: state, detailed: false) }
+        let grid = panel(width: 66, height: 5) {
+            DevicesPanel.draw(into: &$0, rect: $1, state: state, detailed: false)
+        }
         expectSnapshot(grid.text, named: "devices-compact-oom-66x5")
         let row = grid.rowText(2)
         #expect(row.contains("OOM"))
@@ -168,7 +194,9 @@ import Testing
 
     @Test func devicesPanelBeforeAnyValidPlacement() {
         let state = Fixture.state(snapshot: Fixture.snapshot(iterations: 0, best: false))
-        let grid = panel(width: 66, height: 5) { DevicesPanel.draw(into: &$0, rect: $1, state: state, detailed: true) }
+        let grid = panel(width: 66, height: 5) {
+            DevicesPanel.draw(into: &$0, rect: $1, state: state, detailed: true)
+        }
         #expect(grid.rowText(1).contains("no valid placement measured yet"))
     }
 
@@ -176,9 +204,14 @@ import Testing
     /// clamped to the top row; both curves now come from step times, and the range fits them.
     @Test func theMeanRewardCurveUsesTheChartsHeight() {
         let state = Fixture.state()
-        let grid = panel(width: 60, height: 18) { CurvesPanel.drawReward(into: &$0, rect: $1, state: state) }
+        let grid = panel(width: 60, height: 18) {
+            CurvesPanel.drawReward(into: &$0, rect: $1, state: state)
+        }
         func rows(_ role: Role) -> Set<Int> {
-            Set((0..<18).filter { y in (0..<60).contains { x in grid[x, y].style.foreground == role } })
+            Set(
+                (0..<18).filter { y in
+                    (0..<60).contains { x in grid[x, y].style.foreground == role }
+                })
         }
         #expect(rows(.meanCurve).count >= 8, "the mean curve spans \(rows(.meanCurve).sorted())")
         #expect(rows(.bestCurve).count >= 4)
@@ -187,7 +220,8 @@ import Testing
     /// Hand-computed: the curves span -40 to -30; the nearest references beyond them are -28
     /// above and -42 below, and the farther ones (-20, -50) are left out.
     @Test func theRewardRangeFitsTheCurvesAndTheNearestReferences() {
-        let range = CurvesPanel.rewardRange(means: [-40, -35, -33], bests: [-34, -31, -30], references: [-20, -28, -42, -50])
+        let range = CurvesPanel.rewardRange(
+            means: [-40, -35, -33], bests: [-34, -31, -30], references: [-20, -28, -42, -50])
         #expect(range.low == -42 && range.high == -28)
         let bare = CurvesPanel.rewardRange(means: [-40], bests: [-30], references: [])
         #expect(bare.low == -40 && bare.high == -30)
@@ -197,15 +231,22 @@ import Testing
 
     @Test func aStepSeriesHoldsItsValueAcrossGaps() {
         let points = LineChart.binned([1, nil, 3], into: 5, combine: LineChart.mean, steps: true)
-        #expect(points == [1, 1, 1, 1, 3].map(Optional.some) || points.compactMap { $0 }.allSatisfy { $0 == 1 || $0 == 3 })
+        #expect(
+            points == [1, 1, 1, 1, 3].map(Optional.some)
+                || points.compactMap { $0 }.allSatisfy { $0 == 1 || $0 == 3 })
         let slopes = LineChart.binned([1, 3], into: 5, combine: LineChart.mean)
         #expect(slopes == [1, 1.5, 2, 2.5, 3])
-        #expect(LineChart.binned([1, 3], into: 5, combine: LineChart.mean, steps: true) == [1, 1, 1, 1, 3])
+        #expect(
+            LineChart.binned([1, 3], into: 5, combine: LineChart.mean, steps: true) == [
+                1, 1, 1, 1, 3,
+            ])
     }
 
     @Test func rewardCurvesWithBaselines() {
         let state = Fixture.state()
-        let grid = panel(width: 60, height: 18) { CurvesPanel.drawReward(into: &$0, rect: $1, state: state) }
+        let grid = panel(width: 60, height: 18) {
+            CurvesPanel.drawReward(into: &$0, rect: $1, state: state)
+        }
         expectSnapshot(grid.text, named: "reward-60x18")
         // The nearest references frame the curves: expert at the best so far (1.07 ms), single_gpu
         // below the means' 5% quantile; metis and the bound, farther above, are left out.
@@ -219,7 +260,9 @@ import Testing
         var snapshot = Fixture.snapshot()
         for index in snapshot.history.indices { snapshot.history[index].samplesPerSecond = 0.24 }
         let state = Fixture.state(snapshot: snapshot, model: Fixture.measuredModel)
-        let curves = panel(width: 60, height: 18) { CurvesPanel.drawReward(into: &$0, rect: $1, state: state) }
+        let curves = panel(width: 60, height: 18) {
+            CurvesPanel.drawReward(into: &$0, rect: $1, state: state)
+        }
         expectSnapshot(curves.text, named: "reward-measured-60x18")
         #expect(!curves.text.contains("bound"))
         // The top is the nearest reference above the curves (expert's 1.07 ms), not the 750 us bound.
@@ -232,35 +275,51 @@ import Testing
         #expect(!status.contains("bound"))
         var help = state
         help.overlay = .help
-        #expect(ExplorerView.render(help).text.contains("dotted lines are the baselines, as measured before the search."))
+        #expect(
+            ExplorerView.render(help).text.contains(
+                "dotted lines are the baselines, as measured before the search."))
     }
 
     @Test func klCurvesWithTarget() {
         let state = Fixture.state()
-        let grid = panel(width: 44, height: 18) { CurvesPanel.drawKL(into: &$0, rect: $1, state: state) }
+        let grid = panel(width: 44, height: 18) {
+            CurvesPanel.drawKL(into: &$0, rect: $1, state: state)
+        }
         expectSnapshot(grid.text, named: "kl-44x18")
         #expect(grid.text.contains("target"))
     }
 
     @Test func klTitleShowsBetaOnlyForSpotlightAndShortensToFit() {
-        let pg = Optimizer(problem: Fixture.problem, configuration: OptimizerConfiguration(method: .policyGradient, samples: 4, seed: 1))
-        let model = ExplorerModel(optimizer: pg, graphLabel: "tiny.graph.json", clusterLabel: "tiny.cluster.json")
-        let pgTitle = panel(width: 44, height: 18) { CurvesPanel.drawKL(into: &$0, rect: $1, state: Fixture.state(model: model)) }.rowText(0)
+        let pg = Optimizer(
+            problem: Fixture.problem,
+            configuration: OptimizerConfiguration(method: .policyGradient, samples: 4, seed: 1))
+        let model = ExplorerModel(
+            optimizer: pg, graphLabel: "tiny.graph.json", clusterLabel: "tiny.cluster.json")
+        let pgTitle = panel(width: 44, height: 18) {
+            CurvesPanel.drawKL(into: &$0, rect: $1, state: Fixture.state(model: model))
+        }.rowText(0)
         #expect(pgTitle.contains("KL(old‖new) H 0.22") && !pgTitle.contains("β"))
-        let narrow = panel(width: 18, height: 10) { CurvesPanel.drawKL(into: &$0, rect: $1, state: Fixture.state()) }.rowText(0)
+        let narrow = panel(width: 18, height: 10) {
+            CurvesPanel.drawKL(into: &$0, rect: $1, state: Fixture.state())
+        }.rowText(0)
         #expect(narrow.contains(" KL β 1.5 ") && !narrow.contains("…"))
     }
 
     @Test func curvesBeforeTheFirstIteration() {
         let state = Fixture.state(snapshot: Fixture.snapshot(iterations: 0, best: false))
-        let grid = panel(width: 60, height: 10) { CurvesPanel.drawReward(into: &$0, rect: $1, state: state) }
+        let grid = panel(width: 60, height: 10) {
+            CurvesPanel.drawReward(into: &$0, rect: $1, state: state)
+        }
         #expect(grid.rowText(1).contains("waiting for the first iteration"))
     }
 
     @Test func inspectorForAStage() {
-        var state = Fixture.state(snapshot: Fixture.snapshot(stagePins: [-1, -1, 2, -1, -1, -1, -1, -1]))
+        var state = Fixture.state(
+            snapshot: Fixture.snapshot(stagePins: [-1, -1, 2, -1, -1, -1, -1, -1]))
         state.selectedStage = 2
-        let grid = panel(width: 66, height: 20) { InspectorPanel.draw(into: &$0, rect: $1, state: state) }
+        let grid = panel(width: 66, height: 20) {
+            InspectorPanel.draw(into: &$0, rect: $1, state: state)
+        }
         expectSnapshot(grid.text, named: "inspector-stage-66x20")
         #expect(grid.text.contains("pinned to gpu:1"))
     }
@@ -274,7 +333,9 @@ import Testing
         let op = state.selectedOp!
         opPins[op] = 1
         state.apply(Fixture.snapshot(opPins: opPins))
-        let grid = panel(width: 66, height: 20) { InspectorPanel.draw(into: &$0, rect: $1, state: state) }
+        let grid = panel(width: 66, height: 20) {
+            InspectorPanel.draw(into: &$0, rect: $1, state: state)
+        }
         expectSnapshot(grid.text, named: "inspector-ops-66x20")
         #expect(grid.text.contains("pin gpu:0"))
         #expect(grid.rowText(0).contains("op 2 of"))
@@ -291,7 +352,8 @@ import Testing
     }
 
     @Test func aNarrowStatusLineKeepsTheStateIterationAndBestTime() {
-        let state = Fixture.state(width: 80, height: 24, snapshot: Fixture.snapshot(status: .paused))
+        let state = Fixture.state(
+            width: 80, height: 24, snapshot: Fixture.snapshot(status: .paused))
         let line = ExplorerView.render(state).rowText(0)
         #expect(line.contains("‖ paused"))
         #expect(line.contains("iteration 40"))
@@ -304,9 +366,13 @@ import Testing
     /// Repeats show only when the last batch had some, and give way early on a narrow terminal.
     @Test func theLastBatchsRepeatsShowInTheStatusLine() {
         #expect(!ExplorerView.render(Fixture.state()).rowText(0).contains("repeated"))
-        let line = ExplorerView.render(Fixture.state(width: 200, snapshot: Fixture.snapshot(lastRepeats: 5))).rowText(0)
+        let line = ExplorerView.render(
+            Fixture.state(width: 200, snapshot: Fixture.snapshot(lastRepeats: 5))
+        ).rowText(0)
         #expect(line.contains("640 samples · 5 repeated · 1,234/s"))
-        let narrow = ExplorerView.render(Fixture.state(width: 80, height: 24, snapshot: Fixture.snapshot(lastRepeats: 5))).rowText(0)
+        let narrow = ExplorerView.render(
+            Fixture.state(width: 80, height: 24, snapshot: Fixture.snapshot(lastRepeats: 5))
+        ).rowText(0)
         #expect(!narrow.contains("repeated") && narrow.contains("iteration 40"))
     }
 
@@ -315,7 +381,8 @@ import Testing
         let snapshot = Fixture.snapshot(lastRepeats: 5, measuredPerIteration: 15)
         let line = ExplorerView.render(Fixture.state(width: 200, snapshot: snapshot)).rowText(0)
         #expect(line.contains("640 samples · 600 measured · 5 repeated"), "\(line)")
-        let narrow = ExplorerView.render(Fixture.state(width: 80, height: 24, snapshot: snapshot)).rowText(0)
+        let narrow = ExplorerView.render(Fixture.state(width: 80, height: 24, snapshot: snapshot))
+            .rowText(0)
         #expect(!narrow.contains("measured") && narrow.contains("iteration 40"))
     }
 
@@ -333,7 +400,8 @@ import Testing
     }
 
     @Test func statusLinePartsGiveWayInOrder() {
-        let state = Fixture.state(snapshot: Fixture.snapshot(status: .running, lastRepeats: 3, measuredPerIteration: 15))
+        let state = Fixture.state(
+            snapshot: Fixture.snapshot(status: .running, lastRepeats: 3, measuredPerIteration: 15))
         let full = StatusLine.pieces(state, omitting: [])
         var omitted: Set<StatusLine.Part> = []
         var previous = StatusLine.width(full)
@@ -344,7 +412,8 @@ import Testing
             #expect(width < previous, "leaving out \(part) shortens the line")
             previous = width
         }
-        let text = StatusLine.pieces(state, omitting: Set(StatusLine.Part.allCases)).map(\.0).joined()
+        let text = StatusLine.pieces(state, omitting: Set(StatusLine.Part.allCases)).map(\.0)
+            .joined()
         #expect(text == " Spotlight ● running · best 1.07 ms")
     }
 
@@ -353,7 +422,8 @@ import Testing
         snapshot.iterationInFlight = true
         #expect(Fixture.state(snapshot: snapshot).statusWord == "pausing")
         #expect(Fixture.state(snapshot: Fixture.snapshot(status: .running)).statusWord == "running")
-        #expect(Fixture.state(snapshot: Fixture.snapshot(status: .finished)).statusWord == "finished")
+        #expect(
+            Fixture.state(snapshot: Fixture.snapshot(status: .finished)).statusWord == "finished")
         #expect(Fixture.state(snapshot: nil).statusWord == "starting")
     }
 

@@ -1,24 +1,33 @@
-@testable import SpotlightExplorer
 import SpotlightModel
 import SpotlightSearch
 import Testing
+
+@testable import SpotlightExplorer
 
 /// What the explorer makes of the snapshots the search publishes, apart from keys.
 @Suite struct StateTests {
     @Test func aCheckpointFailureIsReportedOnceWhenItBegins() {
         var state = Fixture.state(snapshot: nil)
         var failing = Fixture.snapshot(status: .running)
-        failing.checkpointFailure = InputError(file: "/full/run.checkpoint.json", message: "cannot write: No space left on device")
+        failing.checkpointFailure = InputError(
+            file: "/full/run.checkpoint.json", message: "cannot write: No space left on device")
         state.apply(failing)
-        #expect(state.message == StatusMessage("checkpoint not saved: /full/run.checkpoint.json: cannot write: No space left on device", isError: true))
+        #expect(
+            state.message
+                == StatusMessage(
+                    "checkpoint not saved: /full/run.checkpoint.json: cannot write: No space left on device",
+                    isError: true))
 
         state.message = nil
         state.apply(failing)
-        #expect(state.message == nil, "a failure already reported is not reported at every snapshot")
+        #expect(
+            state.message == nil, "a failure already reported is not reported at every snapshot")
 
         state.apply(Fixture.snapshot(status: .running))
         state.apply(failing)
-        #expect(state.message?.text.hasPrefix("checkpoint not saved") == true, "failing again after a write that worked")
+        #expect(
+            state.message?.text.hasPrefix("checkpoint not saved") == true,
+            "failing again after a write that worked")
     }
 }
 
@@ -43,7 +52,8 @@ import Testing
 
         var hardware = Fixture.state(model: Fixture.measuredModel)
         #expect(hardware.handle(.character("p")) == [])
-        #expect(hardware.message?.text.hasPrefix("polishing measures thousands of placements") == true)
+        #expect(
+            hardware.message?.text.hasPrefix("polishing measures thousands of placements") == true)
 
         var stopped = Fixture.state(snapshot: Fixture.snapshot(status: .stopped))
         #expect(stopped.handle(.character("p")) == [])
@@ -53,16 +63,23 @@ import Testing
     @Test func aFinishedPolishIsReportedOnce() {
         var state = Fixture.state()
         var done = Fixture.snapshot()
-        done.lastPolish = PolishSummary(from: 1_000, to: 970, improvements: 3, evaluated: 12_345, isLocalOptimum: true)
+        done.lastPolish = PolishSummary(
+            from: 1_000, to: 970, improvements: 3, evaluated: 12_345, isLocalOptimum: true)
         state.apply(done)
-        #expect(state.message?.text == "polished: 1.00 ms → 970.00 us, 3 moves kept of 12,345 placements measured (no single move is faster)")
+        #expect(
+            state.message?.text
+                == "polished: 1.00 ms → 970.00 us, 3 moves kept of 12,345 placements measured (no single move is faster)"
+        )
         state.message = nil
         state.apply(done)
         #expect(state.message == nil)
 
-        done.lastPolish = PolishSummary(from: 970, to: 970, improvements: 0, evaluated: 40, isLocalOptimum: true)
+        done.lastPolish = PolishSummary(
+            from: 970, to: 970, improvements: 0, evaluated: 40, isLocalOptimum: true)
         state.apply(done)
-        #expect(state.message?.text == "polished: no move made 970.00 us faster (40 placements measured)")
+        #expect(
+            state.message?.text
+                == "polished: no move made 970.00 us faster (40 placements measured)")
     }
 
     @Test func theStatusLineSaysWhileAPolishRuns() {

@@ -1,6 +1,7 @@
-@testable import SpotlightExplorer
 import SpotlightModel
 import Testing
+
+@testable import SpotlightExplorer
 
 @Suite struct ThemeTests {
     @Test func theShippedThemesAllLoad() {
@@ -40,7 +41,9 @@ import Testing
     @Test func mistakesAreReportedWithTheirLine() {
         #expect(throws: InputError.self) { try Theme.parse(complete("txet = 7"), file: "t.theme") }
         do {
-            _ = try Theme.parse(complete("text = 300/white\ntitle = 7/purple\ndim = 7 blink\nnonsense"), file: "t.theme")
+            _ = try Theme.parse(
+                complete("text = 300/white\ntitle = 7/purple\ndim = 7 blink\nnonsense"),
+                file: "t.theme")
             Issue.record("expected an error")
         } catch {
             let messages = error.diagnostics.map(\.description).joined(separator: "\n")
@@ -75,10 +78,14 @@ import Testing
 @Suite struct ThemeContrastTests {
     /// The roles the panels draw on the status line's and the footer's backgrounds, and whether
     /// they draw them bold.
-    static let onStatusBar: [(Role, Bool)] = [(.good, true), (.warning, true), (.bad, false), (.accent, true),
-                                              (.title, true), (.dim, false), (.highlight, false)]
-    static let onFooter: [(Role, Bool)] = [(.key, true), (.text, true), (.accent, false), (.dim, false),
-                                           (.warning, false), (.bad, false)]
+    static let onStatusBar: [(Role, Bool)] = [
+        (.good, true), (.warning, true), (.bad, false), (.accent, true),
+        (.title, true), (.dim, false), (.highlight, false),
+    ]
+    static let onFooter: [(Role, Bool)] = [
+        (.key, true), (.text, true), (.accent, false), (.dim, false),
+        (.warning, false), (.bad, false),
+    ]
 
     /// Each (role, background role, bold) a panel draws, nil for the theme's background.
     static var pairs: [(Role, Role?, Bool)] {
@@ -91,12 +98,16 @@ import Testing
         for theme in Fixture.themes.themes where theme.usesColor {
             for depth in Theme.colorDepths {
                 for (role, background, bold) in Self.pairs {
-                    guard let ratio = theme.contrast(of: role, over: background, colors: depth, bold: bold) else { continue }
+                    guard
+                        let ratio = theme.contrast(
+                            of: role, over: background, colors: depth, bold: bold)
+                    else { continue }
                     let minimum = role.minimumContrast(colors: depth)
                     if ratio < minimum {
-                        failures.append("\(theme.name) at \(depth) colours: \(role.name)"
-                                        + (background.map { " on \($0.name)" } ?? "")
-                                        + " \(Units.fixed(ratio, decimals: 2)):1 < \(minimum):1")
+                        failures.append(
+                            "\(theme.name) at \(depth) colours: \(role.name)"
+                                + (background.map { " on \($0.name)" } ?? "")
+                                + " \(Units.fixed(ratio, decimals: 2)):1 < \(minimum):1")
                     }
                 }
             }
@@ -113,7 +124,8 @@ import Testing
     }
 
     @Test func contrastMatchesWCAGForKnownPairs() throws {
-        let black = ThemeColor.RGB(0, 0, 0), white = ThemeColor.RGB(255, 255, 255)
+        let black = ThemeColor.RGB(0, 0, 0)
+        let white = ThemeColor.RGB(255, 255, 255)
         #expect(abs(black.contrast(with: white) - 21) < 1e-9)
         #expect(abs(white.contrast(with: white) - 1) < 1e-9)
         // #777777 on white is the classic 4.48:1.
@@ -133,8 +145,11 @@ import Testing
 
     /// On 8 colours bright black falls on black: it is drawn white there instead.
     @Test func aForegroundOnItsOwnBackgroundColourIsMovedOff() {
-        let theme = Theme(name: "t", background: ThemeColor(index256: 234, fallback16: 0),
-                          styles: Role.allCases.map { _ in RoleStyle(foreground: ThemeColor(index256: 243, fallback16: 8)) })
+        let theme = Theme(
+            name: "t", background: ThemeColor(index256: 234, fallback16: 0),
+            styles: Role.allCases.map { _ in
+                RoleStyle(foreground: ThemeColor(index256: 243, fallback16: 8))
+            })
         #expect(theme.colorPair(theme[.dim], colors: 8) == (7, 0))
         #expect(theme.colorPair(theme[.dim], colors: 16) == (8, 0))
     }

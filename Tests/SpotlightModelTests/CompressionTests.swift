@@ -1,14 +1,17 @@
 import Foundation
 import Testing
+
 @testable import SpotlightModel
 
 /// `gzip -n -9` of `{"format": "x"}\n` and of `second\n`, made once with the command-line tool.
 private let firstMember: [UInt8] = [
-    31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 171, 86, 74, 203, 47, 202, 77, 44, 81, 178, 82, 80, 170, 80, 170,
+    31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 171, 86, 74, 203, 47, 202, 77, 44, 81, 178, 82, 80, 170, 80,
+    170,
     229, 2, 0, 244, 188, 105, 48, 16, 0, 0, 0,
 ]
 private let secondMember: [UInt8] = [
-    31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 43, 78, 77, 206, 207, 75, 225, 2, 0, 126, 192, 15, 6, 7, 0, 0, 0,
+    31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 43, 78, 77, 206, 207, 75, 225, 2, 0, 126, 192, 15, 6, 7, 0, 0,
+    0,
 ]
 
 @Test func gunzipRestoresTheOriginalBytes() throws {
@@ -34,12 +37,16 @@ private let secondMember: [UInt8] = [
         _ = try FileIO.gunzip(firstMember, file: "big.gz", limit: 15)
         Issue.record("a stream past the limit decoded")
     } catch {
-        #expect(error.description.contains("big.gz") && error.description.contains("expands past 15 bytes"))
+        #expect(
+            error.description.contains("big.gz")
+                && error.description.contains("expands past 15 bytes"))
     }
 }
 
 @Test func truncatedOrCorruptGzipIsAnErrorNamingTheFile() {
-    #expect(throws: InputError.self) { try FileIO.gunzip(Array(firstMember.prefix(20)), file: "a.gz") }
+    #expect(throws: InputError.self) {
+        try FileIO.gunzip(Array(firstMember.prefix(20)), file: "a.gz")
+    }
     var corrupt = firstMember
     corrupt[14] ^= 0xff
     do {
@@ -52,7 +59,8 @@ private let secondMember: [UInt8] = [
 }
 
 @Test func readDecompressesByMagicNumberAndLeavesPlainFilesAlone() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spotlight-gz-\(getpid())")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "spotlight-gz-\(getpid())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let compressed = directory.appendingPathComponent("x.json.gz").path

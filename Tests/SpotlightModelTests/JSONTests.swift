@@ -1,10 +1,13 @@
 import Testing
+
 @testable import SpotlightModel
 
 @Suite struct JSONParserTests {
     @Test func parsesEveryKindOfValue() throws {
-        let value = try JSONParser.parse(#"{"a": [1, -2.5e3, true, false, null], "b": {"c": "d\"\\\/\n\u00e9\ud83d\ude00"}}"#)
-        #expect(value["a"] == .array([.number(1), .number(-2500), .bool(true), .bool(false), .null]))
+        let value = try JSONParser.parse(
+            #"{"a": [1, -2.5e3, true, false, null], "b": {"c": "d\"\\\/\n\u00e9\ud83d\ude00"}}"#)
+        #expect(
+            value["a"] == .array([.number(1), .number(-2500), .bool(true), .bool(false), .null]))
         #expect(value["b"]?["c"] == .string("d\"\\/\né😀"))
     }
 
@@ -49,13 +52,19 @@ import Testing
     @Test func writerRoundTrips() throws {
         let value = JSONValue.object([
             ("name", .string("tab\there \"quoted\" \u{01}")),
-            ("numbers", .array([.number(0), .number(1e20), .number(0.1), .number(-3), .number(1234567)])),
+            (
+                "numbers",
+                .array([.number(0), .number(1e20), .number(0.1), .number(-3), .number(1_234_567)])
+            ),
             ("nested", .object([("x", .array([.object([("y", .null)])]))])),
         ])
-        for text in [JSONWriter.string(value), JSONWriter.compactString(value), JSONWriter.string(value, inlineDepth: 0)] {
+        for text in [
+            JSONWriter.string(value), JSONWriter.compactString(value),
+            JSONWriter.string(value, inlineDepth: 0),
+        ] {
             #expect(try JSONParser.parse(text) == value)
         }
-        #expect(JSONWriter.format(1234567) == "1234567")
+        #expect(JSONWriter.format(1_234_567) == "1234567")
         #expect(JSONWriter.format(0.5) == "0.5")
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SpotlightModel
 
 @Suite struct StagePartitionTests {
@@ -9,8 +10,12 @@ import Testing
         // those variables' groups and eight stages remain.
         #expect(stages.count == 8)
         for stage in 0..<stages.count {
-            let groups = Set(stages.ops(of: stage).map { graph.groupOf[$0] == -1 ? "" : graph.groupNames[graph.groupOf[$0]] })
-                .subtracting(["train"])
+            let groups = Set(
+                stages.ops(of: stage).map {
+                    graph.groupOf[$0] == -1 ? "" : graph.groupNames[graph.groupOf[$0]]
+                }
+            )
+            .subtracting(["train"])
             #expect(groups.count == 1, "stage \(stage) mixes groups \(groups)")
         }
         let towerA = stages.stageOf[graph.opID(named: "tower_a/w")!]
@@ -55,12 +60,18 @@ import Testing
             for op in stages.ops(of: stage) { #expect(stages.stageOf[op] == stage) }
         }
         var sets = UnionFind(count: graph.count)
-        for op in 0..<graph.count where graph.colocateWith[op] >= 0 { sets.union(op, graph.colocateWith[op]) }
+        for op in 0..<graph.count where graph.colocateWith[op] >= 0 {
+            sets.union(op, graph.colocateWith[op])
+        }
         var stageOfSet = [Int](repeating: -1, count: graph.count)
         var split = 0
         for op in 0..<graph.count {
             let root = sets.find(op)
-            if stageOfSet[root] == -1 { stageOfSet[root] = stages.stageOf[op] } else if stageOfSet[root] != stages.stageOf[op] { split += 1 }
+            if stageOfSet[root] == -1 {
+                stageOfSet[root] = stages.stageOf[op]
+            } else if stageOfSet[root] != stages.stageOf[op] {
+                split += 1
+            }
         }
         #expect(split == 0)
         // Balanced: no stage carries more than a few times its share of ops.
@@ -92,13 +103,17 @@ import Testing
             let ops = Array(stages.ops(of: stage))
             var sets = UnionFind(count: graph.count)
             for op in ops {
-                for producer in graph.inputs(of: op) where stages.stageOf[producer] == stage { sets.union(op, producer) }
+                for producer in graph.inputs(of: op) where stages.stageOf[producer] == stage {
+                    sets.union(op, producer)
+                }
             }
             let pieces = Set(ops.map { sets.find($0) }).count
             if pieces == 1 { connectedCount += 1 }
             mostPieces = max(mostPieces, pieces)
         }
-        #expect(Double(connectedCount) >= 0.75 * Double(stages.count), "\(connectedCount) of \(stages.count) stages connected")
+        #expect(
+            Double(connectedCount) >= 0.75 * Double(stages.count),
+            "\(connectedCount) of \(stages.count) stages connected")
         #expect(mostPieces <= 4, "a stage falls into \(mostPieces) unconnected pieces")
     }
 
@@ -108,10 +123,13 @@ import Testing
         let variables = (0..<graph.count).filter { graph.opTypes[$0] == "VariableV2" }
         let besideAConsumer = variables.filter { variable in
             graph.consumers(of: variable).contains { consumer in
-                graph.colocateWith[consumer] != variable && stages.stageOf[consumer] == stages.stageOf[variable]
+                graph.colocateWith[consumer] != variable
+                    && stages.stageOf[consumer] == stages.stageOf[variable]
             }
         }
-        #expect(Double(besideAConsumer.count) >= 0.9 * Double(variables.count), "\(besideAConsumer.count) of \(variables.count)")
+        #expect(
+            Double(besideAConsumer.count) >= 0.9 * Double(variables.count),
+            "\(besideAConsumer.count) of \(variables.count)")
     }
 
     /// Two independent chains whose ops alternate in file order: a then b, a then b, ... With the
@@ -133,7 +151,9 @@ import Testing
             let stages = StagePartition(graph: graph, maximumStages: limit, refinement: labels)
             #expect(stages.count == limit)
             for stage in 0..<stages.count {
-                #expect(Set(stages.ops(of: stage).map { labels[$0] }).count == 1, "limit \(limit): stage \(stage) mixes labels")
+                #expect(
+                    Set(stages.ops(of: stage).map { labels[$0] }).count == 1,
+                    "limit \(limit): stage \(stage) mixes labels")
             }
         }
         // Without the refinement, two stages are two halves of the file, each with both chains.
@@ -172,8 +192,12 @@ import Testing
         let graph = try OperationGraph.load(samplesDirectory + "/tiny.graph.json")
         let good = StagePartition(graph: graph).stageOf
         #expect(StagePartition(graph: graph, stageOf: Array(good.dropLast())) == nil, "too short")
-        #expect(StagePartition(graph: graph, stageOf: good.map { $0 == 0 ? -1 : $0 }) == nil, "negative stage")
-        #expect(StagePartition(graph: graph, stageOf: good.map { $0 == 0 ? good.max()! + 2 : $0 }) == nil, "an empty stage")
+        #expect(
+            StagePartition(graph: graph, stageOf: good.map { $0 == 0 ? -1 : $0 }) == nil,
+            "negative stage")
+        #expect(
+            StagePartition(graph: graph, stageOf: good.map { $0 == 0 ? good.max()! + 2 : $0 })
+                == nil, "an empty stage")
         let colocated = try #require((0..<graph.count).first { graph.colocateWith[$0] >= 0 })
         var split = good
         split[colocated] = good[graph.colocateWith[colocated]] == 0 ? 1 : 0
@@ -218,11 +242,17 @@ import Testing
     @Test func looksLikeATrainingStep() {
         let graph = SyntheticGraph(opCount: 4000, seed: 3).graph()
         let types = Set(graph.opTypes)
-        for type in ["VariableV2", "Conv2D", "Conv2DBackpropInput", "ApplyAdam", "SoftmaxCrossEntropyWithLogits"] {
+        for type in [
+            "VariableV2", "Conv2D", "Conv2DBackpropInput", "ApplyAdam",
+            "SoftmaxCrossEntropyWithLogits",
+        ] {
             #expect(types.contains(type))
         }
         let updates = (0..<graph.count).filter { graph.opTypes[$0] == "ApplyAdam" }
-        #expect(updates.allSatisfy { graph.colocateWith[$0] >= 0 && graph.opTypes[graph.colocateWith[$0]] == "VariableV2" })
+        #expect(
+            updates.allSatisfy {
+                graph.colocateWith[$0] >= 0 && graph.opTypes[graph.colocateWith[$0]] == "VariableV2"
+            })
         // Skip edges and branching make the graph wider than a chain.
         #expect(graph.criticalPathLength < graph.count / 2)
         #expect(graph.edgeCount > graph.count)

@@ -1,13 +1,16 @@
 import Foundation
-import Testing
 import SpotlightModel
 import SpotlightSimulation
+import Testing
+
 @testable import SpotlightSearch
 
 /// The budget of measured placements, the local search alone as a method, measurement noise and
 /// anchored proposals.
 @Suite struct BudgetTests {
-    static func anchored(_ method: OptimizerConfiguration.Method, samples: Int = 8, seed: UInt64 = 1) -> OptimizerConfiguration {
+    static func anchored(
+        _ method: OptimizerConfiguration.Method, samples: Int = 8, seed: UInt64 = 1
+    ) -> OptimizerConfiguration {
         var configuration = OptimizerTests.configuration(method, samples: samples, seed: seed)
         configuration.anchorMoves = 2
         return configuration
@@ -19,7 +22,9 @@ import SpotlightSimulation
         let allowed = [UInt64](repeating: 0b1111, count: 10) + [0b0100]
         var pins = [Int](repeating: -1, count: 11)
         pins[3] = 2
-        let anchor = PolicyAnchor(devices: [Int](repeating: 1, count: 11), moves: 2 * 9 / 10, allowedDevices: allowed, pins: pins)
+        let anchor = PolicyAnchor(
+            devices: [Int](repeating: 1, count: 11), moves: 2 * 9 / 10, allowedDevices: allowed,
+            pins: pins)
         // 9 free stages (one pinned, one with a single device): stay 1 - 1.8 / 9 = 0.8.
         #expect(abs(anchor.bias[0] - Float(log(12.0))) < 1e-5)
         #expect(anchor.bias[3] == 0 && anchor.bias[10] == 0)
@@ -30,14 +35,18 @@ import SpotlightSimulation
     @Test func theAnchorRaisesOnlyItsDevicesLogit() throws {
         let problem = try OptimizerTests.problem(ops: 200, stages: 6)
         let inputs = PolicyInputs(problem: problem)
-        let network = PolicyNetwork<Float>(featureCount: inputs.featureCount, deviceCount: problem.cluster.deviceCount,
-                                           hiddenSize: 8, embeddingSize: 4, seed: 2)
+        let network = PolicyNetwork<Float>(
+            featureCount: inputs.featureCount, deviceCount: problem.cluster.deviceCount,
+            hiddenSize: 8, embeddingSize: 4, seed: 2)
         let actions = [Int](repeating: 1, count: inputs.stageCount)
         let pins = [Int](repeating: -1, count: inputs.stageCount)
         var random = SplitMix64(seed: 0)
-        let plain = network.forward(inputs, sampleCount: 1, pins: pins, actions: actions, random: &random)
-        let anchor = PolicyAnchor(devices: actions, bias: [Float](repeating: 2, count: inputs.stageCount))
-        let raised = network.forward(inputs, sampleCount: 1, pins: pins, actions: actions, anchor: anchor, random: &random)
+        let plain = network.forward(
+            inputs, sampleCount: 1, pins: pins, actions: actions, random: &random)
+        let anchor = PolicyAnchor(
+            devices: actions, bias: [Float](repeating: 2, count: inputs.stageCount))
+        let raised = network.forward(
+            inputs, sampleCount: 1, pins: pins, actions: actions, anchor: anchor, random: &random)
         let devices = problem.cluster.deviceCount
         for stage in 0..<inputs.stageCount where inputs.allowedDevices[stage] & 0b10 != 0 {
             // Odds of device 1 against any other allowed device grow by e^2; the others' odds stay.
@@ -58,8 +67,9 @@ import SpotlightSimulation
         let start = try #require(WarmStart.fastest(Baselines.run(base)))
         let problem = base.refined(by: start.assignment)
         let evaluator = RecordingEvaluator(problem: problem)
-        var optimizer = Optimizer(problem: problem, configuration: Self.anchored(method), warmStart: start.assignment,
-                                  warmStartTime: start.stepTime)
+        var optimizer = Optimizer(
+            problem: problem, configuration: Self.anchored(method), warmStart: start.assignment,
+            warmStartTime: start.stepTime)
         #expect(optimizer.state.bestStepTime == start.stepTime)
         for _ in 0..<6 { optimizer.iterate(evaluator: evaluator) }
         let best = try #require(optimizer.state.bestStepTime)
@@ -74,34 +84,45 @@ import SpotlightSimulation
         let problem = try OptimizerTests.problem(ops: 200, stages: 6)
         var configuration = Self.anchored(.spotlight)
         configuration.sweepShare = 1
-        let start = problem.assignment(stageDevices: [Int](repeating: 1, count: problem.stages.count))
-        var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start, warmStartTime: 1e12)
+        let start = problem.assignment(
+            stageDevices: [Int](repeating: 1, count: problem.stages.count))
+        var optimizer = Optimizer(
+            problem: problem, configuration: configuration, warmStart: start, warmStartTime: 1e12)
         let anchor = try #require(optimizer.currentAnchor())
-        let free = (0..<problem.stages.count).map { PolicyInputs(problem: problem, anyOp: true).allowedDevices[$0].nonzeroBitCount - 1 }
+        let free = (0..<problem.stages.count).map {
+            PolicyInputs(problem: problem, anyOp: true).allowedDevices[$0].nonzeroBitCount - 1
+        }
         let draws = optimizer.sweepMoves(anchor: anchor, count: 1000, avoiding: [])
         let moves = draws.map { draw in
-            let stages = draw.stageDevices.indices.filter { draw.stageDevices[$0] != anchor.devices[$0] }
+            let stages = draw.stageDevices.indices.filter {
+                draw.stageDevices[$0] != anchor.devices[$0]
+            }
             return (stages: stages, device: stages.first.map { draw.stageDevices[$0] } ?? -1)
         }
         // Every other device of every stage once, then nothing new in this pass.
         #expect(moves.count == free.reduce(0, +))
         #expect(moves.allSatisfy { $0.stages.count == 1 })
         #expect(Set(moves.map { $0.stages[0] * 16 + $0.device }).count == moves.count)
-        #expect(draws.allSatisfy { $0.fingerprint == MeasuredPlacements.fingerprint($0.assignment) })
+        #expect(
+            draws.allSatisfy { $0.fingerprint == MeasuredPlacements.fingerprint($0.assignment) })
     }
 
     /// Every measurement counts: a run never measures more than its budget; sequential, the search
     /// spends at most its share and the polish the rest; interleaved, the search gets at least
     /// its share of what was measured (less one iteration that did not fit) while it can go on.
     @Test(arguments: [0.0, 0.5, 1.0], BudgetedSearch.Schedule.allCases)
-    func aBudgetedRunMeasuresAtMostItsBudget(share: Double, schedule: BudgetedSearch.Schedule) throws {
+    func aBudgetedRunMeasuresAtMostItsBudget(share: Double, schedule: BudgetedSearch.Schedule)
+        throws
+    {
         let base = try OptimizerTests.problem(ops: 300, stages: 16)
         let start = try #require(WarmStart.fastest(Baselines.run(base)))
         let problem = base.refined(by: start.assignment)
         let counter = CountingEvaluator(SimulatorEvaluator(problem: problem, workers: 2))
         var configuration = OptimizerTests.configuration(.spotlight, samples: 8, seed: 4)
         configuration.confirmations = 1
-        var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start.assignment, warmStartTime: start.stepTime)
+        var optimizer = Optimizer(
+            problem: problem, configuration: configuration, warmStart: start.assignment,
+            warmStartTime: start.stepTime)
         let plan = BudgetedSearch(budget: 100, searchShare: share, schedule: schedule)
         let outcome = plan.run(&optimizer, evaluator: counter)
         #expect(counter.count == outcome.measured)
@@ -110,7 +131,8 @@ import SpotlightSimulation
             #expect(outcome.searchMeasured <= Int(100 * share))
         } else {
             // Unless the search could not go on (stalled on placements it had measured).
-            #expect(Double(outcome.searchMeasured) >= share * Double(outcome.measured) - 9
+            #expect(
+                Double(outcome.searchMeasured) >= share * Double(outcome.measured) - 9
                     || !plan.fitsIteration(of: optimizer, measured: outcome.measured, within: 100))
         }
         #expect(outcome.searchMeasured == 0 || share > 0)
@@ -125,10 +147,14 @@ import SpotlightSimulation
         let evaluator = SimulatorEvaluator(problem: problem, workers: 2)
         var configuration = OptimizerTests.configuration(.spotlight, samples: 8, seed: 4)
         configuration.anchorMoves = 1
-        var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start.assignment, warmStartTime: start.stepTime)
-        let outcome = BudgetedSearch(budget: 80, searchShare: 0).run(&optimizer, evaluator: evaluator)
-        let alone = LocalSearch(problem: problem).polish(start.assignment, stepTime: start.stepTime, evaluator: evaluator, budget: 80, seed: 4,
-                                                         method: "spotlight", measured: optimizer.state.measured)
+        var optimizer = Optimizer(
+            problem: problem, configuration: configuration, warmStart: start.assignment,
+            warmStartTime: start.stepTime)
+        let outcome = BudgetedSearch(budget: 80, searchShare: 0).run(
+            &optimizer, evaluator: evaluator)
+        let alone = LocalSearch(problem: problem).polish(
+            start.assignment, stepTime: start.stepTime, evaluator: evaluator, budget: 80, seed: 4,
+            method: "spotlight", measured: optimizer.state.measured)
         #expect(outcome.stepTime == alone.stepTime && outcome.polishMeasured == alone.evaluated)
         #expect(optimizer.state.iteration == 0)
     }
@@ -140,10 +166,14 @@ import SpotlightSimulation
         let start = try #require(WarmStart.fastest(Baselines.run(base)))
         let problem = base.refined(by: start.assignment)
         let counter = CountingEvaluator(SimulatorEvaluator(problem: problem, workers: 2))
-        var optimizer = Optimizer(problem: problem, configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 5),
-                                  warmStart: start.assignment, warmStartTime: start.stepTime)
-        var rounds = BudgetedSearch.Interleaving(plan: BudgetedSearch(budget: 160, searchShare: 0.3), optimizer: optimizer)
-        var learned = 0, climbed = 0
+        var optimizer = Optimizer(
+            problem: problem,
+            configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 5),
+            warmStart: start.assignment, warmStartTime: start.stepTime)
+        var rounds = BudgetedSearch.Interleaving(
+            plan: BudgetedSearch(budget: 160, searchShare: 0.3), optimizer: optimizer)
+        var learned = 0
+        var climbed = 0
         while let round = rounds.round(&optimizer, evaluator: counter) {
             switch round {
             case .learned: learned += 1
@@ -156,7 +186,9 @@ import SpotlightSimulation
         #expect(learned > 0 && climbed > 0 && counter.count <= 160)
         #expect(rounds.searchMeasured + rounds.climbMeasured == counter.count)
         let exact = SimulatorEvaluator(problem: problem, workers: 1)
-        #expect(exact.evaluate([optimizer.state.bestAssignment!], method: "t")[0].stepTime == optimizer.state.bestStepTime)
+        #expect(
+            exact.evaluate([optimizer.state.bestAssignment!], method: "t")[0].stepTime
+                == optimizer.state.bestStepTime)
     }
 
     /// A round's rate is the log of the best time's shrink per placement, averaged with weight 0.3.
@@ -177,11 +209,17 @@ import SpotlightSimulation
     @Test func noiseIsSeededAndZeroNoiseIsExact() throws {
         let problem = try OptimizerTests.problem(ops: 200, stages: 6)
         let exact = SimulatorEvaluator(problem: problem, workers: 1)
-        let placements = (0..<4).map { device in [Int](repeating: device, count: problem.graph.count) }
+        let placements = (0..<4).map { device in
+            [Int](repeating: device, count: problem.graph.count)
+        }
         let truth = exact.evaluate(placements, method: "t").map(\.stepTime)
-        #expect(NoisyEvaluator(exact, spread: 0, seed: 1).evaluate(placements, method: "t").map(\.stepTime) == truth)
-        let first = NoisyEvaluator(exact, spread: 0.05, seed: 7).evaluate(placements, method: "t").map(\.stepTime)
-        let again = NoisyEvaluator(exact, spread: 0.05, seed: 7).evaluate(placements, method: "t").map(\.stepTime)
+        #expect(
+            NoisyEvaluator(exact, spread: 0, seed: 1).evaluate(placements, method: "t").map(
+                \.stepTime) == truth)
+        let first = NoisyEvaluator(exact, spread: 0.05, seed: 7).evaluate(placements, method: "t")
+            .map(\.stepTime)
+        let again = NoisyEvaluator(exact, spread: 0.05, seed: 7).evaluate(placements, method: "t")
+            .map(\.stepTime)
         #expect(first == again && first != truth)
         for (noisy, exact) in zip(first, truth) {
             let ratio = try #require(noisy) / (try #require(exact))
@@ -192,10 +230,12 @@ import SpotlightSimulation
     @Test func anAnchoredSearchResumesExactly() throws {
         let problem = try CheckpointTests.problem()
         let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
-        let start = problem.assignment(stageDevices: [Int](repeating: 1, count: problem.stages.count))
+        let start = problem.assignment(
+            stageDevices: [Int](repeating: 1, count: problem.stages.count))
         let time = try #require(evaluator.evaluate([start], method: "t")[0].stepTime)
         let configuration = Self.anchored(.spotlight, samples: 6, seed: 9)
-        var first = Optimizer(problem: problem, configuration: configuration, warmStart: start, warmStartTime: time)
+        var first = Optimizer(
+            problem: problem, configuration: configuration, warmStart: start, warmStartTime: time)
         for _ in 0..<3 { first.iterate(evaluator: evaluator) }
         var straight = first
         for _ in 0..<3 { straight.iterate(evaluator: evaluator) }
@@ -221,7 +261,8 @@ extension BudgetTests {
         configuration.redraws = 0
         var optimizer = Optimizer(problem: problem, configuration: configuration)
         for stage in 0..<problem.stages.count { optimizer.pin(stage: stage, to: 1) }
-        let outcome = BudgetedSearch(budget: 400, searchShare: 1).run(&optimizer, evaluator: SimulatorEvaluator(problem: problem, workers: 1))
+        let outcome = BudgetedSearch(budget: 400, searchShare: 1).run(
+            &optimizer, evaluator: SimulatorEvaluator(problem: problem, workers: 1))
         #expect(outcome.searchMeasured == 1)
         #expect(optimizer.state.iteration == 1 + BudgetedSearch.stallLimit)
     }
@@ -233,14 +274,18 @@ extension BudgetTests {
     @Test func thePinnedBestObeysThePinsAndFollowsThem() throws {
         let problem = try OptimizerTests.problem(ops: 300, stages: 12)
         let evaluator = SimulatorEvaluator(problem: problem, workers: 2)
-        var optimizer = Optimizer(problem: problem, configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 3))
+        var optimizer = Optimizer(
+            problem: problem,
+            configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 3))
         for _ in 0..<3 { optimizer.iterate(evaluator: evaluator) }
         #expect(optimizer.state.pinnedBest == nil, "no pins, no pinned best")
         let best = try #require(optimizer.state.bestAssignment)
-        let stageDevice = problem.stageDevices(of: best, allowedDevices: optimizer.inputs.allowedDevices)[4]
-        let other = try #require((0..<problem.cluster.deviceCount).first {
-            $0 != stageDevice && optimizer.inputs.allowedDevices[4] & (1 << UInt64($0)) != 0
-        })
+        let stageDevice = problem.stageDevices(
+            of: best, allowedDevices: optimizer.inputs.allowedDevices)[4]
+        let other = try #require(
+            (0..<problem.cluster.deviceCount).first {
+                $0 != stageDevice && optimizer.inputs.allowedDevices[4] & (1 << UInt64($0)) != 0
+            })
         let accepted = optimizer.pin(stage: 4, to: other)
         #expect(accepted)
         #expect(optimizer.state.pinnedBest == nil, "the overall best breaks the new pin")
@@ -254,25 +299,40 @@ extension BudgetTests {
         // Pinning the stage where the overall best has it makes the overall best the pinned best.
         optimizer.pin(stage: 4, to: nil)
         #expect(optimizer.state.pinnedBest == nil && !optimizer.hasPins)
-        optimizer.pin(stage: 4, to: problem.stageDevices(of: optimizer.state.bestAssignment!, allowedDevices: optimizer.inputs.allowedDevices)[4])
+        optimizer.pin(
+            stage: 4,
+            to: problem.stageDevices(
+                of: optimizer.state.bestAssignment!, allowedDevices: optimizer.inputs.allowedDevices
+            )[4])
         #expect(optimizer.state.pinnedBest?.stepTime == optimizer.state.bestStepTime)
     }
 
     @Test func theSnapshotShowsThePinnedBestBesideTheOverallBest() async throws {
         let (actor, problem) = try OptimizerActorTests.actor()
         await actor.start()
-        let before = try #require(await OptimizerActorTests.waitFor(actor) { $0.iteration >= 2 && $0.bestAssignment != nil })
+        let before = try #require(
+            await OptimizerActorTests.waitFor(actor) {
+                $0.iteration >= 2 && $0.bestAssignment != nil
+            })
         #expect(before.unpinnedBestStepTime == nil)
         let inputs = PolicyInputs(problem: problem)
-        let current = problem.stageDevices(of: before.bestAssignment!, allowedDevices: inputs.allowedDevices)[1]
-        let other = try #require((0..<problem.cluster.deviceCount).first { $0 != current && inputs.allowedDevices[1] & (1 << UInt64($0)) != 0 })
+        let current = problem.stageDevices(
+            of: before.bestAssignment!, allowedDevices: inputs.allowedDevices)[1]
+        let other = try #require(
+            (0..<problem.cluster.deviceCount).first {
+                $0 != current && inputs.allowedDevices[1] & (1 << UInt64($0)) != 0
+            })
         let pinnedIt = await actor.pin(stage: 1, to: other)
         #expect(pinnedIt)
-        let after = try #require(await OptimizerActorTests.waitFor(actor) { $0.iteration >= before.iteration + 3 && $0.bestAssignment != nil })
+        let after = try #require(
+            await OptimizerActorTests.waitFor(actor) {
+                $0.iteration >= before.iteration + 3 && $0.bestAssignment != nil
+            })
         await actor.stop()
         let shown = try #require(after.bestAssignment)
         #expect(problem.stageDevices(of: shown, allowedDevices: inputs.allowedDevices)[1] == other)
-        let overall = try #require(after.unpinnedBestStepTime), shownTime = try #require(after.bestStepTime)
+        let overall = try #require(after.unpinnedBestStepTime)
+        let shownTime = try #require(after.bestStepTime)
         #expect(overall <= shownTime)
     }
 }

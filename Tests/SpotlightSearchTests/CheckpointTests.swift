@@ -1,16 +1,20 @@
 import Foundation
-import Testing
 import SpotlightModel
+import Testing
+
 @testable import SpotlightSearch
 
 @Suite struct CheckpointTests {
     static func problem(ops: Int = 300) throws -> PlacementProblem {
-        try PlacementProblem(graph: SyntheticGraph(opCount: ops, seed: 6).graph(),
-                             cluster: SyntheticCluster.make(deviceCount: 3), maximumStages: 10)
+        try PlacementProblem(
+            graph: SyntheticGraph(opCount: ops, seed: 6).graph(),
+            cluster: SyntheticCluster.make(deviceCount: 3), maximumStages: 10)
     }
 
     static func path() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("checkpoint-\(UUID().uuidString).json").path
+        FileManager.default.temporaryDirectory.appendingPathComponent(
+            "checkpoint-\(UUID().uuidString).json"
+        ).path
     }
 
     @Test(arguments: [OptimizerConfiguration.Method.spotlight, .policyGradient])
@@ -40,9 +44,13 @@ import SpotlightModel
         #expect(resumed.state.beta == straight.state.beta)
         #expect(resumed.state.bestAssignment == straight.state.bestAssignment)
         #expect(resumed.state.stagePins == straight.state.stagePins)
-        #expect(resumed.state.measured == straight.state.measured && resumed.state.measured.count > 0)
-        #expect(resumed.state.history.map(\.repeatedSamples) == straight.state.history.map(\.repeatedSamples))
-        #expect(resumed.state.history.map(\.meanStepTime) == straight.state.history.map(\.meanStepTime))
+        #expect(
+            resumed.state.measured == straight.state.measured && resumed.state.measured.count > 0)
+        #expect(
+            resumed.state.history.map(\.repeatedSamples)
+                == straight.state.history.map(\.repeatedSamples))
+        #expect(
+            resumed.state.history.map(\.meanStepTime) == straight.state.history.map(\.meanStepTime))
         #expect(resumed.state.history.map(\.meanKL) == straight.state.history.map(\.meanKL))
     }
 
@@ -75,27 +83,42 @@ import SpotlightModel
             .replacingOccurrences(of: "\"learning_rate_warmup\": 5, ", with: "")
             .replacingOccurrences(of: "\"adam_epsilon\": 0.25, ", with: "")
             .replacingOccurrences(of: "\"redraws\": 7, ", with: "")
-        #expect(!older.contains("kl_measure") && !older.contains("early_stop_kl") && !older.contains("reward_baseline")
-                && !older.contains("learning_rate_warmup") && !older.contains("adam_epsilon") && !older.contains("redraws"))
+        #expect(
+            !older.contains("kl_measure") && !older.contains("early_stop_kl")
+                && !older.contains("reward_baseline")
+                && !older.contains("learning_rate_warmup") && !older.contains("adam_epsilon")
+                && !older.contains("redraws"))
         try older.write(toFile: path, atomically: true, encoding: .utf8)
         let loaded = try Checkpoint.load(path, problem: problem).configuration
-        #expect(loaded.klMeasure == .mean && loaded.earlyStopKL == 1.5 && loaded.rewardBaseline == .movingAverage)
+        #expect(
+            loaded.klMeasure == .mean && loaded.earlyStopKL == 1.5
+                && loaded.rewardBaseline == .movingAverage)
         #expect(loaded.learningRateWarmup == 0 && loaded.adamEpsilon == 1e-8 && loaded.redraws == 0)
     }
 
     @Test func aCheckpointForAnotherGraphIsRefused() throws {
         let problem = try Self.problem()
         let path = Self.path()
-        try Checkpoint.save(Optimizer(problem: problem, configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 1)), to: path)
+        try Checkpoint.save(
+            Optimizer(
+                problem: problem,
+                configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 1)),
+            to: path)
         #expect {
             try Checkpoint.load(path, problem: Self.problem(ops: 200))
-        } throws: { "\($0)".contains("\(path): $.ops: the checkpoint was made for 300 ops, this problem has 200") }
+        } throws: {
+            "\($0)".contains(
+                "\(path): $.ops: the checkpoint was made for 300 ops, this problem has 200")
+        }
     }
 
     @Test func aDamagedCheckpointIsAClearError() throws {
         let path = Self.path()
-        try "{\"format\": \"spotlight.checkpoint/1\", \"ops\": ".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect { try Checkpoint.load(path, problem: Self.problem()) } throws: { "\($0)".contains("malformed JSON") }
+        try "{\"format\": \"spotlight.checkpoint/1\", \"ops\": ".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        #expect { try Checkpoint.load(path, problem: Self.problem()) } throws: {
+            "\($0)".contains("malformed JSON")
+        }
     }
 
     /// A warm-started search runs over stages refined by the heuristic's placement; the checkpoint
@@ -118,26 +141,50 @@ import SpotlightModel
         #expect(resumed.problem.stages.stageOf == problem.stages.stageOf)
         for _ in 0..<2 { resumed.iterate(evaluator: evaluator) }
         #expect(resumed.state.network == straight.state.network)
-        #expect(resumed.state.history.map(\.meanStepTime) == straight.state.history.map(\.meanStepTime))
+        #expect(
+            resumed.state.history.map(\.meanStepTime) == straight.state.history.map(\.meanStepTime))
     }
 
     @Test(arguments: [
-        (#""stage_of": [0"#, #""stage_of": [-3"#, "$.stage_of: not a grouping of this graph's ops into stages"),
-        (#""stage_pins": [-1"#, #""stage_pins": [7"#, "$.state: pins or best assignment do not fit this problem"),
-        (#""iteration": "#, #""iteration": 1e300, "x": "#, "$.state.iteration: expected a whole number"),
-        (#""reward_baseline": "batch""#, #""reward_baseline": "median""#,
-         #"$.configuration.reward_baseline: unknown reward baseline "median" (expected batch, moving or best)"#),
-        (#""kl_measure": "largest""#, #""kl_measure": "max""#, #"$.configuration.kl_measure: unknown KL measure "max" (expected mean or largest)"#),
-        (#""measured": []"#, #""measured": [["a", 1, false], ["b", "fast", false]]"#,
-         "$.state.measured[1]: expected [fingerprint as a hexadecimal string, step time in us, out of memory]"),
+        (
+            #""stage_of": [0"#, #""stage_of": [-3"#,
+            "$.stage_of: not a grouping of this graph's ops into stages"
+        ),
+        (
+            #""stage_pins": [-1"#, #""stage_pins": [7"#,
+            "$.state: pins or best assignment do not fit this problem"
+        ),
+        (
+            #""iteration": "#, #""iteration": 1e300, "x": "#,
+            "$.state.iteration: expected a whole number"
+        ),
+        (
+            #""reward_baseline": "batch""#, #""reward_baseline": "median""#,
+            #"$.configuration.reward_baseline: unknown reward baseline "median" (expected batch, moving or best)"#
+        ),
+        (
+            #""kl_measure": "largest""#, #""kl_measure": "max""#,
+            #"$.configuration.kl_measure: unknown KL measure "max" (expected mean or largest)"#
+        ),
+        (
+            #""measured": []"#, #""measured": [["a", 1, false], ["b", "fast", false]]"#,
+            "$.state.measured[1]: expected [fingerprint as a hexadecimal string, step time in us, out of memory]"
+        ),
     ])
     func badFieldsAreClearErrors(original: String, replacement: String, expected: String) throws {
         let problem = try Self.problem()
         let path = Self.path()
-        try Checkpoint.save(Optimizer(problem: problem, configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 1)), to: path)
+        try Checkpoint.save(
+            Optimizer(
+                problem: problem,
+                configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 1)),
+            to: path)
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.contains(original))
-        try text.replacingOccurrences(of: original, with: replacement).write(toFile: path, atomically: true, encoding: .utf8)
-        #expect { try Checkpoint.load(path, problem: problem) } throws: { "\($0)".contains("\(path): \(expected)") }
+        try text.replacingOccurrences(of: original, with: replacement).write(
+            toFile: path, atomically: true, encoding: .utf8)
+        #expect { try Checkpoint.load(path, problem: problem) } throws: {
+            "\($0)".contains("\(path): \(expected)")
+        }
     }
 }

@@ -1,25 +1,34 @@
 import Testing
+
 @testable import SpotlightSearch
 
 /// A long search keeps bounded records: the history merges old iterations evenly, and the
 /// record of measured placements forgets the slower half when full.
 @Suite struct BoundedRecordTests {
     static func stats(_ iteration: Int) -> IterationStats {
-        IterationStats(iteration: iteration, meanStepTime: Double(100 + iteration), bestStepTime: Double(50 + iteration),
-                       worstStepTime: Double(200 + iteration), bestSoFar: Double(1000 - iteration),
-                       meanReward: -Double(iteration), meanKL: 0.01, maxKL: Double(iteration), beta: 1, entropy: 0.5,
-                       invalidSamples: 1, outOfMemorySamples: 0, repeatedSamples: 2, placementsMeasured: 3,
-                       samplesPerSecond: 10, evaluationSeconds: 0.5, policySeconds: 0.25)
+        IterationStats(
+            iteration: iteration, meanStepTime: Double(100 + iteration),
+            bestStepTime: Double(50 + iteration),
+            worstStepTime: Double(200 + iteration), bestSoFar: Double(1000 - iteration),
+            meanReward: -Double(iteration), meanKL: 0.01, maxKL: Double(iteration), beta: 1,
+            entropy: 0.5,
+            invalidSamples: 1, outOfMemorySamples: 0, repeatedSamples: 2, placementsMeasured: 3,
+            samplesPerSecond: 10, evaluationSeconds: 0.5, policySeconds: 0.25)
     }
 
     @Test func theHistoryStaysWithinItsLimitAndEvenlySpaced() {
         var history: [IterationStats] = []
-        for iteration in 1...100 { IterationHistory.appending(Self.stats(iteration), to: &history, limit: 8) }
+        for iteration in 1...100 {
+            IterationHistory.appending(Self.stats(iteration), to: &history, limit: 8)
+        }
         #expect(history.count <= 8)
         let stride = IterationHistory.stride(of: history)
         #expect(stride == 16)
         // Every entry but the last stands for `stride` iterations; the last for the rest.
-        #expect(history.dropLast().enumerated().allSatisfy { $0.element.iteration == ($0.offset + 1) * stride })
+        #expect(
+            history.dropLast().enumerated().allSatisfy {
+                $0.element.iteration == ($0.offset + 1) * stride
+            })
         #expect(history.last?.iteration == 100)
         // Counts stay exact; the best so far is the latest; maxima and minima over the group.
         #expect(history.reduce(0) { $0 + $1.placementsMeasured } == 300)

@@ -1,6 +1,7 @@
-import Testing
 import SpotlightModel
 import SpotlightSimulation
+import Testing
+
 @testable import SpotlightSearch
 
 /// The local search that polishes the best placement: hand-computed small cases, and properties
@@ -11,7 +12,9 @@ import SpotlightSimulation
     func threeOps() throws -> PlacementProblem {
         var c = op("c", 100)
         c.colocateWith = "b"
-        return try PlacementProblem(graph: OperationGraph(name: "g", ops: [op("a", 100), op("b", 100), c]), cluster: gpus(2))
+        return try PlacementProblem(
+            graph: OperationGraph(name: "g", ops: [op("a", 100), op("b", 100), c]), cluster: gpus(2)
+        )
     }
 
     func time(_ assignment: [Int], _ problem: PlacementProblem) -> Double {
@@ -23,7 +26,8 @@ import SpotlightSimulation
         let problem = try threeOps()
         let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
         #expect(time([0, 0, 0], problem) == 300)
-        let outcome = LocalSearch(problem: problem).polish([0, 0, 0], stepTime: 300, evaluator: evaluator, budget: 100)
+        let outcome = LocalSearch(problem: problem).polish(
+            [0, 0, 0], stepTime: 300, evaluator: evaluator, budget: 100)
         #expect(outcome.stepTime == 200)
         #expect(outcome.improvements == 1)
         #expect(outcome.isLocalOptimum)
@@ -45,7 +49,8 @@ import SpotlightSimulation
     @Test func aPlacementNoMoveImprovesIsKept() throws {
         let problem = try threeOps()
         let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
-        let outcome = LocalSearch(problem: problem).polish([1, 0, 0], stepTime: 200, evaluator: evaluator, budget: 100)
+        let outcome = LocalSearch(problem: problem).polish(
+            [1, 0, 0], stepTime: 200, evaluator: evaluator, budget: 100)
         #expect(outcome.assignment == [1, 0, 0])
         #expect(outcome.improvements == 0)
         #expect(outcome.isLocalOptimum)
@@ -53,15 +58,20 @@ import SpotlightSimulation
     }
 
     @Test func theBudgetAndAStopAreObeyed() throws {
-        let problem = try PlacementProblem(graph: SyntheticGraph(opCount: 300, seed: 5).graph(), cluster: SyntheticCluster.make(deviceCount: 4),
-                                           maximumStages: 16)
+        let problem = try PlacementProblem(
+            graph: SyntheticGraph(opCount: 300, seed: 5).graph(),
+            cluster: SyntheticCluster.make(deviceCount: 4),
+            maximumStages: 16)
         let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
         let start = try #require(RoundRobinPlacer().place(problem))
         let search = LocalSearch(problem: problem)
-        let limited = search.polish(start, stepTime: time(start, problem), evaluator: evaluator, budget: 37)
+        let limited = search.polish(
+            start, stepTime: time(start, problem), evaluator: evaluator, budget: 37)
         #expect(limited.evaluated <= 37 && limited.evaluated > 16)
         #expect(!limited.isLocalOptimum)
-        let stopped = search.polish(start, stepTime: time(start, problem), evaluator: evaluator, budget: 1000, shouldStop: { true })
+        let stopped = search.polish(
+            start, stepTime: time(start, problem), evaluator: evaluator, budget: 1000,
+            shouldStop: { true })
         #expect(stopped.evaluated == 0 && stopped.assignment == start && !stopped.isLocalOptimum)
     }
 
@@ -70,10 +80,15 @@ import SpotlightSimulation
     /// three runs shows no move helps.
     @Test func confirmationsKeepANoisyFirstMeasurementFromFoolingIt() throws {
         let problem = try threeOps()
-        let fooled = LocalSearch(problem: problem).polish([0, 0, 0], stepTime: 1000, evaluator: FlatteringHardware(), budget: 100)
+        let fooled = LocalSearch(problem: problem).polish(
+            [0, 0, 0], stepTime: 1000, evaluator: FlatteringHardware(), budget: 100)
         #expect(fooled.stepTime == 1)
-        let careful = LocalSearch(problem: problem).polish([0, 0, 0], stepTime: 1000, evaluator: FlatteringHardware(), budget: 100, confirmations: 2)
-        #expect(careful.stepTime == 1000 && careful.improvements == 0 && careful.assignment == [0, 0, 0])
+        let careful = LocalSearch(problem: problem).polish(
+            [0, 0, 0], stepTime: 1000, evaluator: FlatteringHardware(), budget: 100,
+            confirmations: 2)
+        #expect(
+            careful.stepTime == 1000 && careful.improvements == 0
+                && careful.assignment == [0, 0, 0])
         #expect(careful.isLocalOptimum)
     }
 
@@ -82,11 +97,17 @@ import SpotlightSimulation
     @Test func placementsMeasuredBeforeAreNotMeasuredAgain() throws {
         let problem = try threeOps()
         let evaluator = RecordingEvaluator(problem: problem)
-        let first = LocalSearch(problem: problem).polish([1, 0, 0], stepTime: 200, evaluator: evaluator, budget: 100)
+        let first = LocalSearch(problem: problem).polish(
+            [1, 0, 0], stepTime: 200, evaluator: evaluator, budget: 100)
         #expect(first.evaluated > 0 && evaluator.seen.count == first.evaluated)
         var known = MeasuredPlacements()
-        for placement in evaluator.seen { known.record(MeasuredPlacements.fingerprint(placement), Evaluation(stepTime: time(placement, problem))) }
-        let again = LocalSearch(problem: problem).polish([1, 0, 0], stepTime: 200, evaluator: evaluator, budget: 100, measured: known)
+        for placement in evaluator.seen {
+            known.record(
+                MeasuredPlacements.fingerprint(placement),
+                Evaluation(stepTime: time(placement, problem)))
+        }
+        let again = LocalSearch(problem: problem).polish(
+            [1, 0, 0], stepTime: 200, evaluator: evaluator, budget: 100, measured: known)
         #expect(again.evaluated == 0 && again.isLocalOptimum && again.assignment == [1, 0, 0])
         #expect(evaluator.seen.count == first.evaluated)
     }
@@ -95,12 +116,18 @@ import SpotlightSimulation
     /// stages and over colocation sets, and a quiet pass after another kind's, propose many again.
     @Test(arguments: [1, 2, 3] as [UInt64])
     func aClimbMeasuresNoPlacementTwice(seed: UInt64) throws {
-        let problem = try PlacementProblem(graph: SyntheticGraph(opCount: 120, seed: seed).graph(), cluster: SyntheticCluster.make(deviceCount: 3),
-                                           maximumStages: 12)
+        let problem = try PlacementProblem(
+            graph: SyntheticGraph(opCount: 120, seed: seed).graph(),
+            cluster: SyntheticCluster.make(deviceCount: 3),
+            maximumStages: 12)
         let evaluator = RecordingEvaluator(problem: problem)
         let start = try #require(RoundRobinPlacer().place(problem))
-        let outcome = LocalSearch(problem: problem).polish(start, stepTime: time(start, problem), evaluator: evaluator, budget: 1_000_000, seed: seed)
-        let seen = evaluator.seen, distinct = Set(seen).count, startMeasured = seen.contains(start)
+        let outcome = LocalSearch(problem: problem).polish(
+            start, stepTime: time(start, problem), evaluator: evaluator, budget: 1_000_000,
+            seed: seed)
+        let seen = evaluator.seen
+        let distinct = Set(seen).count
+        let startMeasured = seen.contains(start)
         #expect(outcome.isLocalOptimum && outcome.evaluated == seen.count)
         #expect(distinct == seen.count)
         #expect(!startMeasured)
@@ -111,28 +138,37 @@ import SpotlightSimulation
     /// to another device is faster.
     @Test(arguments: [1, 2, 3] as [UInt64])
     func climbsToAValidLocalOptimum(seed: UInt64) throws {
-        let problem = try PlacementProblem(graph: SyntheticGraph(opCount: 120, seed: seed).graph(), cluster: SyntheticCluster.make(deviceCount: 3),
-                                           maximumStages: 12)
+        let problem = try PlacementProblem(
+            graph: SyntheticGraph(opCount: 120, seed: seed).graph(),
+            cluster: SyntheticCluster.make(deviceCount: 3),
+            maximumStages: 12)
         let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
         let start = try #require(RoundRobinPlacer().place(problem))
         let startTime = time(start, problem)
         let search = LocalSearch(problem: problem)
-        let outcome = search.polish(start, stepTime: startTime, evaluator: evaluator, budget: 1_000_000, seed: seed)
+        let outcome = search.polish(
+            start, stepTime: startTime, evaluator: evaluator, budget: 1_000_000, seed: seed)
         #expect(outcome.isLocalOptimum)
         #expect(outcome.stepTime < startTime)
         #expect(outcome.stepTime == time(outcome.assignment, problem))
-        #expect(search.polish(start, stepTime: startTime, evaluator: evaluator, budget: 1_000_000, seed: seed) == outcome)
+        #expect(
+            search.polish(
+                start, stepTime: startTime, evaluator: evaluator, budget: 1_000_000, seed: seed)
+                == outcome)
         let constraints = problem.constraints
         for op in 0..<problem.graph.count {
             #expect(constraints.allows(op: op, device: outcome.assignment[op]))
             #expect(outcome.assignment[op] == outcome.assignment[constraints.colocationRoot[op]])
         }
-        var units: [[Int]] = Array(Dictionary(grouping: 0..<problem.graph.count) { constraints.colocationRoot[$0] }.values)
+        var units: [[Int]] = Array(
+            Dictionary(grouping: 0..<problem.graph.count) { constraints.colocationRoot[$0] }.values)
         units += Dictionary(grouping: 0..<problem.graph.count) { problem.stages.stageOf[$0] }.values
         for unit in units {
             for device in 0..<problem.cluster.deviceCount {
                 var wishes = outcome.assignment
-                for op in unit where constraints.allows(op: op, device: device) { wishes[op] = device }
+                for op in unit where constraints.allows(op: op, device: device) {
+                    wishes[op] = device
+                }
                 #expect(time(problem.repaired(wishes), problem) >= outcome.stepTime)
             }
         }

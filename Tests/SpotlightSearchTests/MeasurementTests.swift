@@ -1,7 +1,7 @@
-import Synchronization
 import SpotlightModel
 import SpotlightSearch
 import SpotlightSimulation
+import Synchronization
 import Testing
 
 /// An evaluator that answers from a script: each call takes the next answers, in order, and
@@ -27,7 +27,9 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
 
 @Suite struct MeasurementTests {
     /// A baseline whose simulated time is `simulated`, with a made-up assignment that names it.
-    static func baseline(_ method: String, _ device: Int, simulated: Double) throws -> BaselineResult {
+    static func baseline(_ method: String, _ device: Int, simulated: Double) throws
+        -> BaselineResult
+    {
         let problem = try OptimizerTests.problem(ops: 40, stages: 4)
         var simulator = Simulator(graph: problem.graph, cluster: problem.cluster)
         var result = simulator.simulate(SingleDevicePlacer().place(problem)!)
@@ -36,17 +38,24 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
     }
 
     @Test func measuredBaselinesReplaceTheSimulatorsTimesAndFailuresAreLeftOut() throws {
-        let simulated = [try Self.baseline("a", 0, simulated: 10), try Self.baseline("b", 1, simulated: 20),
-                         try Self.baseline("c", 2, simulated: 30)]
+        let simulated = [
+            try Self.baseline("a", 0, simulated: 10), try Self.baseline("b", 1, simulated: 20),
+            try Self.baseline("c", 2, simulated: 30),
+        ]
         let evaluator = ScriptedEvaluator([
-            Evaluation(stepTime: 300), Evaluation(stepTime: nil, failure: "exit status 1"), Evaluation(stepTime: 100, outOfMemory: true),
+            Evaluation(stepTime: 300), Evaluation(stepTime: nil, failure: "exit status 1"),
+            Evaluation(stepTime: 100, outOfMemory: true),
         ])
         var reported: [String] = []
-        let (measured, failures) = Baselines.measure(simulated, with: evaluator) { baseline, evaluation in
-            reported.append("\(baseline.method) \(evaluation.stepTime.map { String($0) } ?? "failed")")
+        let (measured, failures) = Baselines.measure(simulated, with: evaluator) {
+            baseline, evaluation in
+            reported.append(
+                "\(baseline.method) \(evaluation.stepTime.map { String($0) } ?? "failed")")
         }
         #expect(evaluator.asked == [[0, 0], [1, 1], [2, 2]])
-        #expect(evaluator.methods == ["a", "b", "c"], "each placement goes out under its baseline's name")
+        #expect(
+            evaluator.methods == ["a", "b", "c"],
+            "each placement goes out under its baseline's name")
         #expect(reported == ["a 300.0", "b failed", "c 100.0"], "each baseline as it is measured")
         #expect(measured.map(\.method) == ["a", "c"])
         #expect(measured.map(\.stepTime) == [300, 100])
@@ -60,13 +69,15 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
 
     @Test func remeasuringGoesInRoundsAndTakesTheMedianOfTheValidRuns() {
         let answers: [Double?] = [
-            5, 50,   // round 1: placement 0, placement 1
+            5, 50,  // round 1: placement 0, placement 1
             7, nil,  // round 2: placement 1 fails
-            6, 40,   // round 3
-            9, 60,   // round 4
+            6, 40,  // round 3
+            9, 60,  // round 4
         ]
-        let evaluator = ScriptedEvaluator(answers.map { Evaluation(stepTime: $0, failure: $0 == nil ? "timed out" : nil) })
-        let medians = Remeasurement.medians(of: [("pg", [0]), ("heft", [1])], repeats: 4, evaluator: evaluator)
+        let evaluator = ScriptedEvaluator(
+            answers.map { Evaluation(stepTime: $0, failure: $0 == nil ? "timed out" : nil) })
+        let medians = Remeasurement.medians(
+            of: [("pg", [0]), ("heft", [1])], repeats: 4, evaluator: evaluator)
         #expect(evaluator.asked == [[0], [1], [0], [1], [0], [1], [0], [1]])
         #expect(evaluator.methods == ["pg", "heft", "pg", "heft", "pg", "heft", "pg", "heft"])
         #expect(medians == [6.5, 50])
@@ -75,11 +86,18 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
     @Test func remeasuringStopsWhenAsked() {
         let evaluator = ScriptedEvaluator((1...6).map { Evaluation(stepTime: Double($0)) })
         let calls = Mutex(0)
-        let medians = Remeasurement.medians(of: [("a", [0]), ("b", [1])], repeats: 3, evaluator: evaluator,
-                                            shouldStop: { calls.withLock { $0 += 1; return $0 > 3 } })
+        let medians = Remeasurement.medians(
+            of: [("a", [0]), ("b", [1])], repeats: 3, evaluator: evaluator,
+            shouldStop: {
+                calls.withLock {
+                    $0 += 1
+                    return $0 > 3
+                }
+            })
         #expect(evaluator.asked.count == 3)
         #expect(medians == [2, 2])
-        let none = Remeasurement.medians(of: [("a", [0])], repeats: 2, evaluator: ScriptedEvaluator([]), shouldStop: { true })
+        let none = Remeasurement.medians(
+            of: [("a", [0])], repeats: 2, evaluator: ScriptedEvaluator([]), shouldStop: { true })
         #expect(none == [nil])
     }
 
@@ -88,19 +106,24 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
         var configuration = OptimizerTests.configuration(.spotlight, samples: 4, seed: 5)
         configuration.confirmations = 2
         var optimizer = Optimizer(problem: problem, configuration: configuration)
-        let evaluator = ScriptedEvaluator([
-            90, 100, 100, 100, /* sample 0 would be best: again */ 100, 100,  // median 100: the best
-            100, 100, 100, 50, /* sample 3 was lucky */ 120, 130,            // median 120: not better
-            100, 80, 100, 100, /* sample 1 */ 85, 90,                        // median 85: the new best
-        ].map { Evaluation(stepTime: $0) })
+        let evaluator = ScriptedEvaluator(
+            [
+                90, 100, 100, 100, /* sample 0 would be best: again */ 100, 100,  // median 100: the best
+                100, 100, 100, 50, /* sample 3 was lucky */ 120, 130,  // median 120: not better
+                100, 80, 100, 100, /* sample 1 */ 85, 90,  // median 85: the new best
+            ].map { Evaluation(stepTime: $0) })
         var firstBest: [Int]?
         for iteration in 1...3 {
             let stats = optimizer.iterate(evaluator: evaluator)
             let asked = evaluator.asked
             let batch = Array(asked[(asked.count - 6)..<(asked.count - 2)])
             let candidate = batch[[0, 3, 1][iteration - 1]]
-            #expect(asked.suffix(2) == [candidate, candidate], "the would-be best is the one measured again")
-            #expect(stats.bestStepTime == [90, 50, 80][iteration - 1], "the batch's best first measurement")
+            #expect(
+                asked.suffix(2) == [candidate, candidate],
+                "the would-be best is the one measured again")
+            #expect(
+                stats.bestStepTime == [90, 50, 80][iteration - 1],
+                "the batch's best first measurement")
             #expect(stats.bestSoFar == [100, 100, 85][iteration - 1])
             if iteration == 1 { firstBest = candidate }
             #expect(optimizer.state.bestAssignment == (iteration < 3 ? firstBest : candidate))
@@ -110,7 +133,9 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
 
     @Test func aPolicyGradientSearchSendsItsPlacementsAsPG() throws {
         let problem = try OptimizerTests.problem(ops: 60, stages: 6)
-        var optimizer = Optimizer(problem: problem, configuration: OptimizerTests.configuration(.policyGradient, samples: 4, seed: 5))
+        var optimizer = Optimizer(
+            problem: problem,
+            configuration: OptimizerTests.configuration(.policyGradient, samples: 4, seed: 5))
         let evaluator = ScriptedEvaluator((0..<4).map { Evaluation(stepTime: Double(100 + $0)) })
         optimizer.iterate(evaluator: evaluator)
         #expect(evaluator.methods == ["pg", "pg", "pg", "pg"])

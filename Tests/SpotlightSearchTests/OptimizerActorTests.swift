@@ -1,20 +1,30 @@
 import Foundation
-import Testing
 import SpotlightModel
 import SpotlightSimulation
+import Testing
+
 @testable import SpotlightSearch
 
 @Suite struct OptimizerActorTests {
-    static func actor(evaluator: (any Evaluator)? = nil, limit: Int? = nil) throws -> (OptimizerActor, PlacementProblem) {
-        let problem = try PlacementProblem(graph: SyntheticGraph(opCount: 300, seed: 2).graph(),
-                                           cluster: SyntheticCluster.make(deviceCount: 4), maximumStages: 12)
-        let optimizer = Optimizer(problem: problem, configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 1))
+    static func actor(evaluator: (any Evaluator)? = nil, limit: Int? = nil) throws -> (
+        OptimizerActor, PlacementProblem
+    ) {
+        let problem = try PlacementProblem(
+            graph: SyntheticGraph(opCount: 300, seed: 2).graph(),
+            cluster: SyntheticCluster.make(deviceCount: 4), maximumStages: 12)
+        let optimizer = Optimizer(
+            problem: problem,
+            configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 1))
         let chosen = evaluator ?? SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
-        return (OptimizerActor(optimizer: optimizer, evaluator: chosen, iterationLimit: limit), problem)
+        return (
+            OptimizerActor(optimizer: optimizer, evaluator: chosen, iterationLimit: limit), problem
+        )
     }
 
     /// Waits (up to 60 s) until a snapshot satisfies `condition`.
-    static func waitFor(_ actor: OptimizerActor, _ condition: (OptimizerSnapshot) -> Bool) async -> OptimizerSnapshot? {
+    static func waitFor(_ actor: OptimizerActor, _ condition: (OptimizerSnapshot) -> Bool) async
+        -> OptimizerSnapshot?
+    {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let snapshot = await actor.snapshot()
@@ -33,23 +43,28 @@ import SpotlightSimulation
         let pausedAt = await actor.snapshot()
         #expect(pausedAt.status == .paused, "pause takes effect at once")
         // The iteration under way when pausing may still complete; then the count stops.
-        let settled = try #require(await Self.waitFor(actor) { $0.status == .paused && !$0.iterationInFlight })
+        let settled = try #require(
+            await Self.waitFor(actor) { $0.status == .paused && !$0.iterationInFlight })
         #expect(settled.iteration <= pausedAt.iteration + 1)
         try await Task.sleep(nanoseconds: 500_000_000)
         let later = await actor.snapshot()
         #expect(later.iteration == settled.iteration, "no iterations while paused")
         #expect(!later.iterationInFlight)
         await actor.resume()
-        let resumed = try #require(await Self.waitFor(actor) { $0.iteration >= settled.iteration + 2 })
+        let resumed = try #require(
+            await Self.waitFor(actor) { $0.iteration >= settled.iteration + 2 })
         #expect(resumed.history.count == resumed.iteration)
-        #expect(Array(resumed.history.prefix(later.history.count)) == later.history, "the same curves continue")
+        #expect(
+            Array(resumed.history.prefix(later.history.count)) == later.history,
+            "the same curves continue")
         await actor.stop()
         #expect(await actor.snapshot().status == .stopped)
     }
 
     @Test func pinsTakeEffectAtTheNextIteration() async throws {
-        let problem = try PlacementProblem(graph: SyntheticGraph(opCount: 300, seed: 2).graph(),
-                                           cluster: SyntheticCluster.make(deviceCount: 4), maximumStages: 12)
+        let problem = try PlacementProblem(
+            graph: SyntheticGraph(opCount: 300, seed: 2).graph(),
+            cluster: SyntheticCluster.make(deviceCount: 4), maximumStages: 12)
         let recorder = RecordingEvaluator(problem: problem)
         let (actor, _) = try Self.actor(evaluator: recorder)
         await actor.start()
@@ -65,7 +80,8 @@ import SpotlightSimulation
         let after = recorder.seen.dropFirst(seenBefore + 8)
         #expect(after.count >= 8)
         for assignment in after {
-            for op in problem.stages.ops(of: 3) where problem.constraints.allows(op: op, device: 2) {
+            for op in problem.stages.ops(of: 3) where problem.constraints.allows(op: op, device: 2)
+            {
                 #expect(assignment[op] == 2)
             }
         }
@@ -89,12 +105,19 @@ import SpotlightSimulation
     }
 
     @Test func checkpointsEveryNIterationsAndOnStopAndResumesExactly() async throws {
-        let problem = try PlacementProblem(graph: SyntheticGraph(opCount: 300, seed: 2).graph(),
-                                           cluster: SyntheticCluster.make(deviceCount: 4), maximumStages: 12)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("actor-\(UUID().uuidString).json").path
+        let problem = try PlacementProblem(
+            graph: SyntheticGraph(opCount: 300, seed: 2).graph(),
+            cluster: SyntheticCluster.make(deviceCount: 4), maximumStages: 12)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "actor-\(UUID().uuidString).json"
+        ).path
         let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
-        let optimizer = Optimizer(problem: problem, configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 1))
-        let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator, iterationLimit: 5, checkpointPath: path, checkpointEvery: 2)
+        let optimizer = Optimizer(
+            problem: problem,
+            configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 1))
+        let actor = OptimizerActor(
+            optimizer: optimizer, evaluator: evaluator, iterationLimit: 5, checkpointPath: path,
+            checkpointEvery: 2)
         await actor.start()
         _ = await Self.waitFor(actor) { $0.status == .finished }
         await actor.stop()
@@ -124,7 +147,9 @@ import SpotlightSimulation
         #expect(polished.bestStepTime == summary.to)
         var simulator = Simulator(problem: problem)
         #expect(simulator.simulate(try #require(polished.bestAssignment)).stepTime == summary.to)
-        #expect(polished.bestResult?.stepTime == summary.to, "the best placement's simulation follows it")
+        #expect(
+            polished.bestResult?.stepTime == summary.to,
+            "the best placement's simulation follows it")
         await actor.stop()
     }
 
@@ -137,12 +162,17 @@ import SpotlightSimulation
     }
 
     @Test func aCheckpointThatCannotBeWrittenIsInTheSnapshotsAndTheSearchGoesOn() async throws {
-        let problem = try PlacementProblem(graph: SyntheticGraph(opCount: 200, seed: 2).graph(),
-                                           cluster: SyntheticCluster.make(deviceCount: 3), maximumStages: 8)
+        let problem = try PlacementProblem(
+            graph: SyntheticGraph(opCount: 200, seed: 2).graph(),
+            cluster: SyntheticCluster.make(deviceCount: 3), maximumStages: 8)
         let path = "/nonexistent-\(UUID().uuidString)/run.checkpoint.json"
         let evaluator = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
-        let optimizer = Optimizer(problem: problem, configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 1))
-        let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator, iterationLimit: 3, checkpointPath: path, checkpointEvery: 1)
+        let optimizer = Optimizer(
+            problem: problem,
+            configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 1))
+        let actor = OptimizerActor(
+            optimizer: optimizer, evaluator: evaluator, iterationLimit: 3, checkpointPath: path,
+            checkpointEvery: 1)
         await actor.start()
         let finished = try #require(await Self.waitFor(actor) { $0.status == .finished })
         #expect(finished.iteration == 3)

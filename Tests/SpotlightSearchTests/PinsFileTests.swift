@@ -1,19 +1,26 @@
 import Foundation
-import Testing
 import SpotlightModel
+import Testing
+
 @testable import SpotlightSearch
 
 @Suite struct PinsFileTests {
     @Test func pinsSaveAndLoadTheSame() throws {
         let problem = try OptimizerTests.problem(ops: 120, stages: 8)
         let pins = PinsFile(stages: [(2, 1), (5, 0)], ops: [(7, 2)])
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pins-\(UUID().uuidString).json").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "pins-\(UUID().uuidString).json"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try pins.save(to: path, problem: problem)
         #expect(try PinsFile.load(path, problem: problem) == pins)
-        var optimizer = Optimizer(problem: problem, configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 1))
+        var optimizer = Optimizer(
+            problem: problem,
+            configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 1))
         pins.apply(to: &optimizer)
-        #expect(PinsFile(stagePins: optimizer.state.stagePins, opPins: optimizer.state.opPins).stages.map(\.stage) == [2, 5])
+        #expect(
+            PinsFile(stagePins: optimizer.state.stagePins, opPins: optimizer.state.opPins).stages
+                .map(\.stage) == [2, 5])
         #expect(optimizer.state.opPins[7] == 2)
     }
 
@@ -27,8 +34,10 @@ import SpotlightModel
         let document = try JSONParser.parse(Array(text.utf8))
         let problems = Self.problems(document, problem: problem)
         let paths = problems.map(\.path)
-        #expect(paths.contains("$.cluster") && paths.contains("$.stages[0].stage") && paths.contains("$.stages[1].device"),
-                "\(problems.map(\.description))")
+        #expect(
+            paths.contains("$.cluster") && paths.contains("$.stages[0].stage")
+                && paths.contains("$.stages[1].device"),
+            "\(problems.map(\.description))")
         #expect(paths.contains { $0.hasPrefix("$.ops") }, "\(problems.map(\.description))")
     }
 

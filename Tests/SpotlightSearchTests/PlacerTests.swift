@@ -1,14 +1,18 @@
 import Foundation
-import Testing
 import SpotlightModel
 import SpotlightSimulation
+import Testing
+
 @testable import SpotlightSearch
 
 let samplesDirectory = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("samples").path
 
-func op(_ name: String, _ time: Double, inputs: [String] = [], output: Double = 0, persistent: Double = 0) -> OperationSpec {
+func op(
+    _ name: String, _ time: Double, inputs: [String] = [], output: Double = 0,
+    persistent: Double = 0
+) -> OperationSpec {
     var spec = OperationSpec(name: name, type: "Op")
     spec.measuredTimes = [.init(deviceType: "t", microseconds: time)]
     spec.inputs = inputs.map { .init($0) }
@@ -18,13 +22,22 @@ func op(_ name: String, _ time: Double, inputs: [String] = [], output: Double = 
 }
 
 /// `count` identical GPUs (after a CPU, if `cpu`), every pair joined at `rate` GB/s with 5 us latency.
-func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: Double = 1) throws -> Cluster {
+func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: Double = 1) throws
+    -> Cluster
+{
     try Cluster(
         name: "gpus",
-        devices: (cpu ? [.init(name: "cpu:0", kind: "cpu", gflops: 200, memoryGBytesPerSecond: 50, memoryGBytes: 64)] : [])
+        devices: (cpu
+            ? [
+                .init(
+                    name: "cpu:0", kind: "cpu", gflops: 200, memoryGBytesPerSecond: 50,
+                    memoryGBytes: 64)
+            ] : [])
             + (0..<count).map {
-                .init(name: "gpu:\($0)", kind: "gpu", type: "t", gflops: 1000, memoryGBytesPerSecond: 100,
-                      memoryGBytes: memoryGBytes?[$0] ?? 10)
+                .init(
+                    name: "gpu:\($0)", kind: "gpu", type: "t", gflops: 1000,
+                    memoryGBytesPerSecond: 100,
+                    memoryGBytes: memoryGBytes?[$0] ?? 10)
             },
         links: [], defaultLink: .init(gbytesPerSecond: rate, latencyMicroseconds: 5))
 }
@@ -33,8 +46,9 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
     let problem: PlacementProblem
 
     init() throws {
-        problem = try PlacementProblem(graph: OperationGraph.load(samplesDirectory + "/tiny.graph.json"),
-                                       cluster: Cluster.load(samplesDirectory + "/tiny.cluster.json"))
+        problem = try PlacementProblem(
+            graph: OperationGraph.load(samplesDirectory + "/tiny.graph.json"),
+            cluster: Cluster.load(samplesDirectory + "/tiny.cluster.json"))
     }
 
     @Test func singleGPUPutsEverythingButTheInputOnGPU0() throws {
@@ -48,13 +62,16 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
 
     @Test func expertFollowsTheGraphsHints() throws {
         let assignment = try #require(ExpertPlacer().place(problem))
-        let file = try Placement.load(samplesDirectory + "/tiny.expert.placement.json", graph: problem.graph, cluster: problem.cluster)
+        let file = try Placement.load(
+            samplesDirectory + "/tiny.expert.placement.json", graph: problem.graph,
+            cluster: problem.cluster)
         #expect(assignment == file.assignment)
     }
 
     @Test func expertHintsForMoreGPUsThanTheClusterHasAreSpreadInOrder() throws {
         let cluster = try gpus(2, cpu: true)
-        let folded = ExpertPlacer.devicesForHints(["cpu:0", "gpu:0", "gpu:1", "gpu:2", "gpu:3"], in: cluster)
+        let folded = ExpertPlacer.devicesForHints(
+            ["cpu:0", "gpu:0", "gpu:1", "gpu:2", "gpu:3"], in: cluster)
         #expect(folded == ["cpu:0": 0, "gpu:0": 1, "gpu:1": 1, "gpu:2": 2, "gpu:3": 2])
         let exact = ExpertPlacer.devicesForHints(["gpu:0", "gpu:1"], in: try gpus(4))
         #expect(exact == ["gpu:0": 0, "gpu:1": 1])
@@ -70,7 +87,8 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
     @Test func roundRobinAlternatesStagesOverTheGPUs() throws {
         let assignment = try #require(RoundRobinPlacer().place(problem))
         let stages = problem.stages
-        for op in 0..<problem.graph.count where problem.graph.allowedKinds[op] == 0 && problem.graph.colocateWith[op] < 0 {
+        for op in 0..<problem.graph.count
+        where problem.graph.allowedKinds[op] == 0 && problem.graph.colocateWith[op] < 0 {
             #expect(assignment[op] == 1 + stages.stageOf[op] % 2)
         }
     }
@@ -80,8 +98,14 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
         let results = Baselines.run(problem)
         #expect(results.map(\.method) == ["single_gpu", "round_robin", "expert", "heft", "metis"])
         for baseline in results {
-            let placement = Placement(graphName: "", clusterName: "", method: baseline.method, assignment: baseline.assignment)
-            #expect(placement.violations(graph: problem.graph, cluster: problem.cluster, constraints: problem.constraints, file: "").isEmpty)
+            let placement = Placement(
+                graphName: "", clusterName: "", method: baseline.method,
+                assignment: baseline.assignment)
+            #expect(
+                placement.violations(
+                    graph: problem.graph, cluster: problem.cluster,
+                    constraints: problem.constraints, file: ""
+                ).isEmpty)
             #expect(baseline.result.stepTime >= bound)
         }
     }
@@ -92,7 +116,11 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
     @Test func refiningDropsCoarseHintsOnlyWhereThePlacementStaysExact() throws {
         let assignment = try #require(MetisPlacer().place(problem))
         func exact(_ partition: StagePartition) -> Bool {
-            (0..<partition.count).allSatisfy { stage in partition.ops(of: stage).allSatisfy { assignment[$0] == assignment[partition.ops(of: stage).first!] } }
+            (0..<partition.count).allSatisfy { stage in
+                partition.ops(of: stage).allSatisfy {
+                    assignment[$0] == assignment[partition.ops(of: stage).first!]
+                }
+            }
         }
         let hinted = StagePartition(graph: problem.graph, refinement: assignment)
         let refined = problem.refined(by: assignment).stages
@@ -100,8 +128,10 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
         #expect(exact(refined))
         var sawHintsKept = false
         for budget in 1...20 {
-            let base = try PlacementProblem(graph: problem.graph, cluster: problem.cluster, maximumStages: budget)
-            let hintedAtBudget = StagePartition(graph: problem.graph, maximumStages: budget, refinement: assignment)
+            let base = try PlacementProblem(
+                graph: problem.graph, cluster: problem.cluster, maximumStages: budget)
+            let hintedAtBudget = StagePartition(
+                graph: problem.graph, maximumStages: budget, refinement: assignment)
             let chosen = base.refined(by: assignment).stages
             #expect(chosen.count <= budget)
             if chosen.stageOf == hintedAtBudget.stageOf {
@@ -111,8 +141,12 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
             }
         }
         #expect(sawHintsKept)
-        let ignoring = try PlacementProblem(graph: problem.graph, cluster: problem.cluster, groupHints: false)
-        #expect(ignoring.refined(by: assignment).stages.stageOf == StagePartition(graph: problem.graph, groupHints: false, refinement: assignment).stageOf)
+        let ignoring = try PlacementProblem(
+            graph: problem.graph, cluster: problem.cluster, groupHints: false)
+        #expect(
+            ignoring.refined(by: assignment).stages.stageOf
+                == StagePartition(graph: problem.graph, groupHints: false, refinement: assignment)
+                .stageOf)
     }
 
     /// A pin outranks every wish of its colocation set, even one of an op earlier in the file; a
@@ -133,9 +167,14 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
         #expect(assignment[input] == 0)
         let unpinned = problem.repaired(wishes)
         #expect(unpinned[variable] == 1 && unpinned[update] == 1)
-        #expect(assignment.indices.allSatisfy { $0 == variable || $0 == update || assignment[$0] == unpinned[$0] })
+        #expect(
+            assignment.indices.allSatisfy {
+                $0 == variable || $0 == update || assignment[$0] == unpinned[$0]
+            })
 
-        let stageDevices = (0..<problem.stages.count).map { problem.stages.ops(of: $0).contains(input) ? 0 : 1 }
+        let stageDevices = (0..<problem.stages.count).map {
+            problem.stages.ops(of: $0).contains(input) ? 0 : 1
+        }
         #expect(problem.assignment(stageDevices: stageDevices, opPins: pins) == assignment)
     }
 }
@@ -146,12 +185,14 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
         // gpu:0 (done at 201) and sends chain b to gpu:1 (src arrives at 6.001 after a 5.001 us
         // transfer; b is done at 206.001). The sink goes where it can start first: on gpu:1 a2's
         // result arrives at 206.001, on gpu:0 b2's would arrive at 211.002.
-        let graph = try OperationGraph(name: "g", ops: [
-            op("src", 1, output: 1),
-            op("a1", 100, inputs: ["src"], output: 1), op("a2", 100, inputs: ["a1"], output: 1),
-            op("b1", 100, inputs: ["src"], output: 1), op("b2", 100, inputs: ["b1"], output: 1),
-            op("sink", 1, inputs: ["a2", "b2"]),
-        ])
+        let graph = try OperationGraph(
+            name: "g",
+            ops: [
+                op("src", 1, output: 1),
+                op("a1", 100, inputs: ["src"], output: 1), op("a2", 100, inputs: ["a1"], output: 1),
+                op("b1", 100, inputs: ["src"], output: 1), op("b2", 100, inputs: ["b1"], output: 1),
+                op("sink", 1, inputs: ["a2", "b2"]),
+            ])
         let problem = try PlacementProblem(graph: graph, cluster: gpus(2))
         let assignment = try #require(ListSchedulingPlacer().place(problem))
         #expect(assignment[1] == assignment[2])
@@ -164,8 +205,10 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
 
     @Test func respectsDeviceMemory() throws {
         // gpu:0 has 1 MB; the 2 MB weight must go to gpu:1 even though gpu:0 comes first.
-        let graph = try OperationGraph(name: "g", ops: [op("w", 0, output: 10, persistent: 2e6), op("use", 10, inputs: ["w"])])
-        let problem = try PlacementProblem(graph: graph, cluster: gpus(2, memoryGBytes: [0.001, 10]))
+        let graph = try OperationGraph(
+            name: "g", ops: [op("w", 0, output: 10, persistent: 2e6), op("use", 10, inputs: ["w"])])
+        let problem = try PlacementProblem(
+            graph: graph, cluster: gpus(2, memoryGBytes: [0.001, 10]))
         let assignment = try #require(ListSchedulingPlacer().place(problem))
         #expect(assignment[0] == 1)
     }
@@ -173,7 +216,8 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
     @Test func keepsColocatedOpsTogether() throws {
         var update = op("update", 10, inputs: ["w", "g"])
         update.colocateWith = "w"
-        let graph = try OperationGraph(name: "g", ops: [op("w", 0, output: 1e6), op("g", 50, output: 1e6), update])
+        let graph = try OperationGraph(
+            name: "g", ops: [op("w", 0, output: 1e6), op("g", 50, output: 1e6), update])
         let problem = try PlacementProblem(graph: graph, cluster: gpus(3))
         let assignment = try #require(ListSchedulingPlacer().place(problem))
         #expect(assignment[0] == assignment[2])
@@ -185,7 +229,10 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
         var ops: [OperationSpec] = []
         for chain in ["x", "y"] {
             for index in 0..<30 {
-                ops.append(op("\(chain)\(index)", 10, inputs: index == 0 ? [] : ["\(chain)\(index - 1)"], output: 1e6))
+                ops.append(
+                    op(
+                        "\(chain)\(index)", 10, inputs: index == 0 ? [] : ["\(chain)\(index - 1)"],
+                        output: 1e6))
             }
         }
         let graph = try OperationGraph(name: "g", ops: ops)
@@ -200,15 +247,20 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
     @Test func balancesComputeAcrossFourGPUs() throws {
         let graph = SyntheticGraph(opCount: 4000, seed: 2).graph()
         let cluster = try Cluster.load(samplesDirectory + "/tiny.cluster.json")
-        let four = try Cluster(name: "four", devices: cluster.devices + [cluster.devices[1], cluster.devices[2]].enumerated().map {
-            var device = $0.element
-            device.name = "gpu:\($0.offset + 2)"
-            return device
-        }, links: [], defaultLink: .init(gbytesPerSecond: 10, latencyMicroseconds: 10))
+        let four = try Cluster(
+            name: "four",
+            devices: cluster.devices
+                + [cluster.devices[1], cluster.devices[2]].enumerated().map {
+                    var device = $0.element
+                    device.name = "gpu:\($0.offset + 2)"
+                    return device
+                }, links: [], defaultLink: .init(gbytesPerSecond: 10, latencyMicroseconds: 10))
         let problem = try PlacementProblem(graph: graph, cluster: four)
         let assignment = try #require(MetisPlacer().place(problem))
         var load = [Double](repeating: 0, count: four.deviceCount)
-        for op in 0..<graph.count { load[assignment[op]] += problem.cost.time(op: op, device: assignment[op]) }
+        for op in 0..<graph.count {
+            load[assignment[op]] += problem.cost.time(op: op, device: assignment[op])
+        }
         let gpuLoads = problem.accelerators.map { load[$0] }
         #expect(gpuLoads.min()! > 0.8 * gpuLoads.max()!, "loads \(gpuLoads)")
     }
@@ -218,11 +270,14 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
     @Test(arguments: [UInt64(1), 2, 3])
     func everyPlacerHonoursDevicesAndColocation(seed: UInt64) throws {
         let graph = SyntheticGraph(opCount: 1500, seed: seed).graph()
-        let problem = try PlacementProblem(graph: graph, cluster: Cluster.load(samplesDirectory + "/tiny.cluster.json"))
+        let problem = try PlacementProblem(
+            graph: graph, cluster: Cluster.load(samplesDirectory + "/tiny.cluster.json"))
         for placer in Baselines.placers + [RandomPlacer(seed: seed)] {
             let assignment = try #require(placer.place(problem), "\(placer.method)")
-            let placement = Placement(graphName: "", clusterName: "", method: placer.method, assignment: assignment)
-            let violations = placement.violations(graph: graph, cluster: problem.cluster, constraints: problem.constraints, file: "")
+            let placement = Placement(
+                graphName: "", clusterName: "", method: placer.method, assignment: assignment)
+            let violations = placement.violations(
+                graph: graph, cluster: problem.cluster, constraints: problem.constraints, file: "")
             #expect(violations.isEmpty, "\(placer.method): \(violations.prefix(3))")
         }
     }

@@ -1,6 +1,7 @@
-import Testing
 import Foundation
 import SpotlightModel
+import Testing
+
 @testable import SpotlightSearch
 
 /// Every hand-written gradient of the policy against central finite differences, in Double.
@@ -14,15 +15,18 @@ import SpotlightModel
     static let pins = [-1, -1, -1, 1, -1]
 
     static func network(seed: UInt64, hiddenSize: Int = 4) -> PolicyNetwork<Double> {
-        PolicyNetwork<Double>(featureCount: 3, deviceCount: 3, hiddenSize: hiddenSize, embeddingSize: 2, seed: seed)
+        PolicyNetwork<Double>(
+            featureCount: 3, deviceCount: 3, hiddenSize: hiddenSize, embeddingSize: 2, seed: seed)
     }
 
     /// The loss at `parameters` for fixed actions, and its analytic gradient.
     static func evaluate(
-        _ network: PolicyNetwork<Double>, samples: Int, actions: [Int], objective: (PolicyTrace<Double>) -> PolicyObjective.Value<Double>
+        _ network: PolicyNetwork<Double>, samples: Int, actions: [Int],
+        objective: (PolicyTrace<Double>) -> PolicyObjective.Value<Double>
     ) -> (Double, [Double]) {
         var random = SplitMix64(seed: 0)
-        let trace = network.forward(inputs, sampleCount: samples, pins: pins, actions: actions, random: &random)
+        let trace = network.forward(
+            inputs, sampleCount: samples, pins: pins, actions: actions, random: &random)
         let value = objective(trace)
         return (value.loss, network.backward(trace, logitGradient: value.logitGradient))
     }
@@ -34,13 +38,17 @@ import SpotlightModel
         var hiddenSize: Int
     }
 
-    static func check(objective: @escaping (Size, PolicyTrace<Double>) -> PolicyObjective.Value<Double>) {
+    static func check(
+        objective: @escaping (Size, PolicyTrace<Double>) -> PolicyObjective.Value<Double>
+    ) {
         for size in [Size(samples: 3, hiddenSize: 4), Size(samples: 5, hiddenSize: 6)] {
             check(size, objective: { objective(size, $0) })
         }
     }
 
-    static func check(_ size: Size, objective: @escaping (PolicyTrace<Double>) -> PolicyObjective.Value<Double>) {
+    static func check(
+        _ size: Size, objective: @escaping (PolicyTrace<Double>) -> PolicyObjective.Value<Double>
+    ) {
         let samples = size.samples
         var network = network(seed: 7, hiddenSize: size.hiddenSize)
         var random = SplitMix64(seed: 3)
@@ -50,20 +58,25 @@ import SpotlightModel
             #expect(sampled.action(stage: 1, sample: sample) != 1)
             #expect(sampled.action(stage: 3, sample: sample) == 1)
         }
-        let (_, analytic) = evaluate(network, samples: samples, actions: sampled.actions, objective: objective)
+        let (_, analytic) = evaluate(
+            network, samples: samples, actions: sampled.actions, objective: objective)
         let step = 1e-6
         var worst = 0.0
         for index in 0..<network.parameterCount {
             let original = network.parameters[index]
             network.parameters[index] = original + step
-            let (plus, _) = evaluate(network, samples: samples, actions: sampled.actions, objective: objective)
+            let (plus, _) = evaluate(
+                network, samples: samples, actions: sampled.actions, objective: objective)
             network.parameters[index] = original - step
-            let (minus, _) = evaluate(network, samples: samples, actions: sampled.actions, objective: objective)
+            let (minus, _) = evaluate(
+                network, samples: samples, actions: sampled.actions, objective: objective)
             network.parameters[index] = original
             let numeric = (plus - minus) / (2 * step)
-            let error = abs(numeric - analytic[index]) / max(1e-4, abs(numeric) + abs(analytic[index]))
+            let error =
+                abs(numeric - analytic[index]) / max(1e-4, abs(numeric) + abs(analytic[index]))
             worst = max(worst, error)
-            #expect(error < 1e-5, "parameter \(index): analytic \(analytic[index]), numeric \(numeric)")
+            #expect(
+                error < 1e-5, "parameter \(index): analytic \(analytic[index]), numeric \(numeric)")
         }
         #expect(analytic.contains { abs($0) > 1e-6 }, "the check must exercise non-zero gradients")
     }
@@ -76,15 +89,22 @@ import SpotlightModel
         Self.check { size, trace in
             var random = SplitMix64(seed: 0)
             let other = Self.network(seed: 99, hiddenSize: size.hiddenSize)
-            let old = other.forward(Self.inputs, sampleCount: size.samples, pins: Self.pins, actions: trace.actions, random: &random).probabilities
-            return PolicyObjective.spotlight(trace, oldProbabilities: old, advantages: Array(Self.advantages.prefix(size.samples)),
-                                             beta: 0.3, entropyWeight: 0.05, deviceCount: 3)
+            let old = other.forward(
+                Self.inputs, sampleCount: size.samples, pins: Self.pins, actions: trace.actions,
+                random: &random
+            ).probabilities
+            return PolicyObjective.spotlight(
+                trace, oldProbabilities: old,
+                advantages: Array(Self.advantages.prefix(size.samples)),
+                beta: 0.3, entropyWeight: 0.05, deviceCount: 3)
         }
     }
 
     @Test func reinforceGradient() {
         Self.check { size, trace in
-            PolicyObjective.reinforce(trace, advantages: Array(Self.advantages.prefix(size.samples)), entropyWeight: 0.05, deviceCount: 3)
+            PolicyObjective.reinforce(
+                trace, advantages: Array(Self.advantages.prefix(size.samples)), entropyWeight: 0.05,
+                deviceCount: 3)
         }
     }
 
@@ -97,22 +117,28 @@ import SpotlightModel
             features: (0..<280).map { _ in Float(random.nextUnit() * 4 - 2) },
             allowedDevices: [UInt64](repeating: 0b1111, count: 40))
         let pins = [Int](repeating: -1, count: 40)
-        let wide = PolicyNetwork<Double>(featureCount: 7, deviceCount: 4, hiddenSize: 16, embeddingSize: 4, seed: 5)
-        var narrow = PolicyNetwork<Float>(featureCount: 7, deviceCount: 4, hiddenSize: 16, embeddingSize: 4, seed: 5)
+        let wide = PolicyNetwork<Double>(
+            featureCount: 7, deviceCount: 4, hiddenSize: 16, embeddingSize: 4, seed: 5)
+        var narrow = PolicyNetwork<Float>(
+            featureCount: 7, deviceCount: 4, hiddenSize: 16, embeddingSize: 4, seed: 5)
         narrow.parameters = wide.parameters.map { Float($0) * 3 }
         var scaled = wide
         scaled.parameters = narrow.parameters.map(Double.init)
         let sampled = narrow.forward(inputs, sampleCount: 6, pins: pins, random: &random)
-        let exact = scaled.forward(inputs, sampleCount: 6, pins: pins, actions: sampled.actions, random: &random)
+        let exact = scaled.forward(
+            inputs, sampleCount: 6, pins: pins, actions: sampled.actions, random: &random)
         var worst = 0.0
-        for (p, q) in zip(sampled.probabilities, exact.probabilities) { worst = max(worst, abs(Double(p) - q)) }
+        for (p, q) in zip(sampled.probabilities, exact.probabilities) {
+            worst = max(worst, abs(Double(p) - q))
+        }
         #expect(worst < 1e-5)
         #expect(worst > 0, "the two passes are different code")
     }
 
     @Test func probabilitiesAreDistributionsOverAllowedDevices() {
         var random = SplitMix64(seed: 1)
-        let trace = Self.network(seed: 2).forward(Self.inputs, sampleCount: 4, pins: Self.pins, random: &random)
+        let trace = Self.network(seed: 2).forward(
+            Self.inputs, sampleCount: 4, pins: Self.pins, random: &random)
         for stage in 0..<5 {
             for sample in 0..<4 {
                 let p = (stage * 4 + sample) * 3
@@ -129,17 +155,26 @@ import SpotlightModel
     @Test func passesDoNotDependOnThreadCount() {
         var random = SplitMix64(seed: 4)
         let inputs = PolicyInputs(
-            stageCount: 9, featureCount: 5, features: (0..<45).map { _ in Float(random.nextUnit() * 2 - 1) },
+            stageCount: 9, featureCount: 5,
+            features: (0..<45).map { _ in Float(random.nextUnit() * 2 - 1) },
             allowedDevices: [UInt64](repeating: 0b111, count: 9))
         let pins = [-1, -1, 2, -1, -1, -1, -1, -1, -1]
-        let network = PolicyNetwork<Float>(featureCount: 5, deviceCount: 3, hiddenSize: 12, embeddingSize: 3, seed: 8)
+        let network = PolicyNetwork<Float>(
+            featureCount: 5, deviceCount: 3, hiddenSize: 12, embeddingSize: 3, seed: 8)
         var results: [([Int], [Float], [Float])] = []
         for parallelism in [1, 2, 3] {
             var sampling = SplitMix64(seed: 11)
-            let trace = network.forward(inputs, sampleCount: 13, pins: pins, random: &sampling, parallelism: parallelism)
+            let trace = network.forward(
+                inputs, sampleCount: 13, pins: pins, random: &sampling, parallelism: parallelism)
             let advantages = (0..<13).map { Float($0 % 5) - 2 }
-            let value = PolicyObjective.reinforce(trace, advantages: advantages, entropyWeight: 0.01, deviceCount: 3)
-            results.append((trace.actions, trace.probabilities, network.backward(trace, logitGradient: value.logitGradient, parallelism: parallelism)))
+            let value = PolicyObjective.reinforce(
+                trace, advantages: advantages, entropyWeight: 0.01, deviceCount: 3)
+            results.append(
+                (
+                    trace.actions, trace.probabilities,
+                    network.backward(
+                        trace, logitGradient: value.logitGradient, parallelism: parallelism)
+                ))
         }
         for result in results.dropFirst() {
             #expect(result.0 == results[0].0)
@@ -164,10 +199,13 @@ import SpotlightModel
         }
         #expect(worst < 4e-7)
         let extremes = VectorMath.sigmoid(SIMD4<Float>(-200, 200, 0, -1e30))
-        #expect(extremes[0] >= 0 && extremes[0] < 1e-30 && extremes[1] == 1 && extremes[2] == 0.5 && extremes[3] >= 0)
+        #expect(
+            extremes[0] >= 0 && extremes[0] < 1e-30 && extremes[1] == 1 && extremes[2] == 0.5
+                && extremes[3] >= 0)
         let hyperbolic = VectorMath.tanh(SIMD4<Float>(-20, 20, 0.5, -0.25))
         #expect(hyperbolic[0] == -1 && hyperbolic[1] == 1)
-        #expect(abs(hyperbolic[2] - 0.462_117_16) < 3e-7 && abs(hyperbolic[3] + 0.244_918_66) < 3e-7)
+        #expect(
+            abs(hyperbolic[2] - 0.462_117_16) < 3e-7 && abs(hyperbolic[3] + 0.244_918_66) < 3e-7)
     }
 
     @Test func adamMovesDownhill() {

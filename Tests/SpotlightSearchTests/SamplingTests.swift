@@ -1,5 +1,6 @@
-import Testing
 import SpotlightModel
+import Testing
+
 @testable import SpotlightSearch
 
 /// Batches drawn from placements not yet measured (`OptimizerConfiguration.redraws`).
@@ -9,11 +10,15 @@ import SpotlightModel
     /// every sample of the second batch is a repeat. Repeats are answered from the record: each
     /// placement is measured once.
     @Test(arguments: [OptimizerConfiguration.Method.spotlight, .policyGradient])
-    func aSearchSpaceSmallerThanItsBatchesRepeatsOnlyWhatItMust(method: OptimizerConfiguration.Method) throws {
+    func aSearchSpaceSmallerThanItsBatchesRepeatsOnlyWhatItMust(
+        method: OptimizerConfiguration.Method
+    ) throws {
         let problem = try OptimizerTests.problem(ops: 60, devices: 3, stages: 1)
         let placements = PolicyInputs(problem: problem).allowedDevices[0].nonzeroBitCount
         let samples = placements + 2
-        var optimizer = Optimizer(problem: problem, configuration: OptimizerTests.configuration(method, samples: samples, seed: 5))
+        var optimizer = Optimizer(
+            problem: problem,
+            configuration: OptimizerTests.configuration(method, samples: samples, seed: 5))
         let evaluator = RecordingEvaluator(problem: problem)
         optimizer.iterate(evaluator: evaluator)
         #expect(evaluator.seen.count == placements && Set(evaluator.seen).count == placements)
@@ -36,20 +41,29 @@ import SpotlightModel
         func run(redraws: Int) throws -> (placements: [[Int]], repeats: Int, optimizer: Optimizer) {
             var configuration = OptimizerTests.configuration(method, samples: 8, seed: 3)
             configuration.redraws = redraws
-            var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: try #require(start).assignment)
+            var optimizer = Optimizer(
+                problem: problem, configuration: configuration,
+                warmStart: try #require(start).assignment)
             let evaluator = RecordingEvaluator(problem: problem)
             for _ in 0..<6 { optimizer.iterate(evaluator: evaluator) }
-            return (evaluator.seen, optimizer.state.history.map(\.repeatedSamples).reduce(0, +), optimizer)
+            return (
+                evaluator.seen, optimizer.state.history.map(\.repeatedSamples).reduce(0, +),
+                optimizer
+            )
         }
         let without = try run(redraws: 0)
         let with = try run(redraws: 64)
         for run in [without, with] {
-            #expect(run.placements.count == 48 - run.repeats && Set(run.placements).count == run.placements.count)
+            #expect(
+                run.placements.count == 48 - run.repeats
+                    && Set(run.placements).count == run.placements.count)
             #expect(run.optimizer.state.measured.count == 48 - run.repeats)
             #expect(run.optimizer.state.samplesEvaluated == 48)
         }
         #expect(without.repeats >= 16, "a confident policy repeats itself without redraws")
-        #expect(with.repeats * 4 <= without.repeats, "redraws left \(with.repeats) repeats of \(without.repeats)")
+        #expect(
+            with.repeats * 4 <= without.repeats,
+            "redraws left \(with.repeats) repeats of \(without.repeats)")
     }
 
     /// Hardware that flatters every placement the first time it runs (1 us) and takes 1 ms ever
@@ -58,7 +72,8 @@ import SpotlightModel
     /// placement has been confirmed, iterations measure nothing.
     @Test func aConfirmedMedianStandsForItsPlacement() throws {
         let problem = try LocalSearchTests().threeOps()
-        let placements = PolicyInputs(problem: problem).allowedDevices.map(\.nonzeroBitCount).reduce(1, *)
+        let placements = PolicyInputs(problem: problem).allowedDevices.map(\.nonzeroBitCount)
+            .reduce(1, *)
         try #require(placements == 4, "two stages on two GPUs")
         var configuration = OptimizerTests.configuration(.spotlight, samples: 6, seed: 5)
         configuration.confirmations = 2
@@ -67,7 +82,9 @@ import SpotlightModel
         for _ in 0..<10 { optimizer.iterate(evaluator: hardware) }
         #expect(optimizer.state.measured.count == placements)
         #expect(optimizer.state.bestStepTime == 1000)
-        #expect(optimizer.state.measured.results.values.allSatisfy { $0.stepTime == 1000 }, "every placement's record is its median")
+        #expect(
+            optimizer.state.measured.results.values.allSatisfy { $0.stepTime == 1000 },
+            "every placement's record is its median")
         let runs = hardware.runs
         optimizer.iterate(evaluator: hardware)
         #expect(hardware.runs == runs, "nothing is measured or confirmed again")

@@ -12,6 +12,7 @@ import Testing
 
     @Test func oneSeedHasNoStandardError() {
         let comparison = SeedComparison([95], against: [100])
-        #expect(comparison.meanRatio == 0.95 && comparison.standardError == nil && comparison.wins == 1)
+        #expect(
+            comparison.meanRatio == 0.95 && comparison.standardError == nil && comparison.wins == 1)
     }
 }

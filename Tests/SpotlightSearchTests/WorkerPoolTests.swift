@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import SpotlightSearch
 
 @Suite struct WorkerPoolTests {
@@ -19,7 +20,11 @@ import Testing
         func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
             measured.withLock { $0 += assignments.count }
             usleep(UInt32(delay * 1e6))
-            return assignments.map { broken ? Evaluation(stepTime: nil, failure: "broken") : Evaluation(stepTime: 100 + Double($0[0])) }
+            return assignments.map {
+                broken
+                    ? Evaluation(stepTime: nil, failure: "broken")
+                    : Evaluation(stepTime: 100 + Double($0[0]))
+            }
         }
     }
 
@@ -27,7 +32,8 @@ import Testing
         let workers = (0..<4).map { FakeWorker(delay: 0.002 * Double($0 + 1)) }
         let pool = WorkerPool(workers)
         let batch = (0..<24).map { [$0] }
-        #expect(pool.evaluate(batch, method: "t").map(\.stepTime) == batch.map { 100 + Double($0[0]) })
+        #expect(
+            pool.evaluate(batch, method: "t").map(\.stepTime) == batch.map { 100 + Double($0[0]) })
         #expect(workers.allSatisfy { $0.measured.withLock { $0 } > 0 }, "every worker took part")
         #expect(pool.perWorker.reduce(0) { $0 + $1.measured } == 24)
     }

@@ -30,16 +30,25 @@ public struct BrailleCanvas: Sendable {
 
     /// A straight line of dots from (x0, y0) to (x1, y1) (Bresenham).
     public mutating func line(x0: Int, y0: Int, x1: Int, y1: Int, role: Role) {
-        var x = x0, y = y0
-        let dx = abs(x1 - x0), dy = -abs(y1 - y0)
-        let sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1
+        var x = x0
+        var y = y0
+        let dx = abs(x1 - x0)
+        let dy = -abs(y1 - y0)
+        let sx = x0 < x1 ? 1 : -1
+        let sy = y0 < y1 ? 1 : -1
         var error = dx + dy
         while true {
             set(x: x, y: y, role: role)
             if x == x1 && y == y1 { break }
             let doubled = 2 * error
-            if doubled >= dy { error += dy; x += sx }
-            if doubled <= dx { error += dx; y += sy }
+            if doubled >= dy {
+                error += dy
+                x += sx
+            }
+            if doubled <= dx {
+                error += dx
+                y += sy
+            }
         }
     }
 
@@ -49,7 +58,8 @@ public struct BrailleCanvas: Sendable {
             for column in 0..<columns {
                 let index = row * columns + column
                 guard bits[index] != 0, let role = roles[index] else { continue }
-                grid[x + column, y + row] = Cell(Unicode.Scalar(0x2800 + UInt32(bits[index]))!, style: CellStyle(role))
+                grid[x + column, y + row] = Cell(
+                    Unicode.Scalar(0x2800 + UInt32(bits[index]))!, style: CellStyle(role))
             }
         }
     }

@@ -21,7 +21,9 @@ extension CellGrid {
     /// Writes `text` from (x, y) rightwards, at most `limit` cells (cut with "…" when longer).
     /// Returns the column after the last cell written.
     @discardableResult
-    public mutating func write(_ text: String, x: Int, y: Int, style: CellStyle = .text, limit: Int? = nil) -> Int {
+    public mutating func write(
+        _ text: String, x: Int, y: Int, style: CellStyle = .text, limit: Int? = nil
+    ) -> Int {
         let room = limit ?? (width - x)
         guard room > 0 else { return x }
         let scalars = Array(text.unicodeScalars)
@@ -43,7 +45,9 @@ extension CellGrid {
     /// is longer (`nmt/enc…/lstm_cell/MatMul`): names tell apart by their tails. Returns the
     /// column after it.
     @discardableResult
-    public mutating func writeMiddle(_ text: String, x: Int, y: Int, style: CellStyle = .text, limit: Int) -> Int {
+    public mutating func writeMiddle(
+        _ text: String, x: Int, y: Int, style: CellStyle = .text, limit: Int
+    ) -> Int {
         write(Self.middleTruncated(text, to: limit), x: x, y: y, style: style, limit: limit)
     }
 
@@ -65,7 +69,9 @@ extension CellGrid {
 
     /// Writes `text` so that it ends at column `maxX` (exclusive).
     @discardableResult
-    public mutating func writeRight(_ text: String, maxX: Int, y: Int, style: CellStyle = .text) -> Int {
+    public mutating func writeRight(_ text: String, maxX: Int, y: Int, style: CellStyle = .text)
+        -> Int
+    {
         write(text, x: maxX - Self.columns(of: text), y: y, style: style)
     }
 
@@ -87,10 +93,15 @@ extension CellGrid {
 
     /// A rounded box around `rect` with `title` in its top edge; returns the inside.
     @discardableResult
-    public mutating func box(_ rect: Rect, title: String = "", style: CellStyle = CellStyle(.border),
-                             titleStyle: CellStyle = CellStyle(.title, attributes: .bold)) -> Rect {
-        guard rect.width >= 2, rect.height >= 2 else { return Rect(x: rect.x, y: rect.y, width: 0, height: 0) }
-        let right = rect.maxX - 1, bottom = rect.maxY - 1
+    public mutating func box(
+        _ rect: Rect, title: String = "", style: CellStyle = CellStyle(.border),
+        titleStyle: CellStyle = CellStyle(.title, attributes: .bold)
+    ) -> Rect {
+        guard rect.width >= 2, rect.height >= 2 else {
+            return Rect(x: rect.x, y: rect.y, width: 0, height: 0)
+        }
+        let right = rect.maxX - 1
+        let bottom = rect.maxY - 1
         for x in rect.x + 1..<right {
             self[x, rect.y] = Cell("─", style: style)
             self[x, bottom] = Cell("─", style: style)
@@ -104,14 +115,19 @@ extension CellGrid {
         self[rect.x, bottom] = Cell("╰", style: style)
         self[right, bottom] = Cell("╯", style: style)
         if !title.isEmpty && rect.width > 6 {
-            write(" " + title + " ", x: rect.x + 2, y: rect.y, style: titleStyle, limit: Self.titleRoom(inBoxOfWidth: rect.width) + 2)
+            write(
+                " " + title + " ", x: rect.x + 2, y: rect.y, style: titleStyle,
+                limit: Self.titleRoom(inBoxOfWidth: rect.width) + 2)
         }
         return rect.inset(by: 1)
     }
 
     /// A horizontal bar `width` cells wide, filled to `fraction` (0...1) with eighth-block
     /// precision: "█████▌░░░░".
-    public mutating func bar(x: Int, y: Int, width: Int, fraction: Double, style: CellStyle, emptyStyle: CellStyle = CellStyle(.barEmpty)) {
+    public mutating func bar(
+        x: Int, y: Int, width: Int, fraction: Double, style: CellStyle,
+        emptyStyle: CellStyle = CellStyle(.barEmpty)
+    ) {
         guard width > 0 else { return }
         let clamped = fraction.isFinite ? min(max(fraction, 0), 1) : 0
         let eighths = Int((clamped * Double(width * 8)).rounded())

@@ -29,21 +29,31 @@ public struct Rect: Sendable, Hashable, CustomStringConvertible {
     public var maxY: Int { y + height }
     public var isEmpty: Bool { width == 0 || height == 0 }
 
-    public func contains(x column: Int, y row: Int) -> Bool { column >= x && column < maxX && row >= y && row < maxY }
+    public func contains(x column: Int, y row: Int) -> Bool {
+        column >= x && column < maxX && row >= y && row < maxY
+    }
 
     /// The rectangle shrunk by `amount` on every side (a panel's inside, within its border).
-    public func inset(by amount: Int) -> Rect { Rect(x: x + amount, y: y + amount, width: width - 2 * amount, height: height - 2 * amount) }
+    public func inset(by amount: Int) -> Rect {
+        Rect(x: x + amount, y: y + amount, width: width - 2 * amount, height: height - 2 * amount)
+    }
 
     /// Splits off the top `rows` rows: (top, rest).
     public func splitTop(_ rows: Int) -> (Rect, Rect) {
         let top = min(max(rows, 0), height)
-        return (Rect(x: x, y: y, width: width, height: top), Rect(x: x, y: y + top, width: width, height: height - top))
+        return (
+            Rect(x: x, y: y, width: width, height: top),
+            Rect(x: x, y: y + top, width: width, height: height - top)
+        )
     }
 
     /// Splits off the left `columns` columns: (left, rest).
     public func splitLeft(_ columns: Int) -> (Rect, Rect) {
         let left = min(max(columns, 0), width)
-        return (Rect(x: x, y: y, width: left, height: height), Rect(x: x + left, y: y, width: width - left, height: height))
+        return (
+            Rect(x: x, y: y, width: left, height: height),
+            Rect(x: x + left, y: y, width: width - left, height: height)
+        )
     }
 
     public var description: String { "\(width)x\(height)+\(x)+\(y)" }
@@ -79,8 +89,11 @@ public struct CellGrid: Sendable, Equatable {
     /// Runs `body` with drawing confined to `rect` (within the current clip).
     public mutating func clipped(to rect: Rect, _ body: (inout CellGrid) -> Void) {
         let saved = clip
-        let x0 = max(rect.x, saved.x), y0 = max(rect.y, saved.y)
-        clip = Rect(x: x0, y: y0, width: min(rect.maxX, saved.maxX) - x0, height: min(rect.maxY, saved.maxY) - y0)
+        let x0 = max(rect.x, saved.x)
+        let y0 = max(rect.y, saved.y)
+        clip = Rect(
+            x: x0, y: y0, width: min(rect.maxX, saved.maxX) - x0,
+            height: min(rect.maxY, saved.maxY) - y0)
         body(&self)
         clip = saved
     }

@@ -2,7 +2,8 @@
 /// attributes, so panels never name a colour.
 public enum Role: UInt8, CaseIterable, Sendable {
     case text, dim, title, border, accent, good, warning, bad, selection, highlight, critical
-    case axis, meanCurve, bestCurve, klCurve, maxKLCurve, reference, barEmpty, statusBar, footer, key
+    case axis, meanCurve, bestCurve, klCurve, maxKLCurve, reference, barEmpty, statusBar, footer,
+        key
     case device0, device1, device2, device3, device4, device5, device6, device7
 
     /// The theme name of the role, as written in theme files.
@@ -40,7 +41,9 @@ public enum Role: UInt8, CaseIterable, Sendable {
         }
     }
 
-    public static let deviceRoles: [Role] = [.device0, .device1, .device2, .device3, .device4, .device5, .device6, .device7]
+    public static let deviceRoles: [Role] = [
+        .device0, .device1, .device2, .device3, .device4, .device5, .device6, .device7,
+    ]
 
     /// The colour of device `index` (devices beyond eight reuse the palette).
     public static func device(_ index: Int) -> Role { deviceRoles[((index % 8) + 8) % 8] }

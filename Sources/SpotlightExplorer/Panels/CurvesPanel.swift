@@ -21,24 +21,34 @@ enum CurvesPanel {
         func reward(_ stepTime: Double) -> Double { -stepTime.squareRoot() }
         let means = history.map { $0.meanStepTime.map(reward) }
         let bests = history.map { $0.bestSoFar.map(reward) }
-        var references = state.model.lowerBound.map { [LineChart.Reference(value: reward($0), label: "bound")] } ?? []
+        var references =
+            state.model.lowerBound.map { [LineChart.Reference(value: reward($0), label: "bound")] }
+            ?? []
         references += state.baselines.filter { !$0.outOfMemory && $0.stepTime.isFinite }
             .map { LineChart.Reference(value: reward($0.stepTime), label: $0.method) }
-        let (low, high) = Self.rewardRange(means: means.compactMap { $0 }.filter(\.isFinite), bests: bests.compactMap { $0 },
-                                           references: references.map(\.value))
+        let (low, high) = Self.rewardRange(
+            means: means.compactMap { $0 }.filter(\.isFinite), bests: bests.compactMap { $0 },
+            references: references.map(\.value))
         let chart = LineChart(low: low, high: high, format: { Units.microseconds($0 * $0) })
-        chart.draw(into: &grid, area: inner, series: [
-            LineChart.Series(values: means, role: .meanCurve, combine: LineChart.mean, dotted: true),
-            LineChart.Series(values: bests, role: .bestCurve, combine: LineChart.maximum, steps: true),
-        ], references: references, iterations: history.count,
-                   lastIteration: history.last?.iteration, cursor: state.focus == .chart ? state.chartCursor : nil)
+        chart.draw(
+            into: &grid, area: inner,
+            series: [
+                LineChart.Series(
+                    values: means, role: .meanCurve, combine: LineChart.mean, dotted: true),
+                LineChart.Series(
+                    values: bests, role: .bestCurve, combine: LineChart.maximum, steps: true),
+            ], references: references, iterations: history.count,
+            lastIteration: history.last?.iteration,
+            cursor: state.focus == .chart ? state.chartCursor : nil)
     }
 
     /// The y range of the reward chart: from the lower of the means' 5% quantile and the best
     /// curve's lowest point to the best curve's highest, each widened to the nearest reference
     /// beyond it (when there is one), so that both curves show and one reference line frames
     /// them on each side. A flat range is opened by 10%.
-    static func rewardRange(means: [Double], bests: [Double], references: [Double]) -> (low: Double, high: Double) {
+    static func rewardRange(means: [Double], bests: [Double], references: [Double]) -> (
+        low: Double, high: Double
+    ) {
         let curves = means + bests
         guard let top = curves.max() else {
             let values = references.isEmpty ? [0.0] : references
@@ -72,24 +82,35 @@ enum CurvesPanel {
         high = max(high, 1e-6)
         let chart = LineChart(low: 0, high: high * 1.05, format: Units.format4, labelWidth: 7)
         let targetLabel = state.model.targetKLMeasure == .largest ? "max target" : "mean target"
-        let references = state.model.targetKL.map { [LineChart.Reference(value: $0, label: targetLabel)] } ?? []
-        chart.draw(into: &grid, area: inner, series: [
-            LineChart.Series(values: history.map(\.meanKL), role: .klCurve, combine: LineChart.mean, dotted: true),
-            LineChart.Series(values: history.map(\.maxKL), role: .maxKLCurve, combine: LineChart.maximum),
-        ], references: references, iterations: history.count,
-                   lastIteration: history.last?.iteration, cursor: state.focus == .chart ? state.chartCursor : nil)
+        let references =
+            state.model.targetKL.map { [LineChart.Reference(value: $0, label: targetLabel)] } ?? []
+        chart.draw(
+            into: &grid, area: inner,
+            series: [
+                LineChart.Series(
+                    values: history.map(\.meanKL), role: .klCurve, combine: LineChart.mean,
+                    dotted: true),
+                LineChart.Series(
+                    values: history.map(\.maxKL), role: .maxKLCurve, combine: LineChart.maximum),
+            ], references: references, iterations: history.count,
+            lastIteration: history.last?.iteration,
+            cursor: state.focus == .chart ? state.chartCursor : nil)
     }
 
     /// What the charts' cursor reads: the iteration's mean step time, the best so far, the mean
     /// and largest KL, beta and the policy's entropy.
     static func readout(_ state: ExplorerState) -> String? {
-        guard let history = state.snapshot?.history, history.indices.contains(state.chartCursor) else { return nil }
+        guard let history = state.snapshot?.history, history.indices.contains(state.chartCursor)
+        else { return nil }
         let stats = history[state.chartCursor]
         let first = state.chartCursor > 0 ? history[state.chartCursor - 1].iteration + 1 : 1
-        var parts = [first < stats.iteration ? "iterations \(first)-\(stats.iteration)" : "iteration \(stats.iteration)",
-                     "mean " + (stats.meanStepTime.map(Units.microseconds) ?? "-"),
-                     "best so far " + (stats.bestSoFar.map(Units.microseconds) ?? "-"),
-                     "KL " + Units.format4(stats.meanKL) + " (max " + Units.format4(stats.maxKL) + ")"]
+        var parts = [
+            first < stats.iteration
+                ? "iterations \(first)-\(stats.iteration)" : "iteration \(stats.iteration)",
+            "mean " + (stats.meanStepTime.map(Units.microseconds) ?? "-"),
+            "best so far " + (stats.bestSoFar.map(Units.microseconds) ?? "-"),
+            "KL " + Units.format4(stats.meanKL) + " (max " + Units.format4(stats.maxKL) + ")",
+        ]
         if state.model.method == .spotlight { parts.append("β " + Units.short(stats.beta)) }
         parts.append("H " + Units.fixed(stats.entropy, decimals: 2))
         return parts.joined(separator: " · ")
@@ -104,8 +125,12 @@ enum CurvesPanel {
         grid.write(" ", x: x, y: rect.maxY - 1, style: CellStyle(.border))
         x += 1
         for (index, (name, role)) in items.enumerated() {
-            x = grid.write(index == 0 ? "┈" : "━", x: x, y: rect.maxY - 1, style: CellStyle(role, attributes: .bold))
-            x = grid.write(" " + name + (index == items.count - 1 ? " " : " "), x: x, y: rect.maxY - 1, style: .dim)
+            x = grid.write(
+                index == 0 ? "┈" : "━", x: x, y: rect.maxY - 1,
+                style: CellStyle(role, attributes: .bold))
+            x = grid.write(
+                " " + name + (index == items.count - 1 ? " " : " "), x: x, y: rect.maxY - 1,
+                style: .dim)
         }
     }
 }

@@ -42,7 +42,8 @@ public struct ExplorerLayout: Sendable, Equatable {
         let devices = max(deviceCount, 1)
         let roomForDevices = body.height * 45 / 100
         detailedDevices = 2 + 3 * devices <= roomForDevices
-        let devicesHeight = min(detailedDevices ? 2 + 3 * devices : 2 + devices, max(roomForDevices, 5))
+        let devicesHeight = min(
+            detailedDevices ? 2 + 3 * devices : 2 + devices, max(roomForDevices, 5))
         (self.devices, inspector) = right.splitTop(devicesHeight)
     }
 

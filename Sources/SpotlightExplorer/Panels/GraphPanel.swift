@@ -10,8 +10,11 @@ enum GraphPanel {
         let rows = stageRows(rect)
         let top = firstVisibleStage(state: state, rows: rows)
         let shown = min(rows, model.stageCount - top)
-        var title = "op graph · \(state.showsBestPlacement ? "best placement" : "policy's most likely placement")"
-        if model.stageCount > rows && shown > 0 { title += " · stages \(top)–\(top + shown - 1) of \(model.stageCount)" }
+        var title =
+            "op graph · \(state.showsBestPlacement ? "best placement" : "policy's most likely placement")"
+        if model.stageCount > rows && shown > 0 {
+            title += " · stages \(top)–\(top + shown - 1) of \(model.stageCount)"
+        }
         let inner = grid.box(rect, title: title)
         guard inner.height >= 2, inner.width >= 20 else { return }
 
@@ -35,23 +38,37 @@ enum GraphPanel {
             let stageDevice = pinned ? state.stagePins[stage] : majorityDevice(ops, state: state)
 
             var x = inner.x
-            x = grid.write(isSelected ? Glyph.selected : " ", x: x, y: y, style: CellStyle(.accent, attributes: .bold))
+            x = grid.write(
+                isSelected ? Glyph.selected : " ", x: x, y: y,
+                style: CellStyle(.accent, attributes: .bold))
             let number = String(stage)
-            x = grid.write(String(repeating: " ", count: numberWidth - number.count) + number + " ", x: x, y: y, style: .dim)
+            x = grid.write(
+                String(repeating: " ", count: numberWidth - number.count) + number + " ", x: x,
+                y: y, style: .dim)
             let swatch = pinned ? Glyph.stagePinned : Glyph.stage
             if stageDevice >= 0 {
                 let glyph = colored ? swatch : deviceDigit(stageDevice)
-                grid[x, y] = Cell(glyph, style: CellStyle(Role.device(stageDevice), attributes: pinned ? .bold : []))
+                grid[x, y] = Cell(
+                    glyph,
+                    style: CellStyle(Role.device(stageDevice), attributes: pinned ? .bold : []))
             }
             x += 2
-            grid.writeMiddle(model.stageLabels[stage], x: x, y: y, style: isSelected ? CellStyle(.text, attributes: .bold) : .text,
-                             limit: inner.x + labelWidth - 1 - x)
+            grid.writeMiddle(
+                model.stageLabels[stage], x: x, y: y,
+                style: isSelected ? CellStyle(.text, attributes: .bold) : .text,
+                limit: inner.x + labelWidth - 1 - x)
 
-            for column in 0..<columns { count[column] = 0; heaviest[column] = -1; critical[column] = false }
+            for column in 0..<columns {
+                count[column] = 0
+                heaviest[column] = -1
+                critical[column] = false
+            }
             for op in ops {
                 let column = graph.depth[op] * columns / depthBands
                 count[column] += 1
-                if heaviest[column] < 0 || graph.flops[op] > graph.flops[heaviest[column]] { heaviest[column] = op }
+                if heaviest[column] < 0 || graph.flops[op] > graph.flops[heaviest[column]] {
+                    heaviest[column] = op
+                }
                 if state.onCriticalPath[op] { critical[column] = true }
             }
             let selectedOp = isSelected ? state.selectedOp : nil
@@ -68,20 +85,29 @@ enum GraphPanel {
                     attributes = .bold
                 }
                 if column == selectedColumn {
-                    grid[mapX + column, y] = Cell(Glyph.selectedOp, style: CellStyle(.highlight, attributes: .bold))
+                    grid[mapX + column, y] = Cell(
+                        Glyph.selectedOp, style: CellStyle(.highlight, attributes: .bold))
                 } else {
-                    grid[mapX + column, y] = Cell(glyph, style: CellStyle(role, attributes: attributes))
+                    grid[mapX + column, y] = Cell(
+                        glyph, style: CellStyle(role, attributes: attributes))
                 }
             }
-            if isSelected { grid.paintBackground(Rect(x: inner.x, y: y, width: inner.width, height: 1), .selection) }
+            if isSelected {
+                grid.paintBackground(
+                    Rect(x: inner.x, y: y, width: inner.width, height: 1), .selection)
+            }
         }
 
         // The depth axis under the map, and the legend.
         let axisY = inner.maxY - 1
         grid.write("depth", x: inner.x + 1, y: axisY, style: CellStyle(.axis))
         grid.write("0", x: mapX, y: axisY, style: CellStyle(.axis))
-        grid.writeRight(String(model.maximumDepth), maxX: inner.maxX, y: axisY, style: CellStyle(.axis))
-        let legend = colored ? "\(Glyph.critical) critical path  \(Glyph.stagePinned) pinned" : "digits: device  \(Glyph.critical) critical path"
+        grid.writeRight(
+            String(model.maximumDepth), maxX: inner.maxX, y: axisY, style: CellStyle(.axis))
+        let legend =
+            colored
+            ? "\(Glyph.critical) critical path  \(Glyph.stagePinned) pinned"
+            : "digits: device  \(Glyph.critical) critical path"
         let legendX = mapX + max(2, (columns - legend.count) / 2)
         if columns > legend.count + 12 { grid.write(legend, x: legendX, y: axisY, style: .dim) }
     }
@@ -99,7 +125,9 @@ enum GraphPanel {
     }
 
     /// The stage whose row is at screen cell `point`, if any.
-    static func stage(at point: (x: Int, y: Int), layout: ExplorerLayout, state: ExplorerState) -> Int? {
+    static func stage(at point: (x: Int, y: Int), layout: ExplorerLayout, state: ExplorerState)
+        -> Int?
+    {
         let inner = layout.graph.inset(by: 1)
         let rows = stageRows(layout.graph)
         guard inner.contains(x: point.x, y: point.y), point.y - inner.y < rows else { return nil }
@@ -110,7 +138,8 @@ enum GraphPanel {
     static func majorityDevice(_ ops: [Int], state: ExplorerState) -> Int {
         var counts = [Int](repeating: 0, count: state.model.deviceCount)
         for op in ops where state.opDevice[op] >= 0 { counts[state.opDevice[op]] += 1 }
-        guard let best = counts.indices.max(by: { counts[$0] < counts[$1] }), counts[best] > 0 else { return -1 }
+        guard let best = counts.indices.max(by: { counts[$0] < counts[$1] }), counts[best] > 0
+        else { return -1 }
         return best
     }
 

@@ -9,26 +9,41 @@ enum InspectorPanel {
         let stage = state.selectedStage
         let ops = model.stageOpsByDepth[stage]
         var title = "stage \(stage) of \(model.stageCount)"
-        if state.focus == .ops { title += " · op \(min(state.selectedOpRow, ops.count - 1) + 1) of \(ops.count)" }
-        let inner = grid.box(rect, title: title, style: CellStyle(state.focus == .ops ? .accent : .border))
+        if state.focus == .ops {
+            title += " · op \(min(state.selectedOpRow, ops.count - 1) + 1) of \(ops.count)"
+        }
+        let inner = grid.box(
+            rect, title: title, style: CellStyle(state.focus == .ops ? .accent : .border))
         guard inner.height >= 4, inner.width >= 30 else { return }
         let features = model.problem.stages.features[stage]
         var y = inner.y
         let width = inner.width - 1
         let x = inner.x + 1
 
-        grid.write([(model.stageLabels[stage], CellStyle(.text, attributes: .bold)),
-                    (Glyph.separator + "\(features.opCount) op\(features.opCount == 1 ? "" : "s")", .dim),
-                    (Glyph.separator + Units.flops(features.flops), .dim),
-                    (Glyph.separator + "out " + Units.bytes(features.outputBytes), .dim),
-                    (Glyph.separator + "params " + Units.bytes(features.persistentBytes), .dim)], x: x, y: y, limit: width)
+        grid.write(
+            [
+                (model.stageLabels[stage], CellStyle(.text, attributes: .bold)),
+                (
+                    Glyph.separator + "\(features.opCount) op\(features.opCount == 1 ? "" : "s")",
+                    .dim
+                ),
+                (Glyph.separator + Units.flops(features.flops), .dim),
+                (Glyph.separator + "out " + Units.bytes(features.outputBytes), .dim),
+                (Glyph.separator + "params " + Units.bytes(features.persistentBytes), .dim),
+            ], x: x, y: y, limit: width)
         y += 1
         let pin = state.stagePins.indices.contains(stage) ? state.stagePins[stage] : -1
-        var second: [(String, CellStyle)] = [("depth " + Units.fixed(features.relativeDepth, decimals: 2), .dim),
-                                              (Glyph.separator + "devices " + allowedText(stage, model: model), .dim),
-                                              (Glyph.separator, .dim)]
+        var second: [(String, CellStyle)] = [
+            ("depth " + Units.fixed(features.relativeDepth, decimals: 2), .dim),
+            (Glyph.separator + "devices " + allowedText(stage, model: model), .dim),
+            (Glyph.separator, .dim),
+        ]
         if pin >= 0 {
-            second.append(("pinned to \(model.cluster.devices[pin].name)", CellStyle(.highlight, attributes: .bold)))
+            second.append(
+                (
+                    "pinned to \(model.cluster.devices[pin].name)",
+                    CellStyle(.highlight, attributes: .bold)
+                ))
         } else {
             second.append(("not pinned", .dim))
         }
@@ -38,35 +53,53 @@ enum InspectorPanel {
         // q(a_n | s_n), one bar per device.
         grid.write("policy q(device | stage)", x: x, y: y, style: CellStyle(.title))
         y += 1
-        let probabilities = state.snapshot?.stageProbabilities.indices.contains(stage) == true ? state.snapshot!.stageProbabilities[stage] : []
+        let probabilities =
+            state.snapshot?.stageProbabilities.indices.contains(stage) == true
+            ? state.snapshot!.stageProbabilities[stage] : []
         let bestDevice = GraphPanel.majorityDevice(ops, state: state)
-        let nameWidth = min(14, (0..<model.deviceCount).map { model.deviceLabel($0).count }.max()! + 1)
+        let nameWidth = min(
+            14, (0..<model.deviceCount).map { model.deviceLabel($0).count }.max()! + 1)
         let barWidth = max(6, width - nameWidth - 16)
         let bars = min(model.deviceCount, max(0, inner.maxY - y - 3))
         for device in 0..<bars {
-            grid.write(model.deviceLabel(device), x: x, y: y, style: CellStyle(Role.device(device)), limit: nameWidth)
+            grid.write(
+                model.deviceLabel(device), x: x, y: y, style: CellStyle(Role.device(device)),
+                limit: nameWidth)
             if !model.stage(stage, allows: device) {
                 grid.write("not allowed", x: x + nameWidth, y: y, style: .dim)
             } else if device < probabilities.count {
                 let probability = Double(probabilities[device])
-                grid.bar(x: x + nameWidth, y: y, width: barWidth, fraction: probability, style: CellStyle(Role.device(device)))
+                grid.bar(
+                    x: x + nameWidth, y: y, width: barWidth, fraction: probability,
+                    style: CellStyle(Role.device(device)))
                 var after = " " + Units.fixed(probability, decimals: 2)
-                if device == pin { after += " pinned" } else if device == bestDevice && state.showsBestPlacement { after += " ◀ best" }
-                grid.write(after, x: x + nameWidth + barWidth, y: y, style: device == pin ? CellStyle(.highlight, attributes: .bold) : .text)
+                if device == pin {
+                    after += " pinned"
+                } else if device == bestDevice && state.showsBestPlacement {
+                    after += " ◀ best"
+                }
+                grid.write(
+                    after, x: x + nameWidth + barWidth, y: y,
+                    style: device == pin ? CellStyle(.highlight, attributes: .bold) : .text)
             }
             y += 1
         }
         if bars < model.deviceCount {
             // The rest in one line, most likely first, so that no device's q is hidden.
-            let rest = (bars..<model.deviceCount).filter { model.stage(stage, allows: $0) && $0 < probabilities.count }
-                .sorted { probabilities[$0] > probabilities[$1] }
-                .map { "\($0 + 1) \(Units.fixed(Double(probabilities[$0]), decimals: 2))" }
-            grid.write("also " + (rest.isEmpty ? "none allowed" : rest.joined(separator: " · ")), x: x, y: y, style: .dim,
-                       limit: width)
+            let rest = (bars..<model.deviceCount).filter {
+                model.stage(stage, allows: $0) && $0 < probabilities.count
+            }
+            .sorted { probabilities[$0] > probabilities[$1] }
+            .map { "\($0 + 1) \(Units.fixed(Double(probabilities[$0]), decimals: 2))" }
+            grid.write(
+                "also " + (rest.isEmpty ? "none allowed" : rest.joined(separator: " · ")), x: x,
+                y: y, style: .dim,
+                limit: width)
             y += 1
         }
         y += 1
-        drawOps(into: &grid, area: Rect(x: x, y: y, width: width, height: inner.maxY - y), state: state)
+        drawOps(
+            into: &grid, area: Rect(x: x, y: y, width: width, height: inner.maxY - y), state: state)
     }
 
     /// The op list: a header row, then one row per op.
@@ -76,13 +109,18 @@ enum InspectorPanel {
         let ops = model.stageOpsByDepth[state.selectedStage]
         // Columns: marks (2), name, type, FLOP (right-aligned, "999.9 MFLOP"), device; one space
         // between each. A narrow panel drops the type, then the FLOP, before the device.
-        let deviceWidth = 11, minimumName = 12
+        let deviceWidth = 11
+        let minimumName = 12
         let fixed = 2 + minimumName + 1 + deviceWidth
         let typeWidth = area.width >= fixed + 25 ? 12 : 0
         let flopsWidth = area.width >= fixed + 12 ? 11 : 0
-        let nameWidth = max(8, area.width - 2 - deviceWidth - 1 - (typeWidth > 0 ? typeWidth + 1 : 0)
-                               - (flopsWidth > 0 ? flopsWidth + 1 : 0))
-        let header = state.focus == .ops ? "ops (↑↓ select, 1-9 pin op, esc back)" : "ops (enter to select one)"
+        let nameWidth = max(
+            8,
+            area.width - 2 - deviceWidth - 1 - (typeWidth > 0 ? typeWidth + 1 : 0)
+                - (flopsWidth > 0 ? flopsWidth + 1 : 0))
+        let header =
+            state.focus == .ops
+            ? "ops (↑↓ select, 1-9 pin op, esc back)" : "ops (enter to select one)"
         grid.write(header, x: area.x, y: area.y, style: CellStyle(.title))
         let rows = area.height - 1
         let top = firstVisibleRow(state: state, rows: rows)
@@ -92,10 +130,15 @@ enum InspectorPanel {
             let y = area.y + 1 + row
             let selected = state.focus == .ops && index == min(state.selectedOpRow, ops.count - 1)
             let critical = state.onCriticalPath[op]
-            var x = grid.write(selected ? Glyph.selected : " ", x: area.x, y: y, style: CellStyle(.accent, attributes: .bold))
-            x = grid.write(critical ? String(Glyph.critical) : " ", x: x, y: y, style: CellStyle(.critical))
-            grid.writeMiddle(model.graph.opNames[op], x: x, y: y, style: selected ? CellStyle(.text, attributes: .bold) : .text,
-                             limit: nameWidth)
+            var x = grid.write(
+                selected ? Glyph.selected : " ", x: area.x, y: y,
+                style: CellStyle(.accent, attributes: .bold))
+            x = grid.write(
+                critical ? String(Glyph.critical) : " ", x: x, y: y, style: CellStyle(.critical))
+            grid.writeMiddle(
+                model.graph.opNames[op], x: x, y: y,
+                style: selected ? CellStyle(.text, attributes: .bold) : .text,
+                limit: nameWidth)
             x = area.x + 2 + nameWidth + 1
             if typeWidth > 0 {
                 grid.writeMiddle(model.graph.opTypes[op], x: x, y: y, style: .dim, limit: typeWidth)
@@ -108,14 +151,22 @@ enum InspectorPanel {
             }
             let pin = state.opPins.indices.contains(op) ? state.opPins[op] : -1
             if pin >= 0 {
-                grid.write("pin " + model.cluster.devices[pin].name, x: x, y: y, style: CellStyle(.highlight, attributes: .bold), limit: deviceWidth)
+                grid.write(
+                    "pin " + model.cluster.devices[pin].name, x: x, y: y,
+                    style: CellStyle(.highlight, attributes: .bold), limit: deviceWidth)
             } else if state.opDevice[op] >= 0 {
-                grid.write(model.cluster.devices[state.opDevice[op]].name, x: x, y: y, style: CellStyle(Role.device(state.opDevice[op])), limit: deviceWidth)
+                grid.write(
+                    model.cluster.devices[state.opDevice[op]].name, x: x, y: y,
+                    style: CellStyle(Role.device(state.opDevice[op])), limit: deviceWidth)
             }
-            if selected { grid.paintBackground(Rect(x: area.x, y: y, width: area.width, height: 1), .selection) }
+            if selected {
+                grid.paintBackground(
+                    Rect(x: area.x, y: y, width: area.width, height: 1), .selection)
+            }
         }
         if ops.count > top + rows {
-            grid.writeRight("+\(ops.count - top - rows) more", maxX: area.maxX, y: area.y, style: .dim)
+            grid.writeRight(
+                "+\(ops.count - top - rows) more", maxX: area.maxX, y: area.y, style: .dim)
         }
     }
 
@@ -141,7 +192,9 @@ enum InspectorPanel {
     }
 
     /// The op-list row at screen cell `point`, if any.
-    static func opRow(at point: (x: Int, y: Int), layout: ExplorerLayout, state: ExplorerState) -> Int? {
+    static func opRow(at point: (x: Int, y: Int), layout: ExplorerLayout, state: ExplorerState)
+        -> Int?
+    {
         let area = opListArea(layout: layout, state: state)
         guard area.contains(x: point.x, y: point.y), point.y > area.y else { return nil }
         let rows = area.height - 1

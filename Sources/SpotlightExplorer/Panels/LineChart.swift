@@ -31,10 +31,15 @@ struct LineChart {
     /// `cursor`, an index into the iterations, is marked by a dashed column over the plot.
     /// `iterations` entries are drawn, the last of them iteration `lastIteration` (the same
     /// unless the history merged old entries, `IterationHistory`).
-    func draw(into grid: inout CellGrid, area: Rect, series: [Series], references: [Reference], iterations: Int,
-              lastIteration: Int? = nil, cursor: Int? = nil) {
+    func draw(
+        into grid: inout CellGrid, area: Rect, series: [Series], references: [Reference],
+        iterations: Int,
+        lastIteration: Int? = nil, cursor: Int? = nil
+    ) {
         guard area.width > labelWidth + 8, area.height >= 3 else { return }
-        let plot = Rect(x: area.x + labelWidth + 1, y: area.y, width: area.width - labelWidth - 1, height: area.height - 1)
+        let plot = Rect(
+            x: area.x + labelWidth + 1, y: area.y, width: area.width - labelWidth - 1,
+            height: area.height - 1)
         let axisX = plot.x - 1
         let axisStyle = CellStyle(.axis)
         for y in plot.y..<plot.maxY { grid[axisX, y] = Cell("│", style: axisStyle) }
@@ -50,16 +55,25 @@ struct LineChart {
         for x in plot.x..<plot.maxX { grid[x, bottom] = Cell("─", style: axisStyle) }
         if iterations > 0 {
             grid.write(" 1 ", x: plot.x, y: bottom, style: axisStyle)
-            grid.writeRight(" \(lastIteration ?? iterations) ", maxX: plot.maxX, y: bottom, style: axisStyle)
+            grid.writeRight(
+                " \(lastIteration ?? iterations) ", maxX: plot.maxX, y: bottom, style: axisStyle)
             let caption = " iteration "
-            if plot.width > 30 { grid.write(caption, x: plot.x + (plot.width - caption.count) / 2, y: bottom, style: axisStyle) }
+            if plot.width > 30 {
+                grid.write(
+                    caption, x: plot.x + (plot.width - caption.count) / 2, y: bottom,
+                    style: axisStyle)
+            }
         }
 
         // References: a dotted row each, labelled at the right; labels on one row are joined.
         var labelsByRow: [(row: Int, labels: [String])] = []
         for reference in references where reference.value >= low && reference.value <= high {
-            let row = plot.y + Int(((high - reference.value) / (high - low) * Double(plot.height - 1)).rounded())
-            for x in stride(from: plot.x, to: plot.maxX, by: 2) { grid[x, row] = Cell("·", style: CellStyle(.reference)) }
+            let row =
+                plot.y
+                + Int(((high - reference.value) / (high - low) * Double(plot.height - 1)).rounded())
+            for x in stride(from: plot.x, to: plot.maxX, by: 2) {
+                grid[x, row] = Cell("·", style: CellStyle(.reference))
+            }
             if let index = labelsByRow.firstIndex(where: { $0.row == row }) {
                 labelsByRow[index].labels.append(reference.label)
             } else {
@@ -75,10 +89,14 @@ struct LineChart {
             return min(max(Int((fraction * Double(dotHeight - 1)).rounded()), 0), dotHeight - 1)
         }
         for line in series {
-            let points = Self.binned(line.values, into: dotWidth, combine: line.combine, steps: line.steps)
+            let points = Self.binned(
+                line.values, into: dotWidth, combine: line.combine, steps: line.steps)
             var previous: (Int, Int)?
             for (x, value) in points.enumerated() {
-                guard let value, value.isFinite else { previous = nil; continue }
+                guard let value, value.isFinite else {
+                    previous = nil
+                    continue
+                }
                 let y = dotY(value)
                 if line.dotted {
                     if x % 2 == 0 { canvas.set(x: x, y: y, role: line.role) }
@@ -99,7 +117,8 @@ struct LineChart {
         }
         canvas.draw(into: &grid, x: plot.x, y: plot.y)
         if let cursor, iterations > 0 {
-            let column = plot.x + Self.dotColumn(of: cursor, count: iterations, dotWidth: dotWidth) / 2
+            let column =
+                plot.x + Self.dotColumn(of: cursor, count: iterations, dotWidth: dotWidth) / 2
             for y in plot.y..<plot.maxY where grid[column, y].character == " " {
                 grid[column, y] = Cell("┆", style: CellStyle(.highlight))
             }
@@ -109,9 +128,12 @@ struct LineChart {
             // A label wider than the plot loses its leading words ("max target" becomes "target"),
             // then is cut, so that it never covers the axis.
             var words = labels.joined(separator: ", ").split(separator: " ").map(String.init)
-            while words.count > 1 && words.joined(separator: " ").count + 2 > plot.width { words.removeFirst() }
+            while words.count > 1 && words.joined(separator: " ").count + 2 > plot.width {
+                words.removeFirst()
+            }
             let text = String((" " + words.joined(separator: " ") + " ").prefix(max(plot.width, 0)))
-            grid.writeRight(text, maxX: plot.maxX, y: row, style: CellStyle(.reference, attributes: .bold))
+            grid.writeRight(
+                text, maxX: plot.maxX, y: row, style: CellStyle(.reference, attributes: .bold))
         }
     }
 
@@ -124,7 +146,9 @@ struct LineChart {
 
     /// One value per dot column: iterations spread over the width when fewer than it, else
     /// combined per bin of consecutive iterations.
-    static func binned(_ values: [Double?], into width: Int, combine: ([Double]) -> Double, steps: Bool = false) -> [Double?] {
+    static func binned(
+        _ values: [Double?], into width: Int, combine: ([Double]) -> Double, steps: Bool = false
+    ) -> [Double?] {
         guard width > 0, !values.isEmpty else { return [] }
         if values.count <= width {
             var points = [Double?](repeating: nil, count: width)
@@ -171,6 +195,7 @@ struct LineChart {
     static func quantile(_ values: [Double], _ fraction: Double) -> Double? {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted()
-        return sorted[min(sorted.count - 1, max(0, Int((fraction * Double(sorted.count - 1)).rounded())))]
+        return sorted[
+            min(sorted.count - 1, max(0, Int((fraction * Double(sorted.count - 1)).rounded())))]
     }
 }

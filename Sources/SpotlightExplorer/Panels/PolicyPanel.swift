@@ -11,7 +11,9 @@ enum PolicyPanel {
     enum Order: String, CaseIterable, Sendable {
         case stage = "stage order", entropy = "entropy", work = "work"
 
-        var next: Order { Order.allCases[(Order.allCases.firstIndex(of: self)! + 1) % Order.allCases.count] }
+        var next: Order {
+            Order.allCases[(Order.allCases.firstIndex(of: self)! + 1) % Order.allCases.count]
+        }
     }
 
     static let shades: [Unicode.Scalar] = [" ", "░", "▒", "▓", "█"]
@@ -23,7 +25,9 @@ enum PolicyPanel {
 
     /// Each stage's entropy in nats, from its probabilities (0 without any).
     static func entropy(_ probabilities: [Float]) -> Double {
-        probabilities.reduce(0.0) { sum, p in p > 0 ? sum - Double(p) * Foundation.log(Double(p)) : sum }
+        probabilities.reduce(0.0) { sum, p in
+            p > 0 ? sum - Double(p) * Foundation.log(Double(p)) : sum
+        }
     }
 
     /// The stages in the order the rows show them.
@@ -35,7 +39,9 @@ enum PolicyPanel {
         case .stage:
             return stages
         case .entropy:
-            let entropies = stages.map { probabilities.indices.contains($0) ? entropy(probabilities[$0]) : 0 }
+            let entropies = stages.map {
+                probabilities.indices.contains($0) ? entropy(probabilities[$0]) : 0
+            }
             return stages.sorted { (entropies[$0], $1) > (entropies[$1], $0) }
         case .work:
             let work = model.problem.stages.features.map(\.flops)
@@ -48,8 +54,13 @@ enum PolicyPanel {
         let order = rows(state)
         let rowCount = max(0, rect.height - 3)
         let position = order.firstIndex(of: state.selectedStage) ?? 0
-        let top = order.count > rowCount ? min(max(position - rowCount / 2, 0), order.count - rowCount) : 0
-        let inner = grid.box(rect, title: "policy q(device | stage) · by \(state.policyOrder.rawValue) · o order · v graph")
+        let top =
+            order.count > rowCount
+            ? min(max(position - rowCount / 2, 0), order.count - rowCount) : 0
+        let inner = grid.box(
+            rect,
+            title: "policy q(device | stage) · by \(state.policyOrder.rawValue) · o order · v graph"
+        )
         guard inner.height >= 2, inner.width >= 24 else { return }
         let probabilities = state.snapshot?.stageProbabilities ?? []
         let labelWidth = min(24, max(10, inner.width / 4))
@@ -59,50 +70,75 @@ enum PolicyPanel {
         grid.write("stage", x: inner.x + 1, y: inner.y, style: .dim)
         for device in 0..<model.deviceCount {
             let x = gridX + device * cellWidth
-            grid.write(String(device + 1), x: x, y: inner.y, style: CellStyle(Role.device(device), attributes: .bold),
-                       limit: cellWidth)
+            grid.write(
+                String(device + 1), x: x, y: inner.y,
+                style: CellStyle(Role.device(device), attributes: .bold),
+                limit: cellWidth)
         }
         grid.write("H", x: gridX + model.deviceCount * cellWidth + 1, y: inner.y, style: .dim)
         for row in 0..<min(rowCount, order.count - top) {
             let stage = order[top + row]
             let y = inner.y + 1 + row
-            drawRow(stage, y: y, into: &grid, inner: inner, labelWidth: labelWidth, cellWidth: cellWidth,
-                    probabilities: probabilities.indices.contains(stage) ? probabilities[stage] : [], state: state)
+            drawRow(
+                stage, y: y, into: &grid, inner: inner, labelWidth: labelWidth,
+                cellWidth: cellWidth,
+                probabilities: probabilities.indices.contains(stage) ? probabilities[stage] : [],
+                state: state)
         }
-        if order.count > rowCount { scrollbar(into: &grid, x: inner.maxX - 1, y: inner.y + 1, height: rowCount,
-                                              top: top, shown: rowCount, total: order.count) }
+        if order.count > rowCount {
+            scrollbar(
+                into: &grid, x: inner.maxX - 1, y: inner.y + 1, height: rowCount,
+                top: top, shown: rowCount, total: order.count)
+        }
     }
 
-    private static func drawRow(_ stage: Int, y: Int, into grid: inout CellGrid, inner: Rect, labelWidth: Int,
-                                cellWidth: Int, probabilities: [Float], state: ExplorerState) {
+    private static func drawRow(
+        _ stage: Int, y: Int, into grid: inout CellGrid, inner: Rect, labelWidth: Int,
+        cellWidth: Int, probabilities: [Float], state: ExplorerState
+    ) {
         let model = state.model
         let selected = stage == state.selectedStage
-        var x = grid.write(selected ? Glyph.selected : " ", x: inner.x, y: y, style: CellStyle(.accent, attributes: .bold))
+        var x = grid.write(
+            selected ? Glyph.selected : " ", x: inner.x, y: y,
+            style: CellStyle(.accent, attributes: .bold))
         x = grid.write(String(stage) + " ", x: x, y: y, style: .dim)
-        grid.writeMiddle(model.stageLabels[stage], x: x, y: y, style: selected ? CellStyle(.text, attributes: .bold) : .text,
-                         limit: inner.x + labelWidth - 1 - x)
+        grid.writeMiddle(
+            model.stageLabels[stage], x: x, y: y,
+            style: selected ? CellStyle(.text, attributes: .bold) : .text,
+            limit: inner.x + labelWidth - 1 - x)
         let pin = state.stagePins.indices.contains(stage) ? state.stagePins[stage] : -1
         let gridX = inner.x + labelWidth
         for device in 0..<model.deviceCount {
             let q = device < probabilities.count ? Double(probabilities[device]) : 0
             let glyph: Unicode.Scalar = device == pin ? Glyph.stagePinned : shade(q)
-            let cell = Cell(glyph, style: CellStyle(Role.device(device), attributes: device == pin ? .bold : []))
-            for column in 0..<max(cellWidth - 1, 1) { grid[gridX + device * cellWidth + column, y] = cell }
+            let cell = Cell(
+                glyph, style: CellStyle(Role.device(device), attributes: device == pin ? .bold : [])
+            )
+            for column in 0..<max(cellWidth - 1, 1) {
+                grid[gridX + device * cellWidth + column, y] = cell
+            }
         }
         let entropyX = gridX + model.deviceCount * cellWidth + 1
-        grid.write(Units.fixed(entropy(probabilities), decimals: 2), x: entropyX, y: y, style: .dim,
-                   limit: max(0, inner.maxX - 1 - entropyX))
-        if selected { grid.paintBackground(Rect(x: inner.x, y: y, width: inner.width - 1, height: 1), .selection) }
+        grid.write(
+            Units.fixed(entropy(probabilities), decimals: 2), x: entropyX, y: y, style: .dim,
+            limit: max(0, inner.maxX - 1 - entropyX))
+        if selected {
+            grid.paintBackground(
+                Rect(x: inner.x, y: y, width: inner.width - 1, height: 1), .selection)
+        }
     }
 
     /// A vertical scrollbar: the track `│` and a thumb `┃` as long as the share shown.
-    private static func scrollbar(into grid: inout CellGrid, x: Int, y: Int, height: Int, top: Int, shown: Int,
-                                  total: Int) {
+    private static func scrollbar(
+        into grid: inout CellGrid, x: Int, y: Int, height: Int, top: Int, shown: Int,
+        total: Int
+    ) {
         guard height > 0, total > 0 else { return }
         let thumb = max(1, height * shown / total)
         let start = min(height - thumb, height * top / total)
         for row in 0..<height {
-            grid[x, y + row] = Cell(row >= start && row < start + thumb ? "┃" : "│", style: CellStyle(.border))
+            grid[x, y + row] = Cell(
+                row >= start && row < start + thumb ? "┃" : "│", style: CellStyle(.border))
         }
     }
 }

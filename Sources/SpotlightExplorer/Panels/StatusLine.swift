@@ -9,8 +9,9 @@ enum StatusLine {
     /// The parts that may be left out, in the order they give way: the pace, the repeats and the
     /// sample count first, the graph's name and the iteration last.
     enum Part: CaseIterable {
-        case rate, repeats, measured, samples, method, cluster, boundComparison, baselineComparison, settledAdvice,
-             graph, iteration
+        case rate, repeats, measured, samples, method, cluster, boundComparison, baselineComparison,
+            settledAdvice,
+            graph, iteration
     }
 
     static func draw(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {
@@ -34,7 +35,8 @@ enum StatusLine {
         }
         let end = grid.write(pieces, x: rect.x, y: rect.y, limit: room)
         if end <= rect.x + room {
-            grid.writeRight(hint, maxX: rect.maxX, y: rect.y, style: CellStyle(.dim, background: .statusBar))
+            grid.writeRight(
+                hint, maxX: rect.maxX, y: rect.y, style: CellStyle(.dim, background: .statusBar))
         }
     }
 
@@ -55,27 +57,38 @@ enum StatusLine {
     }
 
     /// The line's text runs without the `omitted` parts.
-    static func pieces(_ state: ExplorerState, omitting omitted: Set<Part>) -> [(String, CellStyle)] {
+    static func pieces(_ state: ExplorerState, omitting omitted: Set<Part>) -> [(String, CellStyle)]
+    {
         let bar = CellStyle(.statusBar)
-        func on(_ role: Role, _ attributes: CellAttributes = []) -> CellStyle { CellStyle(role, background: .statusBar, attributes: attributes) }
+        func on(_ role: Role, _ attributes: CellAttributes = []) -> CellStyle {
+            CellStyle(role, background: .statusBar, attributes: attributes)
+        }
         let model = state.model
         let word = state.statusWord
-        let statusStyle: CellStyle = switch word {
-        case "running": on(.good, .bold)
-        case "paused", "pausing": on(.warning, .bold)
-        default: on(.accent, .bold)
-        }
-        let symbol = switch word {
-        case "running": "●"
-        case "paused": "‖"
-        case "pausing": "◌"
-        default: "■"
-        }
+        let statusStyle: CellStyle =
+            switch word {
+            case "running": on(.good, .bold)
+            case "paused", "pausing": on(.warning, .bold)
+            default: on(.accent, .bold)
+            }
+        let symbol =
+            switch word {
+            case "running": "●"
+            case "paused": "‖"
+            case "pausing": "◌"
+            default: "■"
+            }
         var pieces: [(String, CellStyle)] = [(" Spotlight ", on(.title, .bold))]
         if !omitted.contains(.graph) {
-            pieces.append((model.graphLabel + (omitted.contains(.cluster) ? "" : " on \(model.clusterLabel)"), bar))
+            pieces.append(
+                (
+                    model.graphLabel
+                        + (omitted.contains(.cluster) ? "" : " on \(model.clusterLabel)"), bar
+                ))
         }
-        if !omitted.contains(.method) { pieces.append((Glyph.separator + model.method.rawValue, on(.dim))) }
+        if !omitted.contains(.method) {
+            pieces.append((Glyph.separator + model.method.rawValue, on(.dim)))
+        }
         if pieces.count > 1 { pieces.append((Glyph.separator, on(.dim))) }
         pieces.append(("\(symbol) \(word)", statusStyle))
         guard let snapshot = state.snapshot else { return pieces }
@@ -83,15 +96,21 @@ enum StatusLine {
         if state.hasSettled {
             pieces.append((" · settled", on(.warning, .bold)))
             if !omitted.contains(.settledAdvice) {
-                pieces.append((": p polishes, u unpins, or restart with more entropy", on(.warning)))
+                pieces.append(
+                    (": p polishes, u unpins, or restart with more entropy", on(.warning)))
             }
         }
         if !omitted.contains(.iteration) {
             pieces.append((Glyph.separator + "iteration ", on(.dim)))
             pieces.append((String(snapshot.iteration), on(.accent, .bold)))
         }
-        if !omitted.contains(.samples) { pieces.append((Glyph.separator + Units.grouped(snapshot.samplesEvaluated) + " samples", on(.dim))) }
-        let measured = snapshot.history.reduce(0) { $0 + $1.placementsMeasured } + (snapshot.lastPolish?.evaluated ?? 0)
+        if !omitted.contains(.samples) {
+            pieces.append(
+                (Glyph.separator + Units.grouped(snapshot.samplesEvaluated) + " samples", on(.dim)))
+        }
+        let measured =
+            snapshot.history.reduce(0) { $0 + $1.placementsMeasured }
+            + (snapshot.lastPolish?.evaluated ?? 0)
         if !omitted.contains(.measured), measured > 0 {
             pieces.append((Glyph.separator + Units.grouped(measured) + " measured", on(.dim)))
         }
@@ -99,7 +118,8 @@ enum StatusLine {
             pieces.append((Glyph.separator + "\(last.repeatedSamples) repeated", on(.warning)))
         }
         if !omitted.contains(.rate), let pace = pace(snapshot.history) {
-            pieces.append((Glyph.separator + Units.rate(pace, wholeNumber: Units.grouped) + "/s", on(.dim)))
+            pieces.append(
+                (Glyph.separator + Units.rate(pace, wholeNumber: Units.grouped) + "/s", on(.dim)))
         }
         if let best = snapshot.bestStepTime {
             pieces.append((Glyph.separator + "best ", on(.dim)))
@@ -109,15 +129,23 @@ enum StatusLine {
                 comparisons.append(Units.format2(best / bound) + "× bound")
             }
             if !omitted.contains(.baselineComparison),
-               let baseline = state.baselines.filter({ !$0.outOfMemory }).min(by: { $0.stepTime < $1.stepTime }) {
+                let baseline = state.baselines.filter({ !$0.outOfMemory }).min(by: {
+                    $0.stepTime < $1.stepTime
+                })
+            {
                 comparisons.append(Units.format2(best / baseline.stepTime) + "× \(baseline.method)")
             }
-            if !comparisons.isEmpty { pieces.append((" (" + comparisons.joined(separator: ", ") + ")", on(.dim))) }
+            if !comparisons.isEmpty {
+                pieces.append((" (" + comparisons.joined(separator: ", ") + ")", on(.dim)))
+            }
         }
         if let overall = snapshot.unpinnedBestStepTime {
             // With pins, the best shown obeys them; the overall best stands beside it.
-            if snapshot.bestStepTime == nil { pieces.append((Glyph.separator + "with pins: none measured yet", on(.warning))) }
-            else { pieces.append((" with pins", on(.warning))) }
+            if snapshot.bestStepTime == nil {
+                pieces.append((Glyph.separator + "with pins: none measured yet", on(.warning)))
+            } else {
+                pieces.append((" with pins", on(.warning)))
+            }
             pieces.append((Glyph.separator + "without " + Units.microseconds(overall), on(.dim)))
         }
         return pieces
@@ -129,22 +157,35 @@ enum Footer {
     static func draw(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {
         let base = CellStyle(.footer)
         grid.fill(rect, with: Cell(" ", style: base))
-        func on(_ role: Role, _ attributes: CellAttributes = []) -> CellStyle { CellStyle(role, background: .footer, attributes: attributes) }
+        func on(_ role: Role, _ attributes: CellAttributes = []) -> CellStyle {
+            CellStyle(role, background: .footer, attributes: attributes)
+        }
         if case .find(let query) = state.overlay {
             let matches = state.model.ops(matching: query).count
-            grid.write([(" find op: ", on(.key, .bold)), (query, on(.text, .bold)), ("▏", on(.accent)),
-                        (query.isEmpty ? "  type part of a name" : "  \(matches) match\(matches == 1 ? "" : "es")", on(.dim)),
-                        ("  enter go · esc cancel", on(.dim))], x: rect.x, y: rect.y, limit: rect.width)
+            grid.write(
+                [
+                    (" find op: ", on(.key, .bold)), (query, on(.text, .bold)), ("▏", on(.accent)),
+                    (
+                        query.isEmpty
+                            ? "  type part of a name"
+                            : "  \(matches) match\(matches == 1 ? "" : "es")", on(.dim)
+                    ),
+                    ("  enter go · esc cancel", on(.dim)),
+                ], x: rect.x, y: rect.y, limit: rect.width)
             return
         }
         var x = rect.x
         if state.focus == .chart, state.message == nil, let readout = CurvesPanel.readout(state) {
-            grid.write([(" " + readout, on(.text, .bold)), ("   ←→ move  esc back", on(.dim))], x: x, y: rect.y,
-                       limit: rect.width)
+            grid.write(
+                [(" " + readout, on(.text, .bold)), ("   ←→ move  esc back", on(.dim))], x: x,
+                y: rect.y,
+                limit: rect.width)
             return
         }
         if let message = state.message {
-            x = grid.write(" " + message.text + "  ", x: x, y: rect.y, style: on(message.isError ? .bad : .good, .bold), limit: rect.width)
+            x = grid.write(
+                " " + message.text + "  ", x: x, y: rect.y,
+                style: on(message.isError ? .bad : .good, .bold), limit: rect.width)
         }
         // Hints give way from the middle: `? help` and `q quit` always stay.
         var hints = KeyBinding.footer(for: state)

@@ -1,8 +1,8 @@
 import Foundation
-import Synchronization
 import SpotlightModel
 import SpotlightSearch
 import SpotlightSimulation
+import Synchronization
 
 /// Connects an explorer to a running search without either waiting on the other: snapshots go
 /// into a one-slot mailbox the UI empties at its frame rate, commands (pause, pin, …) go through
@@ -21,8 +21,11 @@ public final class ExplorerSession: Sendable {
     private let commands: AsyncStream<ExplorerEffect>.Continuation
     private let commandStream: AsyncStream<ExplorerEffect>
 
-    public init(actor: OptimizerActor, problem: PlacementProblem, methodName: String, placementPath: String, tracePath: String,
-                pinsPath: String = "spotlight.pins.json") {
+    public init(
+        actor: OptimizerActor, problem: PlacementProblem, methodName: String, placementPath: String,
+        tracePath: String,
+        pinsPath: String = "spotlight.pins.json"
+    ) {
         self.pinsPath = pinsPath
         self.actor = actor
         self.problem = problem
@@ -34,7 +37,9 @@ public final class ExplorerSession: Sendable {
 
     /// Starts the search and the snapshot and command pumps.
     public func start() {
-        let actor = actor, mailbox = mailbox, commandStream = commandStream
+        let actor = actor
+        let mailbox = mailbox
+        let commandStream = commandStream
         Task.detached {
             for await snapshot in actor.snapshots { mailbox.put(snapshot) }
         }
@@ -75,15 +80,24 @@ public final class ExplorerSession: Sendable {
     }
 
     func savePlacement(_ snapshot: OptimizerSnapshot?) -> StatusMessage {
-        guard let assignment = snapshot?.bestAssignment else { return StatusMessage("no valid placement found yet", isError: true) }
-        let placement = Placement(graphName: problem.graph.name, clusterName: problem.cluster.name, method: methodName,
-                                  stepTimeMicroseconds: snapshot?.bestStepTime, assignment: assignment)
+        guard let assignment = snapshot?.bestAssignment else {
+            return StatusMessage("no valid placement found yet", isError: true)
+        }
+        let placement = Placement(
+            graphName: problem.graph.name, clusterName: problem.cluster.name, method: methodName,
+            stepTimeMicroseconds: snapshot?.bestStepTime, assignment: assignment)
         do throws(InputError) {
             try placement.save(to: placementPath, graph: problem.graph, cluster: problem.cluster)
-            let which = snapshot?.unpinnedBestStepTime == nil ? "the best placement" : "the best placement that obeys the pins"
-            return StatusMessage("saved \(which) (\(snapshot?.bestStepTime.map(Units.microseconds) ?? "-")) to \(placementPath)")
+            let which =
+                snapshot?.unpinnedBestStepTime == nil
+                ? "the best placement" : "the best placement that obeys the pins"
+            return StatusMessage(
+                "saved \(which) (\(snapshot?.bestStepTime.map(Units.microseconds) ?? "-")) to \(placementPath)"
+            )
         } catch {
-            return StatusMessage("could not save: \(error.diagnostics.first?.description ?? "\(error)")", isError: true)
+            return StatusMessage(
+                "could not save: \(error.diagnostics.first?.description ?? "\(error)")",
+                isError: true)
         }
     }
 
@@ -91,21 +105,32 @@ public final class ExplorerSession: Sendable {
         let pins = PinsFile(stagePins: snapshot?.stagePins ?? [], opPins: snapshot?.opPins ?? [])
         do {
             try pins.save(to: pinsPath, problem: problem)
-            return StatusMessage("saved \(pins.stages.count) stage and \(pins.ops.count) op pins to \(pinsPath) (--pins loads them)")
+            return StatusMessage(
+                "saved \(pins.stages.count) stage and \(pins.ops.count) op pins to \(pinsPath) (--pins loads them)"
+            )
         } catch {
-            return StatusMessage("could not save the pins: \(error.diagnostics.first?.description ?? "\(error)")", isError: true)
+            return StatusMessage(
+                "could not save the pins: \(error.diagnostics.first?.description ?? "\(error)")",
+                isError: true)
         }
     }
 
     func saveTrace(_ snapshot: OptimizerSnapshot?) -> StatusMessage {
-        guard let assignment = snapshot?.bestAssignment else { return StatusMessage("no valid placement found yet", isError: true) }
+        guard let assignment = snapshot?.bestAssignment else {
+            return StatusMessage("no valid placement found yet", isError: true)
+        }
         var simulator = Simulator(problem: problem)
         let result = simulator.simulate(assignment, recordTimeline: true)
         do throws(InputError) {
-            try ChromeTrace.write(graph: problem.graph, cluster: problem.cluster, result: result, to: tracePath)
-            return StatusMessage("saved a Chrome trace of the best placement to \(tracePath) (open it in ui.perfetto.dev)")
+            try ChromeTrace.write(
+                graph: problem.graph, cluster: problem.cluster, result: result, to: tracePath)
+            return StatusMessage(
+                "saved a Chrome trace of the best placement to \(tracePath) (open it in ui.perfetto.dev)"
+            )
         } catch {
-            return StatusMessage("could not save the trace: \(error.diagnostics.first?.description ?? "\(error)")", isError: true)
+            return StatusMessage(
+                "could not save the trace: \(error.diagnostics.first?.description ?? "\(error)")",
+                isError: true)
         }
     }
 
@@ -128,7 +153,9 @@ public final class ExplorerSession: Sendable {
     }
 
     /// Runs `work` on Swift concurrency and blocks the calling thread until it is done.
-    private static func waiting<Value: Sendable>(_ work: @escaping @Sendable () async -> Value) -> Value {
+    private static func waiting<Value: Sendable>(_ work: @escaping @Sendable () async -> Value)
+        -> Value
+    {
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<Value?>(nil)
         Task.detached {

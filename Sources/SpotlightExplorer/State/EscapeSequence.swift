@@ -5,7 +5,8 @@ public enum EscapeSequence {
     /// Whether `scalar`, the `count`-th character after ESC (from 1), ends a sequence: the one
     /// after `O` (SS3), a CSI's final byte (0x40-0x7E) after `[`, or anything after another
     /// first character (Alt and a key).
-    public static func ends(with scalar: Unicode.Scalar, count: Int, first: Unicode.Scalar?) -> Bool {
+    public static func ends(with scalar: Unicode.Scalar, count: Int, first: Unicode.Scalar?) -> Bool
+    {
         if count == 1 { return scalar != "[" && scalar != "O" }
         if first == "O" { return true }
         return (0x40...0x7E).contains(scalar.value)

@@ -45,14 +45,17 @@ public struct ExplorerModel: Sendable {
     /// that the status line keeps room for what changes.
     static func shortLabel(_ fileName: String) -> String {
         var label = fileName
-        for suffix in [".gz", ".json", ".graph", ".cluster"] where label.hasSuffix(suffix) && label.count > suffix.count {
+        for suffix in [".gz", ".json", ".graph", ".cluster"]
+        where label.hasSuffix(suffix) && label.count > suffix.count {
             label.removeLast(suffix.count)
         }
         return label
     }
 
     /// `measured`: the search's step times come from hardware, not the simulator.
-    public init(optimizer: Optimizer, graphLabel: String, clusterLabel: String, measured: Bool = false) {
+    public init(
+        optimizer: Optimizer, graphLabel: String, clusterLabel: String, measured: Bool = false
+    ) {
         let problem = optimizer.problem
         let graph = problem.graph
         self.problem = problem
@@ -78,10 +81,14 @@ public struct ExplorerModel: Sendable {
     public var deviceCount: Int { problem.cluster.deviceCount }
 
     /// "1 gpu:0": how the explorer names device `index` (the number is its pin key).
-    public func deviceLabel(_ index: Int) -> String { "\(index + 1) \(cluster.devices[index].name)" }
+    public func deviceLabel(_ index: Int) -> String {
+        "\(index + 1) \(cluster.devices[index].name)"
+    }
 
     /// Whether stage `stage` may be pinned to `device`.
-    public func stage(_ stage: Int, allows device: Int) -> Bool { stageAllowedDevices[stage] & (1 << UInt64(device)) != 0 }
+    public func stage(_ stage: Int, allows device: Int) -> Bool {
+        stageAllowedDevices[stage] & (1 << UInt64(device)) != 0
+    }
 
     /// Ops whose name contains `query` (case-insensitive), in file order.
     public func ops(matching query: String) -> [Int] {
@@ -108,6 +115,8 @@ public struct ExplorerModel: Sendable {
             while !prefix.isEmpty && !name.hasPrefix(prefix) { prefix = prefix.dropLast() }
         }
         if let slash = prefix.lastIndex(of: "/") { return String(prefix[..<slash]) }
-        return ops.count == 1 ? graph.opNames[first] : (prefix.isEmpty ? graph.opNames[first] + " +" : String(prefix) + "…")
+        return ops.count == 1
+            ? graph.opNames[first]
+            : (prefix.isEmpty ? graph.opNames[first] + " +" : String(prefix) + "…")
     }
 }

@@ -27,7 +27,8 @@ extension ExplorerState {
             lastFindQuery = query
             find(query, after: nil)
         case .backspace: overlay = .find(String(query.dropLast()))
-        case .character(let character) where !character.isNewline && character.asciiValue.map({ $0 >= 32 }) ?? true:
+        case .character(let character)
+        where !character.isNewline && character.asciiValue.map({ $0 >= 32 }) ?? true:
             overlay = .find(query + String(character))
         default: break
         }
@@ -80,7 +81,8 @@ extension ExplorerState {
             }
         case .escape:
             focus = .stages
-        case .character(let digit) where digit.wholeNumberValue.map({ (1...9).contains($0) }) ?? false && digit.isASCII:
+        case .character(let digit)
+        where digit.wholeNumberValue.map({ (1...9).contains($0) }) ?? false && digit.isASCII:
             return recordingUndo(pin(to: digit.wholeNumberValue! - 1))
         case .character("u"): return recordingUndo(unpin())
         case .character("U"): return recordingUndo(clearPins())
@@ -88,7 +90,9 @@ extension ExplorerState {
             let comparable = baselines.indices.filter { baselines[$0].assignment != nil }
             if comparable.isEmpty {
                 message = StatusMessage("no baseline placement to compare with", isError: true)
-            } else if let current = comparedBaseline, let position = comparable.firstIndex(of: current) {
+            } else if let current = comparedBaseline,
+                let position = comparable.firstIndex(of: current)
+            {
                 comparedBaseline = position + 1 < comparable.count ? comparable[position + 1] : nil
             } else {
                 comparedBaseline = comparable[0]
@@ -104,23 +108,40 @@ extension ExplorerState {
         case .character("-") where showsGantt:
             ganttZoom = max(ganttZoom / 2, 1)
             ganttOffset = min(ganttOffset, 4 * (ganttZoom - 1))
-        case .character(">") where showsGantt: ganttOffset = min(ganttOffset + 1, 4 * (ganttZoom - 1))
+        case .character(">") where showsGantt:
+            ganttOffset = min(ganttOffset + 1, 4 * (ganttZoom - 1))
         case .character("<") where showsGantt: ganttOffset = max(ganttOffset - 1, 0)
         case .character("o"):
-            if showsPolicy { policyOrder = policyOrder.next } else { message = StatusMessage("o orders the policy view (v)", isError: true) }
+            if showsPolicy {
+                policyOrder = policyOrder.next
+            } else {
+                message = StatusMessage("o orders the policy view (v)", isError: true)
+            }
         case .character("z"): return undoPinChange()
         case .character("P"): return [.savePins]
         case .character("t"): nextTheme()
         case .character("s"):
-            if snapshot?.bestAssignment == nil { message = StatusMessage("no valid placement found yet: nothing to save", isError: true); return [] }
+            if snapshot?.bestAssignment == nil {
+                message = StatusMessage(
+                    "no valid placement found yet: nothing to save", isError: true)
+                return []
+            }
             return [.savePlacement]
         case .character("e"):
-            if snapshot?.bestAssignment == nil { message = StatusMessage("no valid placement found yet: no trace to save", isError: true); return [] }
+            if snapshot?.bestAssignment == nil {
+                message = StatusMessage(
+                    "no valid placement found yet: no trace to save", isError: true)
+                return []
+            }
             return [.saveTrace]
         case .character("p"): return polish()
         case .character("/"): overlay = .find("")
         case .character("n"):
-            if let query = lastFindQuery { find(query, after: selectedOp) } else { message = StatusMessage("nothing to repeat: / finds an op by name", isError: true) }
+            if let query = lastFindQuery {
+                find(query, after: selectedOp)
+            } else {
+                message = StatusMessage("nothing to repeat: / finds an op by name", isError: true)
+            }
         case .character("?"): overlay = .help
         case .character("q"): return [.quit]
         case .click(let x, let y): click(x: x, y: y)
@@ -136,15 +157,20 @@ extension ExplorerState {
 
     private mutating func polish() -> [ExplorerEffect] {
         if model.lowerBound == nil {
-            message = StatusMessage("polishing measures thousands of placements: only with the simulator, not on hardware", isError: true)
+            message = StatusMessage(
+                "polishing measures thousands of placements: only with the simulator, not on hardware",
+                isError: true)
         } else if snapshot?.bestAssignment == nil {
-            message = StatusMessage("no valid placement found yet: nothing to polish", isError: true)
+            message = StatusMessage(
+                "no valid placement found yet: nothing to polish", isError: true)
         } else if snapshot?.polishing == true {
             message = StatusMessage("already polishing the best placement", isError: true)
         } else if snapshot?.status == .stopped {
             message = StatusMessage("the search has stopped", isError: true)
         } else {
-            message = StatusMessage("polishing the best placement, one stage or colocation set at a time, while the search goes on")
+            message = StatusMessage(
+                "polishing the best placement, one stage or colocation set at a time, while the search goes on"
+            )
             return [.polish]
         }
         return []
@@ -155,7 +181,8 @@ extension ExplorerState {
         case .running?: return [.pause]
         case .paused?: return [.resume]
         case .finished?:
-            message = StatusMessage("the search has finished its iterations; nothing to resume", isError: true)
+            message = StatusMessage(
+                "the search has finished its iterations; nothing to resume", isError: true)
         case .stopped?:
             message = StatusMessage("the search has stopped", isError: true)
         default:
@@ -169,35 +196,47 @@ extension ExplorerState {
         case .stages, .chart:
             selectedStage = Self.clamped(selectedStage, delta, count: model.stageCount)
         case .ops:
-            selectedOpRow = Self.clamped(selectedOpRow, delta, count: model.stageOpsByDepth[selectedStage].count)
+            selectedOpRow = Self.clamped(
+                selectedOpRow, delta, count: model.stageOpsByDepth[selectedStage].count)
         }
     }
 
     static func clamped(_ value: Int, _ delta: Int, count: Int) -> Int {
-        let moved = delta > 0 ? (value > Int.max - delta ? Int.max : value + delta) : (value < Int.min - delta ? Int.min : value + delta)
+        let moved =
+            delta > 0
+            ? (value > Int.max - delta ? Int.max : value + delta)
+            : (value < Int.min - delta ? Int.min : value + delta)
         return min(max(moved, 0), max(count - 1, 0))
     }
 
     private mutating func pin(to device: Int) -> [ExplorerEffect] {
         guard device < model.deviceCount else {
-            message = StatusMessage("there is no device \(device + 1): this cluster has \(model.deviceCount)", isError: true)
+            message = StatusMessage(
+                "there is no device \(device + 1): this cluster has \(model.deviceCount)",
+                isError: true)
             return []
         }
         let deviceName = model.cluster.devices[device].name
         if let op = selectedOp {
             guard model.problem.constraints.allows(op: op, device: device) else {
-                message = StatusMessage("\(model.graph.opNames[op]) cannot run on \(deviceName)", isError: true)
+                message = StatusMessage(
+                    "\(model.graph.opNames[op]) cannot run on \(deviceName)", isError: true)
                 return []
             }
-            message = StatusMessage("pinned op \(model.graph.opNames[op]) to \(deviceName); takes effect at the next iteration")
+            message = StatusMessage(
+                "pinned op \(model.graph.opNames[op]) to \(deviceName); takes effect at the next iteration"
+            )
             awaitPinReport("op \(model.graph.opNames[op]) → \(deviceName)")
             return [.pinOp(op, device: device)]
         }
         guard model.stage(selectedStage, allows: device) else {
-            message = StatusMessage("stage \(selectedStage) cannot run on \(deviceName): some of its ops may not", isError: true)
+            message = StatusMessage(
+                "stage \(selectedStage) cannot run on \(deviceName): some of its ops may not",
+                isError: true)
             return []
         }
-        message = StatusMessage("pinned stage \(selectedStage) to \(deviceName); takes effect at the next iteration")
+        message = StatusMessage(
+            "pinned stage \(selectedStage) to \(deviceName); takes effect at the next iteration")
         awaitPinReport("stage \(selectedStage) → \(deviceName)")
         return [.pinStage(selectedStage, device: device)]
     }
@@ -206,9 +245,11 @@ extension ExplorerState {
     /// after when an iteration drawn before the pin is still being measured.
     private mutating func awaitPinReport(_ pin: String) {
         guard let snapshot else { return }
-        let first = snapshot.iteration + (snapshot.iterationInFlight || snapshot.status == .running ? 2 : 1)
-        pendingPinReport = PinReport(pin: pin, firstIteration: first,
-                                     reference: snapshot.unpinnedBestStepTime ?? snapshot.bestStepTime)
+        let first =
+            snapshot.iteration + (snapshot.iterationInFlight || snapshot.status == .running ? 2 : 1)
+        pendingPinReport = PinReport(
+            pin: pin, firstIteration: first,
+            reference: snapshot.unpinnedBestStepTime ?? snapshot.bestStepTime)
     }
 
     /// Keeps what undoes `effects` (the pins they change, as they were), and passes them on.
@@ -216,7 +257,9 @@ extension ExplorerState {
         let undo: [ExplorerEffect] = effects.compactMap { effect in
             switch effect {
             case .pinStage(let stage, _):
-                let was = stagePins.indices.contains(stage) && stagePins[stage] >= 0 ? stagePins[stage] : nil
+                let was =
+                    stagePins.indices.contains(stage) && stagePins[stage] >= 0
+                    ? stagePins[stage] : nil
                 return .pinStage(stage, device: was)
             case .pinOp(let op, _):
                 let was = opPins.indices.contains(op) && opPins[op] >= 0 ? opPins[op] : nil
@@ -235,7 +278,8 @@ extension ExplorerState {
             message = StatusMessage("no pin change to undo", isError: true)
             return []
         }
-        message = StatusMessage("undid the last pin change (\(last.count) pin\(last.count == 1 ? "" : "s"))")
+        message = StatusMessage(
+            "undid the last pin change (\(last.count) pin\(last.count == 1 ? "" : "s"))")
         pendingPinReport = nil
         return last
     }
@@ -248,7 +292,9 @@ extension ExplorerState {
             message = StatusMessage("nothing is pinned", isError: true)
             return []
         }
-        message = StatusMessage("unpinned \(stages.count) stage\(stages.count == 1 ? "" : "s") and \(ops.count) op\(ops.count == 1 ? "" : "s") (z undoes)")
+        message = StatusMessage(
+            "unpinned \(stages.count) stage\(stages.count == 1 ? "" : "s") and \(ops.count) op\(ops.count == 1 ? "" : "s") (z undoes)"
+        )
         return stages.map { .pinStage($0, device: nil) } + ops.map { .pinOp($0, device: nil) }
     }
 
@@ -275,7 +321,8 @@ extension ExplorerState {
         if !colorEnabled {
             message = StatusMessage("theme \(name), without colours: NO_COLOR is set")
         } else if themes.themes.count == 1 {
-            message = StatusMessage("theme \(name) is the only one (no themes directory found)", isError: true)
+            message = StatusMessage(
+                "theme \(name) is the only one (no themes directory found)", isError: true)
         } else {
             message = StatusMessage("theme \(name)")
         }
@@ -291,7 +338,9 @@ extension ExplorerState {
         let position = current.flatMap { op in matches.firstIndex { $0 > op } } ?? 0
         let op = matches[position]
         select(op: op)
-        message = StatusMessage("\"\(query)\": match \(position + 1) of \(matches.count), \(model.graph.opNames[op]) (n: next)")
+        message = StatusMessage(
+            "\"\(query)\": match \(position + 1) of \(matches.count), \(model.graph.opNames[op]) (n: next)"
+        )
     }
 
     /// Selects `op`: its stage, and the op in that stage's list.

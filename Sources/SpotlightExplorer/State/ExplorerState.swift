@@ -11,8 +11,10 @@ public struct BaselineSummary: Sendable, Equatable {
     public var assignment: [Int]?
     public var deviceBusy: [Double]?
 
-    public init(method: String, stepTime: Double, outOfMemory: Bool, assignment: [Int]? = nil,
-                deviceBusy: [Double]? = nil) {
+    public init(
+        method: String, stepTime: Double, outOfMemory: Bool, assignment: [Int]? = nil,
+        deviceBusy: [Double]? = nil
+    ) {
         self.method = method
         self.stepTime = stepTime
         self.outOfMemory = outOfMemory
@@ -43,11 +45,15 @@ public struct PinReport: Sendable, Equatable {
     public var reference: Double?
 
     func describe(_ batch: IterationStats) -> String {
-        guard let best = batch.bestStepTime else { return "\(pin): the next batch measured no valid placement" }
-        let change = reference.map { reference -> String in
-            let percent = (best / reference - 1) * 100
-            return ", " + (percent >= 0 ? "+" : "") + Units.fixed(percent, decimals: 0) + "% on the best before"
-        } ?? ""
+        guard let best = batch.bestStepTime else {
+            return "\(pin): the next batch measured no valid placement"
+        }
+        let change =
+            reference.map { reference -> String in
+                let percent = (best / reference - 1) * 100
+                return ", " + (percent >= 0 ? "+" : "") + Units.fixed(percent, decimals: 0)
+                    + "% on the best before"
+            } ?? ""
         return "\(pin): best of the next batch \(Units.microseconds(best))\(change)"
     }
 }
@@ -96,12 +102,15 @@ public struct ExplorerState: Sendable {
     /// device of most of their ops), and of how many.
     public var stagesMoved: (moved: Int, of: Int)? {
         guard let index = comparedBaseline, baselines.indices.contains(index),
-              let other = baselines[index].assignment, other.count == opDevice.count, showsBestPlacement else { return nil }
+            let other = baselines[index].assignment, other.count == opDevice.count,
+            showsBestPlacement
+        else { return nil }
         var theirs = self
         theirs.opDevice = other
         let moved = (0..<model.stageCount).filter { stage in
             let ops = model.stageOpsByDepth[stage]
-            return GraphPanel.majorityDevice(ops, state: self) != GraphPanel.majorityDevice(ops, state: theirs)
+            return GraphPanel.majorityDevice(ops, state: self)
+                != GraphPanel.majorityDevice(ops, state: theirs)
         }.count
         return (moved, model.stageCount)
     }
@@ -131,7 +140,10 @@ public struct ExplorerState: Sendable {
     /// Ops on the critical path of the best placement.
     public private(set) var onCriticalPath: [Bool]
 
-    public init(model: ExplorerModel, themes: ThemeCatalog, themeIndex: Int = 0, colorEnabled: Bool = true, width: Int = 80, height: Int = 24) {
+    public init(
+        model: ExplorerModel, themes: ThemeCatalog, themeIndex: Int = 0, colorEnabled: Bool = true,
+        width: Int = 80, height: Int = 24
+    ) {
         self.model = model
         self.themes = themes
         self.themeIndex = min(max(themeIndex, 0), themes.themes.count - 1)
@@ -167,13 +179,16 @@ public struct ExplorerState: Sendable {
         let previousPolish = self.snapshot?.lastPolish
         self.snapshot = snapshot
         if let failure = snapshot.checkpointFailure, !checkpointWasFailing {
-            message = StatusMessage("checkpoint not saved: \(failure.diagnostics.first?.description ?? "\(failure)")", isError: true)
+            message = StatusMessage(
+                "checkpoint not saved: \(failure.diagnostics.first?.description ?? "\(failure)")",
+                isError: true)
         }
         if let polish = snapshot.lastPolish, polish != previousPolish {
             message = StatusMessage(Self.describe(polish))
         }
         if let report = pendingPinReport,
-           let batch = snapshot.history.last(where: { $0.iteration >= report.firstIteration }) {
+            let batch = snapshot.history.last(where: { $0.iteration >= report.firstIteration })
+        {
             message = StatusMessage(report.describe(batch))
             pendingPinReport = nil
         }
@@ -200,7 +215,8 @@ public struct ExplorerState: Sendable {
             ganttTimeline = nil
             return
         }
-        var simulator = Simulator(graph: model.graph, cluster: model.cluster, cost: model.problem.cost)
+        var simulator = Simulator(
+            graph: model.graph, cluster: model.cluster, cost: model.problem.cost)
         ganttTimeline = simulator.simulate(best, recordTimeline: true).timeline
     }
 
@@ -209,7 +225,9 @@ public struct ExplorerState: Sendable {
         let stageDevices = (0..<model.stageCount).map { stage in
             let probabilities = snapshot.stageProbabilities[stage]
             let pinned = snapshot.stagePins.indices.contains(stage) ? snapshot.stagePins[stage] : -1
-            return pinned >= 0 ? pinned : probabilities.indices.max(by: { probabilities[$0] < probabilities[$1] }) ?? -1
+            return pinned >= 0
+                ? pinned
+                : probabilities.indices.max(by: { probabilities[$0] < probabilities[$1] }) ?? -1
         }
         return model.problem.assignment(stageDevices: stageDevices, opPins: snapshot.opPins)
     }
@@ -218,9 +236,11 @@ public struct ExplorerState: Sendable {
     static func describe(_ polish: PolishSummary) -> String {
         let end = polish.isLocalOptimum ? "no single move is faster" : "budget spent"
         guard polish.to < polish.from else {
-            return "polished: no move made \(Units.microseconds(polish.from)) faster (\(Units.grouped(polish.evaluated)) placements measured)"
+            return
+                "polished: no move made \(Units.microseconds(polish.from)) faster (\(Units.grouped(polish.evaluated)) placements measured)"
         }
-        return "polished: \(Units.microseconds(polish.from)) → \(Units.microseconds(polish.to)), \(polish.improvements) moves kept of "
+        return
+            "polished: \(Units.microseconds(polish.from)) → \(Units.microseconds(polish.to)), \(polish.improvements) moves kept of "
             + "\(Units.grouped(polish.evaluated)) placements measured (\(end))"
     }
 
@@ -228,8 +248,10 @@ public struct ExplorerState: Sendable {
     /// Whether the search has settled: the policy's entropy is near zero and the best placement
     /// has not changed for `settledIterations` iterations, so more of the same will not help.
     public var hasSettled: Bool {
-        guard let snapshot, snapshot.status == .running, snapshot.history.count >= Self.settledIterations,
-              let last = snapshot.history.last, last.entropy < Self.settledEntropy else { return false }
+        guard let snapshot, snapshot.status == .running,
+            snapshot.history.count >= Self.settledIterations,
+            let last = snapshot.history.last, last.entropy < Self.settledEntropy
+        else { return false }
         let recent = snapshot.history.suffix(Self.settledIterations)
         return recent.allSatisfy { $0.bestSoFar == last.bestSoFar }
     }
@@ -252,5 +274,7 @@ public struct ExplorerState: Sendable {
 
 extension ExplorerState {
     /// Where the panels are at the current size.
-    public var layout: ExplorerLayout { ExplorerLayout(width: width, height: height, deviceCount: model.deviceCount) }
+    public var layout: ExplorerLayout {
+        ExplorerLayout(width: width, height: height, deviceCount: model.deviceCount)
+    }
 }

@@ -33,23 +33,50 @@ public struct KeyBinding: Sendable, Equatable {
     public var shortAction: String
 
     public static let all: [KeyBinding] = [
-        KeyBinding(keys: "space", action: "pause or resume the search", inFooter: true, shortAction: "pause"),
-        KeyBinding(keys: "↑↓ / jk", action: "select a stage (in the op list, an op); PgUp PgDn; click", inFooter: true, shortAction: "move"),
-        KeyBinding(keys: "←→ / hl", action: "previous or next stage; in the op list, back to stages", inFooter: false, shortAction: ""),
-        KeyBinding(keys: "enter", action: "inspect: move into the selected stage's op list", inFooter: true, shortAction: "ops"),
-        KeyBinding(keys: "esc", action: "back from the op list, a prompt or this help", inFooter: false, shortAction: ""),
-        KeyBinding(keys: "1-9", action: "pin the selected stage (or op) to device N", inFooter: true, shortAction: "pin"),
-        KeyBinding(keys: "u", action: "unpin the selected stage (or op)", inFooter: true, shortAction: "unpin"),
-        KeyBinding(keys: "U z P", action: "unpin all; undo the last pin change; save the pins", inFooter: false,
-                   shortAction: ""),
-        KeyBinding(keys: "p", action: "polish the best placement by local search (simulator)", inFooter: true, shortAction: "polish"),
-        KeyBinding(keys: "/", action: "find an op by name; n jumps to the next match", inFooter: true, shortAction: "find"),
-        KeyBinding(keys: "s", action: "save the best placement (placement format)", inFooter: true, shortAction: "save"),
-        KeyBinding(keys: "e", action: "save a Chrome trace of the best placement", inFooter: true, shortAction: "trace"),
-        KeyBinding(keys: "c", action: "read the charts iteration by iteration (←→ move, esc back)", inFooter: false,
-                   shortAction: ""),
-        KeyBinding(keys: "v o g b", action: "the policy, its order; a Gantt chart; compare a baseline",
-                   inFooter: false, shortAction: ""),
+        KeyBinding(
+            keys: "space", action: "pause or resume the search", inFooter: true,
+            shortAction: "pause"),
+        KeyBinding(
+            keys: "↑↓ / jk", action: "select a stage (in the op list, an op); PgUp PgDn; click",
+            inFooter: true, shortAction: "move"),
+        KeyBinding(
+            keys: "←→ / hl", action: "previous or next stage; in the op list, back to stages",
+            inFooter: false, shortAction: ""),
+        KeyBinding(
+            keys: "enter", action: "inspect: move into the selected stage's op list",
+            inFooter: true, shortAction: "ops"),
+        KeyBinding(
+            keys: "esc", action: "back from the op list, a prompt or this help", inFooter: false,
+            shortAction: ""),
+        KeyBinding(
+            keys: "1-9", action: "pin the selected stage (or op) to device N", inFooter: true,
+            shortAction: "pin"),
+        KeyBinding(
+            keys: "u", action: "unpin the selected stage (or op)", inFooter: true,
+            shortAction: "unpin"),
+        KeyBinding(
+            keys: "U z P", action: "unpin all; undo the last pin change; save the pins",
+            inFooter: false,
+            shortAction: ""),
+        KeyBinding(
+            keys: "p", action: "polish the best placement by local search (simulator)",
+            inFooter: true, shortAction: "polish"),
+        KeyBinding(
+            keys: "/", action: "find an op by name; n jumps to the next match", inFooter: true,
+            shortAction: "find"),
+        KeyBinding(
+            keys: "s", action: "save the best placement (placement format)", inFooter: true,
+            shortAction: "save"),
+        KeyBinding(
+            keys: "e", action: "save a Chrome trace of the best placement", inFooter: true,
+            shortAction: "trace"),
+        KeyBinding(
+            keys: "c", action: "read the charts iteration by iteration (←→ move, esc back)",
+            inFooter: false,
+            shortAction: ""),
+        KeyBinding(
+            keys: "v o g b", action: "the policy, its order; a Gantt chart; compare a baseline",
+            inFooter: false, shortAction: ""),
         KeyBinding(keys: "t", action: "next theme", inFooter: true, shortAction: "theme"),
         KeyBinding(keys: "?", action: "this help", inFooter: true, shortAction: "help"),
         KeyBinding(keys: "q", action: "quit (Ctrl-C too)", inFooter: true, shortAction: "quit"),

@@ -20,39 +20,60 @@ extension Theme {
         var problems: [Diagnostic] = []
         let roleByName = Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0.name, $0) })
 
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false)
+            .enumerated()
+        {
             let lineNumber = offset + 1
-            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let line =
+                rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first
+                .map(String.init) ?? ""
             let trimmed = line.trimmingSpaces
             if trimmed.isEmpty { continue }
             guard let equals = trimmed.firstIndex(of: "=") else {
-                problems.append(Diagnostic(file: file, path: "line \(lineNumber)", message: "expected `role = colour`, got \"\(trimmed)\""))
+                problems.append(
+                    Diagnostic(
+                        file: file, path: "line \(lineNumber)",
+                        message: "expected `role = colour`, got \"\(trimmed)\""))
                 continue
             }
             let key = String(trimmed[..<equals]).trimmingSpaces
             let value = String(trimmed[trimmed.index(after: equals)...]).trimmingSpaces
             func problem(_ message: String) {
-                problems.append(Diagnostic(file: file, path: "line \(lineNumber)", message: message))
+                problems.append(
+                    Diagnostic(file: file, path: "line \(lineNumber)", message: message))
             }
             switch key {
             case "name":
                 if value.isEmpty { problem("the name is empty") } else { name = value }
             case "background":
-                do throws(ThemeValueError) { background = try parseColor(value) } catch { problem(error.message) }
+                do throws(ThemeValueError) { background = try parseColor(value) } catch {
+                    problem(error.message)
+                }
             default:
                 guard let role = roleByName[key] else {
-                    problem("unknown role \"\(key)\"; roles are \(Role.allCases.map(\.name).joined(separator: ", "))")
+                    problem(
+                        "unknown role \"\(key)\"; roles are \(Role.allCases.map(\.name).joined(separator: ", "))"
+                    )
                     continue
                 }
                 if styles[Int(role.rawValue)] != nil { problem("role \"\(key)\" is given twice") }
-                do throws(ThemeValueError) { styles[Int(role.rawValue)] = try parseStyle(value) } catch { problem(error.message) }
+                do throws(ThemeValueError) {
+                    styles[Int(role.rawValue)] = try parseStyle(value)
+                } catch { problem(error.message) }
             }
         }
         let missing = Role.allCases.filter { styles[Int($0.rawValue)] == nil }.map(\.name)
         if !missing.isEmpty {
-            problems.append(Diagnostic(file: file, path: "", message: "missing role\(missing.count == 1 ? "" : "s"): \(missing.joined(separator: ", "))"))
+            problems.append(
+                Diagnostic(
+                    file: file, path: "",
+                    message:
+                        "missing role\(missing.count == 1 ? "" : "s"): \(missing.joined(separator: ", "))"
+                ))
         }
-        if name == nil { problems.append(Diagnostic(file: file, path: "", message: "missing `name = ...`")) }
+        if name == nil {
+            problems.append(Diagnostic(file: file, path: "", message: "missing `name = ...`"))
+        }
         guard problems.isEmpty, let name else { throw InputError(problems) }
         return Theme(name: name, background: background, styles: styles.map { $0! })
     }
@@ -70,7 +91,9 @@ extension Theme {
             let word = words.removeFirst()
             switch word {
             case "on":
-                guard !words.isEmpty else { throw ThemeValueError(message: "`on` needs a background colour after it") }
+                guard !words.isEmpty else {
+                    throw ThemeValueError(message: "`on` needs a background colour after it")
+                }
                 style.background = try parseColor(words.removeFirst())
             case "bold": style.attributes.insert(.bold)
             case "underline": style.attributes.insert(.underline)
@@ -78,7 +101,10 @@ extension Theme {
             case "dim": style.attributes.insert(.dim)
             case "italic": style.attributes.insert(.italic)
             default:
-                throw ThemeValueError(message: "unknown word \"\(word)\"; after the colour come `on COLOUR` and bold, underline, reverse, dim, italic")
+                throw ThemeValueError(
+                    message:
+                        "unknown word \"\(word)\"; after the colour come `on COLOUR` and bold, underline, reverse, dim, italic"
+                )
             }
         }
         return style
@@ -88,21 +114,31 @@ extension Theme {
         if value == "default" { return .terminalDefault }
         let parts = value.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty }) else {
-            throw ThemeValueError(message: "\"\(value)\" is not a colour; write N/NAME (for example 39/brightblue), N, NAME or default")
+            throw ThemeValueError(
+                message:
+                    "\"\(value)\" is not a colour; write N/NAME (for example 39/brightblue), N, NAME or default"
+            )
         }
         var index256: Int?
         var fallback: Int?
         for part in parts {
             if let number = Int(part) {
                 guard (0...255).contains(number), index256 == nil else {
-                    throw ThemeValueError(message: "\"\(value)\": a colour index is a number from 0 to 255, given once")
+                    throw ThemeValueError(
+                        message:
+                            "\"\(value)\": a colour index is a number from 0 to 255, given once")
                 }
                 index256 = number
             } else if let basic = ThemeColor.basicNames.firstIndex(of: part) {
-                guard fallback == nil else { throw ThemeValueError(message: "\"\(value)\" names two basic colours") }
+                guard fallback == nil else {
+                    throw ThemeValueError(message: "\"\(value)\" names two basic colours")
+                }
                 fallback = basic
             } else {
-                throw ThemeValueError(message: "unknown colour \"\(part)\"; basic colours are \(ThemeColor.basicNames.joined(separator: ", "))")
+                throw ThemeValueError(
+                    message:
+                        "unknown colour \"\(part)\"; basic colours are \(ThemeColor.basicNames.joined(separator: ", "))"
+                )
             }
         }
         // A 256-colour index below 16 is a basic colour; a basic colour alone serves both.
@@ -115,8 +151,12 @@ extension Theme {
 extension String {
     var trimmingSpaces: String {
         var scalars = Substring(self)
-        while let first = scalars.first, first == " " || first == "\t" || first == "\r" { scalars.removeFirst() }
-        while let last = scalars.last, last == " " || last == "\t" || last == "\r" { scalars.removeLast() }
+        while let first = scalars.first, first == " " || first == "\t" || first == "\r" {
+            scalars.removeFirst()
+        }
+        while let last = scalars.last, last == " " || last == "\t" || last == "\r" {
+            scalars.removeLast()
+        }
         return String(scalars)
     }
 }

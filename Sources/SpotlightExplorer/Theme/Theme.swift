@@ -22,9 +22,11 @@ public struct ThemeColor: Sendable, Hashable {
     }
 
     /// The names of the 16 basic colours, by number.
-    public static let basicNames = ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
-                                    "brightblack", "brightred", "brightgreen", "brightyellow", "brightblue",
-                                    "brightmagenta", "brightcyan", "brightwhite"]
+    public static let basicNames = [
+        "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
+        "brightblack", "brightred", "brightgreen", "brightyellow", "brightblue",
+        "brightmagenta", "brightcyan", "brightwhite",
+    ]
 }
 
 /// How one role is drawn.
@@ -33,7 +35,9 @@ public struct RoleStyle: Sendable, Hashable {
     public var background: ThemeColor?
     public var attributes: CellAttributes
 
-    public init(foreground: ThemeColor, background: ThemeColor? = nil, attributes: CellAttributes = []) {
+    public init(
+        foreground: ThemeColor, background: ThemeColor? = nil, attributes: CellAttributes = []
+    ) {
         self.foreground = foreground
         self.background = background
         self.attributes = attributes
@@ -61,14 +65,19 @@ public struct Theme: Sendable, Hashable {
 
     /// True when any role or the background has a colour.
     public var usesColor: Bool {
-        !background.isDefault || styles.contains { !$0.foreground.isDefault || !($0.background?.isDefault ?? true) }
+        !background.isDefault
+            || styles.contains { !$0.foreground.isDefault || !($0.background?.isDefault ?? true) }
     }
 
     /// The same theme with every colour removed and attributes kept: what `NO_COLOR` asks for.
     public func withoutColor() -> Theme {
         var plain = self
         plain.background = .terminalDefault
-        plain.styles = styles.map { RoleStyle(foreground: .terminalDefault, background: $0.background.map { _ in .terminalDefault }, attributes: $0.attributes) }
+        plain.styles = styles.map {
+            RoleStyle(
+                foreground: .terminalDefault,
+                background: $0.background.map { _ in .terminalDefault }, attributes: $0.attributes)
+        }
         return plain
     }
 
@@ -76,10 +85,16 @@ public struct Theme: Sendable, Hashable {
     public static let builtInMonochrome: Theme = {
         let styles = Role.allCases.map { role -> RoleStyle in
             switch role {
-            case .title, .accent, .key, .bestCurve, .critical, .bad: RoleStyle(foreground: .terminalDefault, attributes: .bold)
-            case .selection, .statusBar: RoleStyle(foreground: .terminalDefault, background: .terminalDefault, attributes: .reverse)
-            case .dim, .barEmpty, .border, .axis, .reference, .footer: RoleStyle(foreground: .terminalDefault, attributes: .dim)
-            case .highlight, .warning: RoleStyle(foreground: .terminalDefault, attributes: .underline)
+            case .title, .accent, .key, .bestCurve, .critical, .bad:
+                RoleStyle(foreground: .terminalDefault, attributes: .bold)
+            case .selection, .statusBar:
+                RoleStyle(
+                    foreground: .terminalDefault, background: .terminalDefault, attributes: .reverse
+                )
+            case .dim, .barEmpty, .border, .axis, .reference, .footer:
+                RoleStyle(foreground: .terminalDefault, attributes: .dim)
+            case .highlight, .warning:
+                RoleStyle(foreground: .terminalDefault, attributes: .underline)
             default: RoleStyle(foreground: .terminalDefault)
             }
         }

@@ -18,9 +18,16 @@ public struct ThemeCatalog: Sendable {
         guard let directory else { return ThemeCatalog(themes: []) }
         let names: [String]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".theme") }.sorted()
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter {
+                $0.hasSuffix(".theme")
+            }.sorted()
         } catch {
-            return ThemeCatalog(themes: [], problems: [Diagnostic(file: directory, path: "", message: "cannot list the themes directory")])
+            return ThemeCatalog(
+                themes: [],
+                problems: [
+                    Diagnostic(
+                        file: directory, path: "", message: "cannot list the themes directory")
+                ])
         }
         var themes: [Theme] = []
         var problems: [Diagnostic] = []

@@ -17,8 +17,11 @@ public struct Cluster: Sendable {
         public var memoryGBytes: Double
         public var launchMicroseconds: Double
 
-        public init(name: String, kind: String, type: String? = nil, gflops: Double, memoryGBytesPerSecond: Double,
-                    memoryGBytes: Double, launchMicroseconds: Double = 0) {
+        public init(
+            name: String, kind: String, type: String? = nil, gflops: Double,
+            memoryGBytesPerSecond: Double,
+            memoryGBytes: Double, launchMicroseconds: Double = 0
+        ) {
             self.name = name
             self.kind = kind
             self.type = type ?? kind

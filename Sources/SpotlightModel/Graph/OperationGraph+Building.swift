@@ -1,23 +1,35 @@
 extension OperationGraph {
     /// Resolves named ops into a graph, checking names, inputs, colocation, allowed kinds and
     /// acyclicity. Throws every problem found, each with the JSON path of the op it concerns.
-    public init(name: String, source: String = "", ops: [OperationSpec], file: String = "<graph>") throws(InputError) {
+    public init(name: String, source: String = "", ops: [OperationSpec], file: String = "<graph>")
+        throws(InputError)
+    {
         var log = DiagnosticLog(file: file)
-        guard let graph = Self.build(name: name, source: source, ops: ops, log: &log) else { throw log.failure() }
+        guard let graph = Self.build(name: name, source: source, ops: ops, log: &log) else {
+            throw log.failure()
+        }
         self = graph
     }
 
-    static func opPath(_ index: Int) -> String { JSONPath.element(JSONPath.member(JSONPath.root, "ops"), index) }
+    static func opPath(_ index: Int) -> String {
+        JSONPath.element(JSONPath.member(JSONPath.root, "ops"), index)
+    }
 
     /// Builds the graph, or records why it cannot be built and returns `nil`.
-    static func build(name: String, source: String, ops: [OperationSpec], log: inout DiagnosticLog) -> OperationGraph? {
+    static func build(name: String, source: String, ops: [OperationSpec], log: inout DiagnosticLog)
+        -> OperationGraph?
+    {
         let count = ops.count
         var idByName: [String: Int] = [:]
         idByName.reserveCapacity(count)
         for (index, op) in ops.enumerated() {
-            if op.name.isEmpty { log.add(JSONPath.member(opPath(index), "name"), "op name must not be empty") }
+            if op.name.isEmpty {
+                log.add(JSONPath.member(opPath(index), "name"), "op name must not be empty")
+            }
             if let first = idByName[op.name] {
-                log.add(JSONPath.member(opPath(index), "name"), "duplicate op name \"\(op.name)\" (first defined at \(opPath(first)))")
+                log.add(
+                    JSONPath.member(opPath(index), "name"),
+                    "duplicate op name \"\(op.name)\" (first defined at \(opPath(first)))")
             } else {
                 idByName[op.name] = index
             }
@@ -31,8 +43,10 @@ extension OperationGraph {
         for (index, op) in ops.enumerated() {
             for (position, input) in op.inputs.enumerated() {
                 guard let producer = idByName[input.from] else {
-                    log.add(JSONPath.element(JSONPath.member(opPath(index), "inputs"), position),
-                            "op \"\(op.name)\" has input \"\(input.from)\", which is not an op of the graph")
+                    log.add(
+                        JSONPath.element(JSONPath.member(opPath(index), "inputs"), position),
+                        "op \"\(op.name)\" has input \"\(input.from)\", which is not an op of the graph"
+                    )
                     continue
                 }
                 inputOp.append(producer)
@@ -45,8 +59,10 @@ extension OperationGraph {
         for (index, op) in ops.enumerated() {
             guard let target = op.colocateWith else { continue }
             guard let targetID = idByName[target] else {
-                log.add(JSONPath.member(opPath(index), "colocate_with"),
-                        "op \"\(op.name)\" is colocated with \"\(target)\", which is not an op of the graph")
+                log.add(
+                    JSONPath.member(opPath(index), "colocate_with"),
+                    "op \"\(op.name)\" is colocated with \"\(target)\", which is not an op of the graph"
+                )
                 continue
             }
             if targetID != index { colocateWith[index] = targetID }
@@ -58,7 +74,9 @@ extension OperationGraph {
         for (index, op) in ops.enumerated() {
             guard let kinds = op.deviceKinds else { continue }
             if kinds.isEmpty {
-                log.add(JSONPath.member(opPath(index), "devices"), "op \"\(op.name)\" allows no device kind (empty list)")
+                log.add(
+                    JSONPath.member(opPath(index), "devices"),
+                    "op \"\(op.name)\" allows no device kind (empty list)")
                 continue
             }
             var mask: UInt64 = 0
@@ -68,7 +86,9 @@ extension OperationGraph {
                     bit = known
                 } else {
                     guard kindNames.count < 64 else {
-                        log.add(JSONPath.member(opPath(index), "devices"), "more than 64 distinct device kinds")
+                        log.add(
+                            JSONPath.member(opPath(index), "devices"),
+                            "more than 64 distinct device kinds")
                         break
                     }
                     bit = kindNames.count
@@ -116,8 +136,10 @@ extension OperationGraph {
         var sets = UnionFind(count: count)
         for (op, target) in colocateWith.enumerated() where target >= 0 { sets.union(op, target) }
         let colocationRoot = (0..<count).map { sets.find($0) }
-        checkColocationKinds(ops: ops, colocateWith: colocateWith, colocationRoot: colocationRoot, allowedKinds: allowedKinds,
-                             kindNames: kindNames, log: &log)
+        checkColocationKinds(
+            ops: ops, colocateWith: colocateWith, colocationRoot: colocationRoot,
+            allowedKinds: allowedKinds,
+            kindNames: kindNames, log: &log)
         guard log.isEmpty else { return nil }
 
         let topology = Topology(count: count, inputStart: inputStart, inputOp: inputOp)
@@ -125,7 +147,9 @@ extension OperationGraph {
             // A long cycle shows its first few ops and its closing one, not megabytes of names.
             let shown = cycle.count <= 8 ? cycle : Array(cycle.prefix(4))
             var names = shown.map { "\"\(ops[$0].name)\"" }
-            if cycle.count > shown.count { names.append("… (\(Units.grouped(cycle.count - shown.count)) more)") }
+            if cycle.count > shown.count {
+                names.append("… (\(Units.grouped(cycle.count - shown.count)) more)")
+            }
             names.append("\"\(ops[cycle[0]].name)\"")
             let text = names.joined(separator: " -> ")
             log.add(JSONPath.member(JSONPath.root, "ops"), "the graph has a cycle: \(text)")
@@ -135,18 +159,22 @@ extension OperationGraph {
         return OperationGraph(
             name: name, source: source,
             opNames: ops.map(\.name), opTypes: ops.map(\.type), outputBytes: ops.map(\.outputBytes),
-            flops: ops.map(\.flops), bytesAccessed: ops.map(\.bytesAccessed), persistentBytes: ops.map(\.persistentBytes),
+            flops: ops.map(\.flops), bytesAccessed: ops.map(\.bytesAccessed),
+            persistentBytes: ops.map(\.persistentBytes),
             inputStart: inputStart, inputOp: inputOp, inputBytes: inputBytes,
-            measuredStart: measuredStart, measuredType: measuredType, measuredMicroseconds: measuredMicroseconds,
+            measuredStart: measuredStart, measuredType: measuredType,
+            measuredMicroseconds: measuredMicroseconds,
             measuredTypeNames: measuredTypeNames, kindNames: kindNames, allowedKinds: allowedKinds,
-            colocateWith: colocateWith, colocationRoot: colocationRoot, groupNames: groupNames, groupOf: groupOf, expert: ops.map(\.expert),
+            colocateWith: colocateWith, colocationRoot: colocationRoot, groupNames: groupNames,
+            groupOf: groupOf, expert: ops.map(\.expert),
             topologicalOrder: topology.order, depth: topology.depth, idByName: idByName)
     }
 
     /// Every colocation set (ops joined through `colocate_with`, transitively) must allow at least
     /// one common device kind.
     private static func checkColocationKinds(
-        ops: [OperationSpec], colocateWith: [Int], colocationRoot: [Int], allowedKinds: [UInt64], kindNames: [String],
+        ops: [OperationSpec], colocateWith: [Int], colocationRoot: [Int], allowedKinds: [UInt64],
+        kindNames: [String],
         log: inout DiagnosticLog
     ) {
         var common = [UInt64](repeating: UInt64.max, count: ops.count)
@@ -160,11 +188,14 @@ extension OperationGraph {
             reported[root] = true
             let members = ops.indices.filter { colocationRoot[$0] == root && allowedKinds[$0] != 0 }
             let described = members.prefix(6).map { member -> String in
-                let kinds = kindNames.indices.filter { allowedKinds[member] & (1 << UInt64($0)) != 0 }.map { kindNames[$0] }
+                let kinds = kindNames.indices.filter {
+                    allowedKinds[member] & (1 << UInt64($0)) != 0
+                }.map { kindNames[$0] }
                 return "\"\(ops[member].name)\" (\(kinds.joined(separator: ", ")))"
             }
-            log.add(JSONPath.member(opPath(op), "colocate_with"),
-                    "colocated ops allow no common device kind: \(described.joined(separator: ", "))")
+            log.add(
+                JSONPath.member(opPath(op), "colocate_with"),
+                "colocated ops allow no common device kind: \(described.joined(separator: ", "))")
         }
     }
 }

@@ -8,9 +8,13 @@ extension OperationGraph {
     }
 
     /// Validates and resolves a parsed graph document; `file` names it in errors.
-    public static func decode(_ document: JSONValue, file: String) throws(InputError) -> OperationGraph {
+    public static func decode(_ document: JSONValue, file: String) throws(InputError)
+        -> OperationGraph
+    {
         var log = DiagnosticLog(file: file)
-        guard let root = FieldReader(document, path: JSONPath.root, log: &log) else { throw log.failure() }
+        guard let root = FieldReader(document, path: JSONPath.root, log: &log) else {
+            throw log.failure()
+        }
         guard root.checkFormat(formatIdentifier, log: &log) else { throw log.failure() }
         let name = root.string("name", required: true, log: &log) ?? ""
         let source = root.string("source", required: false, log: &log) ?? ""
@@ -23,11 +27,15 @@ extension OperationGraph {
             if let spec = decodeOp(value, path: opPath(index), log: &log) { specs.append(spec) }
         }
         try log.throwIfAny()
-        guard let graph = build(name: name, source: source, ops: specs, log: &log) else { throw log.failure() }
+        guard let graph = build(name: name, source: source, ops: specs, log: &log) else {
+            throw log.failure()
+        }
         return graph
     }
 
-    private static func decodeOp(_ value: JSONValue, path: String, log: inout DiagnosticLog) -> OperationSpec? {
+    private static func decodeOp(_ value: JSONValue, path: String, log: inout DiagnosticLog)
+        -> OperationSpec?
+    {
         guard let op = FieldReader(value, path: path, log: &log) else { return nil }
         let name = op.string("name", required: true, log: &log)
         let type = op.string("type", required: true, log: &log)
@@ -40,23 +48,37 @@ extension OperationGraph {
                     spec.inputs.append(.init(from))
                 case .object:
                     guard let edge = FieldReader(input, path: inputPath, log: &log),
-                          let from = edge.string("from", required: true, log: &log) else { continue }
-                    spec.inputs.append(.init(from, bytes: edge.nonNegativeNumber("bytes", maximum: NumberRange.bytes, log: &log)))
+                        let from = edge.string("from", required: true, log: &log)
+                    else { continue }
+                    spec.inputs.append(
+                        .init(
+                            from,
+                            bytes: edge.nonNegativeNumber(
+                                "bytes", maximum: NumberRange.bytes, log: &log)))
                 default:
-                    log.add(inputPath, "expected an op name or {\"from\": name, \"bytes\": n}, found \(input.kindDescription)")
+                    log.add(
+                        inputPath,
+                        "expected an op name or {\"from\": name, \"bytes\": n}, found \(input.kindDescription)"
+                    )
                 }
             }
         }
-        spec.outputBytes = op.nonNegativeNumber("output_bytes", maximum: NumberRange.bytes, log: &log) ?? 0
+        spec.outputBytes =
+            op.nonNegativeNumber("output_bytes", maximum: NumberRange.bytes, log: &log) ?? 0
         spec.flops = op.nonNegativeNumber("flops", maximum: NumberRange.flops, log: &log) ?? 0
-        spec.bytesAccessed = op.nonNegativeNumber("bytes_accessed", maximum: NumberRange.bytes, log: &log) ?? 0
-        spec.persistentBytes = op.nonNegativeNumber("persistent_bytes", maximum: NumberRange.bytes, log: &log) ?? 0
+        spec.bytesAccessed =
+            op.nonNegativeNumber("bytes_accessed", maximum: NumberRange.bytes, log: &log) ?? 0
+        spec.persistentBytes =
+            op.nonNegativeNumber("persistent_bytes", maximum: NumberRange.bytes, log: &log) ?? 0
         if let times = op["time_us"], times != .null {
             if let table = FieldReader(times, path: op.memberPath("time_us"), log: &log) {
                 for (deviceType, time) in table.members {
-                    if let microseconds = FieldReader.nonNegative(time, path: table.memberPath(deviceType),
-                                                                  maximum: NumberRange.microseconds, log: &log) {
-                        spec.measuredTimes.append(.init(deviceType: deviceType, microseconds: microseconds))
+                    if let microseconds = FieldReader.nonNegative(
+                        time, path: table.memberPath(deviceType),
+                        maximum: NumberRange.microseconds, log: &log)
+                    {
+                        spec.measuredTimes.append(
+                            .init(deviceType: deviceType, microseconds: microseconds))
                     }
                 }
             }
@@ -81,10 +103,14 @@ extension OperationGraph {
         spec.bytesAccessed = bytesAccessed[op]
         spec.persistentBytes = persistentBytes[op]
         spec.measuredTimes = (measuredStart[op]..<measuredStart[op + 1]).map {
-            .init(deviceType: measuredTypeNames[measuredType[$0]], microseconds: measuredMicroseconds[$0])
+            .init(
+                deviceType: measuredTypeNames[measuredType[$0]],
+                microseconds: measuredMicroseconds[$0])
         }
         if allowedKinds[op] != 0 {
-            spec.deviceKinds = kindNames.indices.filter { allowedKinds[op] & (1 << UInt64($0)) != 0 }.map { kindNames[$0] }
+            spec.deviceKinds = kindNames.indices.filter {
+                allowedKinds[op] & (1 << UInt64($0)) != 0
+            }.map { kindNames[$0] }
         }
         spec.colocateWith = colocateWith[op] >= 0 ? opNames[colocateWith[op]] : nil
         spec.group = groupOf[op] >= 0 ? groupNames[groupOf[op]] : nil
@@ -98,22 +124,40 @@ extension OperationGraph {
         ops.reserveCapacity(count)
         for op in 0..<count {
             let spec = spec(of: op)
-            var members: [(key: String, value: JSONValue)] = [("name", .string(spec.name)), ("type", .string(spec.type))]
+            var members: [(key: String, value: JSONValue)] = [
+                ("name", .string(spec.name)), ("type", .string(spec.type)),
+            ]
             if !spec.inputs.isEmpty {
-                members.append(("inputs", .array(spec.inputs.map { input in
-                    guard let bytes = input.bytes else { return .string(input.from) }
-                    return .object([("from", .string(input.from)), ("bytes", .number(bytes))])
-                })))
+                members.append(
+                    (
+                        "inputs",
+                        .array(
+                            spec.inputs.map { input in
+                                guard let bytes = input.bytes else { return .string(input.from) }
+                                return .object([
+                                    ("from", .string(input.from)), ("bytes", .number(bytes)),
+                                ])
+                            })
+                    ))
             }
             let numbers: [(String, Double)] = [
                 ("output_bytes", spec.outputBytes), ("flops", spec.flops),
                 ("bytes_accessed", spec.bytesAccessed), ("persistent_bytes", spec.persistentBytes),
             ]
-            for (key, number) in numbers where number != 0 { members.append((key, .number(number))) }
-            if !spec.measuredTimes.isEmpty {
-                members.append(("time_us", .object(spec.measuredTimes.map { ($0.deviceType, .number($0.microseconds)) })))
+            for (key, number) in numbers where number != 0 {
+                members.append((key, .number(number)))
             }
-            if let kinds = spec.deviceKinds { members.append(("devices", .array(kinds.map(JSONValue.string)))) }
+            if !spec.measuredTimes.isEmpty {
+                members.append(
+                    (
+                        "time_us",
+                        .object(
+                            spec.measuredTimes.map { ($0.deviceType, .number($0.microseconds)) })
+                    ))
+            }
+            if let kinds = spec.deviceKinds {
+                members.append(("devices", .array(kinds.map(JSONValue.string))))
+            }
             if let target = spec.colocateWith { members.append(("colocate_with", .string(target))) }
             if let group = spec.group { members.append(("group", .string(group))) }
             if let expert = spec.expert { members.append(("expert", .string(expert))) }

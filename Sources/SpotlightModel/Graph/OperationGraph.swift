@@ -68,8 +68,10 @@ public struct OperationGraph: Sendable {
         name: String, source: String, opNames: [String], opTypes: [String], outputBytes: [Double],
         flops: [Double], bytesAccessed: [Double], persistentBytes: [Double],
         inputStart: [Int], inputOp: [Int], inputBytes: [Double],
-        measuredStart: [Int], measuredType: [Int], measuredMicroseconds: [Double], measuredTypeNames: [String],
-        kindNames: [String], allowedKinds: [UInt64], colocateWith: [Int], colocationRoot: [Int], groupNames: [String], groupOf: [Int],
+        measuredStart: [Int], measuredType: [Int], measuredMicroseconds: [Double],
+        measuredTypeNames: [String],
+        kindNames: [String], allowedKinds: [UInt64], colocateWith: [Int], colocationRoot: [Int],
+        groupNames: [String], groupOf: [Int],
         expert: [String?], topologicalOrder: [Int], depth: [Int], idByName: [String: Int]
     ) {
         self.name = name
@@ -117,15 +119,20 @@ public struct OperationGraph: Sendable {
     /// The id of the op called `name`, if there is one.
     public func opID(named name: String) -> Int? { idByName[name] }
 
-    public func inputs(of op: Int) -> ArraySlice<Int> { inputOp[inputStart[op]..<inputStart[op + 1]] }
-    public func consumers(of op: Int) -> ArraySlice<Int> { outputOp[outputStart[op]..<outputStart[op + 1]] }
+    public func inputs(of op: Int) -> ArraySlice<Int> {
+        inputOp[inputStart[op]..<inputStart[op + 1]]
+    }
+    public func consumers(of op: Int) -> ArraySlice<Int> {
+        outputOp[outputStart[op]..<outputStart[op + 1]]
+    }
 
     public var totalFlops: Double { flops.reduce(0, +) }
     public var totalPersistentBytes: Double { persistentBytes.reduce(0, +) }
 
     /// The measured time of `op` on device type index `typeIndex` of `measuredTypeNames`, if given.
     public func measuredTime(of op: Int, deviceType: String) -> Double? {
-        for entry in measuredStart[op]..<measuredStart[op + 1] where measuredTypeNames[measuredType[entry]] == deviceType {
+        for entry in measuredStart[op]..<measuredStart[op + 1]
+        where measuredTypeNames[measuredType[entry]] == deviceType {
             return measuredMicroseconds[entry]
         }
         return nil

@@ -59,7 +59,10 @@ public struct JSONParser {
         var lineStart = 0
         var i = 0
         while i < end {
-            if bytes[i] == UInt8(ascii: "\n") { line += 1; lineStart = i + 1 }
+            if bytes[i] == UInt8(ascii: "\n") {
+                line += 1
+                lineStart = i + 1
+            }
             i += 1
         }
         return JSONSyntaxError(line: line, column: end - lineStart + 1, reason: reason)
@@ -87,10 +90,17 @@ public struct JSONParser {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return .number(try parseNumber())
         default: throw error("unexpected \(describeCurrent()), expected a value")
         }
     }
@@ -98,20 +108,26 @@ public struct JSONParser {
     private mutating func expectLiteral(_ literal: String) throws(JSONSyntaxError) {
         let literalBytes = literal.utf8
         let count = literalBytes.count
-        guard index + count <= bytes.count, bytes[index..<index + count].elementsEqual(literalBytes) else {
+        guard index + count <= bytes.count, bytes[index..<index + count].elementsEqual(literalBytes)
+        else {
             throw error("invalid literal, expected '\(literal)'")
         }
         index += count
     }
 
     private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
-        if depth > Self.maximumDepth { throw error("nesting deeper than \(Self.maximumDepth) levels") }
+        if depth > Self.maximumDepth {
+            throw error("nesting deeper than \(Self.maximumDepth) levels")
+        }
         index += 1
         var members: [(key: String, value: JSONValue)] = []
         // Keys of a large object, for the duplicate check (a small one is scanned).
         var seen = Set<String>()
         skipWhitespace()
-        if index < bytes.count && bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+        if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return .object(members)
+        }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -123,7 +139,8 @@ public struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                 throw error("unexpected \(describeCurrent()), expected ':' after key \"\(key)\"")
             }
-            if members.count < 16 ? members.contains(where: { $0.key == key }) : seen.contains(key) {
+            if members.count < 16 ? members.contains(where: { $0.key == key }) : seen.contains(key)
+            {
                 location.append(.key(key))
                 throw error("duplicate key \"\(key)\" at \(currentPath)", at: keyStart)
             }
@@ -137,28 +154,49 @@ public struct JSONParser {
             members.append((key, try parseValue(depth: depth)))
             location.removeLast()
             skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input, expected ',' or '}'") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+            guard index < bytes.count else {
+                throw error("unexpected end of input, expected ',' or '}'")
+            }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(members)
+            }
             throw error("unexpected \(describeCurrent()), expected ',' or '}'")
         }
     }
 
     private mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> JSONValue {
-        if depth > Self.maximumDepth { throw error("nesting deeper than \(Self.maximumDepth) levels") }
+        if depth > Self.maximumDepth {
+            throw error("nesting deeper than \(Self.maximumDepth) levels")
+        }
         index += 1
         var elements: [JSONValue] = []
         skipWhitespace()
-        if index < bytes.count && bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+        if index < bytes.count && bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            return .array(elements)
+        }
         while true {
             skipWhitespace()
             location.append(.element(elements.count))
             elements.append(try parseValue(depth: depth))
             location.removeLast()
             skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input, expected ',' or ']'") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+            guard index < bytes.count else {
+                throw error("unexpected end of input, expected ',' or ']'")
+            }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(elements)
+            }
             throw error("unexpected \(describeCurrent()), expected ',' or ']'")
         }
     }
@@ -169,27 +207,43 @@ public struct JSONParser {
         guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
-            if index < bytes.count, isDigit(bytes[index]) { throw error("invalid number: leading zero") }
+            if index < bytes.count, isDigit(bytes[index]) {
+                throw error("invalid number: leading zero")
+            }
         } else {
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number: digit expected after '.'") }
+            guard index < bytes.count, isDigit(bytes[index]) else {
+                throw error("invalid number: digit expected after '.'")
+            }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+        if index < bytes.count,
+            bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")
+        {
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number: digit expected in exponent") }
+            if index < bytes.count,
+                bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")
+            {
+                index += 1
+            }
+            guard index < bytes.count, isDigit(bytes[index]) else {
+                throw error("invalid number: digit expected in exponent")
+            }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        guard let value = Double(text), value.isFinite else { throw error("number out of range", at: start) }
+        guard let value = Double(text), value.isFinite else {
+            throw error("number out of range", at: start)
+        }
         return value
     }
 
-    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    private func isDigit(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+    }
 
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         index += 1
@@ -217,7 +271,10 @@ public struct JSONParser {
                 return String(scalars)
             }
             if byte < 0x20 { throw error("control character in string") }
-            guard byte == UInt8(ascii: "\\") else { index += 1; continue }
+            guard byte == UInt8(ascii: "\\") else {
+                index += 1
+                continue
+            }
             scalars.append(contentsOf: try validatedUTF8(runStart..<index).unicodeScalars)
             index += 1
             guard index < bytes.count else { break }
@@ -235,18 +292,23 @@ public struct JSONParser {
             case UInt8(ascii: "u"):
                 var code = try parseHex4()
                 if (0xD800...0xDBFF).contains(code) {
-                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                        bytes[index + 1] == UInt8(ascii: "u")
+                    else {
                         throw error("unpaired surrogate in \\u escape")
                     }
                     index += 2
                     let low = try parseHex4()
-                    guard (0xDC00...0xDFFF).contains(low) else { throw error("unpaired surrogate in \\u escape") }
+                    guard (0xDC00...0xDFFF).contains(low) else {
+                        throw error("unpaired surrogate in \\u escape")
+                    }
                     code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 }
                 guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
                 scalars.append(scalar)
             default:
-                throw error("invalid escape '\\\(Character(Unicode.Scalar(escape)))'", at: index - 1)
+                throw error(
+                    "invalid escape '\\\(Character(Unicode.Scalar(escape)))'", at: index - 1)
             }
             runStart = index
         }
@@ -261,8 +323,10 @@ public struct JSONParser {
             let digit: UInt32
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            case UInt8(ascii: "a")...UInt8(ascii: "f"):
+                digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"):
+                digit = UInt32(byte - UInt8(ascii: "A") + 10)
             default: throw error("invalid hex digit in \\u escape")
             }
             value = value << 4 | digit

@@ -29,14 +29,19 @@ public enum JSONWriter {
         return text
     }
 
-    private static func write(_ value: JSONValue, into output: inout String, indent: Int, inlineDepth: Int) {
+    private static func write(
+        _ value: JSONValue, into output: inout String, indent: Int, inlineDepth: Int
+    ) {
         switch value {
         case .null: output.append("null")
         case .bool(let flag): output.append(flag ? "true" : "false")
         case .number(let number): output.append(format(number))
         case .string(let text): writeString(text, into: &output)
         case .array(let elements):
-            if elements.isEmpty { output.append("[]"); return }
+            if elements.isEmpty {
+                output.append("[]")
+                return
+            }
             let inline = indent >= inlineDepth || elements.allSatisfy(\.isScalar)
             output.append("[")
             for (position, element) in elements.enumerated() {
@@ -47,7 +52,10 @@ public enum JSONWriter {
             if !inline { newline(into: &output, indent: indent) }
             output.append("]")
         case .object(let members):
-            if members.isEmpty { output.append("{}"); return }
+            if members.isEmpty {
+                output.append("{}")
+                return
+            }
             let inline = indent >= inlineDepth
             output.append("{")
             for (position, member) in members.enumerated() {

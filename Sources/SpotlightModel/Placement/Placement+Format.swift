@@ -14,7 +14,9 @@ extension Placement {
     }
 
     /// Loads a placement file and checks it against `graph` and `cluster`.
-    public static func load(_ path: String, graph: OperationGraph, cluster: Cluster) throws(InputError) -> Placement {
+    public static func load(_ path: String, graph: OperationGraph, cluster: Cluster)
+        throws(InputError) -> Placement
+    {
         try readDocument(path).resolve(graph: graph, cluster: cluster)
     }
 
@@ -23,19 +25,27 @@ extension Placement {
     }
 
     /// Checks the document's own structure: format, names, an object of op name to device name.
-    public static func decodeDocument(_ document: JSONValue, file: String) throws(InputError) -> Document {
+    public static func decodeDocument(_ document: JSONValue, file: String) throws(InputError)
+        -> Document
+    {
         var log = DiagnosticLog(file: file)
         guard let root = FieldReader(document, path: JSONPath.root, log: &log),
-              root.checkFormat(formatIdentifier, log: &log) else { throw log.failure() }
+            root.checkFormat(formatIdentifier, log: &log)
+        else { throw log.failure() }
         let graphName = root.string("graph", required: true, log: &log) ?? ""
         let clusterName = root.string("cluster", required: true, log: &log) ?? ""
         let method = root.string("method", required: false, log: &log) ?? ""
-        let stepTime = root.nonNegativeNumber("step_time_us", maximum: NumberRange.microseconds, log: &log)
+        let stepTime = root.nonNegativeNumber(
+            "step_time_us", maximum: NumberRange.microseconds, log: &log)
         var assignment: [(op: String, device: String)] = []
-        if let value = root["assignment"], let table = FieldReader(value, path: root.memberPath("assignment"), log: &log) {
+        if let value = root["assignment"],
+            let table = FieldReader(value, path: root.memberPath("assignment"), log: &log)
+        {
             for (op, device) in table.members {
                 guard case .string(let deviceName) = device else {
-                    log.add(table.memberPath(op), "expected a device name, found \(device.kindDescription)")
+                    log.add(
+                        table.memberPath(op),
+                        "expected a device name, found \(device.kindDescription)")
                     continue
                 }
                 assignment.append((op, deviceName))
@@ -44,8 +54,9 @@ extension Placement {
             log.add(root.memberPath("assignment"), "missing required key \"assignment\"")
         }
         try log.throwIfAny()
-        return Document(file: file, graphName: graphName, clusterName: clusterName, method: method,
-                        stepTimeMicroseconds: stepTime, assignment: assignment)
+        return Document(
+            file: file, graphName: graphName, clusterName: clusterName, method: method,
+            stepTimeMicroseconds: stepTime, assignment: assignment)
     }
 
     public func jsonValue(graph: OperationGraph, cluster: Cluster) -> JSONValue {
@@ -55,16 +66,24 @@ extension Placement {
             ("cluster", .string(clusterName)),
             ("method", .string(method)),
         ]
-        if let stepTimeMicroseconds { members.append(("step_time_us", .number(stepTimeMicroseconds))) }
-        members.append(("assignment", .object((0..<graph.count).map { op in
-            (graph.opNames[op], .string(cluster.devices[assignment[op]].name))
-        })))
+        if let stepTimeMicroseconds {
+            members.append(("step_time_us", .number(stepTimeMicroseconds)))
+        }
+        members.append(
+            (
+                "assignment",
+                .object(
+                    (0..<graph.count).map { op in
+                        (graph.opNames[op], .string(cluster.devices[assignment[op]].name))
+                    })
+            ))
         return .object(members)
     }
 
     /// Writes the placement file atomically.
     public func save(to path: String, graph: OperationGraph, cluster: Cluster) throws(InputError) {
-        try FileIO.writeAtomically(JSONWriter.string(jsonValue(graph: graph, cluster: cluster), inlineDepth: 1), to: path)
+        try FileIO.writeAtomically(
+            JSONWriter.string(jsonValue(graph: graph, cluster: cluster), inlineDepth: 1), to: path)
     }
 }
 
@@ -95,13 +114,17 @@ extension Placement.Document {
         if !missing.isEmpty {
             let shown = missing.prefix(5).map { "\"\(graph.opNames[$0])\"" }.joined(separator: ", ")
             let more = missing.count > 5 ? " and \(missing.count - 5) more" : ""
-            log.add(assignmentPath, "\(missing.count) ops of graph \"\(graph.name)\" have no device: \(shown)\(more)")
+            log.add(
+                assignmentPath,
+                "\(missing.count) ops of graph \"\(graph.name)\" have no device: \(shown)\(more)")
         }
         try log.throwIfAny()
-        let placement = Placement(graphName: graphName, clusterName: clusterName, method: method,
-                                  stepTimeMicroseconds: stepTimeMicroseconds, assignment: devices)
+        let placement = Placement(
+            graphName: graphName, clusterName: clusterName, method: method,
+            stepTimeMicroseconds: stepTimeMicroseconds, assignment: devices)
         let constraints = try PlacementConstraints(graph: graph, cluster: cluster)
-        let violations = placement.violations(graph: graph, cluster: cluster, constraints: constraints, file: file)
+        let violations = placement.violations(
+            graph: graph, cluster: cluster, constraints: constraints, file: file)
         if !violations.isEmpty { throw InputError(violations) }
         return placement
     }

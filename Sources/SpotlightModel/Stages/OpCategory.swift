@@ -1,7 +1,8 @@
 /// A coarse class of op types, for the stage feature histogram. Frameworks have hundreds of op
 /// types; the policy needs to know only roughly what kind of work a stage holds.
 public enum OpCategory: Int, CaseIterable, Sendable {
-    case convolution, matrixMultiply, elementwise, reduction, dataMovement, state, optimizerUpdate, other
+    case convolution, matrixMultiply, elementwise, reduction, dataMovement, state, optimizerUpdate,
+        other
 
     /// Classifies a framework op type by name (TensorFlow spellings; others fall back sensibly).
     public init(type: String) {
@@ -14,13 +15,24 @@ public enum OpCategory: Int, CaseIterable, Sendable {
             self = .matrixMultiply
         } else if has("Variable", "VarHandle", "Placeholder", "Iterator", "Const", "Input") {
             self = .state
-        } else if has("Reduce", "Sum", "Mean", "Max", "Min", "Prod", "Norm", "Softmax", "Pool", "ArgMax", "Loss", "Entropy") {
+        } else if has(
+            "Reduce", "Sum", "Mean", "Max", "Min", "Prod", "Norm", "Softmax", "Pool", "ArgMax",
+            "Loss", "Entropy")
+        {
             self = .reduction
-        } else if has("Reshape", "Transpose", "Concat", "Split", "Slice", "Gather", "Scatter", "Pad", "Identity",
-                      "Cast", "Shape", "Tile", "Pack", "Unpack", "Squeeze", "ExpandDims", "Send", "Recv", "Fill") {
+        } else if has(
+            "Reshape", "Transpose", "Concat", "Split", "Slice", "Gather", "Scatter", "Pad",
+            "Identity",
+            "Cast", "Shape", "Tile", "Pack", "Unpack", "Squeeze", "ExpandDims", "Send", "Recv",
+            "Fill")
+        {
             self = .dataMovement
-        } else if has("Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square", "Neg",
-                      "Pow", "Maximum", "Minimum", "Select", "Grad", "Bias", "Dropout", "Gelu", "Abs", "Rsqrt", "Where") {
+        } else if has(
+            "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Square",
+            "Neg",
+            "Pow", "Maximum", "Minimum", "Select", "Grad", "Bias", "Dropout", "Gelu", "Abs",
+            "Rsqrt", "Where")
+        {
             self = .elementwise
         } else {
             self = .other

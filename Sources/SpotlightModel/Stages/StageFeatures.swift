@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What the policy sees of one stage: sizes, position in the graph, kinds of work, device limits.
@@ -42,4 +42,3 @@ public struct StageFeatures: Sendable, Equatable {
         return values
     }
 }
-

@@ -27,16 +27,23 @@ public struct StagePartition: Sendable {
 
     public var count: Int { stageStart.count - 1 }
 
-    public func ops(of stage: Int) -> ArraySlice<Int> { stageOps[stageStart[stage]..<stageStart[stage + 1]] }
+    public func ops(of stage: Int) -> ArraySlice<Int> {
+        stageOps[stageStart[stage]..<stageStart[stage + 1]]
+    }
 
     /// `groupHints: false` ignores the graph's `group` keys: every colocation set starts as its own
     /// unit, which gives finer stages when the hints are coarser than the search needs.
     /// `refinement`, one non-negative label per op, splits units so that each holds one label
     /// (the label of a colocation set is that of its earliest op).
-    public init(graph: OperationGraph, maximumStages: Int = defaultMaximumStages, groupHints: Bool = true, refinement: [Int]? = nil) {
+    public init(
+        graph: OperationGraph, maximumStages: Int = defaultMaximumStages, groupHints: Bool = true,
+        refinement: [Int]? = nil
+    ) {
         precondition(maximumStages >= 1, "a partition needs at least one stage")
-        precondition(refinement == nil || (refinement!.count == graph.count && refinement!.allSatisfy { $0 >= 0 }),
-                     "a refinement has one non-negative label per op")
+        precondition(
+            refinement == nil
+                || (refinement!.count == graph.count && refinement!.allSatisfy { $0 >= 0 }),
+            "a refinement has one non-negative label per op")
         let opCount = graph.count
         var units = UnitBuilder(graph: graph, groupHints: groupHints, refinement: refinement)
         units.mergeDown(to: maximumStages)
@@ -50,14 +57,18 @@ public struct StagePartition: Sendable {
             stageCount += 1
             unit = units.next[unit]
         }
-        self.init(graph: graph, stageOf: (0..<opCount).map { stageOfUnit[units.unitOfOp[$0]] }, stageCount: stageCount)
+        self.init(
+            graph: graph, stageOf: (0..<opCount).map { stageOfUnit[units.unitOfOp[$0]] },
+            stageCount: stageCount)
     }
 
     /// A partition given as the stage of every op (as a checkpoint saves it), or `nil` when that is
     /// not a partition of this graph: a stage number out of range, an empty stage, or a colocation
     /// set split across stages.
     public init?(graph: OperationGraph, stageOf: [Int]) {
-        guard stageOf.count == graph.count, let largest = stageOf.max(), stageOf.min()! >= 0 else { return nil }
+        guard stageOf.count == graph.count, let largest = stageOf.max(), stageOf.min()! >= 0 else {
+            return nil
+        }
         var used = [Bool](repeating: false, count: largest + 1)
         for op in 0..<graph.count {
             used[stageOf[op]] = true
@@ -83,13 +94,20 @@ public struct StagePartition: Sendable {
         self.stageOps = stageOps
         let categoryOfType = graph.typeNames.map { OpCategory(type: $0).rawValue }
         self.features = (0..<stageCount).map { stage in
-            Self.features(of: stageOps[start[stage]..<start[stage + 1]], graph: graph, categoryOfType: categoryOfType)
+            Self.features(
+                of: stageOps[start[stage]..<start[stage + 1]], graph: graph,
+                categoryOfType: categoryOfType)
         }
     }
 
-    private static func features(of ops: ArraySlice<Int>, graph: OperationGraph, categoryOfType: [Int]) -> StageFeatures {
+    private static func features(
+        of ops: ArraySlice<Int>, graph: OperationGraph, categoryOfType: [Int]
+    ) -> StageFeatures {
         var categories = [Int](repeating: 0, count: OpCategory.allCases.count)
-        var flops = 0.0, output = 0.0, persistent = 0.0, depthSum = 0.0
+        var flops = 0.0
+        var output = 0.0
+        var persistent = 0.0
+        var depthSum = 0.0
         var kinds: UInt64 = .max
         var restricted = false
         for op in ops {
@@ -167,7 +185,8 @@ private struct UnitBuilder {
             if firstOp[unit] < 0 { firstOp[unit] = op } else { nextOp[lastOp[unit]] = op }
             lastOp[unit] = op
             size[unit] += 1
-            weight[unit] += 1 / Double(opCount) + (totalFlops > 0 ? graph.flops[op] / totalFlops : 0)
+            weight[unit] +=
+                1 / Double(opCount) + (totalFlops > 0 ? graph.flops[op] / totalFlops : 0)
             if graph.allowedKinds[op] != 0 { kinds[unit] &= graph.allowedKinds[op] }
         }
         for unit in 0..<unitCount {
@@ -187,7 +206,9 @@ private struct UnitBuilder {
         var key = [Int](repeating: 0, count: graph.count)
         for op in 0..<graph.count {
             key[op] = 2 * position[op] + 1
-            if graph.inputStart[op] == graph.inputStart[op + 1], let first = graph.consumers(of: op).map({ position[$0] }).min() {
+            if graph.inputStart[op] == graph.inputStart[op + 1],
+                let first = graph.consumers(of: op).map({ position[$0] }).min()
+            {
                 key[op] = 2 * first
             }
         }
@@ -224,7 +245,9 @@ private struct UnitBuilder {
         if !connected(left, right) { score *= 4 }
         if kinds[left] & kinds[right] == 0 { score *= 8 }
         if label[left] != label[right] || label[left] < 0 { score *= 16 }
-        return Candidate(score: score, left: left, leftVersion: version[left], right: right, rightVersion: version[right])
+        return Candidate(
+            score: score, left: left, leftVersion: version[left], right: right,
+            rightVersion: version[right])
     }
 
     /// Whether any edge joins the two units, scanning the edges of the smaller one.
@@ -233,7 +256,9 @@ private struct UnitBuilder {
         var op = firstOp[small]
         while op >= 0 {
             for producer in graph.inputs(of: op) where unitOfOp[producer] == other { return true }
-            for consumer in graph.consumers(of: op) where unitOfOp[consumer] == other { return true }
+            for consumer in graph.consumers(of: op) where unitOfOp[consumer] == other {
+                return true
+            }
             op = nextOp[op]
         }
         return false
@@ -250,15 +275,20 @@ private struct UnitBuilder {
         }
         while liveCount > maximum, let best = heap.popMin() {
             guard alive[best.left], alive[best.right], version[best.left] == best.leftVersion,
-                  version[best.right] == best.rightVersion,
-                  next[best.left] == best.right || (refined && label[best.left] == label[best.right] && label[best.left] >= 0)
+                version[best.right] == best.rightVersion,
+                next[best.left] == best.right
+                    || (refined && label[best.left] == label[best.right] && label[best.left] >= 0)
             else { continue }
             let (merged, closedGap) = merge(best.left, best.right)
             if previous[merged] >= 0 { heap.insert(candidate(previous[merged], merged)) }
             if next[merged] >= 0 { heap.insert(candidate(merged, next[merged])) }
             if let (before, after) = closedGap { heap.insert(candidate(before, after)) }
-            for partner in sameLabelPartners(after: merged) { heap.insert(candidate(merged, partner)) }
-            for partner in sameLabelPartners(before: merged) { heap.insert(candidate(partner, merged)) }
+            for partner in sameLabelPartners(after: merged) {
+                heap.insert(candidate(merged, partner))
+            }
+            for partner in sameLabelPartners(before: merged) {
+                heap.insert(candidate(partner, merged))
+            }
         }
     }
 
@@ -278,10 +308,13 @@ private struct UnitBuilder {
     private func sameLabelPartners(of unit: Int, step: [Int]) -> [Int] {
         guard refined, label[unit] >= 0 else { return [] }
         var partners: [Int] = []
-        var other = step[unit], distance = 0
+        var other = step[unit]
+        var distance = 0
         while other >= 0, distance < Self.sameLabelReach {
             // The neighbour itself is an ordinary candidate already.
-            if distance > 0, label[other] == label[unit], connected(unit, other) { partners.append(other) }
+            if distance > 0, label[other] == label[unit], connected(unit, other) {
+                partners.append(other)
+            }
             other = step[other]
             distance += 1
         }
@@ -300,7 +333,8 @@ private struct UnitBuilder {
         }
         // The merged list holds left's ops, then right's.
         nextOp[lastOp[left]] = firstOp[right]
-        let first = firstOp[left], last = lastOp[right]
+        let first = firstOp[left]
+        let last = lastOp[right]
         firstOp[survivor] = first
         lastOp[survivor] = last
         size[survivor] = size[left] + size[right]
@@ -308,10 +342,12 @@ private struct UnitBuilder {
         kinds[survivor] = kinds[left] & kinds[right]
         label[survivor] = label[left] == label[right] ? label[left] : -1
         // Unlink `right`, then put the survivor where `left` was.
-        let gapBefore = previous[right], gapAfter = next[right]
+        let gapBefore = previous[right]
+        let gapAfter = next[right]
         next[gapBefore] = gapAfter
         if gapAfter >= 0 { previous[gapAfter] = gapBefore }
-        let before = previous[left], after = next[left]
+        let before = previous[left]
+        let after = next[left]
         previous[survivor] = before
         next[survivor] = after
         if before >= 0 { next[before] = survivor } else { head = survivor }

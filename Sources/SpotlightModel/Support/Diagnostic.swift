@@ -14,8 +14,10 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
     /// One line, with any control character from a file's names escaped and a huge path or
     /// message shortened in the middle (`TerminalSafe`).
     public var description: String {
-        let message = TerminalSafe.shortened(message), path = TerminalSafe.shortened(path)
-        return TerminalSafe.escaped(path.isEmpty ? "\(file): \(message)" : "\(file): \(path): \(message)")
+        let message = TerminalSafe.shortened(message)
+        let path = TerminalSafe.shortened(path)
+        return TerminalSafe.escaped(
+            path.isEmpty ? "\(file): \(message)" : "\(file): \(path): \(message)")
     }
 }
 
@@ -62,7 +64,8 @@ public struct DiagnosticLog: Sendable {
         var all = diagnostics
         if all.isEmpty { all.append(Diagnostic(file: file, path: "", message: "invalid document")) }
         if dropped > 0 {
-            all.append(Diagnostic(file: file, path: "", message: "\(dropped) more problems not shown"))
+            all.append(
+                Diagnostic(file: file, path: "", message: "\(dropped) more problems not shown"))
         }
         return InputError(all)
     }

@@ -40,7 +40,9 @@ public struct FieldReader {
     /// A number in `0...maximum` (sizes, times). Every number a file gives has a physical
     /// ceiling (`NumberRange`), so that no sum, product or quotient the simulator forms from
     /// them can reach infinity or NaN.
-    public func nonNegativeNumber(_ key: String, required: Bool = false, maximum: Double, log: inout DiagnosticLog) -> Double? {
+    public func nonNegativeNumber(
+        _ key: String, required: Bool = false, maximum: Double, log: inout DiagnosticLog
+    ) -> Double? {
         guard let value = self[key], value != .null else {
             if required { log.add(memberPath(key), "missing required key \"\(key)\"") }
             return nil
@@ -50,18 +52,27 @@ public struct FieldReader {
 
     /// A number in `minimum...maximum` with a positive `minimum` (capacities and rates that
     /// divide: a rate of 5e-324 would make every transfer take forever).
-    public func positiveNumber(_ key: String, required: Bool = false, minimum: Double, maximum: Double,
-                               log: inout DiagnosticLog) -> Double? {
-        guard let number = nonNegativeNumber(key, required: required, maximum: maximum, log: &log) else { return nil }
+    public func positiveNumber(
+        _ key: String, required: Bool = false, minimum: Double, maximum: Double,
+        log: inout DiagnosticLog
+    ) -> Double? {
+        guard let number = nonNegativeNumber(key, required: required, maximum: maximum, log: &log)
+        else { return nil }
         if number < minimum {
-            log.add(memberPath(key), number == 0 ? "must be greater than zero"
-                    : "must be at least \(JSONWriter.format(minimum)) (found \(JSONWriter.format(number)))")
+            log.add(
+                memberPath(key),
+                number == 0
+                    ? "must be greater than zero"
+                    : "must be at least \(JSONWriter.format(minimum)) (found \(JSONWriter.format(number)))"
+            )
             return nil
         }
         return number
     }
 
-    public static func nonNegative(_ value: JSONValue, path: String, maximum: Double, log: inout DiagnosticLog) -> Double? {
+    public static func nonNegative(
+        _ value: JSONValue, path: String, maximum: Double, log: inout DiagnosticLog
+    ) -> Double? {
         guard case .number(let number) = value else {
             log.add(path, "expected a number, found \(value.kindDescription)")
             return nil
@@ -71,7 +82,10 @@ public struct FieldReader {
             return nil
         }
         if !(number <= maximum) {
-            log.add(path, "must be at most \(JSONWriter.format(maximum)) (found \(JSONWriter.format(number)))")
+            log.add(
+                path,
+                "must be at most \(JSONWriter.format(maximum)) (found \(JSONWriter.format(number)))"
+            )
             return nil
         }
         return number
@@ -94,7 +108,9 @@ public struct FieldReader {
         var strings: [String] = []
         for (index, element) in elements.enumerated() {
             guard case .string(let text) = element else {
-                log.add(JSONPath.element(memberPath(key), index), "expected a string, found \(element.kindDescription)")
+                log.add(
+                    JSONPath.element(memberPath(key), index),
+                    "expected a string, found \(element.kindDescription)")
                 continue
             }
             strings.append(text)

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CZlib
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Reading and atomically writing user files.
 public enum FileIO {
@@ -27,8 +28,10 @@ public enum FileIO {
     /// Decompresses a gzip stream, naming `file` in the error if it is corrupt, truncated or
     /// larger than `limit` bytes. Inflates twice, first to count the bytes, so that
     /// the result is the only large buffer.
-    public static func gunzip(_ bytes: [UInt8], file: String,
-                              limit: Int = maximumDecompressedBytes) throws(InputError) -> [UInt8] {
+    public static func gunzip(
+        _ bytes: [UInt8], file: String,
+        limit: Int = maximumDecompressedBytes
+    ) throws(InputError) -> [UInt8] {
         var size = 0
         var message: UnsafePointer<CChar>?
         var status = bytes.withUnsafeBufferPointer { input in
@@ -39,14 +42,18 @@ public enum FileIO {
             output = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
                 var produced = 0
                 status = bytes.withUnsafeBufferPointer { input in
-                    spl_gunzip(input.baseAddress, input.count, buffer.baseAddress, size, &produced, &message)
+                    spl_gunzip(
+                        input.baseAddress, input.count, buffer.baseAddress, size, &produced,
+                        &message)
                 }
                 count = status == Z_OK ? produced : 0
             }
         }
         guard status == Z_OK else {
-            let reason = status == Z_MEM_ERROR
-                ? "expands past \(Units.grouped(limit)) bytes" : message.map { String(cString: $0) } ?? "zlib error \(status)"
+            let reason =
+                status == Z_MEM_ERROR
+                ? "expands past \(Units.grouped(limit)) bytes"
+                : message.map { String(cString: $0) } ?? "zlib error \(status)"
             throw InputError(file: file, message: "is not a valid gzip file: \(reason)")
         }
         return output
@@ -59,7 +66,10 @@ public enum FileIO {
         let descriptor = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             let code = errno
-            throw InputError(file: path, message: code == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(code)))")
+            throw InputError(
+                file: path,
+                message: code == ENOENT
+                    ? "no such file" : "cannot open: \(String(cString: strerror(code)))")
         }
         defer { if descriptor != STDIN_FILENO { close(descriptor) } }
         var status = stat()
@@ -69,15 +79,20 @@ public enum FileIO {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = chunk.withUnsafeMutableBytes { readDescriptor(descriptor, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes {
+                readDescriptor(descriptor, $0.baseAddress, $0.count)
+            }
             if count == 0 { return bytes }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw InputError(file: path, message: "cannot read: \(String(cString: strerror(errno)))")
+                throw InputError(
+                    file: path, message: "cannot read: \(String(cString: strerror(errno)))")
             }
             bytes.append(contentsOf: chunk[0..<count])
             if bytes.count > maximumFileBytes {
-                throw InputError(file: path, message: "is larger than \(maximumFileBytes >> 20) MiB; not read further")
+                throw InputError(
+                    file: path,
+                    message: "is larger than \(maximumFileBytes >> 20) MiB; not read further")
             }
         }
     }
@@ -106,12 +121,15 @@ public enum FileIO {
     /// that runs for an hour should not end in "cannot write".
     public static func checkWritable(_ path: String) throws(InputError) {
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        {
             throw InputError(file: path, message: "is a directory, not a file")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
-            throw InputError(file: path, message: "cannot write: its directory \(directory) does not exist")
+            throw InputError(
+                file: path, message: "cannot write: its directory \(directory) does not exist")
         }
         guard isDirectory.boolValue else {
             throw InputError(file: path, message: "cannot write: \(directory) is not a directory")
@@ -119,7 +137,8 @@ public enum FileIO {
         let temporary = temporaryPath(besides: path)
         let descriptor = open(temporary, O_WRONLY | O_CREAT, 0o644)
         guard descriptor >= 0 else {
-            throw InputError(file: path, message: "cannot write: \(String(cString: strerror(errno)))")
+            throw InputError(
+                file: path, message: "cannot write: \(String(cString: strerror(errno)))")
         }
         close(descriptor)
         unlink(temporary)
@@ -128,7 +147,8 @@ public enum FileIO {
     /// Where `writeAtomically` writes before renaming: a hidden file beside `path`.
     private static func temporaryPath(besides path: String) -> String {
         let url = URL(fileURLWithPath: path)
-        return url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+        return url.deletingLastPathComponent().path + "/." + url.lastPathComponent
+            + ".tmp-\(getpid())"
     }
 
     /// Writes `text` to `path` atomically: a temporary file beside it, flushed, then renamed over
@@ -137,14 +157,16 @@ public enum FileIO {
         let temporary = temporaryPath(besides: path)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else {
-            throw InputError(file: path, message: "cannot write: \(String(cString: strerror(errno)))")
+            throw InputError(
+                file: path, message: "cannot write: \(String(cString: strerror(errno)))")
         }
         var bytes = Array(text.utf8)
         var written = 0
         var failure: String?
         bytes.withUnsafeMutableBytes { buffer in
             while written < buffer.count {
-                let result = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                let result = write(
+                    descriptor, buffer.baseAddress! + written, buffer.count - written)
                 if result < 0 {
                     if errno == EINTR { continue }
                     failure = String(cString: strerror(errno))
@@ -155,7 +177,9 @@ public enum FileIO {
         }
         if failure == nil && fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
         close(descriptor)
-        if failure == nil && rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+        if failure == nil && rename(temporary, path) != 0 {
+            failure = String(cString: strerror(errno))
+        }
         if let failure {
             unlink(temporary)
             throw InputError(file: path, message: "cannot write: \(failure)")
@@ -170,7 +194,9 @@ public enum FileIO {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         let prefix = "." + url.lastPathComponent + ".tmp-"
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            return
+        }
         for name in names where name.hasPrefix(prefix) {
             guard let pid = pid_t(name.dropFirst(prefix.count)), pid != getpid() else { continue }
             // kill(pid, 0) fails with ESRCH when no such process exists.
@@ -180,6 +206,8 @@ public enum FileIO {
 }
 
 /// POSIX `read`, which `FileIO.read(_:)` hides inside the enum.
-private func readDescriptor(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+private func readDescriptor(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int)
+    -> Int
+{
     read(descriptor, buffer, count)
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A small, fast, seedable generator (Steele, Lea, Flood, "Fast splittable pseudorandom number
@@ -31,7 +31,9 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
     }
 
     /// A log-normal sample with the given median, clamped to `range`.
-    public mutating func nextLogNormal(median: Double, sigma: Double, range: ClosedRange<Double>) -> Double {
+    public mutating func nextLogNormal(median: Double, sigma: Double, range: ClosedRange<Double>)
+        -> Double
+    {
         min(max(median * exp(sigma * nextGaussian()), range.lowerBound), range.upperBound).rounded()
     }
 

@@ -8,7 +8,9 @@ public enum TerminalSafe {
         for scalar in text.unicodeScalars {
             if isControl(scalar) {
                 let hex = String(scalar.value, radix: 16, uppercase: true)
-                result.append(contentsOf: ("\\u{" + String(repeating: "0", count: max(0, 2 - hex.count)) + hex + "}").unicodeScalars)
+                result.append(
+                    contentsOf: ("\\u{" + String(repeating: "0", count: max(0, 2 - hex.count)) + hex
+                        + "}").unicodeScalars)
             } else {
                 result.append(scalar)
             }
@@ -20,7 +22,8 @@ public enum TerminalSafe {
     /// that a huge name from a file cannot flood the terminal. O(length).
     public static func shortened(_ text: String, limit: Int = 300) -> String {
         guard text.count > limit else { return text }
-        let head = limit * 2 / 3, tail = limit / 4
+        let head = limit * 2 / 3
+        let tail = limit / 4
         let elided = text.count - head - tail
         return "\(text.prefix(head)) … (\(Units.grouped(elided)) more) … \(text.suffix(tail))"
     }

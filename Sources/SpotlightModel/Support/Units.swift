@@ -13,8 +13,12 @@ public enum Units {
         return text + " " + units[index]
     }
 
-    public static func bytes(_ value: Double) -> String { scaled(value, units: ["B", "kB", "MB", "GB", "TB"], base: 1000) }
-    public static func flops(_ value: Double) -> String { scaled(value, units: ["FLOP", "kFLOP", "MFLOP", "GFLOP", "TFLOP", "PFLOP"], base: 1000) }
+    public static func bytes(_ value: Double) -> String {
+        scaled(value, units: ["B", "kB", "MB", "GB", "TB"], base: 1000)
+    }
+    public static func flops(_ value: Double) -> String {
+        scaled(value, units: ["FLOP", "kFLOP", "MFLOP", "GFLOP", "TFLOP", "PFLOP"], base: 1000)
+    }
 
     /// A duration given in microseconds, in the unit that reads best.
     public static func microseconds(_ value: Double) -> String {
@@ -28,7 +32,9 @@ public enum Units {
         guard value != 0, value.isFinite else { return value == 0 ? "0" : String(value) }
         let (scaled, exponent) = scientific(abs(value))
         let decimals = max(0, 3 - exponent)
-        if decimals > 8 { return (value < 0 ? "-" : "") + fixed(scaled, decimals: 3) + "e" + String(exponent) }
+        if decimals > 8 {
+            return (value < 0 ? "-" : "") + fixed(scaled, decimals: 3) + "e" + String(exponent)
+        }
         return fixed(value, decimals: decimals)
     }
 
@@ -38,7 +44,10 @@ public enum Units {
     public static func short(_ value: Double) -> String {
         guard value != 0, value.isFinite else { return value == 0 ? "0" : String(value) }
         var (scaled, exponent) = scientific(abs(value))
-        if (scaled * 100).rounded() >= 1000 { scaled /= 10; exponent += 1 }
+        if (scaled * 100).rounded() >= 1000 {
+            scaled /= 10
+            exponent += 1
+        }
         func trimmed(_ text: String) -> String {
             guard text.contains(".") else { return text }
             var text = Substring(text)
@@ -47,7 +56,9 @@ public enum Units {
             return String(text)
         }
         let sign = value < 0 ? "-" : ""
-        if exponent < -3 || exponent >= 5 { return sign + trimmed(fixed(scaled, decimals: 2)) + "e" + String(exponent) }
+        if exponent < -3 || exponent >= 5 {
+            return sign + trimmed(fixed(scaled, decimals: 2)) + "e" + String(exponent)
+        }
         return sign + trimmed(fixed(abs(value), decimals: max(0, 2 - exponent)))
     }
 
@@ -55,15 +66,23 @@ public enum Units {
     static func scientific(_ value: Double) -> (mantissa: Double, exponent: Int) {
         var exponent = 0
         var mantissa = value
-        while mantissa >= 10 { mantissa /= 10; exponent += 1 }
-        while mantissa < 1 { mantissa *= 10; exponent -= 1 }
+        while mantissa >= 10 {
+            mantissa /= 10
+            exponent += 1
+        }
+        while mantissa < 1 {
+            mantissa *= 10
+            exponent -= 1
+        }
         return (mantissa, exponent)
     }
 
     /// A rate such as samples per second: whole numbers from 10 up, written by `wholeNumber` (a
     /// caller may group the digits), two significant digits below (a search measuring on hardware
     /// may do 0.24 samples per second).
-    public static func rate(_ value: Double, wholeNumber: (Int) -> String = { String($0) }) -> String {
+    public static func rate(_ value: Double, wholeNumber: (Int) -> String = { String($0) })
+        -> String
+    {
         guard value.isFinite, value < 9.95 else {
             return value.isFinite && value < 9e18 ? wholeNumber(Int(value.rounded())) : whole(value)
         }

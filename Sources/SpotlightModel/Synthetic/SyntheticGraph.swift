@@ -48,12 +48,14 @@ public struct SyntheticGraph {
     }
 
     public func generate() -> [OperationSpec] {
-        precondition(opCount >= Self.minimumOpCount, "a synthetic graph needs at least \(Self.minimumOpCount) ops")
+        precondition(
+            opCount >= Self.minimumOpCount,
+            "a synthetic graph needs at least \(Self.minimumOpCount) ops")
         var random = SplitMix64(seed: seed ^ 0x5370_6F74_6C69_6768)
         let variableCount = max(1, opCount / 12)
-        let rest = opCount - 2 * variableCount - 1      // minus input op
-        let forwardCount = rest / 2                      // backward gets the other half, loss included
-        let backwardCount = rest - forwardCount - 1      // one op is the loss
+        let rest = opCount - 2 * variableCount - 1  // minus input op
+        let forwardCount = rest / 2  // backward gets the other half, loss included
+        let backwardCount = rest - forwardCount - 1  // one op is the loss
 
         // Forward layers.
         var forward: [OperationSpec] = []
@@ -74,7 +76,8 @@ public struct SyntheticGraph {
             var members: [Int] = []
             for position in 0..<width {
                 let kind = Kind.allCases[random.nextInt(in: 0...(Kind.allCases.count - 1))]
-                var op = OperationSpec(name: "layer_\(layer)/\(kind.type)_\(position)", type: kind.type)
+                var op = OperationSpec(
+                    name: "layer_\(layer)/\(kind.type)_\(position)", type: kind.type)
                 var producers: [Int] = []
                 let main = position % previousLayer.count
                 op.inputs.append(.init(previousLayer[main]))
@@ -90,13 +93,18 @@ public struct SyntheticGraph {
                     op.inputs.append(.init(forward[skip].name))
                     producers.append(skip)
                 }
-                op.outputBytes = random.nextLogNormal(median: kind == .pool ? 2.5e5 : 1e6, sigma: 1.0, range: 1e3...6e7)
+                op.outputBytes = random.nextLogNormal(
+                    median: kind == .pool ? 2.5e5 : 1e6, sigma: 1.0, range: 1e3...6e7)
                 switch kind {
-                case .convolution: op.flops = random.nextLogNormal(median: 3e8, sigma: 1.0, range: 1e6...2e10)
-                case .matrixMultiply: op.flops = random.nextLogNormal(median: 1e8, sigma: 1.0, range: 1e5...1e10)
+                case .convolution:
+                    op.flops = random.nextLogNormal(median: 3e8, sigma: 1.0, range: 1e6...2e10)
+                case .matrixMultiply:
+                    op.flops = random.nextLogNormal(median: 1e8, sigma: 1.0, range: 1e5...1e10)
                 default: op.flops = op.outputBytes / 4
                 }
-                let consumed = producers.reduce(layer == 0 ? input.outputBytes : 0) { $0 + forward[$1].outputBytes }
+                let consumed = producers.reduce(layer == 0 ? input.outputBytes : 0) {
+                    $0 + forward[$1].outputBytes
+                }
                 op.bytesAccessed = consumed + op.outputBytes
                 op.group = "layer_\(layer)"
                 op.expert = "gpu:0"
@@ -117,7 +125,8 @@ public struct SyntheticGraph {
         var variableTarget: [Int] = []
         for index in 0..<variableCount {
             let target = targets[index % targets.count]
-            var variable = OperationSpec(name: "\(forward[target].group!)/weights_\(index)", type: "VariableV2")
+            var variable = OperationSpec(
+                name: "\(forward[target].group!)/weights_\(index)", type: "VariableV2")
             variable.outputBytes = random.nextLogNormal(median: 1e6, sigma: 1.2, range: 4e3...1e8)
             variable.persistentBytes = variable.outputBytes
             variable.bytesAccessed = 0
@@ -130,7 +139,8 @@ public struct SyntheticGraph {
         }
 
         // Loss over the last layer.
-        var loss = OperationSpec(name: "loss/SoftmaxCrossEntropyWithLogits", type: "SoftmaxCrossEntropyWithLogits")
+        var loss = OperationSpec(
+            name: "loss/SoftmaxCrossEntropyWithLogits", type: "SoftmaxCrossEntropyWithLogits")
         loss.inputs = layers[layers.count - 1].map { .init(forward[$0].name) }
         loss.outputBytes = 4 * 1024
         loss.flops = layers[layers.count - 1].reduce(0.0) { $0 + forward[$1].outputBytes }
@@ -149,14 +159,16 @@ public struct SyntheticGraph {
         var backward: [OperationSpec] = []
         for op in forward.indices.reversed() where backward.count < backwardCount {
             let kind = kinds[op]
-            var gradient = OperationSpec(name: "gradients/\(forward[op].name)_grad", type: kind.gradientType)
+            var gradient = OperationSpec(
+                name: "gradients/\(forward[op].name)_grad", type: kind.gradientType)
             var upstream = consumersOf[op].compactMap { gradientName[$0] }
             if upstream.isEmpty || lastLayer.contains(op) { upstream.insert(loss.name, at: 0) }
             gradient.inputs = upstream.map { .init($0, bytes: forward[op].outputBytes) }
             if let activation = forwardInputs[op].first {
                 gradient.inputs.append(.init(forward[activation].name))
             }
-            gradient.outputBytes = forwardInputs[op].first.map { forward[$0].outputBytes } ?? forward[op].outputBytes
+            gradient.outputBytes =
+                forwardInputs[op].first.map { forward[$0].outputBytes } ?? forward[op].outputBytes
             gradient.flops = kind.isHeavy ? 2 * forward[op].flops : forward[op].flops
             gradient.bytesAccessed = 2 * forward[op].outputBytes + gradient.outputBytes
             gradient.group = "gradients/layer_\(layerOf[op])"
@@ -181,7 +193,8 @@ public struct SyntheticGraph {
         // Updates: each variable's optimizer step, colocated with it.
         var updates: [OperationSpec] = []
         for (index, variable) in variables.enumerated() {
-            var update = OperationSpec(name: "training/Adam/update_\(variable.name)", type: "ApplyAdam")
+            var update = OperationSpec(
+                name: "training/Adam/update_\(variable.name)", type: "ApplyAdam")
             update.inputs = [.init(variable.name)]
             if let gradient = gradientName[variableTarget[index]] {
                 update.inputs.append(.init(gradient, bytes: variable.outputBytes))
@@ -203,8 +216,9 @@ public struct SyntheticGraph {
     /// The generated graph, resolved.
     public func graph() -> OperationGraph {
         do {
-            return try OperationGraph(name: "synthetic_\(opCount)_seed\(seed)",
-                                      source: "spotlight generate --ops \(opCount) --seed \(seed)", ops: generate())
+            return try OperationGraph(
+                name: "synthetic_\(opCount)_seed\(seed)",
+                source: "spotlight generate --ops \(opCount) --seed \(seed)", ops: generate())
         } catch {
             preconditionFailure("the synthetic generator produced an invalid graph: \(error)")
         }

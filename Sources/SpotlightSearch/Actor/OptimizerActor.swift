@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import SpotlightModel
 import SpotlightSimulation
+import Synchronization
 
 /// Runs an `Optimizer` in the background: start, pause, resume, stop, and pin or unpin stages and
 /// ops while it runs; optionally checkpoints every N iterations and on stop. Iterations run on a
@@ -32,15 +32,18 @@ public actor OptimizerActor {
     /// `iterationLimit`: stop by itself after that many iterations in total (nil: run until stopped).
     /// `checkpointPath`: save the search there (atomically) every `checkpointEvery` iterations, when
     /// the limit is reached and on stop.
-    public init(optimizer: Optimizer, evaluator: any Evaluator, iterationLimit: Int? = nil,
-                checkpointPath: String? = nil, checkpointEvery: Int = 10) {
+    public init(
+        optimizer: Optimizer, evaluator: any Evaluator, iterationLimit: Int? = nil,
+        checkpointPath: String? = nil, checkpointEvery: Int = 10
+    ) {
         self.optimizer = optimizer
         self.evaluator = evaluator
         self.iterationLimit = iterationLimit
         self.checkpointPath = checkpointPath
         self.checkpointEvery = max(1, checkpointEvery)
         self.simulator = Simulator(problem: optimizer.problem)
-        (snapshots, continuation) = AsyncStream.makeStream(of: OptimizerSnapshot.self, bufferingPolicy: .bufferingNewest(1))
+        (snapshots, continuation) = AsyncStream.makeStream(
+            of: OptimizerSnapshot.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Starts iterating (once; later calls do nothing).
@@ -74,7 +77,8 @@ public actor OptimizerActor {
         resumption?.resume()
         resumption = nil
         stopPolishing.raise()
-        let running = loop, polishing = polishTask
+        let running = loop
+        let polishing = polishTask
         await running?.value
         await polishing?.value
         saveCheckpoint()
@@ -109,13 +113,18 @@ public actor OptimizerActor {
     @discardableResult
     public func polishBest(budget: Int = LocalSearch.simulatorBudget) -> Bool {
         guard polishTask == nil, status != .stopped, evaluator is SimulatorEvaluator,
-              let start = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime else { return false }
+            let start = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime
+        else { return false }
         let search = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins)
-        let seed = optimizer.configuration.seed, stop = stopPolishing, measured = optimizer.state.measured
+        let seed = optimizer.configuration.seed
+        let stop = stopPolishing
+        let measured = optimizer.state.measured
         polishTask = Task {
             let outcome = await Self.onOwnThread {
-                search.polish(start, stepTime: time, evaluator: SimulatorEvaluator(problem: search.problem), budget: budget, seed: seed,
-                              measured: measured, shouldStop: { stop.isRaised })
+                search.polish(
+                    start, stepTime: time, evaluator: SimulatorEvaluator(problem: search.problem),
+                    budget: budget, seed: seed,
+                    measured: measured, shouldStop: { stop.isRaised })
             }
             self.finishPolish(outcome, from: time)
         }
@@ -125,8 +134,9 @@ public actor OptimizerActor {
 
     private func finishPolish(_ outcome: LocalSearch.Outcome, from time: Double) {
         polishTask = nil
-        lastPolish = PolishSummary(from: time, to: outcome.stepTime, improvements: outcome.improvements,
-                                   evaluated: outcome.evaluated, isLocalOptimum: outcome.isLocalOptimum)
+        lastPolish = PolishSummary(
+            from: time, to: outcome.stepTime, improvements: outcome.improvements,
+            evaluated: outcome.evaluated, isLocalOptimum: outcome.isLocalOptimum)
         optimizer.state.offerBest(outcome.assignment, stepTime: outcome.stepTime)
         optimizer.offerPinnedBest(outcome.assignment, stepTime: outcome.stepTime)
         publish()
@@ -141,7 +151,9 @@ public actor OptimizerActor {
     /// Runs one iteration on a thread of its own: an iteration is long synchronous work, which on
     /// Swift's cooperative threads (or GCD's pool, which backs them on Linux) would starve other
     /// tasks, a UI's among them, and could itself wait behind them.
-    private static func iterateOnOwnThread(_ optimizer: Optimizer, evaluator: any Evaluator) async -> Optimizer {
+    private static func iterateOnOwnThread(_ optimizer: Optimizer, evaluator: any Evaluator) async
+        -> Optimizer
+    {
         await onOwnThread {
             var working = optimizer
             working.iterate(evaluator: evaluator)
@@ -150,7 +162,9 @@ public actor OptimizerActor {
     }
 
     /// Runs `work` on a new thread and waits for it without holding a cooperative thread.
-    private static func onOwnThread<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async -> Value {
+    private static func onOwnThread<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async
+        -> Value
+    {
         await withCheckedContinuation { continuation in
             let thread = Thread { continuation.resume(returning: work()) }
             thread.stackSize = 8 << 20
@@ -168,17 +182,24 @@ public actor OptimizerActor {
             var advanced = await Self.iterateOnOwnThread(optimizer, evaluator: evaluator)
             // Pins set while the iteration ran take effect at the next one; a polish that finished
             // meanwhile may have found a faster best.
-            let pinsChanged = advanced.state.stagePins != optimizer.state.stagePins || advanced.state.opPins != optimizer.state.opPins
+            let pinsChanged =
+                advanced.state.stagePins != optimizer.state.stagePins
+                || advanced.state.opPins != optimizer.state.opPins
             advanced.state.stagePins = optimizer.state.stagePins
             advanced.state.opPins = optimizer.state.opPins
-            advanced.state.offerBest(optimizer.state.bestAssignment, stepTime: optimizer.state.bestStepTime)
+            advanced.state.offerBest(
+                optimizer.state.bestAssignment, stepTime: optimizer.state.bestStepTime)
             // The batch was drawn under the old pins; under new ones, only what obeys them counts.
             if pinsChanged { advanced.resetPinnedBest() }
-            if let pinned = optimizer.state.pinnedBest { advanced.offerPinnedBest(pinned.assignment, stepTime: pinned.stepTime) }
+            if let pinned = optimizer.state.pinnedBest {
+                advanced.offerPinnedBest(pinned.assignment, stepTime: pinned.stepTime)
+            }
             optimizer = advanced
             iterationInFlight = false
             if let limit = iterationLimit, optimizer.state.iteration >= limit { status = .finished }
-            if optimizer.state.iteration % checkpointEvery == 0 || status == .finished { saveCheckpoint() }
+            if optimizer.state.iteration % checkpointEvery == 0 || status == .finished {
+                saveCheckpoint()
+            }
             publish()
             // Let queued commands (pause, pin, stop) run before the next iteration.
             await Task.yield()
@@ -211,11 +232,14 @@ public actor OptimizerActor {
             simulatedBest = best
         }
         return OptimizerSnapshot(
-            status: status, iterationInFlight: iterationInFlight, iteration: state.iteration, samplesEvaluated: state.samplesEvaluated, history: state.history,
+            status: status, iterationInFlight: iterationInFlight, iteration: state.iteration,
+            samplesEvaluated: state.samplesEvaluated, history: state.history,
             lowerBound: optimizer.lowerBound, bestStepTime: shownTime, bestAssignment: shown,
-            bestResult: shown == nil ? nil : bestResult, stageProbabilities: optimizer.stageProbabilities(),
+            bestResult: shown == nil ? nil : bestResult,
+            stageProbabilities: optimizer.stageProbabilities(),
             stagePins: state.stagePins, opPins: state.opPins, checkpointFailure: checkpointFailure,
-            polishing: polishTask != nil, lastPolish: lastPolish, unpinnedBestStepTime: pinned ? state.bestStepTime : nil)
+            polishing: polishTask != nil, lastPolish: lastPolish,
+            unpinnedBestStepTime: pinned ? state.bestStepTime : nil)
     }
 }
 

@@ -35,10 +35,16 @@ public struct OptimizerSnapshot: Sendable {
     /// With pins, the best step time of any placement, pinned or not; nil without pins.
     public var unpinnedBestStepTime: Double?
 
-    public init(status: Status, iterationInFlight: Bool = false, iteration: Int, samplesEvaluated: Int, history: [IterationStats],
-                lowerBound: Double, bestStepTime: Double?, bestAssignment: [Int]?, bestResult: SimulationResult?,
-                stageProbabilities: [[Float]], stagePins: [Int], opPins: [Int], checkpointFailure: InputError? = nil,
-                polishing: Bool = false, lastPolish: PolishSummary? = nil, unpinnedBestStepTime: Double? = nil) {
+    public init(
+        status: Status, iterationInFlight: Bool = false, iteration: Int, samplesEvaluated: Int,
+        history: [IterationStats],
+        lowerBound: Double, bestStepTime: Double?, bestAssignment: [Int]?,
+        bestResult: SimulationResult?,
+        stageProbabilities: [[Float]], stagePins: [Int], opPins: [Int],
+        checkpointFailure: InputError? = nil,
+        polishing: Bool = false, lastPolish: PolishSummary? = nil,
+        unpinnedBestStepTime: Double? = nil
+    ) {
         self.status = status
         self.iterationInFlight = iterationInFlight
         self.iteration = iteration

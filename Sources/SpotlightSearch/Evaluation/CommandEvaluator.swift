@@ -1,9 +1,10 @@
 import Foundation
 import SpotlightModel
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Measures placements on real hardware by running a user's command once per placement: the
@@ -18,10 +19,13 @@ public final class CommandEvaluator: Evaluator, Sendable {
     public var timeoutSeconds: Double { setup.timeoutSeconds }
 
     /// `command` runs through `/bin/sh -c`; `worker`, when given, is its `SPOTLIGHT_WORKER`.
-    public init(command: String, graph: OperationGraph, cluster: Cluster, timeoutSeconds: Double = 600,
-                worker: Int? = nil, onFailure: @escaping @Sendable (String) -> Void = { _ in }) {
-        setup = MeasuringCommand(command: command, timeoutSeconds: timeoutSeconds, graph: graph, cluster: cluster,
-                                 worker: worker, onFailure: onFailure)
+    public init(
+        command: String, graph: OperationGraph, cluster: Cluster, timeoutSeconds: Double = 600,
+        worker: Int? = nil, onFailure: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        setup = MeasuringCommand(
+            command: command, timeoutSeconds: timeoutSeconds, graph: graph, cluster: cluster,
+            worker: worker, onFailure: onFailure)
     }
 
     public func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
@@ -50,21 +54,38 @@ public final class CommandEvaluator: Evaluator, Sendable {
         let started = Date()
         guard let status = child.wait(timeoutSeconds: timeoutSeconds) else {
             child.killGroup()
-            return .failure(MeasuringCommand.Failure(message: "`\(command)` ran longer than \(JSONWriter.format(timeoutSeconds)) s and was stopped"))
+            return .failure(
+                MeasuringCommand.Failure(
+                    message:
+                        "`\(command)` ran longer than \(JSONWriter.format(timeoutSeconds)) s and was stopped"
+                ))
         }
         // A process the command left running can hold its output open; the timeout covers that too.
         let remaining = max(1, timeoutSeconds - Date().timeIntervalSince(started))
-        guard let text = output.finish(within: remaining), let errorText = errors.finish(within: 1) else {
+        guard let text = output.finish(within: remaining), let errorText = errors.finish(within: 1)
+        else {
             child.killGroup()
-            return .failure(MeasuringCommand.Failure(message: "`\(command)` exited but left processes holding its output open; they were stopped"))
+            return .failure(
+                MeasuringCommand.Failure(
+                    message:
+                        "`\(command)` exited but left processes holding its output open; they were stopped"
+                ))
         }
         guard status.exited, status.code == 0 else {
             let tail = errorText.split(separator: "\n").last.map { ": \($0)" } ?? ""
-            return .failure(MeasuringCommand.Failure(message: "`\(command)` \(status.description)\(tail)"))
+            return .failure(
+                MeasuringCommand.Failure(message: "`\(command)` \(status.description)\(tail)"))
         }
-        let lastLine = text.split(whereSeparator: \.isNewline).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        let lastLine =
+            text.split(whereSeparator: \.isNewline).last.map {
+                $0.trimmingCharacters(in: .whitespaces)
+            } ?? ""
         guard let value = Double(lastLine), value.isFinite, value > 0 else {
-            return .failure(MeasuringCommand.Failure(message: "`\(command)` printed \"\(lastLine.prefix(80))\" as its last line, not a step time in microseconds"))
+            return .failure(
+                MeasuringCommand.Failure(
+                    message:
+                        "`\(command)` printed \"\(lastLine.prefix(80))\" as its last line, not a step time in microseconds"
+                ))
         }
         return .success(value)
     }

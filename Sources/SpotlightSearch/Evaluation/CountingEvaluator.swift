@@ -39,7 +39,9 @@ public final class NoisyEvaluator: Evaluator, Sendable {
         return random.withLock { random in
             exact.map { evaluation in
                 var noisy = evaluation
-                noisy.stepTime = evaluation.stepTime.map { $0 * exp(spread * random.nextGaussian()) }
+                noisy.stepTime = evaluation.stepTime.map {
+                    $0 * exp(spread * random.nextGaussian())
+                }
                 return noisy
             }
         }
@@ -47,7 +49,7 @@ public final class NoisyEvaluator: Evaluator, Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

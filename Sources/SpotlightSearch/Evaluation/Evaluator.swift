@@ -36,12 +36,16 @@ public final class SimulatorEvaluator: Evaluator, @unchecked Sendable {
     public let workerCount: Int
 
     /// `cost`, when given, is `graph` on `cluster`'s cost model, shared by the workers' simulators.
-    public init(graph: OperationGraph, cluster: Cluster, cost: CostModel? = nil, workers: Int = ProcessInfoCores.count) {
+    public init(
+        graph: OperationGraph, cluster: Cluster, cost: CostModel? = nil,
+        workers: Int = ProcessInfoCores.count
+    ) {
         workerCount = max(1, workers)
         simulators = .allocate(capacity: workerCount)
         let cost = cost ?? CostModel(graph: graph, cluster: cluster)
         for index in 0..<workerCount {
-            (simulators.baseAddress! + index).initialize(to: Simulator(graph: graph, cluster: cluster, cost: cost))
+            (simulators.baseAddress! + index).initialize(
+                to: Simulator(graph: graph, cluster: cluster, cost: cost))
         }
     }
 
@@ -51,7 +55,8 @@ public final class SimulatorEvaluator: Evaluator, @unchecked Sendable {
     }
 
     public func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
-        let results = SharedBuffer(UnsafeMutableBufferPointer<Evaluation>.allocate(capacity: assignments.count))
+        let results = SharedBuffer(
+            UnsafeMutableBufferPointer<Evaluation>.allocate(capacity: assignments.count))
         defer { results.buffer.deallocate() }
         let workers = min(workerCount, max(assignments.count, 1))
         let simulators = SharedBuffer(self.simulators)
@@ -60,7 +65,8 @@ public final class SimulatorEvaluator: Evaluator, @unchecked Sendable {
             var index = worker
             while index < assignments.count {
                 let result = simulators.buffer[worker].simulate(assignments[index])
-                (results.buffer.baseAddress! + index).initialize(to: Evaluation(stepTime: result.stepTime, outOfMemory: result.outOfMemory))
+                (results.buffer.baseAddress! + index).initialize(
+                    to: Evaluation(stepTime: result.stepTime, outOfMemory: result.outOfMemory))
                 index += workers
             }
         }
@@ -73,7 +79,8 @@ public final class SimulatorEvaluator: Evaluator, @unchecked Sendable {
 extension SimulatorEvaluator {
     /// Measures placements of `problem` with simulators that share its cost model.
     public convenience init(problem: PlacementProblem, workers: Int = ProcessInfoCores.count) {
-        self.init(graph: problem.graph, cluster: problem.cluster, cost: problem.cost, workers: workers)
+        self.init(
+            graph: problem.graph, cluster: problem.cluster, cost: problem.cost, workers: workers)
     }
 }
 
@@ -88,15 +95,15 @@ struct SharedBuffer<Element>: @unchecked Sendable {
 public enum ProcessInfoCores {
     public static var count: Int {
         #if canImport(Glibc) || canImport(Darwin)
-        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+            return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         #else
-        return 1
+            return 1
         #endif
     }
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

@@ -1,8 +1,9 @@
 import SpotlightModel
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What the two command evaluators share: the command, its timeout, the graph and cluster its
@@ -20,8 +21,11 @@ struct MeasuringCommand: Sendable {
     /// The worker this command measures for, told to it as `SPOTLIGHT_WORKER`.
     let worker: Int?
 
-    init(command: String, timeoutSeconds: Double, graph: OperationGraph, cluster: Cluster, worker: Int? = nil,
-         onFailure: @escaping @Sendable (String) -> Void) {
+    init(
+        command: String, timeoutSeconds: Double, graph: OperationGraph, cluster: Cluster,
+        worker: Int? = nil,
+        onFailure: @escaping @Sendable (String) -> Void
+    ) {
         self.command = command
         self.worker = worker
         self.timeoutSeconds = timeoutSeconds
@@ -36,9 +40,12 @@ struct MeasuringCommand: Sendable {
     /// The command started in a process group of its own and registered with `RunningCommands`
     /// (whoever stops it removes it), or why it could not start.
     func start() -> Result<SpawnedCommand, Failure> {
-        guard RunningCommands.beginStart() else { return .failure(Failure(message: "`\(command)` was not started: Spotlight is quitting")) }
+        guard RunningCommands.beginStart() else {
+            return .failure(Failure(message: "`\(command)` was not started: Spotlight is quitting"))
+        }
         do {
-            let process = try SpawnedCommand(command: command, environment: worker.map { ["SPOTLIGHT_WORKER=\($0)"] } ?? [])
+            let process = try SpawnedCommand(
+                command: command, environment: worker.map { ["SPOTLIGHT_WORKER=\($0)"] } ?? [])
             RunningCommands.started(process.pid)
             return .success(process)
         } catch {
@@ -49,7 +56,9 @@ struct MeasuringCommand: Sendable {
 
     /// The placement as a measuring command reads it: one compact `spotlight.placement/1` line.
     func placementLine(_ assignment: [Int], method: String) -> String {
-        let placement = Placement(graphName: graph.name, clusterName: cluster.name, method: method, assignment: assignment)
+        let placement = Placement(
+            graphName: graph.name, clusterName: cluster.name, method: method, assignment: assignment
+        )
         return JSONWriter.compactString(placement.jsonValue(graph: graph, cluster: cluster)) + "\n"
     }
 

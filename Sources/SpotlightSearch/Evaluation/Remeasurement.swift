@@ -6,13 +6,18 @@ public enum Remeasurement {
     /// over `repeats` further measurements (nil when none was valid). Runs go in rounds, each
     /// placement once per round, so that a slow drift of the machine weighs on all alike;
     /// `shouldStop` is asked before each run, and a stop leaves the medians of the runs made so far.
-    public static func medians(of placements: [(method: String, assignment: [Int])], repeats: Int, evaluator: any Evaluator,
-                               shouldStop: () -> Bool = { false }) -> [Double?] {
+    public static func medians(
+        of placements: [(method: String, assignment: [Int])], repeats: Int,
+        evaluator: any Evaluator,
+        shouldStop: () -> Bool = { false }
+    ) -> [Double?] {
         var times = [[Double]](repeating: [], count: placements.count)
         rounds: for _ in 0..<repeats {
             for (index, placement) in placements.enumerated() {
                 if shouldStop() { break rounds }
-                if let evaluation = evaluator.evaluate([placement.assignment], method: placement.method).first, evaluation.isValid, let time = evaluation.stepTime {
+                if let evaluation = evaluator.evaluate(
+                    [placement.assignment], method: placement.method
+                ).first, evaluation.isValid, let time = evaluation.stepTime {
                     times[index].append(time)
                 }
             }
@@ -22,7 +27,9 @@ public enum Remeasurement {
 
     /// A would-be best's time: its first measurement alone, or with `times` confirmations, the
     /// median of it and that many more (the failed ones left out).
-    static func confirmed(_ first: Double, of assignment: [Int], times: Int, evaluator: some Evaluator, method: String) -> Double {
+    static func confirmed(
+        _ first: Double, of assignment: [Int], times: Int, evaluator: some Evaluator, method: String
+    ) -> Double {
         guard times > 0 else { return first }
         let again = evaluator.evaluate([[Int]](repeating: assignment, count: times), method: method)
         return median([first] + again.compactMap { $0.isValid ? $0.stepTime : nil }) ?? first

@@ -1,10 +1,11 @@
 import Foundation
-import Synchronization
 import SpotlightModel
+import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Measures placements through one long-running command, which sets up once (imports its
@@ -32,10 +33,13 @@ public final class ServerEvaluator: Evaluator, Sendable {
     }
 
     /// `command` runs through `/bin/sh -c`; `worker`, when given, is its `SPOTLIGHT_WORKER`.
-    public init(command: String, graph: OperationGraph, cluster: Cluster, timeoutSeconds: Double = 600,
-                worker: Int? = nil, onFailure: @escaping @Sendable (String) -> Void = { _ in }) {
-        setup = MeasuringCommand(command: command, timeoutSeconds: timeoutSeconds, graph: graph, cluster: cluster,
-                                 worker: worker, onFailure: onFailure)
+    public init(
+        command: String, graph: OperationGraph, cluster: Cluster, timeoutSeconds: Double = 600,
+        worker: Int? = nil, onFailure: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        setup = MeasuringCommand(
+            command: command, timeoutSeconds: timeoutSeconds, graph: graph, cluster: cluster,
+            worker: worker, onFailure: onFailure)
     }
 
     deinit {
@@ -46,18 +50,24 @@ public final class ServerEvaluator: Evaluator, Sendable {
 
     public func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
         state.withLock { server in
-            assignments.map { setup.evaluation(measure(setup.placementLine($0, method: method), server: &server)) }
+            assignments.map {
+                setup.evaluation(measure(setup.placementLine($0, method: method), server: &server))
+            }
         }
     }
 
-    private func measure(_ line: String, server: inout Server?) -> Result<Double, MeasuringCommand.Failure> {
+    private func measure(_ line: String, server: inout Server?) -> Result<
+        Double, MeasuringCommand.Failure
+    > {
         let running: Server
         if let server {
             running = server
         } else {
             switch setup.start() {
             case .success(let process):
-                running = Server(process: process, answers: LineReader(process.output), errors: TailReader(process.errors))
+                running = Server(
+                    process: process, answers: LineReader(process.output),
+                    errors: TailReader(process.errors))
                 server = running
             case .failure(let failure):
                 return .failure(failure)
@@ -73,17 +83,29 @@ public final class ServerEvaluator: Evaluator, Sendable {
             switch running.answers.next(within: max(0, deadline.timeIntervalSinceNow)) {
             case .timedOut:
                 stop(running, gracefully: false, server: &server)
-                return .failure(.init(message: "`\(command)` gave no answer within \(JSONWriter.format(timeoutSeconds)) s; it was stopped, to be started again for the next placement"))
+                return .failure(
+                    .init(
+                        message:
+                            "`\(command)` gave no answer within \(JSONWriter.format(timeoutSeconds)) s; it was stopped, to be started again for the next placement"
+                    ))
             case .ended:
                 return .failure(.init(message: ended(running, server: &server)))
             case .line(let text):
                 let answer = text.trimmingCharacters(in: .whitespaces)
                 if answer.hasPrefix("error:") {
-                    return .failure(.init(message: "`\(command)`: \(answer.dropFirst(6).trimmingCharacters(in: .whitespaces))"))
+                    return .failure(
+                        .init(
+                            message:
+                                "`\(command)`: \(answer.dropFirst(6).trimmingCharacters(in: .whitespaces))"
+                        ))
                 }
                 guard let value = Double(answer) else { continue }
                 guard value.isFinite, value > 0 else {
-                    return .failure(.init(message: "`\(command)` answered \(answer.prefix(80)), not a positive step time in microseconds"))
+                    return .failure(
+                        .init(
+                            message:
+                                "`\(command)` answered \(answer.prefix(80)), not a positive step time in microseconds"
+                        ))
                 }
                 return .success(value)
             }
@@ -103,7 +125,9 @@ public final class ServerEvaluator: Evaluator, Sendable {
     /// when `gracefully`, and stops what is left of its process group. Its exit status, if it
     /// ended by itself.
     @discardableResult
-    private func stop(_ running: Server, gracefully: Bool, server: inout Server?) -> SpawnedCommand.ExitStatus? {
+    private func stop(_ running: Server, gracefully: Bool, server: inout Server?) -> SpawnedCommand
+        .ExitStatus?
+    {
         try? running.process.input.close()
         let status = gracefully ? running.process.wait(timeoutSeconds: 2) : nil
         if status == nil { running.process.killGroup() }

@@ -1,10 +1,11 @@
 import CSystem
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `/bin/sh -c COMMAND` in a process group of its own, so that a timeout can stop it together
@@ -21,7 +22,9 @@ struct SpawnedCommand: Sendable {
         var code: Int32
 
         /// "exited with status 3", "was killed by signal 9": how a failure's message words it.
-        var description: String { exited ? "exited with status \(code)" : "was killed by signal \(code)" }
+        var description: String {
+            exited ? "exited with status \(code)" : "was killed by signal \(code)"
+        }
     }
 
     let pid: pid_t
@@ -33,14 +36,18 @@ struct SpawnedCommand: Sendable {
 
     /// `environment` entries (`NAME=value`) are added to Spotlight's own.
     init(command: String, environment extra: [String] = []) throws(SpawnError) {
-        let inputPipe = try Self.makePipe(), outputPipe = try Self.makePipe(), errorPipe = try Self.makePipe()
+        let inputPipe = try Self.makePipe()
+        let outputPipe = try Self.makePipe()
+        let errorPipe = try Self.makePipe()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, inputPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
-        for descriptor in inputPipe + outputPipe + errorPipe { posix_spawn_file_actions_addclose(&actions, descriptor) }
+        for descriptor in inputPipe + outputPipe + errorPipe {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -53,7 +60,8 @@ struct SpawnedCommand: Sendable {
         let environment = (Self.environment(marking: marker) + extra).map { strdup($0) }
         defer { environment.forEach { free($0) } }
         var child: pid_t = 0
-        let result = posix_spawn(&child, "/bin/sh", &actions, &attributes, arguments + [nil], environment + [nil])
+        let result = posix_spawn(
+            &child, "/bin/sh", &actions, &attributes, arguments + [nil], environment + [nil])
         close(inputPipe[0])
         close(outputPipe[1])
         close(errorPipe[1])
@@ -86,7 +94,9 @@ struct SpawnedCommand: Sendable {
     /// moment do not inherit them (an inherited write end would keep this command's input open).
     private static func makePipe() throws(SpawnError) -> [Int32] {
         var descriptors: [Int32] = [0, 0]
-        guard spl_pipe_cloexec(&descriptors) == 0 else { throw SpawnError(message: String(cString: strerror(errno))) }
+        guard spl_pipe_cloexec(&descriptors) == 0 else {
+            throw SpawnError(message: String(cString: strerror(errno)))
+        }
         return descriptors
     }
 
@@ -102,7 +112,9 @@ struct SpawnedCommand: Sendable {
             usleep(5_000)
         }
         let signal = status & 0x7F
-        return signal == 0 ? ExitStatus(exited: true, code: (status >> 8) & 0xFF) : ExitStatus(exited: false, code: signal)
+        return signal == 0
+            ? ExitStatus(exited: true, code: (status >> 8) & 0xFF)
+            : ExitStatus(exited: false, code: signal)
     }
 
     /// Stops the whole process group: SIGTERM, then SIGKILL after two seconds; reaps the shell;
@@ -156,8 +168,10 @@ final class PipeReader: Sendable {
 
 /// Splits what a pipe delivers into lines, on a thread of its own (a blocking read must not hold
 /// one of Dispatch's limited worker threads for the life of a server), until the pipe closes.
-private func readLines(_ handle: FileHandle, name: String, _ deliver: @escaping @Sendable (String) -> Void,
-                       ended: @escaping @Sendable () -> Void) {
+private func readLines(
+    _ handle: FileHandle, name: String, _ deliver: @escaping @Sendable (String) -> Void,
+    ended: @escaping @Sendable () -> Void
+) {
     let thread = Thread {
         var pending = Data()
         while true {
@@ -183,13 +197,16 @@ final class LineReader: Sendable {
     private let arrived = DispatchSemaphore(value: 0)
 
     init(_ handle: FileHandle) {
-        readLines(handle, name: "spotlight.server-output", { [self] line in
-            queue.withLock { $0.lines.append(line) }
-            arrived.signal()
-        }, ended: { [self] in
-            queue.withLock { $0.ended = true }
-            arrived.signal()
-        })
+        readLines(
+            handle, name: "spotlight.server-output",
+            { [self] line in
+                queue.withLock { $0.lines.append(line) }
+                arrived.signal()
+            },
+            ended: { [self] in
+                queue.withLock { $0.ended = true }
+                arrived.signal()
+            })
     }
 
     enum Next: Equatable {
@@ -221,12 +238,14 @@ final class TailReader: Sendable {
     private let closed = DispatchSemaphore(value: 0)
 
     init(_ handle: FileHandle, keeping count: Int = 20) {
-        readLines(handle, name: "spotlight.server-errors", { [self] line in
-            tail.withLock { tail in
-                tail.append(line)
-                if tail.count > count { tail.removeFirst() }
-            }
-        }, ended: { [self] in closed.signal() })
+        readLines(
+            handle, name: "spotlight.server-errors",
+            { [self] line in
+                tail.withLock { tail in
+                    tail.append(line)
+                    if tail.count > count { tail.removeFirst() }
+                }
+            }, ended: { [self] in closed.signal() })
     }
 
     /// The last non-empty line, once the pipe has closed or `seconds` have passed (a command that

@@ -52,7 +52,8 @@ public final class WorkerPool: Evaluator, Sendable {
             group.enter()
             let thread = Thread { [self] in
                 while let job = state.take(worker: worker) {
-                    let evaluation = workers[worker].evaluate([assignments[jobs[job].index]], method: method)[0]
+                    let evaluation = workers[worker].evaluate(
+                        [assignments[jobs[job].index]], method: method)[0]
                     _ = record(worker: worker, [evaluation])
                     state.finish(job, evaluation, worker: worker)
                 }
@@ -82,12 +83,16 @@ private final class JobBoard: Sendable {
 
     init(jobs: [(index: Int, avoid: Int)]) {
         self.jobs = jobs
-        board = Mutex((Array(repeating: false, count: jobs.count), Array(repeating: nil, count: jobs.count)))
+        board = Mutex(
+            (Array(repeating: false, count: jobs.count), Array(repeating: nil, count: jobs.count)))
     }
 
     func take(worker: Int) -> Int? {
         board.withLock { board in
-            guard let job = board.taken.indices.first(where: { !board.taken[$0] && jobs[$0].avoid != worker })
+            guard
+                let job = board.taken.indices.first(where: {
+                    !board.taken[$0] && jobs[$0].avoid != worker
+                })
             else { return nil }
             board.taken[job] = true
             return job
@@ -101,7 +106,9 @@ private final class JobBoard: Sendable {
     /// Every job's outcome; with several workers no job is left, since each avoids one worker.
     func outcomes() -> [(evaluation: Evaluation, worker: Int)] {
         board.withLock { board in
-            board.outcomes.map { $0 ?? (Evaluation(stepTime: nil, failure: "no worker could measure it"), -1) }
+            board.outcomes.map {
+                $0 ?? (Evaluation(stepTime: nil, failure: "no worker could measure it"), -1)
+            }
         }
     }
 }

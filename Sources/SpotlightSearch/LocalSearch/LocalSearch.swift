@@ -41,15 +41,23 @@ public struct LocalSearch: Sendable {
 
     public init(problem: PlacementProblem, opPins: [Int] = []) {
         self.problem = problem
-        let pins = opPins.count == problem.graph.count ? opPins : [Int](repeating: -1, count: problem.graph.count)
+        let pins =
+            opPins.count == problem.graph.count
+            ? opPins : [Int](repeating: -1, count: problem.graph.count)
         self.opPins = pins
         let stages = (0..<problem.stages.count).map { Array(problem.stages.ops(of: $0)) }
         var sets = [[Int]](repeating: [], count: problem.graph.count)
-        for op in 0..<problem.graph.count { sets[problem.constraints.colocationRoot[op]].append(op) }
-        let pinnedRoots = Set(pins.indices.filter { pins[$0] >= 0 }.map { problem.constraints.colocationRoot[$0] })
-        kinds = [stages.filter { !$0.isEmpty },
-                 sets.enumerated().filter { !$0.element.isEmpty && !pinnedRoots.contains($0.offset) }.map(\.element)]
-            .map { units in (units, Self.moves(of: units, in: problem)) }
+        for op in 0..<problem.graph.count {
+            sets[problem.constraints.colocationRoot[op]].append(op)
+        }
+        let pinnedRoots = Set(
+            pins.indices.filter { pins[$0] >= 0 }.map { problem.constraints.colocationRoot[$0] })
+        kinds = [
+            stages.filter { !$0.isEmpty },
+            sets.enumerated().filter { !$0.element.isEmpty && !pinnedRoots.contains($0.offset) }
+                .map(\.element),
+        ]
+        .map { units in (units, Self.moves(of: units, in: problem)) }
     }
 
     /// Climbs from `start` (measured at `stepTime`) until no move helps, `budget` placements have
@@ -63,14 +71,18 @@ public struct LocalSearch: Sendable {
     /// before it found `start` as its best (`OptimizerState.measured`). They are never measured
     /// again, nor is any placement the polish has measured itself: the current placement is always
     /// the fastest of all of them, so none could be an improvement.
-    public func polish(_ start: [Int], stepTime: Double, evaluator: some Evaluator, budget: Int, seed: UInt64 = 1,
-                       confirmations: Int = 0, method: String = "polish", measured known: MeasuredPlacements = MeasuredPlacements(),
-                       shouldStop: () -> Bool = { false }, progress: (Outcome) -> Void = { _ in }) -> Outcome {
+    public func polish(
+        _ start: [Int], stepTime: Double, evaluator: some Evaluator, budget: Int, seed: UInt64 = 1,
+        confirmations: Int = 0, method: String = "polish",
+        measured known: MeasuredPlacements = MeasuredPlacements(),
+        shouldStop: () -> Bool = { false }, progress: (Outcome) -> Void = { _ in }
+    ) -> Outcome {
         var climb = Climb(from: start, stepTime: stepTime, seed: seed)
         var measured = known
         measured.record(MeasuredPlacements.fingerprint(start), Evaluation(stepTime: stepTime))
         while climb.evaluated < budget && !shouldStop() {
-            let step = Step(limit: budget - climb.evaluated, confirmations: confirmations, method: method)
+            let step = Step(
+                limit: budget - climb.evaluated, confirmations: confirmations, method: method)
             guard self.step(&climb, step, measured: &measured, evaluator: evaluator) else { break }
             progress(climb.outcome(atLocalOptimum: false))
         }
@@ -81,8 +93,10 @@ public struct LocalSearch: Sendable {
     /// and keeps the best improving one; passes and kinds of move advance as in `polish`.
     /// Placements in `measured` are not measured again, and every measurement is recorded there.
     /// Returns false, measuring nothing, at a local optimum or with a limit of 0.
-    public func step(_ climb: inout Climb, _ step: Step, measured: inout MeasuredPlacements,
-                     evaluator: some Evaluator) -> Bool {
+    public func step(
+        _ climb: inout Climb, _ step: Step, measured: inout MeasuredPlacements,
+        evaluator: some Evaluator
+    ) -> Bool {
         guard step.limit > 0 else { return false }
         while !climb.isLocalOptimum(kindCount: kinds.count) {
             if !climb.passStarted {
@@ -107,12 +121,16 @@ public struct LocalSearch: Sendable {
     /// step the best of more moves: that greedier climb ended at slower optima
     /// (BENCHMARKS.md, "Polishing the best placement").
     private func nextBatch(_ climb: inout Climb, limit: Int, measured: MeasuredPlacements)
-        -> (candidates: [[Int]], fingerprints: [UInt64]) {
-        var candidates: [[Int]] = [], fingerprints: [UInt64] = [], slots = 0
+        -> (candidates: [[Int]], fingerprints: [UInt64])
+    {
+        var candidates: [[Int]] = []
+        var fingerprints: [UInt64] = []
+        var slots = 0
         while climb.next < climb.order.count && slots < min(batchSize, limit) {
             let move = kinds[climb.kind].moves[climb.order[climb.next]]
             climb.next += 1
-            let candidate = moved(climb.current, unit: kinds[climb.kind].units[move.unit], to: move.device)
+            let candidate = moved(
+                climb.current, unit: kinds[climb.kind].units[move.unit], to: move.device)
             guard candidate != climb.current else { continue }
             slots += 1
             let fingerprint = MeasuredPlacements.fingerprint(candidate)
@@ -126,19 +144,26 @@ public struct LocalSearch: Sendable {
 
     /// Measures a batch, records it, and moves `climb` to its best placement if that beats the
     /// current one (after `step.confirmations` more runs, which count).
-    private func measure(_ batch: (candidates: [[Int]], fingerprints: [UInt64]), into climb: inout Climb,
-                         _ step: Step, measured: inout MeasuredPlacements, evaluator: some Evaluator) {
+    private func measure(
+        _ batch: (candidates: [[Int]], fingerprints: [UInt64]), into climb: inout Climb,
+        _ step: Step, measured: inout MeasuredPlacements, evaluator: some Evaluator
+    ) {
         let results = evaluator.evaluate(batch.candidates, method: step.method)
         climb.evaluated += batch.candidates.count
-        for (fingerprint, result) in zip(batch.fingerprints, results) { measured.record(fingerprint, result) }
+        for (fingerprint, result) in zip(batch.fingerprints, results) {
+            measured.record(fingerprint, result)
+        }
         var chosen: Int?
         for (index, result) in results.enumerated() where result.isValid {
-            if result.stepTime! < (chosen.map { results[$0].stepTime! } ?? climb.stepTime) { chosen = index }
+            if result.stepTime! < (chosen.map { results[$0].stepTime! } ?? climb.stepTime) {
+                chosen = index
+            }
         }
         guard let chosen else { return }
-        let confirmedTime = Remeasurement.confirmed(results[chosen].stepTime!, of: batch.candidates[chosen],
-                                                    times: step.confirmations, evaluator: evaluator,
-                                                    method: step.method)
+        let confirmedTime = Remeasurement.confirmed(
+            results[chosen].stepTime!, of: batch.candidates[chosen],
+            times: step.confirmations, evaluator: evaluator,
+            method: step.method)
         climb.evaluated += step.confirmations
         measured.record(batch.fingerprints[chosen], Evaluation(stepTime: confirmedTime))
         if confirmedTime < climb.stepTime {
@@ -150,16 +175,21 @@ public struct LocalSearch: Sendable {
     /// again (colocation sets whole, pins kept).
     private func moved(_ assignment: [Int], unit: [Int], to device: Int) -> [Int] {
         var wishes = assignment
-        for op in unit where problem.constraints.allows(op: op, device: device) { wishes[op] = device }
+        for op in unit where problem.constraints.allows(op: op, device: device) {
+            wishes[op] = device
+        }
         return problem.repaired(wishes, pins: opPins)
     }
 
     /// Every (unit, device) pair where some op of the unit may run on the device.
-    private static func moves(of units: [[Int]], in problem: PlacementProblem) -> [(unit: Int, device: Int)] {
+    private static func moves(of units: [[Int]], in problem: PlacementProblem) -> [(
+        unit: Int, device: Int
+    )] {
         var moves: [(unit: Int, device: Int)] = []
         for (index, unit) in units.enumerated() {
             let allowed = unit.reduce(UInt64(0)) { $0 | problem.constraints.allowedDevices[$1] }
-            for device in 0..<problem.cluster.deviceCount where allowed & (1 << UInt64(device)) != 0 {
+            for device in 0..<problem.cluster.deviceCount where allowed & (1 << UInt64(device)) != 0
+            {
                 moves.append((index, device))
             }
         }

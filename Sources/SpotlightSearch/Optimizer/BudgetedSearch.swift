@@ -72,13 +72,18 @@ public struct BudgetedSearch: Sendable {
     /// Whether another iteration fits `limit` placements and the search is not stalled.
     func fitsIteration(of optimizer: Optimizer, measured: Int, within limit: Int) -> Bool {
         let recent = optimizer.state.history.suffix(Self.stallLimit)
-        if recent.count == Self.stallLimit && recent.allSatisfy({ $0.placementsMeasured == 0 }) { return false }
-        return measured + optimizer.configuration.samples + optimizer.configuration.confirmations <= limit
+        if recent.count == Self.stallLimit && recent.allSatisfy({ $0.placementsMeasured == 0 }) {
+            return false
+        }
+        return measured + optimizer.configuration.samples + optimizer.configuration.confirmations
+            <= limit
     }
 
     /// Runs `optimizer` and then the polish, measuring through `evaluator`; `shouldStop` is asked
     /// between iterations and the polish's batches.
-    public func run(_ optimizer: inout Optimizer, evaluator: any Evaluator, shouldStop: () -> Bool = { false }) -> Outcome {
+    public func run(
+        _ optimizer: inout Optimizer, evaluator: any Evaluator, shouldStop: () -> Bool = { false }
+    ) -> Outcome {
         let counter = CountingEvaluator(evaluator)
         if schedule == .interleaved && searchShare > 0 {
             return runInterleaved(&optimizer, counter: counter, shouldStop: shouldStop)
@@ -87,15 +92,21 @@ public struct BudgetedSearch: Sendable {
             optimizer.iterate(evaluator: counter)
         }
         let searched = counter.count
-        var outcome = Outcome(assignment: optimizer.state.bestAssignment, stepTime: optimizer.state.bestStepTime,
-                              searchStepTime: optimizer.state.bestStepTime, searchMeasured: searched, polishMeasured: 0)
+        var outcome = Outcome(
+            assignment: optimizer.state.bestAssignment, stepTime: optimizer.state.bestStepTime,
+            searchStepTime: optimizer.state.bestStepTime, searchMeasured: searched,
+            polishMeasured: 0)
         let left = budget - searched - optimizer.configuration.confirmations
-        guard left > 0, !shouldStop(), let best = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime else {
+        guard left > 0, !shouldStop(), let best = optimizer.state.bestAssignment,
+            let time = optimizer.state.bestStepTime
+        else {
             return outcome
         }
         let polish = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins).polish(
-            best, stepTime: time, evaluator: counter, budget: left, seed: optimizer.configuration.seed,
-            confirmations: optimizer.configuration.confirmations, method: optimizer.configuration.method.rawValue,
+            best, stepTime: time, evaluator: counter, budget: left,
+            seed: optimizer.configuration.seed,
+            confirmations: optimizer.configuration.confirmations,
+            method: optimizer.configuration.method.rawValue,
             measured: optimizer.state.measured, shouldStop: shouldStop)
         outcome.assignment = polish.assignment
         outcome.stepTime = polish.stepTime

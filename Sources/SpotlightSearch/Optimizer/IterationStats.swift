@@ -27,9 +27,14 @@ public struct IterationStats: Sendable, Equatable {
     public var evaluationSeconds: Double
     public var policySeconds: Double
 
-    public init(iteration: Int, meanStepTime: Double?, bestStepTime: Double?, worstStepTime: Double?, bestSoFar: Double?,
-                meanReward: Double, meanKL: Double, maxKL: Double, beta: Double, entropy: Double, invalidSamples: Int,
-                outOfMemorySamples: Int, repeatedSamples: Int = 0, placementsMeasured: Int = 0, samplesPerSecond: Double, evaluationSeconds: Double, policySeconds: Double) {
+    public init(
+        iteration: Int, meanStepTime: Double?, bestStepTime: Double?, worstStepTime: Double?,
+        bestSoFar: Double?,
+        meanReward: Double, meanKL: Double, maxKL: Double, beta: Double, entropy: Double,
+        invalidSamples: Int,
+        outOfMemorySamples: Int, repeatedSamples: Int = 0, placementsMeasured: Int = 0,
+        samplesPerSecond: Double, evaluationSeconds: Double, policySeconds: Double
+    ) {
         self.iteration = iteration
         self.meanStepTime = meanStepTime
         self.bestStepTime = bestStepTime

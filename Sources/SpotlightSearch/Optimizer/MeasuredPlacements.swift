@@ -44,10 +44,14 @@ public struct MeasuredPlacements: Sendable, Equatable {
     /// Keeps the faster half (out-of-memory placements count as slowest).
     private mutating func forgetSlowerHalf() {
         let ranked = results.sorted { a, b in
-            let (ta, tb) = (a.value.outOfMemory ? .infinity : a.value.stepTime!, b.value.outOfMemory ? .infinity : b.value.stepTime!)
+            let (ta, tb) = (
+                a.value.outOfMemory ? .infinity : a.value.stepTime!,
+                b.value.outOfMemory ? .infinity : b.value.stepTime!
+            )
             return ta != tb ? ta < tb : a.key < b.key
         }
-        results = Dictionary(uniqueKeysWithValues: ranked.prefix(capacity / 2).map { ($0.key, $0.value) })
+        results = Dictionary(
+            uniqueKeysWithValues: ranked.prefix(capacity / 2).map { ($0.key, $0.value) })
     }
 
     /// The fingerprint of a device per op: each device is folded in through SplitMix64's

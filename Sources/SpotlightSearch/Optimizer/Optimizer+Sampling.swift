@@ -1,5 +1,5 @@
-import SpotlightModel
 import RealModule
+import SpotlightModel
 
 /// One sample: its device per stage, the placement that stands for, and its fingerprint.
 typealias SampleDraw = (stageDevices: [Int], assignment: [Int], fingerprint: UInt64)
@@ -21,10 +21,16 @@ extension Optimizer {
     /// stage, with `configuration.anchorMoves`; nil when the search samples whole placements, or
     /// before it has a best placement.
     public func currentAnchor() -> PolicyAnchor? {
-        guard let moves = configuration.anchorMoves, let best = state.bestAssignment else { return nil }
+        guard let moves = configuration.anchorMoves, let best = state.bestAssignment else {
+            return nil
+        }
         let devices = problem.stageDevices(of: best, allowedDevices: inputs.allowedDevices)
-        var anchor = PolicyAnchor(devices: devices, moves: moves, allowedDevices: inputs.allowedDevices, pins: state.stagePins)
-        for stage in anchor.bias.indices where anchor.bias[stage] != 0 { anchor.bias[stage] += state.anchorOffset }
+        var anchor = PolicyAnchor(
+            devices: devices, moves: moves, allowedDevices: inputs.allowedDevices,
+            pins: state.stagePins)
+        for stage in anchor.bias.indices where anchor.bias[stage] != 0 {
+            anchor.bias[stage] += state.anchorOffset
+        }
         return anchor
     }
 
@@ -35,21 +41,31 @@ extension Optimizer {
     /// move has been, a new pass begins. Moves whose placement was measured, or is in `avoiding`,
     /// are marked tried and skipped. Returns each move as the sample it makes. O(stages x devices)
     /// plus a one-sample forward pass and a placement per move chosen.
-    mutating func sweepMoves(anchor: PolicyAnchor, count: Int, avoiding: Set<UInt64>) -> [SampleDraw] {
-        let stages = inputs.stageCount, devices = problem.cluster.deviceCount
-        if state.sweptMoves.count != stages * devices { state.sweptMoves = [Bool](repeating: false, count: stages * devices) }
+    mutating func sweepMoves(anchor: PolicyAnchor, count: Int, avoiding: Set<UInt64>)
+        -> [SampleDraw]
+    {
+        let stages = inputs.stageCount
+        let devices = problem.cluster.deviceCount
+        if state.sweptMoves.count != stages * devices {
+            state.sweptMoves = [Bool](repeating: false, count: stages * devices)
+        }
         var unused = SplitMix64(seed: 0)
-        let path = state.network.forward(inputs, sampleCount: 1, pins: state.stagePins, actions: anchor.devices, anchor: anchor,
-                                         random: &unused)
-        var chosen: [SampleDraw] = [], taken = Set<Int>()
+        let path = state.network.forward(
+            inputs, sampleCount: 1, pins: state.stagePins, actions: anchor.devices, anchor: anchor,
+            random: &unused)
+        var chosen: [SampleDraw] = []
+        var taken = Set<Int>()
         for pass in 0..<2 where chosen.count < count {
             var keyed: [(key: Double, move: Int)] = []
             for stage in 0..<stages where state.stagePins[stage] < 0 {
-                for device in 0..<devices where device != anchor.devices[stage] && !state.sweptMoves[stage * devices + device]
-                    && inputs.allowedDevices[stage] & (1 << UInt64(device)) != 0 {
+                for device in 0..<devices
+                where device != anchor.devices[stage] && !state.sweptMoves[stage * devices + device]
+                    && inputs.allowedDevices[stage] & (1 << UInt64(device)) != 0
+                {
                     let probability = Double(path.probabilities[stage * devices + device])
                     let gumbel = -Double.log(-Double.log(max(state.random.nextUnit(), 1e-300)))
-                    keyed.append((Double.log(max(probability, 1e-30)) + gumbel, stage * devices + device))
+                    keyed.append(
+                        (Double.log(max(probability, 1e-30)) + gumbel, stage * devices + device))
                 }
             }
             keyed.sort { $0.key > $1.key }
@@ -59,12 +75,16 @@ extension Optimizer {
                 stageDevices[entry.move / devices] = entry.move % devices
                 let assignment = placement(stageDevices, anchor: anchor)
                 let fingerprint = MeasuredPlacements.fingerprint(assignment)
-                if state.measured.contains(fingerprint) || avoiding.contains(fingerprint) { continue }
+                if state.measured.contains(fingerprint) || avoiding.contains(fingerprint) {
+                    continue
+                }
                 chosen.append((stageDevices, assignment, fingerprint))
                 taken.insert(entry.move)
             }
             // Every move of the pass tried: the next pass begins.
-            if chosen.count < count && pass == 0 { state.sweptMoves = [Bool](repeating: false, count: stages * devices) }
+            if chosen.count < count && pass == 0 {
+                state.sweptMoves = [Bool](repeating: false, count: stages * devices)
+            }
         }
         return chosen
     }
@@ -80,7 +100,8 @@ extension Optimizer {
         }
         var wishes = best
         for stage in 0..<inputs.stageCount where stageDevices[stage] != anchor.devices[stage] {
-            for op in problem.stages.ops(of: stage) where problem.constraints.allows(op: op, device: stageDevices[stage]) {
+            for op in problem.stages.ops(of: stage)
+            where problem.constraints.allows(op: op, device: stageDevices[stage]) {
                 wishes[op] = stageDevices[stage]
             }
         }
@@ -90,12 +111,18 @@ extension Optimizer {
     /// Moves `state.anchorOffset` by half the log of the ratio between the stages the batch's
     /// policy expected to differ from `anchor` (the mean over samples of the sum over stages of
     /// 1 - q(anchor's device)) and `moves`.
-    mutating func adaptAnchorOffset(_ trace: PolicyTrace<Float>, anchor: PolicyAnchor, moves: Double) {
-        let devices = problem.cluster.deviceCount, samples = trace.sampleCount
+    mutating func adaptAnchorOffset(
+        _ trace: PolicyTrace<Float>, anchor: PolicyAnchor, moves: Double
+    ) {
+        let devices = problem.cluster.deviceCount
+        let samples = trace.sampleCount
         var expected = 0.0
         for stage in 0..<trace.stageCount where anchor.bias[stage] != 0 {
             for sample in 0..<samples {
-                expected += Double(1 - trace.probabilities[(stage * samples + sample) * devices + anchor.devices[stage]])
+                expected += Double(
+                    1
+                        - trace.probabilities[
+                            (stage * samples + sample) * devices + anchor.devices[stage]])
             }
         }
         expected /= Double(samples)
@@ -116,7 +143,8 @@ extension Optimizer {
     /// placements, redraws run out and repeats remain; `iterate` answers those from the record
     /// (`MeasuredPlacements`) instead of measuring them again.
     mutating func drawBatch() -> SampledBatch {
-        let samples = configuration.samples, stages = inputs.stageCount
+        let samples = configuration.samples
+        let stages = inputs.stageCount
         let anchor = currentAnchor()
         func draws(_ trace: PolicyTrace<Float>) -> [SampleDraw] {
             (0..<samples).map { sample in
@@ -125,12 +153,19 @@ extension Optimizer {
                 return (stageDevices, assignment, MeasuredPlacements.fingerprint(assignment))
             }
         }
-        var trace = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, anchor: anchor, random: &state.random)
+        var trace = state.network.forward(
+            inputs, sampleCount: samples, pins: state.stagePins, anchor: anchor,
+            random: &state.random)
         var batch = draws(trace)
-        if let anchor, let moves = configuration.anchorMoves { adaptAnchorOffset(trace, anchor: anchor, moves: moves) }
+        if let anchor, let moves = configuration.anchorMoves {
+            adaptAnchorOffset(trace, anchor: anchor, moves: moves)
+        }
         var inBatch = Set<UInt64>()
         var open: [Int] = []
-        for (index, draw) in batch.enumerated() where state.measured.contains(draw.fingerprint) || !inBatch.insert(draw.fingerprint).inserted {
+        for (index, draw) in batch.enumerated()
+        where state.measured.contains(draw.fingerprint)
+            || !inBatch.insert(draw.fingerprint).inserted
+        {
             open.append(index)
         }
         var replaced = false
@@ -139,15 +174,23 @@ extension Optimizer {
         let redraws = state.stagePins.contains(-1) ? configuration.redraws : 0
         while !open.isEmpty && round < redraws {
             round += 1
-            let extra = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, anchor: anchor, random: &state.random)
-            for draw in draws(extra) where !open.isEmpty && !state.measured.contains(draw.fingerprint) && inBatch.insert(draw.fingerprint).inserted {
+            let extra = state.network.forward(
+                inputs, sampleCount: samples, pins: state.stagePins, anchor: anchor,
+                random: &state.random)
+            for draw in draws(extra)
+            where !open.isEmpty && !state.measured.contains(draw.fingerprint)
+                && inBatch.insert(draw.fingerprint).inserted
+            {
                 batch[open.removeFirst()] = draw
                 replaced = true
             }
         }
         if let anchor, configuration.sweepShare > 0 {
-            let sweepCount = min(samples, Int((Double(samples) * configuration.sweepShare).rounded()))
-            let moves = sweepMoves(anchor: anchor, count: sweepCount, avoiding: Set(batch.prefix(samples - sweepCount).map(\.fingerprint)))
+            let sweepCount = min(
+                samples, Int((Double(samples) * configuration.sweepShare).rounded()))
+            let moves = sweepMoves(
+                anchor: anchor, count: sweepCount,
+                avoiding: Set(batch.prefix(samples - sweepCount).map(\.fingerprint)))
             for (offset, move) in moves.enumerated() {
                 let index = samples - sweepCount + offset
                 if let slot = open.firstIndex(of: index) { open.remove(at: slot) }
@@ -159,12 +202,18 @@ extension Optimizer {
             // Score the batch as it now stands: every sample's probabilities along its own path.
             var actions = [Int](repeating: 0, count: stages * samples)
             for (sample, draw) in batch.enumerated() {
-                for stage in 0..<stages { actions[stage * samples + sample] = draw.stageDevices[stage] }
+                for stage in 0..<stages {
+                    actions[stage * samples + sample] = draw.stageDevices[stage]
+                }
             }
             var unused = SplitMix64(seed: 0)
-            trace = state.network.forward(inputs, sampleCount: samples, pins: state.stagePins, actions: actions, anchor: anchor,
-                                          random: &unused)
+            trace = state.network.forward(
+                inputs, sampleCount: samples, pins: state.stagePins, actions: actions,
+                anchor: anchor,
+                random: &unused)
         }
-        return SampledBatch(trace: trace, assignments: batch.map(\.assignment), fingerprints: batch.map(\.fingerprint), repeats: open.count)
+        return SampledBatch(
+            trace: trace, assignments: batch.map(\.assignment),
+            fingerprints: batch.map(\.fingerprint), repeats: open.count)
     }
 }

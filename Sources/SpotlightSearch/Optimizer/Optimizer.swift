@@ -40,7 +40,6 @@ public struct OptimizerState: Sendable, Equatable {
         public var stepTime: Double
     }
 
-
     /// Makes `assignment` the best placement if `stepTime` beats the best so far.
     mutating func offerBest(_ assignment: [Int]?, stepTime: Double?) {
         guard let assignment, let stepTime, stepTime < bestStepTime ?? .infinity else { return }
@@ -74,31 +73,43 @@ public struct Optimizer: Sendable {
     /// can only improve on it (and a would-be best must beat it to be confirmed). With
     /// `configuration.anchorMoves` the policy proposes changes to the best placement instead
     /// (`PolicyAnchor`), and there is no imitation.
-    public init(problem: PlacementProblem, configuration: OptimizerConfiguration, warmStart: [Int]? = nil,
-                warmStartTime: Double? = nil) {
+    public init(
+        problem: PlacementProblem, configuration: OptimizerConfiguration, warmStart: [Int]? = nil,
+        warmStartTime: Double? = nil
+    ) {
         self.problem = problem
         self.configuration = configuration
         self.lowerBound = max(problem.lowerBound(), 1e-9)
         self.inputs = PolicyInputs(problem: problem, anyOp: configuration.anchorMoves != nil)
         let network = PolicyNetwork<Float>(
             featureCount: inputs.featureCount, deviceCount: problem.cluster.deviceCount,
-            hiddenSize: configuration.hiddenSize, embeddingSize: configuration.embeddingSize, seed: configuration.seed)
+            hiddenSize: configuration.hiddenSize, embeddingSize: configuration.embeddingSize,
+            seed: configuration.seed)
         state = OptimizerState(
-            network: network, adam: Adam(parameterCount: network.parameterCount, learningRate: configuration.learningRate, epsilon: configuration.adamEpsilon),
-            random: SplitMix64(seed: configuration.seed &+ 0x5EED), baseline: nil, beta: configuration.initialBeta,
+            network: network,
+            adam: Adam(
+                parameterCount: network.parameterCount, learningRate: configuration.learningRate,
+                epsilon: configuration.adamEpsilon),
+            random: SplitMix64(seed: configuration.seed &+ 0x5EED), baseline: nil,
+            beta: configuration.initialBeta,
             stagePins: [Int](repeating: -1, count: inputs.stageCount),
             opPins: [Int](repeating: -1, count: problem.graph.count))
         if configuration.anchorMoves != nil {
-            state.sweptMoves = [Bool](repeating: false, count: inputs.stageCount * problem.cluster.deviceCount)
+            state.sweptMoves = [Bool](
+                repeating: false, count: inputs.stageCount * problem.cluster.deviceCount)
         }
         if let warmStart {
-            precondition(warmStart.count == problem.graph.count, "a warm start gives a device for every op")
+            precondition(
+                warmStart.count == problem.graph.count, "a warm start gives a device for every op")
             if configuration.anchorMoves == nil {
-                imitate(stageDevices: problem.stageDevices(of: warmStart, allowedDevices: inputs.allowedDevices))
+                imitate(
+                    stageDevices: problem.stageDevices(
+                        of: warmStart, allowedDevices: inputs.allowedDevices))
             }
             if let warmStartTime {
                 state.offerBest(warmStart, stepTime: warmStartTime)
-                state.measured.record(MeasuredPlacements.fingerprint(warmStart), Evaluation(stepTime: warmStartTime))
+                state.measured.record(
+                    MeasuredPlacements.fingerprint(warmStart), Evaluation(stepTime: warmStartTime))
             }
         }
     }
@@ -108,14 +119,22 @@ public struct Optimizer: Sendable {
     /// Deterministic (no sampling), and it leaves the search's Adam state untouched.
     mutating func imitate(stageDevices target: [Int]) {
         let devices = problem.cluster.deviceCount
-        var adam = Adam<Float>(parameterCount: state.network.parameterCount, learningRate: configuration.warmStartLearningRate)
+        var adam = Adam<Float>(
+            parameterCount: state.network.parameterCount,
+            learningRate: configuration.warmStartLearningRate)
         var unused = SplitMix64(seed: 0)
         for _ in 0..<configuration.warmStartSteps {
-            let trace = state.network.forward(inputs, sampleCount: 1, pins: state.stagePins, actions: target, random: &unused)
-            let weakest = (0..<inputs.stageCount).lazy.map { trace.probabilities[$0 * devices + target[$0]] }.min() ?? 1
+            let trace = state.network.forward(
+                inputs, sampleCount: 1, pins: state.stagePins, actions: target, random: &unused)
+            let weakest =
+                (0..<inputs.stageCount).lazy.map { trace.probabilities[$0 * devices + target[$0]] }
+                .min() ?? 1
             if weakest >= configuration.warmStartConfidence { break }
-            let value = PolicyObjective.reinforce(trace, advantages: [1], entropyWeight: 0, deviceCount: devices)
-            adam.update(&state.network.parameters, gradient: state.network.backward(trace, logitGradient: value.logitGradient))
+            let value = PolicyObjective.reinforce(
+                trace, advantages: [1], entropyWeight: 0, deviceCount: devices)
+            adam.update(
+                &state.network.parameters,
+                gradient: state.network.backward(trace, logitGradient: value.logitGradient))
         }
     }
 
@@ -125,7 +144,8 @@ public struct Optimizer: Sendable {
         let samples = configuration.samples
         let started = MonotonicClock.seconds()
         let batch = drawBatch()
-        let trace = batch.trace, assignments = batch.assignments
+        let trace = batch.trace
+        let assignments = batch.assignments
         let sampled = MonotonicClock.seconds()
         let (evaluations, fresh) = measure(batch, evaluator: evaluator)
         let incumbent = state.bestStepTime
@@ -137,12 +157,15 @@ public struct Optimizer: Sendable {
             let time = evaluation.stepTime!
             validTimes.append(time)
             state.worstValidStepTime = max(state.worstValidStepTime, time)
-            if time < (candidate?.time ?? state.bestStepTime ?? .infinity) { candidate = (index, time) }
+            if time < (candidate?.time ?? state.bestStepTime ?? .infinity) {
+                candidate = (index, time)
+            }
         }
         var confirmations = 0
         if let candidate {
             confirmations = configuration.confirmations
-            let time = confirmed(candidate.time, of: assignments[candidate.index], evaluator: evaluator)
+            let time = confirmed(
+                candidate.time, of: assignments[candidate.index], evaluator: evaluator)
             // The confirmed median stands for the placement from now on, so that drawing it again
             // does not confirm it again.
             state.measured.record(batch.fingerprints[candidate.index], Evaluation(stepTime: time))
@@ -156,10 +179,13 @@ public struct Optimizer: Sendable {
             }
         }
         let evaluated = MonotonicClock.seconds()
-        let penalty = max(configuration.outOfMemoryPenalty * lowerBound, 2 * state.worstValidStepTime)
+        let penalty = max(
+            configuration.outOfMemoryPenalty * lowerBound, 2 * state.worstValidStepTime)
         let rewards: [Double?] = evaluations.map { evaluation in
             if evaluation.isValid { return -(evaluation.stepTime! / lowerBound).squareRoot() }
-            if evaluation.outOfMemory && evaluation.stepTime != nil { return -(penalty / lowerBound).squareRoot() }
+            if evaluation.outOfMemory && evaluation.stepTime != nil {
+                return -(penalty / lowerBound).squareRoot()
+            }
             return nil
         }
         let scored = rewards.compactMap { $0 }
@@ -173,12 +199,14 @@ public struct Optimizer: Sendable {
         let advantages = Self.advantages(of: rewards, baseline: baseline)
         if !scored.isEmpty {
             let rate = Double(configuration.baselineRate)
-            state.baseline = state.baseline.map { (1 - rate) * $0 + rate * meanReward } ?? meanReward
+            state.baseline =
+                state.baseline.map { (1 - rate) * $0 + rate * meanReward } ?? meanReward
         }
 
         state.adam.learningRate = configuration.learningRate(atIteration: state.iteration)
         let measured = PolicyUpdate.apply(
-            network: &state.network, adam: &state.adam, beta: &state.beta, trace: trace, inputs: inputs,
+            network: &state.network, adam: &state.adam, beta: &state.beta, trace: trace,
+            inputs: inputs,
             pins: state.stagePins, advantages: advantages, configuration: configuration)
         let finished = MonotonicClock.seconds()
 
@@ -186,15 +214,20 @@ public struct Optimizer: Sendable {
         state.samplesEvaluated += samples
         let stats = IterationStats(
             iteration: state.iteration,
-            meanStepTime: validTimes.isEmpty ? nil : validTimes.reduce(0, +) / Double(validTimes.count),
-            bestStepTime: validTimes.min(), worstStepTime: validTimes.max(), bestSoFar: state.bestStepTime,
-            meanReward: meanReward, meanKL: Double(measured.meanKL), maxKL: Double(measured.maxKL), beta: Double(state.beta),
+            meanStepTime: validTimes.isEmpty
+                ? nil : validTimes.reduce(0, +) / Double(validTimes.count),
+            bestStepTime: validTimes.min(), worstStepTime: validTimes.max(),
+            bestSoFar: state.bestStepTime,
+            meanReward: meanReward, meanKL: Double(measured.meanKL), maxKL: Double(measured.maxKL),
+            beta: Double(state.beta),
             entropy: Double(measured.entropy),
             invalidSamples: evaluations.filter { $0.stepTime == nil }.count,
-            outOfMemorySamples: evaluations.filter { $0.outOfMemory }.count, repeatedSamples: batch.repeats,
+            outOfMemorySamples: evaluations.filter { $0.outOfMemory }.count,
+            repeatedSamples: batch.repeats,
             placementsMeasured: fresh + confirmations,
             samplesPerSecond: Double(samples) / max(finished - started, 1e-9),
-            evaluationSeconds: evaluated - sampled, policySeconds: (sampled - started) + (finished - evaluated))
+            evaluationSeconds: evaluated - sampled,
+            policySeconds: (sampled - started) + (finished - evaluated))
         IterationHistory.appending(stats, to: &state.history)
         return stats
     }
@@ -205,7 +238,8 @@ public struct Optimizer: Sendable {
         let scored = rewards.compactMap { $0 }
         guard !scored.isEmpty else { return rewards.map { _ in 0 } }
         let mean = scored.reduce(0, +) / Double(scored.count)
-        let deviation = (scored.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(scored.count)).squareRoot()
+        let deviation = (scored.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(scored.count))
+            .squareRoot()
         let scale = deviation > 1e-9 ? 1 / deviation : 1
         return rewards.map { reward in reward.map { Float(($0 - baseline) * scale) } ?? 0 }
     }
@@ -214,46 +248,68 @@ public struct Optimizer: Sendable {
     /// before (the repeats no redraw replaced) are answered from the record, the others measured,
     /// once each, and recorded. A placement whose measurement failed is not recorded, and may be
     /// drawn and measured again.
-    private mutating func measure(_ batch: SampledBatch, evaluator: some Evaluator) -> (evaluations: [Evaluation], fresh: Int) {
-        var fresh: [Int] = [], freshIndex: [UInt64: Int] = [:]
-        for (sample, fingerprint) in batch.fingerprints.enumerated() where !state.measured.contains(fingerprint) && freshIndex[fingerprint] == nil {
+    private mutating func measure(_ batch: SampledBatch, evaluator: some Evaluator) -> (
+        evaluations: [Evaluation], fresh: Int
+    ) {
+        var fresh: [Int] = []
+        var freshIndex: [UInt64: Int] = [:]
+        for (sample, fingerprint) in batch.fingerprints.enumerated()
+        where !state.measured.contains(fingerprint) && freshIndex[fingerprint] == nil {
             freshIndex[fingerprint] = fresh.count
             fresh.append(sample)
         }
-        let measured = fresh.isEmpty ? [] : evaluator.evaluate(fresh.map { batch.assignments[$0] }, method: configuration.method.rawValue)
+        let measured =
+            fresh.isEmpty
+            ? []
+            : evaluator.evaluate(
+                fresh.map { batch.assignments[$0] }, method: configuration.method.rawValue)
         let evaluations = batch.fingerprints.map { fingerprint in
             freshIndex[fingerprint].map { measured[$0] } ?? state.measured.result(of: fingerprint)!
         }
-        for (fingerprint, index) in freshIndex { state.measured.record(fingerprint, measured[index]) }
+        for (fingerprint, index) in freshIndex {
+            state.measured.record(fingerprint, measured[index])
+        }
         return (evaluations, fresh.count)
     }
 
-    private func confirmed(_ first: Double, of assignment: [Int], evaluator: some Evaluator) -> Double {
-        Remeasurement.confirmed(first, of: assignment, times: configuration.confirmations, evaluator: evaluator, method: configuration.method.rawValue)
+    private func confirmed(_ first: Double, of assignment: [Int], evaluator: some Evaluator)
+        -> Double
+    {
+        Remeasurement.confirmed(
+            first, of: assignment, times: configuration.confirmations, evaluator: evaluator,
+            method: configuration.method.rawValue)
     }
 
     /// Whether any stage or op is pinned.
-    public var hasPins: Bool { state.stagePins.contains { $0 >= 0 } || state.opPins.contains { $0 >= 0 } }
+    public var hasPins: Bool {
+        state.stagePins.contains { $0 >= 0 } || state.opPins.contains { $0 >= 0 }
+    }
 
     /// Whether `assignment` obeys every pin: each pinned op on its device, and each pinned stage
     /// on its device as `PlacementProblem.stageDevices(of:allowedDevices:)` sees it. O(ops).
     public func obeysPins(_ assignment: [Int]) -> Bool {
-        for op in state.opPins.indices where state.opPins[op] >= 0 && assignment[op] != state.opPins[op] { return false }
+        for op in state.opPins.indices
+        where state.opPins[op] >= 0 && assignment[op] != state.opPins[op] { return false }
         guard state.stagePins.contains(where: { $0 >= 0 }) else { return true }
         let devices = problem.stageDevices(of: assignment, allowedDevices: inputs.allowedDevices)
-        return state.stagePins.indices.allSatisfy { state.stagePins[$0] < 0 || devices[$0] == state.stagePins[$0] }
+        return state.stagePins.indices.allSatisfy {
+            state.stagePins[$0] < 0 || devices[$0] == state.stagePins[$0]
+        }
     }
 
     /// Makes `assignment` the pinned best if it obeys the pins and beats it.
     public mutating func offerPinnedBest(_ assignment: [Int], stepTime: Double) {
-        guard hasPins, stepTime < state.pinnedBest?.stepTime ?? .infinity, obeysPins(assignment) else { return }
+        guard hasPins, stepTime < state.pinnedBest?.stepTime ?? .infinity, obeysPins(assignment)
+        else { return }
         state.pinnedBest = OptimizerState.PinnedBest(assignment: assignment, stepTime: stepTime)
     }
 
     /// After the pins change: the overall best if it obeys them, else none yet.
     mutating func resetPinnedBest() {
         state.pinnedBest = nil
-        if let best = state.bestAssignment, let time = state.bestStepTime { offerPinnedBest(best, stepTime: time) }
+        if let best = state.bestAssignment, let time = state.bestStepTime {
+            offerPinnedBest(best, stepTime: time)
+        }
     }
 
     /// Pins stage `stage` to `device` (or unpins it with `nil`); takes effect at the next iteration.
@@ -263,7 +319,8 @@ public struct Optimizer: Sendable {
         guard stage >= 0 && stage < inputs.stageCount else { return false }
         if let device {
             guard device >= 0 && device < problem.cluster.deviceCount,
-                  inputs.allowedDevices[stage] & (1 << UInt64(device)) != 0 else { return false }
+                inputs.allowedDevices[stage] & (1 << UInt64(device)) != 0
+            else { return false }
         }
         state.stagePins[stage] = device ?? -1
         resetPinnedBest()
@@ -276,7 +333,9 @@ public struct Optimizer: Sendable {
     public mutating func pin(op: Int, to device: Int?) -> Bool {
         guard op >= 0 && op < problem.graph.count else { return false }
         if let device {
-            guard device >= 0 && device < problem.cluster.deviceCount, problem.constraints.allows(op: op, device: device) else { return false }
+            guard device >= 0 && device < problem.cluster.deviceCount,
+                problem.constraints.allows(op: op, device: device)
+            else { return false }
         }
         state.opPins[op] = device ?? -1
         resetPinnedBest()
@@ -288,9 +347,12 @@ public struct Optimizer: Sendable {
     public func stageProbabilities() -> [[Float]] {
         let devices = problem.cluster.deviceCount
         var random = SplitMix64(seed: 0)
-        let trace = state.network.forward(inputs, sampleCount: 1, pins: state.stagePins, greedy: true, anchor: currentAnchor(),
-                                          random: &random)
-        return (0..<inputs.stageCount).map { Array(trace.probabilities[($0 * devices)..<(($0 + 1) * devices)]) }
+        let trace = state.network.forward(
+            inputs, sampleCount: 1, pins: state.stagePins, greedy: true, anchor: currentAnchor(),
+            random: &random)
+        return (0..<inputs.stageCount).map {
+            Array(trace.probabilities[($0 * devices)..<(($0 + 1) * devices)])
+        }
     }
 
 }

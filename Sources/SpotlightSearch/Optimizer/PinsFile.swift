@@ -33,38 +33,55 @@ public struct PinsFile: Sendable, Equatable {
 
     /// Reads and checks a pins file against `problem`: its graph and cluster, stages in range,
     /// ops and devices that exist, and devices the pinned stage or op may use.
-    public static func load(_ path: String, problem: PlacementProblem) throws(InputError) -> PinsFile {
+    public static func load(_ path: String, problem: PlacementProblem) throws(InputError)
+        -> PinsFile
+    {
         try decode(FileIO.readJSON(path), file: path, problem: problem)
     }
 
-    public static func decode(_ document: JSONValue, file: String, problem: PlacementProblem) throws(InputError) -> PinsFile {
+    public static func decode(_ document: JSONValue, file: String, problem: PlacementProblem)
+        throws(InputError) -> PinsFile
+    {
         var log = DiagnosticLog(file: file)
         guard let root = FieldReader(document, path: JSONPath.root, log: &log),
-              root.checkFormat(formatIdentifier, log: &log) else { throw log.failure() }
+            root.checkFormat(formatIdentifier, log: &log)
+        else { throw log.failure() }
         for (key, expected) in [("graph", problem.graph.name), ("cluster", problem.cluster.name)] {
             if let name = root.string(key, required: true, log: &log), name != expected {
                 log.add(root.memberPath(key), "pins for \"\(name)\", not \"\(expected)\"")
             }
         }
         var pins = PinsFile(stages: [], ops: [])
-        for (index, value) in (root.array("stages", required: false, log: &log) ?? []).enumerated() {
+        for (index, value) in (root.array("stages", required: false, log: &log) ?? []).enumerated()
+        {
             let path = JSONPath.element(root.memberPath("stages"), index)
             guard let entry = FieldReader(value, path: path, log: &log),
-                  let stage = entry.nonNegativeNumber("stage", required: true, maximum: 1e9, log: &log),
-                  let device = device(entry.string("device", required: true, log: &log), at: entry.memberPath("device"),
-                                      problem: problem, log: &log) else { continue }
+                let stage = entry.nonNegativeNumber(
+                    "stage", required: true, maximum: 1e9, log: &log),
+                let device = device(
+                    entry.string("device", required: true, log: &log),
+                    at: entry.memberPath("device"),
+                    problem: problem, log: &log)
+            else { continue }
             guard stage == stage.rounded(), Int(stage) < problem.stages.count else {
-                log.add(entry.memberPath("stage"), "no stage \(Units.grouped(Int(min(stage, 1e9)))): the search has \(problem.stages.count)")
+                log.add(
+                    entry.memberPath("stage"),
+                    "no stage \(Units.grouped(Int(min(stage, 1e9)))): the search has \(problem.stages.count)"
+                )
                 continue
             }
             let ops = problem.stages.ops(of: Int(stage))
             guard ops.allSatisfy({ problem.constraints.allows(op: $0, device: device) }) else {
-                log.add(entry.memberPath("device"), "stage \(Int(stage)) cannot run on \(problem.cluster.devices[device].name)")
+                log.add(
+                    entry.memberPath("device"),
+                    "stage \(Int(stage)) cannot run on \(problem.cluster.devices[device].name)")
                 continue
             }
             pins.stages.append((Int(stage), device))
         }
-        if let value = root["ops"], value != .null, let ops = FieldReader(value, path: root.memberPath("ops"), log: &log) {
+        if let value = root["ops"], value != .null,
+            let ops = FieldReader(value, path: root.memberPath("ops"), log: &log)
+        {
             for (name, deviceValue) in ops.members {
                 let path = ops.memberPath(name)
                 guard let op = problem.graph.opID(named: name) else {
@@ -72,8 +89,12 @@ public struct PinsFile: Sendable, Equatable {
                     continue
                 }
                 guard case .string(let deviceName) = deviceValue,
-                      let device = device(deviceName, at: path, problem: problem, log: &log) else {
-                    if case .string = deviceValue {} else { log.add(path, "expected a device name") }
+                    let device = device(deviceName, at: path, problem: problem, log: &log)
+                else {
+                    if case .string = deviceValue {
+                    } else {
+                        log.add(path, "expected a device name")
+                    }
                     continue
                 }
                 guard problem.constraints.allows(op: op, device: device) else {
@@ -87,8 +108,10 @@ public struct PinsFile: Sendable, Equatable {
         return pins
     }
 
-    private static func device(_ name: String?, at path: String, problem: PlacementProblem,
-                               log: inout DiagnosticLog) -> Int? {
+    private static func device(
+        _ name: String?, at path: String, problem: PlacementProblem,
+        log: inout DiagnosticLog
+    ) -> Int? {
         guard let name else { return nil }
         guard let device = problem.cluster.deviceID(named: name) else {
             log.add(path, "no device \"\(name)\" in cluster \"\(problem.cluster.name)\"")
@@ -103,16 +126,33 @@ public struct PinsFile: Sendable, Equatable {
             ("format", .string(Self.formatIdentifier)),
             ("graph", .string(problem.graph.name)),
             ("cluster", .string(problem.cluster.name)),
-            ("stages", .array(stages.map { pin in
-                .object([("stage", .number(Double(pin.stage))), ("device", .string(problem.cluster.devices[pin.device].name))])
-            })),
-            ("ops", .object(ops.map { pin in (problem.graph.opNames[pin.op], .string(problem.cluster.devices[pin.device].name)) })),
+            (
+                "stages",
+                .array(
+                    stages.map { pin in
+                        .object([
+                            ("stage", .number(Double(pin.stage))),
+                            ("device", .string(problem.cluster.devices[pin.device].name)),
+                        ])
+                    })
+            ),
+            (
+                "ops",
+                .object(
+                    ops.map { pin in
+                        (
+                            problem.graph.opNames[pin.op],
+                            .string(problem.cluster.devices[pin.device].name)
+                        )
+                    })
+            ),
         ])
     }
 
     /// Writes the file atomically.
     public func save(to path: String, problem: PlacementProblem) throws(InputError) {
-        try FileIO.writeAtomically(JSONWriter.string(jsonValue(problem: problem), inlineDepth: 2), to: path)
+        try FileIO.writeAtomically(
+            JSONWriter.string(jsonValue(problem: problem), inlineDepth: 2), to: path)
     }
 
     /// Pins `optimizer` as the file says.

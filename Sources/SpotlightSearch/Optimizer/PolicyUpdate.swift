@@ -13,18 +13,23 @@ public enum PolicyUpdate {
     /// the sampling pass; an epoch whose KL check stops the batch has already run the forward pass
     /// the final measurement needs. Neither changes any number.
     public static func apply(
-        network: inout PolicyNetwork<Float>, adam: inout Adam<Float>, beta: inout Float, trace: PolicyTrace<Float>, inputs: PolicyInputs, pins: [Int], advantages: [Float],
+        network: inout PolicyNetwork<Float>, adam: inout Adam<Float>, beta: inout Float,
+        trace: PolicyTrace<Float>, inputs: PolicyInputs, pins: [Int], advantages: [Float],
         configuration: OptimizerConfiguration
     ) -> PolicyObjective.Value<Float> {
-        let devices = network.deviceCount, samples = trace.sampleCount
+        let devices = network.deviceCount
+        let samples = trace.sampleCount
         var unused = SplitMix64(seed: 0)
         func score() -> PolicyTrace<Float> {
-            network.forward(inputs, sampleCount: samples, pins: pins, actions: trace.actions, anchor: trace.anchor,
-                            random: &unused)
+            network.forward(
+                inputs, sampleCount: samples, pins: pins, actions: trace.actions,
+                anchor: trace.anchor,
+                random: &unused)
         }
         func surrogate(_ current: PolicyTrace<Float>) -> PolicyObjective.Value<Float> {
-            PolicyObjective.spotlight(current, oldProbabilities: trace.probabilities, advantages: advantages,
-                                      beta: beta, entropyWeight: configuration.entropyWeight, deviceCount: devices)
+            PolicyObjective.spotlight(
+                current, oldProbabilities: trace.probabilities, advantages: advantages,
+                beta: beta, entropyWeight: configuration.entropyWeight, deviceCount: devices)
         }
         func divergence(_ value: PolicyObjective.Value<Float>) -> Float {
             configuration.klMeasure == .mean ? value.meanKL : value.maxKL
@@ -38,20 +43,29 @@ public enum PolicyUpdate {
                 let value = surrogate(current)
                 // The bound holds only while the step stays near the old policy: once the epochs have
                 // moved it past the KL target by half again, the rest of this batch's epochs are skipped.
-                if epoch > 0 && divergence(value) > configuration.earlyStopKL * configuration.targetKL {
+                if epoch > 0
+                    && divergence(value) > configuration.earlyStopKL * configuration.targetKL
+                {
                     measured = value
                     break
                 }
-                adam.update(&network.parameters, gradient: network.backward(current, logitGradient: value.logitGradient))
+                adam.update(
+                    &network.parameters,
+                    gradient: network.backward(current, logitGradient: value.logitGradient))
                 steps += 1
             }
         case .policyGradient:
-            let value = PolicyObjective.reinforce(trace, advantages: advantages, entropyWeight: configuration.entropyWeight, deviceCount: devices)
-            adam.update(&network.parameters, gradient: network.backward(trace, logitGradient: value.logitGradient))
+            let value = PolicyObjective.reinforce(
+                trace, advantages: advantages, entropyWeight: configuration.entropyWeight,
+                deviceCount: devices)
+            adam.update(
+                &network.parameters,
+                gradient: network.backward(trace, logitGradient: value.logitGradient))
         }
         let result = measured ?? surrogate(score())
         if configuration.method == .spotlight {
-            beta = adapted(beta, divergence: divergence(result), target: configuration.targetKL, steps: steps)
+            beta = adapted(
+                beta, divergence: divergence(result), target: configuration.targetKL, steps: steps)
         }
         return result
     }

@@ -18,7 +18,8 @@ public struct SeedComparison: Sendable, Equatable {
 
     /// Compares `times` with `others`, seed by seed (the same seeds in the same order).
     public init(_ times: [Double], against others: [Double]) {
-        precondition(times.count == others.count && !times.isEmpty, "one time per seed for each method")
+        precondition(
+            times.count == others.count && !times.isEmpty, "one time per seed for each method")
         let ratios = zip(times, others).map { $0 / $1 }
         seeds = ratios.count
         meanRatio = ratios.reduce(0, +) / Double(seeds)

@@ -16,7 +16,9 @@ public enum WarmStart: String, Sendable, CaseIterable {
 
     /// The problem the search runs on and the placement it starts from (`nil`: none, or no
     /// baseline gave a valid placement).
-    public func prepare(_ problem: PlacementProblem, baselines: [BaselineResult]) -> (problem: PlacementProblem, start: BaselineResult?) {
+    public func prepare(_ problem: PlacementProblem, baselines: [BaselineResult]) -> (
+        problem: PlacementProblem, start: BaselineResult?
+    ) {
         guard self == .best, let start = Self.fastest(baselines) else { return (problem, nil) }
         return (problem.refined(by: start.assignment), start)
     }

@@ -23,15 +23,20 @@ public struct BaselineResult: Sendable {
 /// The heuristics every placement is compared against, run and simulated.
 public enum Baselines {
     public static let placers: [any Placer] = [
-        SingleDevicePlacer(), RoundRobinPlacer(), ExpertPlacer(), ListSchedulingPlacer(), MetisPlacer(),
+        SingleDevicePlacer(), RoundRobinPlacer(), ExpertPlacer(), ListSchedulingPlacer(),
+        MetisPlacer(),
     ]
 
     /// Each applicable baseline, in the order of `placers`.
-    public static func run(_ problem: PlacementProblem, placers: [any Placer] = placers) -> [BaselineResult] {
+    public static func run(_ problem: PlacementProblem, placers: [any Placer] = placers)
+        -> [BaselineResult]
+    {
         var simulator = Simulator(problem: problem)
         return placers.compactMap { placer in
             guard let assignment = placer.place(problem) else { return nil }
-            return BaselineResult(method: placer.method, assignment: assignment, result: simulator.simulate(assignment))
+            return BaselineResult(
+                method: placer.method, assignment: assignment,
+                result: simulator.simulate(assignment))
         }
     }
 
@@ -40,9 +45,12 @@ public enum Baselines {
     /// measurement failed is left out, with its method and the reason in `failures`. They are
     /// measured one at a time, each reported to `measured` as it is done (a measurement can take
     /// minutes): the baseline, and its evaluation.
-    public static func measure(_ baselines: [BaselineResult], with evaluator: any Evaluator,
-                               measured report: (BaselineResult, Evaluation) -> Void = { _, _ in })
-        -> (baselines: [BaselineResult], failures: [(method: String, reason: String)]) {
+    public static func measure(
+        _ baselines: [BaselineResult], with evaluator: any Evaluator,
+        measured report: (BaselineResult, Evaluation) -> Void = { _, _ in }
+    )
+        -> (baselines: [BaselineResult], failures: [(method: String, reason: String)])
+    {
         var measured: [BaselineResult] = []
         var failures: [(method: String, reason: String)] = []
         for baseline in baselines {

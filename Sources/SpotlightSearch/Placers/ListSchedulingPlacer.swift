@@ -21,40 +21,59 @@ public struct ListSchedulingPlacer: Placer {
     public init(memoryBudget: Double = 0.8) { self.memoryBudget = memoryBudget }
 
     public func place(_ problem: PlacementProblem) -> [Int]? {
-        let graph = problem.graph, cluster = problem.cluster, cost = problem.cost, constraints = problem.constraints
+        let graph = problem.graph
+        let cluster = problem.cluster
+        let cost = problem.cost
+        let constraints = problem.constraints
         let devices = cluster.deviceCount
         let rank = upwardRanks(problem)
         var position = [Int](repeating: 0, count: graph.count)
         for (index, op) in graph.topologicalOrder.enumerated() { position[op] = index }
-        let order = (0..<graph.count).sorted { rank[$0] != rank[$1] ? rank[$0] > rank[$1] : position[$0] < position[$1] }
+        let order = (0..<graph.count).sorted {
+            rank[$0] != rank[$1] ? rank[$0] > rank[$1] : position[$0] < position[$1]
+        }
 
         var persistentOfSet = [Double](repeating: 0, count: graph.count)
         var timeOfSet = [Double](repeating: 0, count: graph.count * devices)
         for op in 0..<graph.count {
             let root = constraints.colocationRoot[op]
             persistentOfSet[root] += graph.persistentBytes[op]
-            for device in 0..<devices { timeOfSet[root * devices + device] += cost.time(op: op, device: device) }
+            for device in 0..<devices {
+                timeOfSet[root * devices + device] += cost.time(op: op, device: device)
+            }
         }
         var deviceOfSet = [Int](repeating: -1, count: graph.count)
         var plan = Plan(graph: graph, cluster: cluster)
 
         for op in order {
             let root = constraints.colocationRoot[op]
-            var best = -1, bestScore = Double.infinity, bestTieBreak = Double.infinity, bestFits = false
+            var best = -1
+            var bestScore = Double.infinity
+            var bestTieBreak = Double.infinity
+            var bestFits = false
             for device in 0..<devices where constraints.allows(op: op, device: device) {
                 if deviceOfSet[root] >= 0 && deviceOfSet[root] != device { continue }
                 let first = deviceOfSet[root] < 0
-                let fits = !first || plan.persistent[device] + persistentOfSet[root] <= memoryBudget * cluster.memoryCapacityBytes[device]
+                let fits =
+                    !first
+                    || plan.persistent[device] + persistentOfSet[root] <= memoryBudget
+                        * cluster.memoryCapacityBytes[device]
                 let duration = cost.time(op: op, device: device)
-                var score = plan.earliestFinish(of: op, on: device, duration: duration, commit: false)
+                var score = plan.earliestFinish(
+                    of: op, on: device, duration: duration, commit: false)
                 // The first op of a colocation set chooses for the whole set: count the others' work.
                 if first { score += timeOfSet[root * devices + device] - duration }
                 // Ties (free ops such as variables) go where the op's consumers run fastest.
                 var tieBreak = 0.0
-                for consumer in graph.consumers(of: op) { tieBreak += cost.time(op: consumer, device: device) }
-                let better = fits != bestFits ? fits
-                    : score != bestScore ? score < bestScore
-                    : tieBreak < bestTieBreak
+                for consumer in graph.consumers(of: op) {
+                    tieBreak += cost.time(op: consumer, device: device)
+                }
+                let better =
+                    fits != bestFits
+                    ? fits
+                    : score != bestScore
+                        ? score < bestScore
+                        : tieBreak < bestTieBreak
                 if better {
                     best = device
                     bestScore = score
@@ -66,7 +85,8 @@ public struct ListSchedulingPlacer: Placer {
                 deviceOfSet[root] = best
                 plan.persistent[best] += persistentOfSet[root]
             }
-            _ = plan.earliestFinish(of: op, on: best, duration: cost.time(op: op, device: best), commit: true)
+            _ = plan.earliestFinish(
+                of: op, on: best, duration: cost.time(op: op, device: best), commit: true)
         }
         return plan.assignment
     }
@@ -101,8 +121,12 @@ public struct ListSchedulingPlacer: Placer {
         }
 
         /// When `op` would finish on `device`; with `commit`, books the op, its transfers and the device.
-        mutating func earliestFinish(of op: Int, on device: Int, duration: Double, commit: Bool) -> Double {
-            for source in 0..<devices { pendingChannelFree[source] = channelFree[source * devices + device] }
+        mutating func earliestFinish(of op: Int, on device: Int, duration: Double, commit: Bool)
+            -> Double
+        {
+            for source in 0..<devices {
+                pendingChannelFree[source] = channelFree[source * devices + device]
+            }
             var ready = 0.0
             for edge in graph.inputStart[op]..<graph.inputStart[op + 1] {
                 let producer = graph.inputOp[edge]
@@ -114,7 +138,10 @@ public struct ListSchedulingPlacer: Placer {
                         available = known
                     } else {
                         let start = max(finish[producer], pendingChannelFree[source])
-                        available = start + cluster.transferTime(bytes: graph.inputBytes[edge], from: source, to: device)
+                        available =
+                            start
+                            + cluster.transferTime(
+                                bytes: graph.inputBytes[edge], from: source, to: device)
                         pendingChannelFree[source] = available
                         if commit { arrival[producer * devices + device] = available }
                     }
@@ -123,7 +150,9 @@ public struct ListSchedulingPlacer: Placer {
             }
             let end = max(ready, deviceFree[device]) + duration
             if commit {
-                for source in 0..<devices { channelFree[source * devices + device] = pendingChannelFree[source] }
+                for source in 0..<devices {
+                    channelFree[source * devices + device] = pendingChannelFree[source]
+                }
                 assignment[op] = device
                 finish[op] = end
                 deviceFree[device] = end
@@ -135,9 +164,11 @@ public struct ListSchedulingPlacer: Placer {
     /// Upward rank: an op's average compute time over its allowed devices, plus the most expensive
     /// (average transfer + rank) among its consumers.
     func upwardRanks(_ problem: PlacementProblem) -> [Double] {
-        let graph = problem.graph, cluster = problem.cluster
+        let graph = problem.graph
+        let cluster = problem.cluster
         let devices = cluster.deviceCount
-        var bandwidth = 0.0, latency = 0.0
+        var bandwidth = 0.0
+        var latency = 0.0
         if devices > 1 {
             for from in 0..<devices {
                 for to in 0..<devices where from != to {
@@ -151,14 +182,16 @@ public struct ListSchedulingPlacer: Placer {
         }
         var rank = [Double](repeating: 0, count: graph.count)
         for op in graph.topologicalOrder.reversed() {
-            var total = 0.0, count = 0.0
+            var total = 0.0
+            var count = 0.0
             for device in 0..<devices where problem.constraints.allows(op: op, device: device) {
                 total += problem.cost.time(op: op, device: device)
                 count += 1
             }
             var tail = 0.0
             for edge in graph.outputStart[op]..<graph.outputStart[op + 1] {
-                let communication = devices > 1 ? latency + graph.outputEdgeBytes[edge] * bandwidth : 0
+                let communication =
+                    devices > 1 ? latency + graph.outputEdgeBytes[edge] * bandwidth : 0
                 tail = max(tail, communication + rank[graph.outputOp[edge]])
             }
             rank[op] = (count > 0 ? total / count : 0) + tail

@@ -17,7 +17,8 @@ public struct MetisPlacer: Placer {
     public init(imbalance: Int32 = 30) { self.imbalance = imbalance }
 
     public func place(_ problem: PlacementProblem) -> [Int]? {
-        let graph = problem.graph, constraints = problem.constraints
+        let graph = problem.graph
+        let constraints = problem.constraints
         let accelerators = problem.accelerators
         var acceleratorMask: UInt64 = 0
         for device in accelerators { acceleratorMask |= 1 << UInt64(device) }
@@ -77,7 +78,9 @@ public struct MetisPlacer: Placer {
         let byteScale = 1e8 / max(bytes.reduce(0, +), 1)
         var edgeWeights = bytes.map { idx_t(max(1, min(1e8, ($0 * byteScale).rounded()))) }
 
-        var vertices = idx_t(vertexCount), constraintsCount: idx_t = 1, parts = idx_t(accelerators.count)
+        var vertices = idx_t(vertexCount)
+        var constraintsCount: idx_t = 1
+        var parts = idx_t(accelerators.count)
         var options = [idx_t](repeating: 0, count: Int(METIS_NOPTIONS))
         METIS_SetDefaultOptions(&options)
         options[Int(METIS_OPTION_SEED.rawValue)] = 1
@@ -85,8 +88,9 @@ public struct MetisPlacer: Placer {
         options[Int(METIS_OPTION_UFACTOR.rawValue)] = imbalance
         var cut: idx_t = 0
         var part = [idx_t](repeating: 0, count: vertexCount)
-        let status = METIS_PartGraphKway(&vertices, &constraintsCount, &xadj, &adjacency, &vertexWeights, nil,
-                                         &edgeWeights, &parts, nil, nil, &options, &cut, &part)
+        let status = METIS_PartGraphKway(
+            &vertices, &constraintsCount, &xadj, &adjacency, &vertexWeights, nil,
+            &edgeWeights, &parts, nil, nil, &options, &cut, &part)
         guard status == Int32(METIS_OK.rawValue) else { return nil }
 
         let wishes = (0..<graph.count).map { op -> Int in

@@ -16,13 +16,17 @@ public struct PlacementProblem: Sendable {
     public let maximumStages: Int
     public let groupHints: Bool
 
-    public init(graph: OperationGraph, cluster: Cluster, maximumStages: Int = StagePartition.defaultMaximumStages,
-                groupHints: Bool = true) throws(InputError) {
+    public init(
+        graph: OperationGraph, cluster: Cluster,
+        maximumStages: Int = StagePartition.defaultMaximumStages,
+        groupHints: Bool = true
+    ) throws(InputError) {
         self.graph = graph
         self.cluster = cluster
         self.constraints = try PlacementConstraints(graph: graph, cluster: cluster)
         self.cost = CostModel(graph: graph, cluster: cluster)
-        self.stages = StagePartition(graph: graph, maximumStages: maximumStages, groupHints: groupHints)
+        self.stages = StagePartition(
+            graph: graph, maximumStages: maximumStages, groupHints: groupHints)
         self.maximumStages = maximumStages
         self.groupHints = groupHints
         let gpus = (0..<cluster.deviceCount).filter { cluster.devices[$0].kind == "gpu" }
@@ -50,9 +54,13 @@ public struct PlacementProblem: Sendable {
     /// and loses nothing of its start. When dropping the hints would blur the assignment (merging
     /// ops of different devices to fit the budget, as on the NMT model), the hints stay.
     public func refined(by assignment: [Int]) -> PlacementProblem {
-        let hinted = StagePartition(graph: graph, maximumStages: maximumStages, groupHints: groupHints, refinement: assignment)
+        let hinted = StagePartition(
+            graph: graph, maximumStages: maximumStages, groupHints: groupHints,
+            refinement: assignment)
         if groupHints && hinted.count < maximumStages {
-            let plain = StagePartition(graph: graph, maximumStages: maximumStages, groupHints: false, refinement: assignment)
+            let plain = StagePartition(
+                graph: graph, maximumStages: maximumStages, groupHints: false,
+                refinement: assignment)
             if plain.count > hinted.count && Self.expresses(plain, assignment) {
                 return PlacementProblem(self, stages: plain)
             }
@@ -86,7 +94,9 @@ public struct PlacementProblem: Sendable {
         var share = [Double](repeating: 0, count: devices)
         return (0..<stages.count).map { stage in
             for device in 0..<devices { share[device] = 0 }
-            for op in stages.ops(of: stage) { share[assignment[op]] += cost.time(op: op, device: assignment[op]) + 1e-9 }
+            for op in stages.ops(of: stage) {
+                share[assignment[op]] += cost.time(op: op, device: assignment[op]) + 1e-9
+            }
             var best = -1
             for device in 0..<devices where allowedDevices[stage] & (1 << UInt64(device)) != 0 {
                 if best < 0 || share[device] > share[best] { best = device }
@@ -99,7 +109,9 @@ public struct PlacementProblem: Sendable {
     public func fastestAllowedDevice(for op: Int) -> Int {
         var best = -1
         for device in 0..<cluster.deviceCount where constraints.allows(op: op, device: device) {
-            if best < 0 || cost.time(op: op, device: device) < cost.time(op: op, device: best) { best = device }
+            if best < 0 || cost.time(op: op, device: device) < cost.time(op: op, device: best) {
+                best = device
+            }
         }
         return best
     }
@@ -110,7 +122,9 @@ public struct PlacementProblem: Sendable {
     /// that device.
     public func repaired(_ wishes: [Int], pins: [Int] = []) -> [Int] {
         var deviceOfSet = [Int](repeating: -1, count: graph.count)
-        for op in pins.indices where pins[op] >= 0 { claim(op: op, device: pins[op], in: &deviceOfSet) }
+        for op in pins.indices where pins[op] >= 0 {
+            claim(op: op, device: pins[op], in: &deviceOfSet)
+        }
         for op in 0..<graph.count { claim(op: op, device: wishes[op], in: &deviceOfSet) }
         for op in 0..<graph.count where deviceOfSet[constraints.colocationRoot[op]] < 0 {
             deviceOfSet[constraints.colocationRoot[op]] = fastestAllowedDevice(for: op)
@@ -126,7 +140,9 @@ public struct PlacementProblem: Sendable {
 
     private func claim(op: Int, device: Int, in deviceOfSet: inout [Int]) {
         let root = constraints.colocationRoot[op]
-        if deviceOfSet[root] < 0, device >= 0, device < cluster.deviceCount, constraints.allows(op: op, device: device) {
+        if deviceOfSet[root] < 0, device >= 0, device < cluster.deviceCount,
+            constraints.allows(op: op, device: device)
+        {
             deviceOfSet[root] = device
         }
     }

@@ -18,7 +18,8 @@ public struct SingleDevicePlacer: Placer {
         var bestTime = Double.infinity
         for device in problem.accelerators {
             var total = 0.0
-            for op in 0..<problem.graph.count where problem.constraints.allows(op: op, device: device) {
+            for op in 0..<problem.graph.count
+            where problem.constraints.allows(op: op, device: device) {
                 total += problem.cost.time(op: op, device: device)
             }
             if total < bestTime {
@@ -38,7 +39,9 @@ public struct RoundRobinPlacer: Placer {
 
     public func place(_ problem: PlacementProblem) -> [Int]? {
         let accelerators = problem.accelerators
-        let wishes = (0..<problem.graph.count).map { accelerators[problem.stages.stageOf[$0] % accelerators.count] }
+        let wishes = (0..<problem.graph.count).map {
+            accelerators[problem.stages.stageOf[$0] % accelerators.count]
+        }
         return problem.repaired(wishes)
     }
 }
@@ -59,7 +62,8 @@ public struct ExpertPlacer: Placer {
         let graph = problem.graph
         guard graph.expert.contains(where: { $0 != nil }) else { return nil }
         let fallback = SingleDevicePlacer().fastestAccelerator(problem)
-        let deviceOfHint = Self.devicesForHints(Set(graph.expert.compactMap { $0 }), in: problem.cluster)
+        let deviceOfHint = Self.devicesForHints(
+            Set(graph.expert.compactMap { $0 }), in: problem.cluster)
         let wishes = (0..<graph.count).map { op in
             graph.expert[op].flatMap { deviceOfHint[$0] } ?? fallback
         }
@@ -82,7 +86,8 @@ public struct ExpertPlacer: Placer {
             guard !devices.isEmpty else { continue }
             let ordered = hinted.sorted { $0.index < $1.index }
             for (rank, hint) in ordered.enumerated() {
-                let slot = ordered.count > devices.count ? rank * devices.count / ordered.count : rank
+                let slot =
+                    ordered.count > devices.count ? rank * devices.count / ordered.count : rank
                 result[hint.name] = devices[slot]
             }
         }
@@ -104,7 +109,9 @@ public struct RandomPlacer: Placer {
         return (0..<problem.graph.count).map { op in
             let root = constraints.colocationRoot[op]
             if deviceOfSet[root] < 0 {
-                let allowed = (0..<constraints.deviceCount).filter { constraints.allows(op: root, device: $0) }
+                let allowed = (0..<constraints.deviceCount).filter {
+                    constraints.allows(op: root, device: $0)
+                }
                 deviceOfSet[root] = allowed[random.nextInt(in: 0...(allowed.count - 1))]
             }
             return deviceOfSet[root]

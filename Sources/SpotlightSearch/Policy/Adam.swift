@@ -2,7 +2,8 @@ import RealModule
 
 /// Adam (Kingma, Ba, "Adam: a method for stochastic optimization", ICLR 2015) over a flat
 /// parameter vector. Its whole state is plain numbers, so checkpoints restore it exactly.
-public struct Adam<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: Sendable, Equatable {
+public struct Adam<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: Sendable, Equatable
+{
     public var learningRate: Scalar
     public var beta1: Scalar = 0.9
     public var beta2: Scalar = 0.999

@@ -2,11 +2,15 @@
 /// a scalar accumulator cannot be vectorised by the compiler (it may not reorder floating-point
 /// sums). `multiplyTransposed` sums each of its outputs in exactly this order.
 @inline(__always)
-func dot<Scalar: BinaryFloatingPoint & SIMDScalar>(_ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ count: Int) -> Scalar {
+func dot<Scalar: BinaryFloatingPoint & SIMDScalar>(
+    _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ count: Int
+) -> Scalar {
     var lanes = SIMD4<Scalar>()
     var index = 0
     while index + 4 <= count {
-        lanes += UnsafeRawPointer(a + index).loadUnaligned(as: SIMD4<Scalar>.self) * UnsafeRawPointer(b + index).loadUnaligned(as: SIMD4<Scalar>.self)
+        lanes +=
+            UnsafeRawPointer(a + index).loadUnaligned(as: SIMD4<Scalar>.self)
+            * UnsafeRawPointer(b + index).loadUnaligned(as: SIMD4<Scalar>.self)
         index += 4
     }
     var sum = lanes.sum()
@@ -20,7 +24,9 @@ func dot<Scalar: BinaryFloatingPoint & SIMDScalar>(_ a: UnsafePointer<Scalar>, _
 /// `y[i] += a * x[i]` for `i < count`, eight lanes at a time.
 @inline(__always)
 @_specialize(where Scalar == Float)
-func axpy<Scalar: BinaryFloatingPoint & SIMDScalar>(_ a: Scalar, _ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, _ count: Int) {
+func axpy<Scalar: BinaryFloatingPoint & SIMDScalar>(
+    _ a: Scalar, _ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, _ count: Int
+) {
     let scale = SIMD8<Scalar>(repeating: a)
     var index = 0
     while index + 8 <= count {

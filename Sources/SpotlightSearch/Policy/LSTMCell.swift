@@ -10,7 +10,8 @@ import RealModule
 enum LSTMCell {
     @inline(__always)
     static func step<Scalar: Real & BinaryFloatingPoint & SIMDScalar>(
-        gates z: UnsafeMutablePointer<Scalar>, previousCell: UnsafePointer<Scalar>?, cell: UnsafeMutablePointer<Scalar>,
+        gates z: UnsafeMutablePointer<Scalar>, previousCell: UnsafePointer<Scalar>?,
+        cell: UnsafeMutablePointer<Scalar>,
         cellTanh: UnsafeMutablePointer<Scalar>, hidden: UnsafeMutablePointer<Scalar>, width: Int
     ) {
         var unit = 0
@@ -18,20 +19,31 @@ enum LSTMCell {
             let zf = UnsafeMutableRawPointer(z)
             var previous: UnsafeRawPointer?
             if let previousCell { previous = UnsafeRawPointer(previousCell) }
-            let cf = UnsafeMutableRawPointer(cell), tf = UnsafeMutableRawPointer(cellTanh), hf = UnsafeMutableRawPointer(hidden)
+            let cf = UnsafeMutableRawPointer(cell)
+            let tf = UnsafeMutableRawPointer(cellTanh)
+            let hf = UnsafeMutableRawPointer(hidden)
             let block = width * MemoryLayout<Float>.stride
             while unit + 4 <= width {
                 let offset = unit * MemoryLayout<Float>.stride
-                let inputGate = VectorMath.sigmoid(zf.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self))
-                let forgetGate = VectorMath.sigmoid(zf.loadUnaligned(fromByteOffset: offset + block, as: SIMD4<Float>.self))
-                let cellGate = VectorMath.tanh(zf.loadUnaligned(fromByteOffset: offset + 2 * block, as: SIMD4<Float>.self))
-                let outputGate = VectorMath.sigmoid(zf.loadUnaligned(fromByteOffset: offset + 3 * block, as: SIMD4<Float>.self))
+                let inputGate = VectorMath.sigmoid(
+                    zf.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self))
+                let forgetGate = VectorMath.sigmoid(
+                    zf.loadUnaligned(fromByteOffset: offset + block, as: SIMD4<Float>.self))
+                let cellGate = VectorMath.tanh(
+                    zf.loadUnaligned(fromByteOffset: offset + 2 * block, as: SIMD4<Float>.self))
+                let outputGate = VectorMath.sigmoid(
+                    zf.loadUnaligned(fromByteOffset: offset + 3 * block, as: SIMD4<Float>.self))
                 zf.storeBytes(of: inputGate, toByteOffset: offset, as: SIMD4<Float>.self)
                 zf.storeBytes(of: forgetGate, toByteOffset: offset + block, as: SIMD4<Float>.self)
                 zf.storeBytes(of: cellGate, toByteOffset: offset + 2 * block, as: SIMD4<Float>.self)
-                zf.storeBytes(of: outputGate, toByteOffset: offset + 3 * block, as: SIMD4<Float>.self)
+                zf.storeBytes(
+                    of: outputGate, toByteOffset: offset + 3 * block, as: SIMD4<Float>.self)
                 var c = inputGate * cellGate
-                if let previous { c += forgetGate * previous.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self) }
+                if let previous {
+                    c +=
+                        forgetGate
+                        * previous.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
+                }
                 let t = VectorMath.tanh(c)
                 cf.storeBytes(of: c, toByteOffset: offset, as: SIMD4<Float>.self)
                 tf.storeBytes(of: t, toByteOffset: offset, as: SIMD4<Float>.self)
@@ -65,8 +77,10 @@ enum VectorMath {
     /// exponent bits. Inputs are clamped to about ±87.3, where e^x stays a normal Float.
     @inline(__always)
     static func exp(_ x: SIMD4<Float>) -> SIMD4<Float> {
-        let low = SIMD4<Float>(repeating: -87.3), high = SIMD4<Float>(repeating: 87.3)
-        let clamped = x.replacing(with: low, where: .!(x .>= low)).replacing(with: high, where: x .> high)
+        let low = SIMD4<Float>(repeating: -87.3)
+        let high = SIMD4<Float>(repeating: 87.3)
+        let clamped = x.replacing(with: low, where: .!(x .>= low)).replacing(
+            with: high, where: x .> high)
         // Round x / ln 2 to the nearest integer by adding and subtracting 1.5 * 2^23: the sum's low
         // mantissa bits are then the integer itself.
         let shifter = SIMD4<Float>(repeating: 12_582_912)
@@ -80,8 +94,11 @@ enum VectorMath {
         p = p * r + 1.666_666_545_9e-1
         p = p * r + 5.000_000_120_1e-1
         let er = p * (r * r) + r + 1
-        let exponent = (unsafeBitCast(shifted, to: SIMD4<Int32>.self) &- unsafeBitCast(shifter, to: SIMD4<Int32>.self)) &<< 23
-        return unsafeBitCast(unsafeBitCast(er, to: SIMD4<Int32>.self) &+ exponent, to: SIMD4<Float>.self)
+        let exponent =
+            (unsafeBitCast(shifted, to: SIMD4<Int32>.self)
+                &- unsafeBitCast(shifter, to: SIMD4<Int32>.self)) &<< 23
+        return unsafeBitCast(
+            unsafeBitCast(er, to: SIMD4<Int32>.self) &+ exponent, to: SIMD4<Float>.self)
     }
 
     /// 1 / (1 + e^-x).

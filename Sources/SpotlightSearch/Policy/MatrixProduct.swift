@@ -26,36 +26,69 @@ func multiplyTransposed<Scalar: BinaryFloatingPoint & SIMDScalar>(
     }
     var i = 0
     while i + 4 <= m {
-        let a0 = a + i * strideA, a1 = a0 + strideA, a2 = a1 + strideA, a3 = a2 + strideA
+        let a0 = a + i * strideA
+        let a1 = a0 + strideA
+        let a2 = a1 + strideA
+        let a3 = a2 + strideA
         var j = 0
         while j + 2 <= n {
-            let b0 = b + j * strideB, b1 = b0 + strideB
-            var c00 = SIMD4<Scalar>(), c01 = SIMD4<Scalar>(), c10 = SIMD4<Scalar>(), c11 = SIMD4<Scalar>()
-            var c20 = SIMD4<Scalar>(), c21 = SIMD4<Scalar>(), c30 = SIMD4<Scalar>(), c31 = SIMD4<Scalar>()
+            let b0 = b + j * strideB
+            let b1 = b0 + strideB
+            var c00 = SIMD4<Scalar>()
+            var c01 = SIMD4<Scalar>()
+            var c10 = SIMD4<Scalar>()
+            var c11 = SIMD4<Scalar>()
+            var c20 = SIMD4<Scalar>()
+            var c21 = SIMD4<Scalar>()
+            var c30 = SIMD4<Scalar>()
+            var c31 = SIMD4<Scalar>()
             var k = 0
             while k + 4 <= depth {
-                let y0 = load(b0 + k), y1 = load(b1 + k)
-                let x0 = load(a0 + k), x1 = load(a1 + k), x2 = load(a2 + k), x3 = load(a3 + k)
-                c00 += x0 * y0; c01 += x0 * y1
-                c10 += x1 * y0; c11 += x1 * y1
-                c20 += x2 * y0; c21 += x2 * y1
-                c30 += x3 * y0; c31 += x3 * y1
+                let y0 = load(b0 + k)
+                let y1 = load(b1 + k)
+                let x0 = load(a0 + k)
+                let x1 = load(a1 + k)
+                let x2 = load(a2 + k)
+                let x3 = load(a3 + k)
+                c00 += x0 * y0
+                c01 += x0 * y1
+                c10 += x1 * y0
+                c11 += x1 * y1
+                c20 += x2 * y0
+                c21 += x2 * y1
+                c30 += x3 * y0
+                c31 += x3 * y1
                 k += 4
             }
-            var s00 = c00.sum(), s01 = c01.sum(), s10 = c10.sum(), s11 = c11.sum()
-            var s20 = c20.sum(), s21 = c21.sum(), s30 = c30.sum(), s31 = c31.sum()
+            var s00 = c00.sum()
+            var s01 = c01.sum()
+            var s10 = c10.sum()
+            var s11 = c11.sum()
+            var s20 = c20.sum()
+            var s21 = c21.sum()
+            var s30 = c30.sum()
+            var s31 = c31.sum()
             while k < depth {
-                let y0 = b0[k], y1 = b1[k]
-                s00 += a0[k] * y0; s01 += a0[k] * y1
-                s10 += a1[k] * y0; s11 += a1[k] * y1
-                s20 += a2[k] * y0; s21 += a2[k] * y1
-                s30 += a3[k] * y0; s31 += a3[k] * y1
+                let y0 = b0[k]
+                let y1 = b1[k]
+                s00 += a0[k] * y0
+                s01 += a0[k] * y1
+                s10 += a1[k] * y0
+                s11 += a1[k] * y1
+                s20 += a2[k] * y0
+                s21 += a2[k] * y1
+                s30 += a3[k] * y0
+                s31 += a3[k] * y1
                 k += 1
             }
-            store(s00, i, j); store(s01, i, j + 1)
-            store(s10, i + 1, j); store(s11, i + 1, j + 1)
-            store(s20, i + 2, j); store(s21, i + 2, j + 1)
-            store(s30, i + 3, j); store(s31, i + 3, j + 1)
+            store(s00, i, j)
+            store(s01, i, j + 1)
+            store(s10, i + 1, j)
+            store(s11, i + 1, j + 1)
+            store(s20, i + 2, j)
+            store(s21, i + 2, j + 1)
+            store(s30, i + 3, j)
+            store(s31, i + 3, j + 1)
             j += 2
         }
         if j < n {
@@ -73,7 +106,10 @@ func multiplyTransposed<Scalar: BinaryFloatingPoint & SIMDScalar>(
 /// Writes the `rows x columns` matrix at `source` (row stride `stride`) transposed, densely, to
 /// `target` (`columns x rows`), in square tiles so that both sides stay in cache.
 @_specialize(where Scalar == Float)
-func transpose<Scalar>(_ source: UnsafePointer<Scalar>, rows: Int, columns: Int, stride: Int, into target: UnsafeMutablePointer<Scalar>) {
+func transpose<Scalar>(
+    _ source: UnsafePointer<Scalar>, rows: Int, columns: Int, stride: Int,
+    into target: UnsafeMutablePointer<Scalar>
+) {
     let tile = 16
     for rowStart in Swift.stride(from: 0, to: rows, by: tile) {
         let rowEnd = min(rowStart + tile, rows)

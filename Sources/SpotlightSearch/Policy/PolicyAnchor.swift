@@ -23,7 +23,9 @@ public struct PolicyAnchor: Sendable, Equatable {
     /// `moves` stages differ from the anchor in a sample. Stages that are pinned or have one
     /// allowed device get no bias. O(stages).
     public init(devices: [Int], moves: Double, allowedDevices: [UInt64], pins: [Int]) {
-        let free = devices.indices.filter { allowedDevices[$0].nonzeroBitCount > 1 && !(pins.indices.contains($0) && pins[$0] >= 0) }
+        let free = devices.indices.filter {
+            allowedDevices[$0].nonzeroBitCount > 1 && !(pins.indices.contains($0) && pins[$0] >= 0)
+        }
         let stay = max(0.5, 1 - moves / Double(max(free.count, 1)))
         var bias = [Float](repeating: 0, count: devices.count)
         for stage in free {
@@ -35,7 +37,7 @@ public struct PolicyAnchor: Sendable, Equatable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

@@ -3,7 +3,9 @@ import SpotlightModel
 
 /// The per-unit activations of one forward pass, in raw buffers so that the hot loops run over
 /// pointers (no bounds checks, vectorisable). Written once by `forward`, then only read.
-final class PolicyTraceStorage<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: @unchecked Sendable {
+final class PolicyTraceStorage<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>:
+    @unchecked Sendable
+{
     /// Gate activations in the order input, forget, cell, output.
     let gates: UnsafeMutablePointer<Scalar>
     let cells: UnsafeMutablePointer<Scalar>
@@ -13,7 +15,9 @@ final class PolicyTraceStorage<Scalar: Real & BinaryFloatingPoint & SIMDScalar &
     /// Buffers for `rows` (stage, sample) rows, left uninitialised: the pass writes every number
     /// before anything reads it.
     init(rows: Int, hiddenSize: Int) {
-        func buffer(_ count: Int) -> UnsafeMutablePointer<Scalar> { .allocate(capacity: max(count, 1)) }
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Scalar> {
+            .allocate(capacity: max(count, 1))
+        }
         gates = buffer(rows * 4 * hiddenSize)
         cells = buffer(rows * hiddenSize)
         cellTanh = buffer(rows * hiddenSize)
@@ -61,11 +65,17 @@ extension PolicyNetwork {
     /// and every number is computed by the same arithmetic in any group).
     @_specialize(where Scalar == Float)
     public func forward(
-        _ inputs: PolicyInputs, sampleCount: Int, pins: [Int], actions given: [Int]? = nil, greedy: Bool = false,
-        anchor: PolicyAnchor? = nil, random: inout SplitMix64, parallelism: Int = ProcessInfoCores.count
+        _ inputs: PolicyInputs, sampleCount: Int, pins: [Int], actions given: [Int]? = nil,
+        greedy: Bool = false,
+        anchor: PolicyAnchor? = nil, random: inout SplitMix64,
+        parallelism: Int = ProcessInfoCores.count
     ) -> PolicyTrace<Scalar> {
-        let stages = inputs.stageCount, samples = sampleCount, devices = deviceCount
-        let features = featureCount, inputWidth = inputSize, gateWidth = 4 * hiddenSize
+        let stages = inputs.stageCount
+        let samples = sampleCount
+        let devices = deviceCount
+        let features = featureCount
+        let inputWidth = inputSize
+        let gateWidth = 4 * hiddenSize
         precondition(inputs.featureCount == featureCount, "feature width mismatch")
         precondition(given == nil || given!.count == stages * samples)
         let storage = PolicyTraceStorage<Scalar>(rows: stages * samples, hiddenSize: hiddenSize)
@@ -84,39 +94,59 @@ extension PolicyNetwork {
         // that the only per-sample product left is the recurrent one.
         let stageGates = UnsafeMutablePointer<Scalar>.allocate(capacity: max(stages * gateWidth, 1))
         let deviceGates = UnsafeMutablePointer<Scalar>.allocate(capacity: (devices + 1) * gateWidth)
-        let stageFeatures = UnsafeMutablePointer<Scalar>.allocate(capacity: max(stages * features, 1))
+        let stageFeatures = UnsafeMutablePointer<Scalar>.allocate(
+            capacity: max(stages * features, 1))
         defer { for pointer in [stageGates, deviceGates, stageFeatures] { pointer.deallocate() } }
-        for index in 0..<(stages * features) { stageFeatures[index] = Scalar(inputs.features[index]) }
+        for index in 0..<(stages * features) {
+            stageFeatures[index] = Scalar(inputs.features[index])
+        }
 
         parameters.withUnsafeBufferPointer { theta in
             let inputWeights = theta.baseAddress! + inputWeightsOffset
-            multiplyTransposed(stageFeatures, rows: stages, stride: features, inputWeights, rows: gateWidth, stride: inputWidth,
-                               depth: features, into: stageGates, stride: gateWidth, accumulate: false)
-            for stage in 0..<stages { axpy(1, theta.baseAddress! + gateBiasOffset, stageGates + stage * gateWidth, gateWidth) }
-            multiplyTransposed(theta.baseAddress! + embeddingOffset, rows: devices + 1, stride: embeddingSize,
-                               inputWeights + features, rows: gateWidth, stride: inputWidth, depth: embeddingSize,
-                               into: deviceGates, stride: gateWidth, accumulate: false)
+            multiplyTransposed(
+                stageFeatures, rows: stages, stride: features, inputWeights, rows: gateWidth,
+                stride: inputWidth,
+                depth: features, into: stageGates, stride: gateWidth, accumulate: false)
+            for stage in 0..<stages {
+                axpy(
+                    1, theta.baseAddress! + gateBiasOffset, stageGates + stage * gateWidth,
+                    gateWidth)
+            }
+            multiplyTransposed(
+                theta.baseAddress! + embeddingOffset, rows: devices + 1, stride: embeddingSize,
+                inputWeights + features, rows: gateWidth, stride: inputWidth, depth: embeddingSize,
+                into: deviceGates, stride: gateWidth, accumulate: false)
             actions.withUnsafeMutableBufferPointer { actions in
                 probabilities.withUnsafeMutableBufferPointer { probabilities in
                     let pass = ForwardPass(
-                        network: self, theta: theta.baseAddress!, storage: storage, stageGates: stageGates, deviceGates: deviceGates,
-                        allowedDevices: inputs.allowedDevices, pins: pins, pinned: pinned, uniforms: uniforms,
-                        anchorDevices: anchor?.devices ?? [], anchorBias: anchor?.bias.map { Scalar($0) } ?? [],
-                        teacherForced: given != nil, greedy: greedy, stageCount: stages, sampleCount: samples,
+                        network: self, theta: theta.baseAddress!, storage: storage,
+                        stageGates: stageGates, deviceGates: deviceGates,
+                        allowedDevices: inputs.allowedDevices, pins: pins, pinned: pinned,
+                        uniforms: uniforms,
+                        anchorDevices: anchor?.devices ?? [],
+                        anchorBias: anchor?.bias.map { Scalar($0) } ?? [],
+                        teacherForced: given != nil, greedy: greedy, stageCount: stages,
+                        sampleCount: samples,
                         actions: actions, probabilities: probabilities)
                     // Groups of at least four samples, so that each fills the products' blocks.
-                    WorkSplit(count: samples, parallelism: parallelism, minimumPart: 4).forEach { pass.run(samples: $0) }
+                    WorkSplit(count: samples, parallelism: parallelism, minimumPart: 4).forEach {
+                        pass.run(samples: $0)
+                    }
                 }
             }
         }
-        return PolicyTrace<Scalar>(stageCount: stages, sampleCount: samples, actions: actions, probabilities: probabilities,
-                                   storage: storage, pinned: pinned, features: inputs.features, anchor: anchor)
+        return PolicyTrace<Scalar>(
+            stageCount: stages, sampleCount: samples, actions: actions,
+            probabilities: probabilities,
+            storage: storage, pinned: pinned, features: inputs.features, anchor: anchor)
     }
 }
 
 /// One forward pass's shared, read-mostly state, so that groups of samples can run it on
 /// several threads: each group writes only its own rows of the storage, actions and probabilities.
-private struct ForwardPass<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: @unchecked Sendable {
+private struct ForwardPass<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>:
+    @unchecked Sendable
+{
     let network: PolicyNetwork<Scalar>
     let theta: UnsafePointer<Scalar>
     let storage: PolicyTraceStorage<Scalar>
@@ -137,18 +167,27 @@ private struct ForwardPass<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sen
     let probabilities: UnsafeMutableBufferPointer<Scalar>
 
     func run(samples group: Range<Int>) {
-        let hiddenSize = network.hiddenSize, gateWidth = 4 * hiddenSize, devices = network.deviceCount, samples = sampleCount
-        let gates = storage.gates, cells = storage.cells, cellTanh = storage.cellTanh, hidden = storage.hidden
+        let hiddenSize = network.hiddenSize
+        let gateWidth = 4 * hiddenSize
+        let devices = network.deviceCount
+        let samples = sampleCount
+        let gates = storage.gates
+        let cells = storage.cells
+        let cellTanh = storage.cellTanh
+        let hidden = storage.hidden
         let recurrentWeights = theta + network.recurrentWeightsOffset
-        let outputWeights = theta + network.outputWeightsOffset, outputBias = theta + network.outputBiasOffset
+        let outputWeights = theta + network.outputWeightsOffset
+        let outputBias = theta + network.outputBiasOffset
         var logits = [Scalar](repeating: 0, count: devices)
         for stage in 0..<stageCount {
             let firstRow = stage * samples + group.lowerBound
             // Gates U h_prev for every sample of the group at once, then the input parts.
             if stage > 0 {
-                multiplyTransposed(hidden + (firstRow - samples) * hiddenSize, rows: group.count, stride: hiddenSize,
-                                   recurrentWeights, rows: gateWidth, stride: hiddenSize, depth: hiddenSize,
-                                   into: gates + firstRow * gateWidth, stride: gateWidth, accumulate: false)
+                multiplyTransposed(
+                    hidden + (firstRow - samples) * hiddenSize, rows: group.count,
+                    stride: hiddenSize,
+                    recurrentWeights, rows: gateWidth, stride: hiddenSize, depth: hiddenSize,
+                    into: gates + firstRow * gateWidth, stride: gateWidth, accumulate: false)
             } else {
                 (gates + firstRow * gateWidth).update(repeating: 0, count: group.count * gateWidth)
             }
@@ -158,8 +197,12 @@ private struct ForwardPass<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sen
                 axpy(1, stageGates + stage * gateWidth, z, gateWidth)
                 axpy(1, deviceGates + previous * gateWidth, z, gateWidth)
                 let h = hidden + row * hiddenSize
-                LSTMCell.step(gates: z, previousCell: stage > 0 ? UnsafePointer(cells + (row - samples) * hiddenSize) : nil,
-                              cell: cells + row * hiddenSize, cellTanh: cellTanh + row * hiddenSize, hidden: h, width: hiddenSize)
+                LSTMCell.step(
+                    gates: z,
+                    previousCell: stage > 0
+                        ? UnsafePointer(cells + (row - samples) * hiddenSize) : nil,
+                    cell: cells + row * hiddenSize, cellTanh: cellTanh + row * hiddenSize,
+                    hidden: h, width: hiddenSize)
                 // Output: masked softmax over devices, or the pinned device.
                 let p = row * devices
                 if pinned[stage] {
@@ -171,7 +214,8 @@ private struct ForwardPass<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sen
                 let anchored = anchorDevices.isEmpty ? -1 : anchorDevices[stage]
                 var largest = -Scalar.infinity
                 for device in 0..<devices where allowed & (1 << UInt64(device)) != 0 {
-                    var sum = outputBias[device] + dot(outputWeights + device * hiddenSize, h, hiddenSize)
+                    var sum =
+                        outputBias[device] + dot(outputWeights + device * hiddenSize, h, hiddenSize)
                     if device == anchored { sum += anchorBias[stage] }
                     logits[device] = sum
                     largest = max(largest, sum)
@@ -190,7 +234,9 @@ private struct ForwardPass<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sen
                 var chosen = -1
                 if greedy {
                     for device in 0..<devices where probabilities[p + device] > 0 {
-                        if chosen < 0 || probabilities[p + device] > probabilities[p + chosen] { chosen = device }
+                        if chosen < 0 || probabilities[p + device] > probabilities[p + chosen] {
+                            chosen = device
+                        }
                     }
                 } else {
                     var target = Scalar(uniforms[row])

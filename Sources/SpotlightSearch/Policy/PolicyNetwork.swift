@@ -10,7 +10,9 @@ import SpotlightModel
 /// Adam, checkpoints and gradient checks treat them as one vector.
 ///
 /// Generic over the scalar so that training runs in `Float` and gradient checks in `Double`.
-public struct PolicyNetwork<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: Sendable, Equatable {
+public struct PolicyNetwork<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: Sendable,
+    Equatable
+{
     /// Sizes: features per stage, embedding width, hidden width, devices.
     public let featureCount: Int
     public let embeddingSize: Int
@@ -21,16 +23,19 @@ public struct PolicyNetwork<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Se
     public var inputSize: Int { featureCount + embeddingSize }
 
     // Offsets of each block in `parameters`.
-    var embeddingOffset: Int { 0 }                                        // (devices + 1) x embedding
-    var inputWeightsOffset: Int { (deviceCount + 1) * embeddingSize }      // 4H x input
+    var embeddingOffset: Int { 0 }  // (devices + 1) x embedding
+    var inputWeightsOffset: Int { (deviceCount + 1) * embeddingSize }  // 4H x input
     var recurrentWeightsOffset: Int { inputWeightsOffset + 4 * hiddenSize * inputSize }  // 4H x H
-    var gateBiasOffset: Int { recurrentWeightsOffset + 4 * hiddenSize * hiddenSize }      // 4H
-    var outputWeightsOffset: Int { gateBiasOffset + 4 * hiddenSize }                     // devices x H
-    var outputBiasOffset: Int { outputWeightsOffset + deviceCount * hiddenSize }         // devices
+    var gateBiasOffset: Int { recurrentWeightsOffset + 4 * hiddenSize * hiddenSize }  // 4H
+    var outputWeightsOffset: Int { gateBiasOffset + 4 * hiddenSize }  // devices x H
+    var outputBiasOffset: Int { outputWeightsOffset + deviceCount * hiddenSize }  // devices
     public var parameterCount: Int { outputBiasOffset + deviceCount }
 
     /// A network with small uniform random weights (Glorot) and forget-gate biases of 1.
-    public init(featureCount: Int, deviceCount: Int, hiddenSize: Int = 64, embeddingSize: Int = 16, seed: UInt64) {
+    public init(
+        featureCount: Int, deviceCount: Int, hiddenSize: Int = 64, embeddingSize: Int = 16,
+        seed: UInt64
+    ) {
         precondition(featureCount > 0 && deviceCount > 0 && hiddenSize > 0 && embeddingSize > 0)
         self.featureCount = featureCount
         self.embeddingSize = embeddingSize
@@ -41,11 +46,17 @@ public struct PolicyNetwork<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Se
         var values = [Scalar](repeating: 0, count: parameterCount)
         func fill(_ offset: Int, _ count: Int, fanIn: Int, fanOut: Int) {
             let limit = (6.0 / Double(fanIn + fanOut)).squareRoot()
-            for index in offset..<(offset + count) { values[index] = Scalar((random.nextUnit() * 2 - 1) * limit) }
+            for index in offset..<(offset + count) {
+                values[index] = Scalar((random.nextUnit() * 2 - 1) * limit)
+            }
         }
-        fill(embeddingOffset, (deviceCount + 1) * embeddingSize, fanIn: deviceCount + 1, fanOut: embeddingSize)
+        fill(
+            embeddingOffset, (deviceCount + 1) * embeddingSize, fanIn: deviceCount + 1,
+            fanOut: embeddingSize)
         fill(inputWeightsOffset, 4 * hiddenSize * inputSize, fanIn: inputSize, fanOut: hiddenSize)
-        fill(recurrentWeightsOffset, 4 * hiddenSize * hiddenSize, fanIn: hiddenSize, fanOut: hiddenSize)
+        fill(
+            recurrentWeightsOffset, 4 * hiddenSize * hiddenSize, fanIn: hiddenSize,
+            fanOut: hiddenSize)
         fill(outputWeightsOffset, deviceCount * hiddenSize, fanIn: hiddenSize, fanOut: deviceCount)
         for unit in 0..<hiddenSize { values[gateBiasOffset + hiddenSize + unit] = 1 }
         parameters = values
@@ -74,17 +85,20 @@ public struct PolicyInputs: Sendable {
         for feature in 0..<width {
             let column = rows.map { Double($0[feature]) }
             let mean = column.reduce(0, +) / Double(max(column.count, 1))
-            let variance = column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(column.count, 1))
+            let variance =
+                column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(column.count, 1))
             let deviation = variance.squareRoot()
             for row in rows.indices {
-                rows[row][feature] = deviation > 1e-9 ? Float((Double(rows[row][feature]) - mean) / deviation) : 0
+                rows[row][feature] =
+                    deviation > 1e-9 ? Float((Double(rows[row][feature]) - mean) / deviation) : 0
             }
         }
         stageCount = stages.count
         featureCount = width
         features = rows.flatMap { $0 }
         allowedDevices = (0..<stages.count).map { stage in
-            var every: UInt64 = .max, any: UInt64 = 0
+            var every: UInt64 = .max
+            var any: UInt64 = 0
             for op in stages.ops(of: stage) {
                 every &= problem.constraints.allowedDevices[op]
                 any |= problem.constraints.allowedDevices[op]

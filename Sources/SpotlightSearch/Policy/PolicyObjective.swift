@@ -28,34 +28,44 @@ public enum PolicyObjective {
     /// stood still for the rest of the run.
     @_specialize(where Scalar == Float)
     public static func spotlight<Scalar>(
-        _ trace: PolicyTrace<Scalar>, oldProbabilities: [Scalar], advantages: [Scalar], beta: Scalar,
+        _ trace: PolicyTrace<Scalar>, oldProbabilities: [Scalar], advantages: [Scalar],
+        beta: Scalar,
         entropyWeight: Scalar = 0, deviceCount devices: Int
     ) -> Value<Scalar> {
-        let stages = trace.stageCount, samples = trace.sampleCount
+        let stages = trace.stageCount
+        let samples = trace.sampleCount
         var gradient = [Scalar](repeating: 0, count: stages * samples * devices)
-        var loss: Scalar = 0, klSum: Scalar = 0, klMax: Scalar = 0, entropySum: Scalar = 0
+        var loss: Scalar = 0
+        var klSum: Scalar = 0
+        var klMax: Scalar = 0
+        var entropySum: Scalar = 0
         var freeStages = 0
         let scale = 1 / (Scalar(samples) * (1 + beta))
         for stage in 0..<stages where !trace.pinned[stage] {
             freeStages += 1
             var stageKL: Scalar = 0
             for sample in 0..<samples {
-                let row = stage * samples + sample, p = row * devices
+                let row = stage * samples + sample
+                let p = row * devices
                 let action = trace.actions[row]
                 let ratio = trace.probabilities[p + action] / oldProbabilities[p + action]
                 let advantage = advantages[sample]
                 loss -= scale * ratio * advantage
                 var kl: Scalar = 0
                 for device in 0..<devices {
-                    let new = trace.probabilities[p + device], old = oldProbabilities[p + device]
+                    let new = trace.probabilities[p + device]
+                    let old = oldProbabilities[p + device]
                     if old > 0 && new > 0 { kl += old * Scalar.log(old / new) }
                 }
                 let entropy = Self.entropy(trace.probabilities, row: p, devices: devices)
                 for device in 0..<devices {
-                    let new = trace.probabilities[p + device], old = oldProbabilities[p + device]
+                    let new = trace.probabilities[p + device]
+                    let old = oldProbabilities[p + device]
                     let indicator: Scalar = device == action ? 1 : 0
-                    gradient[p + device] = -scale * advantage * ratio * (indicator - new) + scale * beta * (new - old)
-                        + entropyBonusGradient(probability: new, entropy: entropy, weight: scale * entropyWeight)
+                    gradient[p + device] =
+                        -scale * advantage * ratio * (indicator - new) + scale * beta * (new - old)
+                        + entropyBonusGradient(
+                            probability: new, entropy: entropy, weight: scale * entropyWeight)
                 }
                 loss += scale * beta * kl - scale * entropyWeight * entropy
                 entropySum += entropy
@@ -65,24 +75,30 @@ public enum PolicyObjective {
             klMax = max(klMax, stageKL / Scalar(samples))
         }
         let count = Scalar(max(freeStages * samples, 1))
-        return Value(loss: loss, logitGradient: gradient, meanKL: klSum / count, maxKL: klMax, entropy: entropySum / count)
+        return Value(
+            loss: loss, logitGradient: gradient, meanKL: klSum / count, maxKL: klMax,
+            entropy: entropySum / count)
     }
 
     /// REINFORCE (Williams 1992) as Mirhoseini et al. (2017) use it: minimise
     /// `-(1/K) sum_k A_k sum_n log p_nk(a_nk) - w (1/K) sum_k sum_n H(p_nk)` with entropy weight `w`.
     @_specialize(where Scalar == Float)
     public static func reinforce<Scalar>(
-        _ trace: PolicyTrace<Scalar>, advantages: [Scalar], entropyWeight: Scalar, deviceCount devices: Int
+        _ trace: PolicyTrace<Scalar>, advantages: [Scalar], entropyWeight: Scalar,
+        deviceCount devices: Int
     ) -> Value<Scalar> {
-        let stages = trace.stageCount, samples = trace.sampleCount
+        let stages = trace.stageCount
+        let samples = trace.sampleCount
         var gradient = [Scalar](repeating: 0, count: stages * samples * devices)
-        var loss: Scalar = 0, entropySum: Scalar = 0
+        var loss: Scalar = 0
+        var entropySum: Scalar = 0
         var freeStages = 0
         let scale = 1 / Scalar(samples)
         for stage in 0..<stages where !trace.pinned[stage] {
             freeStages += 1
             for sample in 0..<samples {
-                let row = stage * samples + sample, p = row * devices
+                let row = stage * samples + sample
+                let p = row * devices
                 let action = trace.actions[row]
                 let advantage = advantages[sample]
                 loss -= scale * advantage * Scalar.log(trace.probabilities[p + action])
@@ -93,12 +109,17 @@ public enum PolicyObjective {
                     let probability = trace.probabilities[p + device]
                     guard probability > 0 else { continue }
                     let indicator: Scalar = device == action ? 1 : 0
-                    gradient[p + device] = -scale * advantage * (indicator - probability)
-                        + entropyBonusGradient(probability: probability, entropy: entropy, weight: scale * entropyWeight)
+                    gradient[p + device] =
+                        -scale * advantage * (indicator - probability)
+                        + entropyBonusGradient(
+                            probability: probability, entropy: entropy,
+                            weight: scale * entropyWeight)
                 }
             }
         }
-        return Value(loss: loss, logitGradient: gradient, entropy: entropySum / Scalar(max(freeStages * samples, 1)))
+        return Value(
+            loss: loss, logitGradient: gradient,
+            entropy: entropySum / Scalar(max(freeStages * samples, 1)))
     }
 
     /// The entropy of the distribution at `probabilities[row..<row + devices]` (a masked device,
@@ -115,7 +136,9 @@ public enum PolicyObjective {
     /// The gradient of the bonus `-weight H` at the logit of a device with `probability`, in a
     /// distribution with entropy `entropy`: `weight p (log p + H)`, 0 for a masked device.
     @inline(__always)
-    static func entropyBonusGradient<Scalar: Real>(probability: Scalar, entropy: Scalar, weight: Scalar) -> Scalar {
+    static func entropyBonusGradient<Scalar: Real>(
+        probability: Scalar, entropy: Scalar, weight: Scalar
+    ) -> Scalar {
         probability > 0 ? weight * probability * (Scalar.log(probability) + entropy) : 0
     }
 }

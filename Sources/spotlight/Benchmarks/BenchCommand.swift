@@ -7,8 +7,12 @@ import SpotlightSimulation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: the simulator's and stage grouping's speed, and the search against the baselines (use a release build).",
-        subcommands: [SimulatorBench.self, StagesBench.self, OptimizerBench.self, BudgetBench.self, PolicyBench.self, ExplorerBench.self]
+        abstract:
+            "Benchmarks: the simulator's and stage grouping's speed, and the search against the baselines (use a release build).",
+        subcommands: [
+            SimulatorBench.self, StagesBench.self, OptimizerBench.self, BudgetBench.self,
+            PolicyBench.self, ExplorerBench.self,
+        ]
     )
 }
 
@@ -57,24 +61,31 @@ struct StagesBench: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard ops >= SyntheticGraph.minimumOpCount else { throw ValidationError("--ops must be at least \(SyntheticGraph.minimumOpCount)") }
+        guard ops >= SyntheticGraph.minimumOpCount else {
+            throw ValidationError("--ops must be at least \(SyntheticGraph.minimumOpCount)")
+        }
         guard stages >= 1 else { throw ValidationError("--stages must be at least 1") }
     }
 
     func run() throws {
         let graph = SyntheticGraph(opCount: ops, seed: 1).graph()
         var partition: StagePartition?
-        let seconds = Stopwatch.median(runs: runs) { partition = StagePartition(graph: graph, maximumStages: stages) }
+        let seconds = Stopwatch.median(runs: runs) {
+            partition = StagePartition(graph: graph, maximumStages: stages)
+        }
         let count = partition?.count ?? 0
         if json {
-            Output.json(.object([
-                ("ops", .number(Double(ops))), ("edges", .number(Double(graph.edgeCount))),
-                ("maximum_stages", .number(Double(stages))), ("stages", .number(Double(count))),
-                ("seconds", .number((seconds * 1e6).rounded() / 1e6)),
-                ("ns_per_op", .number((seconds * 1e9 / Double(ops)).rounded())),
-            ]))
+            Output.json(
+                .object([
+                    ("ops", .number(Double(ops))), ("edges", .number(Double(graph.edgeCount))),
+                    ("maximum_stages", .number(Double(stages))), ("stages", .number(Double(count))),
+                    ("seconds", .number((seconds * 1e6).rounded() / 1e6)),
+                    ("ns_per_op", .number((seconds * 1e9 / Double(ops)).rounded())),
+                ]))
         } else {
-            Output.line("grouped \(ops) ops (\(graph.edgeCount) edges) into \(count) stages (at most \(stages)) in \(String(format: "%.1f", seconds * 1e3)) ms, median of \(runs); \(Int((seconds * 1e9 / Double(ops)).rounded())) ns per op")
+            Output.line(
+                "grouped \(ops) ops (\(graph.edgeCount) edges) into \(count) stages (at most \(stages)) in \(String(format: "%.1f", seconds * 1e3)) ms, median of \(runs); \(Int((seconds * 1e9 / Double(ops)).rounded())) ns per op"
+            )
         }
     }
 }
@@ -94,7 +105,9 @@ struct SimulatorBench: ParsableCommand {
     @Option(help: "Ops in the synthetic graph (default: the sweep).") var ops: Int?
     @Option(help: "Devices in the cluster (default: the sweep).") var devices: Int?
     @Option(help: "Seconds to spend measuring each configuration.") var seconds = 1.0
-    @Option(help: "Which placements to simulate: random (the most transfers) or heft (a realistic one).")
+    @Option(
+        help: "Which placements to simulate: random (the most transfers) or heft (a realistic one)."
+    )
     var placement: PlacementKind = .random
     @Flag(help: "Print JSON.") var json = false
 
@@ -103,7 +116,9 @@ struct SimulatorBench: ParsableCommand {
     }
 
     func validate() throws {
-        if let ops, ops < SyntheticGraph.minimumOpCount { throw ValidationError("--ops must be at least \(SyntheticGraph.minimumOpCount)") }
+        if let ops, ops < SyntheticGraph.minimumOpCount {
+            throw ValidationError("--ops must be at least \(SyntheticGraph.minimumOpCount)")
+        }
         if let devices, !(2...Cluster.maximumDevices).contains(devices) {
             throw ValidationError("--devices must be between 2 and \(Cluster.maximumDevices)")
         }
@@ -139,7 +154,7 @@ struct SimulatorBench: ParsableCommand {
         // fastest round (the least disturbed by the machine's other work).
         var best = Double.infinity
         var runs = 0
-        let deadline = Stopwatch.seconds { } + seconds
+        let deadline = Stopwatch.seconds {} + seconds
         var spent = 0.0
         while spent < deadline || runs < 8 {
             let round = Stopwatch.seconds {
@@ -149,8 +164,10 @@ struct SimulatorBench: ParsableCommand {
             runs += placements.count
             spent += round
         }
-        return Measurement(ops: ops, devices: devices, edges: graph.edgeCount, transfers: transfers / placements.count,
-                           runs: runs, nanosecondsPerOp: best * 1e9 / Double(ops))
+        return Measurement(
+            ops: ops, devices: devices, edges: graph.edgeCount,
+            transfers: transfers / placements.count,
+            runs: runs, nanosecondsPerOp: best * 1e9 / Double(ops))
     }
 
     func run() throws {
@@ -163,7 +180,8 @@ struct SimulatorBench: ParsableCommand {
         let results = configurations.map { measure(ops: $0.0, devices: $0.1) }
         func object(_ m: Measurement) -> JSONValue {
             .object([
-                ("ops", .number(Double(m.ops))), ("devices", .number(Double(m.devices))), ("edges", .number(Double(m.edges))),
+                ("ops", .number(Double(m.ops))), ("devices", .number(Double(m.devices))),
+                ("edges", .number(Double(m.edges))),
                 ("transfers", .number(Double(m.transfers))), ("runs", .number(Double(m.runs))),
                 ("placement", .string(placement.rawValue)),
                 ("ns_per_op", .number((m.nanosecondsPerOp * 10).rounded() / 10)),
@@ -177,10 +195,16 @@ struct SimulatorBench: ParsableCommand {
         var table = TextTable(["ops", "devices", "edges", "transfers", "ns/op", "Mops/s", "growth"])
         for m in results {
             let smallest = results.first { $0.devices == m.devices }!
-            table.add(["\(m.ops)", "\(m.devices)", "\(m.edges)", "\(m.transfers)", Units.format1(m.nanosecondsPerOp),
-                       Units.format2(1e3 / m.nanosecondsPerOp), Units.format2(m.nanosecondsPerOp / smallest.nanosecondsPerOp) + "x"])
+            table.add([
+                "\(m.ops)", "\(m.devices)", "\(m.edges)", "\(m.transfers)",
+                Units.format1(m.nanosecondsPerOp),
+                Units.format2(1e3 / m.nanosecondsPerOp),
+                Units.format2(m.nanosecondsPerOp / smallest.nanosecondsPerOp) + "x",
+            ])
         }
         print(table.render(), terminator: "")
-        Output.line("(time per simulated op, best round; growth is ns/op relative to the smallest graph on as many devices)")
+        Output.line(
+            "(time per simulated op, best round; growth is ns/op relative to the smallest graph on as many devices)"
+        )
     }
 }

@@ -10,7 +10,8 @@ import SpotlightSimulation
 struct BudgetBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "budget",
-        abstract: "Compare Spotlight, the policy gradient and the local search at an equal budget of measured placements.",
+        abstract:
+            "Compare Spotlight, the policy gradient and the local search at an equal budget of measured placements.",
         discussion: """
             For each workload (GRAPH:CLUSTER pairs; by default the six real sample workloads and \
             two synthetic graphs), runs every method with the same budget for each seed and prints \
@@ -21,39 +22,66 @@ struct BudgetBench: ParsableCommand {
             """
     )
 
-    @Argument(help: "Workloads as GRAPH:CLUSTER (default: the six real samples and two synthetic graphs).") var workloads: [String] = []
+    @Argument(
+        help: "Workloads as GRAPH:CLUSTER (default: the six real samples and two synthetic graphs)."
+    ) var workloads: [String] = []
     @Option(help: "Placements measured per run.") var budget = 960
     @Option(help: "Seeds per method.") var seeds = 5
     @Option(help: "The first seed.") var firstSeed = 1
-    @Option(help: "The learned searches' share of the budget: sequential, what they spend before the polish; interleaved, the least they get (default: 0.5 or 0.1).")
+    @Option(
+        help:
+            "The learned searches' share of the budget: sequential, what they spend before the polish; interleaved, the least they get (default: 0.5 or 0.1)."
+    )
     var searchShare: Double?
-    @Option(help: "How the learned searches share the budget with the local search: sequential or interleaved.")
+    @Option(
+        help:
+            "How the learned searches share the budget with the local search: sequential or interleaved."
+    )
     var schedule: BudgetedSearch.Schedule = .interleaved
-    @Option(help: "Stages each sample changes, about (0: whole placements, as in the papers).") var anchorMoves = 0.0
+    @Option(help: "Stages each sample changes, about (0: whole placements, as in the papers).")
+    var anchorMoves = 0.0
     @Option(help: "Placements sampled per iteration.") var samples = 16
-    @Option(help: "Anchored: the share of each batch that is single-stage moves (default: the configuration's).") var sweepShare: Double?
+    @Option(
+        help:
+            "Anchored: the share of each batch that is single-stage moves (default: the configuration's)."
+    ) var sweepShare: Double?
     @Option(help: "The most stages.") var stages = StagePartition.defaultMaximumStages
-    @Option(help: "Where the searches start: best (the fastest heuristic) or none.") var warmStart: WarmStart = .best
-    @Option(help: "Log-normal measurement noise, as the log-deviation (0.05: about 5%).") var noise = 0.0
-    @Option(help: "Confirmations of a would-be best (default: 2 with noise, else 0).") var confirm: Int?
-    @Option(help: "Methods to run, comma-separated, from local, pg, spotlight.") var methods = "local,pg,spotlight"
-    @Option(help: "Spotlight's learning rate (default: its configuration's).") var spotlightLearningRate: Float?
-    @Option(help: "The policy gradient's learning rate (default: its configuration's).") var pgLearningRate: Float?
+    @Option(help: "Where the searches start: best (the fastest heuristic) or none.") var warmStart:
+        WarmStart = .best
+    @Option(help: "Log-normal measurement noise, as the log-deviation (0.05: about 5%).")
+    var noise = 0.0
+    @Option(help: "Confirmations of a would-be best (default: 2 with noise, else 0).") var confirm:
+        Int?
+    @Option(help: "Methods to run, comma-separated, from local, pg, spotlight.") var methods =
+        "local,pg,spotlight"
+    @Option(help: "Spotlight's learning rate (default: its configuration's).")
+    var spotlightLearningRate: Float?
+    @Option(help: "The policy gradient's learning rate (default: its configuration's).")
+    var pgLearningRate: Float?
     @Option(help: "Spotlight's KL target (default: its configuration's).") var targetKl: Float?
     @Option(help: "Spotlight's gradient epochs per batch.") var epochs = 8
-    @Option(help: "Both methods' entropy weight (default: their configuration's).") var entropyWeight: Float?
-    @Option(help: "Both methods' reward baseline: batch, moving or best (default: their configuration's).")
+    @Option(help: "Both methods' entropy weight (default: their configuration's).")
+    var entropyWeight: Float?
+    @Option(
+        help:
+            "Both methods' reward baseline: batch, moving or best (default: their configuration's)."
+    )
     var rewardBaseline: OptimizerConfiguration.RewardBaseline?
 
     func validate() throws {
         guard budget >= 1, seeds >= 1, samples >= 2, stages >= 1 else {
-            throw ValidationError("--budget, --seeds and --stages must be at least 1, --samples at least 2")
+            throw ValidationError(
+                "--budget, --seeds and --stages must be at least 1, --samples at least 2")
         }
-        guard (0...1).contains(searchShare ?? 0) else { throw ValidationError("--search-share must be between 0 and 1") }
+        guard (0...1).contains(searchShare ?? 0) else {
+            throw ValidationError("--search-share must be between 0 and 1")
+        }
         guard anchorMoves >= 0, noise >= 0, (confirm ?? 0) >= 0 else {
             throw ValidationError("--anchor-moves, --noise and --confirm must not be negative")
         }
-        guard !methodList.isEmpty, methodList.allSatisfy({ ["local", "pg", "spotlight"].contains($0) }) else {
+        guard !methodList.isEmpty,
+            methodList.allSatisfy({ ["local", "pg", "spotlight"].contains($0) })
+        else {
             throw ValidationError("--methods lists local, pg and spotlight")
         }
     }
@@ -79,7 +107,11 @@ struct BudgetBench: ParsableCommand {
             let cluster = SyntheticCluster.make(deviceCount: 4)
             for (ops, seed) in [(2000, UInt64(3)), (10000, UInt64(4))] {
                 let graph = SyntheticGraph(opCount: ops, seed: seed).graph()
-                problems.append(("synthetic \(ops / 1000)k", try PlacementProblem(graph: graph, cluster: cluster, maximumStages: stages)))
+                problems.append(
+                    (
+                        "synthetic \(ops / 1000)k",
+                        try PlacementProblem(graph: graph, cluster: cluster, maximumStages: stages)
+                    ))
             }
         }
         return problems
@@ -110,18 +142,23 @@ struct BudgetComparison {
     }
 
     func configuration(_ method: String, seed: Int) -> OptimizerConfiguration {
-        var configuration = OptimizerConfiguration(method: method == "pg" ? .policyGradient : .spotlight,
-                                                   samples: bench.samples, seed: UInt64(seed))
+        var configuration = OptimizerConfiguration(
+            method: method == "pg" ? .policyGradient : .spotlight,
+            samples: bench.samples, seed: UInt64(seed))
         configuration.anchorMoves = bench.anchorMoves > 0 ? bench.anchorMoves : nil
         configuration.confirmations = bench.confirm ?? (bench.noise > 0 ? 2 : 0)
         configuration.epochs = bench.epochs
         if let entropyWeight = bench.entropyWeight { configuration.entropyWeight = entropyWeight }
         if let sweepShare = bench.sweepShare { configuration.sweepShare = sweepShare }
-        if let rewardBaseline = bench.rewardBaseline { configuration.rewardBaseline = rewardBaseline }
+        if let rewardBaseline = bench.rewardBaseline {
+            configuration.rewardBaseline = rewardBaseline
+        }
         if method == "pg", let rate = bench.pgLearningRate { configuration.learningRate = rate }
         if method == "spotlight" {
             if let rate = bench.spotlightLearningRate { configuration.learningRate = rate }
-            if let targetKl = bench.targetKl { configuration.watchKL(configuration.klMeasure, target: targetKl) }
+            if let targetKl = bench.targetKl {
+                configuration.watchKL(configuration.klMeasure, target: targetKl)
+            }
         }
         return configuration
     }
@@ -131,26 +168,36 @@ struct BudgetComparison {
         let baselines = Baselines.run(base)
         let (problem, start) = bench.warmStart.prepare(base, baselines: baselines)
         let fastest = WarmStart.fastest(baselines)
-        var row = Row(name: name, lowerBound: base.lowerBound(), bestHeuristic: fastest.map { ($0.method, $0.stepTime) })
+        var row = Row(
+            name: name, lowerBound: base.lowerBound(),
+            bestHeuristic: fastest.map { ($0.method, $0.stepTime) })
         for method in bench.methodList {
-            var bests: [Double] = [], measured = 0
+            var bests: [Double] = []
+            var measured = 0
             let started = Date()
             for seed in bench.firstSeed..<(bench.firstSeed + bench.seeds) {
-                let evaluator: any Evaluator = bench.noise > 0
+                let evaluator: any Evaluator =
+                    bench.noise > 0
                     ? NoisyEvaluator(exact, spread: bench.noise, seed: UInt64(seed)) : exact
                 var configuration = configuration(method, seed: seed)
                 // Never sampled from: anchored, the policy is not taught the start.
                 if method == "local" { configuration.anchorMoves = configuration.anchorMoves ?? 1 }
-                var optimizer = Optimizer(problem: problem, configuration: configuration, warmStart: start?.assignment,
-                                          warmStartTime: start?.stepTime)
+                var optimizer = Optimizer(
+                    problem: problem, configuration: configuration, warmStart: start?.assignment,
+                    warmStartTime: start?.stepTime)
                 let share = method == "local" ? 0 : bench.searchShare ?? bench.schedule.defaultShare
-                let outcome = BudgetedSearch(budget: bench.budget, searchShare: share, schedule: bench.schedule).run(&optimizer, evaluator: evaluator)
-                let time = outcome.assignment.flatMap { exact.evaluate([$0], method: method)[0].stepTime } ?? .infinity
+                let outcome = BudgetedSearch(
+                    budget: bench.budget, searchShare: share, schedule: bench.schedule
+                ).run(&optimizer, evaluator: evaluator)
+                let time =
+                    outcome.assignment.flatMap { exact.evaluate([$0], method: method)[0].stepTime }
+                    ?? .infinity
                 bests.append(time)
                 measured += outcome.measured
-                Output.error("\(name) \(method) seed \(seed): \(Units.microseconds(time)) "
-                             + "(search \(outcome.searchStepTime.map(Units.microseconds) ?? "-"), "
-                             + "\(outcome.searchMeasured) + \(outcome.polishMeasured) measured)")
+                Output.error(
+                    "\(name) \(method) seed \(seed): \(Units.microseconds(time)) "
+                        + "(search \(outcome.searchStepTime.map(Units.microseconds) ?? "-"), "
+                        + "\(outcome.searchMeasured) + \(outcome.polishMeasured) measured)")
             }
             row.bests[method] = bests
             row.seconds[method] = Date().timeIntervalSince(started) / Double(bench.seeds)
@@ -162,18 +209,28 @@ struct BudgetComparison {
     func table(_ rows: [Row]) -> String {
         let methods = bench.methodList
         let names = ["local": "local search", "pg": "policy gradient", "spotlight": "Spotlight"]
-        var lines = ["| workload | lower bound | best heuristic | " + methods.map { names[$0]! }.joined(separator: " | ")
-                     + (methods.contains("spotlight") ? " | Spotlight / local | Spotlight / PG" : "")
-                     + " | measured per run | seconds per run |"]
-        lines.append("|---|---:|---:|" + String(repeating: "---:|", count: methods.count)
-                     + (methods.contains("spotlight") ? "---:|---:|" : "") + "---:|---:|")
+        var lines = [
+            "| workload | lower bound | best heuristic | "
+                + methods.map { names[$0]! }.joined(separator: " | ")
+                + (methods.contains("spotlight") ? " | Spotlight / local | Spotlight / PG" : "")
+                + " | measured per run | seconds per run |"
+        ]
+        lines.append(
+            "|---|---:|---:|" + String(repeating: "---:|", count: methods.count)
+                + (methods.contains("spotlight") ? "---:|---:|" : "") + "---:|---:|")
         let ms = OptimizerBench.ms
         for row in rows {
-            var cells = [row.name, ms(row.lowerBound), row.bestHeuristic.map { "\(ms($0.time)) (\($0.method))" } ?? "-"]
+            var cells = [
+                row.name, ms(row.lowerBound),
+                row.bestHeuristic.map { "\(ms($0.time)) (\($0.method))" } ?? "-",
+            ]
             cells += methods.map { ms(OptimizerBench.mean(row.bests[$0]!)) }
             if let spotlight = row.bests["spotlight"] {
                 for other in ["local", "pg"] {
-                    cells.append(row.bests[other].map { OptimizerBench.perSeed(SeedComparison(spotlight, against: $0)) } ?? "-")
+                    cells.append(
+                        row.bests[other].map {
+                            OptimizerBench.perSeed(SeedComparison(spotlight, against: $0))
+                        } ?? "-")
                 }
             }
             cells.append(methods.map { Units.format1(row.measured[$0]!) }.joined(separator: " / "))
@@ -181,9 +238,11 @@ struct BudgetComparison {
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         lines.append("")
-        lines.append("Step times in ms, means over \(bench.seeds) seeds (from \(bench.firstSeed)) at \(bench.budget) measured placements"
-                     + (bench.noise > 0 ? ", measured with \(bench.noise) log-normal noise and scored exactly" : "")
-                     + "; ratios are per-seed means ± standard error.")
+        lines.append(
+            "Step times in ms, means over \(bench.seeds) seeds (from \(bench.firstSeed)) at \(bench.budget) measured placements"
+                + (bench.noise > 0
+                    ? ", measured with \(bench.noise) log-normal noise and scored exactly" : "")
+                + "; ratios are per-seed means ± standard error.")
         return lines.joined(separator: "\n")
     }
 }

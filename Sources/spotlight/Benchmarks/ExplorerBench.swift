@@ -24,16 +24,21 @@ struct ExplorerBench: ParsableCommand {
     @Option(help: "Screen columns.") var width = 200
     @Option(help: "Screen rows.") var height = 60
     @Option(help: "Frames to time.") var frames = 2000
-    @Option(help: "Iterations run first, so that the curves have a history to draw.") var warmup = 200
+    @Option(help: "Iterations run first, so that the curves have a history to draw.") var warmup =
+        200
     @Option(help: "Seconds for each pace measurement.") var seconds = 5.0
     @Option(help: "Rounds of the three pace measurements.") var rounds = 3
     @OptionGroup(title: "Search") var search: SearchOptions
 
     func validate() throws {
         guard width >= ExplorerLayout.minimumWidth, height >= ExplorerLayout.minimumHeight else {
-            throw ValidationError("--width and --height must be at least \(ExplorerLayout.minimumWidth)x\(ExplorerLayout.minimumHeight)")
+            throw ValidationError(
+                "--width and --height must be at least \(ExplorerLayout.minimumWidth)x\(ExplorerLayout.minimumHeight)"
+            )
         }
-        guard files.isEmpty || files.count == 2 else { throw ValidationError("give GRAPH CLUSTER, or nothing for the sample") }
+        guard files.isEmpty || files.count == 2 else {
+            throw ValidationError("give GRAPH CLUSTER, or nothing for the sample")
+        }
     }
 
     func run() throws {
@@ -44,16 +49,26 @@ struct ExplorerBench: ParsableCommand {
         let problem = optimizer.problem
         let evaluator = search.evaluator(for: problem, onFailure: { _ in })
         for _ in 0..<warmup { optimizer.iterate(evaluator: evaluator) }
-        Output.line("workload: \(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name) (\(problem.cluster.deviceCount) devices), \(warmup) iterations of history")
+        Output.line(
+            "workload: \(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name) (\(problem.cluster.deviceCount) devices), \(warmup) iterations of history"
+        )
 
         // Frames.
-        let themes = ThemeCatalog.load(directory: Resources.directory("themes", containing: "dark.theme"))
-        let model = ExplorerModel(optimizer: optimizer, graphLabel: (graphPath as NSString).lastPathComponent, clusterLabel: (clusterPath as NSString).lastPathComponent)
-        var state = ExplorerState(model: model, themes: themes, themeIndex: themes.index(named: "dark") ?? 0, width: width, height: height)
+        let themes = ThemeCatalog.load(
+            directory: Resources.directory("themes", containing: "dark.theme"))
+        let model = ExplorerModel(
+            optimizer: optimizer, graphLabel: (graphPath as NSString).lastPathComponent,
+            clusterLabel: (clusterPath as NSString).lastPathComponent)
+        var state = ExplorerState(
+            model: model, themes: themes, themeIndex: themes.index(named: "dark") ?? 0,
+            width: width, height: height)
         let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator)
         state.apply(ExplorerSession.snapshot(of: actor))
-        state.baselines = baselines.map { BaselineSummary(method: $0.method, stepTime: $0.stepTime, outOfMemory: $0.outOfMemory,
-                                                              assignment: $0.assignment, deviceBusy: $0.result.deviceBusy) }
+        state.baselines = baselines.map {
+            BaselineSummary(
+                method: $0.method, stepTime: $0.stepTime, outOfMemory: $0.outOfMemory,
+                assignment: $0.assignment, deviceBusy: $0.result.deviceBusy)
+        }
         var grid = CellGrid(width: width, height: height)
         var renderTimes: [Double] = []
         for frame in 0..<frames {
@@ -75,24 +90,36 @@ struct ExplorerBench: ParsableCommand {
         terminal.stop()
         func describe(_ times: [Double]) -> String {
             let sorted = times.sorted()
-            let median = sorted[sorted.count / 2], p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
-            return "median \(Units.fixed(median * 1e3, decimals: 3)) ms, p99 \(Units.fixed(p99 * 1e3, decimals: 3)) ms"
+            let median = sorted[sorted.count / 2]
+            let p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
+            return
+                "median \(Units.fixed(median * 1e3, decimals: 3)) ms, p99 \(Units.fixed(p99 * 1e3, decimals: 3)) ms"
         }
-        Output.line("frame at \(width)x\(height), render into the cell grid: \(describe(renderTimes)) (\(frames) frames)")
-        Output.line("frame at \(width)x\(height), render + ncurses draw:      \(describe(frameTimes)) (\(frames) frames)")
+        Output.line(
+            "frame at \(width)x\(height), render into the cell grid: \(describe(renderTimes)) (\(frames) frames)"
+        )
+        Output.line(
+            "frame at \(width)x\(height), render + ncurses draw:      \(describe(frameTimes)) (\(frames) frames)"
+        )
 
         // Pace: headless, then under a UI drawing at 30 frames per second, alternating in rounds
         // so that the machine's drift falls on all three alike.
         var ratios: [Double] = []
         for round in 1...rounds {
             let direct = directPace(optimizer: optimizer, evaluator: evaluator)
-            let headless = pace(optimizer: optimizer, evaluator: evaluator, withUI: false, state: state)
-            let underUI = pace(optimizer: optimizer, evaluator: evaluator, withUI: true, state: state)
+            let headless = pace(
+                optimizer: optimizer, evaluator: evaluator, withUI: false, state: state)
+            let underUI = pace(
+                optimizer: optimizer, evaluator: evaluator, withUI: true, state: state)
             ratios.append(underUI.rate / direct.rate)
-            Output.line("round \(round): headless (as `optimize`) \(Units.fixed(direct.rate, decimals: 1)) samples/s, through the actor \(Units.fixed(headless.rate, decimals: 1)), under the UI \(Units.fixed(underUI.rate, decimals: 1)) (\(underUI.frames) frames): kept \(Units.percent(underUI.rate / direct.rate))")
+            Output.line(
+                "round \(round): headless (as `optimize`) \(Units.fixed(direct.rate, decimals: 1)) samples/s, through the actor \(Units.fixed(headless.rate, decimals: 1)), under the UI \(Units.fixed(underUI.rate, decimals: 1)) (\(underUI.frames) frames): kept \(Units.percent(underUI.rate / direct.rate))"
+            )
         }
         let median = ratios.sorted()[ratios.count / 2]
-        Output.line("kept under the UI, median of \(rounds) rounds: \(Units.percent(median)) of the headless pace")
+        Output.line(
+            "kept under the UI, median of \(rounds) rounds: \(Units.percent(median)) of the headless pace"
+        )
     }
 
     struct Pace {
@@ -107,14 +134,20 @@ struct ExplorerBench: ParsableCommand {
         var optimizer = initial
         let start = MonotonicClock.seconds()
         while MonotonicClock.seconds() - start < seconds { optimizer.iterate(evaluator: evaluator) }
-        return Pace(samples: optimizer.state.samplesEvaluated - initial.state.samplesEvaluated, seconds: MonotonicClock.seconds() - start, frames: 0)
+        return Pace(
+            samples: optimizer.state.samplesEvaluated - initial.state.samplesEvaluated,
+            seconds: MonotonicClock.seconds() - start, frames: 0)
     }
 
     /// Runs the search through the actor for `seconds`; with `withUI`, this thread meanwhile does
     /// what the explorer's loop does 30 times a second: take the snapshot, render, draw.
-    func pace(optimizer: Optimizer, evaluator: any Evaluator, withUI: Bool, state initial: ExplorerState) -> Pace {
+    func pace(
+        optimizer: Optimizer, evaluator: any Evaluator, withUI: Bool, state initial: ExplorerState
+    ) -> Pace {
         let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator)
-        let session = ExplorerSession(actor: actor, problem: optimizer.problem, methodName: "bench", placementPath: "/dev/null", tracePath: "/dev/null")
+        let session = ExplorerSession(
+            actor: actor, problem: optimizer.problem, methodName: "bench",
+            placementPath: "/dev/null", tracePath: "/dev/null")
         var state = initial
         var grid = CellGrid(width: width, height: height)
         let terminal = Terminal()
@@ -140,7 +173,9 @@ struct ExplorerBench: ParsableCommand {
         session.stopAndWait()
         last = session.currentSnapshot().samplesEvaluated
         terminal.stop()
-        return Pace(samples: last - startSamples, seconds: max(elapsed, MonotonicClock.seconds() - start), frames: frames)
+        return Pace(
+            samples: last - startSamples, seconds: max(elapsed, MonotonicClock.seconds() - start),
+            frames: frames)
     }
 
     func paths() throws -> (String, String) {

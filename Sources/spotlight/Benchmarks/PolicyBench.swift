@@ -37,7 +37,9 @@ struct PolicyBench: ParsableCommand {
         }
     }
 
-    var stageCounts: [Int] { stages.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+    var stageCounts: [Int] {
+        stages.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    }
 
     struct Measurement {
         var stages: Int
@@ -54,15 +56,23 @@ struct PolicyBench: ParsableCommand {
             stageCount: stageCount, featureCount: features,
             features: (0..<(stageCount * features)).map { _ in Float(random.nextUnit() * 2 - 1) },
             allowedDevices: [UInt64](repeating: (1 << UInt64(devices)) - 1, count: stageCount))
-        let network = PolicyNetwork<Float>(featureCount: features, deviceCount: devices, hiddenSize: hidden, seed: 1)
+        let network = PolicyNetwork<Float>(
+            featureCount: features, deviceCount: devices, hiddenSize: hidden, seed: 1)
         let pins = [Int](repeating: -1, count: stageCount)
         let advantages = (0..<samples).map { _ in Float(random.nextUnit() * 2 - 1) }
         let trace = network.forward(inputs, sampleCount: samples, pins: pins, random: &random)
-        let logitGradient = PolicyObjective.reinforce(trace, advantages: advantages, entropyWeight: 0.01, deviceCount: devices).logitGradient
+        let logitGradient = PolicyObjective.reinforce(
+            trace, advantages: advantages, entropyWeight: 0.01, deviceCount: devices
+        ).logitGradient
 
         func fastest(_ body: () -> Void) -> Double { Stopwatch.fastest(runs: rounds, body) }
-        let sampleForward = fastest { _ = network.forward(inputs, sampleCount: samples, pins: pins, random: &random) }
-        let scoreForward = fastest { _ = network.forward(inputs, sampleCount: samples, pins: pins, actions: trace.actions, random: &random) }
+        let sampleForward = fastest {
+            _ = network.forward(inputs, sampleCount: samples, pins: pins, random: &random)
+        }
+        let scoreForward = fastest {
+            _ = network.forward(
+                inputs, sampleCount: samples, pins: pins, actions: trace.actions, random: &random)
+        }
         let backward = fastest { _ = network.backward(trace, logitGradient: logitGradient) }
         func iteration(_ method: OptimizerConfiguration.Method) -> Double {
             var configuration = OptimizerConfiguration(method: method)
@@ -70,39 +80,64 @@ struct PolicyBench: ParsableCommand {
             configuration.hiddenSize = hidden
             configuration.earlyStopKL = .infinity
             return fastest {
-                var copy = network, adam = Adam<Float>(parameterCount: network.parameterCount, learningRate: configuration.learningRate)
-                var beta = configuration.initialBeta, sampling = SplitMix64(seed: 3)
-                let batch = copy.forward(inputs, sampleCount: samples, pins: pins, random: &sampling)
-                _ = PolicyUpdate.apply(network: &copy, adam: &adam, beta: &beta, trace: batch, inputs: inputs, pins: pins,
-                                       advantages: advantages, configuration: configuration)
+                var copy = network
+                var adam = Adam<Float>(
+                    parameterCount: network.parameterCount, learningRate: configuration.learningRate
+                )
+                var beta = configuration.initialBeta
+                var sampling = SplitMix64(seed: 3)
+                let batch = copy.forward(
+                    inputs, sampleCount: samples, pins: pins, random: &sampling)
+                _ = PolicyUpdate.apply(
+                    network: &copy, adam: &adam, beta: &beta, trace: batch, inputs: inputs,
+                    pins: pins,
+                    advantages: advantages, configuration: configuration)
             }
         }
-        return Measurement(stages: stageCount, sampleForward: sampleForward, scoreForward: scoreForward, backward: backward,
-                           spotlightIteration: iteration(.spotlight), policyGradientIteration: iteration(.policyGradient))
+        return Measurement(
+            stages: stageCount, sampleForward: sampleForward, scoreForward: scoreForward,
+            backward: backward,
+            spotlightIteration: iteration(.spotlight),
+            policyGradientIteration: iteration(.policyGradient))
     }
 
     func run() throws {
         let results = stageCounts.map(measure)
         func ms(_ seconds: Double) -> Double { (seconds * 1e5).rounded() / 1e2 }
         if json {
-            Output.json(.array(results.map { m in
-                .object([
-                    ("stages", .number(Double(m.stages))), ("samples", .number(Double(samples))), ("hidden", .number(Double(hidden))),
-                    ("devices", .number(Double(devices))), ("features", .number(Double(features))),
-                    ("sample_forward_ms", .number(ms(m.sampleForward))), ("score_forward_ms", .number(ms(m.scoreForward))),
-                    ("backward_ms", .number(ms(m.backward))),
-                    ("spotlight_iteration_ms", .number(ms(m.spotlightIteration))),
-                    ("pg_iteration_ms", .number(ms(m.policyGradientIteration))),
-                ])
-            }))
+            Output.json(
+                .array(
+                    results.map { m in
+                        .object([
+                            ("stages", .number(Double(m.stages))),
+                            ("samples", .number(Double(samples))),
+                            ("hidden", .number(Double(hidden))),
+                            ("devices", .number(Double(devices))),
+                            ("features", .number(Double(features))),
+                            ("sample_forward_ms", .number(ms(m.sampleForward))),
+                            ("score_forward_ms", .number(ms(m.scoreForward))),
+                            ("backward_ms", .number(ms(m.backward))),
+                            ("spotlight_iteration_ms", .number(ms(m.spotlightIteration))),
+                            ("pg_iteration_ms", .number(ms(m.policyGradientIteration))),
+                        ])
+                    }))
             return
         }
-        Output.line("policy passes: \(samples) samples, hidden \(hidden), \(devices) devices, \(features) features; fastest of \(rounds) rounds")
-        var table = TextTable(["stages", "sample forward", "score forward", "backward", "Spotlight iteration (8 epochs)", "PG iteration"])
+        Output.line(
+            "policy passes: \(samples) samples, hidden \(hidden), \(devices) devices, \(features) features; fastest of \(rounds) rounds"
+        )
+        var table = TextTable([
+            "stages", "sample forward", "score forward", "backward",
+            "Spotlight iteration (8 epochs)", "PG iteration",
+        ])
         for m in results {
-            table.add([String(m.stages), String(format: "%.2f ms", ms(m.sampleForward)), String(format: "%.2f ms", ms(m.scoreForward)),
-                       String(format: "%.2f ms", ms(m.backward)), String(format: "%.2f ms", ms(m.spotlightIteration)),
-                       String(format: "%.2f ms", ms(m.policyGradientIteration))])
+            table.add([
+                String(m.stages), String(format: "%.2f ms", ms(m.sampleForward)),
+                String(format: "%.2f ms", ms(m.scoreForward)),
+                String(format: "%.2f ms", ms(m.backward)),
+                String(format: "%.2f ms", ms(m.spotlightIteration)),
+                String(format: "%.2f ms", ms(m.policyGradientIteration)),
+            ])
         }
         print(table.render())
     }

@@ -17,11 +17,14 @@ struct BaselinesCommand: ParsableCommand {
     )
 
     @Argument(help: "The graph file.", completion: .file(extensions: ["json"])) var graph: String
-    @Argument(help: "The cluster file.", completion: .file(extensions: ["json"])) var cluster: String
+    @Argument(help: "The cluster file.", completion: .file(extensions: ["json"])) var cluster:
+        String
 
     @Flag(help: "Print one JSON object.") var json = false
 
-    @Option(help: "Write each baseline's placement here as METHOD.placement.json.", completion: .directory)
+    @Option(
+        help: "Write each baseline's placement here as METHOD.placement.json.",
+        completion: .directory)
     var outDir: String?
 
     func run() throws {
@@ -30,44 +33,61 @@ struct BaselinesCommand: ParsableCommand {
         let results = Baselines.run(problem)
         if let outDir {
             do {
-                try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: outDir, withIntermediateDirectories: true)
             } catch {
-                Output.error("error: \(outDir): cannot create directory: \(error.localizedDescription)")
+                Output.error(
+                    "error: \(outDir): cannot create directory: \(error.localizedDescription)")
                 throw ExitCode.failure
             }
             for baseline in results {
-                let placement = Placement(graphName: problem.graph.name, clusterName: problem.cluster.name, method: baseline.method,
-                                          stepTimeMicroseconds: baseline.result.stepTime, assignment: baseline.assignment)
-                let path = (outDir as NSString).appendingPathComponent("\(baseline.method).placement.json")
+                let placement = Placement(
+                    graphName: problem.graph.name, clusterName: problem.cluster.name,
+                    method: baseline.method,
+                    stepTimeMicroseconds: baseline.result.stepTime, assignment: baseline.assignment)
+                let path = (outDir as NSString).appendingPathComponent(
+                    "\(baseline.method).placement.json")
                 try Loading.reporting { () throws(InputError) in
                     try placement.save(to: path, graph: problem.graph, cluster: problem.cluster)
                 }
             }
         }
         if json {
-            Output.json(.object([
-                ("graph", .string(problem.graph.name)),
-                ("cluster", .string(problem.cluster.name)),
-                ("lower_bound_us", .number(bound)),
-                ("baselines", .array(results.map { baseline in
-                    .object([
-                        ("method", .string(baseline.method)),
-                        ("step_time_us", .number(baseline.result.stepTime)),
-                        ("oom", .bool(baseline.result.outOfMemory)),
-                        ("ratio_to_lower_bound", .number(bound > 0 ? baseline.result.stepTime / bound : 1)),
-                        ("transfers", .number(Double(baseline.result.transferCount))),
-                    ])
-                })),
-            ]))
+            Output.json(
+                .object([
+                    ("graph", .string(problem.graph.name)),
+                    ("cluster", .string(problem.cluster.name)),
+                    ("lower_bound_us", .number(bound)),
+                    (
+                        "baselines",
+                        .array(
+                            results.map { baseline in
+                                .object([
+                                    ("method", .string(baseline.method)),
+                                    ("step_time_us", .number(baseline.result.stepTime)),
+                                    ("oom", .bool(baseline.result.outOfMemory)),
+                                    (
+                                        "ratio_to_lower_bound",
+                                        .number(bound > 0 ? baseline.result.stepTime / bound : 1)
+                                    ),
+                                    ("transfers", .number(Double(baseline.result.transferCount))),
+                                ])
+                            })
+                    ),
+                ]))
             return
         }
-        Output.line("\(problem.graph.name) (\(problem.graph.count) ops) on \(problem.cluster.name) (\(problem.cluster.deviceCount) devices)")
+        Output.line(
+            "\(problem.graph.name) (\(problem.graph.count) ops) on \(problem.cluster.name) (\(problem.cluster.deviceCount) devices)"
+        )
         var table = TextTable(["method", "step time", "x bound", "transfers", "memory"])
         table.add(["lower bound", Units.microseconds(bound), "1.00", "", ""])
         for baseline in results {
-            table.add([baseline.method, Units.microseconds(baseline.result.stepTime),
-                       Units.format2(bound > 0 ? baseline.result.stepTime / bound : 1),
-                       "\(baseline.result.transferCount)", baseline.result.outOfMemory ? "OOM" : "ok"])
+            table.add([
+                baseline.method, Units.microseconds(baseline.result.stepTime),
+                Units.format2(bound > 0 ? baseline.result.stepTime / bound : 1),
+                "\(baseline.result.transferCount)", baseline.result.outOfMemory ? "OOM" : "ok",
+            ])
         }
         print(table.render(), terminator: "")
         if let outDir { Output.line("placements written to \(outDir)/") }

@@ -19,26 +19,48 @@ struct ExploreCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The graph file (default: the sample workload).", completion: .file(extensions: ["json"])) var graph: String?
-    @Argument(help: "The cluster file (default: the sample cluster).", completion: .file(extensions: ["json"])) var cluster: String?
+    @Argument(
+        help: "The graph file (default: the sample workload).",
+        completion: .file(extensions: ["json"])) var graph: String?
+    @Argument(
+        help: "The cluster file (default: the sample cluster).",
+        completion: .file(extensions: ["json"])) var cluster: String?
 
     @OptionGroup(title: "Search") var search: SearchOptions
-    @Option(help: "Stop the search by itself after this many iterations in total (default: run until quit).") var iterations: Int?
-    @Option(help: "Where s saves the best placement (default: GRAPH-NAME.best.placement.json here).", completion: .file(extensions: ["json"]))
+    @Option(
+        help:
+            "Stop the search by itself after this many iterations in total (default: run until quit)."
+    ) var iterations: Int?
+    @Option(
+        help: "Where s saves the best placement (default: GRAPH-NAME.best.placement.json here).",
+        completion: .file(extensions: ["json"]))
     var out: String?
-    @Option(help: "Where e saves the Chrome trace of the best placement (default: GRAPH-NAME.best.trace.json here).", completion: .file(extensions: ["json"]))
+    @Option(
+        help:
+            "Where e saves the Chrome trace of the best placement (default: GRAPH-NAME.best.trace.json here).",
+        completion: .file(extensions: ["json"]))
     var trace: String?
-    @Option(help: "Pins to load at the start (spotlight.pins/1) and where P saves them (default: GRAPH-NAME.pins.json here).",
-            completion: .file(extensions: ["json"]))
+    @Option(
+        help:
+            "Pins to load at the start (spotlight.pins/1) and where P saves them (default: GRAPH-NAME.pins.json here).",
+        completion: .file(extensions: ["json"]))
     var pins: String?
     @Option(help: "The theme to start with (t cycles through them).") var theme: String?
-    @Option(help: "Read themes from this directory (default: the themes/ shipped with Spotlight).", completion: .directory) var themesDir: String?
+    @Option(
+        help: "Read themes from this directory (default: the themes/ shipped with Spotlight).",
+        completion: .directory) var themesDir: String?
 
     func validate() throws {
-        if let iterations { guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") } }
-        if (graph == nil) != (cluster == nil) { throw ValidationError("give both a graph and a cluster, or neither for the sample") }
+        if let iterations {
+            guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
+        }
+        if (graph == nil) != (cluster == nil) {
+            throw ValidationError("give both a graph and a cluster, or neither for the sample")
+        }
         if search.method == .local {
-            throw ValidationError("the explorer runs a learned search: use --method spotlight or pg (and p to polish), or optimize --method local")
+            throw ValidationError(
+                "the explorer runs a learned search: use --method spotlight or pg (and p to polish), or optimize --method local"
+            )
         }
     }
 
@@ -47,14 +69,18 @@ struct ExploreCommand: ParsableCommand {
         do {
             try Terminal.checkUsable()
         } catch {
-            Output.error("error: \(error); use `spotlight optimize GRAPH CLUSTER` to search without the explorer")
+            Output.error(
+                "error: \(error); use `spotlight optimize GRAPH CLUSTER` to search without the explorer"
+            )
             throw ExitCode.failure
         }
     }
 
     func run() throws {
         guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
-            Output.error("error: the explorer needs a terminal, and standard \(isatty(STDOUT_FILENO) == 0 ? "output" : "input") is not one; use `spotlight optimize GRAPH CLUSTER` to search without it")
+            Output.error(
+                "error: the explorer needs a terminal, and standard \(isatty(STDOUT_FILENO) == 0 ? "output" : "input") is not one; use `spotlight optimize GRAPH CLUSTER` to search without it"
+            )
             throw ExitCode.failure
         }
         try requireUsableTerminal()
@@ -68,31 +94,47 @@ struct ExploreCommand: ParsableCommand {
         var optimizer = try search.optimizer(for: base, baselines: baselines).0
         let problem = optimizer.problem
         if let pins, FileManager.default.fileExists(atPath: pins) {
-            try Loading.reporting { () throws(InputError) in try PinsFile.load(pins, problem: problem) }.apply(to: &optimizer)
+            try Loading.reporting { () throws(InputError) in
+                try PinsFile.load(pins, problem: problem)
+            }.apply(to: &optimizer)
         }
         let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
-        let themes = ThemeCatalog.load(directory: themesDir ?? Resources.directory("themes", containing: "dark.theme"))
+        let themes = ThemeCatalog.load(
+            directory: themesDir ?? Resources.directory("themes", containing: "dark.theme"))
         var themeIndex = themes.index(named: "dark") ?? 0
         if let theme {
             guard let index = themes.index(named: theme) else {
                 themes.problems.forEach { Output.error("error: \($0)") }
-                Output.error("error: no theme called \"\(theme)\"; the themes are \(themes.names.joined(separator: ", "))")
+                Output.error(
+                    "error: no theme called \"\(theme)\"; the themes are \(themes.names.joined(separator: ", "))"
+                )
                 throw ExitCode.failure
             }
             themeIndex = index
         }
 
-        let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator, iterationLimit: iterations,
-                                   checkpointPath: search.checkpoint, checkpointEvery: search.checkpointEvery)
-        let stem = problem.graph.name.isEmpty ? "spotlight" : problem.graph.name.replacingOccurrences(of: "/", with: "_")
-        let session = ExplorerSession(actor: actor, problem: problem, methodName: optimizer.configuration.method.rawValue,
-                                      placementPath: out ?? "\(stem).best.placement.json", tracePath: trace ?? "\(stem).best.trace.json",
-                                      pinsPath: pins ?? "\(stem).pins.json")
-        let model = ExplorerModel(optimizer: optimizer, graphLabel: (graphPath as NSString).lastPathComponent,
-                                  clusterLabel: (clusterPath as NSString).lastPathComponent, measured: search.measuresOnHardware)
-        var state = ExplorerState(model: model, themes: themes, themeIndex: themeIndex, colorEnabled: !noColor)
-        state.baselines = baselines.map { BaselineSummary(method: $0.method, stepTime: $0.stepTime, outOfMemory: $0.outOfMemory,
-                                                              assignment: $0.assignment, deviceBusy: $0.result.deviceBusy) }
+        let actor = OptimizerActor(
+            optimizer: optimizer, evaluator: evaluator, iterationLimit: iterations,
+            checkpointPath: search.checkpoint, checkpointEvery: search.checkpointEvery)
+        let stem =
+            problem.graph.name.isEmpty
+            ? "spotlight" : problem.graph.name.replacingOccurrences(of: "/", with: "_")
+        let session = ExplorerSession(
+            actor: actor, problem: problem, methodName: optimizer.configuration.method.rawValue,
+            placementPath: out ?? "\(stem).best.placement.json",
+            tracePath: trace ?? "\(stem).best.trace.json",
+            pinsPath: pins ?? "\(stem).pins.json")
+        let model = ExplorerModel(
+            optimizer: optimizer, graphLabel: (graphPath as NSString).lastPathComponent,
+            clusterLabel: (clusterPath as NSString).lastPathComponent,
+            measured: search.measuresOnHardware)
+        var state = ExplorerState(
+            model: model, themes: themes, themeIndex: themeIndex, colorEnabled: !noColor)
+        state.baselines = baselines.map {
+            BaselineSummary(
+                method: $0.method, stepTime: $0.stepTime, outOfMemory: $0.outOfMemory,
+                assignment: $0.assignment, deviceBusy: $0.result.deviceBusy)
+        }
         if let problem = themes.problems.first {
             state.message = StatusMessage("skipped a theme file: \(problem)", isError: true)
         }
@@ -106,23 +148,34 @@ struct ExploreCommand: ParsableCommand {
         }
         try requireUsableTerminal()
         session.start()
-        let exit = ExplorerLoop.run(state: &state, session: session, terminal: terminal, failures: { failures.take() })
+        let exit = ExplorerLoop.run(
+            state: &state, session: session, terminal: terminal, failures: { failures.take() })
         terminal.stop()
 
         if let checkpoint = search.checkpoint {
             Interruption.install(onFirst: nil)
-            Output.line("finishing the running iteration to save the checkpoint in \(checkpoint)… (Ctrl-C to quit without it)")
+            Output.line(
+                "finishing the running iteration to save the checkpoint in \(checkpoint)… (Ctrl-C to quit without it)"
+            )
             session.stopAndWait()
             // A signal stops the measurement, which can end the wait before the handler exits.
             if let number = Interruption.signal { throw ExitCode(128 + number) }
         }
         let snapshot = session.currentSnapshot()
-        let best = snapshot.bestStepTime.map { time in
-            model.lowerBound.map { "best step time \(Units.microseconds(time)) (lower bound \(Units.microseconds($0)))" }
-                ?? "best measured step time \(Units.microseconds(time))"
-        } ?? "no valid placement found"
-        let pinned = snapshot.unpinnedBestStepTime.map { " with the pins; \(Units.microseconds($0)) without them" } ?? ""
-        Output.line("\(snapshot.iteration) iterations, \(snapshot.samplesEvaluated) placements: \(best)\(pinned)")
+        let best =
+            snapshot.bestStepTime.map { time in
+                model.lowerBound.map {
+                    "best step time \(Units.microseconds(time)) (lower bound \(Units.microseconds($0)))"
+                }
+                    ?? "best measured step time \(Units.microseconds(time))"
+            } ?? "no valid placement found"
+        let pinned =
+            snapshot.unpinnedBestStepTime.map {
+                " with the pins; \(Units.microseconds($0)) without them"
+            } ?? ""
+        Output.line(
+            "\(snapshot.iteration) iterations, \(snapshot.samplesEvaluated) placements: \(best)\(pinned)"
+        )
         if case .signal(let number) = exit { throw ExitCode(128 + number) }
         if let failure = snapshot.checkpointFailure {
             Output.report(failure)

@@ -92,7 +92,8 @@ struct FidelityReport {
                 simulator.evaluate([placement.1], method: placement.0)[0].stepTime ?? .infinity
             let measured = evaluator.evaluate([placement.1], method: placement.0)[0].stepTime
             if announce {
-                let times = "simulated \(Units.microseconds(simulated)), "
+                let times =
+                    "simulated \(Units.microseconds(simulated)), "
                     + "measured \(measured.map(Units.microseconds) ?? "-")"
                 Output.error("\(index + 1)/\(placements.count) \(placement.0): \(times)")
             }

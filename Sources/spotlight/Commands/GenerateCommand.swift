@@ -31,6 +31,8 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let graph = SyntheticGraph(opCount: ops, seed: seed).graph()
         try Loading.reporting { () throws(InputError) in try graph.save(to: out) }
-        Output.line("wrote \(out): \(graph.count) ops, \(graph.edgeCount) edges, \(Units.flops(graph.totalFlops))")
+        Output.line(
+            "wrote \(out): \(graph.count) ops, \(graph.edgeCount) edges, \(Units.flops(graph.totalFlops))"
+        )
     }
 }

@@ -25,21 +25,23 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try Loading.graph(graph)
-        let partition = StagePartition(graph: loaded, maximumStages: stages, groupHints: !ignoreGroups)
+        let partition = StagePartition(
+            graph: loaded, maximumStages: stages, groupHints: !ignoreGroups)
         let largest = (0..<partition.count).map { partition.features[$0].opCount }.max() ?? 0
         if json {
-            Output.json(.object([
-                ("name", .string(loaded.name)),
-                ("ops", .number(Double(loaded.count))),
-                ("edges", .number(Double(loaded.edgeCount))),
-                ("flops", .number(loaded.totalFlops)),
-                ("persistent_bytes", .number(loaded.totalPersistentBytes)),
-                ("depth", .number(Double(loaded.criticalPathLength))),
-                ("stages", .number(Double(partition.count))),
-                ("largest_stage_ops", .number(Double(largest))),
-                ("colocation_sets", .number(Double(Set(loaded.colocationRoot).count))),
-                ("groups", .number(Double(loaded.groupNames.count))),
-            ]))
+            Output.json(
+                .object([
+                    ("name", .string(loaded.name)),
+                    ("ops", .number(Double(loaded.count))),
+                    ("edges", .number(Double(loaded.edgeCount))),
+                    ("flops", .number(loaded.totalFlops)),
+                    ("persistent_bytes", .number(loaded.totalPersistentBytes)),
+                    ("depth", .number(Double(loaded.criticalPathLength))),
+                    ("stages", .number(Double(partition.count))),
+                    ("largest_stage_ops", .number(Double(largest))),
+                    ("colocation_sets", .number(Double(Set(loaded.colocationRoot).count))),
+                    ("groups", .number(Double(loaded.groupNames.count))),
+                ]))
             return
         }
         let rows: [(String, String)] = [
@@ -53,6 +55,8 @@ struct InfoCommand: ParsableCommand {
             ("groups", "\(loaded.groupNames.count) group hints"),
             ("stages", "\(partition.count) (at most \(stages); largest has \(largest) ops)"),
         ]
-        for (label, value) in rows { Output.line(label.padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
+        for (label, value) in rows {
+            Output.line(label.padding(toLength: 12, withPad: " ", startingAt: 0) + value)
+        }
     }
 }

@@ -16,32 +16,61 @@ struct OptimizeCommand: ParsableCommand {
     )
 
     @Argument(help: "The graph file.", completion: .file(extensions: ["json"])) var graph: String
-    @Argument(help: "The cluster file.", completion: .file(extensions: ["json"])) var cluster: String
+    @Argument(help: "The cluster file.", completion: .file(extensions: ["json"])) var cluster:
+        String
 
     @OptionGroup(title: "Search") var search: SearchOptions
     @Option(help: "Iterations to run (in total, with --resume).") var iterations = 100
-    @Option(help: "Write the best placement here.", completion: .file(extensions: ["json"])) var out: String?
-    @Option(help: "Write per-iteration statistics here as CSV.", completion: .file(extensions: ["csv"])) var log: String?
+    @Option(help: "Write the best placement here.", completion: .file(extensions: ["json"]))
+    var out: String?
+    @Option(
+        help: "Write per-iteration statistics here as CSV.", completion: .file(extensions: ["csv"]))
+    var log: String?
     @Flag(help: "Print one JSON object at the end instead of progress and tables.") var json = false
-    @Option(help: ArgumentHelp("When measuring on hardware: measure the best placement found and every baseline this many more times at the end, and compare their medians (0: skip).",
-                               discussion: "The best of many noisy measurements flatters the placement it picked; fresh runs do not."))
+    @Option(
+        help: ArgumentHelp(
+            "When measuring on hardware: measure the best placement found and every baseline this many more times at the end, and compare their medians (0: skip).",
+            discussion:
+                "The best of many noisy measurements flatters the placement it picked; fresh runs do not."
+        ))
     var remeasure = 3
-    @Option(help: ArgumentHelp("After the search, how many placements a local search may measure to improve the best one found, moving one stage or colocation set at a time (0: none).",
-                               discussion: "Default: 50000 with the simulator, 0 when measuring on hardware, where each placement is a run."))
+    @Option(
+        help: ArgumentHelp(
+            "After the search, how many placements a local search may measure to improve the best one found, moving one stage or colocation set at a time (0: none).",
+            discussion:
+                "Default: 50000 with the simulator, 0 when measuring on hardware, where each placement is a run."
+        ))
     var polish: Int?
-    @Option(help: ArgumentHelp("Placements to measure in all: the search's samples and confirmations, then the polish's moves (replaces --iterations and --polish).",
-                               discussion: "The heuristics' one measurement each is not counted. On hardware each placement is a run, so this is the cost of the search."))
+    @Option(
+        help: ArgumentHelp(
+            "Placements to measure in all: the search's samples and confirmations, then the polish's moves (replaces --iterations and --polish).",
+            discussion:
+                "The heuristics' one measurement each is not counted. On hardware each placement is a run, so this is the cost of the search."
+        ))
     var budget: Int?
-    @Option(help: ArgumentHelp("With --budget: how the search and the local search share it, interleaved or sequential.",
-                               discussion: "interleaved: round by round, to whichever has lately improved the best placement faster; sequential: the search's share, then the polish with the rest."))
+    @Option(
+        help: ArgumentHelp(
+            "With --budget: how the search and the local search share it, interleaved or sequential.",
+            discussion:
+                "interleaved: round by round, to whichever has lately improved the best placement faster; sequential: the search's share, then the polish with the rest."
+        ))
     var schedule: BudgetedSearch.Schedule = .interleaved
-    @Option(help: "With --budget: the search's share, the least it gets (interleaved, default 0.1) or what it spends before the polish (sequential, default 0.5).")
+    @Option(
+        help:
+            "With --budget: the search's share, the least it gets (interleaved, default 0.1) or what it spends before the polish (sequential, default 0.5)."
+    )
     var searchShare: Double?
 
     func validate() throws {
-        if let budget { guard budget >= 1 else { throw ValidationError("--budget must be at least 1") } }
-        guard (0...1).contains(searchShare ?? 0) else { throw ValidationError("--search-share must be between 0 and 1") }
-        if budget != nil && polish != nil { throw ValidationError("give --budget or --polish, not both") }
+        if let budget {
+            guard budget >= 1 else { throw ValidationError("--budget must be at least 1") }
+        }
+        guard (0...1).contains(searchShare ?? 0) else {
+            throw ValidationError("--search-share must be between 0 and 1")
+        }
+        if budget != nil && polish != nil {
+            throw ValidationError("give --budget or --polish, not both")
+        }
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
         guard remeasure >= 0 else { throw ValidationError("--remeasure must not be negative") }
         guard (polish ?? 0) >= 0 else { throw ValidationError("--polish must not be negative") }
@@ -51,7 +80,8 @@ struct OptimizeCommand: ParsableCommand {
         var runner = OptimizeRun(options: self)
         let saved = try runner.run()
         if let number = Interruption.signal {
-            Output.error("stopped early by signal \(number); what the finished iterations found was saved")
+            Output.error(
+                "stopped early by signal \(number); what the finished iterations found was saved")
             throw ExitCode(128 + number)
         }
         if !saved { throw ExitCode.failure }
@@ -69,15 +99,21 @@ struct OptimizeCommand: ParsableCommand {
 
 /// The per-iteration CSV: one header, one row per iteration.
 enum IterationLog {
-    static let header = "iteration,mean_step_time_us,best_step_time_us,worst_step_time_us,best_so_far_us,mean_reward,mean_kl,max_kl,beta,entropy,invalid,oom,samples_per_second,evaluation_seconds,policy_seconds,repeats,measured\n"
+    static let header =
+        "iteration,mean_step_time_us,best_step_time_us,worst_step_time_us,best_so_far_us,mean_reward,mean_kl,max_kl,beta,entropy,invalid,oom,samples_per_second,evaluation_seconds,policy_seconds,repeats,measured\n"
 
     static func row(_ stats: IterationStats) -> String {
         func number(_ value: Double?) -> String { value.map { JSONWriter.format($0) } ?? "" }
-        return [String(stats.iteration), number(stats.meanStepTime), number(stats.bestStepTime), number(stats.worstStepTime),
-                number(stats.bestSoFar), number(stats.meanReward), number(stats.meanKL), number(stats.maxKL), number(stats.beta),
-                number(stats.entropy), String(stats.invalidSamples), String(stats.outOfMemorySamples),
-                number(stats.samplesPerSecond), number(stats.evaluationSeconds), number(stats.policySeconds),
-                String(stats.repeatedSamples), String(stats.placementsMeasured)].joined(separator: ",") + "\n"
+        return [
+            String(stats.iteration), number(stats.meanStepTime), number(stats.bestStepTime),
+            number(stats.worstStepTime),
+            number(stats.bestSoFar), number(stats.meanReward), number(stats.meanKL),
+            number(stats.maxKL), number(stats.beta),
+            number(stats.entropy), String(stats.invalidSamples), String(stats.outOfMemorySamples),
+            number(stats.samplesPerSecond), number(stats.evaluationSeconds),
+            number(stats.policySeconds),
+            String(stats.repeatedSamples), String(stats.placementsMeasured),
+        ].joined(separator: ",") + "\n"
     }
 }
 
@@ -92,7 +128,8 @@ enum ResultTable {
         /// The method and median of the baseline measured fastest; `baselines` are the results
         /// the medians were taken of, in the same order.
         func fastestBaseline(of results: [BaselineResult]) -> (method: String, time: Double)? {
-            zip(results, baselines).compactMap { result, time in time.map { (result.method, $0) } }.min { $0.time < $1.time }
+            zip(results, baselines).compactMap { result, time in time.map { (result.method, $0) } }
+                .min { $0.time < $1.time }
         }
     }
 
@@ -101,41 +138,71 @@ enum ResultTable {
     /// file's devices, not the hardware that was measured. With `remeasured` medians, the
     /// comparison is between those. With `polished`, the search's best sample and the placement
     /// the local search made of it are rows of their own; the last row is what was kept.
-    static func render(method: String, best: Double?, polished: Double? = nil, baselines: [BaselineResult], lowerBound: Double, measured: Bool,
-                       remeasured: Remeasured? = nil) -> String {
-        let found: [(name: String, time: Double?)] = polished.map { [(method + " (best sampled)", best), (method + " + local search", $0)] }
+    static func render(
+        method: String, best: Double?, polished: Double? = nil, baselines: [BaselineResult],
+        lowerBound: Double, measured: Bool,
+        remeasured: Remeasured? = nil
+    ) -> String {
+        let found: [(name: String, time: Double?)] =
+            polished.map { [(method + " (best sampled)", best), (method + " + local search", $0)] }
             ?? [(method + " (best found)", best)]
         guard measured else {
             var table = TextTable(["method", "step time", "x bound", "memory"])
             table.add(["lower bound", Units.microseconds(lowerBound), "1.00", ""])
             for baseline in baselines {
-                table.add([baseline.method, Units.microseconds(baseline.stepTime), Units.format2(baseline.stepTime / lowerBound),
-                           baseline.outOfMemory ? "OOM" : "ok"])
+                table.add([
+                    baseline.method, Units.microseconds(baseline.stepTime),
+                    Units.format2(baseline.stepTime / lowerBound),
+                    baseline.outOfMemory ? "OOM" : "ok",
+                ])
             }
             for row in found {
-                table.add([row.name, row.time.map(Units.microseconds) ?? "none valid", row.time.map { Units.format2($0 / lowerBound) } ?? "-",
-                           row.time == nil ? "" : "ok"])
+                table.add([
+                    row.name, row.time.map(Units.microseconds) ?? "none valid",
+                    row.time.map { Units.format2($0 / lowerBound) } ?? "-",
+                    row.time == nil ? "" : "ok",
+                ])
             }
             return table.render()
         }
-        let note = "(measured on hardware; the simulator's lower bound, \(Units.microseconds(lowerBound)), is for the cluster file's devices)\n"
+        let note =
+            "(measured on hardware; the simulator's lower bound, \(Units.microseconds(lowerBound)), is for the cluster file's devices)\n"
         // The figures compared: the medians of the fresh runs when there are some, else the first measurements.
         let compared = remeasured?.baselines ?? baselines.map { $0.outOfMemory ? nil : $0.stepTime }
         let fastest = compared.compactMap { $0 }.min()
-        func relative(_ time: Double?) -> String { time.flatMap { time in fastest.map { Units.format2(time / $0) } } ?? "-" }
+        func relative(_ time: Double?) -> String {
+            time.flatMap { time in fastest.map { Units.format2(time / $0) } } ?? "-"
+        }
         let again = remeasured.map { ["median of \($0.repeats) more"] } ?? []
-        var table = TextTable(["method", remeasured == nil ? "measured step time" : "measured"] + again + ["x fastest heuristic"])
+        var table = TextTable(
+            ["method", remeasured == nil ? "measured step time" : "measured"] + again + [
+                "x fastest heuristic"
+            ])
         for (index, baseline) in baselines.enumerated() {
-            let median = remeasured.map { [$0.baselines[index].map(Units.microseconds) ?? "none valid"] } ?? []
-            table.add([baseline.method, baseline.outOfMemory ? "out of memory" : Units.microseconds(baseline.stepTime)] + median
-                      + [relative(compared[index])])
+            let median =
+                remeasured.map { [$0.baselines[index].map(Units.microseconds) ?? "none valid"] }
+                ?? []
+            table.add(
+                [
+                    baseline.method,
+                    baseline.outOfMemory ? "out of memory" : Units.microseconds(baseline.stepTime),
+                ] + median
+                    + [relative(compared[index])])
         }
         // Only the placement kept is measured again.
         for (index, row) in found.enumerated() {
             let kept = index == found.count - 1
-            let median = remeasured.map { [kept ? $0.best.map(Units.microseconds) ?? "none valid" : "-"] } ?? []
-            table.add([row.name, row.time.map(Units.microseconds) ?? "none valid"] + median
-                      + [relative(kept ? remeasured.map(\.best) ?? row.time : remeasured == nil ? row.time : nil)])
+            let median =
+                remeasured.map { [kept ? $0.best.map(Units.microseconds) ?? "none valid" : "-"] }
+                ?? []
+            table.add(
+                [row.name, row.time.map(Units.microseconds) ?? "none valid"] + median
+                    + [
+                        relative(
+                            kept
+                                ? remeasured.map(\.best) ?? row.time
+                                : remeasured == nil ? row.time : nil)
+                    ])
         }
         return table.render() + note
     }
@@ -156,9 +223,11 @@ struct ProgressLine {
         switch mode {
         case .silent: return
         case .lines:
-            FileHandle.standardOutput.write(Data("iteration \(done)/\(total)  \(parts.joined(separator: "  "))\n".utf8))
+            FileHandle.standardOutput.write(
+                Data("iteration \(done)/\(total)  \(parts.joined(separator: "  "))\n".utf8))
         case .bar:
-            let line = Self.barLine(done: done, total: total, parts: parts, columns: Self.columns() - 1)
+            let line = Self.barLine(
+                done: done, total: total, parts: parts, columns: Self.columns() - 1)
             FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(line)".utf8))
         }
     }
@@ -175,7 +244,9 @@ struct ProgressLine {
             if width >= 8 || kept == 1 {
                 let cells = max(width, 0)
                 let filled = total > 0 ? min(done, total) * cells / total : cells
-                let line = String(repeating: "█", count: filled) + String(repeating: "░", count: cells - filled) + counter + text
+                let line =
+                    String(repeating: "█", count: filled)
+                    + String(repeating: "░", count: cells - filled) + counter + text
                 return String(line.prefix(max(columns, 0)))
             }
             kept -= 1

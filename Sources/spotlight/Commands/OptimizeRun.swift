@@ -60,28 +60,34 @@ struct OptimizeRun {
         let plan = options.plan
         let progress = ProgressLine(
             mode: options.json ? .silent : isatty(STDOUT_FILENO) != 0 ? .bar : .lines,
-            total: plan.map { $0.schedule == .interleaved ? $0.budget : $0.searchBudget } ?? options.iterations)
+            total: plan.map { $0.schedule == .interleaved ? $0.budget : $0.searchBudget }
+                ?? options.iterations)
         let lineBreak = progress.mode == .bar ? "\n" : ""
-        let measuring = search.evaluator(for: base, onFailure: { reason in
-            Output.error("\(lineBreak)warning: placement not measured: \(reason)")
-        })
+        let measuring = search.evaluator(
+            for: base,
+            onFailure: { reason in
+                Output.error("\(lineBreak)warning: placement not measured: \(reason)")
+            })
         let baselines = search.baselines(for: base, evaluator: measuring, announce: !options.json)
         let (optimizer, start) = try search.optimizer(for: base, baselines: baselines)
         if !options.json { announce(optimizer, start: start) }
-        return Setup(optimizer: optimizer, start: start, baselines: baselines, measuring: measuring,
-                     evaluator: CountingEvaluator(measuring), progress: progress, lineBreak: lineBreak)
+        return Setup(
+            optimizer: optimizer, start: start, baselines: baselines, measuring: measuring,
+            evaluator: CountingEvaluator(measuring), progress: progress, lineBreak: lineBreak)
     }
 
     private func announce(_ optimizer: Optimizer, start: BaselineResult?) {
         if options.search.resume, let checkpoint = options.search.checkpoint {
             let settings = optimizer.configuration
-            Output.error("resuming a \(settings.method.rawValue) run (\(settings.samples) samples per iteration, "
-                         + "hidden size \(settings.hiddenSize)) at iteration \(optimizer.state.iteration) from "
-                         + "\(checkpoint); its settings replace the command line's")
+            Output.error(
+                "resuming a \(settings.method.rawValue) run (\(settings.samples) samples per iteration, "
+                    + "hidden size \(settings.hiddenSize)) at iteration \(optimizer.state.iteration) from "
+                    + "\(checkpoint); its settings replace the command line's")
         }
         if let start {
-            Output.error("starting from \(start.method)'s placement (\(Units.microseconds(start.stepTime))) over "
-                         + "\(optimizer.problem.stages.count) stages")
+            Output.error(
+                "starting from \(start.method)'s placement (\(Units.microseconds(start.stepTime))) over "
+                    + "\(optimizer.problem.stages.count) stages")
         }
     }
 
@@ -94,7 +100,9 @@ struct OptimizeRun {
     private func search(_ setup: inout Setup) -> Found {
         let started = Date()
         Interruption.install { _ in
-            Output.error("\nstopping after the running iteration, then saving what was found (signal again to quit now)")
+            Output.error(
+                "\nstopping after the running iteration, then saving what was found (signal again to quit now)"
+            )
         }
         var csv = IterationLog.header + setup.optimizer.state.history.map(IterationLog.row).joined()
         // A checkpoint that cannot be written (a full disk) stops neither the search nor the
@@ -104,17 +112,22 @@ struct OptimizeRun {
         var rounds = interleaving(setup.optimizer)
         while Interruption.signal == nil, let stats = nextIteration(&setup, &rounds) {
             csv += IterationLog.row(stats)
-            saveCheckpoint(after: stats, setup.optimizer, failed: &checkpointFailed, lineBreak: setup.lineBreak)
+            saveCheckpoint(
+                after: stats, setup.optimizer, failed: &checkpointFailed, lineBreak: setup.lineBreak
+            )
             report(stats, setup: setup)
         }
         setup.progress.finish()
         let start = setup.start?.stepTime
-        let sampledBest = rounds.map { $0.searchBest.map { min($0, start ?? $0) } ?? start }
+        let sampledBest =
+            rounds.map { $0.searchBest.map { min($0, start ?? $0) } ?? start }
             ?? setup.optimizer.state.bestStepTime
         let searchMeasured = rounds?.searchMeasured ?? setup.evaluator.count
-        let polished = rounds != nil ? rounds?.climbOutcome : polishBest(setup, measured: searchMeasured)
-        return Found(sampledBest: sampledBest, searchMeasured: searchMeasured, polished: polished,
-                     wall: Date().timeIntervalSince(started), csv: csv, checkpointFailed: checkpointFailed)
+        let polished =
+            rounds != nil ? rounds?.climbOutcome : polishBest(setup, measured: searchMeasured)
+        return Found(
+            sampledBest: sampledBest, searchMeasured: searchMeasured, polished: polished,
+            wall: Date().timeIntervalSince(started), csv: csv, checkpointFailed: checkpointFailed)
     }
 
     /// Whether the search runs another iteration, `measured` placements into it.
@@ -125,7 +138,9 @@ struct OptimizeRun {
 
     /// The interleaved schedule's rounds, when the budget is shared that way.
     private func interleaving(_ optimizer: Optimizer) -> BudgetedSearch.Interleaving? {
-        guard let plan = options.plan, plan.schedule == .interleaved, plan.searchShare > 0 else { return nil }
+        guard let plan = options.plan, plan.schedule == .interleaved, plan.searchShare > 0 else {
+            return nil
+        }
         return BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
     }
 
@@ -138,41 +153,56 @@ struct OptimizeRun {
             guard searchGoesOn(setup.optimizer, measured: setup.evaluator.count) else { return nil }
             return setup.optimizer.iterate(evaluator: setup.evaluator)
         }
-        while Interruption.signal == nil, let round = rounds!.round(&setup.optimizer, evaluator: setup.evaluator) {
+        while Interruption.signal == nil,
+            let round = rounds!.round(&setup.optimizer, evaluator: setup.evaluator)
+        {
             switch round {
             case .learned(let stats): return stats
             case .climbed(let climb):
                 let best = setup.optimizer.state.bestStepTime ?? climb.stepTime
-                setup.progress.update(setup.evaluator.count, ["best \(Units.microseconds(best))",
-                                                              "\(climb.improvements) moves kept by the local search"])
+                setup.progress.update(
+                    setup.evaluator.count,
+                    [
+                        "best \(Units.microseconds(best))",
+                        "\(climb.improvements) moves kept by the local search",
+                    ])
             }
         }
         return nil
     }
 
-    private func saveCheckpoint(after stats: IterationStats, _ optimizer: Optimizer, failed: inout Bool,
-                                lineBreak: String) {
+    private func saveCheckpoint(
+        after stats: IterationStats, _ optimizer: Optimizer, failed: inout Bool,
+        lineBreak: String
+    ) {
         guard let checkpoint = options.search.checkpoint else { return }
         let stopping = Interruption.signal != nil
-        guard stats.iteration % options.search.checkpointEvery == 0 || stats.iteration == options.iterations || stopping
+        guard
+            stats.iteration % options.search.checkpointEvery == 0
+                || stats.iteration == options.iterations || stopping
         else { return }
         do {
             try Checkpoint.save(optimizer, to: checkpoint)
             if failed { Output.error("\(lineBreak)checkpoint saved again to \(checkpoint)") }
             failed = false
         } catch {
-            if !failed { Output.error("\(lineBreak)warning: checkpoint not saved (the search goes on): \(error)") }
+            if !failed {
+                Output.error(
+                    "\(lineBreak)warning: checkpoint not saved (the search goes on): \(error)")
+            }
             failed = true
         }
     }
 
     private func report(_ stats: IterationStats, setup: Setup) {
         let best = stats.bestSoFar.map(Units.microseconds) ?? "none valid yet"
-        setup.progress.update(options.plan == nil ? stats.iteration : setup.evaluator.count, [
-            "best \(best)", "mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")",
-            "KL \(Units.format4(stats.meanKL)) (max \(Units.format4(stats.maxKL)))",
-            "\(Units.rate(stats.samplesPerSecond)) samples/s",
-        ])
+        setup.progress.update(
+            options.plan == nil ? stats.iteration : setup.evaluator.count,
+            [
+                "best \(best)", "mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")",
+                "KL \(Units.format4(stats.meanKL)) (max \(Units.format4(stats.maxKL)))",
+                "\(Units.rate(stats.samplesPerSecond)) samples/s",
+            ])
     }
 
     /// The local search's polish of the search's best placement, with its own progress bar; nil
@@ -180,29 +210,46 @@ struct OptimizeRun {
     /// signal.
     private func polishBest(_ setup: Setup, measured: Int) -> LocalSearch.Outcome? {
         let optimizer = setup.optimizer
-        let budget = options.plan.map { $0.budget - measured - optimizer.configuration.confirmations }
-            ?? options.polish ?? (options.search.measuresOnHardware ? 0 : LocalSearch.simulatorBudget)
-        guard budget > 0, Interruption.signal == nil, let assignment = optimizer.state.bestAssignment,
-              let time = optimizer.state.bestStepTime else { return nil }
+        let budget =
+            options.plan.map { $0.budget - measured - optimizer.configuration.confirmations }
+            ?? options.polish
+            ?? (options.search.measuresOnHardware ? 0 : LocalSearch.simulatorBudget)
+        guard budget > 0, Interruption.signal == nil,
+            let assignment = optimizer.state.bestAssignment,
+            let time = optimizer.state.bestStepTime
+        else { return nil }
         if !options.json {
-            Output.error("polishing the best placement: one stage or colocation set at a time, at most \(budget) placements")
+            Output.error(
+                "polishing the best placement: one stage or colocation set at a time, at most \(budget) placements"
+            )
         }
         let bar = ProgressLine(mode: setup.progress.mode == .bar ? .bar : .silent, total: budget)
         var drawn = 0.0
-        let outcome = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins).polish(
-            assignment, stepTime: time, evaluator: setup.evaluator, budget: budget, seed: optimizer.configuration.seed,
-            confirmations: optimizer.configuration.confirmations, method: optimizer.configuration.method.rawValue,
-            measured: optimizer.state.measured, shouldStop: { Interruption.signal != nil }) { now in
+        let outcome = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins)
+            .polish(
+                assignment, stepTime: time, evaluator: setup.evaluator, budget: budget,
+                seed: optimizer.configuration.seed,
+                confirmations: optimizer.configuration.confirmations,
+                method: optimizer.configuration.method.rawValue,
+                measured: optimizer.state.measured, shouldStop: { Interruption.signal != nil }
+            ) { now in
                 let clock = MonotonicClock.seconds()
                 guard clock - drawn >= 0.1 else { return }
                 drawn = clock
-                bar.update(now.evaluated, ["best \(Units.microseconds(now.stepTime))", "\(now.improvements) moves kept"])
+                bar.update(
+                    now.evaluated,
+                    ["best \(Units.microseconds(now.stepTime))", "\(now.improvements) moves kept"])
             }
         if drawn > 0 { bar.finish() }
         if !options.json {
-            let end = outcome.isLocalOptimum ? "no single move is faster" : Interruption.signal != nil ? "stopped" : "budget spent"
-            Output.error("polished: \(Units.microseconds(time)) -> \(Units.microseconds(outcome.stepTime)), "
-                         + "\(outcome.improvements) moves kept of \(outcome.evaluated) placements measured (\(end))")
+            let end =
+                outcome.isLocalOptimum
+                ? "no single move is faster"
+                : Interruption.signal != nil ? "stopped" : "budget spent"
+            Output.error(
+                "polished: \(Units.microseconds(time)) -> \(Units.microseconds(outcome.stepTime)), "
+                    + "\(outcome.improvements) moves kept of \(outcome.evaluated) placements measured (\(end))"
+            )
         }
         return outcome
     }
@@ -219,15 +266,23 @@ struct OptimizeRun {
             unsaved.append(checkpoint)
         }
         func save(_ path: String, _ write: () throws(InputError) -> Void) {
-            do { try write() } catch { Output.report(error); unsaved.append(path) }
+            do { try write() } catch {
+                Output.report(error)
+                unsaved.append(path)
+            }
         }
         if let out = options.out, let assignment = bestAssignment {
-            let placement = Placement(graphName: problem.graph.name, clusterName: problem.cluster.name,
-                                      method: methodName(setup.optimizer), stepTimeMicroseconds: found.best,
-                                      assignment: assignment)
-            save(out) { () throws(InputError) in try placement.save(to: out, graph: problem.graph, cluster: problem.cluster) }
+            let placement = Placement(
+                graphName: problem.graph.name, clusterName: problem.cluster.name,
+                method: methodName(setup.optimizer), stepTimeMicroseconds: found.best,
+                assignment: assignment)
+            save(out) { () throws(InputError) in
+                try placement.save(to: out, graph: problem.graph, cluster: problem.cluster)
+            }
         }
-        if let log = options.log { save(log) { () throws(InputError) in try FileIO.writeAtomically(found.csv, to: log) } }
+        if let log = options.log {
+            save(log) { () throws(InputError) in try FileIO.writeAtomically(found.csv, to: log) }
+        }
         return unsaved
     }
 
@@ -235,8 +290,9 @@ struct OptimizeRun {
     /// fails whether or not a placement was asked for. Returns what was not written.
     private func reportNothingMeasured(_ setup: Setup) -> String {
         let reason = Interruption.signal != nil ? "the run was stopped before any" : "no"
-        Output.error("error: \(reason) placement was measured successfully (\(setup.evaluator.count) measured, none valid)"
-                     + (options.out.map { "; nothing was written to \($0)" } ?? ""))
+        Output.error(
+            "error: \(reason) placement was measured successfully (\(setup.evaluator.count) measured, none valid)"
+                + (options.out.map { "; nothing was written to \($0)" } ?? ""))
         return options.out ?? "the best placement"
     }
 
@@ -244,23 +300,35 @@ struct OptimizeRun {
     private func remeasure(_ bestAssignment: [Int]?, setup: Setup) -> ResultTable.Remeasured? {
         let repeats = options.remeasure
         guard options.search.measuresOnHardware, repeats > 0, Interruption.signal == nil,
-              let assignment = bestAssignment else { return nil }
+            let assignment = bestAssignment
+        else { return nil }
         let baselines = setup.baselines
         if !options.json {
-            Output.error("measuring the best placement found and the \(baselines.count) baselines \(repeats) more times each")
+            Output.error(
+                "measuring the best placement found and the \(baselines.count) baselines \(repeats) more times each"
+            )
         }
-        let placements = [(methodName(setup.optimizer), assignment)] + baselines.map { ($0.method, $0.assignment) }
-        let medians = Remeasurement.medians(of: placements, repeats: repeats, evaluator: setup.measuring,
-                                            shouldStop: { Interruption.signal != nil })
-        let remeasured = ResultTable.Remeasured(repeats: repeats, best: medians[0], baselines: Array(medians.dropFirst()))
-        if !options.json, let found = medians[0], let (method, time) = remeasured.fastestBaseline(of: baselines), time < found {
-            Output.error("note: measured again, \(method) (\(Units.microseconds(time))) is faster than the best placement "
-                         + "found (\(Units.microseconds(found)))")
+        let placements =
+            [(methodName(setup.optimizer), assignment)]
+            + baselines.map { ($0.method, $0.assignment) }
+        let medians = Remeasurement.medians(
+            of: placements, repeats: repeats, evaluator: setup.measuring,
+            shouldStop: { Interruption.signal != nil })
+        let remeasured = ResultTable.Remeasured(
+            repeats: repeats, best: medians[0], baselines: Array(medians.dropFirst()))
+        if !options.json, let found = medians[0],
+            let (method, time) = remeasured.fastestBaseline(of: baselines), time < found
+        {
+            Output.error(
+                "note: measured again, \(method) (\(Units.microseconds(time))) is faster than the best placement "
+                    + "found (\(Units.microseconds(found)))")
         }
         return remeasured
     }
 
-    private func json(_ found: Found, remeasured: ResultTable.Remeasured?, setup: Setup) -> JSONValue {
+    private func json(_ found: Found, remeasured: ResultTable.Remeasured?, setup: Setup)
+        -> JSONValue
+    {
         let state = setup.optimizer.state
         let repeated = state.history.reduce(0) { $0 + $1.repeatedSamples }
         return .object([
@@ -268,10 +336,16 @@ struct OptimizeRun {
             ("evaluation", .string(!options.search.measuresOnHardware ? "simulator" : "command")),
             ("best_step_time_us", found.best.map(JSONValue.number) ?? .null),
             ("sampled_best_step_time_us", found.sampledBest.map(JSONValue.number) ?? .null),
-            ("polish", found.polished.map { outcome in
-                .object([("evaluated", .number(Double(outcome.evaluated))), ("improvements", .number(Double(outcome.improvements))),
-                         ("local_optimum", .bool(outcome.isLocalOptimum))])
-            } ?? .null),
+            (
+                "polish",
+                found.polished.map { outcome in
+                    .object([
+                        ("evaluated", .number(Double(outcome.evaluated))),
+                        ("improvements", .number(Double(outcome.improvements))),
+                        ("local_optimum", .bool(outcome.isLocalOptimum)),
+                    ])
+                } ?? .null
+            ),
             ("warm_start", setup.start.map { .string($0.method) } ?? .null),
             ("lower_bound_us", .number(setup.optimizer.lowerBound)),
             ("iterations", .number(Double(state.iteration))),
@@ -281,39 +355,74 @@ struct OptimizeRun {
             ("search_placements_measured", .number(Double(found.searchMeasured))),
             ("budget", options.budget.map { .number(Double($0)) } ?? .null),
             ("wall_seconds", .number((found.wall * 1000).rounded() / 1000)),
-            ("workers", (setup.measuring as? WorkerPool).map { pool in
-                .array(pool.perWorker.map { .object([("measured", .number(Double($0.measured))),
-                                                     ("failed", .number(Double($0.failed)))]) })
-            } ?? .null),
+            (
+                "workers",
+                (setup.measuring as? WorkerPool).map { pool in
+                    .array(
+                        pool.perWorker.map {
+                            .object([
+                                ("measured", .number(Double($0.measured))),
+                                ("failed", .number(Double($0.failed))),
+                            ])
+                        })
+                } ?? .null
+            ),
             ("best_remeasured_us", remeasured.flatMap(\.best).map(JSONValue.number) ?? .null),
-            ("baselines", .array(setup.baselines.enumerated().map { index, baseline in
-                .object([("method", .string(baseline.method)), ("step_time_us", .number(baseline.stepTime)),
-                         ("remeasured_us", remeasured.flatMap { $0.baselines[index] }.map(JSONValue.number) ?? .null),
-                         ("oom", .bool(baseline.outOfMemory))])
-            })),
+            (
+                "baselines",
+                .array(
+                    setup.baselines.enumerated().map { index, baseline in
+                        .object([
+                            ("method", .string(baseline.method)),
+                            ("step_time_us", .number(baseline.stepTime)),
+                            (
+                                "remeasured_us",
+                                remeasured.flatMap { $0.baselines[index] }.map(JSONValue.number)
+                                    ?? .null
+                            ),
+                            ("oom", .bool(baseline.outOfMemory)),
+                        ])
+                    })
+            ),
         ])
     }
 
-    private func printSummary(_ found: Found, remeasured: ResultTable.Remeasured?, unsaved: [String], setup: Setup) {
-        let optimizer = setup.optimizer, problem = optimizer.problem
+    private func printSummary(
+        _ found: Found, remeasured: ResultTable.Remeasured?, unsaved: [String], setup: Setup
+    ) {
+        let optimizer = setup.optimizer
+        let problem = optimizer.problem
         let repeated = optimizer.state.history.reduce(0) { $0 + $1.repeatedSamples }
-        let samples = "\(optimizer.state.samplesEvaluated) placements" + (repeated > 0 ? " (\(repeated) repeated)" : "")
+        let samples =
+            "\(optimizer.state.samplesEvaluated) placements"
+            + (repeated > 0 ? " (\(repeated) repeated)" : "")
         let polish = found.polished.map { ", then \($0.evaluated) in the polish," } ?? ""
         let budget = options.budget.map { " of a budget of \($0)" } ?? ""
-        Output.line("\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on "
-                    + "\(problem.cluster.name): \(optimizer.state.iteration) iterations, \(samples)\(polish) in "
-                    + "\(Units.format1(found.wall)) s; \(setup.evaluator.count) placements measured\(budget)")
-        print(ResultTable.render(method: methodName(optimizer), best: found.sampledBest, polished: found.polished?.stepTime,
-                                 baselines: setup.baselines, lowerBound: optimizer.lowerBound,
-                                 measured: options.search.measuresOnHardware, remeasured: remeasured), terminator: "")
+        Output.line(
+            "\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on "
+                + "\(problem.cluster.name): \(optimizer.state.iteration) iterations, \(samples)\(polish) in "
+                + "\(Units.format1(found.wall)) s; \(setup.evaluator.count) placements measured\(budget)"
+        )
+        print(
+            ResultTable.render(
+                method: methodName(optimizer), best: found.sampledBest,
+                polished: found.polished?.stepTime,
+                baselines: setup.baselines, lowerBound: optimizer.lowerBound,
+                measured: options.search.measuresOnHardware, remeasured: remeasured), terminator: ""
+        )
         if let pool = setup.measuring as? WorkerPool {
             let workers = pool.perWorker.enumerated().map { index, worker in
-                "\(index): \(worker.measured)" + (worker.failed > 0 ? " (\(worker.failed) failed)" : "")
+                "\(index): \(worker.measured)"
+                    + (worker.failed > 0 ? " (\(worker.failed) failed)" : "")
             }
             Output.line("measured per worker: " + workers.joined(separator: ", "))
         }
-        if let out = options.out, found.best != nil, !unsaved.contains(out) { Output.line("best placement written to \(out)") }
-        if let log = options.log, !unsaved.contains(log) { Output.line("iteration log written to \(log)") }
+        if let out = options.out, found.best != nil, !unsaved.contains(out) {
+            Output.line("best placement written to \(out)")
+        }
+        if let log = options.log, !unsaved.contains(log) {
+            Output.line("iteration log written to \(log)")
+        }
         if let checkpoint = options.search.checkpoint, !found.checkpointFailed {
             Output.line("checkpoint written to \(checkpoint)")
         }

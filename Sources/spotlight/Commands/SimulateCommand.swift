@@ -15,8 +15,10 @@ struct SimulateCommand: ParsableCommand {
     )
 
     @Argument(help: "The graph file.", completion: .file(extensions: ["json"])) var graph: String
-    @Argument(help: "The cluster file.", completion: .file(extensions: ["json"])) var cluster: String
-    @Argument(help: "The placement file.", completion: .file(extensions: ["json"])) var placement: String
+    @Argument(help: "The cluster file.", completion: .file(extensions: ["json"])) var cluster:
+        String
+    @Argument(help: "The placement file.", completion: .file(extensions: ["json"])) var placement:
+        String
 
     @Option(help: "Write a Chrome trace of the step here.", completion: .file(extensions: ["json"]))
     var trace: String?
@@ -31,7 +33,8 @@ struct SimulateCommand: ParsableCommand {
         let bound = problem.lowerBound()
         if let trace {
             try Loading.reporting { () throws(InputError) in
-                try ChromeTrace.write(graph: problem.graph, cluster: problem.cluster, result: result, to: trace)
+                try ChromeTrace.write(
+                    graph: problem.graph, cluster: problem.cluster, result: result, to: trace)
             }
         }
         let report = SimulationReport(problem: problem, result: result, lowerBound: bound)

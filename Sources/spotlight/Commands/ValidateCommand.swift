@@ -46,22 +46,31 @@ enum Validation {
                 case .string(OperationGraph.formatIdentifier):
                     let graph = try OperationGraph.decode(document, file: file)
                     graphs.append((file, graph))
-                    result.summaries.append("ok  \(file): graph \"\(graph.name)\", \(graph.count) ops, \(graph.edgeCount) edges")
+                    result.summaries.append(
+                        "ok  \(file): graph \"\(graph.name)\", \(graph.count) ops, \(graph.edgeCount) edges"
+                    )
                 case .string(Cluster.formatIdentifier):
                     let cluster = try Cluster.decode(document, file: file)
                     clusters.append((file, cluster))
-                    result.summaries.append("ok  \(file): cluster \"\(cluster.name)\", \(cluster.deviceCount) devices")
+                    result.summaries.append(
+                        "ok  \(file): cluster \"\(cluster.name)\", \(cluster.deviceCount) devices")
                 case .string(Placement.formatIdentifier):
                     placements.append(try Placement.decodeDocument(document, file: file))
                 case .string(let other):
-                    throw InputError(file: file, path: "$.format", message: """
-                        unknown format "\(other)"; expected "\(OperationGraph.formatIdentifier)", \
-                        "\(Cluster.formatIdentifier)" or "\(Placement.formatIdentifier)"
-                        """)
+                    throw InputError(
+                        file: file, path: "$.format",
+                        message: """
+                            unknown format "\(other)"; expected "\(OperationGraph.formatIdentifier)", \
+                            "\(Cluster.formatIdentifier)" or "\(Placement.formatIdentifier)"
+                            """)
                 case .some(let other):
-                    throw InputError(file: file, path: "$.format", message: "expected a string, found \(other.kindDescription)")
+                    throw InputError(
+                        file: file, path: "$.format",
+                        message: "expected a string, found \(other.kindDescription)")
                 case .none:
-                    throw InputError(file: file, path: "$", message: "not a Spotlight document: no \"format\" key")
+                    throw InputError(
+                        file: file, path: "$",
+                        message: "not a Spotlight document: no \"format\" key")
                 }
             } catch {
                 result.failures.append(error)
@@ -70,17 +79,23 @@ enum Validation {
         for (graphFile, graph) in graphs {
             for (_, cluster) in clusters {
                 do {
-                    _ = try PlacementConstraints(graph: graph, cluster: cluster, graphFile: graphFile)
+                    _ = try PlacementConstraints(
+                        graph: graph, cluster: cluster, graphFile: graphFile)
                 } catch {
                     result.failures.append(error)
                 }
             }
         }
         for document in placements {
-            let graph = graphs.first { $0.graph.name == document.graphName } ?? (graphs.count == 1 ? graphs[0] : nil)
-            let cluster = clusters.first { $0.cluster.name == document.clusterName } ?? (clusters.count == 1 ? clusters[0] : nil)
+            let graph =
+                graphs.first { $0.graph.name == document.graphName }
+                ?? (graphs.count == 1 ? graphs[0] : nil)
+            let cluster =
+                clusters.first { $0.cluster.name == document.clusterName }
+                ?? (clusters.count == 1 ? clusters[0] : nil)
             guard let graph, let cluster else {
-                result.summaries.append("""
+                result.summaries.append(
+                    """
                     ok  \(document.file): placement of \(document.assignment.count) ops (structure only: \
                     give graph "\(document.graphName)" and cluster "\(document.clusterName)" to check the assignment)
                     """)
@@ -88,7 +103,9 @@ enum Validation {
             }
             do {
                 _ = try document.resolve(graph: graph.graph, cluster: cluster.cluster)
-                result.summaries.append("ok  \(document.file): placement of graph \"\(graph.graph.name)\" on cluster \"\(cluster.cluster.name)\"")
+                result.summaries.append(
+                    "ok  \(document.file): placement of graph \"\(graph.graph.name)\" on cluster \"\(cluster.cluster.name)\""
+                )
             } catch {
                 result.failures.append(error)
             }

@@ -71,9 +71,9 @@ enum Interruption {
                 var action = sigaction()
                 sigaction(number, nil, &action)
                 #if os(Linux)
-                let handler = unsafeBitCast(action.__sigaction_handler.sa_handler, to: Int.self)
+                    let handler = unsafeBitCast(action.__sigaction_handler.sa_handler, to: Int.self)
                 #else
-                let handler = unsafeBitCast(action.__sigaction_u.__sa_handler, to: Int.self)
+                    let handler = unsafeBitCast(action.__sigaction_u.__sa_handler, to: Int.self)
                 #endif
                 if handler != unsafeBitCast(SIG_IGN, to: Int.self) { actions[number] = action }
             }

@@ -31,26 +31,42 @@ enum Loading {
 
     /// A graph and a cluster that fit together, as a placement problem with at most `maximumStages` stages.
     /// The problem a benchmark's `GRAPH:CLUSTER` argument names.
-    static func workload(_ pair: String, maximumStages: Int, groupHints: Bool = true) throws -> PlacementProblem {
+    static func workload(_ pair: String, maximumStages: Int, groupHints: Bool = true) throws
+        -> PlacementProblem
+    {
         let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { throw ValidationError("workload \"\(pair)\" is not GRAPH:CLUSTER") }
-        return try problem(graph: parts[0], cluster: parts[1], maximumStages: maximumStages, groupHints: groupHints)
+        guard parts.count == 2 else {
+            throw ValidationError("workload \"\(pair)\" is not GRAPH:CLUSTER")
+        }
+        return try problem(
+            graph: parts[0], cluster: parts[1], maximumStages: maximumStages, groupHints: groupHints
+        )
     }
 
-    static func problem(graph graphPath: String, cluster clusterPath: String,
-                        maximumStages: Int = StagePartition.defaultMaximumStages, groupHints: Bool = true) throws -> PlacementProblem {
-        let graph = try graph(graphPath), cluster = try cluster(clusterPath)
+    static func problem(
+        graph graphPath: String, cluster clusterPath: String,
+        maximumStages: Int = StagePartition.defaultMaximumStages, groupHints: Bool = true
+    ) throws -> PlacementProblem {
+        let graph = try graph(graphPath)
+        let cluster = try cluster(clusterPath)
         return try reporting { () throws(InputError) in
             do throws(InputError) {
-                return try PlacementProblem(graph: graph, cluster: cluster, maximumStages: maximumStages, groupHints: groupHints)
+                return try PlacementProblem(
+                    graph: graph, cluster: cluster, maximumStages: maximumStages,
+                    groupHints: groupHints)
             } catch {
                 // The problems are the graph's (ops that cannot run on this cluster): name its file.
-                throw InputError(error.diagnostics.map { Diagnostic(file: graphPath, path: $0.path, message: $0.message) })
+                throw InputError(
+                    error.diagnostics.map {
+                        Diagnostic(file: graphPath, path: $0.path, message: $0.message)
+                    })
             }
         }
     }
 
     static func placement(_ path: String, problem: PlacementProblem) throws -> Placement {
-        try reporting { () throws(InputError) in try Placement.load(path, graph: problem.graph, cluster: problem.cluster) }
+        try reporting { () throws(InputError) in
+            try Placement.load(path, graph: problem.graph, cluster: problem.cluster)
+        }
     }
 }

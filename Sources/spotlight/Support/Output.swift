@@ -8,7 +8,8 @@ enum Output {
     /// quote names from files.
     static func error(_ line: String) {
         let breaks = line.prefix { $0 == "\n" }
-        FileHandle.standardError.write(Data((breaks + TerminalSafe.escaped(String(line.dropFirst(breaks.count))) + "\n").utf8))
+        FileHandle.standardError.write(
+            Data((breaks + TerminalSafe.escaped(String(line.dropFirst(breaks.count))) + "\n").utf8))
     }
 
     /// Writes `line` to standard output with every control character escaped (`TerminalSafe`):
@@ -20,7 +21,9 @@ enum Output {
     /// Writes a report of several lines to standard output as it is, each line's control
     /// characters escaped (`TerminalSafe`); tables escape their own cells.
     static func lines(_ text: String) {
-        let escaped = text.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalSafe.escaped(String($0)) }
+        let escaped = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            TerminalSafe.escaped(String($0))
+        }
         print(escaped.joined(separator: "\n"), terminator: "")
     }
 

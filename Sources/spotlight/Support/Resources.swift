@@ -8,7 +8,9 @@ enum Resources {
     static func directory(_ name: String, containing marker: String) -> String? {
         for candidate in candidates(name) {
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate + "/" + marker, isDirectory: &isDirectory) {
+            if FileManager.default.fileExists(
+                atPath: candidate + "/" + marker, isDirectory: &isDirectory)
+            {
                 return candidate
             }
         }
@@ -20,7 +22,8 @@ enum Resources {
         var places = [FileManager.default.currentDirectoryPath + "/" + name]
         if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
             var directory = executable.deletingLastPathComponent()
-            places.append(directory.appendingPathComponent("../share/spotlight/" + name).standardized.path)
+            places.append(
+                directory.appendingPathComponent("../share/spotlight/" + name).standardized.path)
             for _ in 0..<6 {
                 places.append(directory.appendingPathComponent(name).path)
                 directory = directory.deletingLastPathComponent()
@@ -39,7 +42,9 @@ enum Resources {
     /// it looked and exits 1.
     static func defaultSample() throws -> (graph: String, cluster: String) {
         guard let samples = directory("samples", containing: defaultGraph) else {
-            Output.error("error: cannot find the sample workload (looked for samples/\(defaultGraph) in \(candidates("samples").joined(separator: ", "))); give a graph and a cluster: spotlight explore GRAPH CLUSTER")
+            Output.error(
+                "error: cannot find the sample workload (looked for samples/\(defaultGraph) in \(candidates("samples").joined(separator: ", "))); give a graph and a cluster: spotlight explore GRAPH CLUSTER"
+            )
             throw ExitCode.failure
         }
         return (samples + "/" + defaultGraph, samples + "/" + defaultCluster)
