@@ -135,9 +135,15 @@ enum GraphPanel {
         return stage < state.model.stageCount ? stage : nil
     }
 
+    /// The device most of `ops` are on in the shown placement; -1 for none.
     static func majorityDevice(_ ops: [Int], state: ExplorerState) -> Int {
-        var counts = [Int](repeating: 0, count: state.model.deviceCount)
-        for op in ops where state.opDevice[op] >= 0 { counts[state.opDevice[op]] += 1 }
+        majorityDevice(ops, in: state.opDevice, deviceCount: state.model.deviceCount)
+    }
+
+    /// The device most of `ops` are on in `assignment` (lowest id on ties); -1 for none.
+    static func majorityDevice(_ ops: [Int], in assignment: [Int], deviceCount: Int) -> Int {
+        var counts = [Int](repeating: 0, count: deviceCount)
+        for op in ops where assignment[op] >= 0 { counts[assignment[op]] += 1 }
         guard let best = counts.indices.max(by: { counts[$0] < counts[$1] }), counts[best] > 0
         else { return -1 }
         return best

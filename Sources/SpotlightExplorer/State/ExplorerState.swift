@@ -34,8 +34,8 @@ public struct StatusMessage: Sendable, Equatable {
     }
 }
 
-/// What a pin cost: the best of the first batch measured under it, against the best placement
-/// before it (`stage 4 → cpu:0: best of the next batch 702.10 ms, +18%`).
+/// What a pin cost: the best of the first batch measured under it, and its change against the
+/// best placement before the pin, as one footer message (`describe(_:)`).
 public struct PinReport: Sendable, Equatable {
     /// What was pinned where, as the message names it.
     public var pin: String
@@ -105,12 +105,9 @@ public struct ExplorerState: Sendable {
             let other = baselines[index].assignment, other.count == opDevice.count,
             showsBestPlacement
         else { return nil }
-        var theirs = self
-        theirs.opDevice = other
-        let moved = (0..<model.stageCount).filter { stage in
-            let ops = model.stageOpsByDepth[stage]
-            return GraphPanel.majorityDevice(ops, state: self)
-                != GraphPanel.majorityDevice(ops, state: theirs)
+        let moved = model.stageOpsByDepth.filter { ops in
+            GraphPanel.majorityDevice(ops, in: opDevice, deviceCount: model.deviceCount)
+                != GraphPanel.majorityDevice(ops, in: other, deviceCount: model.deviceCount)
         }.count
         return (moved, model.stageCount)
     }

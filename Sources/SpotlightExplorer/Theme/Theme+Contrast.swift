@@ -59,9 +59,13 @@ extension ThemeColor {
     /// Past 256 colours (direct colour) the 256-colour index's RGB value is used.
     public func rgb(colors: Int) -> RGB? {
         let number = resolved(colors: colors)
-        guard number >= 0 else { return nil }
-        if colors > 256 { return RGB(number >> 16, number >> 8 & 0xFF, number & 0xFF) }
-        return Self.rgb(ofIndex: number)
+        return number >= 0 ? Self.rgb(ofNumber: number, colors: colors) : nil
+    }
+
+    /// The RGB of colour number `number` (as `resolved(colors:)` gives it) on a terminal with
+    /// `colors` colours: a packed 0xRRGGBB past 256 colours, else a palette index.
+    public static func rgb(ofNumber number: Int, colors: Int) -> RGB {
+        colors > 256 ? RGB(number >> 16, number >> 8 & 0xFF, number & 0xFF) : rgb(ofIndex: number)
     }
 }
 
@@ -98,14 +102,10 @@ extension Theme {
         let (fore, back) = colorPair(
             style, over: background.flatMap { self[$0].background }, colors: colors)
         guard fore >= 0, back >= 0 else { return nil }
-        func rgb(_ number: Int) -> ThemeColor.RGB {
-            colors > 256
-                ? ThemeColor.RGB(number >> 16, number >> 8 & 0xFF, number & 0xFF)
-                : ThemeColor.rgb(ofIndex: number)
-        }
-        var ratio = rgb(fore).contrast(with: rgb(back))
+        let behind = ThemeColor.rgb(ofNumber: back, colors: colors)
+        var ratio = ThemeColor.rgb(ofNumber: fore, colors: colors).contrast(with: behind)
         if colors < 16, fore < 8, bold || style.attributes.contains(.bold) {
-            ratio = min(ratio, ThemeColor.basicPalette[fore + 8].contrast(with: rgb(back)))
+            ratio = min(ratio, ThemeColor.basicPalette[fore + 8].contrast(with: behind))
         }
         return ratio
     }

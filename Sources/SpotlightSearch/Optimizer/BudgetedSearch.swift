@@ -97,17 +97,12 @@ public struct BudgetedSearch: Sendable {
             searchStepTime: optimizer.state.bestStepTime, searchMeasured: searched,
             polishMeasured: 0)
         let left = budget - searched - optimizer.configuration.confirmations
-        guard left > 0, !shouldStop(), let best = optimizer.state.bestAssignment,
-            let time = optimizer.state.bestStepTime
+        guard left > 0, !shouldStop(),
+            let polish = optimizer.polishBest(
+                evaluator: counter, budget: left, shouldStop: shouldStop)
         else {
             return outcome
         }
-        let polish = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins).polish(
-            best, stepTime: time, evaluator: counter, budget: left,
-            seed: optimizer.configuration.seed,
-            confirmations: optimizer.configuration.confirmations,
-            method: optimizer.configuration.method.rawValue,
-            measured: optimizer.state.measured, shouldStop: shouldStop)
         outcome.assignment = polish.assignment
         outcome.stepTime = polish.stepTime
         outcome.polishMeasured = counter.count - searched

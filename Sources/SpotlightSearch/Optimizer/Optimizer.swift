@@ -356,3 +356,19 @@ public struct Optimizer: Sendable {
     }
 
 }
+
+extension Optimizer {
+    /// The local search's polish of the best placement so far, with this search's op pins, seed,
+    /// confirmations and method, measuring none of the placements the search has measured; nil
+    /// without a best placement.
+    public func polishBest(
+        evaluator: some Evaluator, budget: Int, shouldStop: () -> Bool = { false },
+        progress: (LocalSearch.Outcome) -> Void = { _ in }
+    ) -> LocalSearch.Outcome? {
+        guard let best = state.bestAssignment, let time = state.bestStepTime else { return nil }
+        return LocalSearch(problem: problem, opPins: state.opPins).polish(
+            best, stepTime: time, evaluator: evaluator, budget: budget, seed: configuration.seed,
+            confirmations: configuration.confirmations, method: configuration.method.rawValue,
+            measured: state.measured, shouldStop: shouldStop, progress: progress)
+    }
+}

@@ -67,14 +67,9 @@ struct FidelityCommand: ParsableCommand {
         let onFailure: @Sendable (String) -> Void = {
             Output.error("warning: placement not measured: \($0)")
         }
-        if let evaluateServer {
-            return ServerEvaluator(
-                command: evaluateServer, graph: problem.graph, cluster: problem.cluster,
-                timeoutSeconds: timeout, onFailure: onFailure)
-        }
-        return CommandEvaluator(
-            command: evaluateCommand!, graph: problem.graph, cluster: problem.cluster,
-            timeoutSeconds: timeout, onFailure: onFailure)
+        return HardwareEvaluator.make(
+            command: evaluateCommand, server: evaluateServer, timeout: timeout, workers: 1,
+            problem: problem, onFailure: onFailure)
     }
 }
 
@@ -84,12 +79,13 @@ struct FidelityReport {
     let evaluator: any Evaluator
     let announce: Bool
 
-    /// Each placement simulated and measured, one at a time (with progress on stderr).
+    /// Each placement simulated (all at once, on every core) and measured, one at a time (with
+    /// progress on stderr).
     func measure(_ placements: [(String, [Int])]) -> [Fidelity.Row] {
-        let simulator = SimulatorEvaluator(problem: problem)
+        let simulations = SimulatorEvaluator(problem: problem).evaluate(
+            placements.map(\.1), method: "fidelity")
         return placements.enumerated().map { index, placement in
-            let simulated =
-                simulator.evaluate([placement.1], method: placement.0)[0].stepTime ?? .infinity
+            let simulated = simulations[index].stepTime ?? .infinity
             let measured = evaluator.evaluate([placement.1], method: placement.0)[0].stepTime
             if announce {
                 let times =

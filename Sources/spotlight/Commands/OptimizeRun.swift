@@ -214,9 +214,7 @@ struct OptimizeRun {
             options.plan.map { $0.budget - measured - optimizer.configuration.confirmations }
             ?? options.polish
             ?? (options.search.measuresOnHardware ? 0 : LocalSearch.simulatorBudget)
-        guard budget > 0, Interruption.signal == nil,
-            let assignment = optimizer.state.bestAssignment,
-            let time = optimizer.state.bestStepTime
+        guard budget > 0, Interruption.signal == nil, let time = optimizer.state.bestStepTime
         else { return nil }
         if !options.json {
             Output.error(
@@ -225,21 +223,19 @@ struct OptimizeRun {
         }
         let bar = ProgressLine(mode: setup.progress.mode == .bar ? .bar : .silent, total: budget)
         var drawn = 0.0
-        let outcome = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins)
-            .polish(
-                assignment, stepTime: time, evaluator: setup.evaluator, budget: budget,
-                seed: optimizer.configuration.seed,
-                confirmations: optimizer.configuration.confirmations,
-                method: optimizer.configuration.method.rawValue,
-                measured: optimizer.state.measured, shouldStop: { Interruption.signal != nil }
-            ) { now in
-                let clock = MonotonicClock.seconds()
-                guard clock - drawn >= 0.1 else { return }
-                drawn = clock
-                bar.update(
-                    now.evaluated,
-                    ["best \(Units.microseconds(now.stepTime))", "\(now.improvements) moves kept"])
-            }
+        let report = { (now: LocalSearch.Outcome) in
+            let clock = MonotonicClock.seconds()
+            guard clock - drawn >= 0.1 else { return }
+            drawn = clock
+            bar.update(
+                now.evaluated,
+                ["best \(Units.microseconds(now.stepTime))", "\(now.improvements) moves kept"])
+        }
+        guard
+            let outcome = optimizer.polishBest(
+                evaluator: setup.evaluator, budget: budget,
+                shouldStop: { Interruption.signal != nil }, progress: report)
+        else { return nil }
         if drawn > 0 { bar.finish() }
         if !options.json {
             let end =

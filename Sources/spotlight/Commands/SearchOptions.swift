@@ -243,18 +243,9 @@ struct SearchOptions: ParsableArguments {
         -> any Evaluator
     {
         guard measuresOnHardware else { return SimulatorEvaluator(problem: problem) }
-        let workers = (0..<evaluateWorkers).map { index -> any Evaluator in
-            let worker = evaluateWorkers > 1 ? index : nil
-            if let evaluateServer {
-                return ServerEvaluator(
-                    command: evaluateServer, graph: problem.graph, cluster: problem.cluster,
-                    timeoutSeconds: timeout, worker: worker, onFailure: onFailure)
-            }
-            return CommandEvaluator(
-                command: evaluateCommand!, graph: problem.graph, cluster: problem.cluster,
-                timeoutSeconds: timeout, worker: worker, onFailure: onFailure)
-        }
-        return workers.count == 1 ? workers[0] : WorkerPool(workers)
+        return HardwareEvaluator.make(
+            command: evaluateCommand, server: evaluateServer, timeout: timeout,
+            workers: evaluateWorkers, problem: problem, onFailure: onFailure)
     }
 }
 
