@@ -113,7 +113,7 @@ func isForward(_ name: String) -> Bool {
     }
 
     /// The PyTorch exports (`tools/torch-export`) of the same models: forward multiply-adds within
-    /// 10% of the published figures, and the parameters torchvision or the model definition has,
+    /// a tenth of the published figures, and the parameters torchvision or the model definition has,
     /// exactly; every parameter's update is colocated with it.
     @Test(arguments: [
         ("resnet50.torch.graph.json.gz", 32.0, 4.1e9, 25_557_032.0),

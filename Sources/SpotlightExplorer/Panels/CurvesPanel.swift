@@ -42,10 +42,10 @@ enum CurvesPanel {
             cursor: state.focus == .chart ? state.chartCursor : nil)
     }
 
-    /// The y range of the reward chart: from the lower of the means' 5% quantile and the best
+    /// The y range of the reward chart: from the lower of the means' 0.05 quantile and the best
     /// curve's lowest point to the best curve's highest, each widened to the nearest reference
     /// beyond it (when there is one), so that both curves show and one reference line frames
-    /// them on each side. A flat range is opened by 10%.
+    /// them on each side. A flat range is opened by a tenth.
     static func rewardRange(means: [Double], bests: [Double], references: [Double]) -> (
         low: Double, high: Double
     ) {

@@ -2,10 +2,10 @@ import Foundation
 import SpotlightModel
 
 /// The whole policy at a glance, in place of the op graph (`v`): one row per stage, one column
-/// per device, each cell shaded by q(device | stage) (` ░▒▓█` for under 5%, 25%, 50%, 75% and
-/// above) in the device's colour, then the stage's entropy; rows in stage order, by entropy (the
-/// most undecided first) or by work (the most flops first), `o` to change; a scrollbar when the
-/// stages do not fit. The selected stage is highlighted, its pinned device marked.
+/// per device, each cell shaded by q(device | stage) (blank below 0.05, then ░ ▒ ▓ █ by
+/// quarters) in the device's colour, then the stage's entropy; rows in stage order, by entropy
+/// (the most undecided first) or by work (the most flops first), `o` to change; a scrollbar when
+/// the stages do not fit. The selected stage is highlighted, its pinned device marked.
 enum PolicyPanel {
     /// The orders the rows can take.
     enum Order: String, CaseIterable, Sendable {
@@ -18,7 +18,7 @@ enum PolicyPanel {
 
     static let shades: [Unicode.Scalar] = [" ", "░", "▒", "▓", "█"]
 
-    /// The shade of probability `q`: blank under 5%, then a quarter per step.
+    /// The shade of probability `q`: blank below 0.05, then a step per quarter.
     static func shade(_ q: Double) -> Unicode.Scalar {
         q < 0.05 ? shades[0] : shades[min(4, 1 + Int(q * 4))]
     }

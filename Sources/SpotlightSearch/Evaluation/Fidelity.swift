@@ -24,7 +24,8 @@ public enum Fidelity {
 
     /// The placements of a fidelity report: every heuristic's; the local search's best from the
     /// fastest heuristic on the simulator and single-stage moves of it; random placements (each
-    /// stage on a random allowed device) to make `count` in all. Deterministic for a seed.
+    /// stage on a random device, its ops that may not run there moved to one they may) to make
+    /// `count` in all. Deterministic for a seed.
     public static func placements(_ problem: PlacementProblem, count: Int, seed: UInt64) -> [(
         String, [Int]
     )] {

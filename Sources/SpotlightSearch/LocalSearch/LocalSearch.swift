@@ -86,7 +86,7 @@ public struct LocalSearch: Sendable {
             guard self.step(&climb, step, measured: &measured, evaluator: evaluator) else { break }
             progress(climb.outcome(atLocalOptimum: false))
         }
-        return climb.outcome(atLocalOptimum: climb.isLocalOptimum(kindCount: kinds.count))
+        return climb.outcome(atLocalOptimum: isLocalOptimum(climb))
     }
 
     /// Measures one batch of moves from `climb`'s placement, at most `step.limit` placements,
@@ -98,7 +98,7 @@ public struct LocalSearch: Sendable {
         evaluator: some Evaluator
     ) -> Bool {
         guard step.limit > 0 else { return false }
-        while !climb.isLocalOptimum(kindCount: kinds.count) {
+        while !isLocalOptimum(climb) {
             if !climb.passStarted {
                 climb.startPass(kinds[climb.kind].moves.count)
                 if climb.endPassIfDone(kindCount: kinds.count) { continue }

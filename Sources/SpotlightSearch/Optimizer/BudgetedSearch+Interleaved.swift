@@ -62,8 +62,9 @@ extension BudgetedSearch {
                     if climb == nil {
                         climb = LocalSearch.Climb(
                             from: best, stepTime: time, seed: optimizer.configuration.seed)
+                    } else {
+                        climb!.restart(from: best, stepTime: time)
                     }
-                    climb!.restart(from: best, stepTime: time)
                 }
                 learned.record(
                     before: before, after: optimizer.state.bestStepTime,
