@@ -92,6 +92,41 @@ import Testing
         #expect(careful.isLocalOptimum)
     }
 
+    /// Hardware where each of two ops moved to gpu:1 saves 100 us; moved together they save
+    /// 200 us if `additive`, else cost 200 us.
+    struct TwoMovesHardware: Evaluator {
+        var additive: Bool
+        func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
+            assignments.map { placement in
+                let moved = placement.filter { $0 == 1 }.count
+                let time = moved == 2 && !additive ? 1200.0 : 1000.0 - 100.0 * Double(moved)
+                return Evaluation(stepTime: time)
+            }
+        }
+    }
+
+    /// From both ops on gpu:0, one batch holds both single moves (900 us each). Compound moves
+    /// also measure the two together and keep them when faster (800 us in one step); the plain
+    /// climb takes one move a batch.
+    @Test(arguments: [true, false])
+    func compoundMovesJoinABatchsImprovingMoves(additive: Bool) throws {
+        let problem = try PlacementProblem(
+            graph: OperationGraph(name: "g", ops: [op("a", 100), op("b", 100)]), cluster: gpus(2))
+        let hardware = TwoMovesHardware(additive: additive)
+        let compound = LocalSearch(problem: problem, compoundMoves: true).polish(
+            [0, 0], stepTime: 1000, evaluator: hardware, budget: 3)
+        #expect(compound.evaluated == 3)
+        #expect(compound.improvements == 1)
+        #expect(compound.stepTime == (additive ? 800 : 900))
+        let plain = LocalSearch(problem: problem).polish(
+            [0, 0], stepTime: 1000, evaluator: hardware, budget: 3)
+        #expect(plain.stepTime == (additive ? 800 : 900))
+        #expect(plain.improvements == (additive ? 2 : 1))
+        let tight = LocalSearch(problem: problem, compoundMoves: true).polish(
+            [0, 0], stepTime: 1000, evaluator: hardware, budget: 2)
+        #expect(tight.evaluated == 2 && tight.stepTime == 900, "the compound fits no budget left")
+    }
+
     /// Placements a search measured before are known to be no faster than its best: a polish
     /// from the best does not measure them again, and stops at once when they are all its moves.
     @Test func placementsMeasuredBeforeAreNotMeasuredAgain() throws {

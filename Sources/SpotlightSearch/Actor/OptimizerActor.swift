@@ -115,7 +115,9 @@ public actor OptimizerActor {
         guard polishTask == nil, status != .stopped, evaluator is SimulatorEvaluator,
             let start = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime
         else { return false }
-        let search = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins)
+        let search = LocalSearch(
+            problem: optimizer.problem, opPins: optimizer.state.opPins,
+            compoundMoves: optimizer.configuration.compoundMoves)
         let seed = optimizer.configuration.seed
         let stop = stopPolishing
         let measured = optimizer.state.measured

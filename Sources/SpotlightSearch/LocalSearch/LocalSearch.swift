@@ -33,14 +33,18 @@ public struct LocalSearch: Sendable {
     /// A device per op, or -1: pinned ops never move, and colocation sets follow their pins.
     public let opPins: [Int]
     public var batchSize = 16
+    /// Whether a batch with several improving moves also measures them made together, and keeps
+    /// that placement when it is the fastest (`measureCompound`).
+    public var compoundMoves = false
     /// The kinds of move, in the order they are tried: the ops of each unit (each stage; each
     /// colocation set without a pinned op), and every (unit, device) move of that kind.
     private let kinds: [(units: [[Int]], moves: [(unit: Int, device: Int)])]
     /// How many kinds of move a climb passes over (stages, colocation sets).
     var kindCount: Int { kinds.count }
 
-    public init(problem: PlacementProblem, opPins: [Int] = []) {
+    public init(problem: PlacementProblem, opPins: [Int] = [], compoundMoves: Bool = false) {
         self.problem = problem
+        self.compoundMoves = compoundMoves
         let pins =
             opPins.count == problem.graph.count
             ? opPins : [Int](repeating: -1, count: problem.graph.count)
@@ -143,7 +147,8 @@ public struct LocalSearch: Sendable {
     }
 
     /// Measures a batch, records it, and moves `climb` to its best placement if that beats the
-    /// current one (after `step.confirmations` more runs, which count).
+    /// current one (after `step.confirmations` more runs, which count). With `compoundMoves`, a
+    /// batch with two or more improving moves also measures them made together, within the limit.
     private func measure(
         _ batch: (candidates: [[Int]], fingerprints: [UInt64]), into climb: inout Climb,
         _ step: Step, measured: inout MeasuredPlacements, evaluator: some Evaluator
@@ -153,22 +158,53 @@ public struct LocalSearch: Sendable {
         for (fingerprint, result) in zip(batch.fingerprints, results) {
             measured.record(fingerprint, result)
         }
-        var chosen: Int?
-        for (index, result) in results.enumerated() where result.isValid {
-            if result.stepTime! < (chosen.map { results[$0].stepTime! } ?? climb.stepTime) {
-                chosen = index
-            }
+        let improving = batch.candidates.indices.filter {
+            results[$0].isValid && results[$0].stepTime! < climb.stepTime
+        }.sorted { (results[$0].stepTime!, $0) < (results[$1].stepTime!, $1) }
+        guard let first = improving.first else { return }
+        var chosen = (
+            assignment: batch.candidates[first], fingerprint: batch.fingerprints[first],
+            time: results[first].stepTime!
+        )
+        if compoundMoves && improving.count >= 2 && batch.candidates.count < step.limit,
+            let compound = measureCompound(
+                improving.map { batch.candidates[$0] }, from: climb.current, step,
+                measured: &measured, evaluator: evaluator)
+        {
+            climb.evaluated += 1
+            if compound.time < chosen.time { chosen = compound }
         }
-        guard let chosen else { return }
         let confirmedTime = Remeasurement.confirmed(
-            results[chosen].stepTime!, of: batch.candidates[chosen],
-            times: step.confirmations, evaluator: evaluator,
+            chosen.time, of: chosen.assignment, times: step.confirmations, evaluator: evaluator,
             method: step.method)
         climb.evaluated += step.confirmations
-        measured.record(batch.fingerprints[chosen], Evaluation(stepTime: confirmedTime))
+        measured.record(chosen.fingerprint, Evaluation(stepTime: confirmedTime))
         if confirmedTime < climb.stepTime {
-            climb.move(to: batch.candidates[chosen], stepTime: confirmedTime)
+            climb.move(to: chosen.assignment, stepTime: confirmedTime)
         }
+    }
+
+    /// Measures `current` with every op that any of `improved` moved taken to where that
+    /// placement has it (the fastest first, so a later one does not undo its ops), made valid
+    /// again; nil, measuring nothing, when that placement was measured before.
+    /// Improving moves of one batch mostly relieve different parts of the step, so together
+    /// they usually beat the best alone (BENCHMARKS.md, "Compound moves").
+    private func measureCompound(
+        _ improved: [[Int]], from current: [Int], _ step: Step,
+        measured: inout MeasuredPlacements, evaluator: some Evaluator
+    ) -> (assignment: [Int], fingerprint: UInt64, time: Double)? {
+        var wishes = current
+        for placement in improved.reversed() {
+            for op in placement.indices where placement[op] != current[op] {
+                wishes[op] = placement[op]
+            }
+        }
+        let compound = problem.repaired(wishes, pins: opPins)
+        let fingerprint = MeasuredPlacements.fingerprint(compound)
+        guard !measured.contains(fingerprint) else { return nil }
+        let result = evaluator.evaluate([compound], method: step.method)[0]
+        measured.record(fingerprint, result)
+        return (compound, fingerprint, result.stepTime ?? .infinity)
     }
 
     /// `assignment` with every op of `unit` that may run on `device` moved there, then made valid

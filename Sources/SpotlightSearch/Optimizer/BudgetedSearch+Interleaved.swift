@@ -26,7 +26,9 @@ extension BudgetedSearch {
 
         public init(plan: BudgetedSearch, optimizer: Optimizer) {
             self.plan = plan
-            search = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins)
+            search = LocalSearch(
+                problem: optimizer.problem, opPins: optimizer.state.opPins,
+                compoundMoves: optimizer.configuration.compoundMoves)
             if let best = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime {
                 climb = LocalSearch.Climb(
                     from: best, stepTime: time, seed: optimizer.configuration.seed)

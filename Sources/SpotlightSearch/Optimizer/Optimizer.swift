@@ -366,7 +366,9 @@ extension Optimizer {
         progress: (LocalSearch.Outcome) -> Void = { _ in }
     ) -> LocalSearch.Outcome? {
         guard let best = state.bestAssignment, let time = state.bestStepTime else { return nil }
-        return LocalSearch(problem: problem, opPins: state.opPins).polish(
+        let search = LocalSearch(
+            problem: problem, opPins: state.opPins, compoundMoves: configuration.compoundMoves)
+        return search.polish(
             best, stepTime: time, evaluator: evaluator, budget: budget, seed: configuration.seed,
             confirmations: configuration.confirmations, method: configuration.method.rawValue,
             measured: state.measured, shouldStop: shouldStop, progress: progress)

@@ -97,6 +97,9 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     /// Anchored: the share of each batch that is single-stage moves of the anchored sweep
     /// (`Optimizer.sweepMoves`), the rest whole samples of the anchored policy.
     public var sweepShare = 0.75
+    /// Whether the local search's climb also measures a batch's improving moves made together
+    /// (`LocalSearch.compoundMoves`).
+    public var compoundMoves = false
     public var seed: UInt64 = 1
     /// Warm start: the probability the policy is taught to give the starting placement's device at
     /// every stage, the most Adam steps spent on it, and their learning rate.

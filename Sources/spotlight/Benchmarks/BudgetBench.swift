@@ -41,6 +41,10 @@ struct BudgetBench: ParsableCommand {
     @Option(help: "Stages each sample changes, about (0: whole placements, as in the papers).")
     var anchorMoves = 0.0
     @Option(help: "Placements sampled per iteration.") var samples = 16
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Whether the climb also measures a batch's improving moves made together.")
+    var compoundMoves = false
     @Option(
         help:
             "Anchored: the share of each batch that is single-stage moves (default: the configuration's)."
@@ -148,6 +152,7 @@ struct BudgetComparison {
         configuration.anchorMoves = bench.anchorMoves > 0 ? bench.anchorMoves : nil
         configuration.confirmations = bench.confirm ?? (bench.noise > 0 ? 2 : 0)
         configuration.epochs = bench.epochs
+        configuration.compoundMoves = bench.compoundMoves
         if let entropyWeight = bench.entropyWeight { configuration.entropyWeight = entropyWeight }
         if let sweepShare = bench.sweepShare { configuration.sweepShare = sweepShare }
         if let rewardBaseline = bench.rewardBaseline {
