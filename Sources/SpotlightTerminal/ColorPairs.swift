@@ -27,10 +27,7 @@ struct ColorPairs {
 
     /// The pair number and SPL_* attribute bits for `style`.
     mutating func resolve(_ style: CellStyle) -> (Int32, UInt32) {
-        let foreground = theme[style.foreground]
-        let backgroundRole = style.background.map { theme[$0] }
-        var attributes = foreground.attributes.union(style.attributes)
-        if let backgroundRole { attributes.formUnion(backgroundRole.attributes) }
+        let attributes = theme.attributes(of: style)
         guard colors > 0 else { return (0, UInt32(attributes.rawValue)) }
         let combination =
             Int(style.foreground.rawValue) * (Role.allCases.count + 1)
@@ -40,8 +37,7 @@ struct ColorPairs {
             if Int(nextPair) < pairLimit {
                 pair = nextPair
                 nextPair += 1
-                let (fore, back) = theme.colorPair(
-                    foreground, over: backgroundRole?.background, colors: colors)
+                let (fore, back) = theme.colors(of: style, colors: colors)
                 _ = spl_define_pair(pair, Int32(fore), Int32(back))
             } else {
                 pair = 0

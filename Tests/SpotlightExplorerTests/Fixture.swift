@@ -41,12 +41,14 @@ enum Fixture {
         return placement.assignment
     }()
 
-    /// `iterations` made-up iterations; the best placement is the expert's.
+    /// `iterations` made-up iterations; the best placement is the expert's. The policy moves
+    /// from uniform over each stage's devices (iteration 0) to its final made-up q (40).
     static func snapshot(
         iterations: Int = 40, status: OptimizerSnapshot.Status = .running, stagePins: [Int]? = nil,
         opPins: [Int]? = nil, best: Bool = true, lastRepeats: Int = 0,
         measuredPerIteration: Int = 0
     ) -> OptimizerSnapshot {
+        let learned = Float(min(iterations, 40)) / 40
         var history: [IterationStats] = []
         var bestSoFar = Double.infinity
         for index in 0..<iterations {
@@ -74,7 +76,10 @@ enum Fixture {
                 model.stage(stage, allows: device) ? Float(1 + (stage + device) % 3) : 0
             }
             let total = weights.reduce(0, +)
-            return weights.map { $0 / total }
+            let allowed = Float(weights.filter { $0 > 0 }.count)
+            return weights.map { weight in
+                weight > 0 ? learned * weight / total + (1 - learned) / allowed : 0
+            }
         }
         return OptimizerSnapshot(
             status: status, iteration: iterations, samplesEvaluated: iterations * 16,
@@ -88,8 +93,17 @@ enum Fixture {
             opPins: opPins ?? [Int](repeating: -1, count: problem.graph.count))
     }
 
+    /// Everything on gpu:0, with its simulated busy time per device, for `b` to compare with.
+    static let singleGPU: (assignment: [Int], deviceBusy: [Double]) = {
+        let single = problem.repaired([Int](repeating: 1, count: problem.graph.count))
+        var simulator = Simulator(graph: problem.graph, cluster: problem.cluster)
+        return (single, simulator.simulate(single).deviceBusy)
+    }()
+
     static let baselines = [
-        BaselineSummary(method: "single_gpu", stepTime: 1460, outOfMemory: false),
+        BaselineSummary(
+            method: "single_gpu", stepTime: 1460, outOfMemory: false,
+            assignment: singleGPU.assignment, deviceBusy: singleGPU.deviceBusy),
         BaselineSummary(method: "expert", stepTime: 1070, outOfMemory: false),
         BaselineSummary(method: "metis", stepTime: 1000, outOfMemory: false),
     ]
@@ -102,7 +116,13 @@ enum Fixture {
         var state = ExplorerState(
             model: model, themes: themes, themeIndex: themes.index(named: theme) ?? 0,
             colorEnabled: colorEnabled, width: width, height: height)
-        if let snapshot { state.apply(snapshot) }
+        if let snapshot {
+            // The policy's history as a search polls it: every fourth iteration up to the last.
+            for iteration in Swift.stride(from: 0, to: snapshot.iteration, by: 4) {
+                state.apply(Fixture.snapshot(iterations: iteration, best: iteration > 0))
+            }
+            state.apply(snapshot)
+        }
         state.baselines = baselines
         return state
     }

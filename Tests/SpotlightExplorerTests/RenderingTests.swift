@@ -86,14 +86,17 @@ import Testing
     }
 
     /// `v` shows the whole policy in the graph's place: a shaded cell per stage and device, each
-    /// stage's entropy; `o` orders the rows by entropy, then by work.
+    /// stage's entropy, the selected stage's q over the iterations; `o` orders the rows by
+    /// entropy, then by work.
     @Test func thePolicyViewShadesEveryStageAndDevice() throws {
         var state = Fixture.state(width: 120, height: 40)
+        state.selectedStage = 2
         _ = state.handle(.character("v"))
         #expect(state.showsPolicy)
         let text = ExplorerView.render(state).text
         expectSnapshot(text, named: "policy-120x40")
         #expect(text.contains("policy q(device | stage) · by stage order"))
+        #expect(text.contains("stage 2: q over iterations 0–40"))
         let probabilities = try #require(state.snapshot?.stageProbabilities)
         let rows = PolicyPanel.rows(state)
         #expect(rows == Array(0..<Fixture.model.stageCount))
@@ -135,12 +138,7 @@ import Testing
     /// time under the baseline beside its own.
     @Test func theBestPlacementIsComparedWithABaseline() throws {
         var state = Fixture.state(width: 160, height: 48)
-        let problem = Fixture.problem
-        let single = problem.repaired([Int](repeating: 1, count: problem.graph.count))
-        var simulator = Simulator(graph: problem.graph, cluster: problem.cluster)
-        let result = simulator.simulate(single)
-        state.baselines[0].assignment = single
-        state.baselines[0].deviceBusy = result.deviceBusy
+        let busy = Fixture.singleGPU.deviceBusy
         _ = state.handle(.character("b"))
         #expect(state.comparedBaseline == 0)
         let moved = try #require(state.stagesMoved)
@@ -148,7 +146,7 @@ import Testing
         let text = ExplorerView.render(state).text
         #expect(text.contains("vs single_gpu: \(moved.moved)/\(moved.of) stages moved"), "\(text)")
         #expect(
-            text.contains(", single_gpu \(Units.microseconds(result.deviceBusy[1]))"), "\(text)")
+            text.contains(", single_gpu \(Units.microseconds(busy[1]))"), "\(text)")
         _ = state.handle(.character("b"))
         #expect(
             state.comparedBaseline == nil

@@ -30,10 +30,10 @@ struct LineChart {
     /// Draws into `area` (already inside the panel's border).
     /// `cursor`, an index into the iterations, is marked by a dashed column over the plot.
     /// `iterations` entries are drawn, the last of them iteration `lastIteration` (the same
-    /// unless the history merged old entries, `IterationHistory`).
+    /// unless the history merged old entries, `IterationHistory`), the first `firstIteration`.
     func draw(
         into grid: inout CellGrid, area: Rect, series: [Series], references: [Reference],
-        iterations: Int,
+        iterations: Int, firstIteration: Int = 1,
         lastIteration: Int? = nil, cursor: Int? = nil
     ) {
         guard area.width > labelWidth + 8, area.height >= 3 else { return }
@@ -54,7 +54,7 @@ struct LineChart {
         grid[axisX, bottom] = Cell("└", style: axisStyle)
         for x in plot.x..<plot.maxX { grid[x, bottom] = Cell("─", style: axisStyle) }
         if iterations > 0 {
-            grid.write(" 1 ", x: plot.x, y: bottom, style: axisStyle)
+            grid.write(" \(firstIteration) ", x: plot.x, y: bottom, style: axisStyle)
             grid.writeRight(
                 " \(lastIteration ?? iterations) ", maxX: plot.maxX, y: bottom, style: axisStyle)
             let caption = " iteration "

@@ -5,8 +5,13 @@ import SpotlightModel
 /// per device, each cell shaded by q(device | stage) (blank below 0.05, then ░ ▒ ▓ █ by
 /// quarters) in the device's colour, then the stage's entropy; rows in stage order, by entropy
 /// (the most undecided first) or by work (the most flops first), `o` to change; a scrollbar when
-/// the stages do not fit. The selected stage is highlighted, its pinned device marked.
+/// the stages do not fit. The selected stage is highlighted, its pinned device marked. Below, when
+/// the panel is tall enough, a chart of the selected stage's q over the iterations seen, a line
+/// per device it may use.
 enum PolicyPanel {
+    /// The least inner height that leaves room for the chart of the selected stage's history.
+    static let chartMinimumPanelHeight = 18
+
     /// The orders the rows can take.
     enum Order: String, CaseIterable, Sendable {
         case stage = "stage order", entropy = "entropy", work = "work"
@@ -52,15 +57,23 @@ enum PolicyPanel {
     static func draw(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {
         let model = state.model
         let order = rows(state)
-        let rowCount = max(0, rect.height - 3)
+        // A caption, the plot and the axis: a third of the panel, or what the rows leave, up to
+        // half of it; an odd plot height puts the middle tick at 0.5.
+        let inside = rect.height - 2
+        var chartHeight =
+            inside >= chartMinimumPanelHeight
+            ? min(inside / 2, max(inside / 3, inside - 1 - order.count)) : 0
+        if chartHeight > 0 && chartHeight % 2 == 0 { chartHeight -= 1 }
+        let rowCount = max(0, rect.height - 3 - chartHeight)
         let position = order.firstIndex(of: state.selectedStage) ?? 0
         let top =
             order.count > rowCount
             ? min(max(position - rowCount / 2, 0), order.count - rowCount) : 0
+        // The longest title that fits: the keys go first, then the word "policy".
+        let what = "q(device | stage) · by \(state.policyOrder.rawValue)"
+        let titles = ["policy " + what + " · o order · v graph", "policy " + what, what]
         let inner = grid.box(
-            rect,
-            title: "policy q(device | stage) · by \(state.policyOrder.rawValue) · o order · v graph"
-        )
+            rect, title: titles.first { $0.count + 6 <= rect.width } ?? titles.last!)
         guard inner.height >= 2, inner.width >= 24 else { return }
         let probabilities = state.snapshot?.stageProbabilities ?? []
         let labelWidth = min(24, max(10, inner.width / 4))
@@ -90,6 +103,42 @@ enum PolicyPanel {
                 into: &grid, x: inner.maxX - 1, y: inner.y + 1, height: rowCount,
                 top: top, shown: rowCount, total: order.count)
         }
+        if chartHeight > 0 {
+            drawHistory(
+                into: &grid,
+                area: Rect(
+                    x: inner.x, y: inner.maxY - chartHeight, width: inner.width,
+                    height: chartHeight),
+                state: state)
+        }
+    }
+
+    /// The selected stage's q over the iterations seen: a caption row, then a line per device
+    /// the stage may use, on a scale of 0 to 1.
+    private static func drawHistory(into grid: inout CellGrid, area: Rect, state: ExplorerState) {
+        let model = state.model
+        let history = state.policyHistory
+        let stage = state.selectedStage
+        for x in area.x..<area.maxX { grid[x, area.y] = Cell("─", style: CellStyle(.border)) }
+        let caption =
+            history.iterations.isEmpty
+            ? " stage \(stage): q over iterations, once the search has run "
+            : " stage \(stage): q over iterations \(history.iterations.first!)–"
+                + "\(history.iterations.last!) "
+        grid.write(caption, x: area.x + 1, y: area.y, style: .dim, limit: area.width - 2)
+        let devices = (0..<model.deviceCount).filter { model.stage(stage, allows: $0) }
+        let series = devices.map { device in
+            LineChart.Series(
+                values: history.series(stage: stage, device: device).map { Optional($0) },
+                role: Role.device(device), combine: LineChart.mean, dotted: device % 2 == 1)
+        }
+        let chart = LineChart(
+            low: 0, high: 1, format: { Units.fixed($0, decimals: 1) }, labelWidth: 4)
+        chart.draw(
+            into: &grid,
+            area: Rect(x: area.x, y: area.y + 1, width: area.width - 1, height: area.height - 1),
+            series: series, references: [], iterations: history.iterations.count,
+            firstIteration: history.iterations.first ?? 1, lastIteration: history.iterations.last)
     }
 
     private static func drawRow(

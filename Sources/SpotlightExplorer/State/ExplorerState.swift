@@ -121,6 +121,8 @@ public struct ExplorerState: Sendable {
     var ganttOffset = 0
     var ganttTimeline: Timeline?
     var policyOrder = PolicyPanel.Order.stage
+    /// Every stage's q over the iterations seen, for the policy view's chart.
+    public private(set) var policyHistory: StageProbabilityHistory
     /// The iteration (an index into the history) the charts' cursor reads out, while the focus is
     /// on the charts.
     public var chartCursor = 0
@@ -147,6 +149,8 @@ public struct ExplorerState: Sendable {
         self.colorEnabled = colorEnabled
         self.width = width
         self.height = height
+        policyHistory = StageProbabilityHistory(
+            stageCount: model.stageCount, deviceCount: model.deviceCount)
         opDevice = [Int](repeating: -1, count: model.graph.count)
         onCriticalPath = [Bool](repeating: false, count: model.graph.count)
     }
@@ -175,6 +179,8 @@ public struct ExplorerState: Sendable {
         let checkpointWasFailing = self.snapshot?.checkpointFailure != nil
         let previousPolish = self.snapshot?.lastPolish
         self.snapshot = snapshot
+        policyHistory.record(
+            iteration: snapshot.iteration, probabilities: snapshot.stageProbabilities)
         if let failure = snapshot.checkpointFailure, !checkpointWasFailing {
             message = StatusMessage(
                 "checkpoint not saved: \(failure.diagnostics.first?.description ?? "\(failure)")",

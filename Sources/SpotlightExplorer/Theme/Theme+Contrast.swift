@@ -91,6 +91,24 @@ extension Theme {
         return (fore, back)
     }
 
+    /// The attributes a cell drawn in `style` gets: its roles' and its own together. With
+    /// `colors(of:colors:)`, what the backend draws and the screen snapshots of every theme
+    /// record.
+    public func attributes(of style: CellStyle) -> CellAttributes {
+        var attributes = self[style.foreground].attributes.union(style.attributes)
+        if let background = style.background { attributes.formUnion(self[background].attributes) }
+        return attributes
+    }
+
+    /// The foreground and background colour numbers (-1: the terminal's own) of a cell drawn in
+    /// `style` on a terminal with `colors` colours, as `colorPair` gives them.
+    public func colors(of style: CellStyle, colors: Int) -> (foreground: Int, background: Int) {
+        let (fore, back) = colorPair(
+            self[style.foreground], over: style.background.flatMap { self[$0].background },
+            colors: colors)
+        return (fore, back)
+    }
+
     /// The contrast ratio of `role` on its background at `colors` colours, as `colorPair` draws
     /// it; nil where either is the terminal's own colour (unknown here). Below 16 colours a bold
     /// role (or one drawn `bold`) counts at the lower of its colour and its bright form, since
