@@ -20,8 +20,48 @@ extension OperationGraph {
         -> OperationGraph?
     {
         let count = ops.count
+        let idByName = indexNames(ops, log: &log)
+        let inputs = resolveInputs(ops, idByName: idByName, log: &log)
+        let colocateWith = resolveColocation(ops, idByName: idByName, log: &log)
+        let kinds = resolveDeviceKinds(ops, log: &log)
+        let measured = measuredTimes(ops)
+        let groups = groups(ops)
+        var sets = UnionFind(count: count)
+        for (op, target) in colocateWith.enumerated() where target >= 0 { sets.union(op, target) }
+        let colocationRoot = (0..<count).map { sets.find($0) }
+        checkColocationKinds(
+            ops: ops, colocateWith: colocateWith, colocationRoot: colocationRoot,
+            allowedKinds: kinds.allowed, kindNames: kinds.names, log: &log)
+        guard log.isEmpty else { return nil }
+
+        let topology = Topology(count: count, inputStart: inputs.start, inputOp: inputs.op)
+        if let cycle = topology.cycle {
+            log.add(
+                JSONPath.member(JSONPath.root, "ops"),
+                "the graph has a cycle: \(describe(cycle: cycle, of: ops))")
+            return nil
+        }
+        return OperationGraph(
+            name: name, source: source,
+            opNames: ops.map(\.name), opTypes: ops.map(\.type), outputBytes: ops.map(\.outputBytes),
+            flops: ops.map(\.flops), bytesAccessed: ops.map(\.bytesAccessed),
+            persistentBytes: ops.map(\.persistentBytes),
+            inputStart: inputs.start, inputOp: inputs.op, inputBytes: inputs.bytes,
+            measuredStart: measured.start, measuredType: measured.type,
+            measuredMicroseconds: measured.microseconds,
+            measuredTypeNames: measured.typeNames, kindNames: kinds.names,
+            allowedKinds: kinds.allowed,
+            colocateWith: colocateWith, colocationRoot: colocationRoot, groupNames: groups.names,
+            groupOf: groups.of, expert: ops.map(\.expert),
+            topologicalOrder: topology.order, depth: topology.depth, idByName: idByName)
+    }
+
+    /// Each op's index by name; empty and repeated names are reported (a repeat keeps the first).
+    private static func indexNames(_ ops: [OperationSpec], log: inout DiagnosticLog)
+        -> [String: Int]
+    {
         var idByName: [String: Int] = [:]
-        idByName.reserveCapacity(count)
+        idByName.reserveCapacity(ops.count)
         for (index, op) in ops.enumerated() {
             if op.name.isEmpty {
                 log.add(JSONPath.member(opPath(index), "name"), "op name must not be empty")
@@ -34,19 +74,26 @@ extension OperationGraph {
                 idByName[op.name] = index
             }
         }
+        return idByName
+    }
 
-        var inputStart = [Int](repeating: 0, count: count + 1)
+    /// The input edges in compressed rows: op i reads `op[start[i]..<start[i + 1]]`, with the
+    /// bytes each edge carries (the producer's output unless the edge says otherwise).
+    private static func resolveInputs(
+        _ ops: [OperationSpec], idByName: [String: Int], log: inout DiagnosticLog
+    ) -> (start: [Int], op: [Int], bytes: [Double]) {
+        var inputStart = [Int](repeating: 0, count: ops.count + 1)
         var inputOp: [Int] = []
         var inputBytes: [Double] = []
-        inputOp.reserveCapacity(count * 2)
-        inputBytes.reserveCapacity(count * 2)
+        inputOp.reserveCapacity(ops.count * 2)
+        inputBytes.reserveCapacity(ops.count * 2)
         for (index, op) in ops.enumerated() {
             for (position, input) in op.inputs.enumerated() {
                 guard let producer = idByName[input.from] else {
                     log.add(
                         JSONPath.element(JSONPath.member(opPath(index), "inputs"), position),
-                        "op \"\(op.name)\" has input \"\(input.from)\", which is not an op of the graph"
-                    )
+                        "op \"\(op.name)\" has input \"\(input.from)\", "
+                            + "which is not an op of the graph")
                     continue
                 }
                 inputOp.append(producer)
@@ -54,23 +101,36 @@ extension OperationGraph {
             }
             inputStart[index + 1] = inputOp.count
         }
+        return (inputStart, inputOp, inputBytes)
+    }
 
-        var colocateWith = [Int](repeating: -1, count: count)
+    /// The op each op is colocated with, or -1.
+    private static func resolveColocation(
+        _ ops: [OperationSpec], idByName: [String: Int], log: inout DiagnosticLog
+    ) -> [Int] {
+        var colocateWith = [Int](repeating: -1, count: ops.count)
         for (index, op) in ops.enumerated() {
             guard let target = op.colocateWith else { continue }
             guard let targetID = idByName[target] else {
                 log.add(
                     JSONPath.member(opPath(index), "colocate_with"),
-                    "op \"\(op.name)\" is colocated with \"\(target)\", which is not an op of the graph"
-                )
+                    "op \"\(op.name)\" is colocated with \"\(target)\", "
+                        + "which is not an op of the graph")
                 continue
             }
             if targetID != index { colocateWith[index] = targetID }
         }
+        return colocateWith
+    }
 
+    /// The device kinds the ops name, in order of first use, and each op's allowed kinds as a
+    /// bit mask over them (0: any kind).
+    private static func resolveDeviceKinds(_ ops: [OperationSpec], log: inout DiagnosticLog)
+        -> (names: [String], allowed: [UInt64])
+    {
         var kindNames: [String] = []
         var kindIndex: [String: Int] = [:]
-        var allowedKinds = [UInt64](repeating: 0, count: count)
+        var allowedKinds = [UInt64](repeating: 0, count: ops.count)
         for (index, op) in ops.enumerated() {
             guard let kinds = op.deviceKinds else { continue }
             if kinds.isEmpty {
@@ -99,75 +159,64 @@ extension OperationGraph {
             }
             allowedKinds[index] = mask
         }
+        return (kindNames, allowedKinds)
+    }
 
-        var measuredStart = [Int](repeating: 0, count: count + 1)
-        var measuredType: [Int] = []
-        var measuredMicroseconds: [Double] = []
-        var measuredTypeNames: [String] = []
-        var measuredTypeIndex: [String: Int] = [:]
-        var groupNames: [String] = []
-        var groupIndex: [String: Int] = [:]
-        var groupOf = [Int](repeating: -1, count: count)
+    /// The ops' measured times in compressed rows, with the device types they name.
+    private static func measuredTimes(_ ops: [OperationSpec]) -> (
+        start: [Int], type: [Int], microseconds: [Double], typeNames: [String]
+    ) {
+        var start = [Int](repeating: 0, count: ops.count + 1)
+        var type: [Int] = []
+        var microseconds: [Double] = []
+        var typeNames: [String] = []
+        var typeIndex: [String: Int] = [:]
         for (index, op) in ops.enumerated() {
             for time in op.measuredTimes {
                 let typeID: Int
-                if let known = measuredTypeIndex[time.deviceType] {
+                if let known = typeIndex[time.deviceType] {
                     typeID = known
                 } else {
-                    typeID = measuredTypeNames.count
-                    measuredTypeIndex[time.deviceType] = typeID
-                    measuredTypeNames.append(time.deviceType)
+                    typeID = typeNames.count
+                    typeIndex[time.deviceType] = typeID
+                    typeNames.append(time.deviceType)
                 }
-                measuredType.append(typeID)
-                measuredMicroseconds.append(time.microseconds)
+                type.append(typeID)
+                microseconds.append(time.microseconds)
             }
-            measuredStart[index + 1] = measuredType.count
-            if let group = op.group {
-                if let known = groupIndex[group] {
-                    groupOf[index] = known
-                } else {
-                    groupOf[index] = groupNames.count
-                    groupIndex[group] = groupNames.count
-                    groupNames.append(group)
-                }
+            start[index + 1] = type.count
+        }
+        return (start, type, microseconds, typeNames)
+    }
+
+    /// The group names in order of first use, and each op's group (-1: none).
+    private static func groups(_ ops: [OperationSpec]) -> (names: [String], of: [Int]) {
+        var names: [String] = []
+        var index: [String: Int] = [:]
+        var groupOf = [Int](repeating: -1, count: ops.count)
+        for (op, spec) in ops.enumerated() {
+            guard let group = spec.group else { continue }
+            if let known = index[group] {
+                groupOf[op] = known
+            } else {
+                groupOf[op] = names.count
+                index[group] = names.count
+                names.append(group)
             }
         }
+        return (names, groupOf)
+    }
 
-        var sets = UnionFind(count: count)
-        for (op, target) in colocateWith.enumerated() where target >= 0 { sets.union(op, target) }
-        let colocationRoot = (0..<count).map { sets.find($0) }
-        checkColocationKinds(
-            ops: ops, colocateWith: colocateWith, colocationRoot: colocationRoot,
-            allowedKinds: allowedKinds,
-            kindNames: kindNames, log: &log)
-        guard log.isEmpty else { return nil }
-
-        let topology = Topology(count: count, inputStart: inputStart, inputOp: inputOp)
-        if let cycle = topology.cycle {
-            // A long cycle shows its first few ops and its closing one, not megabytes of names.
-            let shown = cycle.count <= 8 ? cycle : Array(cycle.prefix(4))
-            var names = shown.map { "\"\(ops[$0].name)\"" }
-            if cycle.count > shown.count {
-                names.append("… (\(Units.grouped(cycle.count - shown.count)) more)")
-            }
-            names.append("\"\(ops[cycle[0]].name)\"")
-            let text = names.joined(separator: " -> ")
-            log.add(JSONPath.member(JSONPath.root, "ops"), "the graph has a cycle: \(text)")
-            return nil
+    /// A cycle as its ops' names: a long one shows its first few ops and its closing one, not
+    /// megabytes of names.
+    private static func describe(cycle: [Int], of ops: [OperationSpec]) -> String {
+        let shown = cycle.count <= 8 ? cycle : Array(cycle.prefix(4))
+        var names = shown.map { "\"\(ops[$0].name)\"" }
+        if cycle.count > shown.count {
+            names.append("… (\(Units.grouped(cycle.count - shown.count)) more)")
         }
-
-        return OperationGraph(
-            name: name, source: source,
-            opNames: ops.map(\.name), opTypes: ops.map(\.type), outputBytes: ops.map(\.outputBytes),
-            flops: ops.map(\.flops), bytesAccessed: ops.map(\.bytesAccessed),
-            persistentBytes: ops.map(\.persistentBytes),
-            inputStart: inputStart, inputOp: inputOp, inputBytes: inputBytes,
-            measuredStart: measuredStart, measuredType: measuredType,
-            measuredMicroseconds: measuredMicroseconds,
-            measuredTypeNames: measuredTypeNames, kindNames: kindNames, allowedKinds: allowedKinds,
-            colocateWith: colocateWith, colocationRoot: colocationRoot, groupNames: groupNames,
-            groupOf: groupOf, expert: ops.map(\.expert),
-            topologicalOrder: topology.order, depth: topology.depth, idByName: idByName)
+        names.append("\"\(ops[cycle[0]].name)\"")
+        return names.joined(separator: " -> ")
     }
 
     /// Every colocation set (ops joined through `colocate_with`, transitively) must allow at least
