@@ -19,7 +19,9 @@ func spawnWithDefaultSignals(
     posix_spawnattr_setsigdefault(&attributes, &defaults)
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var cArguments = arguments.map { strdup($0) } + [nil]
-    defer { cArguments.forEach { free($0) } }
+    defer {
+        for argument in cArguments { free(argument) }
+    }
     var pid: pid_t = 0
     let status =
         searchPath

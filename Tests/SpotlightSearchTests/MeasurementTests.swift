@@ -108,9 +108,13 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
         var optimizer = Optimizer(problem: problem, configuration: configuration)
         let evaluator = ScriptedEvaluator(
             [
-                90, 100, 100, 100, /* sample 0 would be best: again */ 100, 100,  // median 100: the best
-                100, 100, 100, 50, /* sample 3 was lucky */ 120, 130,  // median 120: not better
-                100, 80, 100, 100, /* sample 1 */ 85, 90,  // median 85: the new best
+                // A batch of four, then the would-be best measured twice more:
+                // sample 0 would be best; again, median 100: the best.
+                90, 100, 100, 100, 100, 100,
+                // Sample 3 was lucky; again, median 120: not better.
+                100, 100, 100, 50, 120, 130,
+                // Sample 1; again, median 85: the new best.
+                100, 80, 100, 100, 85, 90,
             ].map { Evaluation(stepTime: $0) })
         var firstBest: [Int]?
         for iteration in 1...3 {

@@ -14,7 +14,9 @@ enum PolicyPanel {
 
     /// The orders the rows can take.
     enum Order: String, CaseIterable, Sendable {
-        case stage = "stage order", entropy = "entropy", work = "work"
+        case stage = "stage order"
+        case entropy = "entropy"
+        case work = "work"
 
         var next: Order {
             Order.allCases[(Order.allCases.firstIndex(of: self)! + 1) % Order.allCases.count]

@@ -55,10 +55,14 @@ struct SpawnedCommand: Sendable {
         posix_spawnattr_setpgroup(&attributes, 0)
         let words: [String] = ["/bin/sh", "-c", command]
         let arguments = words.map { strdup($0) }
-        defer { arguments.forEach { free($0) } }
+        defer {
+            for argument in arguments { free(argument) }
+        }
         let marker = LeftoverProcesses.newMarker()
         let environment = (Self.environment(marking: marker) + extra).map { strdup($0) }
-        defer { environment.forEach { free($0) } }
+        defer {
+            for variable in environment { free(variable) }
+        }
         var child: pid_t = 0
         let result = posix_spawn(
             &child, "/bin/sh", &actions, &attributes, arguments + [nil], environment + [nil])

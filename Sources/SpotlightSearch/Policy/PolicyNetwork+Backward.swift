@@ -41,7 +41,7 @@ extension PolicyNetwork {
                     network: self, trace: trace, theta: theta.baseAddress!,
                     logitGradient: logitGradient.baseAddress!,
                     recurrentTransposed: recurrentTransposed, gateGradients: gateGradients)
-                WorkSplit(count: samples, parallelism: parallelism, minimumPart: 4).forEach {
+                WorkSplit(count: samples, parallelism: parallelism, minimumPart: 4).runInParallel {
                     walk.run(samples: $0)
                 }
                 gradient.withUnsafeMutableBufferPointer { grad in
@@ -135,7 +135,7 @@ extension PolicyNetwork {
                 stride: gateWidth, into: gradientColumns)
             let product = SharedProduct(
                 a: gradientColumns, b: hiddenColumns, c: gradient + recurrentWeightsOffset)
-            WorkSplit(count: gateWidth, parallelism: parallelism, minimumPart: 16).forEach {
+            WorkSplit(count: gateWidth, parallelism: parallelism, minimumPart: 16).runInParallel {
                 gates in
                 multiplyTransposed(
                     product.a + gates.lowerBound * recurrentRows, rows: gates.count,

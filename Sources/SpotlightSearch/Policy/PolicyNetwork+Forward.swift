@@ -129,9 +129,10 @@ extension PolicyNetwork {
                         sampleCount: samples,
                         actions: actions, probabilities: probabilities)
                     // Groups of at least four samples, so that each fills the products' blocks.
-                    WorkSplit(count: samples, parallelism: parallelism, minimumPart: 4).forEach {
-                        pass.run(samples: $0)
-                    }
+                    WorkSplit(count: samples, parallelism: parallelism, minimumPart: 4)
+                        .runInParallel {
+                            pass.run(samples: $0)
+                        }
                 }
             }
         }

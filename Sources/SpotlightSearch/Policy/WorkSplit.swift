@@ -15,7 +15,7 @@ struct WorkSplit: Sendable {
     subscript(part: Int) -> Range<Int> { bounds[part]..<bounds[part + 1] }
 
     /// Runs `body` on every part, one thread each; on the calling thread when there is one part.
-    func forEach(_ body: @Sendable (Range<Int>) -> Void) {
+    func runInParallel(_ body: @Sendable (Range<Int>) -> Void) {
         if count == 1 {
             body(self[0])
         } else {

@@ -142,7 +142,7 @@ struct OptimizerBench: ParsableCommand {
         if json {
             Output.json(comparison.json(rows))
         } else {
-            comparison.table(rows).forEach(Output.line)
+            for line in comparison.table(rows) { Output.line(line) }
         }
     }
 }

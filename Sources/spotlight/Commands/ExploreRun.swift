@@ -120,7 +120,7 @@ struct ExploreRun {
             directory: options.themesDir ?? Resources.directory("themes", containing: "dark.theme"))
         guard let theme = options.theme else { return (themes, themes.index(named: "dark") ?? 0) }
         guard let index = themes.index(named: theme) else {
-            themes.problems.forEach { Output.error("error: \($0)") }
+            for problem in themes.problems { Output.error("error: \(problem)") }
             Output.error(
                 "error: no theme called \"\(theme)\"; the themes are "
                     + themes.names.joined(separator: ", "))

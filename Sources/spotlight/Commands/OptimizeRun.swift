@@ -34,8 +34,6 @@ struct OptimizeRun {
         var best: Double? { polished?.stepTime ?? sampledBest }
     }
 
-    init(options: OptimizeCommand) { self.options = options }
-
     mutating func run() throws -> Bool {
         try Loading.checkWritable(options.out, options.log, options.search.checkpoint)
         var setup = try prepare()
