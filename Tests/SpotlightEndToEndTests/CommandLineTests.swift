@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Runs the built `spotlight` binary as a user would and checks exit codes and output.
-@Suite struct CommandLineTests {
+@Suite(.tags(.slow), .skippedInQuickLoop) struct CommandLineTests {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

@@ -4,7 +4,7 @@ import Testing
 /// The explorer run for real in a tmux pane, driven by keys as a person would: the panels
 /// appear, the iteration count rises, space pauses it, pinning shows in the inspector, s saves a
 /// placement, a too-small window gets a message, and q gives the shell back.
-@Suite(.serialized) struct ExplorerTerminalTests {
+@Suite(.serialized, .tags(.slow), .skippedInQuickLoop) struct ExplorerTerminalTests {
     /// A tmux server of its own (its own socket), so that the test never touches a user's sessions.
     final class Tmux {
         let socket = "spotlight-e2e-\(UUID().uuidString.prefix(8))"

@@ -6,7 +6,7 @@ import Testing
 /// an `error:` line naming the file; never a signal, a hang, `inf` or `nan` in the output, or a
 /// raw control character on the terminal. Seeded: `SPOTLIGHT_FUZZ_CASES` (cases per kind of file,
 /// 100 by default) and `SPOTLIGHT_FUZZ_SEED` (1) run more or other cases.
-@Suite(.tags(.fuzz)) struct FuzzTests {
+@Suite(.tags(.fuzz, .slow), .skippedInQuickLoop) struct FuzzTests {
     typealias CLI = CommandLineTests
 
     static let cases =

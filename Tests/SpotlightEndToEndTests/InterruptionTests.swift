@@ -4,7 +4,7 @@ import Testing
 /// Ctrl-C during `optimize` with a measuring command: the first signal stops after the running
 /// iteration and still saves the placement, the log and a checkpoint; a second quits at once; and
 /// no measuring command outlives Spotlight.
-@Suite(.serialized) struct InterruptionTests {
+@Suite(.serialized, .tags(.slow), .skippedInQuickLoop) struct InterruptionTests {
     typealias CLI = CommandLineTests
 
     /// The binary running with default signal handling, its output going to files.

@@ -3,7 +3,7 @@ import Testing
 
 /// `optimize` on a real terminal: the progress bar redraws one line, and a narrow terminal loses
 /// whole parts of it, the least important first, never the best time.
-@Suite struct OptimizeTerminalTests {
+@Suite(.tags(.slow), .skippedInQuickLoop) struct OptimizeTerminalTests {
     @Test(arguments: [(80, 3), (44, 1)])
     func theProgressLineFitsTheTerminal(columns: Int, parts: Int) throws {
         let tmux = ExplorerTerminalTests.Tmux()

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `simulate`, `baselines` and `bench sim` through the real binary.
-@Suite struct SimulationCommandTests {
+@Suite(.tags(.slow), .skippedInQuickLoop) struct SimulationCommandTests {
     typealias CLI = CommandLineTests
     static let tiny = ["samples/tiny.graph.json", "samples/tiny.cluster.json"]
 
@@ -131,7 +131,7 @@ import Testing
 }
 
 /// `optimize` and `bench optimize` through the real binary.
-@Suite struct OptimizeCommandTests {
+@Suite(.tags(.slow), .skippedInQuickLoop) struct OptimizeCommandTests {
     typealias CLI = CommandLineTests
 
     /// `--budget` counts every placement measured, the search's and the polish's; the local
@@ -614,7 +614,7 @@ import Testing
     }
 }
 
-@Suite struct CheckpointCommandTests {
+@Suite(.tags(.slow), .skippedInQuickLoop) struct CheckpointCommandTests {
     typealias CLI = CommandLineTests
 
     @Test func resumingFromACheckpointMatchesAnUninterruptedRun() throws {

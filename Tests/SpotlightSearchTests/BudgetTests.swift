@@ -7,7 +7,7 @@ import Testing
 
 /// The budget of measured placements, the local search alone as a method, measurement noise and
 /// anchored proposals.
-@Suite struct BudgetTests {
+@Suite(.tags(.slow), .skippedInQuickLoop) struct BudgetTests {
     static func anchored(
         _ method: OptimizerConfiguration.Method, samples: Int = 8, seed: UInt64 = 1
     ) -> OptimizerConfiguration {

@@ -4,7 +4,7 @@ import Testing
 
 @testable import SpotlightSearch
 
-@Suite struct CommandEvaluatorTests {
+@Suite(.tags(.slow), .skippedInQuickLoop) struct CommandEvaluatorTests {
     static let graph = SyntheticGraph(opCount: 40, seed: 1).graph()
     static let cluster = SyntheticCluster.make(deviceCount: 3)
     static let assignment = [Int](repeating: 1, count: graph.count)

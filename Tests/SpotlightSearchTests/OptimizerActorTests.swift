@@ -5,7 +5,7 @@ import Testing
 
 @testable import SpotlightSearch
 
-@Suite struct OptimizerActorTests {
+@Suite(.tags(.slow), .skippedInQuickLoop) struct OptimizerActorTests {
     static func actor(evaluator: (any Evaluator)? = nil, limit: Int? = nil) throws -> (
         OptimizerActor, PlacementProblem
     ) {

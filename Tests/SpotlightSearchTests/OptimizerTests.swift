@@ -35,7 +35,7 @@ final class FlatteringHardware: Evaluator, @unchecked Sendable {
     }
 }
 
-@Suite struct OptimizerTests {
+@Suite(.tags(.slow), .skippedInQuickLoop) struct OptimizerTests {
     /// A small network keeps these tests quick in debug builds.
     static func configuration(_ method: OptimizerConfiguration.Method, samples: Int, seed: UInt64)
         -> OptimizerConfiguration

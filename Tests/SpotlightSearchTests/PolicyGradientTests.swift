@@ -5,7 +5,7 @@ import Testing
 @testable import SpotlightSearch
 
 /// Every hand-written gradient of the policy against central finite differences, in Double.
-@Suite struct PolicyGradientTests {
+@Suite(.tags(.slow), .skippedInQuickLoop) struct PolicyGradientTests {
     static let inputs = PolicyInputs(
         stageCount: 5, featureCount: 3,
         features: [0.5, -1, 0.2, 1.5, 0.3, -0.7, -0.4, 0.9, 1.1, 0.0, -1.3, 0.6, 0.8, 0.1, -0.2],
