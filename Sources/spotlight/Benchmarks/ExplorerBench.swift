@@ -28,6 +28,10 @@ struct ExplorerBench: ParsableCommand {
         200
     @Option(help: "Seconds for each pace measurement.") var seconds = 5.0
     @Option(help: "Rounds of the three pace measurements.") var rounds = 3
+    @Option(
+        help:
+            "Instead of frames and pace: run the search under the UI this long and report its memory ten times."
+    ) var memorySeconds = 0.0
     @OptionGroup(title: "Search") var search: SearchOptions
 
     func validate() throws {
@@ -35,6 +39,10 @@ struct ExplorerBench: ParsableCommand {
             throw ValidationError(
                 "--width and --height must be at least \(ExplorerLayout.minimumWidth)x\(ExplorerLayout.minimumHeight)"
             )
+        }
+        guard memorySeconds >= 0, seconds > 0, rounds >= 1, frames >= 1 else {
+            throw ValidationError(
+                "--seconds, --rounds and --frames must be positive, --memory-seconds not negative")
         }
         guard files.isEmpty || files.count == 2 else {
             throw ValidationError("give GRAPH CLUSTER, or nothing for the sample")
@@ -68,6 +76,10 @@ struct ExplorerBench: ParsableCommand {
             BaselineSummary(
                 method: $0.method, stepTime: $0.stepTime, outOfMemory: $0.outOfMemory,
                 assignment: $0.assignment, deviceBusy: $0.result.deviceBusy)
+        }
+        if memorySeconds > 0 {
+            longRun(optimizer: optimizer, evaluator: evaluator, state: state)
+            return
         }
         var grid = CellGrid(width: width, height: height)
         var renderTimes: [Double] = []
@@ -176,6 +188,43 @@ struct ExplorerBench: ParsableCommand {
         return Pace(
             samples: last - startSamples, seconds: max(elapsed, MonotonicClock.seconds() - start),
             frames: frames)
+    }
+
+    /// Runs the search under the UI, as `pace` does, for `memorySeconds`, and reports ten times
+    /// the resident memory, the iterations run and the histories' entries: a long run's memory
+    /// must level off once the histories reach their bounds.
+    func longRun(optimizer: Optimizer, evaluator: any Evaluator, state initial: ExplorerState) {
+        let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator)
+        let session = ExplorerSession(
+            actor: actor, problem: optimizer.problem, methodName: "bench",
+            placementPath: "/dev/null", tracePath: "/dev/null")
+        var state = initial
+        var grid = CellGrid(width: width, height: height)
+        let terminal = Terminal()
+        try? terminal.startOffscreen(width: width, height: height)
+        Output.line("| seconds | iterations | history entries | q history entries | RSS |")
+        Output.line("|---:|---:|---:|---:|---:|")
+        session.start()
+        let start = MonotonicClock.seconds()
+        var reports = 0
+        while reports < 11 {
+            if let snapshot = session.takeSnapshot() { state.apply(snapshot) }
+            ExplorerView.render(state, into: &grid)
+            terminal.draw(grid, theme: state.theme)
+            let elapsed = MonotonicClock.seconds() - start
+            if elapsed >= memorySeconds * Double(reports) / 10 {
+                let snapshot = state.snapshot
+                let rss = ResidentMemory.megabytes().map { Units.fixed($0, decimals: 1) + " MB" }
+                Output.line(
+                    "| \(Int(elapsed)) | \(snapshot?.iteration ?? 0) "
+                        + "| \(snapshot?.history.count ?? 0) "
+                        + "| \(state.policyHistory.iterations.count) | \(rss ?? "-") |")
+                reports += 1
+            }
+            Thread.sleep(forTimeInterval: 1.0 / 30)
+        }
+        session.stopAndWait()
+        terminal.stop()
     }
 
     func paths() throws -> (String, String) {
