@@ -15,23 +15,32 @@ enum InspectorPanel {
         let inner = grid.box(
             rect, title: title, style: CellStyle(state.focus == .ops ? .accent : .border))
         guard inner.height >= 4, inner.width >= 30 else { return }
-        let features = model.problem.stages.features[stage]
-        var y = inner.y
-        let width = inner.width - 1
-        let x = inner.x + 1
+        let area = Rect(x: inner.x + 1, y: inner.y, width: inner.width - 1, height: inner.height)
+        drawSummary(into: &grid, area: area, state: state)
+        var y = drawPolicy(
+            into: &grid,
+            area: Rect(x: area.x, y: area.y + 3, width: area.width, height: area.height - 3),
+            state: state)
+        y += 1
+        drawOps(
+            into: &grid, area: Rect(x: area.x, y: y, width: area.width, height: inner.maxY - y),
+            state: state)
+    }
 
+    /// Two rows: the stage's name, size and features; its depth, allowed devices and pin.
+    private static func drawSummary(into grid: inout CellGrid, area: Rect, state: ExplorerState) {
+        let model = state.model
+        let stage = state.selectedStage
+        let features = model.problem.stages.features[stage]
+        let ops = features.opCount
         grid.write(
             [
                 (model.stageLabels[stage], CellStyle(.text, attributes: .bold)),
-                (
-                    Glyph.separator + "\(features.opCount) op\(features.opCount == 1 ? "" : "s")",
-                    .dim
-                ),
+                (Glyph.separator + "\(ops) op\(ops == 1 ? "" : "s")", .dim),
                 (Glyph.separator + Units.flops(features.flops), .dim),
                 (Glyph.separator + "out " + Units.bytes(features.outputBytes), .dim),
                 (Glyph.separator + "params " + Units.bytes(features.persistentBytes), .dim),
-            ], x: x, y: y, limit: width)
-        y += 1
+            ], x: area.x, y: area.y, limit: area.width)
         let pin = state.stagePins.indices.contains(stage) ? state.stagePins[stage] : -1
         var second: [(String, CellStyle)] = [
             ("depth " + Units.fixed(features.relativeDepth, decimals: 2), .dim),
@@ -47,41 +56,27 @@ enum InspectorPanel {
         } else {
             second.append(("not pinned", .dim))
         }
-        grid.write(second, x: x, y: y, limit: width)
-        y += 2
+        grid.write(second, x: area.x, y: area.y + 1, limit: area.width)
+    }
 
-        // q(a_n | s_n), one bar per device.
-        grid.write("policy q(device | stage)", x: x, y: y, style: CellStyle(.title))
+    /// q(a_n | s_n): a title, one bar per device that fits (leaving three rows for the ops), and
+    /// the rest's q on one line. Returns the row after it.
+    private static func drawPolicy(into grid: inout CellGrid, area: Rect, state: ExplorerState)
+        -> Int
+    {
+        let model = state.model
+        let stage = state.selectedStage
+        var y = area.y
+        grid.write("policy q(device | stage)", x: area.x, y: y, style: CellStyle(.title))
         y += 1
         let probabilities =
             state.snapshot?.stageProbabilities.indices.contains(stage) == true
             ? state.snapshot!.stageProbabilities[stage] : []
-        let bestDevice = GraphPanel.majorityDevice(ops, state: state)
-        let nameWidth = min(
-            14, (0..<model.deviceCount).map { model.deviceLabel($0).count }.max()! + 1)
-        let barWidth = max(6, width - nameWidth - 16)
-        let bars = min(model.deviceCount, max(0, inner.maxY - y - 3))
+        let bars = min(model.deviceCount, max(0, area.maxY - y - 3))
         for device in 0..<bars {
-            grid.write(
-                model.deviceLabel(device), x: x, y: y, style: CellStyle(Role.device(device)),
-                limit: nameWidth)
-            if !model.stage(stage, allows: device) {
-                grid.write("not allowed", x: x + nameWidth, y: y, style: .dim)
-            } else if device < probabilities.count {
-                let probability = Double(probabilities[device])
-                grid.bar(
-                    x: x + nameWidth, y: y, width: barWidth, fraction: probability,
-                    style: CellStyle(Role.device(device)))
-                var after = " " + Units.fixed(probability, decimals: 2)
-                if device == pin {
-                    after += " pinned"
-                } else if device == bestDevice && state.showsBestPlacement {
-                    after += " ◀ best"
-                }
-                grid.write(
-                    after, x: x + nameWidth + barWidth, y: y,
-                    style: device == pin ? CellStyle(.highlight, attributes: .bold) : .text)
-            }
+            drawBar(
+                device, into: &grid, x: area.x, y: y, width: area.width,
+                probabilities: probabilities, state: state)
             y += 1
         }
         if bars < model.deviceCount {
@@ -92,32 +87,74 @@ enum InspectorPanel {
             .sorted { probabilities[$0] > probabilities[$1] }
             .map { "\($0 + 1) \(Units.fixed(Double(probabilities[$0]), decimals: 2))" }
             grid.write(
-                "also " + (rest.isEmpty ? "none allowed" : rest.joined(separator: " · ")), x: x,
-                y: y, style: .dim,
-                limit: width)
+                "also " + (rest.isEmpty ? "none allowed" : rest.joined(separator: " · ")),
+                x: area.x, y: y, style: .dim, limit: area.width)
             y += 1
         }
-        y += 1
-        drawOps(
-            into: &grid, area: Rect(x: x, y: y, width: width, height: inner.maxY - y), state: state)
+        return y
+    }
+
+    /// One device's row of the policy: its name and q as a bar, marked pinned or best.
+    private static func drawBar(
+        _ device: Int, into grid: inout CellGrid, x: Int, y: Int, width: Int,
+        probabilities: [Float], state: ExplorerState
+    ) {
+        let model = state.model
+        let stage = state.selectedStage
+        let nameWidth = min(
+            14, (0..<model.deviceCount).map { model.deviceLabel($0).count }.max()! + 1)
+        let barWidth = max(6, width - nameWidth - 16)
+        grid.write(
+            model.deviceLabel(device), x: x, y: y, style: CellStyle(Role.device(device)),
+            limit: nameWidth)
+        if !model.stage(stage, allows: device) {
+            grid.write("not allowed", x: x + nameWidth, y: y, style: .dim)
+            return
+        }
+        guard device < probabilities.count else { return }
+        let pin = state.stagePins.indices.contains(stage) ? state.stagePins[stage] : -1
+        let probability = Double(probabilities[device])
+        grid.bar(
+            x: x + nameWidth, y: y, width: barWidth, fraction: probability,
+            style: CellStyle(Role.device(device)))
+        var after = " " + Units.fixed(probability, decimals: 2)
+        if device == pin {
+            after += " pinned"
+        } else if state.showsBestPlacement
+            && device == GraphPanel.majorityDevice(model.stageOpsByDepth[stage], state: state)
+        {
+            after += " ◀ best"
+        }
+        grid.write(
+            after, x: x + nameWidth + barWidth, y: y,
+            style: device == pin ? CellStyle(.highlight, attributes: .bold) : .text)
+    }
+
+    /// The op list's columns: marks (2), name, type, FLOP (right-aligned, "999.9 MFLOP"),
+    /// device; one space between each. A narrow panel drops the type, then the FLOP.
+    struct OpColumns {
+        static let device = 11
+        static let minimumName = 12
+        var type: Int
+        var flops: Int
+        var name: Int
+
+        init(width: Int) {
+            let fixed = 2 + Self.minimumName + 1 + Self.device
+            type = width >= fixed + 25 ? 12 : 0
+            flops = width >= fixed + 12 ? 11 : 0
+            name = max(
+                8,
+                width - 2 - Self.device - 1 - (type > 0 ? type + 1 : 0)
+                    - (flops > 0 ? flops + 1 : 0))
+        }
     }
 
     /// The op list: a header row, then one row per op.
     private static func drawOps(into grid: inout CellGrid, area: Rect, state: ExplorerState) {
         guard area.height >= 2 else { return }
-        let model = state.model
-        let ops = model.stageOpsByDepth[state.selectedStage]
-        // Columns: marks (2), name, type, FLOP (right-aligned, "999.9 MFLOP"), device; one space
-        // between each. A narrow panel drops the type, then the FLOP, before the device.
-        let deviceWidth = 11
-        let minimumName = 12
-        let fixed = 2 + minimumName + 1 + deviceWidth
-        let typeWidth = area.width >= fixed + 25 ? 12 : 0
-        let flopsWidth = area.width >= fixed + 12 ? 11 : 0
-        let nameWidth = max(
-            8,
-            area.width - 2 - deviceWidth - 1 - (typeWidth > 0 ? typeWidth + 1 : 0)
-                - (flopsWidth > 0 ? flopsWidth + 1 : 0))
+        let ops = state.model.stageOpsByDepth[state.selectedStage]
+        let columns = OpColumns(width: area.width)
         let header =
             state.focus == .ops
             ? "ops (↑↓ select, 1-9 pin op, esc back)" : "ops (enter to select one)"
@@ -126,39 +163,11 @@ enum InspectorPanel {
         let top = firstVisibleRow(state: state, rows: rows)
         for row in 0..<min(rows, ops.count - top) {
             let index = top + row
-            let op = ops[index]
             let y = area.y + 1 + row
             let selected = state.focus == .ops && index == min(state.selectedOpRow, ops.count - 1)
-            let critical = state.onCriticalPath[op]
-            var x = grid.write(
-                selected ? Glyph.selected : " ", x: area.x, y: y,
-                style: CellStyle(.accent, attributes: .bold))
-            x = grid.write(
-                critical ? String(Glyph.critical) : " ", x: x, y: y, style: CellStyle(.critical))
-            grid.writeMiddle(
-                model.graph.opNames[op], x: x, y: y,
-                style: selected ? CellStyle(.text, attributes: .bold) : .text,
-                limit: nameWidth)
-            x = area.x + 2 + nameWidth + 1
-            if typeWidth > 0 {
-                grid.writeMiddle(model.graph.opTypes[op], x: x, y: y, style: .dim, limit: typeWidth)
-                x += typeWidth + 1
-            }
-            if flopsWidth > 0 {
-                let flops = model.graph.flops[op] > 0 ? Units.flops(model.graph.flops[op]) : "-"
-                grid.writeRight(flops, maxX: x + flopsWidth, y: y, style: .dim)
-                x += flopsWidth + 1
-            }
-            let pin = state.opPins.indices.contains(op) ? state.opPins[op] : -1
-            if pin >= 0 {
-                grid.write(
-                    "pin " + model.cluster.devices[pin].name, x: x, y: y,
-                    style: CellStyle(.highlight, attributes: .bold), limit: deviceWidth)
-            } else if state.opDevice[op] >= 0 {
-                grid.write(
-                    model.cluster.devices[state.opDevice[op]].name, x: x, y: y,
-                    style: CellStyle(Role.device(state.opDevice[op])), limit: deviceWidth)
-            }
+            drawOp(
+                ops[index], into: &grid, x: area.x, y: y, columns: columns, selected: selected,
+                state: state)
             if selected {
                 grid.paintBackground(
                     Rect(x: area.x, y: y, width: area.width, height: 1), .selection)
@@ -167,6 +176,44 @@ enum InspectorPanel {
         if ops.count > top + rows {
             grid.writeRight(
                 "+\(ops.count - top - rows) more", maxX: area.maxX, y: area.y, style: .dim)
+        }
+    }
+
+    /// One op's row: selection and critical-path marks, name, type, FLOP, and its device or pin.
+    private static func drawOp(
+        _ op: Int, into grid: inout CellGrid, x start: Int, y: Int, columns: OpColumns,
+        selected: Bool, state: ExplorerState
+    ) {
+        let graph = state.model.graph
+        var x = grid.write(
+            selected ? Glyph.selected : " ", x: start, y: y,
+            style: CellStyle(.accent, attributes: .bold))
+        x = grid.write(
+            state.onCriticalPath[op] ? String(Glyph.critical) : " ", x: x, y: y,
+            style: CellStyle(.critical))
+        grid.writeMiddle(
+            graph.opNames[op], x: x, y: y,
+            style: selected ? CellStyle(.text, attributes: .bold) : .text, limit: columns.name)
+        x = start + 2 + columns.name + 1
+        if columns.type > 0 {
+            grid.writeMiddle(graph.opTypes[op], x: x, y: y, style: .dim, limit: columns.type)
+            x += columns.type + 1
+        }
+        if columns.flops > 0 {
+            let flops = graph.flops[op] > 0 ? Units.flops(graph.flops[op]) : "-"
+            grid.writeRight(flops, maxX: x + columns.flops, y: y, style: .dim)
+            x += columns.flops + 1
+        }
+        let devices = state.model.cluster.devices
+        let pin = state.opPins.indices.contains(op) ? state.opPins[op] : -1
+        if pin >= 0 {
+            grid.write(
+                "pin " + devices[pin].name, x: x, y: y,
+                style: CellStyle(.highlight, attributes: .bold), limit: OpColumns.device)
+        } else if state.opDevice[op] >= 0 {
+            grid.write(
+                devices[state.opDevice[op]].name, x: x, y: y,
+                style: CellStyle(Role.device(state.opDevice[op])), limit: OpColumns.device)
         }
     }
 
