@@ -40,85 +40,17 @@ struct LineChart {
         let plot = Rect(
             x: area.x + labelWidth + 1, y: area.y, width: area.width - labelWidth - 1,
             height: area.height - 1)
-        let axisX = plot.x - 1
-        let axisStyle = CellStyle(.axis)
-        for y in plot.y..<plot.maxY { grid[axisX, y] = Cell("│", style: axisStyle) }
-        let tickRows = [plot.y, plot.y + (plot.height - 1) / 2, plot.maxY - 1]
-        for (index, row) in tickRows.enumerated() {
-            let value = high - (high - low) * Double(row - plot.y) / Double(max(plot.height - 1, 1))
-            grid[axisX, row] = Cell("┤", style: axisStyle)
-            if index == 1 && (row == tickRows[0] || row == tickRows[2]) { continue }
-            grid.writeRight(format(value), maxX: axisX, y: row, style: axisStyle)
-        }
-        let bottom = plot.maxY
-        grid[axisX, bottom] = Cell("└", style: axisStyle)
-        for x in plot.x..<plot.maxX { grid[x, bottom] = Cell("─", style: axisStyle) }
-        if iterations > 0 {
-            grid.write(" \(firstIteration) ", x: plot.x, y: bottom, style: axisStyle)
-            grid.writeRight(
-                " \(lastIteration ?? iterations) ", maxX: plot.maxX, y: bottom, style: axisStyle)
-            let caption = " iteration "
-            if plot.width > 30 {
-                grid.write(
-                    caption, x: plot.x + (plot.width - caption.count) / 2, y: bottom,
-                    style: axisStyle)
-            }
-        }
-
-        // References: a dotted row each, labelled at the right; labels on one row are joined.
-        var labelsByRow: [(row: Int, labels: [String])] = []
-        for reference in references where reference.value >= low && reference.value <= high {
-            let row =
-                plot.y
-                + Int(((high - reference.value) / (high - low) * Double(plot.height - 1)).rounded())
-            for x in stride(from: plot.x, to: plot.maxX, by: 2) {
-                grid[x, row] = Cell("·", style: CellStyle(.reference))
-            }
-            if let index = labelsByRow.firstIndex(where: { $0.row == row }) {
-                labelsByRow[index].labels.append(reference.label)
-            } else {
-                labelsByRow.append((row, [reference.label]))
-            }
-        }
-
+        drawAxes(
+            into: &grid, plot: plot,
+            iterations: iterations > 0 ? (firstIteration, lastIteration ?? iterations) : nil)
+        let labelsByRow = drawReferences(references, into: &grid, plot: plot)
         var canvas = BrailleCanvas(columns: plot.width, rows: plot.height)
-        let dotWidth = canvas.dotWidth
-        let dotHeight = canvas.dotHeight
-        func dotY(_ value: Double) -> Int {
-            let fraction = (high - value) / (high - low)
-            return min(max(Int((fraction * Double(dotHeight - 1)).rounded()), 0), dotHeight - 1)
-        }
-        for line in series {
-            let points = Self.binned(
-                line.values, into: dotWidth, combine: line.combine, steps: line.steps)
-            var previous: (Int, Int)?
-            for (x, value) in points.enumerated() {
-                guard let value, value.isFinite else {
-                    previous = nil
-                    continue
-                }
-                let y = dotY(value)
-                if line.dotted {
-                    if x % 2 == 0 { canvas.set(x: x, y: y, role: line.role) }
-                    continue
-                }
-                if let (px, py) = previous {
-                    if line.steps {
-                        canvas.line(x0: px, y0: py, x1: x, y1: py, role: line.role)
-                        canvas.line(x0: x, y0: py, x1: x, y1: y, role: line.role)
-                    } else {
-                        canvas.line(x0: px, y0: py, x1: x, y1: y, role: line.role)
-                    }
-                } else {
-                    canvas.set(x: x, y: y, role: line.role)
-                }
-                previous = (x, y)
-            }
-        }
+        for line in series { draw(line, on: &canvas) }
         canvas.draw(into: &grid, x: plot.x, y: plot.y)
         if let cursor, iterations > 0 {
             let column =
-                plot.x + Self.dotColumn(of: cursor, count: iterations, dotWidth: dotWidth) / 2
+                plot.x
+                + Self.dotColumn(of: cursor, count: iterations, dotWidth: canvas.dotWidth) / 2
             for y in plot.y..<plot.maxY where grid[column, y].character == " " {
                 grid[column, y] = Cell("┆", style: CellStyle(.highlight))
             }
@@ -134,6 +66,87 @@ struct LineChart {
             let text = String((" " + words.joined(separator: " ") + " ").prefix(max(plot.width, 0)))
             grid.writeRight(
                 text, maxX: plot.maxX, y: row, style: CellStyle(.reference, attributes: .bold))
+        }
+    }
+
+    /// The y axis left of `plot` with three labelled ticks, and the x axis under it labelled
+    /// with the first and last iterations (none without iterations).
+    private func drawAxes(into grid: inout CellGrid, plot: Rect, iterations: (Int, Int)?) {
+        let axisX = plot.x - 1
+        let axisStyle = CellStyle(.axis)
+        for y in plot.y..<plot.maxY { grid[axisX, y] = Cell("│", style: axisStyle) }
+        let tickRows = [plot.y, plot.y + (plot.height - 1) / 2, plot.maxY - 1]
+        for (index, row) in tickRows.enumerated() {
+            let value = high - (high - low) * Double(row - plot.y) / Double(max(plot.height - 1, 1))
+            grid[axisX, row] = Cell("┤", style: axisStyle)
+            if index == 1 && (row == tickRows[0] || row == tickRows[2]) { continue }
+            grid.writeRight(format(value), maxX: axisX, y: row, style: axisStyle)
+        }
+        let bottom = plot.maxY
+        grid[axisX, bottom] = Cell("└", style: axisStyle)
+        for x in plot.x..<plot.maxX { grid[x, bottom] = Cell("─", style: axisStyle) }
+        guard let (first, last) = iterations else { return }
+        grid.write(" \(first) ", x: plot.x, y: bottom, style: axisStyle)
+        grid.writeRight(" \(last) ", maxX: plot.maxX, y: bottom, style: axisStyle)
+        let caption = " iteration "
+        if plot.width > 30 {
+            grid.write(
+                caption, x: plot.x + (plot.width - caption.count) / 2, y: bottom, style: axisStyle)
+        }
+    }
+
+    /// A dotted row per reference in range; returns each row's labels, drawn last on top.
+    private func drawReferences(_ references: [Reference], into grid: inout CellGrid, plot: Rect)
+        -> [(row: Int, labels: [String])]
+    {
+        var labelsByRow: [(row: Int, labels: [String])] = []
+        for reference in references where reference.value >= low && reference.value <= high {
+            let row =
+                plot.y
+                + Int(((high - reference.value) / (high - low) * Double(plot.height - 1)).rounded())
+            for x in stride(from: plot.x, to: plot.maxX, by: 2) {
+                grid[x, row] = Cell("·", style: CellStyle(.reference))
+            }
+            if let index = labelsByRow.firstIndex(where: { $0.row == row }) {
+                labelsByRow[index].labels.append(reference.label)
+            } else {
+                labelsByRow.append((row, [reference.label]))
+            }
+        }
+        return labelsByRow
+    }
+
+    /// One series on the canvas: binned to its dot columns, as a line, steps or separate dots.
+    private func draw(_ line: Series, on canvas: inout BrailleCanvas) {
+        let dotHeight = canvas.dotHeight
+        func dotY(_ value: Double) -> Int {
+            let fraction = (high - value) / (high - low)
+            return min(max(Int((fraction * Double(dotHeight - 1)).rounded()), 0), dotHeight - 1)
+        }
+        let points = Self.binned(
+            line.values, into: canvas.dotWidth, combine: line.combine, steps: line.steps)
+        var previous: (Int, Int)?
+        for (x, value) in points.enumerated() {
+            guard let value, value.isFinite else {
+                previous = nil
+                continue
+            }
+            let y = dotY(value)
+            if line.dotted {
+                if x % 2 == 0 { canvas.set(x: x, y: y, role: line.role) }
+                continue
+            }
+            if let (px, py) = previous {
+                if line.steps {
+                    canvas.line(x0: px, y0: py, x1: x, y1: py, role: line.role)
+                    canvas.line(x0: x, y0: py, x1: x, y1: y, role: line.role)
+                } else {
+                    canvas.line(x0: px, y0: py, x1: x, y1: y, role: line.role)
+                }
+            } else {
+                canvas.set(x: x, y: y, role: line.role)
+            }
+            previous = (x, y)
         }
     }
 
