@@ -56,42 +56,53 @@ enum StatusLine {
         pieces.reduce(0) { $0 + CellGrid.columns(of: $1.0) }
     }
 
+    /// A style on the status bar's background.
+    static func on(_ role: Role, _ attributes: CellAttributes = []) -> CellStyle {
+        CellStyle(role, background: .statusBar, attributes: attributes)
+    }
+
     /// The line's text runs without the `omitted` parts.
     static func pieces(_ state: ExplorerState, omitting omitted: Set<Part>) -> [(String, CellStyle)]
     {
-        let bar = CellStyle(.statusBar)
-        func on(_ role: Role, _ attributes: CellAttributes = []) -> CellStyle {
-            CellStyle(role, background: .statusBar, attributes: attributes)
-        }
+        var pieces = head(state, omitting: omitted)
+        guard let snapshot = state.snapshot else { return pieces }
+        pieces += progress(snapshot, state: state, omitting: omitted)
+        pieces += best(snapshot, state: state, omitting: omitted)
+        return pieces
+    }
+
+    /// The name, the workload, the method and the search's status.
+    private static func head(_ state: ExplorerState, omitting omitted: Set<Part>) -> [(
+        String, CellStyle
+    )] {
         let model = state.model
         let word = state.statusWord
-        let statusStyle: CellStyle =
+        let (symbol, statusStyle): (String, CellStyle) =
             switch word {
-            case "running": on(.good, .bold)
-            case "paused", "pausing": on(.warning, .bold)
-            default: on(.accent, .bold)
-            }
-        let symbol =
-            switch word {
-            case "running": "●"
-            case "paused": "‖"
-            case "pausing": "◌"
-            default: "■"
+            case "running": ("●", on(.good, .bold))
+            case "paused": ("‖", on(.warning, .bold))
+            case "pausing": ("◌", on(.warning, .bold))
+            default: ("■", on(.accent, .bold))
             }
         var pieces: [(String, CellStyle)] = [(" Spotlight ", on(.title, .bold))]
         if !omitted.contains(.graph) {
-            pieces.append(
-                (
-                    model.graphLabel
-                        + (omitted.contains(.cluster) ? "" : " on \(model.clusterLabel)"), bar
-                ))
+            let cluster = omitted.contains(.cluster) ? "" : " on \(model.clusterLabel)"
+            pieces.append((model.graphLabel + cluster, CellStyle(.statusBar)))
         }
         if !omitted.contains(.method) {
             pieces.append((Glyph.separator + model.method.rawValue, on(.dim)))
         }
         if pieces.count > 1 { pieces.append((Glyph.separator, on(.dim))) }
         pieces.append(("\(symbol) \(word)", statusStyle))
-        guard let snapshot = state.snapshot else { return pieces }
+        return pieces
+    }
+
+    /// Polishing and settled signs, the iteration, samples, placements measured, repeats and
+    /// the pace.
+    private static func progress(
+        _ snapshot: OptimizerSnapshot, state: ExplorerState, omitting omitted: Set<Part>
+    ) -> [(String, CellStyle)] {
+        var pieces: [(String, CellStyle)] = []
         if snapshot.polishing { pieces.append((" + polishing", on(.warning, .bold))) }
         if state.hasSettled {
             pieces.append((" · settled", on(.warning, .bold)))
@@ -121,11 +132,20 @@ enum StatusLine {
             pieces.append(
                 (Glyph.separator + Units.rate(pace, wholeNumber: Units.grouped) + "/s", on(.dim)))
         }
+        return pieces
+    }
+
+    /// The best step time against the bound and the best baseline, and with pins the best
+    /// without them.
+    private static func best(
+        _ snapshot: OptimizerSnapshot, state: ExplorerState, omitting omitted: Set<Part>
+    ) -> [(String, CellStyle)] {
+        var pieces: [(String, CellStyle)] = []
         if let best = snapshot.bestStepTime {
             pieces.append((Glyph.separator + "best ", on(.dim)))
             pieces.append((Units.microseconds(best), on(.accent, .bold)))
             var comparisons: [String] = []
-            if !omitted.contains(.boundComparison), let bound = model.lowerBound {
+            if !omitted.contains(.boundComparison), let bound = state.model.lowerBound {
                 comparisons.append(Units.format2(best / bound) + "× bound")
             }
             if !omitted.contains(.baselineComparison),
