@@ -53,15 +53,13 @@ extension ExplorerState {
 
     private mutating func handleNormal(_ key: Key) -> [ExplorerEffect] {
         if focus == .chart, let effects = handleChart(key) { return effects }
+        if handleMove(key) || handleView(key) { return [] }
+        return handleAction(key)
+    }
+
+    /// Keys that move the selection or the focus; false for any other key.
+    private mutating func handleMove(_ key: Key) -> Bool {
         switch key {
-        case .character("c"):
-            guard let count = snapshot?.history.count, count > 0 else {
-                message = StatusMessage("no iteration to read yet", isError: true)
-                return []
-            }
-            focus = .chart
-            chartCursor = count - 1
-        case .character(" "): return togglePause()
         case .up, .character("k"): move(by: -1)
         case .down, .character("j"): move(by: 1)
         case .left, .character("h"):
@@ -79,24 +77,18 @@ extension ExplorerState {
             } else if key == .tab {
                 focus = .stages
             }
-        case .escape:
-            focus = .stages
-        case .character(let digit)
-        where digit.wholeNumberValue.map({ (1...9).contains($0) }) ?? false && digit.isASCII:
-            return recordingUndo(pin(to: digit.wholeNumberValue! - 1))
-        case .character("u"): return recordingUndo(unpin())
-        case .character("U"): return recordingUndo(clearPins())
-        case .character("b"):
-            let comparable = baselines.indices.filter { baselines[$0].assignment != nil }
-            if comparable.isEmpty {
-                message = StatusMessage("no baseline placement to compare with", isError: true)
-            } else if let current = comparedBaseline,
-                let position = comparable.firstIndex(of: current)
-            {
-                comparedBaseline = position + 1 < comparable.count ? comparable[position + 1] : nil
-            } else {
-                comparedBaseline = comparable[0]
-            }
+        case .escape: focus = .stages
+        case .click(let x, let y): click(x: x, y: y)
+        default: return false
+        }
+        return true
+    }
+
+    /// Keys that change what the screen shows; false for any other key.
+    private mutating func handleView(_ key: Key) -> Bool {
+        switch key {
+        case .character("c"): focusChart()
+        case .character("b"): compareNextBaseline()
         case .character("v"):
             showsPolicy.toggle()
             showsGantt = false
@@ -117,24 +109,7 @@ extension ExplorerState {
             } else {
                 message = StatusMessage("o orders the policy view (v)", isError: true)
             }
-        case .character("z"): return undoPinChange()
-        case .character("P"): return [.savePins]
         case .character("t"): nextTheme()
-        case .character("s"):
-            if snapshot?.bestAssignment == nil {
-                message = StatusMessage(
-                    "no valid placement found yet: nothing to save", isError: true)
-                return []
-            }
-            return [.savePlacement]
-        case .character("e"):
-            if snapshot?.bestAssignment == nil {
-                message = StatusMessage(
-                    "no valid placement found yet: no trace to save", isError: true)
-                return []
-            }
-            return [.saveTrace]
-        case .character("p"): return polish()
         case .character("/"): overlay = .find("")
         case .character("n"):
             if let query = lastFindQuery {
@@ -143,13 +118,66 @@ extension ExplorerState {
                 message = StatusMessage("nothing to repeat: / finds an op by name", isError: true)
             }
         case .character("?"): overlay = .help
+        default: return false
+        }
+        return true
+    }
+
+    /// Keys that act on the search or on files: pause, pins, saves, polish, quit.
+    private mutating func handleAction(_ key: Key) -> [ExplorerEffect] {
+        switch key {
+        case .character(" "): return togglePause()
+        case .character(let digit)
+        where digit.wholeNumberValue.map({ (1...9).contains($0) }) ?? false && digit.isASCII:
+            return recordingUndo(pin(to: digit.wholeNumberValue! - 1))
+        case .character("u"): return recordingUndo(unpin())
+        case .character("U"): return recordingUndo(clearPins())
+        case .character("z"): return undoPinChange()
+        case .character("P"): return [.savePins]
+        case .character("s"):
+            guard snapshot?.bestAssignment != nil else {
+                message = StatusMessage(
+                    "no valid placement found yet: nothing to save", isError: true)
+                return []
+            }
+            return [.savePlacement]
+        case .character("e"):
+            guard snapshot?.bestAssignment != nil else {
+                message = StatusMessage(
+                    "no valid placement found yet: no trace to save", isError: true)
+                return []
+            }
+            return [.saveTrace]
+        case .character("p"): return polish()
         case .character("q"): return [.quit]
-        case .click(let x, let y): click(x: x, y: y)
         case .character(let other):
             message = StatusMessage("\"\(other)\" does nothing; ? lists the keys", isError: true)
         default: break
         }
         return []
+    }
+
+    /// `c`: the charts' cursor on the latest iteration, once there is one.
+    private mutating func focusChart() {
+        guard let count = snapshot?.history.count, count > 0 else {
+            message = StatusMessage("no iteration to read yet", isError: true)
+            return
+        }
+        focus = .chart
+        chartCursor = count - 1
+    }
+
+    /// `b`: the next baseline with a placement to compare the best with, then none.
+    private mutating func compareNextBaseline() {
+        let comparable = baselines.indices.filter { baselines[$0].assignment != nil }
+        if comparable.isEmpty {
+            message = StatusMessage("no baseline placement to compare with", isError: true)
+        } else if let current = comparedBaseline, let position = comparable.firstIndex(of: current)
+        {
+            comparedBaseline = position + 1 < comparable.count ? comparable[position + 1] : nil
+        } else {
+            comparedBaseline = comparable[0]
+        }
     }
 
     /// Rows a page key moves.
