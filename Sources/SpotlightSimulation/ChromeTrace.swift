@@ -20,16 +20,55 @@ public enum ChromeTrace {
         var events: [JSONValue] = []
         events.reserveCapacity(
             graph.count + timeline.transfers.count + timeline.memory.count + devices * devices + 4)
+        events += trackNames(cluster: cluster, timeline: timeline)
+        events += (0..<graph.count).map { opEvent($0, graph: graph, timeline: timeline) }
+        events += timeline.transfers.map { transfer in
+            .object([
+                ("name", .string(graph.opNames[transfer.producer])),
+                ("cat", .string("transfer")), ("ph", .string("X")),
+                ("ts", .number(transfer.start)),
+                ("dur", .number(transfer.end - transfer.start)),
+                ("pid", .number(Double(linksProcess))),
+                ("tid", .number(Double(transfer.from * devices + transfer.to))),
+                ("args", .object([("bytes", .number(transfer.bytes))])),
+            ])
+        }
+        events += timeline.memory.map { sample in
+            .object([
+                ("name", .string("memory \(cluster.devices[sample.device].name)")),
+                ("ph", .string("C")),
+                ("ts", .number(sample.time)), ("pid", .number(Double(devicesProcess))),
+                ("tid", .number(Double(sample.device))),
+                ("args", .object([("bytes", .number(sample.bytes))])),
+            ])
+        }
+        return .object([
+            ("traceEvents", .array(events)),
+            ("displayTimeUnit", .string("ms")),
+            (
+                "otherData",
+                .object([
+                    ("graph", .string(graph.name)), ("cluster", .string(cluster.name)),
+                    ("step_time_us", .number(result.stepTime)),
+                ])
+            ),
+        ])
+    }
 
+    /// The names and order of the tracks: the two processes, a thread per device, and one per
+    /// link direction that carried a transfer.
+    private static func trackNames(cluster: Cluster, timeline: Timeline) -> [JSONValue] {
         func metadata(_ name: String, process: Int, thread: Int, value: String) -> JSONValue {
             .object([
                 ("name", .string(name)), ("ph", .string("M")), ("pid", .number(Double(process))),
                 ("tid", .number(Double(thread))), ("args", .object([("name", .string(value))])),
             ])
         }
-        events.append(
-            metadata("process_name", process: devicesProcess, thread: 0, value: "devices"))
-        events.append(metadata("process_name", process: linksProcess, thread: 0, value: "links"))
+        let devices = cluster.deviceCount
+        var events = [
+            metadata("process_name", process: devicesProcess, thread: 0, value: "devices"),
+            metadata("process_name", process: linksProcess, thread: 0, value: "links"),
+        ]
         for device in 0..<devices {
             events.append(
                 metadata(
@@ -47,60 +86,30 @@ public enum ChromeTrace {
             channelUsed[transfer.from * devices + transfer.to] = true
         }
         for channel in 0..<channelUsed.count where channelUsed[channel] {
-            let name =
-                "\(cluster.devices[channel / devices].name) -> \(cluster.devices[channel % devices].name)"
+            let from = cluster.devices[channel / devices].name
+            let to = cluster.devices[channel % devices].name
             events.append(
-                metadata("thread_name", process: linksProcess, thread: channel, value: name))
+                metadata(
+                    "thread_name", process: linksProcess, thread: channel, value: "\(from) -> \(to)"
+                ))
         }
+        return events
+    }
 
-        for op in 0..<graph.count {
-            events.append(
-                .object([
-                    ("name", .string(graph.opNames[op])), ("cat", .string(graph.opTypes[op])),
-                    ("ph", .string("X")),
-                    ("ts", .number(timeline.opStart[op])),
-                    ("dur", .number(timeline.opFinish[op] - timeline.opStart[op])),
-                    ("pid", .number(Double(devicesProcess))),
-                    ("tid", .number(Double(timeline.assignment[op]))),
-                    (
-                        "args",
-                        .object([
-                            ("type", .string(graph.opTypes[op])),
-                            ("output_bytes", .number(graph.outputBytes[op])),
-                        ])
-                    ),
-                ]))
-        }
-        for transfer in timeline.transfers {
-            events.append(
-                .object([
-                    ("name", .string(graph.opNames[transfer.producer])),
-                    ("cat", .string("transfer")), ("ph", .string("X")),
-                    ("ts", .number(transfer.start)),
-                    ("dur", .number(transfer.end - transfer.start)),
-                    ("pid", .number(Double(linksProcess))),
-                    ("tid", .number(Double(transfer.from * devices + transfer.to))),
-                    ("args", .object([("bytes", .number(transfer.bytes))])),
-                ]))
-        }
-        for sample in timeline.memory {
-            events.append(
-                .object([
-                    ("name", .string("memory \(cluster.devices[sample.device].name)")),
-                    ("ph", .string("C")),
-                    ("ts", .number(sample.time)), ("pid", .number(Double(devicesProcess))),
-                    ("tid", .number(Double(sample.device))),
-                    ("args", .object([("bytes", .number(sample.bytes))])),
-                ]))
-        }
-        return .object([
-            ("traceEvents", .array(events)),
-            ("displayTimeUnit", .string("ms")),
+    /// An op as a complete event on its device's track.
+    private static func opEvent(_ op: Int, graph: OperationGraph, timeline: Timeline) -> JSONValue {
+        .object([
+            ("name", .string(graph.opNames[op])), ("cat", .string(graph.opTypes[op])),
+            ("ph", .string("X")),
+            ("ts", .number(timeline.opStart[op])),
+            ("dur", .number(timeline.opFinish[op] - timeline.opStart[op])),
+            ("pid", .number(Double(devicesProcess))),
+            ("tid", .number(Double(timeline.assignment[op]))),
             (
-                "otherData",
+                "args",
                 .object([
-                    ("graph", .string(graph.name)), ("cluster", .string(cluster.name)),
-                    ("step_time_us", .number(result.stepTime)),
+                    ("type", .string(graph.opTypes[op])),
+                    ("output_bytes", .number(graph.outputBytes[op])),
                 ])
             ),
         ])
