@@ -12,91 +12,98 @@ public enum Checkpoint {
     }
 
     static func document(_ optimizer: Optimizer) -> JSONValue {
-        let state = optimizer.state
-        let configuration = optimizer.configuration
-        func floats(_ values: [Float]) -> JSONValue { .array(values.map { .number(Double($0)) }) }
-        func ints(_ values: [Int]) -> JSONValue { .array(values.map { .number(Double($0)) }) }
-        func optional(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
+        let problem = optimizer.problem
         return .object([
             ("format", .string(formatIdentifier)),
-            ("graph", .string(optimizer.problem.graph.name)),
-            ("cluster", .string(optimizer.problem.cluster.name)),
-            ("ops", .number(Double(optimizer.problem.graph.count))),
+            ("graph", .string(problem.graph.name)),
+            ("cluster", .string(problem.cluster.name)),
+            ("ops", .number(Double(problem.graph.count))),
             ("stages", .number(Double(optimizer.inputs.stageCount))),
-            ("stage_of", ints(optimizer.problem.stages.stageOf)),
-            ("devices", .number(Double(optimizer.problem.cluster.deviceCount))),
+            ("stage_of", ints(problem.stages.stageOf)),
+            ("devices", .number(Double(problem.cluster.deviceCount))),
+            ("configuration", configurationDocument(optimizer.configuration)),
+            ("state", stateDocument(optimizer.state)),
+        ])
+    }
+
+    private static func floats(_ values: [Float]) -> JSONValue {
+        .array(values.map { .number(Double($0)) })
+    }
+    private static func ints(_ values: [Int]) -> JSONValue {
+        .array(values.map { .number(Double($0)) })
+    }
+    private static func optional(_ value: Double?) -> JSONValue {
+        value.map(JSONValue.number) ?? .null
+    }
+
+    static func configurationDocument(_ configuration: OptimizerConfiguration) -> JSONValue {
+        .object([
+            ("method", .string(configuration.method.rawValue)),
+            ("samples", .number(Double(configuration.samples))),
+            ("hidden_size", .number(Double(configuration.hiddenSize))),
+            ("embedding_size", .number(Double(configuration.embeddingSize))),
+            ("learning_rate", .number(Double(configuration.learningRate))),
+            ("epochs", .number(Double(configuration.epochs))),
+            ("learning_rate_warmup", .number(Double(configuration.learningRateWarmup))),
+            ("adam_epsilon", .number(Double(configuration.adamEpsilon))),
+            ("initial_beta", .number(Double(configuration.initialBeta))),
+            ("target_kl", .number(Double(configuration.targetKL))),
+            ("kl_measure", .string(configuration.klMeasure.rawValue)),
             (
-                "configuration",
-                .object([
-                    ("method", .string(configuration.method.rawValue)),
-                    ("samples", .number(Double(configuration.samples))),
-                    ("hidden_size", .number(Double(configuration.hiddenSize))),
-                    ("embedding_size", .number(Double(configuration.embeddingSize))),
-                    ("learning_rate", .number(Double(configuration.learningRate))),
-                    ("epochs", .number(Double(configuration.epochs))),
-                    ("learning_rate_warmup", .number(Double(configuration.learningRateWarmup))),
-                    ("adam_epsilon", .number(Double(configuration.adamEpsilon))),
-                    ("initial_beta", .number(Double(configuration.initialBeta))),
-                    ("target_kl", .number(Double(configuration.targetKL))),
-                    ("kl_measure", .string(configuration.klMeasure.rawValue)),
-                    (
-                        "early_stop_kl",
-                        configuration.earlyStopKL.isFinite
-                            ? .number(Double(configuration.earlyStopKL)) : .null
-                    ),
-                    ("entropy_weight", .number(Double(configuration.entropyWeight))),
-                    ("baseline_rate", .number(Double(configuration.baselineRate))),
-                    ("reward_baseline", .string(configuration.rewardBaseline.rawValue)),
-                    ("out_of_memory_penalty", .number(configuration.outOfMemoryPenalty)),
-                    ("confirmations", .number(Double(configuration.confirmations))),
-                    ("redraws", .number(Double(configuration.redraws))),
-                    ("anchor_moves", configuration.anchorMoves.map(JSONValue.number) ?? .null),
-                    ("sweep_share", .number(configuration.sweepShare)),
-                    ("seed", .string(String(configuration.seed, radix: 16))),
-                ])
+                "early_stop_kl",
+                configuration.earlyStopKL.isFinite
+                    ? .number(Double(configuration.earlyStopKL)) : .null
             ),
-            (
-                "state",
-                .object([
-                    ("parameters", floats(state.network.parameters)),
-                    ("adam_step", .number(Double(state.adam.step))),
-                    ("adam_first_moment", floats(state.adam.firstMoment)),
-                    ("adam_second_moment", floats(state.adam.secondMoment)),
-                    ("random_state", .string(String(state.random.state, radix: 16))),
-                    ("baseline", optional(state.baseline)),
-                    ("beta", .number(Double(state.beta))),
-                    ("iteration", .number(Double(state.iteration))),
-                    ("samples_evaluated", .number(Double(state.samplesEvaluated))),
-                    ("best_step_time_us", optional(state.bestStepTime)),
-                    ("best_assignment", state.bestAssignment.map(ints) ?? .null),
-                    ("worst_valid_step_time_us", .number(state.worstValidStepTime)),
-                    ("stage_pins", ints(state.stagePins)),
-                    ("op_pins", ints(state.opPins)),
-                    ("measured", measuredDocument(state.measured)),
-                    ("anchor_offset", .number(Double(state.anchorOffset))),
-                    ("swept_moves", ints(state.sweptMoves.indices.filter { state.sweptMoves[$0] })),
-                    (
-                        "history",
-                        .array(
-                            state.history.map { stats in
-                                .array([
-                                    .number(Double(stats.iteration)), optional(stats.meanStepTime),
-                                    optional(stats.bestStepTime),
-                                    optional(stats.worstStepTime), optional(stats.bestSoFar),
-                                    .number(stats.meanReward), .number(stats.meanKL),
-                                    .number(stats.maxKL), .number(stats.beta),
-                                    .number(stats.entropy), .number(Double(stats.invalidSamples)),
-                                    .number(Double(stats.outOfMemorySamples)),
-                                    .number(stats.samplesPerSecond),
-                                    .number(stats.evaluationSeconds),
-                                    .number(stats.policySeconds),
-                                    .number(Double(stats.repeatedSamples)),
-                                    .number(Double(stats.placementsMeasured)),
-                                ])
-                            })
-                    ),
-                ])
-            ),
+            ("entropy_weight", .number(Double(configuration.entropyWeight))),
+            ("baseline_rate", .number(Double(configuration.baselineRate))),
+            ("reward_baseline", .string(configuration.rewardBaseline.rawValue)),
+            ("out_of_memory_penalty", .number(configuration.outOfMemoryPenalty)),
+            ("confirmations", .number(Double(configuration.confirmations))),
+            ("redraws", .number(Double(configuration.redraws))),
+            ("anchor_moves", configuration.anchorMoves.map(JSONValue.number) ?? .null),
+            ("sweep_share", .number(configuration.sweepShare)),
+            ("seed", .string(String(configuration.seed, radix: 16))),
+        ])
+    }
+
+    static func stateDocument(_ state: OptimizerState) -> JSONValue {
+        .object([
+            ("parameters", floats(state.network.parameters)),
+            ("adam_step", .number(Double(state.adam.step))),
+            ("adam_first_moment", floats(state.adam.firstMoment)),
+            ("adam_second_moment", floats(state.adam.secondMoment)),
+            ("random_state", .string(String(state.random.state, radix: 16))),
+            ("baseline", optional(state.baseline)),
+            ("beta", .number(Double(state.beta))),
+            ("iteration", .number(Double(state.iteration))),
+            ("samples_evaluated", .number(Double(state.samplesEvaluated))),
+            ("best_step_time_us", optional(state.bestStepTime)),
+            ("best_assignment", state.bestAssignment.map(ints) ?? .null),
+            ("worst_valid_step_time_us", .number(state.worstValidStepTime)),
+            ("stage_pins", ints(state.stagePins)),
+            ("op_pins", ints(state.opPins)),
+            ("measured", measuredDocument(state.measured)),
+            ("anchor_offset", .number(Double(state.anchorOffset))),
+            ("swept_moves", ints(state.sweptMoves.indices.filter { state.sweptMoves[$0] })),
+            ("history", .array(state.history.map(historyEntry))),
+        ])
+    }
+
+    /// One iteration's statistics as an array, in the order `CheckpointReader` reads them.
+    static func historyEntry(_ stats: IterationStats) -> JSONValue {
+        .array([
+            .number(Double(stats.iteration)), optional(stats.meanStepTime),
+            optional(stats.bestStepTime),
+            optional(stats.worstStepTime), optional(stats.bestSoFar),
+            .number(stats.meanReward), .number(stats.meanKL),
+            .number(stats.maxKL), .number(stats.beta),
+            .number(stats.entropy), .number(Double(stats.invalidSamples)),
+            .number(Double(stats.outOfMemorySamples)),
+            .number(stats.samplesPerSecond),
+            .number(stats.evaluationSeconds),
+            .number(stats.policySeconds),
+            .number(Double(stats.repeatedSamples)),
+            .number(Double(stats.placementsMeasured)),
         ])
     }
 
