@@ -14,13 +14,44 @@ extension Cluster {
             root.checkFormat(formatIdentifier, log: &log)
         else { throw log.failure() }
         let name = root.string("name", required: true, log: &log) ?? ""
+        let decoded = decodeDevices(root.array("devices", required: true, log: &log) ?? [], &log)
+        var links: [Link] = []
+        var linkPaths: [String] = []
+        for (index, value) in (root.array("links", required: false, log: &log) ?? []).enumerated() {
+            guard let link = decodeLink(value, path: linkPath(index), devices: decoded, log: &log)
+            else { continue }
+            links.append(link)
+            linkPaths.append(linkPath(index))
+        }
+        var defaultLink: LinkSpeed?
+        if let value = root["default_link"], value != .null,
+            let reader = FieldReader(value, path: root.memberPath("default_link"), log: &log)
+        {
+            defaultLink = decodeSpeed(reader, log: &log)
+        }
+        try log.throwIfAny()
+        guard
+            let cluster = build(
+                name: name, devices: decoded.devices, links: links, linkPaths: linkPaths,
+                defaultLink: defaultLink, log: &log)
+        else { throw log.failure() }
+        return cluster
+    }
+
+    /// The devices read, each one's index by name, and the names of devices with a bad field:
+    /// links to those report nothing more (the device's own error is the cause), so that every
+    /// error reported is true.
+    private struct DecodedDevices {
         var devices: [Device] = []
         var names: [String: Int] = [:]
-        // Devices with a name but a bad field: links to them report nothing more (the device's
-        // own error is the cause), so that every error reported is true.
         var brokenNames: Set<String> = []
-        for (index, value) in (root.array("devices", required: true, log: &log) ?? []).enumerated()
-        {
+    }
+
+    private static func decodeDevices(_ values: [JSONValue], _ log: inout DiagnosticLog)
+        -> DecodedDevices
+    {
+        var decoded = DecodedDevices()
+        for (index, value) in values.enumerated() {
             guard let device = FieldReader(value, path: devicePath(index), log: &log) else {
                 continue
             }
@@ -40,59 +71,48 @@ extension Cluster {
                 device.nonNegativeNumber("launch_us", maximum: NumberRange.microseconds, log: &log)
                 ?? 0
             guard let deviceName, let kind, let gflops, let bandwidth, let memory else {
-                if let deviceName { brokenNames.insert(deviceName) }
+                if let deviceName { decoded.brokenNames.insert(deviceName) }
                 continue
             }
-            if names[deviceName] == nil { names[deviceName] = devices.count }
-            devices.append(
+            if decoded.names[deviceName] == nil {
+                decoded.names[deviceName] = decoded.devices.count
+            }
+            decoded.devices.append(
                 Device(
                     name: deviceName, kind: kind, type: type, gflops: gflops,
                     memoryGBytesPerSecond: bandwidth,
                     memoryGBytes: memory, launchMicroseconds: launch))
         }
-        var links: [Link] = []
-        var linkPaths: [String] = []
-        for (index, value) in (root.array("links", required: false, log: &log) ?? []).enumerated() {
-            let path = linkPath(index)
-            guard let link = FieldReader(value, path: path, log: &log),
-                let speed = decodeSpeed(link, log: &log)
-            else { continue }
-            guard let between = link.stringArray("between", log: &log) else {
-                log.add(link.memberPath("between"), "missing required key \"between\"")
-                continue
-            }
-            guard between.count == 2 else {
+        return decoded
+    }
+
+    /// A link between two devices read before it; nil, with the reason logged, when it is not.
+    private static func decodeLink(
+        _ value: JSONValue, path: String, devices: DecodedDevices, log: inout DiagnosticLog
+    ) -> Link? {
+        guard let link = FieldReader(value, path: path, log: &log),
+            let speed = decodeSpeed(link, log: &log)
+        else { return nil }
+        guard let between = link.stringArray("between", log: &log) else {
+            log.add(link.memberPath("between"), "missing required key \"between\"")
+            return nil
+        }
+        guard between.count == 2 else {
+            log.add(link.memberPath("between"), "expected two device names, found \(between.count)")
+            return nil
+        }
+        var ends: [Int] = []
+        for (position, deviceName) in between.enumerated() {
+            if let id = devices.names[deviceName] {
+                ends.append(id)
+            } else if !devices.brokenNames.contains(deviceName) {
                 log.add(
-                    link.memberPath("between"), "expected two device names, found \(between.count)")
-                continue
+                    JSONPath.element(link.memberPath("between"), position),
+                    "link names device \"\(deviceName)\", which is not in the cluster")
             }
-            var ends: [Int] = []
-            for (position, deviceName) in between.enumerated() {
-                if let id = names[deviceName] {
-                    ends.append(id)
-                } else if !brokenNames.contains(deviceName) {
-                    log.add(
-                        JSONPath.element(link.memberPath("between"), position),
-                        "link names device \"\(deviceName)\", which is not in the cluster")
-                }
-            }
-            guard ends.count == 2 else { continue }
-            links.append(Link(between: (ends[0], ends[1]), speed: speed))
-            linkPaths.append(path)
         }
-        var defaultLink: LinkSpeed?
-        if let value = root["default_link"], value != .null,
-            let reader = FieldReader(value, path: root.memberPath("default_link"), log: &log)
-        {
-            defaultLink = decodeSpeed(reader, log: &log)
-        }
-        try log.throwIfAny()
-        guard
-            let cluster = build(
-                name: name, devices: devices, links: links, linkPaths: linkPaths,
-                defaultLink: defaultLink, log: &log)
-        else { throw log.failure() }
-        return cluster
+        guard ends.count == 2 else { return nil }
+        return Link(between: (ends[0], ends[1]), speed: speed)
     }
 
     private static func decodeSpeed(_ reader: FieldReader, log: inout DiagnosticLog) -> LinkSpeed? {
