@@ -55,57 +55,73 @@ public struct PinsFile: Sendable, Equatable {
         for (index, value) in (root.array("stages", required: false, log: &log) ?? []).enumerated()
         {
             let path = JSONPath.element(root.memberPath("stages"), index)
-            guard let entry = FieldReader(value, path: path, log: &log),
-                let stage = entry.nonNegativeNumber(
-                    "stage", required: true, maximum: 1e9, log: &log),
-                let device = device(
-                    entry.string("device", required: true, log: &log),
-                    at: entry.memberPath("device"),
-                    problem: problem, log: &log)
-            else { continue }
-            guard stage == stage.rounded(), Int(stage) < problem.stages.count else {
-                log.add(
-                    entry.memberPath("stage"),
-                    "no stage \(Units.grouped(Int(min(stage, 1e9)))): the search has \(problem.stages.count)"
-                )
-                continue
+            if let pin = stagePin(value, path: path, problem: problem, log: &log) {
+                pins.stages.append(pin)
             }
-            let ops = problem.stages.ops(of: Int(stage))
-            guard ops.allSatisfy({ problem.constraints.allows(op: $0, device: device) }) else {
-                log.add(
-                    entry.memberPath("device"),
-                    "stage \(Int(stage)) cannot run on \(problem.cluster.devices[device].name)")
-                continue
-            }
-            pins.stages.append((Int(stage), device))
         }
         if let value = root["ops"], value != .null,
             let ops = FieldReader(value, path: root.memberPath("ops"), log: &log)
         {
             for (name, deviceValue) in ops.members {
-                let path = ops.memberPath(name)
-                guard let op = problem.graph.opID(named: name) else {
-                    log.add(path, "no op \"\(name)\" in graph \"\(problem.graph.name)\"")
-                    continue
+                if let pin = opPin(
+                    name, deviceValue, path: ops.memberPath(name), problem: problem, log: &log)
+                {
+                    pins.ops.append(pin)
                 }
-                guard case .string(let deviceName) = deviceValue,
-                    let device = device(deviceName, at: path, problem: problem, log: &log)
-                else {
-                    if case .string = deviceValue {
-                    } else {
-                        log.add(path, "expected a device name")
-                    }
-                    continue
-                }
-                guard problem.constraints.allows(op: op, device: device) else {
-                    log.add(path, "\(name) cannot run on \(deviceName)")
-                    continue
-                }
-                pins.ops.append((op, device))
             }
         }
         try log.throwIfAny()
         return pins
+    }
+
+    /// A stage pin, `{"stage": N, "device": NAME}`, to a device every op of the stage may use.
+    private static func stagePin(
+        _ value: JSONValue, path: String, problem: PlacementProblem, log: inout DiagnosticLog
+    ) -> (stage: Int, device: Int)? {
+        guard let entry = FieldReader(value, path: path, log: &log),
+            let stage = entry.nonNegativeNumber("stage", required: true, maximum: 1e9, log: &log),
+            let device = device(
+                entry.string("device", required: true, log: &log),
+                at: entry.memberPath("device"), problem: problem, log: &log)
+        else { return nil }
+        guard stage == stage.rounded(), Int(stage) < problem.stages.count else {
+            log.add(
+                entry.memberPath("stage"),
+                "no stage \(Units.grouped(Int(min(stage, 1e9)))): "
+                    + "the search has \(problem.stages.count)")
+            return nil
+        }
+        let ops = problem.stages.ops(of: Int(stage))
+        guard ops.allSatisfy({ problem.constraints.allows(op: $0, device: device) }) else {
+            log.add(
+                entry.memberPath("device"),
+                "stage \(Int(stage)) cannot run on \(problem.cluster.devices[device].name)")
+            return nil
+        }
+        return (Int(stage), device)
+    }
+
+    /// An op pin, `"OP": NAME`, to a device the op may use.
+    private static func opPin(
+        _ name: String, _ value: JSONValue, path: String, problem: PlacementProblem,
+        log: inout DiagnosticLog
+    ) -> (op: Int, device: Int)? {
+        guard let op = problem.graph.opID(named: name) else {
+            log.add(path, "no op \"\(name)\" in graph \"\(problem.graph.name)\"")
+            return nil
+        }
+        guard case .string(let deviceName) = value else {
+            log.add(path, "expected a device name")
+            return nil
+        }
+        guard let device = device(deviceName, at: path, problem: problem, log: &log) else {
+            return nil
+        }
+        guard problem.constraints.allows(op: op, device: device) else {
+            log.add(path, "\(name) cannot run on \(deviceName)")
+            return nil
+        }
+        return (op, device)
     }
 
     private static func device(
