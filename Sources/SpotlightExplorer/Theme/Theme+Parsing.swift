@@ -14,68 +14,84 @@ import SpotlightModel
 /// typo does not pass silently.
 extension Theme {
     public static func parse(_ text: String, file: String) throws(InputError) -> Theme {
-        var name: String?
-        var background = ThemeColor.terminalDefault
-        var styles = [RoleStyle?](repeating: nil, count: Role.allCases.count)
-        var problems: [Diagnostic] = []
-        let roleByName = Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0.name, $0) })
-
+        var draft = Draft(file: file)
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false)
             .enumerated()
         {
-            let lineNumber = offset + 1
             let line =
                 rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first
                 .map(String.init) ?? ""
             let trimmed = line.trimmingSpaces
             if trimmed.isEmpty { continue }
             guard let equals = trimmed.firstIndex(of: "=") else {
-                problems.append(
-                    Diagnostic(
-                        file: file, path: "line \(lineNumber)",
-                        message: "expected `role = colour`, got \"\(trimmed)\""))
+                draft.problem("expected `role = colour`, got \"\(trimmed)\"", line: offset + 1)
                 continue
             }
-            let key = String(trimmed[..<equals]).trimmingSpaces
-            let value = String(trimmed[trimmed.index(after: equals)...]).trimmingSpaces
-            func problem(_ message: String) {
-                problems.append(
-                    Diagnostic(file: file, path: "line \(lineNumber)", message: message))
-            }
+            draft.set(
+                String(trimmed[..<equals]).trimmingSpaces,
+                to: String(trimmed[trimmed.index(after: equals)...]).trimmingSpaces,
+                line: offset + 1)
+        }
+        return try draft.theme()
+    }
+
+    /// A theme as its file is read: what each line set, and what was wrong.
+    private struct Draft {
+        static let roleByName = Dictionary(
+            uniqueKeysWithValues: Role.allCases.map { ($0.name, $0) })
+        let file: String
+        var name: String?
+        var background = ThemeColor.terminalDefault
+        var styles = [RoleStyle?](repeating: nil, count: Role.allCases.count)
+        var problems: [Diagnostic] = []
+
+        init(file: String) { self.file = file }
+
+        mutating func problem(_ message: String, line: Int) {
+            problems.append(Diagnostic(file: file, path: "line \(line)", message: message))
+        }
+
+        /// `key = value` from line `line`: the name, the background, or a role's style.
+        mutating func set(_ key: String, to value: String, line: Int) {
             switch key {
             case "name":
-                if value.isEmpty { problem("the name is empty") } else { name = value }
+                if value.isEmpty { problem("the name is empty", line: line) } else { name = value }
             case "background":
                 do throws(ThemeValueError) { background = try parseColor(value) } catch {
-                    problem(error.message)
+                    problem(error.message, line: line)
                 }
             default:
-                guard let role = roleByName[key] else {
-                    problem(
-                        "unknown role \"\(key)\"; roles are \(Role.allCases.map(\.name).joined(separator: ", "))"
-                    )
-                    continue
+                guard let role = Self.roleByName[key] else {
+                    let roles = Role.allCases.map(\.name).joined(separator: ", ")
+                    problem("unknown role \"\(key)\"; roles are \(roles)", line: line)
+                    return
                 }
-                if styles[Int(role.rawValue)] != nil { problem("role \"\(key)\" is given twice") }
+                if styles[Int(role.rawValue)] != nil {
+                    problem("role \"\(key)\" is given twice", line: line)
+                }
                 do throws(ThemeValueError) {
                     styles[Int(role.rawValue)] = try parseStyle(value)
-                } catch { problem(error.message) }
+                } catch { problem(error.message, line: line) }
             }
         }
-        let missing = Role.allCases.filter { styles[Int($0.rawValue)] == nil }.map(\.name)
-        if !missing.isEmpty {
-            problems.append(
-                Diagnostic(
-                    file: file, path: "",
-                    message:
-                        "missing role\(missing.count == 1 ? "" : "s"): \(missing.joined(separator: ", "))"
-                ))
+
+        /// The theme, or every problem found, with the roles and the name that are missing.
+        func theme() throws(InputError) -> Theme {
+            var problems = self.problems
+            let missing = Role.allCases.filter { styles[Int($0.rawValue)] == nil }.map(\.name)
+            if !missing.isEmpty {
+                let roles = "role\(missing.count == 1 ? "" : "s")"
+                problems.append(
+                    Diagnostic(
+                        file: file, path: "",
+                        message: "missing \(roles): \(missing.joined(separator: ", "))"))
+            }
+            if name == nil {
+                problems.append(Diagnostic(file: file, path: "", message: "missing `name = ...`"))
+            }
+            guard problems.isEmpty, let name else { throw InputError(problems) }
+            return Theme(name: name, background: background, styles: styles.map { $0! })
         }
-        if name == nil {
-            problems.append(Diagnostic(file: file, path: "", message: "missing `name = ...`"))
-        }
-        guard problems.isEmpty, let name else { throw InputError(problems) }
-        return Theme(name: name, background: background, styles: styles.map { $0! })
     }
 
     struct ThemeValueError: Error {
