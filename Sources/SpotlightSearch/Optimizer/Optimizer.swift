@@ -141,21 +141,53 @@ public struct Optimizer: Sendable {
     /// Runs one iteration: sample, measure, update. Returns (and records) its statistics.
     @discardableResult
     public mutating func iterate(evaluator: some Evaluator) -> IterationStats {
-        let samples = configuration.samples
         let started = MonotonicClock.seconds()
         let batch = drawBatch()
-        let trace = batch.trace
-        let assignments = batch.assignments
         let sampled = MonotonicClock.seconds()
         let (evaluations, fresh) = measure(batch, evaluator: evaluator)
         let incumbent = state.bestStepTime
+        let confirmations = recordBest(of: batch, evaluations, evaluator: evaluator)
+        let evaluated = MonotonicClock.seconds()
+        let (advantages, meanReward) = advantages(of: evaluations, incumbent: incumbent)
+        state.adam.learningRate = configuration.learningRate(atIteration: state.iteration)
+        let update = PolicyUpdate.apply(
+            network: &state.network, adam: &state.adam, beta: &state.beta, trace: batch.trace,
+            inputs: inputs,
+            pins: state.stagePins, advantages: advantages, configuration: configuration)
+        let finished = MonotonicClock.seconds()
 
-        // Rewards and advantages.
-        var validTimes: [Double] = []
+        state.iteration += 1
+        state.samplesEvaluated += configuration.samples
+        let validTimes = evaluations.compactMap { $0.isValid ? $0.stepTime : nil }
+        let stats = IterationStats(
+            iteration: state.iteration,
+            meanStepTime: validTimes.isEmpty
+                ? nil : validTimes.reduce(0, +) / Double(validTimes.count),
+            bestStepTime: validTimes.min(), worstStepTime: validTimes.max(),
+            bestSoFar: state.bestStepTime,
+            meanReward: meanReward, meanKL: Double(update.meanKL), maxKL: Double(update.maxKL),
+            beta: Double(state.beta),
+            entropy: Double(update.entropy),
+            invalidSamples: evaluations.filter { $0.stepTime == nil }.count,
+            outOfMemorySamples: evaluations.filter { $0.outOfMemory }.count,
+            repeatedSamples: batch.repeats,
+            placementsMeasured: fresh + confirmations,
+            samplesPerSecond: Double(configuration.samples) / max(finished - started, 1e-9),
+            evaluationSeconds: evaluated - sampled,
+            policySeconds: (sampled - started) + (finished - evaluated))
+        IterationHistory.appending(stats, to: &state.history)
+        return stats
+    }
+
+    /// Takes in a measured batch: the slowest valid time so far, and the fastest sample as the
+    /// best placement if it beats it after its confirmations (and, with pins, each valid sample
+    /// as the best that obeys them). Returns the confirmations measured.
+    private mutating func recordBest(
+        of batch: SampledBatch, _ evaluations: [Evaluation], evaluator: some Evaluator
+    ) -> Int {
         var candidate: (index: Int, time: Double)?
         for (index, evaluation) in evaluations.enumerated() where evaluation.isValid {
             let time = evaluation.stepTime!
-            validTimes.append(time)
             state.worstValidStepTime = max(state.worstValidStepTime, time)
             if time < (candidate?.time ?? state.bestStepTime ?? .infinity) {
                 candidate = (index, time)
@@ -164,21 +196,30 @@ public struct Optimizer: Sendable {
         var confirmations = 0
         if let candidate {
             confirmations = configuration.confirmations
-            let time = confirmed(
-                candidate.time, of: assignments[candidate.index], evaluator: evaluator)
+            let placement = batch.assignments[candidate.index]
+            let time = confirmed(candidate.time, of: placement, evaluator: evaluator)
             // The confirmed median stands for the placement from now on, so that drawing it again
             // does not confirm it again.
             state.measured.record(batch.fingerprints[candidate.index], Evaluation(stepTime: time))
-            state.offerBest(assignments[candidate.index], stepTime: time)
+            state.offerBest(placement, stepTime: time)
         }
         if hasPins {
             // The record holds each valid sample's time, a confirmed median for the candidate.
             for (index, evaluation) in evaluations.enumerated() where evaluation.isValid {
                 let recorded = state.measured.result(of: batch.fingerprints[index])?.stepTime
-                offerPinnedBest(assignments[index], stepTime: recorded ?? evaluation.stepTime!)
+                offerPinnedBest(
+                    batch.assignments[index], stepTime: recorded ?? evaluation.stepTime!)
             }
         }
-        let evaluated = MonotonicClock.seconds()
+        return confirmations
+    }
+
+    /// Each sample's advantage (its reward, −√(t / lower bound), against the configured
+    /// baseline; out of memory scored at the penalty; nothing for a failed measurement), and the
+    /// batch's mean reward, which also moves the moving-average baseline.
+    private mutating func advantages(of evaluations: [Evaluation], incumbent: Double?) -> (
+        [Float], Double
+    ) {
         let penalty = max(
             configuration.outOfMemoryPenalty * lowerBound, 2 * state.worstValidStepTime)
         let rewards: [Double?] = evaluations.map { evaluation in
@@ -202,34 +243,7 @@ public struct Optimizer: Sendable {
             state.baseline =
                 state.baseline.map { (1 - rate) * $0 + rate * meanReward } ?? meanReward
         }
-
-        state.adam.learningRate = configuration.learningRate(atIteration: state.iteration)
-        let measured = PolicyUpdate.apply(
-            network: &state.network, adam: &state.adam, beta: &state.beta, trace: trace,
-            inputs: inputs,
-            pins: state.stagePins, advantages: advantages, configuration: configuration)
-        let finished = MonotonicClock.seconds()
-
-        state.iteration += 1
-        state.samplesEvaluated += samples
-        let stats = IterationStats(
-            iteration: state.iteration,
-            meanStepTime: validTimes.isEmpty
-                ? nil : validTimes.reduce(0, +) / Double(validTimes.count),
-            bestStepTime: validTimes.min(), worstStepTime: validTimes.max(),
-            bestSoFar: state.bestStepTime,
-            meanReward: meanReward, meanKL: Double(measured.meanKL), maxKL: Double(measured.maxKL),
-            beta: Double(state.beta),
-            entropy: Double(measured.entropy),
-            invalidSamples: evaluations.filter { $0.stepTime == nil }.count,
-            outOfMemorySamples: evaluations.filter { $0.outOfMemory }.count,
-            repeatedSamples: batch.repeats,
-            placementsMeasured: fresh + confirmations,
-            samplesPerSecond: Double(samples) / max(finished - started, 1e-9),
-            evaluationSeconds: evaluated - sampled,
-            policySeconds: (sampled - started) + (finished - evaluated))
-        IterationHistory.appending(stats, to: &state.history)
-        return stats
+        return (advantages, meanReward)
     }
 
     /// Each reward minus `baseline`, divided by the batch's reward deviation (left undivided when
