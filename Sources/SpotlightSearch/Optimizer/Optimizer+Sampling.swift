@@ -144,19 +144,11 @@ extension Optimizer {
     /// (`MeasuredPlacements`) instead of measuring them again.
     mutating func drawBatch() -> SampledBatch {
         let samples = configuration.samples
-        let stages = inputs.stageCount
         let anchor = currentAnchor()
-        func draws(_ trace: PolicyTrace<Float>) -> [SampleDraw] {
-            (0..<samples).map { sample in
-                let stageDevices = (0..<stages).map { trace.action(stage: $0, sample: sample) }
-                let assignment = placement(stageDevices, anchor: anchor)
-                return (stageDevices, assignment, MeasuredPlacements.fingerprint(assignment))
-            }
-        }
         var trace = state.network.forward(
             inputs, sampleCount: samples, pins: state.stagePins, anchor: anchor,
             random: &state.random)
-        var batch = draws(trace)
+        var batch = draws(trace, anchor: anchor)
         if let anchor, let moves = configuration.anchorMoves {
             adaptAnchorOffset(trace, anchor: anchor, moves: moves)
         }
@@ -168,6 +160,37 @@ extension Optimizer {
         {
             open.append(index)
         }
+        var replaced = redraw(into: &batch, open: &open, inBatch: &inBatch, anchor: anchor)
+        if let anchor, configuration.sweepShare > 0 {
+            replaced = sweep(into: &batch, open: &open, anchor: anchor) || replaced
+        }
+        if replaced {
+            // Score the batch as it now stands: every sample's probabilities along its own path.
+            trace = rescore(batch, anchor: anchor)
+        }
+        return SampledBatch(
+            trace: trace, assignments: batch.map(\.assignment),
+            fingerprints: batch.map(\.fingerprint), repeats: open.count)
+    }
+
+    /// Each sample of `trace` as stage devices, the placement they make and its fingerprint.
+    private func draws(_ trace: PolicyTrace<Float>, anchor: PolicyAnchor?) -> [SampleDraw] {
+        (0..<configuration.samples).map { sample in
+            let stageDevices = (0..<inputs.stageCount).map {
+                trace.action(stage: $0, sample: sample)
+            }
+            let assignment = placement(stageDevices, anchor: anchor)
+            return (stageDevices, assignment, MeasuredPlacements.fingerprint(assignment))
+        }
+    }
+
+    /// Fills the `open` slots (repeats) from further batches of the policy, up to the
+    /// configured redraws, with placements neither measured nor in the batch. Returns whether
+    /// any slot was filled.
+    private mutating func redraw(
+        into batch: inout [SampleDraw], open: inout [Int], inBatch: inout Set<UInt64>,
+        anchor: PolicyAnchor?
+    ) -> Bool {
         var replaced = false
         var round = 0
         // With every stage pinned, every draw is the same placement.
@@ -175,9 +198,9 @@ extension Optimizer {
         while !open.isEmpty && round < redraws {
             round += 1
             let extra = state.network.forward(
-                inputs, sampleCount: samples, pins: state.stagePins, anchor: anchor,
+                inputs, sampleCount: configuration.samples, pins: state.stagePins, anchor: anchor,
                 random: &state.random)
-            for draw in draws(extra)
+            for draw in draws(extra, anchor: anchor)
             where !open.isEmpty && !state.measured.contains(draw.fingerprint)
                 && inBatch.insert(draw.fingerprint).inserted
             {
@@ -185,35 +208,39 @@ extension Optimizer {
                 replaced = true
             }
         }
-        if let anchor, configuration.sweepShare > 0 {
-            let sweepCount = min(
-                samples, Int((Double(samples) * configuration.sweepShare).rounded()))
-            let moves = sweepMoves(
-                anchor: anchor, count: sweepCount,
-                avoiding: Set(batch.prefix(samples - sweepCount).map(\.fingerprint)))
-            for (offset, move) in moves.enumerated() {
-                let index = samples - sweepCount + offset
-                if let slot = open.firstIndex(of: index) { open.remove(at: slot) }
-                batch[index] = move
-                replaced = true
+        return replaced
+    }
+
+    /// Anchored: the batch's last `sweepShare` slots become single-stage moves of the anchor.
+    /// Returns whether any slot was replaced.
+    private mutating func sweep(
+        into batch: inout [SampleDraw], open: inout [Int], anchor: PolicyAnchor
+    ) -> Bool {
+        let samples = configuration.samples
+        let sweepCount = min(samples, Int((Double(samples) * configuration.sweepShare).rounded()))
+        let moves = sweepMoves(
+            anchor: anchor, count: sweepCount,
+            avoiding: Set(batch.prefix(samples - sweepCount).map(\.fingerprint)))
+        for (offset, move) in moves.enumerated() {
+            let index = samples - sweepCount + offset
+            if let slot = open.firstIndex(of: index) { open.remove(at: slot) }
+            batch[index] = move
+        }
+        return !moves.isEmpty
+    }
+
+    /// The policy's trace along the batch's own stage devices, for the update.
+    private func rescore(_ batch: [SampleDraw], anchor: PolicyAnchor?) -> PolicyTrace<Float> {
+        let samples = configuration.samples
+        var actions = [Int](repeating: 0, count: inputs.stageCount * samples)
+        for (sample, draw) in batch.enumerated() {
+            for stage in 0..<inputs.stageCount {
+                actions[stage * samples + sample] = draw.stageDevices[stage]
             }
         }
-        if replaced {
-            // Score the batch as it now stands: every sample's probabilities along its own path.
-            var actions = [Int](repeating: 0, count: stages * samples)
-            for (sample, draw) in batch.enumerated() {
-                for stage in 0..<stages {
-                    actions[stage * samples + sample] = draw.stageDevices[stage]
-                }
-            }
-            var unused = SplitMix64(seed: 0)
-            trace = state.network.forward(
-                inputs, sampleCount: samples, pins: state.stagePins, actions: actions,
-                anchor: anchor,
-                random: &unused)
-        }
-        return SampledBatch(
-            trace: trace, assignments: batch.map(\.assignment),
-            fingerprints: batch.map(\.fingerprint), repeats: open.count)
+        var unused = SplitMix64(seed: 0)
+        return state.network.forward(
+            inputs, sampleCount: samples, pins: state.stagePins, actions: actions, anchor: anchor,
+            random: &unused)
     }
 }
