@@ -22,73 +22,92 @@ public struct ListSchedulingPlacer: Placer {
 
     public func place(_ problem: PlacementProblem) -> [Int]? {
         let graph = problem.graph
-        let cluster = problem.cluster
-        let cost = problem.cost
-        let constraints = problem.constraints
-        let devices = cluster.deviceCount
         let rank = upwardRanks(problem)
         var position = [Int](repeating: 0, count: graph.count)
         for (index, op) in graph.topologicalOrder.enumerated() { position[op] = index }
         let order = (0..<graph.count).sorted {
             rank[$0] != rank[$1] ? rank[$0] > rank[$1] : position[$0] < position[$1]
         }
-
-        var persistentOfSet = [Double](repeating: 0, count: graph.count)
-        var timeOfSet = [Double](repeating: 0, count: graph.count * devices)
-        for op in 0..<graph.count {
-            let root = constraints.colocationRoot[op]
-            persistentOfSet[root] += graph.persistentBytes[op]
-            for device in 0..<devices {
-                timeOfSet[root * devices + device] += cost.time(op: op, device: device)
-            }
-        }
-        var deviceOfSet = [Int](repeating: -1, count: graph.count)
-        var plan = Plan(graph: graph, cluster: cluster)
-
+        var sets = SetTotals(problem)
+        var plan = Plan(graph: graph, cluster: problem.cluster)
         for op in order {
-            let root = constraints.colocationRoot[op]
-            var best = -1
-            var bestScore = Double.infinity
-            var bestTieBreak = Double.infinity
-            var bestFits = false
-            for device in 0..<devices where constraints.allows(op: op, device: device) {
-                if deviceOfSet[root] >= 0 && deviceOfSet[root] != device { continue }
-                let first = deviceOfSet[root] < 0
-                let fits =
-                    !first
-                    || plan.persistent[device] + persistentOfSet[root] <= memoryBudget
-                        * cluster.memoryCapacityBytes[device]
-                let duration = cost.time(op: op, device: device)
-                var score = plan.earliestFinish(
-                    of: op, on: device, duration: duration, commit: false)
-                // The first op of a colocation set chooses for the whole set: count the others' work.
-                if first { score += timeOfSet[root * devices + device] - duration }
-                // Ties (free ops such as variables) go where the op's consumers run fastest.
-                var tieBreak = 0.0
-                for consumer in graph.consumers(of: op) {
-                    tieBreak += cost.time(op: consumer, device: device)
-                }
-                let better =
-                    fits != bestFits
-                    ? fits
-                    : score != bestScore
-                        ? score < bestScore
-                        : tieBreak < bestTieBreak
-                if better {
-                    best = device
-                    bestScore = score
-                    bestTieBreak = tieBreak
-                    bestFits = fits
-                }
-            }
-            if deviceOfSet[root] < 0 {
-                deviceOfSet[root] = best
-                plan.persistent[best] += persistentOfSet[root]
+            let root = problem.constraints.colocationRoot[op]
+            let best = bestDevice(for: op, problem: problem, sets: sets, plan: &plan)
+            if sets.device[root] < 0 {
+                sets.device[root] = best
+                plan.persistent[best] += sets.persistent[root]
             }
             _ = plan.earliestFinish(
-                of: op, on: best, duration: cost.time(op: op, device: best), commit: true)
+                of: op, on: best, duration: problem.cost.time(op: op, device: best), commit: true)
         }
         return plan.assignment
+    }
+
+    /// Per colocation set (by its root op): its persistent bytes, its compute time on each
+    /// device, and the device its first op chose (-1 until then).
+    private struct SetTotals {
+        var persistent: [Double]
+        var time: [Double]
+        var device: [Int]
+
+        init(_ problem: PlacementProblem) {
+            let graph = problem.graph
+            let devices = problem.cluster.deviceCount
+            persistent = [Double](repeating: 0, count: graph.count)
+            time = [Double](repeating: 0, count: graph.count * devices)
+            device = [Int](repeating: -1, count: graph.count)
+            for op in 0..<graph.count {
+                let root = problem.constraints.colocationRoot[op]
+                persistent[root] += graph.persistentBytes[op]
+                for device in 0..<devices {
+                    time[root * devices + device] += problem.cost.time(op: op, device: device)
+                }
+            }
+        }
+    }
+
+    /// The device where `op` finishes first among those it may use (its set's, once chosen),
+    /// preferring devices whose memory budget still holds the set's persistent bytes; the first
+    /// op of a set counts the set's other work, and ties go where its consumers run fastest.
+    private func bestDevice(
+        for op: Int, problem: PlacementProblem, sets: SetTotals, plan: inout Plan
+    ) -> Int {
+        let devices = problem.cluster.deviceCount
+        let root = problem.constraints.colocationRoot[op]
+        var best = -1
+        var bestScore = Double.infinity
+        var bestTieBreak = Double.infinity
+        var bestFits = false
+        for device in 0..<devices where problem.constraints.allows(op: op, device: device) {
+            if sets.device[root] >= 0 && sets.device[root] != device { continue }
+            let first = sets.device[root] < 0
+            let fits =
+                !first
+                || plan.persistent[device] + sets.persistent[root] <= memoryBudget
+                    * problem.cluster.memoryCapacityBytes[device]
+            let duration = problem.cost.time(op: op, device: device)
+            var score = plan.earliestFinish(of: op, on: device, duration: duration, commit: false)
+            // The first op of a colocation set chooses for the whole set: count the others' work.
+            if first { score += sets.time[root * devices + device] - duration }
+            // Ties (free ops such as variables) go where the op's consumers run fastest.
+            var tieBreak = 0.0
+            for consumer in problem.graph.consumers(of: op) {
+                tieBreak += problem.cost.time(op: consumer, device: device)
+            }
+            let better =
+                fits != bestFits
+                ? fits
+                : score != bestScore
+                    ? score < bestScore
+                    : tieBreak < bestTieBreak
+            if better {
+                best = device
+                bestScore = score
+                bestTieBreak = tieBreak
+                bestFits = fits
+            }
+        }
+        return best
     }
 
     /// The schedule being built: where and when each op runs, when each device and each channel
