@@ -147,27 +147,42 @@ enum ResultTable {
             polished.map { [(method + " (best sampled)", best), (method + " + local search", $0)] }
             ?? [(method + " (best found)", best)]
         guard measured else {
-            var table = TextTable(["method", "step time", "x bound", "memory"])
-            table.add(["lower bound", Units.microseconds(lowerBound), "1.00", ""])
-            for baseline in baselines {
-                table.add([
-                    baseline.method, Units.microseconds(baseline.stepTime),
-                    Units.format2(baseline.stepTime / lowerBound),
-                    baseline.outOfMemory ? "OOM" : "ok",
-                ])
-            }
-            for row in found {
-                table.add([
-                    row.name, row.time.map(Units.microseconds) ?? "none valid",
-                    row.time.map { Units.format2($0 / lowerBound) } ?? "-",
-                    row.time == nil ? "" : "ok",
-                ])
-            }
-            return table.render()
+            return simulatedTable(found: found, baselines: baselines, lowerBound: lowerBound)
         }
-        let note =
-            "(measured on hardware; the simulator's lower bound, \(Units.microseconds(lowerBound)), is for the cluster file's devices)\n"
-        // The figures compared: the medians of the fresh runs when there are some, else the first measurements.
+        return measuredTable(found: found, baselines: baselines, remeasured: remeasured)
+            + "(measured on hardware; the simulator's lower bound, "
+            + "\(Units.microseconds(lowerBound)), is for the cluster file's devices)\n"
+    }
+
+    /// Simulated times: the lower bound, each baseline and what was found, against the bound.
+    private static func simulatedTable(
+        found: [(name: String, time: Double?)], baselines: [BaselineResult], lowerBound: Double
+    ) -> String {
+        var table = TextTable(["method", "step time", "x bound", "memory"])
+        table.add(["lower bound", Units.microseconds(lowerBound), "1.00", ""])
+        for baseline in baselines {
+            table.add([
+                baseline.method, Units.microseconds(baseline.stepTime),
+                Units.format2(baseline.stepTime / lowerBound),
+                baseline.outOfMemory ? "OOM" : "ok",
+            ])
+        }
+        for row in found {
+            table.add([
+                row.name, row.time.map(Units.microseconds) ?? "none valid",
+                row.time.map { Units.format2($0 / lowerBound) } ?? "-",
+                row.time == nil ? "" : "ok",
+            ])
+        }
+        return table.render()
+    }
+
+    /// Measured times against the fastest heuristic, with the medians of fresh runs when there
+    /// are some (then those are compared); only the placement kept is measured again.
+    private static func measuredTable(
+        found: [(name: String, time: Double?)], baselines: [BaselineResult],
+        remeasured: Remeasured?
+    ) -> String {
         let compared = remeasured?.baselines ?? baselines.map { $0.outOfMemory ? nil : $0.stepTime }
         let fastest = compared.compactMap { $0 }.min()
         func relative(_ time: Double?) -> String {
@@ -182,29 +197,22 @@ enum ResultTable {
             let median =
                 remeasured.map { [$0.baselines[index].map(Units.microseconds) ?? "none valid"] }
                 ?? []
-            table.add(
-                [
-                    baseline.method,
-                    baseline.outOfMemory ? "out of memory" : Units.microseconds(baseline.stepTime),
-                ] + median
-                    + [relative(compared[index])])
+            let time =
+                baseline.outOfMemory ? "out of memory" : Units.microseconds(baseline.stepTime)
+            table.add([baseline.method, time] + median + [relative(compared[index])])
         }
-        // Only the placement kept is measured again.
         for (index, row) in found.enumerated() {
             let kept = index == found.count - 1
             let median =
                 remeasured.map { [kept ? $0.best.map(Units.microseconds) ?? "none valid" : "-"] }
                 ?? []
+            let figure =
+                kept ? remeasured.map(\.best) ?? row.time : remeasured == nil ? row.time : nil
             table.add(
                 [row.name, row.time.map(Units.microseconds) ?? "none valid"] + median
-                    + [
-                        relative(
-                            kept
-                                ? remeasured.map(\.best) ?? row.time
-                                : remeasured == nil ? row.time : nil)
-                    ])
+                    + [relative(figure)])
         }
-        return table.render() + note
+        return table.render()
     }
 }
 
