@@ -31,55 +31,14 @@ struct BaselinesCommand: ParsableCommand {
         let problem = try Loading.problem(graph: graph, cluster: cluster)
         let bound = problem.lowerBound()
         let results = Baselines.run(problem)
-        if let outDir {
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: outDir, withIntermediateDirectories: true)
-            } catch {
-                Output.error(
-                    "error: \(outDir): cannot create directory: \(error.localizedDescription)")
-                throw ExitCode.failure
-            }
-            for baseline in results {
-                let placement = Placement(
-                    graphName: problem.graph.name, clusterName: problem.cluster.name,
-                    method: baseline.method,
-                    stepTimeMicroseconds: baseline.result.stepTime, assignment: baseline.assignment)
-                let path = (outDir as NSString).appendingPathComponent(
-                    "\(baseline.method).placement.json")
-                try Loading.reporting { () throws(InputError) in
-                    try placement.save(to: path, graph: problem.graph, cluster: problem.cluster)
-                }
-            }
-        }
+        if let outDir { try write(results, to: outDir, problem: problem) }
         if json {
-            Output.json(
-                .object([
-                    ("graph", .string(problem.graph.name)),
-                    ("cluster", .string(problem.cluster.name)),
-                    ("lower_bound_us", .number(bound)),
-                    (
-                        "baselines",
-                        .array(
-                            results.map { baseline in
-                                .object([
-                                    ("method", .string(baseline.method)),
-                                    ("step_time_us", .number(baseline.result.stepTime)),
-                                    ("oom", .bool(baseline.result.outOfMemory)),
-                                    (
-                                        "ratio_to_lower_bound",
-                                        .number(bound > 0 ? baseline.result.stepTime / bound : 1)
-                                    ),
-                                    ("transfers", .number(Double(baseline.result.transferCount))),
-                                ])
-                            })
-                    ),
-                ]))
+            Output.json(Self.document(results, problem: problem, bound: bound))
             return
         }
         Output.line(
-            "\(problem.graph.name) (\(problem.graph.count) ops) on \(problem.cluster.name) (\(problem.cluster.deviceCount) devices)"
-        )
+            "\(problem.graph.name) (\(problem.graph.count) ops) on \(problem.cluster.name) "
+                + "(\(problem.cluster.deviceCount) devices)")
         var table = TextTable(["method", "step time", "x bound", "transfers", "memory"])
         table.add(["lower bound", Units.microseconds(bound), "1.00", "", ""])
         for baseline in results {
@@ -91,5 +50,57 @@ struct BaselinesCommand: ParsableCommand {
         }
         print(table.render(), terminator: "")
         if let outDir { Output.line("placements written to \(outDir)/") }
+    }
+
+    /// Each baseline's placement as `DIRECTORY/METHOD.placement.json`, the directory made first.
+    private func write(_ results: [BaselineResult], to directory: String, problem: PlacementProblem)
+        throws
+    {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            Output.error(
+                "error: \(directory): cannot create directory: \(error.localizedDescription)")
+            throw ExitCode.failure
+        }
+        for baseline in results {
+            let placement = Placement(
+                graphName: problem.graph.name, clusterName: problem.cluster.name,
+                method: baseline.method,
+                stepTimeMicroseconds: baseline.result.stepTime, assignment: baseline.assignment)
+            let path = (directory as NSString).appendingPathComponent(
+                "\(baseline.method).placement.json")
+            try Loading.reporting { () throws(InputError) in
+                try placement.save(to: path, graph: problem.graph, cluster: problem.cluster)
+            }
+        }
+    }
+
+    /// The results as `--json` prints them.
+    static func document(_ results: [BaselineResult], problem: PlacementProblem, bound: Double)
+        -> JSONValue
+    {
+        .object([
+            ("graph", .string(problem.graph.name)),
+            ("cluster", .string(problem.cluster.name)),
+            ("lower_bound_us", .number(bound)),
+            (
+                "baselines",
+                .array(
+                    results.map { baseline in
+                        .object([
+                            ("method", .string(baseline.method)),
+                            ("step_time_us", .number(baseline.result.stepTime)),
+                            ("oom", .bool(baseline.result.outOfMemory)),
+                            (
+                                "ratio_to_lower_bound",
+                                .number(bound > 0 ? baseline.result.stepTime / bound : 1)
+                            ),
+                            ("transfers", .number(Double(baseline.result.transferCount))),
+                        ])
+                    })
+            ),
+        ])
     }
 }
