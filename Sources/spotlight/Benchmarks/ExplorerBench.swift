@@ -58,15 +58,30 @@ struct ExplorerBench: ParsableCommand {
         let evaluator = search.evaluator(for: problem, onFailure: { _ in })
         for _ in 0..<warmup { optimizer.iterate(evaluator: evaluator) }
         Output.line(
-            "workload: \(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on \(problem.cluster.name) (\(problem.cluster.deviceCount) devices), \(warmup) iterations of history"
-        )
+            "workload: \(problem.graph.name) (\(problem.graph.count) ops, "
+                + "\(problem.stages.count) stages) on \(problem.cluster.name) "
+                + "(\(problem.cluster.deviceCount) devices), \(warmup) iterations of history")
+        var state = try initialState(
+            optimizer: optimizer, evaluator: evaluator, baselines: baselines,
+            labels: (graphPath, clusterPath))
+        if memorySeconds > 0 {
+            longRun(optimizer: optimizer, evaluator: evaluator, state: state)
+            return
+        }
+        try timeFrames(&state)
+        comparePaces(optimizer: optimizer, evaluator: evaluator, state: state)
+    }
 
-        // Frames.
+    /// The explorer's state with the warm-up's history and the baselines, as it opens.
+    private func initialState(
+        optimizer: Optimizer, evaluator: any Evaluator, baselines: [BaselineResult],
+        labels: (graph: String, cluster: String)
+    ) throws -> ExplorerState {
         let themes = ThemeCatalog.load(
             directory: Resources.directory("themes", containing: "dark.theme"))
         let model = ExplorerModel(
-            optimizer: optimizer, graphLabel: (graphPath as NSString).lastPathComponent,
-            clusterLabel: (clusterPath as NSString).lastPathComponent)
+            optimizer: optimizer, graphLabel: (labels.graph as NSString).lastPathComponent,
+            clusterLabel: (labels.cluster as NSString).lastPathComponent)
         var state = ExplorerState(
             model: model, themes: themes, themeIndex: themes.index(named: "dark") ?? 0,
             width: width, height: height)
@@ -77,14 +92,16 @@ struct ExplorerBench: ParsableCommand {
                 method: $0.method, stepTime: $0.stepTime, outOfMemory: $0.outOfMemory,
                 assignment: $0.assignment, deviceBusy: $0.result.deviceBusy)
         }
-        if memorySeconds > 0 {
-            longRun(optimizer: optimizer, evaluator: evaluator, state: state)
-            return
-        }
+        return state
+    }
+
+    /// `frames` frames rendered into the cell grid, then rendered and drawn through ncurses,
+    /// each selecting another stage; prints the median and p99 of each.
+    private func timeFrames(_ state: inout ExplorerState) throws {
         var grid = CellGrid(width: width, height: height)
         var renderTimes: [Double] = []
         for frame in 0..<frames {
-            state.selectedStage = frame % model.stageCount
+            state.selectedStage = frame % state.model.stageCount
             let start = MonotonicClock.seconds()
             ExplorerView.render(state, into: &grid)
             renderTimes.append(MonotonicClock.seconds() - start)
@@ -93,7 +110,7 @@ struct ExplorerBench: ParsableCommand {
         try terminal.startOffscreen(width: width, height: height)
         var frameTimes: [Double] = []
         for frame in 0..<frames {
-            state.selectedStage = frame % model.stageCount
+            state.selectedStage = frame % state.model.stageCount
             let start = MonotonicClock.seconds()
             ExplorerView.render(state, into: &grid)
             terminal.draw(grid, theme: state.theme)
@@ -104,18 +121,19 @@ struct ExplorerBench: ParsableCommand {
             let sorted = times.sorted()
             let median = sorted[sorted.count / 2]
             let p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
-            return
-                "median \(Units.fixed(median * 1e3, decimals: 3)) ms, p99 \(Units.fixed(p99 * 1e3, decimals: 3)) ms"
+            return "median \(Units.fixed(median * 1e3, decimals: 3)) ms, "
+                + "p99 \(Units.fixed(p99 * 1e3, decimals: 3)) ms (\(frames) frames)"
         }
         Output.line(
-            "frame at \(width)x\(height), render into the cell grid: \(describe(renderTimes)) (\(frames) frames)"
-        )
+            "frame at \(width)x\(height), render into the cell grid: \(describe(renderTimes))")
         Output.line(
-            "frame at \(width)x\(height), render + ncurses draw:      \(describe(frameTimes)) (\(frames) frames)"
-        )
+            "frame at \(width)x\(height), render + ncurses draw:      \(describe(frameTimes))")
+    }
 
-        // Pace: headless, then under a UI drawing at 30 frames per second, alternating in rounds
-        // so that the machine's drift falls on all three alike.
+    /// Pace: headless, then under a UI drawing at 30 frames per second, alternating in rounds
+    /// so that the machine's drift falls on all three alike.
+    private func comparePaces(optimizer: Optimizer, evaluator: any Evaluator, state: ExplorerState)
+    {
         var ratios: [Double] = []
         for round in 1...rounds {
             let direct = directPace(optimizer: optimizer, evaluator: evaluator)
@@ -125,13 +143,16 @@ struct ExplorerBench: ParsableCommand {
                 optimizer: optimizer, evaluator: evaluator, withUI: true, state: state)
             ratios.append(underUI.rate / direct.rate)
             Output.line(
-                "round \(round): headless (as `optimize`) \(Units.fixed(direct.rate, decimals: 1)) samples/s, through the actor \(Units.fixed(headless.rate, decimals: 1)), under the UI \(Units.fixed(underUI.rate, decimals: 1)) (\(underUI.frames) frames): kept \(Units.percent(underUI.rate / direct.rate))"
-            )
+                "round \(round): headless (as `optimize`) "
+                    + "\(Units.fixed(direct.rate, decimals: 1)) samples/s, through the actor "
+                    + "\(Units.fixed(headless.rate, decimals: 1)), under the UI "
+                    + "\(Units.fixed(underUI.rate, decimals: 1)) (\(underUI.frames) frames): "
+                    + "kept \(Units.percent(underUI.rate / direct.rate))")
         }
         let median = ratios.sorted()[ratios.count / 2]
         Output.line(
-            "kept under the UI, median of \(rounds) rounds: \(Units.percent(median)) of the headless pace"
-        )
+            "kept under the UI, median of \(rounds) rounds: \(Units.percent(median)) "
+                + "of the headless pace")
     }
 
     struct Pace {
