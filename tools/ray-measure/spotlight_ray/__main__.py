@@ -25,6 +25,11 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=600, help="seconds a measurement may take")
     arguments = parser.parse_args(argv)
 
+    # Standard output carries the protocol's answers only: keep it for them, and send whatever
+    # else would print there (Ray's messages, such as a worker's death) to standard error.
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+
     import ray  # Imported once the arguments are known to be good.
 
     # The protocol's module travels to the cluster's workers with the tasks.
@@ -45,7 +50,7 @@ def main(argv=None):
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             return f"error: Ray could not measure it: {reason[:200]}"
 
-    serve(sys.stdin, measure, lambda text: (sys.stdout.write(text), sys.stdout.flush()))
+    serve(sys.stdin, measure, lambda text: (answers.write(text), answers.flush()))
 
 
 if __name__ == "__main__":
