@@ -153,6 +153,31 @@ import Testing
                 && !ExplorerView.render(state).text.contains("stages moved"))
     }
 
+    /// With ten stages or more, the policy view's stage numbers are right-aligned so that every
+    /// name starts in one column.
+    @Test func thePolicyViewAlignsStageNames() throws {
+        let problem = try PlacementProblem(
+            graph: SyntheticGraph(opCount: 300, seed: 2).graph(),
+            cluster: SyntheticCluster.make(deviceCount: 3), maximumStages: 16)
+        var configuration = OptimizerConfiguration(method: .spotlight, samples: 4, seed: 1)
+        configuration.hiddenSize = 8
+        let model = ExplorerModel(
+            optimizer: Optimizer(problem: problem, configuration: configuration),
+            graphLabel: "synthetic", clusterLabel: "synthetic")
+        try #require(model.stageCount >= 11)
+        var state = Fixture.state(width: 120, height: 40, snapshot: nil, model: model)
+        state.selectedStage = 10
+        _ = state.handle(.character("v"))
+        let grid = panel(width: 70, height: 30) {
+            PolicyPanel.draw(into: &$0, rect: $1, state: state)
+        }
+        // After the border and the selection mark: the number, right-aligned, then the name.
+        let rows = (0..<grid.height).map { Array(grid.rowText($0)) }
+        let nine = try #require(rows.first { String($0[2..<5]) == " 9 " })
+        let ten = try #require(rows.first { String($0[2..<5]) == "10 " })
+        #expect(nine[5] != " " && ten[5] != " ", "\(String(nine)) / \(String(ten))")
+    }
+
     @Test func shadesAndEntropyByHand() {
         #expect(
             PolicyPanel.shade(0.01) == " " && PolicyPanel.shade(0.1) == "░"

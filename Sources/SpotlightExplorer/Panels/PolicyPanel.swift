@@ -152,7 +152,12 @@ enum PolicyPanel {
         var x = grid.write(
             selected ? Glyph.selected : " ", x: inner.x, y: y,
             style: CellStyle(.accent, attributes: .bold))
-        x = grid.write(String(stage) + " ", x: x, y: y, style: .dim)
+        // Numbers right-aligned, so that the names start in one column.
+        let number = String(stage)
+        let numberWidth = String(max(model.stageCount - 1, 0)).count
+        x = grid.write(
+            String(repeating: " ", count: numberWidth - number.count) + number + " ", x: x, y: y,
+            style: .dim)
         grid.writeMiddle(
             model.stageLabels[stage], x: x, y: y,
             style: selected ? CellStyle(.text, attributes: .bold) : .text,
