@@ -11,6 +11,13 @@
 #define NCURSES_WIDECHAR 1
 #endif
 #include <ncursesw/curses.h>
+
+/// The wheel's buttons: up is button 4; down is button 5 where the ncurses mouse protocol has it.
+#ifdef BUTTON5_PRESSED
+#define SPL_WHEEL_MASK (BUTTON4_PRESSED | BUTTON5_PRESSED)
+#else
+#define SPL_WHEEL_MASK BUTTON4_PRESSED
+#endif
 #include <stdlib.h>
 #include <locale.h>
 #include <pthread.h>
@@ -34,7 +41,7 @@ enum {
     SPL_NONE = 0,
     SPL_CHARACTER = 1,
     SPL_UP = 2, SPL_DOWN, SPL_LEFT, SPL_RIGHT, SPL_ENTER, SPL_BACKSPACE, SPL_RESIZE, SPL_MOUSE,
-    SPL_HOME, SPL_END, SPL_PAGE_UP, SPL_PAGE_DOWN, SPL_OTHER_KEY,
+    SPL_HOME, SPL_END, SPL_PAGE_UP, SPL_PAGE_DOWN, SPL_OTHER_KEY, SPL_WHEEL_UP, SPL_WHEEL_DOWN,
 };
 
 /// On a fatal signal, puts the terminal back before the default action ends the process.
@@ -87,7 +94,7 @@ static inline int spl_start(int use_color) {
     keypad(stdscr, TRUE);
     curs_set(0);
     set_escdelay(25);
-    mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
+    mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | SPL_WHEEL_MASK, NULL);
     mouseinterval(0);
     if (use_color && has_colors()) {
         start_color();
@@ -175,9 +182,13 @@ static inline int spl_read_key(int timeout_ms, unsigned *character, int *row, in
     case KEY_MOUSE: {
         MEVENT event;
         if (getmouse(&event) != OK) return SPL_NONE;
-        if (!(event.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))) return SPL_NONE;
         *row = event.y;
         *column = event.x;
+        if (event.bstate & BUTTON4_PRESSED) return SPL_WHEEL_UP;
+#ifdef BUTTON5_PRESSED
+        if (event.bstate & BUTTON5_PRESSED) return SPL_WHEEL_DOWN;
+#endif
+        if (!(event.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))) return SPL_NONE;
         return SPL_MOUSE;
     }
     default: return SPL_OTHER_KEY;

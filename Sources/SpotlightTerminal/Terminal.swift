@@ -121,6 +121,8 @@ public final class Terminal {
         case Int(SPL_PAGE_UP): return .key(.pageUp)
         case Int(SPL_PAGE_DOWN): return .key(.pageDown)
         case Int(SPL_MOUSE): return .key(.click(x: Int(column), y: Int(row)))
+        case Int(SPL_WHEEL_UP): return .key(.wheel(up: true, x: Int(column), y: Int(row)))
+        case Int(SPL_WHEEL_DOWN): return .key(.wheel(up: false, x: Int(column), y: Int(row)))
         case Int(SPL_RESIZE): return .resize
         default: return nil
         }

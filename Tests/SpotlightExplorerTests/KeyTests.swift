@@ -203,6 +203,32 @@ import Testing
         #expect(state.selectedStage == 3)
     }
 
+    /// The wheel moves the selection three rows (stages, or ops in the op list), the charts'
+    /// cursor one iteration, and leaves the help open.
+    @Test func theMouseWheelScrolls() {
+        var state = Fixture.state()
+        _ = state.handle(.wheel(up: false, x: 5, y: 5))
+        #expect(state.selectedStage == 3)
+        _ = state.handle(.wheel(up: false, x: 5, y: 5))
+        _ = state.handle(.wheel(up: false, x: 5, y: 5))
+        #expect(state.selectedStage == Fixture.model.stageCount - 1)
+        _ = state.handle(.wheel(up: true, x: 5, y: 5))
+        #expect(state.selectedStage == Fixture.model.stageCount - 4)
+        state.selectedStage = 2  // tower_b, four ops
+        _ = state.handle(.enter)
+        _ = state.handle(.wheel(up: false, x: 5, y: 5))
+        #expect(state.focus == .ops && state.selectedOpRow > 0)
+        _ = state.handle(.escape)
+        _ = state.handle(.character("c"))
+        let cursor = state.chartCursor
+        _ = state.handle(.wheel(up: true, x: 5, y: 5))
+        #expect(state.chartCursor == cursor - 1)
+        _ = state.handle(.escape)
+        _ = state.handle(.character("?"))
+        _ = state.handle(.wheel(up: true, x: 5, y: 5))
+        #expect(state.overlay == .help)
+    }
+
     @Test func unknownKeysSayHowToFindTheKeys() {
         var state = Fixture.state()
         #expect(state.handle(.character("x")) == [])

@@ -8,6 +8,7 @@ extension ExplorerState {
         message = nil
         switch overlay {
         case .help:
+            if case .wheel = key { return [] }
             if key == .character("q") { return [.quit] }
             overlay = .none
             return []
@@ -45,6 +46,8 @@ extension ExplorerState {
         case .pageDown: chartCursor = min(chartCursor + 10, last)
         case .home: chartCursor = 0
         case .end: chartCursor = last
+        case .wheel(let up, _, _):
+            chartCursor = up ? max(chartCursor - 1, 0) : min(chartCursor + 1, last)
         case .escape, .character("c"): focus = .stages
         default: return nil
         }
@@ -79,6 +82,7 @@ extension ExplorerState {
             }
         case .escape: focus = .stages
         case .click(let x, let y): click(x: x, y: y)
+        case .wheel(let up, _, _): move(by: up ? -Self.wheelStep : Self.wheelStep)
         default: return false
         }
         return true
@@ -179,6 +183,9 @@ extension ExplorerState {
             comparedBaseline = comparable[0]
         }
     }
+
+    /// Rows a turn of the mouse wheel moves the selection.
+    static let wheelStep = 3
 
     /// Rows a page key moves.
     var pageSize: Int { max(1, layout.graph.height - 3) }

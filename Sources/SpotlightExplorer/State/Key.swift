@@ -4,6 +4,8 @@ public enum Key: Sendable, Equatable {
     case up, down, left, right, enter, escape, backspace, tab, home, end, pageUp, pageDown
     /// A left click at a screen cell.
     case click(x: Int, y: Int)
+    /// The mouse wheel turned up or down, over screen cell (x, y).
+    case wheel(up: Bool, x: Int, y: Int)
     /// Ctrl-C.
     case interrupt
 }
@@ -37,7 +39,7 @@ public struct KeyBinding: Sendable, Equatable {
             keys: "space", action: "pause or resume the search", inFooter: true,
             shortAction: "pause"),
         KeyBinding(
-            keys: "↑↓ / jk", action: "select a stage (in the op list, an op); PgUp PgDn; click",
+            keys: "↑↓ / jk", action: "select a stage (in the op list, an op); PgUp PgDn; mouse",
             inFooter: true, shortAction: "move"),
         KeyBinding(
             keys: "←→ / hl", action: "previous or next stage; in the op list, back to stages",
