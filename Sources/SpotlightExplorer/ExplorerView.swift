@@ -33,6 +33,7 @@ public enum ExplorerView {
         InspectorPanel.draw(into: &grid, rect: layout.inspector, state: state)
         Footer.draw(into: &grid, rect: layout.footer, state: state)
         if state.overlay == .help { HelpOverlay.draw(into: &grid, state: state) }
+        if state.overlay == .pins { PinsOverlay.draw(into: &grid, state: state) }
     }
 
     private static func tooSmall(into grid: inout CellGrid, state: ExplorerState) {

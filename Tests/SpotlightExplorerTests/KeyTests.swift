@@ -363,6 +363,40 @@ import Testing
             state.message?.text == "stage 1 → gpu:0: best of the next batch "
                 + "\(Units.microseconds(batchBest)), +\(percent)% on the best before")
         #expect(state.pendingPinReport.map { _ in true } == nil)
+        #expect(
+            state.pinCosts == [
+                PinCost(
+                    target: .stage(1), device: 1, best: batchBest, change: batchBest / before - 1)
+            ])
+    }
+
+    /// `L` lists the pins with their costs; the list stays open while pins change, and esc
+    /// closes it.
+    @Test func theListShowsEachPinAndItsCost() throws {
+        var state = Fixture.state(
+            width: 120, height: 40, snapshot: Fixture.snapshot(iterations: 40, status: .paused))
+        _ = state.handle(.character("L"))
+        #expect(state.overlay == .pins)
+        #expect(ExplorerView.render(state).text.contains("nothing is pinned"))
+        _ = state.handle(.escape)
+        _ = state.handle(.character("j"))
+        _ = state.handle(.character("2"))
+        _ = state.handle(.character("L"))
+        var pinned = Fixture.snapshot(iterations: 40, status: .paused)
+        pinned.stagePins[1] = 1
+        state.apply(pinned)
+        #expect(
+            ExplorerView.render(state).text.contains(
+                "stage 1 \(Fixture.model.stageLabels[1]) → gpu:0: waiting for the first batch"))
+        pinned = Fixture.snapshot(iterations: 41, status: .paused, stagePins: pinned.stagePins)
+        state.apply(pinned)
+        let text = ExplorerView.render(state).text
+        #expect(text.contains("→ gpu:0: best of the next batch"), "\(text)")
+        #expect(text.contains("% on the best before it"))
+        let effects = state.handle(.character("z"))
+        #expect(effects == [.pinStage(1, device: nil)] && state.overlay == .pins)
+        _ = state.handle(.escape)
+        #expect(state.overlay == .none)
     }
 }
 

@@ -36,6 +36,10 @@ import Testing
                 return snapshot
             }, expected: "with pins"),
         View(
+            name: "pin-list",
+            snapshot: { Fixture.snapshot(stagePins: [-1, -1, 0, -1, -1, -1, -1, -1]) },
+            keys: [.character("L")], expected: "stage 2"),
+        View(
             name: "settled",
             snapshot: {
                 var snapshot = Fixture.snapshot(iterations: 60)

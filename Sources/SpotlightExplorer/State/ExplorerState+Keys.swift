@@ -15,6 +15,13 @@ extension ExplorerState {
         case .find(let query):
             handleFind(key, query: query)
             return []
+        case .pins:
+            // The list stays open while pins change under it (z, U, P); esc or L closes it.
+            if key == .escape || key == .character("L") {
+                overlay = .none
+                return []
+            }
+            return handleNormal(key)
         case .none:
             return handleNormal(key)
         }
@@ -122,6 +129,7 @@ extension ExplorerState {
                 message = StatusMessage("nothing to repeat: / finds an op by name", isError: true)
             }
         case .character("?"): overlay = .help
+        case .character("L"): overlay = .pins
         default: return false
         }
         return true
@@ -261,7 +269,8 @@ extension ExplorerState {
             message = StatusMessage(
                 "pinned op \(model.graph.opNames[op]) to \(deviceName); takes effect at the next iteration"
             )
-            awaitPinReport("op \(model.graph.opNames[op]) → \(deviceName)")
+            awaitPinReport(
+                "op \(model.graph.opNames[op]) → \(deviceName)", target: .op(op), device: device)
             return [.pinOp(op, device: device)]
         }
         guard model.stage(selectedStage, allows: device) else {
@@ -272,18 +281,19 @@ extension ExplorerState {
         }
         message = StatusMessage(
             "pinned stage \(selectedStage) to \(deviceName); takes effect at the next iteration")
-        awaitPinReport("stage \(selectedStage) → \(deviceName)")
+        awaitPinReport(
+            "stage \(selectedStage) → \(deviceName)", target: .stage(selectedStage), device: device)
         return [.pinStage(selectedStage, device: device)]
     }
 
     /// Waits for the first batch drawn under a pin just made: the next iteration, or the one
     /// after when an iteration drawn before the pin is still being measured.
-    private mutating func awaitPinReport(_ pin: String) {
+    private mutating func awaitPinReport(_ pin: String, target: PinTarget, device: Int) {
         guard let snapshot else { return }
         let first =
             snapshot.iteration + (snapshot.iterationInFlight || snapshot.status == .running ? 2 : 1)
         pendingPinReport = PinReport(
-            pin: pin, firstIteration: first,
+            pin: pin, target: target, device: device, firstIteration: first,
             reference: snapshot.unpinnedBestStepTime ?? snapshot.bestStepTime)
     }
 

@@ -39,22 +39,50 @@ public struct StatusMessage: Sendable, Equatable {
 public struct PinReport: Sendable, Equatable {
     /// What was pinned where, as the message names it.
     public var pin: String
+    /// What was pinned, and to which device.
+    public var target: PinTarget
+    public var device: Int
     /// The first iteration whose batch was drawn with the pin in force.
     public var firstIteration: Int
     /// The best step time before the pin (the overall best, pins aside).
     public var reference: Double?
 
     func describe(_ batch: IterationStats) -> String {
-        guard let best = batch.bestStepTime else {
-            return "\(pin): the next batch measured no valid placement"
-        }
+        "\(pin): " + cost(of: batch).describe(against: "on the best before")
+    }
+
+    /// What the pin cost, from the first batch measured under it.
+    func cost(of batch: IterationStats) -> PinCost {
+        PinCost(
+            target: target, device: device, best: batch.bestStepTime,
+            change: batch.bestStepTime.flatMap { best in reference.map { best / $0 - 1 } })
+    }
+}
+
+/// A stage or an op, as pinned.
+public enum PinTarget: Sendable, Hashable {
+    case stage(Int)
+    case op(Int)
+}
+
+/// A pin's measured cost: the best of the first batch drawn under it, and its change against
+/// the best placement before the pin (a fraction, +0.18 for 18% slower).
+public struct PinCost: Sendable, Equatable {
+    public var target: PinTarget
+    public var device: Int
+    public var best: Double?
+    public var change: Double?
+
+    /// "best of the next batch 702.10 ms, +18% `reference`".
+    func describe(against reference: String) -> String {
+        guard let best else { return "the next batch measured no valid placement" }
         let change =
-            reference.map { reference -> String in
-                let percent = (best / reference - 1) * 100
+            self.change.map { change -> String in
+                let percent = change * 100
                 return ", " + (percent >= 0 ? "+" : "") + Units.fixed(percent, decimals: 0)
-                    + "% on the best before"
+                    + "% " + reference
             } ?? ""
-        return "\(pin): best of the next batch \(Units.microseconds(best))\(change)"
+        return "best of the next batch \(Units.microseconds(best))\(change)"
     }
 }
 
@@ -75,6 +103,8 @@ public struct ExplorerState: Sendable {
     public enum Overlay: Sendable, Equatable {
         case none
         case help
+        /// The list of pins and what each cost (`L`).
+        case pins
         /// The find prompt, with what has been typed.
         case find(String)
     }
@@ -95,6 +125,8 @@ public struct ExplorerState: Sendable {
     /// The last pin made, waiting for the first batch measured under it, whose best is then
     /// reported against the best placement before the pin (`PinReport`).
     public var pendingPinReport: PinReport?
+    /// Each pin's cost once measured, the latest per stage or op (`PinsOverlay` lists them).
+    public private(set) var pinCosts: [PinCost] = []
     /// The baseline the best placement is compared with (`b`), an index into `baselines`.
     public var comparedBaseline: Int?
 
@@ -193,6 +225,8 @@ public struct ExplorerState: Sendable {
             let batch = snapshot.history.last(where: { $0.iteration >= report.firstIteration })
         {
             message = StatusMessage(report.describe(batch))
+            pinCosts.removeAll { $0.target == report.target }
+            pinCosts.append(report.cost(of: batch))
             pendingPinReport = nil
         }
         if let best = snapshot.bestAssignment {

@@ -57,7 +57,7 @@ public struct KeyBinding: Sendable, Equatable {
             keys: "u", action: "unpin the selected stage (or op)", inFooter: true,
             shortAction: "unpin"),
         KeyBinding(
-            keys: "U z P", action: "unpin all; undo the last pin change; save the pins",
+            keys: "U z P L", action: "unpin all; undo a pin change; save the pins; list them",
             inFooter: false,
             shortAction: ""),
         KeyBinding(
