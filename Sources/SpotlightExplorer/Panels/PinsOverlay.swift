@@ -55,6 +55,6 @@ enum PinsOverlay {
         {
             return "waiting for the first batch under it"
         }
-        return "cost unknown (pinned from a file, or by an undo)"
+        return "cost unknown (from a file or an undo)"
     }
 }
