@@ -1,6 +1,7 @@
 import Foundation
 import SpotlightExplorer
 import SpotlightModel
+import SpotlightSearch
 
 /// The explorer's UI loop, on the calling thread (which owns ncurses): read keys and clicks,
 /// take the newest snapshot, redraw at most `framesPerSecond` times a second when anything
@@ -15,10 +16,11 @@ public enum ExplorerLoop {
     /// Runs until q, Ctrl-C or a signal. The terminal must have been started; the caller restores
     /// it (also when this throws or traps, through the signal handlers).
     /// `failures` returns the latest reason a placement could not be measured, if any (shown as a
-    /// message).
+    /// message); `workers`, the measuring workers' state, read every frame.
     public static func run(
         state: inout ExplorerState, session: ExplorerSession, terminal: Terminal,
-        framesPerSecond: Double = 30, failures: () -> String? = { nil }
+        framesPerSecond: Double = 30, failures: () -> String? = { nil },
+        workers: () -> [WorkerStatus] = { [] }
     ) -> Exit {
         let frameInterval = 1 / framesPerSecond
         var grid = CellGrid(width: 0, height: 0)
@@ -55,6 +57,11 @@ public enum ExplorerLoop {
             }
             if let snapshot = session.takeSnapshot() {
                 state.apply(snapshot)
+                dirty = true
+            }
+            let current = workers()
+            if current != state.workers {
+                state.workers = current
                 dirty = true
             }
             if let failure = failures() {

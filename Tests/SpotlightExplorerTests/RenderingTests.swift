@@ -281,7 +281,13 @@ import Testing
 
     @Test func measuredTimesAreNotComparedWithTheSimulatorsBound() {
         var snapshot = Fixture.snapshot()
-        for index in snapshot.history.indices { snapshot.history[index].samplesPerSecond = 0.24 }
+        // Sixteen placements measured in 64 s an iteration: a quarter a second, the pace shown.
+        for index in snapshot.history.indices {
+            snapshot.history[index].samplesPerSecond = 0.24
+            snapshot.history[index].placementsMeasured = 16
+            snapshot.history[index].evaluationSeconds = 63
+            snapshot.history[index].policySeconds = 1
+        }
         let state = Fixture.state(snapshot: snapshot, model: Fixture.measuredModel)
         let curves = panel(width: 60, height: 18) {
             CurvesPanel.drawReward(into: &$0, rect: $1, state: state)
@@ -293,7 +299,7 @@ import Testing
         let screen = ExplorerView.render(state)
         #expect(screen.text.contains("devices · best, simulated 1.07 ms"))
         let status = screen.rowText(0)
-        #expect(status.contains("0.24/s"))
+        #expect(status.contains("0.25 measured/s"), "\(status)")
         #expect(status.contains("× metis"))
         #expect(!status.contains("bound"))
         var help = state
@@ -423,8 +429,14 @@ import Testing
     }
 
     @Test func statusLinePartsGiveWayInOrder() {
-        let state = Fixture.state(
+        var state = Fixture.state(
             snapshot: Fixture.snapshot(status: .running, lastRepeats: 3, measuredPerIteration: 15))
+        state.workers = [
+            WorkerStatus(measured: 310, failed: 1, busy: true), WorkerStatus(measured: 309),
+        ]
+        #expect(
+            StatusLine.pieces(state, omitting: []).map(\.0).joined().contains(
+                " · workers 1/2 busy, 1 failed (310 309)"))
         let full = StatusLine.pieces(state, omitting: [])
         var omitted: Set<StatusLine.Part> = []
         var previous = StatusLine.width(full)

@@ -35,7 +35,7 @@ import Testing
         #expect(
             pool.evaluate(batch, method: "t").map(\.stepTime) == batch.map { 100 + Double($0[0]) })
         #expect(workers.allSatisfy { $0.measured.withLock { $0 } > 0 }, "every worker took part")
-        #expect(pool.perWorker.reduce(0) { $0 + $1.measured } == 24)
+        #expect(pool.statuses.reduce(0) { $0 + $1.measured } == 24)
     }
 
     /// A broken worker costs nothing: each placement it failed is measured again on another.
@@ -43,11 +43,34 @@ import Testing
         let pool = WorkerPool([FakeWorker(broken: true), FakeWorker()])
         let results = pool.evaluate((0..<10).map { [$0] }, method: "t")
         #expect(results.map(\.stepTime) == (0..<10).map { 100 + Double($0) })
-        #expect(pool.perWorker[0].failed == pool.perWorker[0].measured)
+        #expect(pool.statuses[0].failed == pool.statuses[0].measured)
         // With every worker broken, a placement fails after its retry.
         let hopeless = WorkerPool([FakeWorker(broken: true), FakeWorker(broken: true)])
         #expect(hopeless.evaluate([[1]], method: "t")[0].stepTime == nil)
-        #expect(hopeless.perWorker.map(\.measured) == [1, 1])
+        #expect(hopeless.statuses.map(\.measured) == [1, 1])
+    }
+
+    /// A worker that, while it measures, reads how many of the pool's workers are busy.
+    final class WatchingWorker: Evaluator, Sendable {
+        let pool = Mutex<WorkerPool?>(nil)
+        let busySeen = Mutex<[Int]>([])
+
+        func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
+            let busy = pool.withLock { $0?.statuses.filter(\.busy).count ?? -1 }
+            busySeen.withLock { $0.append(busy) }
+            return assignments.map { _ in Evaluation(stepTime: 1) }
+        }
+    }
+
+    /// A worker is busy while it measures and idle once the batch is back.
+    @Test func workersAreBusyOnlyWhileTheyMeasure() {
+        let workers = [WatchingWorker(), WatchingWorker()]
+        let pool = WorkerPool(workers)
+        for worker in workers { worker.pool.withLock { $0 = pool } }
+        _ = pool.evaluate((0..<6).map { [$0] }, method: "t")
+        let seen = workers.flatMap { worker in worker.busySeen.withLock { $0 } }
+        #expect(seen.count == 6 && seen.allSatisfy { (1...2).contains($0) }, "\(seen)")
+        #expect(pool.statuses.allSatisfy { !$0.busy })
     }
 
     /// Any number of workers gives the same results (their pace is a benchmark, not a test).

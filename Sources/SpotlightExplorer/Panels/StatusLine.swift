@@ -9,7 +9,8 @@ enum StatusLine {
     /// The parts that may be left out, in the order they give way: the pace, the repeats and the
     /// sample count first, the graph's name and the iteration last.
     enum Part: CaseIterable {
-        case rate, repeats, measured, samples, method, cluster, boundComparison, baselineComparison,
+        case workerCounts, rate, repeats, measured, samples, workers, method, cluster,
+            boundComparison, baselineComparison,
             settledAdvice,
             graph, iteration
     }
@@ -50,6 +51,15 @@ enum StatusLine {
         let recent = history.suffix(paceWindow).filter { $0.samplesPerSecond > 0 }
         guard !recent.isEmpty else { return nil }
         return Double(recent.count) / recent.reduce(0) { $0 + 1 / $1.samplesPerSecond }
+    }
+
+    /// Placements measured per second over the last iterations (repeats answered from the record
+    /// and the heuristics' measurements aside): the pace that matters on hardware.
+    static func measuredPace(_ history: [IterationStats]) -> Double? {
+        let recent = history.suffix(paceWindow)
+        let seconds = recent.reduce(0) { $0 + $1.evaluationSeconds + $1.policySeconds }
+        guard seconds > 0 else { return nil }
+        return Double(recent.reduce(0) { $0 + $1.placementsMeasured }) / seconds
     }
 
     static func width(_ pieces: [(String, CellStyle)]) -> Int {
@@ -128,9 +138,30 @@ enum StatusLine {
         if !omitted.contains(.repeats), let last = snapshot.history.last, last.repeatedSamples > 0 {
             pieces.append((Glyph.separator + "\(last.repeatedSamples) repeated", on(.warning)))
         }
-        if !omitted.contains(.rate), let pace = pace(snapshot.history) {
+        if !omitted.contains(.rate) {
+            // On hardware, placements measured a second; on the simulator, samples a second.
+            let hardware = state.model.lowerBound == nil
+            if let pace = hardware ? measuredPace(snapshot.history) : pace(snapshot.history) {
+                let rate = Units.rate(pace, wholeNumber: Units.grouped)
+                pieces.append(
+                    (Glyph.separator + rate + (hardware ? " measured/s" : "/s"), on(.dim)))
+            }
+        }
+        return pieces + workerPieces(state.workers, omitting: omitted)
+    }
+
+    /// With several measuring workers: how many are measuring now, failures, and each one's count.
+    private static func workerPieces(_ workers: [WorkerStatus], omitting omitted: Set<Part>)
+        -> [(String, CellStyle)]
+    {
+        guard workers.count > 1, !omitted.contains(.workers) else { return [] }
+        let busy = workers.filter(\.busy).count
+        var pieces = [(Glyph.separator + "workers \(busy)/\(workers.count) busy", on(.dim))]
+        let failed = workers.reduce(0) { $0 + $1.failed }
+        if failed > 0 { pieces.append((", \(failed) failed", on(.warning))) }
+        if !omitted.contains(.workerCounts) {
             pieces.append(
-                (Glyph.separator + Units.rate(pace, wholeNumber: Units.grouped) + "/s", on(.dim)))
+                (" (" + workers.map { String($0.measured) }.joined(separator: " ") + ")", on(.dim)))
         }
         return pieces
     }

@@ -125,6 +125,9 @@ public struct ExplorerState: Sendable {
     /// The last pin made, waiting for the first batch measured under it, whose best is then
     /// reported against the best placement before the pin (`PinReport`).
     public var pendingPinReport: PinReport?
+    /// The measuring workers (`--evaluate-workers`), as the session last saw them; empty with
+    /// one evaluator.
+    public var workers: [WorkerStatus] = []
     /// Each pin's cost once measured, the latest per stage or op (`PinsOverlay` lists them).
     public private(set) var pinCosts: [PinCost] = []
     /// The baseline the best placement is compared with (`b`), an index into `baselines`.

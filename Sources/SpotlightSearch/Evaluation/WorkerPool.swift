@@ -11,20 +11,22 @@ import Synchronization
 /// hangs costs that placement only, never the run.
 public final class WorkerPool: Evaluator, Sendable {
     public let workers: [any Evaluator]
-    /// Placements measured by each worker, and how many of those failed, for the status line.
-    private let tallies: Mutex<[(measured: Int, failed: Int)]>
+    /// What each worker has done and is doing, for the reports and the explorer.
+    private let tallies: Mutex<[WorkerStatus]>
 
     public init(_ workers: [any Evaluator]) {
         precondition(!workers.isEmpty, "at least one worker")
         self.workers = workers
-        tallies = Mutex(Array(repeating: (0, 0), count: workers.count))
+        tallies = Mutex(Array(repeating: WorkerStatus(), count: workers.count))
     }
 
-    /// Placements each worker has measured, and how many failed.
-    public var perWorker: [(measured: Int, failed: Int)] { tallies.withLock { $0 } }
+    /// Each worker's placements measured and failed, and whether it is measuring one now.
+    public var statuses: [WorkerStatus] { tallies.withLock { $0 } }
 
     public func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
         guard workers.count > 1 else {
+            setBusy(0, true)
+            defer { setBusy(0, false) }
             return record(worker: 0, workers[0].evaluate(assignments, method: method))
         }
         let first = measure(assignments.indices.map { ($0, -1) }, assignments, method: method)
@@ -52,8 +54,10 @@ public final class WorkerPool: Evaluator, Sendable {
             group.enter()
             let thread = Thread { [self] in
                 while let job = state.take(worker: worker) {
+                    setBusy(worker, true)
                     let evaluation = workers[worker].evaluate(
                         [assignments[jobs[job].index]], method: method)[0]
+                    setBusy(worker, false)
                     _ = record(worker: worker, [evaluation])
                     state.finish(job, evaluation, worker: worker)
                 }
@@ -66,12 +70,30 @@ public final class WorkerPool: Evaluator, Sendable {
         return state.outcomes()
     }
 
+    private func setBusy(_ worker: Int, _ busy: Bool) {
+        tallies.withLock { $0[worker].busy = busy }
+    }
+
     private func record(worker: Int, _ evaluations: [Evaluation]) -> [Evaluation] {
         tallies.withLock { tallies in
             tallies[worker].measured += evaluations.count
             tallies[worker].failed += evaluations.filter { $0.stepTime == nil }.count
         }
         return evaluations
+    }
+}
+
+/// One worker of a `WorkerPool`: placements it measured, how many of those failed, and whether
+/// it is measuring one now.
+public struct WorkerStatus: Sendable, Equatable {
+    public var measured = 0
+    public var failed = 0
+    public var busy = false
+
+    public init(measured: Int = 0, failed: Int = 0, busy: Bool = false) {
+        self.measured = measured
+        self.failed = failed
+        self.busy = busy
     }
 }
 

@@ -19,6 +19,8 @@ struct ExploreRun {
         /// The last reason a measuring command failed, for the footer (printing it would
         /// scribble over the screen).
         var failures: Mailbox<String>
+        /// The measuring workers, with `--evaluate-workers` above 1.
+        var pool: WorkerPool?
     }
 
     func run() throws {
@@ -36,9 +38,10 @@ struct ExploreRun {
         try requireUsableTerminal()
         setup.session.start()
         let failures = setup.failures
+        let pool = setup.pool
         let exit = ExplorerLoop.run(
             state: &setup.state, session: setup.session, terminal: terminal,
-            failures: { failures.take() })
+            failures: { failures.take() }, workers: { pool?.statuses ?? [] })
         terminal.stop()
         try finish(setup, exit: exit)
     }
@@ -111,7 +114,9 @@ struct ExploreRun {
         if let problem = themes.problems.first {
             state.message = StatusMessage("skipped a theme file: \(problem)", isError: true)
         }
-        return Setup(session: session, model: model, state: state, failures: failures)
+        return Setup(
+            session: session, model: model, state: state, failures: failures,
+            pool: evaluator as? WorkerPool)
     }
 
     /// The themes, and the one to start with: `--theme`, else dark.

@@ -353,7 +353,7 @@ struct OptimizeRun {
                 "workers",
                 (setup.measuring as? WorkerPool).map { pool in
                     .array(
-                        pool.perWorker.map {
+                        pool.statuses.map {
                             .object([
                                 ("measured", .number(Double($0.measured))),
                                 ("failed", .number(Double($0.failed))),
@@ -405,7 +405,7 @@ struct OptimizeRun {
                 measured: options.search.measuresOnHardware, remeasured: remeasured), terminator: ""
         )
         if let pool = setup.measuring as? WorkerPool {
-            let workers = pool.perWorker.enumerated().map { index, worker in
+            let workers = pool.statuses.enumerated().map { index, worker in
                 "\(index): \(worker.measured)"
                     + (worker.failed > 0 ? " (\(worker.failed) failed)" : "")
             }
