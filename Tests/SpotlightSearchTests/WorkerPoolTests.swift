@@ -73,6 +73,26 @@ import Testing
         #expect(pool.statuses.allSatisfy { !$0.busy })
     }
 
+    /// A worker that answers each placement with the length of the method it was given.
+    final class MethodWorker: Evaluator, Sendable {
+        func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
+            assignments.map { _ in Evaluation(stepTime: Double(method.count)) }
+        }
+    }
+
+    /// Placements that each name their method (a remeasurement's round) are measured at once,
+    /// each with its own method, in their order; the medians follow.
+    @Test func labelledPlacementsKeepTheirMethods() {
+        let pool = WorkerPool([MethodWorker(), MethodWorker(), MethodWorker()])
+        let placements = [("spotlight", [0]), ("heft", [1]), ("single_gpu", [2]), ("metis", [3])]
+        let results = pool.evaluate(labelled: placements.map { ($0.1, $0.0) })
+        #expect(results.map(\.stepTime) == [9, 4, 10, 5])
+        let medians = Remeasurement.medians(
+            of: placements.map { ($0.0, $0.1) }, repeats: 3, evaluator: pool)
+        #expect(medians == [9, 4, 10, 5])
+        #expect(pool.statuses.reduce(0) { $0 + $1.measured } == 16)
+    }
+
     /// Any number of workers gives the same results (their pace is a benchmark, not a test).
     @Test func fourWorkersGiveWhatOneGives() {
         let one = WorkerPool([FakeWorker(delay: 0.005)])

@@ -16,6 +16,13 @@ public final class CountingEvaluator: Evaluator, Sendable {
         measured.withLock { $0 += assignments.count }
         return base.evaluate(assignments, method: method)
     }
+
+    public func evaluate(labelled placements: [(assignment: [Int], method: String)])
+        -> [Evaluation]
+    {
+        measured.withLock { $0 += placements.count }
+        return base.evaluate(labelled: placements)
+    }
 }
 
 /// Measurement noise for benchmarks: each step time of `base` multiplied by a log-normal factor

@@ -27,6 +27,18 @@ public protocol Evaluator: Sendable {
     /// them ("spotlight", "pg", "heft", ...); a measuring command reads it in the placement's
     /// `method` field.
     func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation]
+    /// Measures placements that each name their own method (a remeasurement's round: the best
+    /// placement and every baseline); results in the same order. By default one after another;
+    /// a `WorkerPool` measures them at once.
+    func evaluate(labelled placements: [(assignment: [Int], method: String)]) -> [Evaluation]
+}
+
+extension Evaluator {
+    public func evaluate(labelled placements: [(assignment: [Int], method: String)])
+        -> [Evaluation]
+    {
+        placements.map { evaluate([$0.assignment], method: $0.method)[0] }
+    }
 }
 
 /// Measures placements with the simulator, spreading a batch over all cores: each worker has its

@@ -4,22 +4,20 @@
 public enum Remeasurement {
     /// The median step time of each placement (an assignment and the method that produced it)
     /// over `repeats` further measurements (nil when none was valid). Runs go in rounds, each
-    /// placement once per round, so that a slow drift of the machine weighs on all alike;
-    /// `shouldStop` is asked before each run, and a stop leaves the medians of the runs made so far.
+    /// placement once per round, so that a slow drift of the machine weighs on all alike; a
+    /// round's placements are measured together (by several workers at once, with a pool).
+    /// `shouldStop` is asked before each round, and a stop leaves the medians of the rounds made.
     public static func medians(
         of placements: [(method: String, assignment: [Int])], repeats: Int,
         evaluator: any Evaluator,
         shouldStop: () -> Bool = { false }
     ) -> [Double?] {
         var times = [[Double]](repeating: [], count: placements.count)
-        rounds: for _ in 0..<repeats {
-            for (index, placement) in placements.enumerated() {
-                if shouldStop() { break rounds }
-                if let evaluation = evaluator.evaluate(
-                    [placement.assignment], method: placement.method
-                ).first, evaluation.isValid, let time = evaluation.stepTime {
-                    times[index].append(time)
-                }
+        let labelled = placements.map { (assignment: $0.assignment, method: $0.method) }
+        for _ in 0..<repeats where !shouldStop() {
+            for (index, evaluation) in evaluator.evaluate(labelled: labelled).enumerated()
+            where evaluation.isValid {
+                times[index].append(evaluation.stepTime!)
             }
         }
         return times.map(median)

@@ -29,23 +29,37 @@ public final class WorkerPool: Evaluator, Sendable {
             defer { setBusy(0, false) }
             return record(worker: 0, workers[0].evaluate(assignments, method: method))
         }
-        let first = measure(assignments.indices.map { ($0, -1) }, assignments, method: method)
+        return evaluate(labelled: assignments.map { (assignment: $0, method: method) })
+    }
+
+    public func evaluate(labelled placements: [(assignment: [Int], method: String)])
+        -> [Evaluation]
+    {
+        guard workers.count > 1 else {
+            setBusy(0, true)
+            defer { setBusy(0, false) }
+            let results = placements.map {
+                workers[0].evaluate([$0.assignment], method: $0.method)[0]
+            }
+            return record(worker: 0, results)
+        }
+        let first = measure(placements.indices.map { ($0, -1) }, placements)
         // Failed ones once more, each on a worker other than the one that failed it.
         let retries = first.enumerated().compactMap { index, outcome in
             outcome.evaluation.stepTime == nil ? (index, outcome.worker) : nil
         }
         guard !retries.isEmpty else { return first.map(\.evaluation) }
         var results = first.map(\.evaluation)
-        for (slot, outcome) in zip(retries, measure(retries, assignments, method: method)) {
+        for (slot, outcome) in zip(retries, measure(retries, placements)) {
             results[slot.0] = outcome.evaluation
         }
         return results
     }
 
     /// Measures the `(index, worker to avoid)` jobs, a free worker taking the next job it may.
-    private func measure(_ jobs: [(index: Int, avoid: Int)], _ assignments: [[Int]], method: String)
-        -> [(evaluation: Evaluation, worker: Int)]
-    {
+    private func measure(
+        _ jobs: [(index: Int, avoid: Int)], _ placements: [(assignment: [Int], method: String)]
+    ) -> [(evaluation: Evaluation, worker: Int)] {
         let state = JobBoard(jobs: jobs)
         // A thread per worker, not Dispatch's pool: measuring commands mostly wait, and the pool
         // would run no more of them at once than there are cores.
@@ -54,9 +68,10 @@ public final class WorkerPool: Evaluator, Sendable {
             group.enter()
             let thread = Thread { [self] in
                 while let job = state.take(worker: worker) {
+                    let placement = placements[jobs[job].index]
                     setBusy(worker, true)
                     let evaluation = workers[worker].evaluate(
-                        [assignments[jobs[job].index]], method: method)[0]
+                        [placement.assignment], method: placement.method)[0]
                     setBusy(worker, false)
                     _ = record(worker: worker, [evaluation])
                     state.finish(job, evaluation, worker: worker)
