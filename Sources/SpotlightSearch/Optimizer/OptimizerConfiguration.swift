@@ -125,9 +125,7 @@ public struct OptimizerConfiguration: Sendable, Equatable {
         self.samples = samples
         self.seed = seed
         if method == .policyGradient {
-            // Chosen like Spotlight's (BENCHMARKS.md, "Settings"): of 0.0025, 0.005 and 0.01 (and,
-            // with the batch-mean baseline, 0.00125, 0.0025 and 0.005), the rate that found the
-            // faster placements on most of the nine benchmark workloads over seeds 6-13.
+            // Chosen like Spotlight's, on held-out seeds (BENCHMARKS.md, "Settings").
             learningRate = 0.0025
             adamEpsilon = 1e-8
         }
