@@ -223,6 +223,8 @@ struct ProgressLine {
 
     let mode: Mode
     let total: Int
+    /// What the count is of, as the line-by-line mode names it.
+    var unit = "iteration"
 
     /// Redraws the bar within the terminal's width (a line that wrapped could not be redrawn), or
     /// writes a line at once, unbuffered, for whoever follows the output. `parts` come most
@@ -232,7 +234,7 @@ struct ProgressLine {
         case .silent: return
         case .lines:
             FileHandle.standardOutput.write(
-                Data("iteration \(done)/\(total)  \(parts.joined(separator: "  "))\n".utf8))
+                Data("\(unit) \(done)/\(total)  \(parts.joined(separator: "  "))\n".utf8))
         case .bar:
             let line = Self.barLine(
                 done: done, total: total, parts: parts, columns: Self.columns() - 1)

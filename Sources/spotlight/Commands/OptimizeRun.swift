@@ -59,7 +59,8 @@ struct OptimizeRun {
         let progress = ProgressLine(
             mode: options.json ? .silent : isatty(STDOUT_FILENO) != 0 ? .bar : .lines,
             total: plan.map { $0.schedule == .interleaved ? $0.budget : $0.searchBudget }
-                ?? options.iterations)
+                ?? options.iterations,
+            unit: plan == nil ? "iteration" : "measured")
         let lineBreak = progress.mode == .bar ? "\n" : ""
         let measuring = search.evaluator(
             for: base,
@@ -200,7 +201,18 @@ struct OptimizeRun {
                 "best \(best)", "mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")",
                 "KL \(Units.format4(stats.meanKL)) (max \(Units.format4(stats.maxKL)))",
                 "\(Units.rate(stats.samplesPerSecond)) samples/s",
-            ])
+            ] + workerPart(setup))
+    }
+
+    /// With several workers: each one's placements measured, and the failures.
+    private func workerPart(_ setup: Setup) -> [String] {
+        guard let pool = setup.measuring as? WorkerPool else { return [] }
+        let statuses = pool.statuses
+        let failed = statuses.reduce(0) { $0 + $1.failed }
+        return [
+            "workers " + statuses.map { String($0.measured) }.joined(separator: "/")
+                + (failed > 0 ? ", \(failed) failed" : "")
+        ]
     }
 
     /// The local search's polish of the search's best placement, with its own progress bar; nil
