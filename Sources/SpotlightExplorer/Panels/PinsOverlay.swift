@@ -11,8 +11,8 @@ enum PinsOverlay {
             x: (grid.width - width) / 2, y: (grid.height - height) / 2, width: width,
             height: height)
         grid.fill(rect)
-        let inner = grid.box(
-            rect, title: "pins · z undo · U clear · P save · esc close", style: CellStyle(.accent))
+        let title = "pins · z undo · U clear · P save · esc close"
+        let inner = grid.box(rect, title: title, style: CellStyle(.accent))
         for (row, line) in lines.prefix(inner.height).enumerated() {
             grid.write(
                 line.0, x: inner.x + 1, y: inner.y + row, style: line.1, limit: inner.width - 2)

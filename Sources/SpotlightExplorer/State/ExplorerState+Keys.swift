@@ -282,7 +282,8 @@ extension ExplorerState {
         message = StatusMessage(
             "pinned stage \(selectedStage) to \(deviceName); takes effect at the next iteration")
         awaitPinReport(
-            "stage \(selectedStage) → \(deviceName)", target: .stage(selectedStage), device: device)
+            "stage \(selectedStage) → \(deviceName)", target: .stage(selectedStage),
+            device: device)
         return [.pinStage(selectedStage, device: device)]
     }
 

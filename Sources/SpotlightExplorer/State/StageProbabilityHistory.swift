@@ -31,7 +31,10 @@ public struct StageProbabilityHistory: Sendable, Equatable {
         else { return }
         iterations.append(iteration)
         for row in probabilities {
-            for q in row { quantized.append(UInt8((min(max(q, 0), 1) * 255).rounded())) }
+            // NaN (a broken policy) as 0, so that no value traps the conversion.
+            for q in row {
+                quantized.append(q.isNaN ? 0 : UInt8((min(max(q, 0), 1) * 255).rounded()))
+            }
         }
         if iterations.count > Self.limit { halve() }
     }

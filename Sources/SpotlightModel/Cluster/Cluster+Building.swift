@@ -144,7 +144,8 @@ extension Cluster {
                     log.add(
                         JSONPath.member(path, "between"),
                         "duplicate link between \"\(devices[a].name)\" and "
-                            + "\"\(devices[b].name)\" (first at \(linkPath(declared[a * count + b])))"
+                            + "\"\(devices[b].name)\" "
+                            + "(first at \(linkPath(declared[a * count + b])))"
                     )
                     continue
                 }

@@ -30,7 +30,7 @@ struct ExplorerBench: ParsableCommand {
     @Option(help: "Rounds of the three pace measurements.") var rounds = 3
     @Option(
         help:
-            "Instead of frames and pace: run the search under the UI this long and report its memory ten times."
+            "Instead of frames and pace: run the search under the UI this long, reporting memory."
     ) var memorySeconds = 0.0
     @OptionGroup(title: "Search") var search: SearchOptions
 
