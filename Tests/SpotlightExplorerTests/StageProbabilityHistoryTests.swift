@@ -32,6 +32,13 @@ import Testing
         #expect(history.iterations == [5])
     }
 
+    /// A broken policy's NaN or out-of-range q is kept as 0 or clamped, never trapping.
+    @Test func nanAndOutOfRangeQAreKeptSafely() {
+        var history = StageProbabilityHistory(stageCount: 1, deviceCount: 3)
+        history.record(iteration: 1, probabilities: [[.nan, -2, 7]])
+        #expect((0..<3).map { history.series(stage: 0, device: $0) } == [[0], [0], [1]])
+    }
+
     /// However long the run, at most `limit` entries, evenly spaced from its start to its end.
     @Test func aLongRunStaysBoundedAndEvenlySpaced() {
         var history = StageProbabilityHistory(stageCount: 2, deviceCount: 2)
