@@ -208,6 +208,18 @@ import Testing
         #expect(one["placements_measured"] as? Int == four["placements_measured"] as? Int)
         let seen = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         #expect(seen.contains("worker-0") && seen.contains("worker-3"), "\(seen)")
+        // The progress, line by line off a terminal: placements measured against the budget,
+        // and each worker's count.
+        let plain = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget", "48",
+            "--samples", "8", "--hidden", "16", "--evaluate-command", command, "--remeasure", "0",
+            "--evaluate-workers", "2",
+        ])
+        let progress = plain.stdout.split(separator: "\n").filter {
+            $0.hasPrefix("measured ") && $0.contains("/48  best ")
+        }
+        #expect(progress.count >= 2, "\(plain.stdout)")
+        #expect(progress.contains { $0.contains("  workers ") }, "\(plain.stdout)")
     }
 
     /// `fidelity` simulates and measures each placement and reports errors and the rank
