@@ -177,10 +177,7 @@ struct ExplorerBench: ParsableCommand {
     func pace(
         optimizer: Optimizer, evaluator: any Evaluator, withUI: Bool, state initial: ExplorerState
     ) -> Pace {
-        let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator)
-        let session = ExplorerSession(
-            actor: actor, problem: optimizer.problem, methodName: "bench",
-            placementPath: "/dev/null", tracePath: "/dev/null")
+        let session = Self.session(optimizer: optimizer, evaluator: evaluator)
         var state = initial
         var grid = CellGrid(width: width, height: height)
         let terminal = Terminal()
@@ -211,14 +208,19 @@ struct ExplorerBench: ParsableCommand {
             frames: frames)
     }
 
+    /// A session over a fresh actor for `optimizer`, saving nothing anywhere.
+    static func session(optimizer: Optimizer, evaluator: any Evaluator) -> ExplorerSession {
+        ExplorerSession(
+            actor: OptimizerActor(optimizer: optimizer, evaluator: evaluator),
+            problem: optimizer.problem, methodName: "bench", placementPath: "/dev/null",
+            tracePath: "/dev/null")
+    }
+
     /// Runs the search under the UI, as `pace` does, for `memorySeconds`, and reports ten times
     /// the resident memory, the iterations run and the histories' entries: a long run's memory
     /// must level off once the histories reach their bounds.
     func longRun(optimizer: Optimizer, evaluator: any Evaluator, state initial: ExplorerState) {
-        let actor = OptimizerActor(optimizer: optimizer, evaluator: evaluator)
-        let session = ExplorerSession(
-            actor: actor, problem: optimizer.problem, methodName: "bench",
-            placementPath: "/dev/null", tracePath: "/dev/null")
+        let session = Self.session(optimizer: optimizer, evaluator: evaluator)
         var state = initial
         var grid = CellGrid(width: width, height: height)
         let terminal = Terminal()

@@ -99,10 +99,9 @@ extension OptimizerComparison {
                 [row.name, ms(row.lowerBound)] + baselineCells + [
                     ms(pg), ms(spotlight), Units.fixed(spotlight / pg, decimals: 3),
                     OptimizerBench.perSeed(comparison), record, "\(samplesPerRun)",
-                    "\(Units.format1(row.seconds["pg"]!)) / "
-                        + Units.format1(row.seconds["spotlight"]!),
+                    Self.perMethod(row.seconds),
                 ]
-            lines.append("| " + cells.joined(separator: " | ") + " |")
+            lines.append(Self.tableRow(cells))
         }
         lines.append("")
         lines.append(
@@ -112,6 +111,16 @@ extension OptimizerComparison {
                 + "does not tell the methods apart.")
         if bench.polish > 0 { lines += polishTable(rows) }
         return lines
+    }
+
+    /// A markdown table row of `cells`.
+    static func tableRow(_ cells: [String]) -> String {
+        "| " + cells.joined(separator: " | ") + " |"
+    }
+
+    /// Seconds of the policy gradient and of Spotlight: "1.2 / 3.4".
+    static func perMethod(_ seconds: [String: Double]) -> String {
+        Units.format1(seconds["pg"]!) + " / " + Units.format1(seconds["spotlight"]!)
     }
 
     private func polishTable(_ rows: [Row]) -> [String] {
@@ -131,10 +140,9 @@ extension OptimizerComparison {
                 OptimizerBench.perSeed(row.polishedComparison),
                 row.localSearchAlone.map { ms(OptimizerBench.mean($0)) } ?? "-",
                 "\(samplesPerRun) + at most \(bench.polish)",
-                "\(Units.format1(row.polishSeconds["pg"]!)) / "
-                    + Units.format1(row.polishSeconds["spotlight"]!),
+                Self.perMethod(row.polishSeconds),
             ]
-            lines.append("| " + cells.joined(separator: " | ") + " |")
+            lines.append(Self.tableRow(cells))
         }
         lines.append("")
         lines.append(
