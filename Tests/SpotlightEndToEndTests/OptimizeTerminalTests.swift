@@ -25,4 +25,18 @@ import Testing
             line.wholeMatch(of: try Regex(pattern)) != nil,
             "expected \(parts) whole parts in \"\(line)\"")
     }
+
+    /// With several measuring workers on a terminal, the bar says how many placements are in
+    /// flight while a batch is measured, not only between batches.
+    @Test func theBarShowsPlacementsInFlight() throws {
+        let tmux = ExplorerTerminalTests.Tmux()
+        defer { tmux.kill() }
+        try tmux.start(width: 120, height: 30)
+        try tmux.type(
+            "cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' optimize samples/tiny.graph.json samples/tiny.cluster.json --budget 16 --samples 8 --hidden 16 --remeasure 0 --confirm 0 --evaluate-workers 2 --evaluate-command 'sleep 0.6; echo 1000'",
+            "Enter")
+        let screen = try tmux.waitFor("placements in flight") { $0.contains("2 in flight") }
+        #expect(screen.contains("/16  best "), "\(screen)")
+        _ = try tmux.waitFor("the result table") { $0.contains("(best sampled)") }
+    }
 }

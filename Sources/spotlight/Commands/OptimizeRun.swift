@@ -18,8 +18,18 @@ struct OptimizeRun {
         /// Every placement the search and the polish measure, against the budget.
         var evaluator: CountingEvaluator
         var progress: ProgressLine
+        /// On a terminal, with several workers: the bar redrawn with the placements in flight.
+        var ticker: InFlightTicker?
         /// A message in the middle of the progress bar starts a line of its own.
         var lineBreak: String
+
+        func showProgress(_ done: Int, _ parts: [String]) {
+            if let ticker {
+                ticker.update(done, parts)
+            } else {
+                progress.update(done, parts)
+            }
+        }
     }
 
     /// What the search found.
@@ -70,9 +80,13 @@ struct OptimizeRun {
         let baselines = search.baselines(for: base, evaluator: measuring, announce: !options.json)
         let (optimizer, start) = try search.optimizer(for: base, baselines: baselines)
         if !options.json { announce(optimizer, start: start) }
+        let ticker = (measuring as? WorkerPool).flatMap { pool in
+            progress.mode == .bar ? InFlightTicker(progress: progress, pool: pool) : nil
+        }
         return Setup(
             optimizer: optimizer, start: start, baselines: baselines, measuring: measuring,
-            evaluator: CountingEvaluator(measuring), progress: progress, lineBreak: lineBreak)
+            evaluator: CountingEvaluator(measuring), progress: progress, ticker: ticker,
+            lineBreak: lineBreak)
     }
 
     private func announce(_ optimizer: Optimizer, start: BaselineResult?) {
@@ -116,6 +130,7 @@ struct OptimizeRun {
             )
             report(stats, setup: setup)
         }
+        setup.ticker?.stop()
         setup.progress.finish()
         let start = setup.start?.stepTime
         let sampledBest =
@@ -159,7 +174,7 @@ struct OptimizeRun {
             case .learned(let stats): return stats
             case .climbed(let climb):
                 let best = setup.optimizer.state.bestStepTime ?? climb.stepTime
-                setup.progress.update(
+                setup.showProgress(
                     setup.evaluator.count,
                     [
                         "best \(Units.microseconds(best))",
@@ -195,7 +210,7 @@ struct OptimizeRun {
 
     private func report(_ stats: IterationStats, setup: Setup) {
         let best = stats.bestSoFar.map(Units.microseconds) ?? "none valid yet"
-        setup.progress.update(
+        setup.showProgress(
             options.plan == nil ? stats.iteration : setup.evaluator.count,
             [
                 "best \(best)", "mean \(stats.meanStepTime.map(Units.microseconds) ?? "-")",
