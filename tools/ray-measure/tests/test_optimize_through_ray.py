@@ -1,5 +1,6 @@
-"""`spotlight optimize` measuring through Ray, with 1 and with 4 workers: the same best placement
-either way. Needs a Python with Ray (SPOTLIGHT_RAY_PYTHON) and a built `spotlight` (SPOTLIGHT_BINARY,
+"""`spotlight optimize` measuring through Ray, with 1 and with 4 workers, each measurement a
+script that sleeps 0.1 s and prints the simulator's step time for its placement: the same best
+placement either way. Needs a Python with Ray (SPOTLIGHT_RAY_PYTHON) and a built `spotlight` (SPOTLIGHT_BINARY,
 or .build/release or .build/debug); skipped otherwise, as in CI. The pace of 4 workers against 1
 is a benchmark (BENCHMARKS.md, "Parallel measurement"), not checked here."""
 
@@ -41,9 +42,15 @@ class OptimizeThroughRayTests(unittest.TestCase):
         try:
             with tempfile.TemporaryDirectory() as directory:
                 script = os.path.join(directory, "measure.sh")
+                graph = os.path.join(REPOSITORY, "samples", "tiny.graph.json")
+                cluster = os.path.join(REPOSITORY, "samples", "tiny.cluster.json")
                 with open(script, "w") as file:
-                    # 0.1 s, then a step time from the placement: 1000 + 10 per op on gpu:0.
-                    file.write("#!/bin/sh\nsleep 0.1\ngrep -o '\"gpu:0\"' | wc -l | awk '{print 1000 + $1 * 10}'\n")
+                    # 0.1 s, then the simulator's step time for the placement it was given.
+                    file.write(
+                        "#!/bin/sh\nsleep 0.1\nplacement=$(mktemp)\ncat > \"$placement\"\n"
+                        f"'{spotlight_binary()}' simulate '{graph}' '{cluster}' \"$placement\" --json"
+                        " | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"step_time_us\"])'\n"
+                        "rm -f \"$placement\"\n")
                 os.chmod(script, 0o755)
                 found = {}
                 for workers in (1, 4):
