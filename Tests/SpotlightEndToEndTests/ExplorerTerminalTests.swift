@@ -266,11 +266,7 @@ import Testing
             "cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore samples/tiny.graph.json samples/tiny.cluster.json --samples 2 --evaluate-command '\(command.replacingOccurrences(of: "'", with: #"'\''"#))'",
             "Enter")
         try tmux.waitFor("the panels") { $0.contains("op graph") }
-        #expect(
-            InterruptionTests.eventually(30) { FileManager.default.fileExists(atPath: pids) },
-            "the measuring command never started")
-        let measuring = try #require(
-            pid_t(String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n")[0]))
+        let measuring = try InterruptionTests.firstMeasuringCommand(listedIn: pids)
         try tmux.type("q")
         try tmux.waitFor("the summary line") { $0.contains("placements:") }
         #expect(

@@ -62,6 +62,18 @@ import Testing
     }
 
     /// Polls `condition` for up to `seconds`.
+    /// Waits up to 30 s for a measuring command to list its pid in `pids`; the first listed.
+    static func firstMeasuringCommand(
+        listedIn pids: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> pid_t {
+        #expect(
+            eventually(30) { FileManager.default.fileExists(atPath: pids) },
+            "the measuring command never started", sourceLocation: sourceLocation)
+        return try #require(
+            pid_t(String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n")[0]),
+            sourceLocation: sourceLocation)
+    }
+
     static func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
@@ -142,11 +154,7 @@ import Testing
                 "optimize", Self.tinyGraph, Self.tinyCluster, "--samples", "2", "--hidden", "16",
                 "--evaluate-command", command,
             ], directory: directory)
-        #expect(
-            Self.eventually(30) { FileManager.default.fileExists(atPath: pids) },
-            "the measuring command never started")
-        let measuring = try #require(
-            pid_t(String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n")[0]))
+        let measuring = try Self.firstMeasuringCommand(listedIn: pids)
         kill(run.pid, SIGINT)
         #expect(Self.eventually(10) { run.stderr.contains("stopping after the running iteration") })
         #expect(!Self.hasEnded(measuring), "the first signal lets the measurement finish")
@@ -170,11 +178,7 @@ import Testing
                 "optimize", Self.tinyGraph, Self.tinyCluster, "--samples", "2", "--hidden", "16",
                 "--evaluate-command", "sleep 120 & echo $! >> '\(pids)'; wait; echo 1000",
             ], directory: directory)
-        #expect(
-            Self.eventually(30) { FileManager.default.fileExists(atPath: pids) },
-            "the measuring command never started")
-        let measuring = try #require(
-            pid_t(String(contentsOfFile: pids, encoding: .utf8).split(separator: "\n")[0]))
+        let measuring = try Self.firstMeasuringCommand(listedIn: pids)
         #expect(run.stderr.contains("measuring the 5 heuristic placements"))
         kill(run.pid, SIGTERM)
         #expect(run.exitStatus(within: 10) == 128 + SIGTERM, "\(run.stderr)")
