@@ -155,9 +155,9 @@ enum StatusLine {
         -> [(String, CellStyle)]
     {
         guard workers.count > 1, !omitted.contains(.workers) else { return [] }
-        let busy = workers.filter(\.busy).count
+        let busy = workers.busyCount
         var pieces = [(Glyph.separator + "workers \(busy)/\(workers.count) busy", on(.dim))]
-        let failed = workers.reduce(0) { $0 + $1.failed }
+        let failed = workers.failedCount
         if failed > 0 { pieces.append((", \(failed) failed", on(.warning))) }
         if !omitted.contains(.workerCounts) {
             pieces.append(

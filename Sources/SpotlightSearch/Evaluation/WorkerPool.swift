@@ -112,6 +112,13 @@ public struct WorkerStatus: Sendable, Equatable {
     }
 }
 
+extension Collection where Element == WorkerStatus {
+    /// Workers measuring a placement now.
+    public var busyCount: Int { filter(\.busy).count }
+    /// Placements that failed, over all workers.
+    public var failedCount: Int { reduce(0) { $0 + $1.failed } }
+}
+
 /// The jobs of one batch and who measured each: a free worker takes the first job not taken
 /// that it may run.
 private final class JobBoard: Sendable {

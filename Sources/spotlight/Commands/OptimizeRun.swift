@@ -223,7 +223,7 @@ struct OptimizeRun {
     private func workerPart(_ setup: Setup) -> [String] {
         guard let pool = setup.measuring as? WorkerPool else { return [] }
         let statuses = pool.statuses
-        let failed = statuses.reduce(0) { $0 + $1.failed }
+        let failed = statuses.failedCount
         return [
             "workers " + statuses.map { String($0.measured) }.joined(separator: "/")
                 + (failed > 0 ? ", \(failed) failed" : "")

@@ -47,7 +47,7 @@ final class InFlightTicker: Sendable {
 
     /// "3 in flight" while any worker measures; nothing otherwise.
     static func inFlight(_ statuses: [WorkerStatus]) -> [String] {
-        let busy = statuses.filter(\.busy).count
+        let busy = statuses.busyCount
         return busy > 0 ? ["\(busy) in flight"] : []
     }
 }
