@@ -91,6 +91,12 @@ extension CellGrid {
     /// corners, a rule and a space on each side.
     public static func titleRoom(inBoxOfWidth width: Int) -> Int { width - 6 }
 
+    /// The first of `titles` (longest first) that fits a box of `width`, else the last.
+    public static func fittingTitle(_ titles: [String], inBoxOfWidth width: Int) -> String {
+        let room = titleRoom(inBoxOfWidth: width)
+        return titles.first { columns(of: $0) <= room } ?? titles.last ?? ""
+    }
+
     /// A rounded box around `rect` with `title` in its top edge; returns the inside.
     @discardableResult
     public mutating func box(

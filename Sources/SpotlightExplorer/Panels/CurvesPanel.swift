@@ -71,8 +71,7 @@ enum CurvesPanel {
             let entropy = " H " + Units.fixed(last.entropy, decimals: 2)
             titles = ["KL(old‖new)" + beta + entropy, "KL" + beta + entropy, "KL" + beta, "KL"]
         }
-        let room = CellGrid.titleRoom(inBoxOfWidth: rect.width)
-        let inner = grid.box(rect, title: titles.first { CellGrid.columns(of: $0) <= room } ?? "KL")
+        let inner = grid.box(rect, title: CellGrid.fittingTitle(titles, inBoxOfWidth: rect.width))
         legend(into: &grid, rect: rect, [("mean", .klCurve), ("max", .maxKLCurve)])
         guard !history.isEmpty else { return }
         // Spikes of the max curve above the target are what the target is there to show.

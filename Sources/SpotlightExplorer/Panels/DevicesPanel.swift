@@ -95,10 +95,10 @@ enum DevicesPanel {
                 + Units.microseconds(result.stepTime)
         }
         guard let compared = compared(state), let moved = state.stagesMoved else { return title }
-        let room = CellGrid.titleRoom(inBoxOfWidth: width)
         let comparison = "vs \(compared.method): \(moved.moved)/\(moved.of) stages moved"
-        return [title + " · " + comparison, "devices · " + comparison, comparison]
-            .first { CellGrid.columns(of: $0) <= room } ?? comparison
+        return CellGrid.fittingTitle(
+            [title + " · " + comparison, "devices · " + comparison, comparison],
+            inBoxOfWidth: width)
     }
 
     /// Three rows from `x`: busy time (against the compared baseline's), memory, and traffic.

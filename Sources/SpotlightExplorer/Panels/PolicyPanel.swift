@@ -74,8 +74,7 @@ enum PolicyPanel {
         // The longest title that fits: the keys go first, then the word "policy".
         let what = "q(device | stage) · by \(state.policyOrder.rawValue)"
         let titles = ["policy " + what + " · o order · v graph", "policy " + what, what]
-        let inner = grid.box(
-            rect, title: titles.first { $0.count + 6 <= rect.width } ?? titles.last!)
+        let inner = grid.box(rect, title: CellGrid.fittingTitle(titles, inBoxOfWidth: rect.width))
         guard inner.height >= 2, inner.width >= 24 else { return }
         let probabilities = state.snapshot?.stageProbabilities ?? []
         let labelWidth = min(24, max(10, inner.width / 4))
