@@ -3,6 +3,7 @@
     export --sample inception_v3 --out samples/inception_v3.graph.json.gz
     export --module my_models.py:build --batch 64 --out my_model.graph.json
     export --model saved.keras --batch 64 --out my_model.graph.json
+    export --sample cifar10_cnn --profile --out cifar10_cnn.profiled.graph.json
 """
 
 import argparse
@@ -10,7 +11,9 @@ import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+if "--profile" not in sys.argv[1:]:
+    # The trace is the same on any machine; only profiling needs to see the GPUs.
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import tensorflow as tf  # noqa: E402
 
@@ -24,6 +27,20 @@ def _scaled(value):
     return f"{value:.0f} "
 
 
+def _add_profiled_times(step, exported):
+    """Writes each op's measured time per device type into its `time_us`, and says how many."""
+    from .profile import fused_into_consumers, profile
+
+    ops = exported.document["ops"]
+    times = profile(step, exported.renamed, [op["name"] for op in ops])
+    fused_into_consumers(ops, times)
+    for op in ops:
+        if op["name"] in times:
+            op["time_us"] = times[op["name"]]
+    kinds = sorted({kind for by_kind in times.values() for kind in by_kind})
+    print(f"profiled {len(times)} of {len(ops)} ops on {', '.join(kinds)}", file=sys.stderr)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="export", description="Trace one training step (forward, gradients, optimizer update) of a Keras "
@@ -35,6 +52,8 @@ def main(argv=None):
                         "such as gpu:0 (ops that must run on the host get cpu:0)")
     parser.add_argument("--group-depth", type=int, default=1,
                         help="name-scope levels below the model that form an op's group (default 1: the layer)")
+    parser.add_argument("--profile", action="store_true",
+                        help="run the step on the CPU and each kind of GPU and write each op's median time (time_us)")
     arguments = parser.parse_args(argv)
 
     workload = sources.load_workload(arguments)
@@ -44,6 +63,8 @@ def main(argv=None):
                    f"tools/tf-export with constants and static shape arithmetic folded")
     exported = convert.convert(step, workload.name, description, expert=workload.expert,
                                group_depth=arguments.group_depth)
+    if arguments.profile:
+        _add_profiled_times(step, exported)
     writer.write(exported.document, arguments.out)
 
     ops = exported.document["ops"]

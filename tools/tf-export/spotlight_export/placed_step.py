@@ -60,9 +60,11 @@ class StepGraph:
         self.variables = {name: (variable.dtype, variable.shape, variable.numpy()) for name, variable in variables.items()}
         self.batch = {node.name: _example_input(node) for node in graph_def.node if node.op == "Placeholder"}
 
-    def place(self, device_of, cpu_devices):
+    def place(self, device_of, cpu_devices, fuse_ops=True):
         """A session running the step with `device_of(exported name)` on each op (None for ops the
-        exported graph does not have), its variables initialised, ready to run."""
+        exported graph does not have), its variables initialised, ready to run. Without `fuse_ops`,
+        Grappler does not fuse ops (a convolution with its bias and activation), so that each op
+        of the exported graph runs, and is timed, on its own."""
         graph_def = tf.compat.v1.GraphDef()
         graph_def.CopyFrom(self.graph_def)
         for node, exported_name in zip(graph_def.node, self.exported_names):
@@ -83,6 +85,8 @@ class StepGraph:
             feeds = {graph.get_tensor_by_name(f"{name}:0"): batch for name, batch in self.batch.items()}
 
         config = tf.compat.v1.ConfigProto(device_count={"CPU": cpu_devices}, allow_soft_placement=True)
+        if not fuse_ops:
+            config.graph_options.rewrite_options.remapping = 2  # RewriterConfig.OFF
         session = tf.compat.v1.Session(graph=graph, config=config)
         available = {_short_device_name(device.name) for device in session.list_devices()}
         wanted = {node.device for node in graph_def.node if node.device}
