@@ -34,10 +34,11 @@ def op_durations(device_stats):
     return durations
 
 
-def kernel_devices(step_stats):
-    """The device records that hold the step's compute: on a GPU the `stream:all` record (the
-    kernels as they ran), else every record that is not a stream or a memcpy of one."""
-    devices = list(step_stats.dev_stats)
+def kernel_devices(step_stats, device):
+    """The records of `device` (`/device:GPU:0`) that hold the step's compute: on a GPU the
+    `stream:all` record (the kernels as they ran), else every record that is not a stream or a
+    memcpy of one."""
+    devices = [stats for stats in step_stats.dev_stats if _on(stats.device, device)]
     streams = [stats for stats in devices if stats.device.endswith("/stream:all")]
     if streams:
         return streams
@@ -119,8 +120,8 @@ def profile(step, renamed, exported_names, warmup=2, repeats=5):
                 metadata = tf.compat.v1.RunMetadata()
                 placed.session.run(placed.fetches, feed_dict=placed.feeds, options=options,
                                    run_metadata=metadata)
-                runs.append([pair for stats in kernel_devices(metadata.step_stats)
-                             if _on(stats.device, device) for pair in op_durations(stats)])
+                runs.append([pair for stats in kernel_devices(metadata.step_stats, device)
+                             for pair in op_durations(stats)])
         finally:
             placed.session.close()
         for name, microseconds in median_times(runs, node_to_exported.get).items():
@@ -131,4 +132,4 @@ def profile(step, renamed, exported_names, warmup=2, repeats=5):
 def _on(record_device, device):
     """Whether a step-statistics record (`/job:localhost/replica:0/task:0/device:GPU:0/stream:all`)
     belongs to `device` (`/device:GPU:0`)."""
-    return device.replace("/device:", "device:") in record_device
+    return (record_device + "/").find(device.replace("/device:", "device:") + "/") >= 0

@@ -33,17 +33,21 @@ class KernelDeviceTests(unittest.TestCase):
         launches = device("/job:localhost/replica:0/task:0/device:GPU:0")
         kernels = device("/job:localhost/replica:0/task:0/device:GPU:0/stream:all")
         one_stream = device("/job:localhost/replica:0/task:0/device:GPU:0/stream:7")
-        stats = SimpleNamespace(dev_stats=[launches, one_stream, kernels])
-        self.assertEqual(profile.kernel_devices(stats), [kernels])
+        other = device("/job:localhost/replica:0/task:0/device:GPU:1/stream:all")
+        stats = SimpleNamespace(dev_stats=[launches, one_stream, kernels, other])
+        self.assertEqual(profile.kernel_devices(stats, "/device:GPU:0"), [kernels])
 
-    def test_cpu_records_are_kept_and_copies_dropped(self):
+    def test_cpu_records_are_kept_beside_a_gpus_streams(self):
         cpu = device("/job:localhost/replica:0/task:0/device:CPU:0")
+        streams = device("/job:localhost/replica:0/task:0/device:GPU:0/stream:all")
         copies = device("/job:localhost/replica:0/task:0/device:GPU:0/memcpy")
-        self.assertEqual(profile.kernel_devices(SimpleNamespace(dev_stats=[cpu, copies])), [cpu])
+        stats = SimpleNamespace(dev_stats=[cpu, streams, copies])
+        self.assertEqual(profile.kernel_devices(stats, "/device:CPU:0"), [cpu])
 
     def test_records_belong_to_their_device(self):
         self.assertTrue(profile._on("/job:localhost/replica:0/task:0/device:GPU:1/stream:all", "/device:GPU:1"))
         self.assertFalse(profile._on("/job:localhost/replica:0/task:0/device:GPU:1", "/device:GPU:0"))
+        self.assertFalse(profile._on("/job:localhost/replica:0/task:0/device:GPU:10", "/device:GPU:1"))
 
 
 class MedianTests(unittest.TestCase):
