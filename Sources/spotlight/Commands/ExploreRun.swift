@@ -35,7 +35,6 @@ struct ExploreRun {
             Output.error("error: \(error)")
             throw ExitCode.failure
         }
-        try requireUsableTerminal()
         setup.session.start()
         let failures = setup.failures
         let pool = setup.pool
@@ -154,7 +153,6 @@ struct ExploreRun {
             Output.report(failure)
             throw ExitCode.failure
         }
-        try requireUsableTerminal()
     }
 
     /// "N iterations, M placements: best step time …", with the time without the pins.
