@@ -25,9 +25,7 @@ public final class WorkerPool: Evaluator, Sendable {
 
     public func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
         guard workers.count > 1 else {
-            setBusy(0, true)
-            defer { setBusy(0, false) }
-            return record(worker: 0, workers[0].evaluate(assignments, method: method))
+            return onOnlyWorker { $0.evaluate(assignments, method: method) }
         }
         return evaluate(labelled: assignments.map { (assignment: $0, method: method) })
     }
@@ -35,14 +33,7 @@ public final class WorkerPool: Evaluator, Sendable {
     public func evaluate(labelled placements: [(assignment: [Int], method: String)])
         -> [Evaluation]
     {
-        guard workers.count > 1 else {
-            setBusy(0, true)
-            defer { setBusy(0, false) }
-            let results = placements.map {
-                workers[0].evaluate([$0.assignment], method: $0.method)[0]
-            }
-            return record(worker: 0, results)
-        }
+        guard workers.count > 1 else { return onOnlyWorker { $0.evaluate(labelled: placements) } }
         let first = measure(placements.indices.map { ($0, -1) }, placements)
         // Failed ones once more, each on a worker other than the one that failed it.
         let retries = first.enumerated().compactMap { index, outcome in
@@ -83,6 +74,13 @@ public final class WorkerPool: Evaluator, Sendable {
         }
         group.wait()
         return state.outcomes()
+    }
+
+    /// `measure` run on the one worker, busy meanwhile, its results recorded.
+    private func onOnlyWorker(_ measure: (any Evaluator) -> [Evaluation]) -> [Evaluation] {
+        setBusy(0, true)
+        defer { setBusy(0, false) }
+        return record(worker: 0, measure(workers[0]))
     }
 
     private func setBusy(_ worker: Int, _ busy: Bool) {
