@@ -23,6 +23,9 @@ struct OptimizeRun {
         /// A message in the middle of the progress bar starts a line of its own.
         var lineBreak: String
 
+        /// Samples that repeated a placement measured before, over the whole search.
+        var repeatedSamples: Int { optimizer.state.history.reduce(0) { $0 + $1.repeatedSamples } }
+
         func showProgress(_ done: Int, _ parts: [String]) {
             if let ticker {
                 ticker.update(done, parts)
@@ -351,7 +354,6 @@ struct OptimizeRun {
         -> JSONValue
     {
         let state = setup.optimizer.state
-        let repeated = state.history.reduce(0) { $0 + $1.repeatedSamples }
         return .object([
             ("method", .string(methodName(setup.optimizer))),
             ("evaluation", .string(!options.search.measuresOnHardware ? "simulator" : "command")),
@@ -371,7 +373,7 @@ struct OptimizeRun {
             ("lower_bound_us", .number(setup.optimizer.lowerBound)),
             ("iterations", .number(Double(state.iteration))),
             ("samples", .number(Double(state.samplesEvaluated))),
-            ("repeated_samples", .number(Double(repeated))),
+            ("repeated_samples", .number(Double(setup.repeatedSamples))),
             ("placements_measured", .number(Double(setup.evaluator.count))),
             ("search_placements_measured", .number(Double(found.searchMeasured))),
             ("budget", options.budget.map { .number(Double($0)) } ?? .null),
@@ -413,7 +415,7 @@ struct OptimizeRun {
     ) {
         let optimizer = setup.optimizer
         let problem = optimizer.problem
-        let repeated = optimizer.state.history.reduce(0) { $0 + $1.repeatedSamples }
+        let repeated = setup.repeatedSamples
         let samples =
             "\(optimizer.state.samplesEvaluated) placements"
             + (repeated > 0 ? " (\(repeated) repeated)" : "")

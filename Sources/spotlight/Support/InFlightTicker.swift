@@ -24,7 +24,7 @@ final class InFlightTicker: Sendable {
         last.withLock { last in
             last.done = done
             last.parts = parts
-            progress.update(done, parts + Self.inFlight(pool.statuses))
+            draw(done, parts)
         }
     }
 
@@ -36,13 +36,16 @@ final class InFlightTicker: Sendable {
             Thread.sleep(forTimeInterval: 1)
             let stopped = last.withLock { last -> Bool in
                 guard !last.stopped else { return true }
-                if last.done > 0 {
-                    progress.update(last.done, last.parts + Self.inFlight(pool.statuses))
-                }
+                if last.done > 0 { draw(last.done, last.parts) }
                 return false
             }
             if stopped { return }
         }
+    }
+
+    /// The bar with the search's `parts` and the placements in flight; under `last`'s lock.
+    private func draw(_ done: Int, _ parts: [String]) {
+        progress.update(done, parts + Self.inFlight(pool.statuses))
     }
 
     /// "3 in flight" while any worker measures; nothing otherwise.
