@@ -54,9 +54,11 @@ enum GanttPanel {
                 timeline.opStart[op], timeline.opFinish[op], to: &rows[device],
                 critical: critical.indices.contains(op) && critical[op])
         }
-        var links: [Int: Row] = [:]
+        // Link directions by `from * devices + to`, the order their rows are shown in.
+        var links = [Row?](repeating: nil, count: model.deviceCount * model.deviceCount)
         for transfer in timeline.transfers {
             let key = transfer.from * model.deviceCount + transfer.to
+            guard links.indices.contains(key) else { continue }
             var row =
                 links[key]
                 ?? Row(
@@ -66,7 +68,7 @@ enum GanttPanel {
             add(transfer.start, transfer.end, to: &row, critical: false)
             links[key] = row
         }
-        return rows + links.keys.sorted().map { links[$0]! }
+        return rows + links.compactMap { $0 }
     }
 
     static func draw(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {
