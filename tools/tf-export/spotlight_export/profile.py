@@ -132,4 +132,4 @@ def profile(step, renamed, exported_names, warmup=2, repeats=5):
 def _on(record_device, device):
     """Whether a step-statistics record (`/job:localhost/replica:0/task:0/device:GPU:0/stream:all`)
     belongs to `device` (`/device:GPU:0`)."""
-    return (record_device + "/").find(device.replace("/device:", "device:") + "/") >= 0
+    return device.replace("/device:", "device:") + "/" in record_device + "/"
