@@ -14,7 +14,8 @@ import statistics
 
 
 def device_kind(name):
-    """The cluster file's `type` for a GPU that TensorFlow names `name`."""
+    """The cluster file's `type` for a GPU named `name` by TensorFlow or CUDA (PyTorch's
+    `profile` and `calibrate` use it too, so that profiled times and clusters agree)."""
     return name.strip().replace(" ", "_").lower()
 
 

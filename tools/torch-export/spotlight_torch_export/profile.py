@@ -7,6 +7,7 @@ import statistics
 import time
 
 import torch
+from spotlight_export.profile import device_kind
 
 from .convert import producer_of
 
@@ -15,7 +16,7 @@ def device_type(device):
     """The cluster file's `type` for a device: `cpu`, or the CUDA device's name (`nvidia_h100`)."""
     if device.type == "cpu":
         return "cpu"
-    return torch.cuda.get_device_name(device).replace(" ", "_").lower()
+    return device_kind(torch.cuda.get_device_name(device))
 
 
 def profile(step, nodes, devices, repeats=5):
