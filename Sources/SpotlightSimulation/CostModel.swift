@@ -42,6 +42,12 @@ public struct CostModel: Sendable {
         self.computeTime = times
     }
 
+    /// A model with these times, `computeTime[op * deviceCount + device]`.
+    public init(deviceCount: Int, computeTime: [Double]) {
+        self.deviceCount = deviceCount
+        self.computeTime = computeTime
+    }
+
     @inline(__always)
     public func time(op: Int, device: Int) -> Double { computeTime[op * deviceCount + device] }
 }
