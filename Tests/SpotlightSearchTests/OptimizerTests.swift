@@ -15,6 +15,8 @@ final class RecordingEvaluator: Evaluator, @unchecked Sendable {
         inner = SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster, workers: 2)
     }
 
+    init(_ inner: SimulatorEvaluator) { self.inner = inner }
+
     var seen: [[Int]] { lock.withLock { $0 } }
 
     func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {

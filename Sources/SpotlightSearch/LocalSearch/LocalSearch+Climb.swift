@@ -21,6 +21,14 @@ extension LocalSearch {
         var next = 0
         var passStarted = false
         var passImproved = false
+        /// Screened passes: whether the pass still measures only moves the model predicts to help,
+        /// the moves it passed over (measured in the pass's tail if nothing it chose helped), and
+        /// the model's time of the current placement.
+        var screening = false
+        var deferred: [Int] = []
+        var modelReference: Double?
+        /// Placements the model simulated to screen moves (free: not measured).
+        public internal(set) var screenedMoves = 0
 
         public init(from start: [Int], stepTime: Double, seed: UInt64) {
             current = start
@@ -37,6 +45,7 @@ extension LocalSearch {
             self.stepTime = stepTime
             quietKinds = 0
             passImproved = true
+            modelReference = nil
         }
 
         mutating func move(to placement: [Int], stepTime: Double) {
@@ -44,10 +53,13 @@ extension LocalSearch {
             self.stepTime = stepTime
             improvements += 1
             passImproved = true
+            modelReference = nil
         }
 
         /// Shuffles `count` moves into a new pass's order (Fisher-Yates, as a pass always has).
-        mutating func startPass(_ count: Int) {
+        mutating func startPass(_ count: Int, screened: Bool = false) {
+            screening = screened
+            deferred = []
             order = Array(0..<count)
             for index in stride(from: count - 1, to: 0, by: -1) {
                 order.swapAt(index, random.nextInt(in: 0...index))
@@ -61,6 +73,14 @@ extension LocalSearch {
         /// the next kind. Returns whether it ended.
         mutating func endPassIfDone(kindCount: Int) -> Bool {
             guard passStarted, next >= order.count else { return false }
+            if screening && !passImproved && !deferred.isEmpty {
+                // Nothing the model chose helped: the tail tries what it passed over.
+                order = deferred
+                deferred = []
+                next = 0
+                screening = false
+                return false
+            }
             passStarted = false
             if passImproved {
                 quietKinds = 0
@@ -74,7 +94,7 @@ extension LocalSearch {
         func outcome(atLocalOptimum: Bool) -> Outcome {
             Outcome(
                 assignment: current, stepTime: stepTime, evaluated: evaluated,
-                improvements: improvements, isLocalOptimum: atLocalOptimum)
+                improvements: improvements, isLocalOptimum: atLocalOptimum, screened: screenedMoves)
         }
     }
 

@@ -22,6 +22,8 @@ public struct LocalSearch: Sendable {
         /// No single move of a stage or a colocation set is faster: it stopped at a local optimum,
         /// not at its budget or on request.
         public var isLocalOptimum: Bool
+        /// Moves the model simulated to screen them (`screen`): free, not measured.
+        public var screened = 0
     }
 
     /// How many placements a polish measures at most when the simulator measures them: enough
@@ -36,6 +38,8 @@ public struct LocalSearch: Sendable {
     /// Whether a batch with several improving moves also measures them made together, and keeps
     /// that placement when it is the fastest (`measureCompound`).
     public var compoundMoves = false
+    /// A model that screens moves before they are measured (`nextScreenedBatch`), or nil.
+    public var screen: SimulatorEvaluator?
     /// The kinds of move, in the order they are tried: the ops of each unit (each stage; each
     /// colocation set without a pinned op), and every (unit, device) move of that kind.
     private let kinds: [(units: [[Int]], moves: [(unit: Int, device: Int)])]
@@ -104,10 +108,13 @@ public struct LocalSearch: Sendable {
         guard step.limit > 0 else { return false }
         while !isLocalOptimum(climb) {
             if !climb.passStarted {
-                climb.startPass(kinds[climb.kind].moves.count)
+                climb.startPass(kinds[climb.kind].moves.count, screened: screen != nil)
                 if climb.endPassIfDone(kindCount: kinds.count) { continue }
             }
-            let batch = nextBatch(&climb, limit: step.limit, measured: measured)
+            let batch =
+                climb.screening
+                ? nextScreenedBatch(&climb, limit: step.limit, measured: measured)
+                : nextBatch(&climb, limit: step.limit, measured: measured)
             guard !batch.candidates.isEmpty else {
                 _ = climb.endPassIfDone(kindCount: kinds.count)
                 continue
@@ -141,6 +148,49 @@ public struct LocalSearch: Sendable {
             if !measured.contains(fingerprint) && !fingerprints.contains(fingerprint) {
                 candidates.append(candidate)
                 fingerprints.append(fingerprint)
+            }
+        }
+        return (candidates, fingerprints)
+    }
+
+    /// The next moves of the pass that the model predicts to beat the current placement (by its
+    /// own time of that placement), as placements not measured before; the others are deferred to
+    /// the pass's tail. The model simulates moves a chunk at a time, on every core.
+    private func nextScreenedBatch(
+        _ climb: inout Climb, limit: Int, measured: MeasuredPlacements
+    ) -> (candidates: [[Int]], fingerprints: [UInt64]) {
+        guard let screen else { return ([], []) }
+        let size = min(batchSize, limit)
+        if climb.modelReference == nil {
+            climb.modelReference =
+                screen.evaluate([climb.current], method: "screen")[0].stepTime ?? .infinity
+            climb.screenedMoves += 1
+        }
+        let reference = climb.modelReference!
+        var candidates: [[Int]] = []
+        var fingerprints: [UInt64] = []
+        while climb.next < climb.order.count && candidates.count < size {
+            let chunk = climb.order[climb.next..<min(climb.next + 2 * batchSize, climb.order.count)]
+            let placements = chunk.map { index in
+                let move = kinds[climb.kind].moves[index]
+                return moved(
+                    climb.current, unit: kinds[climb.kind].units[move.unit], to: move.device)
+            }
+            let predicted = screen.evaluate(placements, method: "screen")
+            climb.screenedMoves += placements.count
+            for (offset, index) in chunk.enumerated() where candidates.count < size {
+                climb.next += 1
+                let candidate = placements[offset]
+                let fingerprint = MeasuredPlacements.fingerprint(candidate)
+                guard candidate != climb.current, !measured.contains(fingerprint),
+                    !fingerprints.contains(fingerprint)
+                else { continue }
+                if (predicted[offset].stepTime ?? .infinity) < reference {
+                    candidates.append(candidate)
+                    fingerprints.append(fingerprint)
+                } else {
+                    climb.deferred.append(index)
+                }
             }
         }
         return (candidates, fingerprints)

@@ -26,9 +26,11 @@ extension BudgetedSearch {
 
         public init(plan: BudgetedSearch, optimizer: Optimizer) {
             self.plan = plan
-            search = LocalSearch(
+            var search = LocalSearch(
                 problem: optimizer.problem, opPins: optimizer.state.opPins,
                 compoundMoves: optimizer.configuration.compoundMoves)
+            search.screen = optimizer.screen
+            self.search = search
             if let best = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime {
                 climb = LocalSearch.Climb(
                     from: best, stepTime: time, seed: optimizer.configuration.seed)

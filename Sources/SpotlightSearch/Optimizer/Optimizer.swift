@@ -63,6 +63,9 @@ public struct Optimizer: Sendable {
     public let lowerBound: Double
     public let inputs: PolicyInputs
     public var state: OptimizerState
+    /// A model of the step time that screens the local search's moves before they are measured
+    /// (`LocalSearch.screen`), or nil to measure moves unscreened.
+    public var screen: SimulatorEvaluator?
 
     /// A search on `problem`. With `warmStart` (a device per op, usually the best heuristic's
     /// placement on `problem.refined(by:)`), the policy is first taught to choose that placement's
@@ -380,8 +383,9 @@ extension Optimizer {
         progress: (LocalSearch.Outcome) -> Void = { _ in }
     ) -> LocalSearch.Outcome? {
         guard let best = state.bestAssignment, let time = state.bestStepTime else { return nil }
-        let search = LocalSearch(
+        var search = LocalSearch(
             problem: problem, opPins: state.opPins, compoundMoves: configuration.compoundMoves)
+        search.screen = screen
         return search.polish(
             best, stepTime: time, evaluator: evaluator, budget: budget, seed: configuration.seed,
             confirmations: configuration.confirmations, method: configuration.method.rawValue,

@@ -366,6 +366,7 @@ struct OptimizeRun {
                         ("evaluated", .number(Double(outcome.evaluated))),
                         ("improvements", .number(Double(outcome.improvements))),
                         ("local_optimum", .bool(outcome.isLocalOptimum)),
+                        ("screened", .number(Double(outcome.screened))),
                     ])
                 } ?? .null
             ),

@@ -102,6 +102,14 @@ struct SearchOptions: ParsableArguments {
                 "Each knows its index from SPOTLIGHT_WORKER (0, 1, ...), to target its own machine or GPUs. Results do not depend on which finishes first; a failed measurement is tried once more on another worker."
         ))
     var evaluateWorkers = 1
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Whether the local search measures first the moves the simulator predicts to help (default: on when measuring on hardware).",
+            discussion:
+                "The simulator screens each move before it is measured; moves it predicts not to help are measured only if none of the others does, so the climb still ends at a measured local optimum. The simulations are not measured placements."
+        ))
+    var screen: Bool?
     @Option(
         help:
             "Save the search here (atomically) every --checkpoint-every iterations and at the end.",
@@ -161,6 +169,11 @@ struct SearchOptions: ParsableArguments {
         if let confirm {
             guard confirm >= 0 else { throw ValidationError("--confirm must not be negative") }
         }
+        if screen == true && !measuresOnHardware {
+            throw ValidationError(
+                "--screen needs --evaluate-command or --evaluate-server: with the simulator, "
+                    + "the screen would be the measurement itself")
+        }
         if evaluateCommand != nil && evaluateServer != nil {
             throw ValidationError("give --evaluate-command or --evaluate-server, not both")
         }
@@ -179,11 +192,11 @@ struct SearchOptions: ParsableArguments {
         Optimizer, start: BaselineResult?
     ) {
         if resume, let checkpoint {
-            return (
-                try Loading.reporting { () throws(InputError) in
-                    try Checkpoint.load(checkpoint, problem: base)
-                }, nil
-            )
+            var optimizer = try Loading.reporting { () throws(InputError) in
+                try Checkpoint.load(checkpoint, problem: base)
+            }
+            optimizer.screen = model(of: optimizer.problem)
+            return (optimizer, nil)
         }
         let (problem, start) = warmStart.prepare(base, baselines: baselines)
         var configuration = OptimizerConfiguration(
@@ -201,10 +214,16 @@ struct SearchOptions: ParsableArguments {
         configuration.watchKL(klMeasure, target: targetKl)
         configuration.confirmations = confirm ?? (measuresOnHardware ? 2 : 0)
         configuration.redraws = redraws
-        let optimizer = Optimizer(
+        var optimizer = Optimizer(
             problem: problem, configuration: configuration, warmStart: start?.assignment,
             warmStartTime: start?.stepTime)
+        optimizer.screen = model(of: problem)
         return (optimizer, start)
+    }
+
+    /// The simulator that screens the local search's moves (`--screen`), or nil.
+    func model(of problem: PlacementProblem) -> SimulatorEvaluator? {
+        (screen ?? measuresOnHardware) ? SimulatorEvaluator(problem: problem) : nil
     }
 
     /// The heuristic placements a search starts from and is compared with: simulated, or, when
