@@ -54,9 +54,17 @@ struct BudgetBench: ParsableCommand {
         WarmStart = .best
     @Option(help: "Log-normal measurement noise, as the log-deviation (0.05: about 5%).")
     var noise = 0.0
+    @Option(
+        help:
+            "Measure on a machine the model gets wrong: each op's time and link's rate off by this log-normal spread (one machine per seed)."
+    )
+    var modelError = 0.0
+    @Flag(help: "Whether the learned searches' climbs measure only moves the model predicts help.")
+    var screen = false
     @Option(help: "Confirmations of a would-be best (default: 2 with noise, else 0).") var confirm:
         Int?
-    @Option(help: "Methods to run, comma-separated, from local, pg, spotlight.") var methods =
+    @Option(help: "Methods to run, comma-separated, from local, screened, pg, spotlight.")
+    var methods =
         "local,pg,spotlight"
     @Option(help: "Spotlight's learning rate (default: its configuration's).")
     var spotlightLearningRate: Float?
@@ -84,11 +92,17 @@ struct BudgetBench: ParsableCommand {
             throw ValidationError("--anchor-moves, --noise and --confirm must not be negative")
         }
         guard !methodList.isEmpty,
-            methodList.allSatisfy({ ["local", "pg", "spotlight"].contains($0) })
+            methodList.allSatisfy({ Self.methodNames.keys.contains($0) })
         else {
-            throw ValidationError("--methods lists local, pg and spotlight")
+            throw ValidationError("--methods lists local, screened, pg and spotlight")
         }
     }
+
+    /// Each method's name on the command line and in the table.
+    static let methodNames = [
+        "local": "local search", "screened": "screened local search", "pg": "policy gradient",
+        "spotlight": "Spotlight",
+    ]
 
     var methodList: [String] { methods.split(separator: ",").map { String($0) } }
 
@@ -96,7 +110,7 @@ struct BudgetBench: ParsableCommand {
         let runner = BudgetComparison(bench: self)
         var rows: [BudgetComparison.Row] = []
         for (name, problem) in try problems() {
-            rows.append(runner.compare(name: name, base: problem))
+            rows.append(try runner.compare(name: name, base: problem))
         }
         print(runner.table(rows))
     }
@@ -168,35 +182,52 @@ struct BudgetComparison {
         return configuration
     }
 
-    func compare(name: String, base: PlacementProblem) -> Row {
-        let exact = SimulatorEvaluator(problem: base)
-        let baselines = Baselines.run(base)
+    /// What one seed's runs measure on: the truth (the simulator, or with `--model-error` a
+    /// machine the model gets wrong, one per seed), the heuristics as it measures them, and the
+    /// problem and placement the searches start from.
+    struct Machine {
+        var truth: SimulatorEvaluator
+        var fastest: BaselineResult?
+        var problem: PlacementProblem
+        var start: BaselineResult?
+    }
+
+    func machine(_ base: PlacementProblem, seed: Int) throws -> Machine {
+        var truth = SimulatorEvaluator(problem: base)
+        let simulated = Baselines.run(base)
+        var baselines = simulated
+        if bench.modelError > 0 {
+            let error = ModelError(spread: bench.modelError, seed: UInt64(seed))
+            truth = SimulatorEvaluator(
+                graph: base.graph, cluster: try error.cluster(base.cluster),
+                cost: error.cost(base.cost, cluster: base.cluster))
+            baselines = Baselines.measure(simulated, with: truth).baselines
+        }
         let (problem, start) = bench.warmStart.prepare(base, baselines: baselines)
-        let fastest = WarmStart.fastest(baselines)
+        return Machine(
+            truth: truth, fastest: WarmStart.fastest(baselines), problem: problem, start: start)
+    }
+
+    func compare(name: String, base: PlacementProblem) throws -> Row {
+        let seeds = Array(bench.firstSeed..<(bench.firstSeed + bench.seeds))
+        let machines = try seeds.map { try machine(base, seed: $0) }
+        let model = SimulatorEvaluator(problem: base)
+        let heuristics = machines.compactMap(\.fastest)
         var row = Row(
             name: name, lowerBound: base.lowerBound(),
-            bestHeuristic: fastest.map { ($0.method, $0.stepTime) })
+            bestHeuristic: heuristics.first.map {
+                ($0.method, OptimizerBench.mean(heuristics.map(\.stepTime)))
+            })
         for method in bench.methodList {
             var bests: [Double] = []
             var measured = 0
             let started = Date()
-            for seed in bench.firstSeed..<(bench.firstSeed + bench.seeds) {
-                let evaluator: any Evaluator =
-                    bench.noise > 0
-                    ? NoisyEvaluator(exact, spread: bench.noise, seed: UInt64(seed)) : exact
-                var configuration = configuration(method, seed: seed)
-                // Never sampled from: anchored, the policy is not taught the start.
-                if method == "local" { configuration.anchorMoves = configuration.anchorMoves ?? 1 }
-                var optimizer = Optimizer(
-                    problem: problem, configuration: configuration, warmStart: start?.assignment,
-                    warmStartTime: start?.stepTime)
-                let share = method == "local" ? 0 : bench.searchShare ?? bench.schedule.defaultShare
-                let outcome = BudgetedSearch(
-                    budget: bench.budget, searchShare: share, schedule: bench.schedule
-                ).run(&optimizer, evaluator: evaluator)
+            for (seed, machine) in zip(seeds, machines) {
+                let outcome = run(method, seed: seed, on: machine, model: model)
                 let time =
-                    outcome.assignment.flatMap { exact.evaluate([$0], method: method)[0].stepTime }
-                    ?? .infinity
+                    outcome.assignment.flatMap {
+                        machine.truth.evaluate([$0], method: method)[0].stepTime
+                    } ?? .infinity
                 bests.append(time)
                 measured += outcome.measured
                 Output.error(
@@ -211,18 +242,49 @@ struct BudgetComparison {
         return row
     }
 
+    /// One method's run for one seed: the local search alone (screened or not) or a learned
+    /// search with the interleaved climb, screened by `model` with `--screen`.
+    func run(_ method: String, seed: Int, on machine: Machine, model: SimulatorEvaluator)
+        -> BudgetedSearch.Outcome
+    {
+        let evaluator: any Evaluator =
+            bench.noise > 0
+            ? NoisyEvaluator(machine.truth, spread: bench.noise, seed: UInt64(seed))
+            : machine.truth
+        let alone = method == "local" || method == "screened"
+        var configuration = configuration(alone ? "spotlight" : method, seed: seed)
+        // Never sampled from: anchored, the policy is not taught the start.
+        if alone { configuration.anchorMoves = configuration.anchorMoves ?? 1 }
+        var optimizer = Optimizer(
+            problem: machine.problem, configuration: configuration,
+            warmStart: machine.start?.assignment, warmStartTime: machine.start?.stepTime)
+        if method == "screened" || (!alone && bench.screen) { optimizer.screen = model }
+        let share = alone ? 0 : bench.searchShare ?? bench.schedule.defaultShare
+        return BudgetedSearch(budget: bench.budget, searchShare: share, schedule: bench.schedule)
+            .run(&optimizer, evaluator: evaluator)
+    }
+
+    /// Spotlight against each other method run, when Spotlight is run.
+    var ratioColumns: [(method: String, label: String)] {
+        let methods = bench.methodList
+        guard methods.contains("spotlight") else { return [] }
+        return [("local", "local"), ("screened", "screened"), ("pg", "PG")].filter {
+            methods.contains($0.method)
+        }
+    }
+
     func table(_ rows: [Row]) -> String {
         let methods = bench.methodList
-        let names = ["local": "local search", "pg": "policy gradient", "spotlight": "Spotlight"]
+        let names = BudgetBench.methodNames
         var lines = [
             "| workload | lower bound | best heuristic | "
                 + methods.map { names[$0]! }.joined(separator: " | ")
-                + (methods.contains("spotlight") ? " | Spotlight / local | Spotlight / PG" : "")
+                + ratioColumns.map { " | Spotlight / \($0.label)" }.joined()
                 + " | measured per run | seconds per run |"
         ]
         lines.append(
             "|---|---:|---:|" + String(repeating: "---:|", count: methods.count)
-                + (methods.contains("spotlight") ? "---:|---:|" : "") + "---:|---:|")
+                + String(repeating: "---:|", count: ratioColumns.count) + "---:|---:|")
         let ms = OptimizerBench.ms
         for row in rows {
             var cells = [
@@ -230,13 +292,10 @@ struct BudgetComparison {
                 row.bestHeuristic.map { "\(ms($0.time)) (\($0.method))" } ?? "-",
             ]
             cells += methods.map { ms(OptimizerBench.mean(row.bests[$0]!)) }
-            if let spotlight = row.bests["spotlight"] {
-                for other in ["local", "pg"] {
-                    cells.append(
-                        row.bests[other].map {
-                            OptimizerBench.perSeed(SeedComparison(spotlight, against: $0))
-                        } ?? "-")
-                }
+            for other in ratioColumns {
+                cells.append(
+                    OptimizerBench.perSeed(
+                        SeedComparison(row.bests["spotlight"]!, against: row.bests[other.method]!)))
             }
             cells.append(methods.map { Units.format1(row.measured[$0]!) }.joined(separator: " / "))
             cells.append(methods.map { Units.format1(row.seconds[$0]!) }.joined(separator: " / "))
@@ -247,6 +306,8 @@ struct BudgetComparison {
             "Step times in ms, means over \(bench.seeds) seeds (from \(bench.firstSeed)) at \(bench.budget) measured placements"
                 + (bench.noise > 0
                     ? ", measured with \(bench.noise) log-normal noise and scored exactly" : "")
+                + (bench.modelError > 0
+                    ? ", on machines the model gets wrong by \(bench.modelError)" : "")
                 + "; ratios are per-seed means ± standard error.")
         return lines.joined(separator: "\n")
     }
