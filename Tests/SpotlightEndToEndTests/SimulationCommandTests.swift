@@ -303,6 +303,23 @@ import Testing
                 && result.stderr.contains("tiny_two_tower spotlight seed 1"))
     }
 
+    /// On machines the model gets wrong, the screened local search joins the table, and
+    /// Spotlight is set against it.
+    @Test func benchBudgetMeasuresOnMachinesTheModelGetsWrong() throws {
+        let workload = "samples/tiny.graph.json:samples/tiny.cluster.json"
+        let result = try CLI.run([
+            "bench", "budget", workload, "--budget", "48", "--seeds", "2", "--model-error", "0.3",
+            "--methods", "local,screened,spotlight", "--screen",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stdout.contains(
+                "| local search | screened local search | Spotlight | Spotlight / local | "
+                    + "Spotlight / screened |"), "\(result.stdout)")
+        #expect(result.stdout.contains("on machines the model gets wrong by 0.3"))
+        #expect(result.stderr.contains("tiny_two_tower screened seed 2"))
+    }
+
     @Test func benchOptimizeComparesTheMethodsSeedBySeed() throws {
         let workload = "samples/tiny.graph.json:samples/tiny.cluster.json"
         let json = try CLI.run([
@@ -606,6 +623,31 @@ import Testing
         ])
         #expect(confirm.status != 0)
         #expect(confirm.stderr.contains("--confirm must not be negative"))
+    }
+
+    /// On hardware the simulator screens the local search's moves unless told not to; with the
+    /// simulator as the evaluator the screen is refused.
+    @Test func theSimulatorScreensMovesMeasuredOnHardware() throws {
+        let command = "grep -o '\"gpu:0\"' | wc -l | awk '{print 1000 - $1 * 10}'"
+        var screened: [Int] = []
+        for flag in ["--screen", "--no-screen"] {
+            let result = try CLI.run([
+                "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--method",
+                "local", "--budget", "40", "--confirm", "0", "--remeasure", "0", "--json",
+                "--evaluate-command", command, flag,
+            ])
+            #expect(result.status == 0, "\(result.stderr)")
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let polish = try #require(object["polish"] as? [String: Any])
+            screened.append(try #require(polish["screened"] as? Int))
+            #expect(try #require(object["placements_measured"] as? Int) <= 40)
+        }
+        #expect(screened[0] > 0 && screened[1] == 0, "\(screened)")
+        let refused = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--screen",
+        ])
+        #expect(refused.status != 0 && refused.stderr.contains("--screen needs --evaluate-command"))
     }
 
     @Test(arguments: ["--out", "--log", "--checkpoint"])
