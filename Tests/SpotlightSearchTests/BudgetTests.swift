@@ -191,6 +191,40 @@ import Testing
                 == optimizer.state.bestStepTime)
     }
 
+    /// Pins set during an interleaved run (the explorer's) reach the climb at once: every
+    /// placement it measures from then on obeys them. A share of 0 never learns.
+    @Test func repinnedTheClimbMeasuresOnlyWhatObeysThePins() throws {
+        let base = try OptimizerTests.problem(ops: 300, stages: 16)
+        let start = try #require(WarmStart.fastest(Baselines.run(base)))
+        let problem = base.refined(by: start.assignment)
+        let recorder = RecordingEvaluator(problem: problem)
+        let counter = CountingEvaluator(recorder)
+        var optimizer = Optimizer(
+            problem: problem,
+            configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 5),
+            warmStart: start.assignment, warmStartTime: start.stepTime)
+        var rounds = BudgetedSearch.Interleaving(
+            plan: BudgetedSearch(budget: 200, searchShare: 0), optimizer: optimizer)
+        for _ in 0..<3 { _ = rounds.round(&optimizer, evaluator: counter) }
+        let op = try #require(
+            (0..<problem.graph.count).first {
+                start.assignment[$0] != 0 && problem.constraints.allows(op: $0, device: 0)
+            })
+        let pinned = optimizer.pin(op: op, to: 0)
+        #expect(pinned)
+        rounds.repin(optimizer.state.opPins)
+        let before = recorder.seen.count
+        while let round = rounds.round(&optimizer, evaluator: counter) {
+            guard case .climbed = round else {
+                Issue.record("a share of 0 learned")
+                break
+            }
+        }
+        let after = recorder.seen[before...]
+        #expect(!after.isEmpty && after.allSatisfy { $0[op] == 0 })
+        #expect(counter.count <= 200 && rounds.searchMeasured == 0)
+    }
+
     /// A round's rate is the log of the best time's shrink per placement, averaged with weight 0.3.
     @Test func theImprovementRateIsAMovingAverageOfLogShrinkPerPlacement() {
         var rate = BudgetedSearch.ImprovementRate()

@@ -34,6 +34,32 @@ import Testing
         return nil
     }
 
+    /// Under a budget the actor runs the learned search's and the climb's rounds, finishes once
+    /// the budget is spent, and says where the budget went and what found the best placement.
+    @Test func aBudgetedRunFinishesAtItsBudget() async throws {
+        let problem = try PlacementProblem(
+            graph: SyntheticGraph(opCount: 300, seed: 2).graph(),
+            cluster: SyntheticCluster.make(deviceCount: 4), maximumStages: 12)
+        let start = try #require(RoundRobinPlacer().place(problem))
+        var simulator = Simulator(problem: problem)
+        let optimizer = Optimizer(
+            problem: problem,
+            configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 1),
+            warmStart: start, warmStartTime: simulator.simulate(start).stepTime)
+        let actor = OptimizerActor(
+            optimizer: optimizer, evaluator: SimulatorEvaluator(problem: problem),
+            plan: BudgetedSearch(budget: 120, searchShare: 0.2))
+        await actor.start()
+        let done = try #require(await Self.waitFor(actor) { $0.status == .finished })
+        let budget = try #require(done.budget)
+        #expect(budget.budget == 120 && budget.measured <= 120 && budget.measured > 100)
+        #expect(budget.climbMeasured > 0 && budget.climbMeasured < budget.measured)
+        #expect(done.iteration > 0 && budget.bestFoundBy != .start)
+        #expect(try #require(done.bestStepTime) < simulator.simulate(start).stepTime)
+        #expect(await actor.polishBest() == false, "the climb is part of a budgeted run")
+        await actor.stop()
+    }
+
     @Test func pauseStopsTheCountAndResumeContinuesTheSameCurves() async throws {
         let (actor, _) = try Self.actor()
         await actor.start()

@@ -28,16 +28,25 @@ public actor OptimizerActor {
     private var polishTask: Task<Void, Never>?
     private var lastPolish: PolishSummary?
     private let stopPolishing = StopFlag()
+    /// Under a budget: the interleaved rounds, the evaluator that counts every measurement, and
+    /// what found the best placement.
+    private var rounds: BudgetedSearch.Interleaving?
+    private let counter: CountingEvaluator?
+    private var bestFoundBy = BestSource.start
 
     /// `iterationLimit`: stop by itself after that many iterations in total (nil: run until stopped).
     /// `checkpointPath`: save the search there (atomically) every `checkpointEvery` iterations, when
-    /// the limit is reached and on stop.
+    /// the limit is reached and on stop. `plan`: instead of iterations, run the interleaved rounds
+    /// of the learned search and the climb (`BudgetedSearch.Interleaving`), and finish once the
+    /// plan's budget of measured placements is spent.
     public init(
         optimizer: Optimizer, evaluator: any Evaluator, iterationLimit: Int? = nil,
-        checkpointPath: String? = nil, checkpointEvery: Int = 10
+        checkpointPath: String? = nil, checkpointEvery: Int = 10, plan: BudgetedSearch? = nil
     ) {
         self.optimizer = optimizer
-        self.evaluator = evaluator
+        counter = plan.map { _ in CountingEvaluator(evaluator) }
+        self.evaluator = counter ?? evaluator
+        rounds = plan.map { BudgetedSearch.Interleaving(plan: $0, optimizer: optimizer) }
         self.iterationLimit = iterationLimit
         self.checkpointPath = checkpointPath
         self.checkpointEvery = max(1, checkpointEvery)
@@ -139,6 +148,7 @@ public actor OptimizerActor {
         lastPolish = PolishSummary(
             from: time, to: outcome.stepTime, improvements: outcome.improvements,
             evaluated: outcome.evaluated, isLocalOptimum: outcome.isLocalOptimum)
+        if outcome.stepTime < optimizer.state.bestStepTime ?? .infinity { bestFoundBy = .polish }
         optimizer.state.offerBest(outcome.assignment, stepTime: outcome.stepTime)
         optimizer.offerPinnedBest(outcome.assignment, stepTime: outcome.stepTime)
         publish()
@@ -181,7 +191,8 @@ public actor OptimizerActor {
                 continue
             }
             iterationInFlight = true
-            var advanced = await Self.iterateOnOwnThread(optimizer, evaluator: evaluator)
+            let before = optimizer.state.bestStepTime
+            var (advanced, round) = await advance()
             // Pins set while the iteration ran take effect at the next one; a polish that finished
             // meanwhile may have found a faster best.
             let pinsChanged =
@@ -192,20 +203,54 @@ public actor OptimizerActor {
             advanced.state.offerBest(
                 optimizer.state.bestAssignment, stepTime: optimizer.state.bestStepTime)
             // The batch was drawn under the old pins; under new ones, only what obeys them counts.
-            if pinsChanged { advanced.resetPinnedBest() }
+            if pinsChanged {
+                advanced.resetPinnedBest()
+                rounds?.repin(optimizer.state.opPins)
+            }
             if let pinned = optimizer.state.pinnedBest {
                 advanced.offerPinnedBest(pinned.assignment, stepTime: pinned.stepTime)
             }
+            if advanced.state.bestStepTime ?? .infinity < before ?? .infinity {
+                bestFoundBy = Self.source(of: round, iteration: advanced.state.iteration)
+            }
+            let learned = advanced.state.iteration > optimizer.state.iteration
             optimizer = advanced
             iterationInFlight = false
             if let limit = iterationLimit, optimizer.state.iteration >= limit { status = .finished }
-            if optimizer.state.iteration % checkpointEvery == 0 || status == .finished {
+            if rounds != nil && round == nil { status = .finished }
+            if (learned && optimizer.state.iteration % checkpointEvery == 0)
+                || status == .finished
+            {
                 saveCheckpoint()
             }
             publish()
             // Let queued commands (pause, pin, stop) run before the next iteration.
             await Task.yield()
         }
+    }
+
+    /// The next iteration, or under a budget the next round (nil once the budget is spent or
+    /// neither search can go on), on a thread of its own.
+    private func advance() async -> (Optimizer, BudgetedSearch.Interleaving.Round?) {
+        guard let rounds, let counter else {
+            return (await Self.iterateOnOwnThread(optimizer, evaluator: evaluator), nil)
+        }
+        let (advanced, next, round) = await Self.onOwnThread { [optimizer] in
+            var working = optimizer
+            var next = rounds
+            let round = next.round(&working, evaluator: counter)
+            return (working, next, round)
+        }
+        self.rounds = next
+        return (advanced, round)
+    }
+
+    /// What found a faster best placement in `round`.
+    private static func source(of round: BudgetedSearch.Interleaving.Round?, iteration: Int)
+        -> BestSource
+    {
+        guard case .climbed(let climb) = round else { return .learned(iteration: iteration) }
+        return .climb(move: climb.improvements)
     }
 
     private func saveCheckpoint() {
@@ -241,7 +286,15 @@ public actor OptimizerActor {
             stageProbabilities: optimizer.stageProbabilities(),
             stagePins: state.stagePins, opPins: state.opPins, checkpointFailure: checkpointFailure,
             polishing: polishTask != nil, lastPolish: lastPolish,
-            unpinnedBestStepTime: pinned ? state.bestStepTime : nil)
+            unpinnedBestStepTime: pinned ? state.bestStepTime : nil, budget: budgetProgress())
+    }
+
+    private func budgetProgress() -> BudgetProgress? {
+        guard let rounds, let counter else { return nil }
+        return BudgetProgress(
+            budget: rounds.plan.budget, measured: counter.count,
+            climbMeasured: rounds.climbMeasured,
+            climbImprovements: rounds.climb?.improvements ?? 0, bestFoundBy: bestFoundBy)
     }
 }
 

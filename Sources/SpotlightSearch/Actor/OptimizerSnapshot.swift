@@ -34,6 +34,8 @@ public struct OptimizerSnapshot: Sendable {
     public var lastPolish: PolishSummary?
     /// With pins, the best step time of any placement, pinned or not; nil without pins.
     public var unpinnedBestStepTime: Double?
+    /// A run under a budget of measured placements: where it stands; nil without one.
+    public var budget: BudgetProgress?
 
     public init(
         status: Status, iterationInFlight: Bool = false, iteration: Int, samplesEvaluated: Int,
@@ -43,7 +45,7 @@ public struct OptimizerSnapshot: Sendable {
         stageProbabilities: [[Float]], stagePins: [Int], opPins: [Int],
         checkpointFailure: InputError? = nil,
         polishing: Bool = false, lastPolish: PolishSummary? = nil,
-        unpinnedBestStepTime: Double? = nil
+        unpinnedBestStepTime: Double? = nil, budget: BudgetProgress? = nil
     ) {
         self.status = status
         self.iterationInFlight = iterationInFlight
@@ -61,7 +63,44 @@ public struct OptimizerSnapshot: Sendable {
         self.polishing = polishing
         self.lastPolish = lastPolish
         self.unpinnedBestStepTime = unpinnedBestStepTime
+        self.budget = budget
     }
+}
+
+/// A run under a budget of measured placements (`OptimizerActor`'s plan): every placement
+/// measured so far against the budget, the climb's part of them, and what found the best.
+public struct BudgetProgress: Sendable, Equatable {
+    public var budget: Int
+    /// Placements measured in all: the learned search's samples and confirmations and the
+    /// climb's moves.
+    public var measured: Int
+    public var climbMeasured: Int
+    /// Moves the climb kept.
+    public var climbImprovements: Int
+    public var bestFoundBy: BestSource
+
+    public init(
+        budget: Int, measured: Int, climbMeasured: Int, climbImprovements: Int,
+        bestFoundBy: BestSource
+    ) {
+        self.budget = budget
+        self.measured = measured
+        self.climbMeasured = climbMeasured
+        self.climbImprovements = climbImprovements
+        self.bestFoundBy = bestFoundBy
+    }
+}
+
+/// What produced the best placement so far.
+public enum BestSource: Sendable, Equatable {
+    /// The placement the search started from: the fastest heuristic.
+    case start
+    /// A sample of the learned search, in this iteration.
+    case learned(iteration: Int)
+    /// The climb's move, counted among the moves it kept.
+    case climb(move: Int)
+    /// A polish asked for by the person (`OptimizerActor.polishBest(budget:)`).
+    case polish
 }
 
 /// What a polish of the best placement did: from which step time to which, with how many moves

@@ -48,6 +48,14 @@ extension LocalSearch {
             modelReference = nil
         }
 
+        /// Drops the pass under way, whose moves were another search's (new pins), and is no
+        /// longer known to be at a local optimum.
+        mutating func forgetPass() {
+            passStarted = false
+            quietKinds = 0
+            deferred = []
+        }
+
         mutating func move(to placement: [Int], stepTime: Double) {
             current = placement
             self.stepTime = stepTime

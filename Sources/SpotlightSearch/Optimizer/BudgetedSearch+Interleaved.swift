@@ -17,7 +17,7 @@ extension BudgetedSearch {
         }
 
         public let plan: BudgetedSearch
-        let search: LocalSearch
+        private(set) var search: LocalSearch
         /// Nil until the search has a best placement to climb from.
         public private(set) var climb: LocalSearch.Climb?
         private var learned = ImprovementRate(), climbing = ImprovementRate()
@@ -54,8 +54,9 @@ extension BudgetedSearch {
             let measured = evaluator.count
             let before = optimizer.state.bestStepTime
             guard measured < plan.budget else { return nil }
-            let canLearn = plan.fitsIteration(
-                of: optimizer, measured: measured, within: plan.budget)
+            let canLearn =
+                plan.searchShare > 0
+                && plan.fitsIteration(of: optimizer, measured: measured, within: plan.budget)
             let canClimb = climb.map { !search.isLocalOptimum($0) } ?? false
             if canLearn && (!canClimb || prefersLearning(measured: measured)) {
                 let stats = optimizer.iterate(evaluator: evaluator)
@@ -91,6 +92,15 @@ extension BudgetedSearch {
                 before: before, after: optimizer.state.bestStepTime,
                 measured: evaluator.count - measured)
             return .climbed(climbOutcome!)
+        }
+
+        /// Climbs on with `opPins` from the next round: every move it measures obeys them.
+        public mutating func repin(_ opPins: [Int]) {
+            var repinned = LocalSearch(
+                problem: search.problem, opPins: opPins, compoundMoves: search.compoundMoves)
+            repinned.screen = search.screen
+            search = repinned
+            climb?.forgetPass()
         }
 
         /// Whether the next round goes to the learned search: below its share, untried, or
