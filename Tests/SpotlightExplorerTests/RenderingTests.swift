@@ -153,6 +153,28 @@ import Testing
                 && !ExplorerView.render(state).text.contains("stages moved"))
     }
 
+    /// Under a budget the status line counts placements against it and says what found the best
+    /// placement; `p` is refused, since the climb is part of the run, and leaves the footer.
+    @Test(arguments: [
+        (BestSource.climb(move: 3), "by the climb, move 3"),
+        (BestSource.learned(iteration: 7), "by spotlight, iteration 7"),
+        (BestSource.start, "by the start (metis)"),
+    ])
+    func underABudgetTheStatusLineCountsAgainstIt(source: BestSource, words: String) {
+        var snapshot = Fixture.snapshot()
+        snapshot.budget = BudgetProgress(
+            budget: 960, measured: 412, climbMeasured: 300, climbImprovements: 3,
+            bestFoundBy: source)
+        var state = Fixture.state(width: 240, height: 48, snapshot: nil)
+        state.apply(snapshot)
+        let text = ExplorerView.render(state).text
+        let status = String(text.split(separator: "\n")[0])
+        #expect(status.contains("412/960 measured") && status.contains(words), "\(status)")
+        #expect(!KeyBinding.footer(for: state).contains { $0.keys == "p" })
+        _ = state.handle(.character("p"))
+        #expect(state.message?.isError == true)
+    }
+
     /// With ten stages or more, the policy view's stage numbers are right-aligned so that every
     /// name starts in one column.
     @Test func thePolicyViewAlignsStageNames() throws {
@@ -429,8 +451,12 @@ import Testing
     }
 
     @Test func statusLinePartsGiveWayInOrder() {
-        var state = Fixture.state(
-            snapshot: Fixture.snapshot(status: .running, lastRepeats: 3, measuredPerIteration: 15))
+        // Under a budget, so that what found the best placement is among the parts.
+        var snapshot = Fixture.snapshot(status: .running, lastRepeats: 3, measuredPerIteration: 15)
+        snapshot.budget = BudgetProgress(
+            budget: 960, measured: 600, climbMeasured: 0, climbImprovements: 0,
+            bestFoundBy: .learned(iteration: 40))
+        var state = Fixture.state(snapshot: snapshot)
         state.workers = [
             WorkerStatus(measured: 310, failed: 1, busy: true), WorkerStatus(measured: 309),
         ]

@@ -9,7 +9,7 @@ enum StatusLine {
     /// The parts that may be left out, in the order they give way: the pace, the repeats and the
     /// sample count first, the graph's name and the iteration last.
     enum Part: CaseIterable {
-        case workerCounts, rate, repeats, measured, samples, workers, method, cluster,
+        case workerCounts, rate, repeats, bestSource, measured, samples, workers, method, cluster,
             boundComparison, baselineComparison,
             settledAdvice,
             graph, iteration
@@ -100,7 +100,7 @@ enum StatusLine {
             pieces.append((model.graphLabel + cluster, CellStyle(.statusBar)))
         }
         if !omitted.contains(.method) {
-            pieces.append((Glyph.separator + model.method.rawValue, on(.dim)))
+            pieces.append((Glyph.separator + model.methodLabel, on(.dim)))
         }
         if pieces.count > 1 { pieces.append((Glyph.separator, on(.dim))) }
         pieces.append(("\(symbol) \(word)", statusStyle))
@@ -129,11 +129,16 @@ enum StatusLine {
             pieces.append(
                 (Glyph.separator + Units.grouped(snapshot.samplesEvaluated) + " samples", on(.dim)))
         }
-        let measured =
-            snapshot.history.reduce(0) { $0 + $1.placementsMeasured }
-            + (snapshot.lastPolish?.evaluated ?? 0)
-        if !omitted.contains(.measured), measured > 0 {
-            pieces.append((Glyph.separator + Units.grouped(measured) + " measured", on(.dim)))
+        if !omitted.contains(.measured), let budget = snapshot.budget {
+            pieces.append((Glyph.separator + Units.grouped(budget.measured), on(.accent)))
+            pieces.append(("/" + Units.grouped(budget.budget) + " measured", on(.dim)))
+        } else if !omitted.contains(.measured) {
+            let measured =
+                snapshot.history.reduce(0) { $0 + $1.placementsMeasured }
+                + (snapshot.lastPolish?.evaluated ?? 0)
+            if measured > 0 {
+                pieces.append((Glyph.separator + Units.grouped(measured) + " measured", on(.dim)))
+            }
         }
         if !omitted.contains(.repeats), let last = snapshot.history.last, last.repeatedSamples > 0 {
             pieces.append((Glyph.separator + "\(last.repeatedSamples) repeated", on(.warning)))
@@ -189,6 +194,9 @@ enum StatusLine {
             if !comparisons.isEmpty {
                 pieces.append((" (" + comparisons.joined(separator: ", ") + ")", on(.dim)))
             }
+            if !omitted.contains(.bestSource), let budget = snapshot.budget {
+                pieces.append((" by " + describe(budget.bestFoundBy, state: state), on(.dim)))
+            }
         }
         if let overall = snapshot.unpinnedBestStepTime {
             // With pins, the best shown obeys them; the overall best stands beside it.
@@ -200,6 +208,24 @@ enum StatusLine {
             pieces.append((Glyph.separator + "without " + Units.microseconds(overall), on(.dim)))
         }
         return pieces
+    }
+}
+
+extension StatusLine {
+    /// What found the best placement, in a few words: the start's heuristic, the learned search's
+    /// iteration, the climb's kept move, or the polish.
+    static func describe(_ source: BestSource, state: ExplorerState) -> String {
+        switch source {
+        case .start:
+            let start = state.baselines.filter { !$0.outOfMemory }.min {
+                $0.stepTime < $1.stepTime
+            }
+            return start.map { "the start (\($0.method))" } ?? "the start"
+        case .learned(let iteration):
+            return "\(state.model.methodLabel), iteration \(iteration)"
+        case .climb(let move): return "the climb, move \(move)"
+        case .polish: return "the polish"
+        }
     }
 }
 

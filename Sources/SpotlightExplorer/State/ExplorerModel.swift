@@ -9,6 +9,9 @@ public struct ExplorerModel: Sendable {
     public let graphLabel: String
     public let clusterLabel: String
     public let method: OptimizerConfiguration.Method
+    /// The method as the status line names it: `local` for the local search alone, else the
+    /// learned method's name.
+    public let methodLabel: String
     public let samplesPerIteration: Int
     /// The KL target of Spotlight's adaptive penalty (nil for the policy gradient), and which
     /// curve it is for: the largest stage's KL (the chart's max curve) or the mean.
@@ -52,9 +55,11 @@ public struct ExplorerModel: Sendable {
         return label
     }
 
-    /// `measured`: the search's step times come from hardware, not the simulator.
+    /// `measured`: the search's step times come from hardware, not the simulator. `methodLabel`:
+    /// the method's name when it is not the learned one's (`local`).
     public init(
-        optimizer: Optimizer, graphLabel: String, clusterLabel: String, measured: Bool = false
+        optimizer: Optimizer, graphLabel: String, clusterLabel: String, measured: Bool = false,
+        methodLabel: String? = nil
     ) {
         let problem = optimizer.problem
         let graph = problem.graph
@@ -62,6 +67,7 @@ public struct ExplorerModel: Sendable {
         self.graphLabel = Self.shortLabel(graphLabel)
         self.clusterLabel = Self.shortLabel(clusterLabel)
         method = optimizer.configuration.method
+        self.methodLabel = methodLabel ?? method.rawValue
         samplesPerIteration = optimizer.configuration.samples
         targetKL = method == .spotlight ? Double(optimizer.configuration.targetKL) : nil
         targetKLMeasure = optimizer.configuration.klMeasure

@@ -203,6 +203,10 @@ extension ExplorerState {
             message = StatusMessage(
                 "polishing measures thousands of placements: only with the simulator, not on hardware",
                 isError: true)
+        } else if snapshot?.budget != nil {
+            message = StatusMessage(
+                "under a budget the climb polishes the best placement already, within the budget",
+                isError: true)
         } else if snapshot?.bestAssignment == nil {
             message = StatusMessage(
                 "no valid placement found yet: nothing to polish", isError: true)

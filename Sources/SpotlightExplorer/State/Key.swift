@@ -88,7 +88,7 @@ public struct KeyBinding: Sendable, Equatable {
 extension KeyBinding {
     /// The footer's hints for where the person is: `space resume` while paused, `esc stages`
     /// instead of `enter ops` in the op list, and no `p` when placements are measured on hardware
-    /// (the polish runs on the simulator only).
+    /// (the polish runs on the simulator only) or under a budget (the climb is part of the run).
     public static func footer(for state: ExplorerState) -> [(keys: String, action: String)] {
         all.filter(\.inFooter).compactMap { binding in
             switch binding.keys {
@@ -98,7 +98,8 @@ extension KeyBinding {
             case "enter":
                 return state.focus == .ops ? ("esc", "stages") : (binding.keys, binding.shortAction)
             case "p":
-                return state.model.lowerBound == nil ? nil : (binding.keys, binding.shortAction)
+                let polishes = state.model.lowerBound != nil && state.snapshot?.budget == nil
+                return polishes ? (binding.keys, binding.shortAction) : nil
             case "1-9":
                 return (binding.keys, state.focus == .ops ? "pin op" : "pin")
             default:
