@@ -274,6 +274,29 @@ import Testing
             "the measuring command outlived the explorer")
     }
 
+    /// Under a budget the status line counts every placement measured against it and says what
+    /// found the best; the run finishes at the budget, and the summary says how it was spent.
+    @Test func aBudgetedExplorerCountsAgainstItsBudget() throws {
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start(width: 200, height: 40)
+        try tmux.type(
+            "cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore samples/tiny.graph.json samples/tiny.cluster.json --hidden 16 --budget 48",
+            "Enter")
+        let finished = try tmux.waitFor("the run to finish at its budget") {
+            $0.contains("finished") && $0.contains("/48 measured")
+        }
+        #expect(finished.contains(" by "), "\(finished)")
+        let measured = try #require(
+            finished.range(of: #"(\d+)/48 measured"#, options: .regularExpression).map {
+                Int(finished[$0].split(separator: "/")[0])
+            })
+        #expect((measured ?? 0) > 0 && (measured ?? 99) <= 48)
+        try tmux.type("q")
+        let summary = try tmux.waitFor("the summary line") { $0.contains("of a budget of 48") }
+        #expect(summary.contains("by the climb)"), "\(summary)")
+    }
+
     @Test func withoutATerminalExploreSaysToUseOptimize() throws {
         let result = try CommandLineTests.run([
             "explore", "samples/tiny.graph.json", "samples/tiny.cluster.json",

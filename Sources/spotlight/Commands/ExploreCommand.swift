@@ -45,6 +45,15 @@ struct ExploreCommand: ParsableCommand {
             "Pins to load at the start (spotlight.pins/1) and where P saves them (default: GRAPH-NAME.pins.json here).",
         completion: .file(extensions: ["json"]))
     var pins: String?
+    @Option(
+        help: ArgumentHelp(
+            "Placements to measure in all, then stop: rounds of the learned search and of a local search's climb from the best placement, to whichever has lately improved it faster.",
+            discussion:
+                "Every measurement counts (samples, confirmations, the climb's moves); the heuristics' one each does not. The status line shows the count against the budget and what found the best placement."
+        ))
+    var budget: Int?
+    @Option(help: "With --budget: the least share of the placements the learned search gets.")
+    var searchShare = BudgetedSearch.Schedule.interleaved.defaultShare
     @Option(help: "The theme to start with (t cycles through them).") var theme: String?
     @Option(
         help: "Read themes from this directory (default: the themes/ shipped with Spotlight).",
@@ -57,10 +66,28 @@ struct ExploreCommand: ParsableCommand {
         if (graph == nil) != (cluster == nil) {
             throw ValidationError("give both a graph and a cluster, or neither for the sample")
         }
-        if search.method == .local {
+        if let budget {
+            guard budget >= 1 else { throw ValidationError("--budget must be at least 1") }
+            guard iterations == nil else {
+                throw ValidationError("give --budget or --iterations, not both")
+            }
+            guard !search.resume else {
+                throw ValidationError("a budgeted run starts anew: drop --resume or --budget")
+            }
+        }
+        guard (0...1).contains(searchShare) else {
+            throw ValidationError("--search-share must be between 0 and 1")
+        }
+        if search.method == .local && budget == nil {
             throw ValidationError(
-                "the explorer runs a learned search: use --method spotlight or pg (and p to polish), or optimize --method local"
-            )
+                "--method local is the local search alone under a budget: give --budget N")
+        }
+    }
+
+    /// The budget's plan: the local search alone with `--method local`, else interleaved.
+    var plan: BudgetedSearch? {
+        budget.map {
+            BudgetedSearch(budget: $0, searchShare: search.method == .local ? 0 : searchShare)
         }
     }
 

@@ -90,19 +90,21 @@ struct ExploreRun {
         let (themes, themeIndex) = try loadThemes()
         let actor = OptimizerActor(
             optimizer: optimizer, evaluator: evaluator, iterationLimit: options.iterations,
-            checkpointPath: search.checkpoint, checkpointEvery: search.checkpointEvery)
+            checkpointPath: search.checkpoint, checkpointEvery: search.checkpointEvery,
+            plan: options.plan)
         let stem =
             problem.graph.name.isEmpty
             ? "spotlight" : problem.graph.name.replacingOccurrences(of: "/", with: "_")
+        let methodName = search.method == .local ? "local" : optimizer.configuration.method.rawValue
         let session = ExplorerSession(
-            actor: actor, problem: problem, methodName: optimizer.configuration.method.rawValue,
+            actor: actor, problem: problem, methodName: methodName,
             placementPath: options.out ?? "\(stem).best.placement.json",
             tracePath: options.trace ?? "\(stem).best.trace.json",
             pinsPath: options.pins ?? "\(stem).pins.json")
         let model = ExplorerModel(
             optimizer: optimizer, graphLabel: (graphPath as NSString).lastPathComponent,
             clusterLabel: (clusterPath as NSString).lastPathComponent,
-            measured: search.measuresOnHardware)
+            measured: search.measuresOnHardware, methodLabel: methodName)
         var state = ExplorerState(
             model: model, themes: themes, themeIndex: themeIndex, colorEnabled: !Self.noColor)
         state.baselines = baselines.map {
@@ -168,7 +170,11 @@ struct ExploreRun {
             snapshot.unpinnedBestStepTime.map {
                 " with the pins; \(Units.microseconds($0)) without them"
             } ?? ""
-        return "\(snapshot.iteration) iterations, \(snapshot.samplesEvaluated) placements: "
-            + best + pinned
+        let placements =
+            snapshot.budget.map {
+                "\($0.measured) of a budget of \($0.budget) placements measured "
+                    + "(\($0.climbMeasured) by the climb)"
+            } ?? "\(snapshot.samplesEvaluated) placements"
+        return "\(snapshot.iteration) iterations, \(placements): " + best + pinned
     }
 }
