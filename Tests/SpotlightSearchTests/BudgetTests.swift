@@ -159,17 +159,23 @@ import Testing
         #expect(optimizer.state.iteration == 0)
     }
 
+    /// Spotlight from the fastest heuristic on a 300-op graph of 16 stages, and that heuristic.
+    static func warmStarted() throws -> (Optimizer, BaselineResult) {
+        let base = try OptimizerTests.problem(ops: 300, stages: 16)
+        let start = try #require(WarmStart.fastest(Baselines.run(base)))
+        let optimizer = Optimizer(
+            problem: base.refined(by: start.assignment),
+            configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 5),
+            warmStart: start.assignment, warmStartTime: start.stepTime)
+        return (optimizer, start)
+    }
+
     /// Interleaved, the climb goes on from the learned search's best and the learned search keeps
     /// the climb's: the run's best is the faster of the two, and it is the climb's placement.
     @Test func theInterleavedSearchesShareTheirBestPlacement() throws {
-        let base = try OptimizerTests.problem(ops: 300, stages: 16)
-        let start = try #require(WarmStart.fastest(Baselines.run(base)))
-        let problem = base.refined(by: start.assignment)
+        var (optimizer, _) = try Self.warmStarted()
+        let problem = optimizer.problem
         let counter = CountingEvaluator(SimulatorEvaluator(problem: problem, workers: 2))
-        var optimizer = Optimizer(
-            problem: problem,
-            configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 5),
-            warmStart: start.assignment, warmStartTime: start.stepTime)
         var rounds = BudgetedSearch.Interleaving(
             plan: BudgetedSearch(budget: 160, searchShare: 0.3), optimizer: optimizer)
         var learned = 0
@@ -194,15 +200,10 @@ import Testing
     /// Pins set during an interleaved run (the explorer's) reach the climb at once: every
     /// placement it measures from then on obeys them. A share of 0 never learns.
     @Test func repinnedTheClimbMeasuresOnlyWhatObeysThePins() throws {
-        let base = try OptimizerTests.problem(ops: 300, stages: 16)
-        let start = try #require(WarmStart.fastest(Baselines.run(base)))
-        let problem = base.refined(by: start.assignment)
+        var (optimizer, start) = try Self.warmStarted()
+        let problem = optimizer.problem
         let recorder = RecordingEvaluator(problem: problem)
         let counter = CountingEvaluator(recorder)
-        var optimizer = Optimizer(
-            problem: problem,
-            configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 5),
-            warmStart: start.assignment, warmStartTime: start.stepTime)
         var rounds = BudgetedSearch.Interleaving(
             plan: BudgetedSearch(budget: 200, searchShare: 0), optimizer: optimizer)
         for _ in 0..<3 { _ = rounds.round(&optimizer, evaluator: counter) }
