@@ -444,6 +444,31 @@ import Testing
 
 /// `c` puts a cursor on the charts that reads out one iteration.
 @Suite struct ChartCursorTests {
+    /// When the history merges pairs of entries, the cursor stays on the iteration it was on,
+    /// and a key then moves it from there.
+    @Test func theCursorKeepsItsIterationWhenTheHistoryIsHalved() throws {
+        var snapshot = Fixture.snapshot(iterations: 40, status: .running)
+        var state = Fixture.state(width: 160, height: 48, snapshot: snapshot)
+        _ = state.handle(.character("c"))
+        _ = state.handle(.home)
+        for _ in 0..<24 { _ = state.handle(.right) }
+        #expect(state.chartCursor == 24 && state.snapshot?.history[24].iteration == 25)
+        var halved = snapshot.history
+        for stats in halved.suffix(1) {
+            var next = stats
+            next.iteration += 1
+            IterationHistory.appending(next, to: &halved, limit: 40)
+        }
+        #expect(halved.count == 21)
+        snapshot.history = halved
+        snapshot.iteration = 41
+        state.apply(snapshot)
+        let readout = try #require(CurvesPanel.readout(state))
+        #expect(readout.hasPrefix("iterations 25-26"), "\(readout)")
+        _ = state.handle(.right)
+        #expect(try #require(CurvesPanel.readout(state)).hasPrefix("iterations 27-28"))
+    }
+
     @Test func theCursorMovesOverIterationsAndReadsThemOut() throws {
         var state = Fixture.state(
             width: 160, height: 48, snapshot: Fixture.snapshot(iterations: 40, status: .paused))

@@ -45,16 +45,16 @@ extension ExplorerState {
     /// On the charts: ←→ (or h l) move the cursor an iteration, PgUp PgDn ten, Home End to the
     /// ends; c or esc leave; other keys act as elsewhere.
     private mutating func handleChart(_ key: Key) -> [ExplorerEffect]? {
-        let last = max((snapshot?.history.count ?? 0) - 1, 0)
+        let count = snapshot?.history.count ?? 0
+        func step(_ delta: Int) { chartCursor = Self.clamped(chartCursor, delta, count: count) }
         switch key {
-        case .left, .character("h"): chartCursor = max(chartCursor - 1, 0)
-        case .right, .character("l"): chartCursor = min(chartCursor + 1, last)
-        case .pageUp: chartCursor = max(chartCursor - 10, 0)
-        case .pageDown: chartCursor = min(chartCursor + 10, last)
+        case .left, .character("h"): step(-1)
+        case .right, .character("l"): step(1)
+        case .pageUp: step(-10)
+        case .pageDown: step(10)
         case .home: chartCursor = 0
-        case .end: chartCursor = last
-        case .wheel(let up, _, _):
-            chartCursor = up ? max(chartCursor - 1, 0) : min(chartCursor + 1, last)
+        case .end: chartCursor = max(count - 1, 0)
+        case .wheel(let up, _, _): step(up ? -1 : 1)
         case .escape, .character("c"): focus = .stages
         default: return nil
         }

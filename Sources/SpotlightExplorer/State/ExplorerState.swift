@@ -213,7 +213,17 @@ public struct ExplorerState: Sendable {
         let previousBest = self.snapshot?.bestAssignment
         let checkpointWasFailing = self.snapshot?.checkpointFailure != nil
         let previousPolish = self.snapshot?.lastPolish
+        let cursorIteration = self.snapshot.flatMap { previous in
+            previous.history.indices.contains(chartCursor)
+                ? previous.history[chartCursor].iteration : nil
+        }
         self.snapshot = snapshot
+        if let cursorIteration {
+            // The history merges pairs of entries once it is long: stay on the same iteration.
+            chartCursor =
+                snapshot.history.firstIndex { $0.iteration >= cursorIteration }
+                ?? max(snapshot.history.count - 1, 0)
+        }
         policyHistory.record(
             iteration: snapshot.iteration, probabilities: snapshot.stageProbabilities)
         if let failure = snapshot.checkpointFailure, !checkpointWasFailing {
