@@ -158,11 +158,12 @@ import Testing
     }
 
     /// Interleaved (the default), the search gets at least its share and the local search's
-    /// rounds the rest, all of it counted.
+    /// rounds the rest, all of it counted, in the log's running count too.
     @Test func anInterleavedBudgetCountsBothSearches() throws {
+        let log = try CLI.write("", name: "budget.log.csv")
         let result = try CLI.run([
             "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget", "200",
-            "--search-share", "0.3", "--hidden", "16", "--json",
+            "--search-share", "0.3", "--hidden", "16", "--json", "--log", log,
         ])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(
@@ -172,6 +173,10 @@ import Testing
         let climbed = try #require((object["polish"] as? [String: Any])?["evaluated"] as? Int)
         #expect(measured <= 200 && measured == searched + climbed)
         #expect(Double(searched) >= 0.3 * Double(measured) - 16, "\(searched) of \(measured)")
+        let running = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+            .dropFirst().map { Int($0.split(separator: ",").last!)! }
+        #expect(running == running.sorted() && (running.last ?? .max) <= measured)
+        #expect(running.count >= 2 && running[1] - running[0] > 16, "the climb's moves count")
     }
 
     /// With four measuring workers, a search finds what it finds with one, and each worker
@@ -425,15 +430,16 @@ import Testing
             let result = try CLI.run(common + options + ["--log", log, "--json"])
             #expect(result.status == 0, "\(result.stderr)")
             let rows = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
-            #expect(rows[0].hasSuffix(",policy_seconds,repeats,measured"))
+            #expect(rows[0].hasSuffix(",policy_seconds,repeats,measured,run_measured"))
             let cells = rows.dropFirst().map {
                 $0.split(separator: ",", omittingEmptySubsequences: false)
             }
-            let logged = cells.reduce(0) { $0 + Int($1[$1.count - 2])! }
+            let logged = cells.reduce(0) { $0 + Int($1[$1.count - 3])! }
             // Every placement measured is in the log, and with no polish, in the JSON's count.
-            let measured = cells.reduce(0) { $0 + Int($1[$1.count - 1])! }
+            let measured = cells.reduce(0) { $0 + Int($1[$1.count - 2])! }
             let object = try SimulationCommandTests.object(result.stdout)
             #expect(measured == object["placements_measured"] as? Int && measured <= 320 - logged)
+            #expect(cells.last.map { Int($0[$0.count - 1]) } == measured)
             return (object["repeated_samples"] as? Int ?? -1, logged)
         }
         let without = try repeats(["--redraws", "0"])

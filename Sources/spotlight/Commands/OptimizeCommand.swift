@@ -97,12 +97,14 @@ struct OptimizeCommand: ParsableCommand {
     }
 }
 
-/// The per-iteration CSV: one header, one row per iteration.
+/// The per-iteration CSV: one header, one row per iteration. `measured` is the iteration's own
+/// placements; `run_measured`, every placement the run had measured by the iteration's end (the
+/// climb's moves under an interleaved budget included; empty for iterations before a resume).
 enum IterationLog {
     static let header =
-        "iteration,mean_step_time_us,best_step_time_us,worst_step_time_us,best_so_far_us,mean_reward,mean_kl,max_kl,beta,entropy,invalid,oom,samples_per_second,evaluation_seconds,policy_seconds,repeats,measured\n"
+        "iteration,mean_step_time_us,best_step_time_us,worst_step_time_us,best_so_far_us,mean_reward,mean_kl,max_kl,beta,entropy,invalid,oom,samples_per_second,evaluation_seconds,policy_seconds,repeats,measured,run_measured\n"
 
-    static func row(_ stats: IterationStats) -> String {
+    static func row(_ stats: IterationStats, runMeasured: Int? = nil) -> String {
         func number(_ value: Double?) -> String { value.map { JSONWriter.format($0) } ?? "" }
         return [
             String(stats.iteration), number(stats.meanStepTime), number(stats.bestStepTime),
@@ -113,6 +115,7 @@ enum IterationLog {
             number(stats.samplesPerSecond), number(stats.evaluationSeconds),
             number(stats.policySeconds),
             String(stats.repeatedSamples), String(stats.placementsMeasured),
+            runMeasured.map(String.init) ?? "",
         ].joined(separator: ",") + "\n"
     }
 }

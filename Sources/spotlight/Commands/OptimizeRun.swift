@@ -120,14 +120,16 @@ struct OptimizeRun {
                 "\nstopping after the running iteration, then saving what was found (signal again to quit now)"
             )
         }
-        var csv = IterationLog.header + setup.optimizer.state.history.map(IterationLog.row).joined()
+        var csv =
+            IterationLog.header
+            + setup.optimizer.state.history.map { IterationLog.row($0) }.joined()
         // A checkpoint that cannot be written (a full disk) stops neither the search nor the
         // writes at the end: it is reported when it starts failing, tried again at the next one,
         // and fails the run only if the last attempt failed.
         var checkpointFailed = false
         var rounds = interleaving(setup.optimizer)
         while Interruption.signal == nil, let stats = nextIteration(&setup, &rounds) {
-            csv += IterationLog.row(stats)
+            csv += IterationLog.row(stats, runMeasured: setup.evaluator.count)
             saveCheckpoint(
                 after: stats, setup.optimizer, failed: &checkpointFailed, lineBreak: setup.lineBreak
             )
