@@ -281,7 +281,8 @@ import Testing
         defer { tmux.kill() }
         try tmux.start(width: 200, height: 40)
         try tmux.type(
-            "cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore samples/tiny.graph.json samples/tiny.cluster.json --hidden 16 --budget 48",
+            "cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore "
+                + "samples/tiny.graph.json samples/tiny.cluster.json --hidden 16 --budget 48",
             "Enter")
         let finished = try tmux.waitFor("the run to finish at its budget") {
             $0.contains("finished") && $0.contains("/48 measured")

@@ -55,9 +55,9 @@ struct BudgetBench: ParsableCommand {
     @Option(help: "Log-normal measurement noise, as the log-deviation (0.05: about 5%).")
     var noise = 0.0
     @Option(
-        help:
-            "Measure on a machine the model gets wrong: each op's time and link's rate off by this log-normal spread (one machine per seed)."
-    )
+        help: ArgumentHelp(
+            "Measure on a machine the model gets wrong: each op's time and link's rate off by "
+                + "this log-normal spread (one machine per seed)."))
     var modelError = 0.0
     @Flag(help: "Whether the learned searches' climbs measure only moves the model predicts help.")
     var screen = false

@@ -47,9 +47,13 @@ struct ExploreCommand: ParsableCommand {
     var pins: String?
     @Option(
         help: ArgumentHelp(
-            "Placements to measure in all, then stop: rounds of the learned search and of a local search's climb from the best placement, to whichever has lately improved it faster.",
+            "Placements to measure in all, then stop: rounds of the learned search and of a "
+                + "local search's climb from the best placement, to whichever has lately "
+                + "improved it faster.",
             discussion:
-                "Every measurement counts (samples, confirmations, the climb's moves); the heuristics' one each does not. The status line shows the count against the budget and what found the best placement."
+                "Every measurement counts (samples, confirmations, the climb's moves); the "
+                + "heuristics' one each does not. The status line shows the count against the "
+                + "budget and what found the best placement."
         ))
     var budget: Int?
     @Option(help: "With --budget: the least share of the placements the learned search gets.")

@@ -102,7 +102,9 @@ struct OptimizeCommand: ParsableCommand {
 /// climb's moves under an interleaved budget included; empty for iterations before a resume).
 enum IterationLog {
     static let header =
-        "iteration,mean_step_time_us,best_step_time_us,worst_step_time_us,best_so_far_us,mean_reward,mean_kl,max_kl,beta,entropy,invalid,oom,samples_per_second,evaluation_seconds,policy_seconds,repeats,measured,run_measured\n"
+        "iteration,mean_step_time_us,best_step_time_us,worst_step_time_us,best_so_far_us,"
+        + "mean_reward,mean_kl,max_kl,beta,entropy,invalid,oom,samples_per_second,"
+        + "evaluation_seconds,policy_seconds,repeats,measured,run_measured\n"
 
     static func row(_ stats: IterationStats, runMeasured: Int? = nil) -> String {
         func number(_ value: Double?) -> String { value.map { JSONWriter.format($0) } ?? "" }

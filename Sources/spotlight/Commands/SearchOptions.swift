@@ -105,9 +105,12 @@ struct SearchOptions: ParsableArguments {
     @Flag(
         inversion: .prefixedNo,
         help: ArgumentHelp(
-            "Whether the local search measures first the moves the simulator predicts to help (default: on when measuring on hardware).",
+            "Whether the local search measures first the moves the simulator predicts to help "
+                + "(default: on when measuring on hardware).",
             discussion:
-                "The simulator screens each move before it is measured; moves it predicts not to help are measured only if none of the others does, so the climb still ends at a measured local optimum. The simulations are not measured placements."
+                "The simulator screens each move before it is measured; moves it predicts not to "
+                + "help are measured only if none of the others does, so the climb still ends at "
+                + "a measured local optimum. The simulations are not measured placements."
         ))
     var screen: Bool?
     @Option(
