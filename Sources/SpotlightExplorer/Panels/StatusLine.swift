@@ -184,11 +184,7 @@ enum StatusLine {
             if !omitted.contains(.boundComparison), let bound = state.model.lowerBound {
                 comparisons.append(Units.format2(best / bound) + "× bound")
             }
-            if !omitted.contains(.baselineComparison),
-                let baseline = state.baselines.filter({ !$0.outOfMemory }).min(by: {
-                    $0.stepTime < $1.stepTime
-                })
-            {
+            if !omitted.contains(.baselineComparison), let baseline = state.fastestBaseline {
                 comparisons.append(Units.format2(best / baseline.stepTime) + "× \(baseline.method)")
             }
             if !comparisons.isEmpty {
@@ -217,10 +213,7 @@ extension StatusLine {
     static func describe(_ source: BestSource, state: ExplorerState) -> String {
         switch source {
         case .start:
-            let start = state.baselines.filter { !$0.outOfMemory }.min {
-                $0.stepTime < $1.stepTime
-            }
-            return start.map { "the start (\($0.method))" } ?? "the start"
+            return state.fastestBaseline.map { "the start (\($0.method))" } ?? "the start"
         case .learned(let iteration):
             return "\(state.model.methodLabel), iteration \(iteration)"
         case .climb(let move): return "the climb, move \(move)"

@@ -112,6 +112,11 @@ public struct ExplorerState: Sendable {
     public let model: ExplorerModel
     public private(set) var snapshot: OptimizerSnapshot?
     public var baselines: [BaselineSummary] = []
+    /// The fastest baseline that fits in memory: what the best placement is compared with, and
+    /// where a warm-started search began.
+    var fastestBaseline: BaselineSummary? {
+        baselines.filter { !$0.outOfMemory }.min { $0.stepTime < $1.stepTime }
+    }
     public var selectedStage = 0
     public var focus = Focus.stages
     /// The selected row of the op list (an index into `model.stageOpsByDepth[selectedStage]`).
