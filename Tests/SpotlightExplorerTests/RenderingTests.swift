@@ -163,8 +163,7 @@ import Testing
     func underABudgetTheStatusLineCountsAgainstIt(source: BestSource, words: String) {
         var snapshot = Fixture.snapshot()
         snapshot.budget = BudgetProgress(
-            budget: 960, measured: 412, climbMeasured: 300, climbImprovements: 3,
-            bestFoundBy: source)
+            budget: 960, measured: 412, climbMeasured: 300, bestFoundBy: source)
         var state = Fixture.state(width: 240, height: 48, snapshot: nil)
         state.apply(snapshot)
         let text = ExplorerView.render(state).text
@@ -454,8 +453,7 @@ import Testing
         // Under a budget, so that what found the best placement is among the parts.
         var snapshot = Fixture.snapshot(status: .running, lastRepeats: 3, measuredPerIteration: 15)
         snapshot.budget = BudgetProgress(
-            budget: 960, measured: 600, climbMeasured: 0, climbImprovements: 0,
-            bestFoundBy: .learned(iteration: 40))
+            budget: 960, measured: 600, climbMeasured: 0, bestFoundBy: .learned(iteration: 40))
         var state = Fixture.state(snapshot: snapshot)
         state.workers = [
             WorkerStatus(measured: 310, failed: 1, busy: true), WorkerStatus(measured: 309),

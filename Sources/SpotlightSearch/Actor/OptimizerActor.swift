@@ -293,8 +293,7 @@ public actor OptimizerActor {
         guard let rounds, let counter else { return nil }
         return BudgetProgress(
             budget: rounds.plan.budget, measured: counter.count,
-            climbMeasured: rounds.climbMeasured,
-            climbImprovements: rounds.climb?.improvements ?? 0, bestFoundBy: bestFoundBy)
+            climbMeasured: rounds.climbMeasured, bestFoundBy: bestFoundBy)
     }
 }
 

@@ -75,18 +75,12 @@ public struct BudgetProgress: Sendable, Equatable {
     /// climb's moves.
     public var measured: Int
     public var climbMeasured: Int
-    /// Moves the climb kept.
-    public var climbImprovements: Int
     public var bestFoundBy: BestSource
 
-    public init(
-        budget: Int, measured: Int, climbMeasured: Int, climbImprovements: Int,
-        bestFoundBy: BestSource
-    ) {
+    public init(budget: Int, measured: Int, climbMeasured: Int, bestFoundBy: BestSource) {
         self.budget = budget
         self.measured = measured
         self.climbMeasured = climbMeasured
-        self.climbImprovements = climbImprovements
         self.bestFoundBy = bestFoundBy
     }
 }
