@@ -213,7 +213,7 @@ import Testing
             })
         let pinned = optimizer.pin(op: op, to: 0)
         #expect(pinned)
-        rounds.repin(optimizer.state.opPins)
+        rounds.repin(following: optimizer)
         let before = recorder.seen.count
         while let round = rounds.round(&optimizer, evaluator: counter) {
             guard case .climbed = round else {

@@ -205,7 +205,7 @@ public actor OptimizerActor {
             // The batch was drawn under the old pins; under new ones, only what obeys them counts.
             if pinsChanged {
                 advanced.resetPinnedBest()
-                rounds?.repin(optimizer.state.opPins)
+                rounds?.repin(following: optimizer)
             }
             if let pinned = optimizer.state.pinnedBest {
                 advanced.offerPinnedBest(pinned.assignment, stepTime: pinned.stepTime)

@@ -26,11 +26,7 @@ extension BudgetedSearch {
 
         public init(plan: BudgetedSearch, optimizer: Optimizer) {
             self.plan = plan
-            var search = LocalSearch(
-                problem: optimizer.problem, opPins: optimizer.state.opPins,
-                compoundMoves: optimizer.configuration.compoundMoves)
-            search.screen = optimizer.screen
-            self.search = search
+            search = optimizer.localSearch()
             if let best = optimizer.state.bestAssignment, let time = optimizer.state.bestStepTime {
                 climb = LocalSearch.Climb(
                     from: best, stepTime: time, seed: optimizer.configuration.seed)
@@ -94,12 +90,10 @@ extension BudgetedSearch {
             return .climbed(climbOutcome!)
         }
 
-        /// Climbs on with `opPins` from the next round: every move it measures obeys them.
-        public mutating func repin(_ opPins: [Int]) {
-            var repinned = LocalSearch(
-                problem: search.problem, opPins: opPins, compoundMoves: search.compoundMoves)
-            repinned.screen = search.screen
-            search = repinned
+        /// Climbs on with `optimizer`'s pins from the next round: every move it measures obeys
+        /// them.
+        public mutating func repin(following optimizer: Optimizer) {
+            search = optimizer.localSearch()
             climb?.forgetPass()
         }
 

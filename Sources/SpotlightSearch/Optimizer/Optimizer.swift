@@ -375,6 +375,15 @@ public struct Optimizer: Sendable {
 }
 
 extension Optimizer {
+    /// The local search over this search's problem and op pins, with its compound moves and its
+    /// screen: the one the polish and the interleaved climb use.
+    public func localSearch() -> LocalSearch {
+        var search = LocalSearch(
+            problem: problem, opPins: state.opPins, compoundMoves: configuration.compoundMoves)
+        search.screen = screen
+        return search
+    }
+
     /// The local search's polish of the best placement so far, with this search's op pins, seed,
     /// confirmations and method, measuring none of the placements the search has measured; nil
     /// without a best placement.
@@ -383,10 +392,7 @@ extension Optimizer {
         progress: (LocalSearch.Outcome) -> Void = { _ in }
     ) -> LocalSearch.Outcome? {
         guard let best = state.bestAssignment, let time = state.bestStepTime else { return nil }
-        var search = LocalSearch(
-            problem: problem, opPins: state.opPins, compoundMoves: configuration.compoundMoves)
-        search.screen = screen
-        return search.polish(
+        return localSearch().polish(
             best, stepTime: time, evaluator: evaluator, budget: budget, seed: configuration.seed,
             confirmations: configuration.confirmations, method: configuration.method.rawValue,
             measured: state.measured, shouldStop: shouldStop, progress: progress)
