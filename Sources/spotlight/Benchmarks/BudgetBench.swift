@@ -192,9 +192,11 @@ struct BudgetComparison {
         var start: BaselineResult?
     }
 
-    func machine(_ base: PlacementProblem, seed: Int) throws -> Machine {
+    /// `simulated`: the heuristics' placements on `base`, as the model times them.
+    func machine(_ base: PlacementProblem, simulated: [BaselineResult], seed: Int) throws
+        -> Machine
+    {
         var truth = SimulatorEvaluator(problem: base)
-        let simulated = Baselines.run(base)
         var baselines = simulated
         if bench.modelError > 0 {
             let error = ModelError(spread: bench.modelError, seed: UInt64(seed))
@@ -210,7 +212,14 @@ struct BudgetComparison {
 
     func compare(name: String, base: PlacementProblem) throws -> Row {
         let seeds = Array(bench.firstSeed..<(bench.firstSeed + bench.seeds))
-        let machines = try seeds.map { try machine(base, seed: $0) }
+        // The heuristics run once; without a model error every seed measures on the model.
+        let simulated = Baselines.run(base)
+        let machines =
+            bench.modelError > 0
+            ? try seeds.map { try machine(base, simulated: simulated, seed: $0) }
+            : Array(
+                repeating: try machine(base, simulated: simulated, seed: bench.firstSeed),
+                count: seeds.count)
         let model = SimulatorEvaluator(problem: base)
         let heuristics = machines.compactMap(\.fastest)
         var row = Row(
