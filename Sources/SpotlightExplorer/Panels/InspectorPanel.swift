@@ -73,10 +73,15 @@ enum InspectorPanel {
             state.snapshot?.stageProbabilities.indices.contains(stage) == true
             ? state.snapshot!.stageProbabilities[stage] : []
         let bars = min(model.deviceCount, max(0, area.maxY - y - 3))
+        let nameWidth = min(
+            14, (0..<model.deviceCount).map { model.deviceLabel($0).count }.max()! + 1)
+        let best =
+            state.showsBestPlacement
+            ? GraphPanel.majorityDevice(model.stageOpsByDepth[stage], state: state) : nil
         for device in 0..<bars {
             drawBar(
-                device, into: &grid, x: area.x, y: y, width: area.width,
-                probabilities: probabilities, state: state)
+                device, into: &grid, x: area.x, y: y, width: area.width, nameWidth: nameWidth,
+                probabilities: probabilities, best: best, state: state)
             y += 1
         }
         if bars < model.deviceCount {
@@ -94,15 +99,14 @@ enum InspectorPanel {
         return y
     }
 
-    /// One device's row of the policy: its name and q as a bar, marked pinned or best.
+    /// One device's row of the policy: its name and q as a bar, marked pinned or, when it is
+    /// `best` (the best placement's device for the stage), best.
     private static func drawBar(
-        _ device: Int, into grid: inout CellGrid, x: Int, y: Int, width: Int,
-        probabilities: [Float], state: ExplorerState
+        _ device: Int, into grid: inout CellGrid, x: Int, y: Int, width: Int, nameWidth: Int,
+        probabilities: [Float], best: Int?, state: ExplorerState
     ) {
         let model = state.model
         let stage = state.selectedStage
-        let nameWidth = min(
-            14, (0..<model.deviceCount).map { model.deviceLabel($0).count }.max()! + 1)
         let barWidth = max(6, width - nameWidth - 16)
         grid.write(
             model.deviceLabel(device), x: x, y: y, style: CellStyle(Role.device(device)),
@@ -120,9 +124,7 @@ enum InspectorPanel {
         var after = " " + Units.fixed(probability, decimals: 2)
         if device == pin {
             after += " pinned"
-        } else if state.showsBestPlacement
-            && device == GraphPanel.majorityDevice(model.stageOpsByDepth[stage], state: state)
-        {
+        } else if device == best {
             after += " ◀ best"
         }
         grid.write(
