@@ -58,11 +58,13 @@ let package = Package(
         ),
         .testTarget(name: "SpotlightModelTests", dependencies: ["SpotlightModel"]),
         .testTarget(name: "SpotlightSimulationTests", dependencies: ["SpotlightSimulation"]),
-        .testTarget(name: "SpotlightSearchTests", dependencies: ["SpotlightSearch"]),
+        // What several test targets share: the slow suites' tag and the quick loop's trait.
+        .target(name: "SpotlightTestSupport", path: "Tests/SpotlightTestSupport"),
+        .testTarget(name: "SpotlightSearchTests", dependencies: ["SpotlightSearch", "SpotlightTestSupport"]),
         .testTarget(name: "SpotlightExplorerTests", dependencies: ["SpotlightExplorer"], exclude: ["Snapshots"]),
         .testTarget(
             name: "SpotlightEndToEndTests",
-            dependencies: ["spotlight"],
+            dependencies: ["spotlight", "SpotlightTestSupport"],
             resources: []
         ),
     ],

@@ -1,4 +1,5 @@
 import Foundation
+import SpotlightTestSupport
 import Testing
 
 /// Runs the built `spotlight` binary as a user would and checks exit codes and output.

@@ -1,4 +1,5 @@
 import Foundation
+import SpotlightTestSupport
 import Testing
 
 /// The explorer run for real in a tmux pane, driven by keys as a person would: the panels

@@ -1,4 +1,5 @@
 import Foundation
+import SpotlightTestSupport
 import Testing
 
 /// Ctrl-C during `optimize` with a measuring command: the first signal stops after the running

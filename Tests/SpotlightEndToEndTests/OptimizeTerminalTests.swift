@@ -1,4 +1,5 @@
 import Foundation
+import SpotlightTestSupport
 import Testing
 
 /// `optimize` on a real terminal: the progress bar redraws one line, and a narrow terminal loses

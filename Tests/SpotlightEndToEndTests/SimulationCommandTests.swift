@@ -1,4 +1,5 @@
 import Foundation
+import SpotlightTestSupport
 import Testing
 
 /// `simulate`, `baselines` and `bench sim` through the real binary.

@@ -1,5 +1,6 @@
 import Foundation
 import SpotlightModel
+import SpotlightTestSupport
 import Testing
 
 @testable import SpotlightSearch

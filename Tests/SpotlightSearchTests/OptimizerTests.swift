@@ -1,6 +1,7 @@
 import Foundation
 import SpotlightModel
 import SpotlightSimulation
+import SpotlightTestSupport
 import Synchronization
 import Testing
 
