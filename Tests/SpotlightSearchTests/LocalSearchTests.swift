@@ -92,6 +92,24 @@ import Testing
         #expect(careful.isLocalOptimum)
     }
 
+    /// A would-be move's confirmations fit the budget: a noisy polish never measures more than
+    /// it was given (before, a full last batch with an improving move went over by them).
+    @Test(arguments: [5, 17, 18, 19, 60])
+    func aConfirmingPolishMeasuresAtMostItsBudget(budget: Int) throws {
+        let problem = try PlacementProblem(
+            graph: SyntheticGraph(opCount: 300, seed: 5).graph(),
+            cluster: SyntheticCluster.make(deviceCount: 4), maximumStages: 16)
+        let start = try #require(RoundRobinPlacer().place(problem))
+        let counter = CountingEvaluator(
+            NoisyEvaluator(SimulatorEvaluator(problem: problem), spread: 0.05, seed: 3))
+        let outcome = LocalSearch(problem: problem).polish(
+            start, stepTime: time(start, problem), evaluator: counter, budget: budget,
+            confirmations: 2)
+        #expect(counter.count == outcome.evaluated)
+        #expect(outcome.evaluated <= budget)
+        #expect(outcome.evaluated > budget - 16 - 2 || outcome.isLocalOptimum)
+    }
+
     /// Hardware where each of two ops moved to gpu:1 saves 100 us; moved together they save
     /// 200 us if `additive`, else cost 200 us.
     struct TwoMovesHardware: Evaluator {

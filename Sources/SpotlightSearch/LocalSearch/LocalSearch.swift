@@ -97,14 +97,17 @@ public struct LocalSearch: Sendable {
         return climb.outcome(atLocalOptimum: isLocalOptimum(climb))
     }
 
-    /// Measures one batch of moves from `climb`'s placement, at most `step.limit` placements,
-    /// and keeps the best improving one; passes and kinds of move advance as in `polish`.
+    /// Measures one batch of moves from `climb`'s placement, at most `step.limit` placements
+    /// with the would-be move's confirmations, and keeps the best improving one; passes and kinds of move advance as in `polish`.
     /// Placements in `measured` are not measured again, and every measurement is recorded there.
     /// Returns false, measuring nothing, at a local optimum or with a limit of 0.
     public func step(
         _ climb: inout Climb, _ step: Step, measured: inout MeasuredPlacements,
         evaluator: some Evaluator
     ) -> Bool {
+        // A would-be move's confirmations fit the limit too.
+        var step = step
+        step.limit -= step.confirmations
         guard step.limit > 0 else { return false }
         while !isLocalOptimum(climb) {
             if !climb.passStarted {
