@@ -98,7 +98,8 @@ public struct LocalSearch: Sendable {
     }
 
     /// Measures one batch of moves from `climb`'s placement, at most `step.limit` placements
-    /// with the would-be move's confirmations, and keeps the best improving one; passes and kinds of move advance as in `polish`.
+    /// with the would-be move's confirmations, and keeps the best improving one; passes and
+    /// kinds of move advance as in `polish`.
     /// Placements in `measured` are not measured again, and every measurement is recorded there.
     /// Returns false, measuring nothing, at a local optimum or with a limit of 0.
     public func step(
