@@ -95,7 +95,7 @@ struct ExploreRun {
         let stem =
             problem.graph.name.isEmpty
             ? "spotlight" : problem.graph.name.replacingOccurrences(of: "/", with: "_")
-        let methodName = search.method == .local ? "local" : optimizer.configuration.method.rawValue
+        let methodName = search.methodName(of: optimizer)
         let session = ExplorerSession(
             actor: actor, problem: problem, methodName: methodName,
             placementPath: options.out ?? "\(stem).best.placement.json",

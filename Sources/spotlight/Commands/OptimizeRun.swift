@@ -107,10 +107,6 @@ struct OptimizeRun {
         }
     }
 
-    private func methodName(_ optimizer: Optimizer) -> String {
-        options.search.method == .local ? "local" : optimizer.configuration.method.rawValue
-    }
-
     // MARK: - The search
 
     private func search(_ setup: inout Setup) -> Found {
@@ -300,7 +296,8 @@ struct OptimizeRun {
         if let out = options.out, let assignment = bestAssignment {
             let placement = Placement(
                 graphName: problem.graph.name, clusterName: problem.cluster.name,
-                method: methodName(setup.optimizer), stepTimeMicroseconds: found.best,
+                method: options.search.methodName(of: setup.optimizer),
+                stepTimeMicroseconds: found.best,
                 assignment: assignment)
             save(out) { () throws(InputError) in
                 try placement.save(to: out, graph: problem.graph, cluster: problem.cluster)
@@ -335,7 +332,7 @@ struct OptimizeRun {
             )
         }
         let placements =
-            [(methodName(setup.optimizer), assignment)]
+            [(options.search.methodName(of: setup.optimizer), assignment)]
             + baselines.map { ($0.method, $0.assignment) }
         let medians = Remeasurement.medians(
             of: placements, repeats: repeats, evaluator: setup.measuring,
@@ -357,7 +354,7 @@ struct OptimizeRun {
     {
         let state = setup.optimizer.state
         return .object([
-            ("method", .string(methodName(setup.optimizer))),
+            ("method", .string(options.search.methodName(of: setup.optimizer))),
             ("evaluation", .string(!options.search.measuresOnHardware ? "simulator" : "command")),
             ("best_step_time_us", found.best.map(JSONValue.number) ?? .null),
             ("sampled_best_step_time_us", found.sampledBest.map(JSONValue.number) ?? .null),
@@ -431,7 +428,7 @@ struct OptimizeRun {
         )
         print(
             ResultTable.render(
-                method: methodName(optimizer), best: found.sampledBest,
+                method: options.search.methodName(of: optimizer), best: found.sampledBest,
                 polished: found.polished?.stepTime,
                 baselines: setup.baselines, lowerBound: optimizer.lowerBound,
                 measured: options.search.measuresOnHardware, remeasured: remeasured), terminator: ""

@@ -224,6 +224,12 @@ struct SearchOptions: ParsableArguments {
         return (optimizer, start)
     }
 
+    /// The method's name in saved placements, `--json` and the explorer: `local` for the local
+    /// search alone, else the learned method `optimizer` runs.
+    func methodName(of optimizer: Optimizer) -> String {
+        method == .local ? Method.local.rawValue : optimizer.configuration.method.rawValue
+    }
+
     /// The simulator that screens the local search's moves (`--screen`), or nil.
     func model(of problem: PlacementProblem) -> SimulatorEvaluator? {
         (screen ?? measuresOnHardware) ? SimulatorEvaluator(problem: problem) : nil
