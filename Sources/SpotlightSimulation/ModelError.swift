@@ -42,7 +42,7 @@ public struct ModelError: Sendable {
         let count = cluster.deviceCount
         var links: [Cluster.Link] = []
         for from in 0..<count {
-            for to in (from + 1)..<max(count, from + 1) {
+            for to in (from + 1)..<count {
                 let channel = from * count + to
                 let rate = cluster.channelBytesPerMicrosecond[channel] / 1e3
                 links.append(
