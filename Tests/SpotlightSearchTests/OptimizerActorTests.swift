@@ -23,8 +23,8 @@ import Testing
     }
 
     /// Waits (up to 300 s) until a snapshot satisfies `condition`. Each of the actor's rounds
-    /// resumes on a cooperative thread, queued behind every other test of the run; on two busy
-    /// cores that queue once held a 120-placement run (0.1 s alone) past a minute.
+    /// resumes on a cooperative thread, queued behind every other test of the run, so on a busy
+    /// machine a run that takes a moment alone can take minutes.
     static func waitFor(_ actor: OptimizerActor, _ condition: (OptimizerSnapshot) -> Bool) async
         -> OptimizerSnapshot?
     {
