@@ -101,7 +101,8 @@ public struct LocalSearch: Sendable {
     /// with the would-be move's confirmations, and keeps the best improving one; passes and
     /// kinds of move advance as in `polish`.
     /// Placements in `measured` are not measured again, and every measurement is recorded there.
-    /// Returns false, measuring nothing, at a local optimum or with a limit of 0.
+    /// Returns false, measuring nothing, at a local optimum or with a limit no larger than the
+    /// confirmations.
     public func step(
         _ climb: inout Climb, _ step: Step, measured: inout MeasuredPlacements,
         evaluator: some Evaluator
