@@ -140,6 +140,32 @@ import Testing
         #expect(try #require(outcome.stepTime) <= start.stepTime)
     }
 
+    /// Sequential, the polish gets every placement the search left: the climb reserves each
+    /// would-be move's confirmations itself, so the run reserves none on top.
+    @Test func theSequentialPolishGetsAllTheSearchLeft() throws {
+        let base = try OptimizerTests.problem(ops: 300, stages: 16)
+        let start = try #require(WarmStart.fastest(Baselines.run(base)))
+        let problem = base.refined(by: start.assignment)
+        let evaluator = SimulatorEvaluator(problem: problem, workers: 2)
+        var configuration = OptimizerTests.configuration(.spotlight, samples: 8, seed: 4)
+        configuration.confirmations = 3
+        var optimizer = Optimizer(
+            problem: problem, configuration: configuration, warmStart: start.assignment,
+            warmStartTime: start.stepTime)
+        let plan = BudgetedSearch(budget: 120, searchShare: 0.25, schedule: .sequential)
+        var searched = optimizer
+        let counter = CountingEvaluator(evaluator)
+        while plan.fitsIteration(of: searched, measured: counter.count) {
+            searched.iterate(evaluator: counter)
+        }
+        let outcome = plan.run(&optimizer, evaluator: evaluator)
+        let alone = try #require(
+            searched.polishBest(evaluator: evaluator, budget: 120 - counter.count))
+        #expect(outcome.searchMeasured == counter.count)
+        #expect(outcome.polishMeasured == alone.evaluated && outcome.stepTime == alone.stepTime)
+        #expect(outcome.measured > 120 - 3 || alone.isLocalOptimum)
+    }
+
     /// With no share for the search, a budgeted run is the local search alone from the start.
     @Test func theLocalSearchAloneIsTheWholeBudgetOnThePolish() throws {
         let base = try OptimizerTests.problem(ops: 300, stages: 16)

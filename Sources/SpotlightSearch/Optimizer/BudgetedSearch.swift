@@ -96,7 +96,8 @@ public struct BudgetedSearch: Sendable {
             assignment: optimizer.state.bestAssignment, stepTime: optimizer.state.bestStepTime,
             searchStepTime: optimizer.state.bestStepTime, searchMeasured: searched,
             polishMeasured: 0)
-        let left = budget - searched - optimizer.configuration.confirmations
+        // The climb reserves each would-be move's confirmations itself (`LocalSearch.step`).
+        let left = budget - searched
         guard left > 0, !shouldStop(),
             let polish = optimizer.polishBest(
                 evaluator: counter, budget: left, shouldStop: shouldStop)

@@ -237,7 +237,7 @@ struct OptimizeRun {
     private func polishBest(_ setup: Setup, measured: Int) -> LocalSearch.Outcome? {
         let optimizer = setup.optimizer
         let budget =
-            options.plan.map { $0.budget - measured - optimizer.configuration.confirmations }
+            options.plan.map { $0.budget - measured }
             ?? options.polish
             ?? (options.search.measuresOnHardware ? 0 : LocalSearch.simulatorBudget)
         guard budget > 0, Interruption.signal == nil, let time = optimizer.state.bestStepTime
