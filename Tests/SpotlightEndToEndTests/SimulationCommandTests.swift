@@ -228,6 +228,34 @@ import Testing
         #expect(progress.contains { $0.contains("  workers ") }, "\(plain.stdout)")
     }
 
+    /// On hardware, the heuristics polished in the simulator are measured beside them (and can
+    /// be turned off); with the simulator the option is refused, as the polish would be free.
+    @Test func heuristicsPolishedInTheSimulatorAreMeasuredOnHardware() throws {
+        let command = "grep -o '\"gpu:0\"' | wc -l | awk '{print 1000 + $1 * 10}'"
+        func measuredHeuristics(_ extra: [String]) throws -> [String] {
+            let result = try CLI.run(
+                [
+                    "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json",
+                    "--budget", "16", "--samples", "8", "--hidden", "16", "--evaluate-command",
+                    command, "--remeasure", "0", "--json",
+                ] + extra)
+            #expect(result.status == 0, "\(result.stderr)")
+            let json = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let baselines = try #require(json["baselines"] as? [[String: Any]])
+            return baselines.compactMap { $0["method"] as? String }
+        }
+        let polished = try measuredHeuristics([]).filter { $0.hasSuffix("+polish") }
+        #expect(!polished.isEmpty)
+        #expect(
+            try measuredHeuristics(["--model-polish", "0"]).allSatisfy { !$0.hasSuffix("+polish") })
+        let refused = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget", "16",
+            "--model-polish", "100",
+        ])
+        #expect(refused.status != 0 && refused.stderr.contains("--model-polish needs"))
+    }
+
     /// `fidelity` simulates and measures each placement and reports errors and the rank
     /// correlation; here the "hardware" answers 1000 µs plus 10 per op on gpu:0.
     @Test func fidelityComparesSimulatedWithMeasured() throws {

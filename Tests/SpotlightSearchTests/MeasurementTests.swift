@@ -67,6 +67,28 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
         #expect(WarmStart.fastest(measured)?.method == "a")
     }
 
+    /// Each heuristic climbed in the model: never slower there than where it started, named
+    /// after it, deterministic, and never a placement listed already; none with no moves.
+    @Test func heuristicsPolishedInTheModelAreFasterThereAndNew() throws {
+        let problem = try OptimizerTests.problem(ops: 300, stages: 16)
+        let heuristics = Baselines.run(problem)
+        let polished = Baselines.polished(heuristics, in: problem, moves: 400)
+        #expect(!polished.isEmpty)
+        #expect(Baselines.polished(heuristics, in: problem, moves: 0).isEmpty)
+        for baseline in polished {
+            let source = try #require(
+                heuristics.first { $0.method + "+polish" == baseline.method })
+            #expect(baseline.stepTime < source.stepTime)
+            var simulator = Simulator(problem: problem)
+            #expect(simulator.simulate(baseline.assignment).stepTime == baseline.stepTime)
+        }
+        let listed = Set(heuristics.map { MeasuredPlacements.fingerprint($0.assignment) })
+        let new = Set(polished.map { MeasuredPlacements.fingerprint($0.assignment) })
+        #expect(new.count == polished.count && new.isDisjoint(with: listed))
+        let again = Baselines.polished(heuristics, in: problem, moves: 400)
+        #expect(again.map(\.assignment) == polished.map(\.assignment))
+    }
+
     @Test func remeasuringGoesInRoundsAndTakesTheMedianOfTheValidRuns() {
         let answers: [Double?] = [
             5, 50,  // round 1: placement 0, placement 1

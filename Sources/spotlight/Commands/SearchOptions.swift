@@ -114,6 +114,18 @@ struct SearchOptions: ParsableArguments {
         ))
     var screen: Bool?
     @Option(
+        help: ArgumentHelp(
+            "Simulated placements each heuristic may take for its polish in the simulator before "
+                + "the heuristics are measured on hardware (0: none; default: "
+                + "\(Baselines.modelPolishMoves)).",
+            discussion:
+                "Each polished placement is measured as one more heuristic, outside the budget as "
+                + "the heuristics are, and the search starts from the fastest measured. Under "
+                + "measurement noise a climb on the hardware keeps few moves, so a start the "
+                + "simulator has already climbed is worth more than the heuristic it came from."
+        ))
+    var modelPolish: Int?
+    @Option(
         help:
             "Save the search here (atomically) every --checkpoint-every iterations and at the end.",
         completion: .file(extensions: ["json"]))
@@ -171,6 +183,16 @@ struct SearchOptions: ParsableArguments {
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint FILE") }
         if let confirm {
             guard confirm >= 0 else { throw ValidationError("--confirm must not be negative") }
+        }
+        if let modelPolish {
+            guard modelPolish >= 0 else {
+                throw ValidationError("--model-polish must not be negative")
+            }
+            guard measuresOnHardware else {
+                throw ValidationError(
+                    "--model-polish needs --evaluate-command or --evaluate-server: with the "
+                        + "simulator, the polish would be a search that measures for free")
+            }
         }
         if screen == true && !measuresOnHardware {
             throw ValidationError(
@@ -244,13 +266,19 @@ struct SearchOptions: ParsableArguments {
     {
         let simulated = Baselines.run(problem)
         guard measuresOnHardware else { return simulated }
+        let moves = modelPolish ?? Baselines.modelPolishMoves
+        if announce && moves > 0 {
+            Output.error(
+                "polishing the heuristic placements in the simulator, at most \(moves) moves each")
+        }
+        let candidates = simulated + Baselines.polished(simulated, in: problem, moves: moves)
         if announce {
             Output.error(
-                "measuring the \(simulated.count) heuristic placements with the command first, to start from and compare with the fastest on this hardware"
+                "measuring the \(candidates.count) heuristic placements with the command first, to start from and compare with the fastest on this hardware"
             )
         }
         Interruption.install(onFirst: nil)
-        return Baselines.measure(simulated, with: evaluator) { baseline, evaluation in
+        return Baselines.measure(candidates, with: evaluator) { baseline, evaluation in
             if let time = evaluation.stepTime {
                 if announce { Output.error("  \(baseline.method): \(Units.microseconds(time))") }
             } else {
