@@ -89,6 +89,17 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
         #expect(again.map(\.assignment) == polished.map(\.assignment))
     }
 
+    /// The default polish takes every move on a small graph and fewer on a large one, so that
+    /// the simulations stay within their bound.
+    @Test func theDefaultPolishShrinksOnLargeGraphs() throws {
+        let small = try OptimizerTests.problem(ops: 300, stages: 16)
+        #expect(Baselines.defaultPolishMoves(for: small) == Baselines.modelPolishMoves)
+        let large = try OptimizerTests.problem(ops: 10_000, stages: 64)
+        let moves = Baselines.defaultPolishMoves(for: large)
+        #expect(moves < Baselines.modelPolishMoves && moves >= 1_000)
+        #expect(moves * large.graph.count <= Baselines.modelPolishWork)
+    }
+
     @Test func remeasuringGoesInRoundsAndTakesTheMedianOfTheValidRuns() {
         let answers: [Double?] = [
             5, 50,  // round 1: placement 0, placement 1

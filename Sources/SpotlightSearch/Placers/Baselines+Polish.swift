@@ -6,6 +6,17 @@ extension Baselines {
     /// (BENCHMARKS.md, "Heuristics polished in the model").
     public static let modelPolishMoves = 20_000
 
+    /// Ops simulated in all by one heuristic's polish at most, so that on a large graph the
+    /// polishes do not hold up the first measurement for long (BENCHMARKS.md, "Heuristics
+    /// polished in the model").
+    public static let modelPolishWork = 100_000_000
+
+    /// The moves a polish takes by default on `problem`: `modelPolishMoves`, fewer on graphs so
+    /// large that those moves would simulate more than `modelPolishWork` ops, but at least 1,000.
+    public static func defaultPolishMoves(for problem: PlacementProblem) -> Int {
+        min(modelPolishMoves, max(1_000, modelPolishWork / max(problem.graph.count, 1)))
+    }
+
     /// Each heuristic placement climbed by the local search in the model, as more heuristics to
     /// measure on hardware: named `<method>+polish`, simulated, in the order of `baselines`.
     ///
@@ -15,9 +26,11 @@ extension Baselines {
     /// takes at most `moves` simulated placements over the stages refined by its heuristic, with
     /// a fixed seed, so the result is as deterministic as the heuristics. A heuristic out of
     /// memory in the model is not climbed; a climb that keeps no move, or ends on a placement
-    /// listed before, is left out. Time: `moves` simulations per heuristic.
+    /// listed before, is left out. `polished` hears each as it is done (a polish can take
+    /// seconds). Time: `moves` simulations per heuristic.
     public static func polished(
-        _ baselines: [BaselineResult], in problem: PlacementProblem, moves: Int
+        _ baselines: [BaselineResult], in problem: PlacementProblem, moves: Int,
+        polished report: (BaselineResult) -> Void = { _ in }
     ) -> [BaselineResult] {
         guard moves > 0 else { return [] }
         var seen = Set(baselines.map { MeasuredPlacements.fingerprint($0.assignment) })
@@ -36,6 +49,7 @@ extension Baselines {
                 BaselineResult(
                     method: baseline.method + "+polish", assignment: climb.assignment,
                     result: simulator.simulate(climb.assignment)))
+            report(polished.last!)
         }
         return polished
     }

@@ -117,7 +117,8 @@ struct SearchOptions: ParsableArguments {
         help: ArgumentHelp(
             "Simulated placements each heuristic may take for its polish in the simulator before "
                 + "the heuristics are measured on hardware (0: none; default: "
-                + "\(Baselines.modelPolishMoves)).",
+                + "\(Baselines.modelPolishMoves), fewer on graphs of over "
+                + "\(Baselines.modelPolishWork / Baselines.modelPolishMoves) ops).",
             discussion:
                 "Each polished placement is measured as one more heuristic, outside the budget as "
                 + "the heuristics are, and the search starts from the fastest measured. Under "
@@ -266,12 +267,19 @@ struct SearchOptions: ParsableArguments {
     {
         let simulated = Baselines.run(problem)
         guard measuresOnHardware else { return simulated }
-        let moves = modelPolish ?? Baselines.modelPolishMoves
+        let moves = modelPolish ?? Baselines.defaultPolishMoves(for: problem)
         if announce && moves > 0 {
             Output.error(
                 "polishing the heuristic placements in the simulator, at most \(moves) moves each")
         }
-        let candidates = simulated + Baselines.polished(simulated, in: problem, moves: moves)
+        let polished = Baselines.polished(simulated, in: problem, moves: moves) { polished in
+            if announce {
+                Output.error(
+                    "  \(polished.method): \(Units.microseconds(polished.result.stepTime)) simulated"
+                )
+            }
+        }
+        let candidates = simulated + polished
         if announce {
             Output.error(
                 "measuring the \(candidates.count) heuristic placements with the command first, to start from and compare with the fastest on this hardware"
