@@ -115,15 +115,8 @@ import Testing
     func aBudgetedRunMeasuresAtMostItsBudget(share: Double, schedule: BudgetedSearch.Schedule)
         throws
     {
-        let base = try OptimizerTests.problem(ops: 300, stages: 16)
-        let start = try #require(WarmStart.fastest(Baselines.run(base)))
-        let problem = base.refined(by: start.assignment)
-        let counter = CountingEvaluator(SimulatorEvaluator(problem: problem, workers: 2))
-        var configuration = OptimizerTests.configuration(.spotlight, samples: 8, seed: 4)
-        configuration.confirmations = 1
-        var optimizer = Optimizer(
-            problem: problem, configuration: configuration, warmStart: start.assignment,
-            warmStartTime: start.stepTime)
+        var (optimizer, start) = try Self.warmStarted(seed: 4) { $0.confirmations = 1 }
+        let counter = CountingEvaluator(SimulatorEvaluator(problem: optimizer.problem, workers: 2))
         let plan = BudgetedSearch(budget: 100, searchShare: share, schedule: schedule)
         let outcome = plan.run(&optimizer, evaluator: counter)
         #expect(counter.count == outcome.measured)
@@ -143,15 +136,8 @@ import Testing
     /// Sequential, the polish gets every placement the search left: the climb reserves each
     /// would-be move's confirmations itself, so the run reserves none on top.
     @Test func theSequentialPolishGetsAllTheSearchLeft() throws {
-        let base = try OptimizerTests.problem(ops: 300, stages: 16)
-        let start = try #require(WarmStart.fastest(Baselines.run(base)))
-        let problem = base.refined(by: start.assignment)
-        let evaluator = SimulatorEvaluator(problem: problem, workers: 2)
-        var configuration = OptimizerTests.configuration(.spotlight, samples: 8, seed: 4)
-        configuration.confirmations = 3
-        var optimizer = Optimizer(
-            problem: problem, configuration: configuration, warmStart: start.assignment,
-            warmStartTime: start.stepTime)
+        var (optimizer, _) = try Self.warmStarted(seed: 4) { $0.confirmations = 3 }
+        let evaluator = SimulatorEvaluator(problem: optimizer.problem, workers: 2)
         let plan = BudgetedSearch(budget: 120, searchShare: 0.25, schedule: .sequential)
         var searched = optimizer
         let counter = CountingEvaluator(evaluator)
@@ -168,31 +154,28 @@ import Testing
 
     /// With no share for the search, a budgeted run is the local search alone from the start.
     @Test func theLocalSearchAloneIsTheWholeBudgetOnThePolish() throws {
-        let base = try OptimizerTests.problem(ops: 300, stages: 16)
-        let start = try #require(WarmStart.fastest(Baselines.run(base)))
-        let problem = base.refined(by: start.assignment)
-        let evaluator = SimulatorEvaluator(problem: problem, workers: 2)
-        var configuration = OptimizerTests.configuration(.spotlight, samples: 8, seed: 4)
-        configuration.anchorMoves = 1
-        var optimizer = Optimizer(
-            problem: problem, configuration: configuration, warmStart: start.assignment,
-            warmStartTime: start.stepTime)
+        var (optimizer, start) = try Self.warmStarted(seed: 4) { $0.anchorMoves = 1 }
+        let evaluator = SimulatorEvaluator(problem: optimizer.problem, workers: 2)
         let outcome = BudgetedSearch(budget: 80, searchShare: 0).run(
             &optimizer, evaluator: evaluator)
-        let alone = LocalSearch(problem: problem).polish(
+        let alone = LocalSearch(problem: optimizer.problem).polish(
             start.assignment, stepTime: start.stepTime, evaluator: evaluator, budget: 80, seed: 4,
             method: "spotlight", measured: optimizer.state.measured)
         #expect(outcome.stepTime == alone.stepTime && outcome.polishMeasured == alone.evaluated)
         #expect(optimizer.state.iteration == 0)
     }
 
-    /// Spotlight from the fastest heuristic on a 300-op graph of 16 stages, and that heuristic.
-    static func warmStarted() throws -> (Optimizer, BaselineResult) {
+    /// Spotlight from the fastest heuristic on a 300-op graph of 16 stages, configured by
+    /// `configure`, and that heuristic.
+    static func warmStarted(
+        seed: UInt64 = 5, _ configure: (inout OptimizerConfiguration) -> Void = { _ in }
+    ) throws -> (Optimizer, BaselineResult) {
         let base = try OptimizerTests.problem(ops: 300, stages: 16)
         let start = try #require(WarmStart.fastest(Baselines.run(base)))
+        var configuration = OptimizerTests.configuration(.spotlight, samples: 8, seed: seed)
+        configure(&configuration)
         let optimizer = Optimizer(
-            problem: base.refined(by: start.assignment),
-            configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 5),
+            problem: base.refined(by: start.assignment), configuration: configuration,
             warmStart: start.assignment, warmStartTime: start.stepTime)
         return (optimizer, start)
     }
