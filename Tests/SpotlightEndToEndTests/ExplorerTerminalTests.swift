@@ -264,7 +264,7 @@ import Testing
         let (command, pids) = InterruptionTests.slowAfterTheBaselines(directory: directory)
         try tmux.start(width: 120, height: 40)
         try tmux.type(
-            "cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore samples/tiny.graph.json samples/tiny.cluster.json --samples 2 --evaluate-command '\(command.replacingOccurrences(of: "'", with: #"'\''"#))'",
+            "cd '\(CommandLineTests.packageRoot.path)' && '\(CommandLineTests.binary)' explore samples/tiny.graph.json samples/tiny.cluster.json --samples 2 --model-polish 0 --evaluate-command '\(command.replacingOccurrences(of: "'", with: #"'\''"#))'",
             "Enter")
         try tmux.waitFor("the panels") { $0.contains("op graph") }
         let measuring = try InterruptionTests.firstMeasuringCommand(listedIn: pids)

@@ -136,8 +136,9 @@ import Testing
                 + 1)
     }
 
-    /// A measuring command that answers the tiny sample's five baseline measurements at once, then
-    /// for each placement of the search starts a `sleep 120` (its pid appended to `pids`) and waits.
+    /// A measuring command that answers the tiny sample's five baseline measurements at once (run
+    /// with `--model-polish 0`, so that no polished heuristic is measured), then for each
+    /// placement of the search starts a `sleep 120` (its pid appended to `pids`) and waits.
     static func slowAfterTheBaselines(directory: String) -> (command: String, pids: String) {
         let pids = directory + "/pids"
         let counter = directory + "/measured"
@@ -153,7 +154,7 @@ import Testing
         let run = try Running(
             [
                 "optimize", Self.tinyGraph, Self.tinyCluster, "--samples", "2", "--hidden", "16",
-                "--evaluate-command", command,
+                "--evaluate-command", command, "--model-polish", "0",
             ], directory: directory)
         let measuring = try Self.firstMeasuringCommand(listedIn: pids)
         kill(run.pid, SIGINT)
@@ -178,6 +179,7 @@ import Testing
             [
                 "optimize", Self.tinyGraph, Self.tinyCluster, "--samples", "2", "--hidden", "16",
                 "--evaluate-command", "sleep 120 & echo $! >> '\(pids)'; wait; echo 1000",
+                "--model-polish", "0",
             ], directory: directory)
         let measuring = try Self.firstMeasuringCommand(listedIn: pids)
         #expect(run.stderr.contains("measuring the 5 heuristic placements"))
