@@ -553,8 +553,17 @@ import Testing
         let object = try SimulationCommandTests.object(result.stdout)
         #expect(object["evaluation"] as? String == "command")
         #expect(object["warm_start"] as? String == "single_gpu")
-        let baselines = try #require(object["baselines"] as? [[String: Any]])
-        #expect(baselines.count == 5)
+        let measured = try #require(object["baselines"] as? [[String: Any]])
+        let methods = measured.compactMap { $0["method"] as? String }
+        // The heuristics, then those polished in the simulator, each named after its source.
+        let polished = methods.filter { $0.hasSuffix("+polish") }
+        #expect(methods.count == 5 + polished.count && !polished.isEmpty)
+        #expect(polished.allSatisfy { methods.prefix(5).contains(String($0.dropLast(7))) })
+        for baseline in measured where (baseline["method"] as? String)?.hasSuffix("+polish") == true
+        {
+            #expect(baseline["remeasured_us"] as? NSNumber == baseline["step_time_us"] as? NSNumber)
+        }
+        let baselines = measured.prefix(5)
         for baseline in baselines {
             let method = try #require(baseline["method"] as? String)
             let placement = try String(
@@ -593,7 +602,8 @@ import Testing
                     && $0.hasSuffix("1.00")
             })
         #expect(!lines.contains { $0.hasPrefix("lower bound") })
-        #expect(result.stderr.contains("measuring the 5 heuristic placements"))
+        #expect(result.stderr.contains("polishing the heuristic placements in the simulator"))
+        #expect(result.stderr.contains("heuristic placements with the command first"))
         #expect(result.stderr.contains("3 more times each"))
 
         let once = try CLI.run([
