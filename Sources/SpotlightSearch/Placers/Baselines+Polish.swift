@@ -35,6 +35,7 @@ extension Baselines {
         guard moves > 0 else { return [] }
         var seen = Set(baselines.map { MeasuredPlacements.fingerprint($0.assignment) })
         var polished: [BaselineResult] = []
+        var simulator = Simulator(problem: problem)
         for baseline in baselines where !baseline.outOfMemory {
             let refined = problem.refined(by: baseline.assignment)
             let climb = LocalSearch(problem: refined).polish(
@@ -44,7 +45,6 @@ extension Baselines {
             guard climb.improvements > 0,
                 seen.insert(MeasuredPlacements.fingerprint(climb.assignment)).inserted
             else { continue }
-            var simulator = Simulator(problem: problem)
             polished.append(
                 BaselineResult(
                     method: baseline.method + "+polish", assignment: climb.assignment,

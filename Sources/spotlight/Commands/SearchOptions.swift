@@ -267,19 +267,8 @@ struct SearchOptions: ParsableArguments {
     {
         let simulated = Baselines.run(problem)
         guard measuresOnHardware else { return simulated }
-        let moves = modelPolish ?? Baselines.defaultPolishMoves(for: problem)
-        if announce && moves > 0 {
-            Output.error(
-                "polishing the heuristic placements in the simulator, at most \(moves) moves each")
-        }
-        let polished = Baselines.polished(simulated, in: problem, moves: moves) { polished in
-            if announce {
-                Output.error(
-                    "  \(polished.method): \(Units.microseconds(polished.result.stepTime)) simulated"
-                )
-            }
-        }
-        let candidates = simulated + polished
+        let candidates =
+            simulated + polishedInSimulator(simulated, problem: problem, announce: announce)
         if announce {
             Output.error(
                 "measuring the \(candidates.count) heuristic placements with the command first, to start from and compare with the fastest on this hardware"
@@ -295,6 +284,22 @@ struct SearchOptions: ParsableArguments {
                 )
             }
         }.baselines
+    }
+
+    /// The heuristics climbed in the simulator (`--model-polish`), each announced as it is done.
+    private func polishedInSimulator(
+        _ heuristics: [BaselineResult], problem: PlacementProblem, announce: Bool
+    ) -> [BaselineResult] {
+        let moves = modelPolish ?? Baselines.defaultPolishMoves(for: problem)
+        if announce && moves > 0 {
+            Output.error(
+                "polishing the heuristic placements in the simulator, at most \(moves) moves each")
+        }
+        return Baselines.polished(heuristics, in: problem, moves: moves) { polished in
+            guard announce else { return }
+            Output.error(
+                "  \(polished.method): \(Units.microseconds(polished.result.stepTime)) simulated")
+        }
     }
 
     /// Whether placements are measured by a command (`--evaluate-command` or `--evaluate-server`)
