@@ -189,19 +189,24 @@ struct SearchOptions: ParsableArguments {
             guard modelPolish >= 0 else {
                 throw ValidationError("--model-polish must not be negative")
             }
-            guard measuresOnHardware else {
-                throw ValidationError(
-                    "--model-polish needs --evaluate-command or --evaluate-server: with the "
-                        + "simulator, the polish would be a search that measures for free")
-            }
+            try requireHardware(
+                "--model-polish", "the polish would be a search that measures for free")
         }
-        if screen == true && !measuresOnHardware {
-            throw ValidationError(
-                "--screen needs --evaluate-command or --evaluate-server: with the simulator, "
-                    + "the screen would be the measurement itself")
+        if screen == true {
+            try requireHardware("--screen", "the screen would be the measurement itself")
         }
         if evaluateCommand != nil && evaluateServer != nil {
             throw ValidationError("give --evaluate-command or --evaluate-server, not both")
+        }
+    }
+
+    /// Refuses `option`, which only means something when placements are measured on hardware,
+    /// saying what it would be with the simulator (`withSimulator`).
+    private func requireHardware(_ option: String, _ withSimulator: String) throws {
+        guard measuresOnHardware else {
+            throw ValidationError(
+                "\(option) needs --evaluate-command or --evaluate-server: with the simulator, "
+                    + withSimulator)
         }
     }
 
