@@ -39,21 +39,29 @@ public struct ModelError: Sendable {
     /// `cluster` with each link between two devices declared at its rate scaled. O(devices²).
     public func cluster(_ cluster: Cluster) throws(InputError) -> Cluster {
         var random = SplitMix64(seed: seed &+ 0x11_4c5)
-        let count = cluster.deviceCount
+        return try cluster.scalingLinkRates { _, _ in exp(spread * random.nextGaussian()) }
+    }
+}
+
+extension Cluster {
+    /// This cluster with the link between each pair of devices `from < to` declared at its rate
+    /// times `factor(from, to)`, latency kept; `factor` is called in order of `from`, then `to`.
+    /// O(devices²).
+    public func scalingLinkRates(_ factor: (Int, Int) -> Double) throws(InputError) -> Cluster {
+        let count = deviceCount
         var links: [Cluster.Link] = []
         for from in 0..<count {
             for to in (from + 1)..<count {
                 let channel = from * count + to
-                let rate = cluster.channelBytesPerMicrosecond[channel] / 1e3
+                let rate = channelBytesPerMicrosecond[channel] / 1e3
                 links.append(
                     Cluster.Link(
                         between: (from, to),
                         speed: Cluster.LinkSpeed(
-                            gbytesPerSecond: rate * exp(spread * random.nextGaussian()),
-                            latencyMicroseconds: cluster.channelLatencyMicroseconds[channel])))
+                            gbytesPerSecond: rate * factor(from, to),
+                            latencyMicroseconds: channelLatencyMicroseconds[channel])))
             }
         }
-        return try Cluster(
-            name: cluster.name, devices: cluster.devices, links: links, defaultLink: nil)
+        return try Cluster(name: name, devices: devices, links: links, defaultLink: nil)
     }
 }
