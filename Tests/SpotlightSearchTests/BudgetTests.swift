@@ -194,6 +194,7 @@ import Testing
             switch round {
             case .learned: learned += 1
             case .climbed: climbed += 1
+            case .calibrated: Issue.record("calibrated without a calibration")
             }
             let climb = try #require(rounds.climb)
             #expect(climb.stepTime == optimizer.state.bestStepTime)
@@ -205,6 +206,41 @@ import Testing
         #expect(
             exact.evaluate([optimizer.state.bestAssignment!], method: "t")[0].stepTime
                 == optimizer.state.bestStepTime)
+    }
+
+    /// On a machine the model gets wrong, the model is fitted every `every` placements to all
+    /// measured so far, each fit matching them better than the model it started from; the
+    /// polishes in the fitted model are measured within the budget, and the fitted model screens
+    /// the climb.
+    @Test func aFittedModelPolishesTheBestWithinTheBudget() throws {
+        var (optimizer, start) = try Self.warmStarted(seed: 4) { $0.confirmations = 1 }
+        let problem = optimizer.problem
+        let error = ModelError(spread: 0.3, seed: 4)
+        let truth = SimulatorEvaluator(
+            graph: problem.graph, cluster: try error.cluster(problem.cluster),
+            cost: error.cost(problem.cost, cluster: problem.cluster), workers: 2)
+        let startTime = try #require(truth.evaluate([start.assignment], method: "t")[0].stepTime)
+        optimizer = Optimizer(
+            problem: problem, configuration: optimizer.configuration,
+            warmStart: start.assignment, warmStartTime: startTime)
+        var plan = BudgetedSearch(budget: 200, searchShare: 0)
+        plan.calibration = .init(every: 40, moves: 500, known: [(start.assignment, startTime)])
+        let counter = CountingEvaluator(truth)
+        var rounds = BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
+        var reports: [BudgetedSearch.Recalibration] = []
+        while let round = rounds.round(&optimizer, evaluator: counter) {
+            if case .calibrated(let report) = round { reports.append(report) }
+        }
+        #expect(reports.count >= 3)
+        #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.fitted < $1.fitted })
+        #expect(reports.allSatisfy { $0.error.after < $0.error.before })
+        #expect(reports.contains { $0.measured != nil })
+        #expect(counter.count <= 200)
+        #expect(rounds.climbMeasured + rounds.calibrationMeasured == counter.count)
+        #expect(optimizer.screen != nil)
+        let best = try #require(optimizer.state.bestAssignment)
+        #expect(truth.evaluate([best], method: "t")[0].stepTime == optimizer.state.bestStepTime)
+        #expect(try #require(optimizer.state.bestStepTime) < startTime)
     }
 
     /// Pins set during an interleaved run (the explorer's) reach the climb at once: every

@@ -249,8 +249,11 @@ public actor OptimizerActor {
     private static func source(of round: BudgetedSearch.Interleaving.Round?, iteration: Int)
         -> BestSource
     {
-        guard case .climbed(let climb) = round else { return .learned(iteration: iteration) }
-        return .climb(move: climb.improvements)
+        switch round {
+        case .climbed(let climb): return .climb(move: climb.improvements)
+        case .calibrated: return .fittedModel
+        case .learned, nil: return .learned(iteration: iteration)
+        }
     }
 
     private func saveCheckpoint() {

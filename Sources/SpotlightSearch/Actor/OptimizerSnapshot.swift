@@ -95,6 +95,8 @@ public enum BestSource: Sendable, Equatable {
     case climb(move: Int)
     /// A polish asked for by the person (`OptimizerActor.polishBest(budget:)`).
     case polish
+    /// The polish in the model fitted to the measurements (`BudgetedSearch.Calibration`).
+    case fittedModel
 }
 
 /// What a polish of the best placement did: from which step time to which, with how many moves

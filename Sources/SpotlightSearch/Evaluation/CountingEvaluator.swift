@@ -60,3 +60,39 @@ public final class NoisyEvaluator: Evaluator, Sendable {
 #elseif canImport(Darwin)
     import Darwin
 #endif
+
+/// Passes placements to another evaluator and keeps each valid measurement, so that a model can
+/// be fitted to them (`ModelCalibration`). Memory: one assignment per measurement.
+public final class MeasurementRecorder: Evaluator, Sendable {
+    public let base: any Evaluator
+    private let log = Mutex<[(assignment: [Int], stepTime: Double)]>([])
+
+    public init(_ base: any Evaluator) { self.base = base }
+
+    /// Every valid measurement so far, in order.
+    public var measurements: [(assignment: [Int], stepTime: Double)] { log.withLock { $0 } }
+
+    /// Adds a measurement taken elsewhere (the heuristics', before the search).
+    public func record(_ assignment: [Int], stepTime: Double) {
+        log.withLock { $0.append((assignment, stepTime)) }
+    }
+
+    public func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
+        keep(assignments, base.evaluate(assignments, method: method))
+    }
+
+    public func evaluate(labelled placements: [(assignment: [Int], method: String)])
+        -> [Evaluation]
+    {
+        keep(placements.map(\.assignment), base.evaluate(labelled: placements))
+    }
+
+    private func keep(_ assignments: [[Int]], _ evaluations: [Evaluation]) -> [Evaluation] {
+        log.withLock { log in
+            for (assignment, evaluation) in zip(assignments, evaluations) where evaluation.isValid {
+                log.append((assignment, evaluation.stepTime!))
+            }
+        }
+        return evaluations
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import SpotlightModel
+import SpotlightSimulation
 
 extension BudgetedSearch {
     /// The interleaved schedule, round by round: one learned-search iteration or one batch of the
@@ -14,6 +15,8 @@ extension BudgetedSearch {
         public enum Round: Sendable {
             case learned(IterationStats)
             case climbed(LocalSearch.Outcome)
+            /// The model fitted to the measurements, and the best placement polished in it.
+            case calibrated(Recalibration)
         }
 
         public let plan: BudgetedSearch
@@ -23,6 +26,8 @@ extension BudgetedSearch {
         private var learned = ImprovementRate(), climbing = ImprovementRate()
         /// The fastest placement the learned search sampled itself.
         public private(set) var searchBest: Double?
+        /// The model fitted to the measurements, with the plan's `calibration`.
+        var calibration: CalibrationState?
 
         public init(plan: BudgetedSearch, optimizer: Optimizer) {
             self.plan = plan
@@ -31,11 +36,21 @@ extension BudgetedSearch {
                 climb = LocalSearch.Climb(
                     from: best, stepTime: time, seed: optimizer.configuration.seed)
             }
+            calibration = plan.calibration.map { plan in
+                var model = ModelCalibration(
+                    graph: optimizer.problem.graph, cluster: optimizer.problem.cluster,
+                    cost: optimizer.problem.cost)
+                if let misfit = plan.misfit { model.misfit = misfit }
+                return CalibrationState(
+                    plan: plan, model: model, measurements: plan.known, dueAt: plan.every)
+            }
         }
 
         /// Placements measured by the learned search's rounds and by the climb's.
         public var searchMeasured: Int { learned.measured }
         public var climbMeasured: Int { climbing.measured }
+        /// Placements measured by the polishes in the fitted model (`Calibration`).
+        public var calibrationMeasured: Int { calibration?.measured ?? 0 }
 
         /// The climb's state as a polish outcome, if it has started.
         public var climbOutcome: LocalSearch.Outcome? {
@@ -54,8 +69,17 @@ extension BudgetedSearch {
                 plan.searchShare > 0
                 && plan.fitsIteration(of: optimizer, measured: measured, within: plan.budget)
             let canClimb = climb.map { !search.isLocalOptimum($0) } ?? false
+            let stuck = !canLearn && !canClimb
+            if calibration?.isDue(measured: measured, stuck: stuck) == true,
+                let report = recalibrate(&optimizer, evaluator: evaluator)
+            {
+                return .calibrated(report)
+            }
+            let recorder = calibration.map { _ in MeasurementRecorder(evaluator) }
+            defer { calibration?.measurements += recorder?.measurements ?? [] }
+            let measuring: any Evaluator = recorder ?? evaluator
             if canLearn && (!canClimb || prefersLearning(measured: measured)) {
-                let stats = optimizer.iterate(evaluator: evaluator)
+                let stats = optimizer.iterate(evaluator: measuring)
                 if let time = stats.bestStepTime { searchBest = min(searchBest ?? time, time) }
                 if let best = optimizer.state.bestAssignment,
                     let time = optimizer.state.bestStepTime
@@ -78,7 +102,7 @@ extension BudgetedSearch {
                 method: optimizer.configuration.method.rawValue)
             guard
                 search.step(
-                    &climb!, step, measured: &optimizer.state.measured, evaluator: evaluator)
+                    &climb!, step, measured: &optimizer.state.measured, evaluator: measuring)
             else { return nil }
             optimizer.state.offerBest(climb!.current, stepTime: climb!.stepTime)
             if optimizer.hasPins {
@@ -95,6 +119,11 @@ extension BudgetedSearch {
         public mutating func repin(following optimizer: Optimizer) {
             search = optimizer.localSearch()
             climb?.forgetPass()
+        }
+
+        /// Goes on climbing from `placement` when it is faster than the climb's.
+        mutating func restartClimb(from placement: [Int], stepTime: Double) {
+            climb?.restart(from: placement, stepTime: stepTime)
         }
 
         /// Whether the next round goes to the learned search: below its share, untried, or
@@ -129,14 +158,14 @@ extension BudgetedSearch {
 
     /// Runs the interleaved schedule to its end.
     func runInterleaved(
-        _ optimizer: inout Optimizer, counter: CountingEvaluator,
-        shouldStop: () -> Bool
+        _ optimizer: inout Optimizer, counter: CountingEvaluator, shouldStop: () -> Bool
     ) -> Outcome {
         var rounds = Interleaving(plan: self, optimizer: optimizer)
         while !shouldStop(), rounds.round(&optimizer, evaluator: counter) != nil {}
         return Outcome(
             assignment: optimizer.state.bestAssignment, stepTime: optimizer.state.bestStepTime,
             searchStepTime: rounds.searchBest, searchMeasured: rounds.searchMeasured,
-            polishMeasured: rounds.climbMeasured, polish: rounds.climbOutcome)
+            polishMeasured: rounds.climbMeasured + rounds.calibrationMeasured,
+            polish: rounds.climbOutcome)
     }
 }

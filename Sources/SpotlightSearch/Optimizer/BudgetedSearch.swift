@@ -14,7 +14,8 @@ public struct BudgetedSearch: Sendable {
         public var stepTime: Double?
         /// The best placement the learned search found before the polish.
         public var searchStepTime: Double?
-        /// Placements measured by the search (samples and confirmations) and by the polish.
+        /// Placements measured by the search (samples and confirmations) and by the polish (the
+        /// climb, and the polishes in the fitted model).
         public var searchMeasured: Int
         public var polishMeasured: Int
         public var polish: LocalSearch.Outcome?
@@ -28,6 +29,8 @@ public struct BudgetedSearch: Sendable {
     /// Interleaved: the least share of the placements measured so far that it gets.
     public var searchShare: Double
     public var schedule: Schedule
+    /// Fitting the model to the measurements as the search goes (interleaved schedule only).
+    public var calibration: Calibration?
 
     /// How the learned search and the local search share the budget.
     public enum Schedule: String, Sendable, CaseIterable {
@@ -85,7 +88,7 @@ public struct BudgetedSearch: Sendable {
         _ optimizer: inout Optimizer, evaluator: any Evaluator, shouldStop: () -> Bool = { false }
     ) -> Outcome {
         let counter = CountingEvaluator(evaluator)
-        if schedule == .interleaved && searchShare > 0 {
+        if schedule == .interleaved && (searchShare > 0 || calibration != nil) {
             return runInterleaved(&optimizer, counter: counter, shouldStop: shouldStop)
         }
         while fitsIteration(of: optimizer, measured: counter.count) && !shouldStop() {

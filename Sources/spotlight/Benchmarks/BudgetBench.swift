@@ -66,6 +66,15 @@ struct BudgetBench: ParsableCommand {
             "With --model-error: simulated placements each heuristic may take for its polish in "
                 + "the model, measured as one more heuristic (0: none)."))
     var modelPolish = 0
+    @Option(
+        help: ArgumentHelp(
+            "With --model-error: fit the model to the measurements every this many placements "
+                + "and polish the best placement in it (0: never)."))
+    var calibrate = 0
+    @Option(help: "Simulated moves of each polish in the fitted model.") var calibrationMoves =
+        5_000
+    @Option(help: "The fit's allowance for misfit, as a log-deviation.") var calibrationMisfit:
+        Double?
     @Option(help: "Confirmations of a would-be best (default: 2 with noise, else 0).") var confirm:
         Int?
     @Option(help: "Methods to run, comma-separated, from local, screened, pg, spotlight.")
@@ -200,6 +209,8 @@ struct BudgetComparison {
         var fastest: BaselineResult?
         var problem: PlacementProblem
         var start: BaselineResult?
+        /// The heuristics as measured on the truth.
+        var measured: [BaselineResult]
     }
 
     /// `simulated`: the heuristics' placements on `base`, as the model times them.
@@ -217,7 +228,8 @@ struct BudgetComparison {
         }
         let (problem, start) = bench.warmStart.prepare(base, baselines: baselines)
         return Machine(
-            truth: truth, fastest: WarmStart.fastest(baselines), problem: problem, start: start)
+            truth: truth, fastest: WarmStart.fastest(baselines), problem: problem, start: start,
+            measured: baselines)
     }
 
     func compare(name: String, base: PlacementProblem) throws -> Row {
@@ -281,8 +293,18 @@ struct BudgetComparison {
             warmStart: machine.start?.assignment, warmStartTime: machine.start?.stepTime)
         if method == "screened" || (!alone && bench.screen) { optimizer.screen = model }
         let share = alone ? 0 : bench.searchShare ?? bench.schedule.defaultShare
-        return BudgetedSearch(budget: bench.budget, searchShare: share, schedule: bench.schedule)
-            .run(&optimizer, evaluator: evaluator)
+        var plan = BudgetedSearch(
+            budget: bench.budget, searchShare: share, schedule: bench.schedule)
+        if bench.calibrate > 0 && optimizer.screen != nil {
+            plan.calibration = BudgetedSearch.Calibration(
+                every: bench.calibrate, moves: bench.calibrationMoves,
+                misfit: bench.calibrationMisfit,
+                known: machine.measured.compactMap { baseline in
+                    baseline.result.outOfMemory
+                        ? nil : (baseline.assignment, baseline.result.stepTime)
+                })
+        }
+        return plan.run(&optimizer, evaluator: evaluator)
     }
 
     /// Spotlight against each other method run, when Spotlight is run.

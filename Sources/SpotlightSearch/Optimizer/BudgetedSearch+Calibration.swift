@@ -1,0 +1,143 @@
+import SpotlightModel
+import SpotlightSimulation
+
+extension BudgetedSearch {
+    /// How the interleaved search fits its model to what it has measured, and uses the fitted
+    /// model: every `every` placements measured, the model (`ModelCalibration`) is fitted to all
+    /// measurements so far, becomes the climb's screen, and polishes the best placement in `moves`
+    /// simulated moves; the polished placement is then measured (counted) and kept when faster
+    /// (BENCHMARKS.md, "A model fitted to the measurements").
+    public struct Calibration: Sendable {
+        /// Placements measured between fits unless told otherwise (BENCHMARKS.md, "A model
+        /// fitted to the measurements").
+        public static let defaultInterval = 120
+        /// Simulated moves of each polish in the fitted model.
+        public static let defaultMoves = 5_000
+
+        public var every: Int
+        public var moves: Int
+        /// The fit's `misfit`, or nil for its default.
+        public var misfit: Double?
+        /// Measurements taken before the search (the heuristics'), fitted with its own.
+        public var known: [(assignment: [Int], stepTime: Double)]
+
+        public init(
+            every: Int, moves: Int, misfit: Double? = nil,
+            known: [(assignment: [Int], stepTime: Double)] = []
+        ) {
+            precondition(every > 0 && moves >= 0, "a positive interval and moves")
+            self.every = every
+            self.moves = moves
+            self.misfit = misfit
+            self.known = known
+        }
+    }
+
+    /// What a round of fitting the model did.
+    public struct Recalibration: Sendable, Equatable {
+        /// Placements the model was fitted to.
+        public var fitted: Int
+        /// How well the model matched them, before the fit and after.
+        public var error: ModelCalibration.FitError
+        /// The polished placement's measured step time; nil when none was measured (the fitted
+        /// model found no faster placement, or the budget had no room).
+        public var measured: Double?
+        /// Whether that placement became the best.
+        public var improved: Bool
+    }
+
+    /// The interleaved search's fitted model and what it is fitted to.
+    struct CalibrationState: Sendable {
+        var plan: Calibration
+        var model: ModelCalibration
+        var measurements: [(assignment: [Int], stepTime: Double)]
+        /// Placements measured in all when the next fit is due.
+        var dueAt: Int
+        /// How many measurements the last fit saw.
+        var fittedCount = -1
+        /// Placements the polishes in the fitted model measured, confirmations included.
+        var measured = 0
+
+        /// Whether a fit is due, `measured` placements into the search, or the searches cannot go
+        /// on (`stuck`) and measurements have come in since the last fit.
+        func isDue(measured: Int, stuck: Bool) -> Bool {
+            measured >= dueAt || (stuck && measurements.count > fittedCount)
+        }
+    }
+}
+
+extension BudgetedSearch.Interleaving {
+    /// Fits the model to every measurement so far, makes it `optimizer`'s screen, polishes the
+    /// best placement in it, and measures the polished placement through `evaluator` when the
+    /// budget has room for it and its confirmations; a faster one becomes the best and the
+    /// climb's start. Time: the fit's, and `moves` simulations.
+    mutating func recalibrate(_ optimizer: inout Optimizer, evaluator: CountingEvaluator)
+        -> BudgetedSearch.Recalibration?
+    {
+        guard var state = calibration else { return nil }
+        defer { calibration = state }
+        state.fittedCount = state.measurements.count
+        state.dueAt = evaluator.count + state.plan.every
+        guard let error = try? state.model.fit(state.measurements),
+            let simulator = try? state.model.simulator()
+        else { return nil }
+        let screen = SimulatorEvaluator(
+            graph: simulator.graph, cluster: simulator.cluster, cost: simulator.cost)
+        optimizer.screen = screen
+        repin(following: optimizer)
+        var report = BudgetedSearch.Recalibration(
+            fitted: state.measurements.count, error: error, measured: nil, improved: false)
+        guard let polished = polishedBest(optimizer, in: screen, moves: state.plan.moves),
+            evaluator.count + 1 + optimizer.configuration.confirmations <= plan.budget
+        else { return report }
+        let before = evaluator.count
+        let time = measureNew(polished, &optimizer, evaluator: evaluator)
+        state.measured += evaluator.count - before
+        state.measurements += time.map { [(polished, $0)] } ?? []
+        report.measured = time
+        guard let time, time < optimizer.state.bestStepTime ?? .infinity else { return report }
+        optimizer.state.offerBest(polished, stepTime: time)
+        if optimizer.hasPins { optimizer.offerPinnedBest(polished, stepTime: time) }
+        restartClimb(from: polished, stepTime: time)
+        report.improved = true
+        return report
+    }
+
+    /// The best placement climbed by the local search in `model`, with the search's pins; nil
+    /// when no move helped there or the result has been measured already.
+    private func polishedBest(_ optimizer: Optimizer, in model: SimulatorEvaluator, moves: Int)
+        -> [Int]?
+    {
+        guard moves > 0, let best = optimizer.state.bestAssignment,
+            let predicted = model.evaluate([best], method: "calibration")[0].stepTime
+        else { return nil }
+        let polish = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins)
+            .polish(
+                best, stepTime: predicted, evaluator: model, budget: moves,
+                seed: optimizer.configuration.seed, method: "calibrated polish")
+        let fingerprint = MeasuredPlacements.fingerprint(polish.assignment)
+        guard polish.improvements > 0, !optimizer.state.measured.contains(fingerprint) else {
+            return nil
+        }
+        return polish.assignment
+    }
+
+    /// Measures a placement never measured before, with the search's confirmations when its
+    /// first measurement beats the best, and records it; nil when the measurement failed.
+    private func measureNew(
+        _ placement: [Int], _ optimizer: inout Optimizer, evaluator: CountingEvaluator
+    ) -> Double? {
+        let method = optimizer.configuration.method.rawValue
+        let first = evaluator.evaluate([placement], method: method)[0]
+        optimizer.state.measured.record(MeasuredPlacements.fingerprint(placement), first)
+        guard first.isValid, var time = first.stepTime else { return nil }
+        if time < optimizer.state.bestStepTime ?? .infinity {
+            time = Remeasurement.confirmed(
+                time, of: placement, times: optimizer.configuration.confirmations,
+                evaluator: evaluator, method: method)
+            optimizer.state.measured.record(
+                MeasuredPlacements.fingerprint(placement), Evaluation(stepTime: time))
+        }
+        return time
+    }
+}
