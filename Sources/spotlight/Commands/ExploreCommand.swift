@@ -82,6 +82,9 @@ struct ExploreCommand: ParsableCommand {
         guard (0...1).contains(searchShare) else {
             throw ValidationError("--search-share must be between 0 and 1")
         }
+        if (search.fitModelEvery ?? 0) > 0 && budget == nil {
+            throw ValidationError("--fit-model-every needs --budget")
+        }
         if search.method == .local && budget == nil {
             throw ValidationError(
                 "--method local is the local search alone under a budget: give --budget N")

@@ -91,7 +91,11 @@ struct ExploreRun {
         let actor = OptimizerActor(
             optimizer: optimizer, evaluator: evaluator, iterationLimit: options.iterations,
             checkpointPath: search.checkpoint, checkpointEvery: search.checkpointEvery,
-            plan: options.plan)
+            plan: options.plan.map { plan in
+                var plan = plan
+                plan.calibration = search.calibration(known: baselines)
+                return plan
+            })
         let stem =
             problem.graph.name.isEmpty
             ? "spotlight" : problem.graph.name.replacingOccurrences(of: "/", with: "_")

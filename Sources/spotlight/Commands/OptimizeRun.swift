@@ -123,7 +123,7 @@ struct OptimizeRun {
         // writes at the end: it is reported when it starts failing, tried again at the next one,
         // and fails the run only if the last attempt failed.
         var checkpointFailed = false
-        var rounds = interleaving(setup.optimizer)
+        var rounds = interleaving(setup)
         while Interruption.signal == nil, let stats = nextIteration(&setup, &rounds) {
             csv += IterationLog.row(stats, runMeasured: setup.evaluator.count)
             saveCheckpoint(
@@ -152,11 +152,12 @@ struct OptimizeRun {
     }
 
     /// The interleaved schedule's rounds, when the budget is shared that way.
-    private func interleaving(_ optimizer: Optimizer) -> BudgetedSearch.Interleaving? {
-        guard let plan = options.plan, plan.schedule == .interleaved, plan.searchShare > 0 else {
-            return nil
-        }
-        return BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
+    /// With `--method local` only when the simulator is fitted to the measurements.
+    private func interleaving(_ setup: Setup) -> BudgetedSearch.Interleaving? {
+        guard var plan = options.plan, plan.schedule == .interleaved else { return nil }
+        plan.calibration = options.search.calibration(known: setup.baselines)
+        guard plan.searchShare > 0 || plan.calibration != nil else { return nil }
+        return BudgetedSearch.Interleaving(plan: plan, optimizer: setup.optimizer)
     }
 
     /// The next iteration's statistics: the search's own, or the interleaved schedule's next
@@ -181,6 +182,8 @@ struct OptimizeRun {
                         "best \(Units.microseconds(best))",
                         "\(climb.improvements) moves kept by the local search",
                     ])
+            case .calibrated(let report):
+                setup.showProgress(setup.evaluator.count, Self.describe(report))
             }
         }
         return nil
@@ -449,5 +452,23 @@ struct OptimizeRun {
         if let checkpoint = options.search.checkpoint, !found.checkpointFailed {
             Output.line("checkpoint written to \(checkpoint)")
         }
+    }
+}
+
+extension OptimizeRun {
+    /// A fit of the model to the measurements, for the progress line: how far the model was off
+    /// before and after, and what its polish measured.
+    static func describe(_ report: BudgetedSearch.Recalibration) -> [String] {
+        let error = report.error
+        var parts = [
+            "model fitted to \(report.fitted) placements: off by "
+                + "\(Units.percent(exp(error.before) - 1)), then \(Units.percent(exp(error.after) - 1))"
+        ]
+        if let time = report.measured {
+            parts.append(
+                "its polish measured \(Units.microseconds(time))"
+                    + (report.improved ? ", the new best" : ""))
+        }
+        return parts
     }
 }

@@ -127,6 +127,17 @@ struct SearchOptions: ParsableArguments {
         ))
     var modelPolish: Int?
     @Option(
+        help: ArgumentHelp(
+            "With --budget on hardware: placements measured between fits of the simulator to the "
+                + "measurements (0: none; default: \(BudgetedSearch.Calibration.defaultInterval)).",
+            discussion:
+                "Each fit scales every op's time per device type and every link's rate so that "
+                + "the simulator's step times match the measured ones; the fitted simulator then "
+                + "screens the climb's moves and polishes the best placement, and the polished "
+                + "placement is measured, within the budget, and kept when faster."
+        ))
+    var fitModelEvery: Int?
+    @Option(
         help:
             "Save the search here (atomically) every --checkpoint-every iterations and at the end.",
         completion: .file(extensions: ["json"]))
@@ -191,6 +202,15 @@ struct SearchOptions: ParsableArguments {
             }
             try requireHardware(
                 "--model-polish", "the polish would be a search that measures for free")
+        }
+        if let fitModelEvery {
+            guard fitModelEvery >= 0 else {
+                throw ValidationError("--fit-model-every must not be negative")
+            }
+            if fitModelEvery > 0 {
+                try requireHardware(
+                    "--fit-model-every", "the simulator would be fitted to itself")
+            }
         }
         if screen == true {
             try requireHardware("--screen", "the screen would be the measurement itself")
@@ -305,6 +325,18 @@ struct SearchOptions: ParsableArguments {
             Output.error(
                 "  \(polished.method): \(Units.microseconds(polished.result.stepTime)) simulated")
         }
+    }
+
+    /// How a budgeted search fits the simulator to its measurements (`--fit-model-every`), the
+    /// heuristics' measurements among them; nil with the simulator as the measurement or 0.
+    func calibration(known baselines: [BaselineResult]) -> BudgetedSearch.Calibration? {
+        let every = fitModelEvery ?? BudgetedSearch.Calibration.defaultInterval
+        guard measuresOnHardware, every > 0 else { return nil }
+        return BudgetedSearch.Calibration(
+            every: every, moves: BudgetedSearch.Calibration.defaultMoves,
+            known: baselines.compactMap { baseline in
+                baseline.outOfMemory ? nil : (baseline.assignment, baseline.stepTime)
+            })
     }
 
     /// Whether placements are measured by a command (`--evaluate-command` or `--evaluate-server`)
