@@ -96,26 +96,31 @@ public struct ModelCalibration: Sendable {
     /// Fits the factors to `measured` placements (an assignment and its measured step time each),
     /// starting from the current factors, in `rounds` Gauss-Newton steps, and says how well the
     /// model matched them before and after; nil when none can be fitted. Placements that fail or
-    /// run out of memory in the model are left out. Time: `rounds + 1` simulations of each.
+    /// run out of memory in the model are left out. Time: `rounds + 1` simulations of each, over
+    /// `workers` threads.
     @discardableResult
-    public mutating func fit(_ measured: [(assignment: [Int], stepTime: Double)], rounds: Int = 3)
-        throws(InputError) -> FitError?
-    {
+    public mutating func fit(
+        _ measured: [(assignment: [Int], stepTime: Double)], rounds: Int = 3, workers: Int = 1
+    ) throws(InputError) -> FitError? {
         var before: Double?
+        let measured = measured.filter { $0.stepTime > 0 }
+        var position = [Int](repeating: -1, count: factors.count)
         for round in 0...rounds {
-            var simulator = try simulator()
+            let simulator = try simulator()
+            let results = simulator.simulateAll(measured.map(\.assignment), workers: workers)
             var rows: [SparseRow] = []
             var targets: [Double] = []
             var squares = 0.0
             var count = 0
-            for sample in measured where sample.stepTime > 0 {
-                let result = simulator.simulate(sample.assignment)
+            for (sample, result) in zip(measured, results) {
                 guard result.stepTime > 0, !result.outOfMemory else { continue }
                 let residual = log(sample.stepTime) - log(result.stepTime)
                 squares += residual * residual
                 count += 1
                 guard round < rounds else { continue }
-                let row = gradient(of: result, assignment: sample.assignment, simulator: simulator)
+                let row = gradient(
+                    of: result, assignment: sample.assignment, simulator: simulator,
+                    position: &position)
                 // Linearised: log measured ≈ log simulated + row · (new factors - factors).
                 targets.append(residual + row.dot(factors))
                 rows.append(row)
@@ -132,9 +137,11 @@ public struct ModelCalibration: Sendable {
     /// The derivative of the log step time in each factor: the share of the step that the
     /// critical path's ops and transfers take.
     private func gradient(
-        of result: SimulationResult, assignment: [Int], simulator: Simulator
+        of result: SimulationResult, assignment: [Int], simulator: Simulator,
+        position: inout [Int]
     ) -> SparseRow {
         var row = SparseRow()
+        defer { row.release(&position) }
         let devices = cluster.deviceCount
         for step in result.criticalPath {
             switch step {
@@ -142,8 +149,8 @@ public struct ModelCalibration: Sendable {
                 let device = assignment[op]
                 let share = simulator.cost.time(op: op, device: device) / result.stepTime
                 let type = typeOf[device]
-                row.add(type, share)
-                row.add(opBase + op * typeCount + type, share)
+                row.add(type, share, position: &position)
+                row.add(opBase + op * typeCount + type, share, position: &position)
             case .transfer(_, let producer, let from, let to):
                 var bytes = 0.0
                 for edge in graph.outputStart[producer]..<graph.outputStart[producer + 1]
@@ -151,7 +158,9 @@ public struct ModelCalibration: Sendable {
                     bytes = max(bytes, graph.outputEdgeBytes[edge])
                 }
                 let rate = simulator.cluster.channelBytesPerMicrosecond[from * devices + to]
-                row.add(linkBase + linkOf[from * devices + to], bytes / rate / result.stepTime)
+                row.add(
+                    linkBase + linkOf[from * devices + to], bytes / rate / result.stepTime,
+                    position: &position)
             }
         }
         return row
@@ -225,16 +234,22 @@ public struct ModelCalibration: Sendable {
 struct SparseRow: Sendable {
     var indices: [Int] = []
     var values: [Double] = []
-    private var position: [Int: Int] = [:]
 
-    mutating func add(_ index: Int, _ value: Double) {
-        if let at = position[index] {
-            values[at] += value
+    /// Adds `value` at `index`. `position` holds, per index, where it is in this row or -1; the
+    /// caller resets the row's entries to -1 once the row is built (`release`).
+    mutating func add(_ index: Int, _ value: Double, position: inout [Int]) {
+        if position[index] >= 0 {
+            values[position[index]] += value
         } else {
             position[index] = indices.count
             indices.append(index)
             values.append(value)
         }
+    }
+
+    /// Sets this row's entries of `position` back to -1.
+    func release(_ position: inout [Int]) {
+        for index in indices { position[index] = -1 }
     }
 
     func dot(_ dense: [Double]) -> Double {

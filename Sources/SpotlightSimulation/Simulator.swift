@@ -1,3 +1,4 @@
+import Dispatch
 import SpotlightModel
 
 /// The discrete-event simulator: turns a placement into the step time of one training step,
@@ -122,5 +123,36 @@ public struct Simulator: Sendable {
             channelBytes: Array(UnsafeBufferPointer(start: work.channelBytes, count: channels)),
             channelBusy: Array(UnsafeBufferPointer(start: work.channelBusy, count: channels)),
             transferCount: work.transferCount, criticalPath: path, timeline: timeline)
+    }
+}
+
+/// A buffer that parallel workers write to, each at its own indices.
+package struct SharedBuffer<Element>: @unchecked Sendable {  // Workers own disjoint indices.
+    package let buffer: UnsafeMutableBufferPointer<Element>
+
+    package init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+}
+
+extension Simulator {
+    /// Each assignment simulated, over `workers` threads, each with its own copy of this
+    /// simulator; results in order, the same for any number of workers.
+    public func simulateAll(_ assignments: [[Int]], workers: Int) -> [SimulationResult] {
+        let count = assignments.count
+        let results = SharedBuffer(
+            UnsafeMutableBufferPointer<SimulationResult>.allocate(
+                capacity: count))
+        defer {
+            results.buffer.baseAddress!.deinitialize(count: count)
+            results.buffer.deallocate()
+        }
+        let workers = max(1, min(workers, count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var simulator = self
+            for index in stride(from: worker, to: count, by: workers) {
+                (results.buffer.baseAddress! + index).initialize(
+                    to: simulator.simulate(assignments[index]))
+            }
+        }
+        return Array(results.buffer)
     }
 }
