@@ -96,13 +96,6 @@ extension SimulatorEvaluator {
     }
 }
 
-/// A buffer that parallel workers write to, each at its own indices.
-struct SharedBuffer<Element>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Element>
-
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
-}
-
 /// The number of cores to use.
 public enum ProcessInfoCores {
     public static var count: Int {

@@ -78,7 +78,8 @@ extension BudgetedSearch.Interleaving {
         defer { calibration = state }
         state.fittedCount = state.measurements.count
         state.dueAt = evaluator.count + state.plan.every
-        guard let error = try? state.model.fit(state.measurements),
+        let workers = ProcessInfoCores.count
+        guard let error = try? state.model.fit(state.measurements, workers: workers),
             let simulator = try? state.model.simulator()
         else { return nil }
         let screen = SimulatorEvaluator(
