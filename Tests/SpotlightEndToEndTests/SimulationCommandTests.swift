@@ -256,6 +256,29 @@ import Testing
         #expect(refused.status != 0 && refused.stderr.contains("--model-polish needs"))
     }
 
+    /// On hardware under a budget the simulator is fitted to the measurements as the search goes
+    /// (each fit on the progress lines); the option is refused with the simulator as the
+    /// measurement and without a budget.
+    @Test func onHardwareTheSimulatorIsFittedToTheMeasurements() throws {
+        let tiny = ["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json"]
+        let result = try CLI.run(
+            tiny + [
+                "--budget", "40", "--method", "local", "--fit-model-every", "8",
+                "--evaluate-command", Self.gpuOneCounter, "--remeasure", "0",
+            ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let fits = result.stdout.split(separator: "\n").filter {
+            $0.contains("model fitted to ") && $0.contains(" placements: off by ")
+        }
+        #expect(fits.count >= 2, "\(result.stdout)")
+        let simulated = try CLI.run(tiny + ["--budget", "40", "--fit-model-every", "8"])
+        #expect(simulated.status != 0)
+        #expect(simulated.stderr.contains("--fit-model-every needs --evaluate-command"))
+        let unbudgeted = try CLI.run(
+            tiny + ["--fit-model-every", "8", "--evaluate-command", Self.gpuOneCounter])
+        #expect(unbudgeted.status != 0 && unbudgeted.stderr.contains("needs --budget"))
+    }
+
     /// `fidelity` simulates and measures each placement and reports errors and the rank
     /// correlation; here the "hardware" answers 1000 µs plus 10 per op on gpu:0.
     @Test func fidelityComparesSimulatedWithMeasured() throws {
@@ -352,6 +375,13 @@ import Testing
                     + "Spotlight / screened |"), "\(result.stdout)")
         #expect(result.stdout.contains("on machines the model gets wrong by 0.3"))
         #expect(result.stderr.contains("tiny_two_tower screened seed 2"))
+        let calibrated = try CLI.run([
+            "bench", "budget", workload, "--budget", "48", "--seeds", "1", "--model-error", "0.3",
+            "--methods", "screened", "--calibrate", "16",
+        ])
+        #expect(calibrated.status == 0, "\(calibrated.stderr)")
+        let refused = try CLI.run(["bench", "budget", workload, "--calibrate", "16"])
+        #expect(refused.status != 0 && refused.stderr.contains("--calibrate needs --model-error"))
     }
 
     @Test func benchOptimizeComparesTheMethodsSeedBySeed() throws {

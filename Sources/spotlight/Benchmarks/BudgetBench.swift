@@ -69,7 +69,7 @@ struct BudgetBench: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "With --model-error: fit the model to the measurements every this many placements "
-                + "and polish the best placement in it (0: never)."))
+                + "and polish the best placement in it, in the screened searches (0: never)."))
     var calibrate = 0
     @Option(help: "Simulated moves of each polish in the fitted model.") var calibrationMoves =
         5_000
@@ -109,6 +109,14 @@ struct BudgetBench: ParsableCommand {
             throw ValidationError(
                 "--model-polish needs --model-error: without it the model is the measurement, "
                     + "and the polish a search that measures for free")
+        }
+        guard (calibrationMisfit ?? 1) > 0 else {
+            throw ValidationError("--calibration-misfit must be positive")
+        }
+        guard calibrate >= 0, calibrationMoves >= 0, calibrate == 0 || modelError > 0 else {
+            throw ValidationError(
+                "--calibrate needs --model-error: without it the model is the measurement, "
+                    + "and fitting it changes nothing but makes its polish a free search")
         }
         guard !methodList.isEmpty,
             methodList.allSatisfy({ Self.methodNames.keys.contains($0) })

@@ -40,6 +40,8 @@ struct OptimizeRun {
         var sampledBest: Double?
         var searchMeasured: Int
         var polished: LocalSearch.Outcome?
+        /// Placements measured by the polishes in the fitted simulator (`--fit-model-every`).
+        var fittedModelMeasured: Int
         var wall: Double
         var csv: String
         var checkpointFailed: Bool
@@ -142,6 +144,7 @@ struct OptimizeRun {
             rounds != nil ? rounds?.climbOutcome : polishBest(setup, measured: searchMeasured)
         return Found(
             sampledBest: sampledBest, searchMeasured: searchMeasured, polished: polished,
+            fittedModelMeasured: rounds?.calibrationMeasured ?? 0,
             wall: Date().timeIntervalSince(started), csv: csv, checkpointFailed: checkpointFailed)
     }
 
@@ -379,6 +382,7 @@ struct OptimizeRun {
             ("repeated_samples", .number(Double(setup.repeatedSamples))),
             ("placements_measured", .number(Double(setup.evaluator.count))),
             ("search_placements_measured", .number(Double(found.searchMeasured))),
+            ("fitted_model_placements_measured", .number(Double(found.fittedModelMeasured))),
             ("budget", options.budget.map { .number(Double($0)) } ?? .null),
             ("wall_seconds", .number((found.wall * 1000).rounded() / 1000)),
             (
@@ -422,7 +426,10 @@ struct OptimizeRun {
         let samples =
             "\(optimizer.state.samplesEvaluated) placements"
             + (repeated > 0 ? " (\(repeated) repeated)" : "")
-        let polish = found.polished.map { ", then \($0.evaluated) in the polish," } ?? ""
+        let fitted =
+            found.fittedModelMeasured > 0
+            ? " and \(found.fittedModelMeasured) in the fitted simulator's polishes" : ""
+        let polish = found.polished.map { ", then \($0.evaluated) in the polish\(fitted)," } ?? ""
         let budget = options.budget.map { " of a budget of \($0)" } ?? ""
         Output.line(
             "\(problem.graph.name) (\(problem.graph.count) ops, \(problem.stages.count) stages) on "
