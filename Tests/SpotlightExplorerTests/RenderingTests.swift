@@ -159,6 +159,7 @@ import Testing
         (BestSource.climb(move: 3), "by the climb, move 3"),
         (BestSource.learned(iteration: 7), "by spotlight, iteration 7"),
         (BestSource.start, "by the start (metis)"),
+        (BestSource.fittedModel, "by the fitted model's polish"),
     ])
     func underABudgetTheStatusLineCountsAgainstIt(source: BestSource, words: String) {
         var snapshot = Fixture.snapshot()
