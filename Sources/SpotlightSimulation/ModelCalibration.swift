@@ -100,14 +100,16 @@ public struct ModelCalibration: Sendable {
     /// `workers` threads.
     @discardableResult
     public mutating func fit(
-        _ measured: [(assignment: [Int], stepTime: Double)], rounds: Int = 3, workers: Int = 1
+        _ measured: [MeasuredPlacement], rounds: Int = 3, workers: Int = 1
     ) throws(InputError) -> FitError? {
         var before: Double?
         let measured = measured.filter { $0.stepTime > 0 }
         var position = [Int](repeating: -1, count: factors.count)
         for round in 0...rounds {
             let simulator = try simulator()
-            let results = simulator.simulateAll(measured.map(\.assignment), workers: workers)
+            let results = simulator.simulateAll(count: measured.count, workers: workers) {
+                measured[$0].assignment
+            }
             var rows: [SparseRow] = []
             var targets: [Double] = []
             var squares = 0.0
@@ -228,6 +230,21 @@ public struct ModelCalibration: Sendable {
         }
         return solution
     }
+}
+
+/// A placement and the step time measured for it, kept in a byte per op (a cluster has at most
+/// 64 devices), since a fit keeps every measurement of a run.
+public struct MeasuredPlacement: Sendable, Equatable {
+    public let devices: [UInt8]
+    public let stepTime: Double
+
+    public init(_ assignment: [Int], stepTime: Double) {
+        devices = assignment.map { UInt8($0) }
+        self.stepTime = stepTime
+    }
+
+    /// A device per op.
+    public var assignment: [Int] { devices.map(Int.init) }
 }
 
 /// A sparse vector built by adding to entries: the indices in the order first added.

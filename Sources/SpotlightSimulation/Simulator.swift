@@ -134,10 +134,11 @@ package struct SharedBuffer<Element>: @unchecked Sendable {  // Workers own disj
 }
 
 extension Simulator {
-    /// Each assignment simulated, over `workers` threads, each with its own copy of this
-    /// simulator; results in order, the same for any number of workers.
-    public func simulateAll(_ assignments: [[Int]], workers: Int) -> [SimulationResult] {
-        let count = assignments.count
+    /// `assignment(i)` simulated for each i below `count`, over `workers` threads, each with its
+    /// own copy of this simulator; results in order, the same for any number of workers.
+    public func simulateAll(
+        count: Int, workers: Int, assignment: @Sendable (Int) -> [Int]
+    ) -> [SimulationResult] {
         let results = SharedBuffer(
             UnsafeMutableBufferPointer<SimulationResult>.allocate(
                 capacity: count))
@@ -150,7 +151,7 @@ extension Simulator {
             var simulator = self
             for index in stride(from: worker, to: count, by: workers) {
                 (results.buffer.baseAddress! + index).initialize(
-                    to: simulator.simulate(assignments[index]))
+                    to: simulator.simulate(assignment(index)))
             }
         }
         return Array(results.buffer)

@@ -224,7 +224,9 @@ import Testing
             problem: problem, configuration: optimizer.configuration,
             warmStart: start.assignment, warmStartTime: startTime)
         var plan = BudgetedSearch(budget: 200, searchShare: 0)
-        plan.calibration = .init(every: 40, moves: 500, known: [(start.assignment, startTime)])
+        plan.calibration = .init(
+            every: 40, moves: 500, known: [MeasuredPlacement(start.assignment, stepTime: startTime)]
+        )
         let counter = CountingEvaluator(truth)
         var rounds = BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
         var reports: [BudgetedSearch.Recalibration] = []

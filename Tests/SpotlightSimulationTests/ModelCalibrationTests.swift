@@ -43,17 +43,11 @@ import Testing
             graph: graph, cluster: cluster, cost: cost, machine: machine, placements: placements)
     }
 
-    func measure(_ setting: inout Setting, _ placements: [[Int]]) -> [(
-        assignment: [Int], stepTime: Double
-    )] {
-        placements.map { ($0, setting.machine.simulate($0).stepTime) }
+    func measure(_ setting: inout Setting, _ placements: [[Int]]) -> [MeasuredPlacement] {
+        placements.map { MeasuredPlacement($0, stepTime: setting.machine.simulate($0).stepTime) }
     }
 
-    func rmsLogError(
-        _ simulator: inout Simulator, _ measured: [(assignment: [Int], stepTime: Double)]
-    )
-        -> Double
-    {
+    func rmsLogError(_ simulator: inout Simulator, _ measured: [MeasuredPlacement]) -> Double {
         let squares = measured.map {
             pow(log($0.stepTime / simulator.simulate($0.assignment).stepTime), 2)
         }

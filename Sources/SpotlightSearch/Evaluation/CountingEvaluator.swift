@@ -1,4 +1,5 @@
 import SpotlightModel
+import SpotlightSimulation
 import Synchronization
 
 /// Passes placements to another evaluator and counts them: every placement measured, samples,
@@ -65,17 +66,12 @@ public final class NoisyEvaluator: Evaluator, Sendable {
 /// be fitted to them (`ModelCalibration`). Memory: one assignment per measurement.
 public final class MeasurementRecorder: Evaluator, Sendable {
     public let base: any Evaluator
-    private let log = Mutex<[(assignment: [Int], stepTime: Double)]>([])
+    private let log = Mutex<[MeasuredPlacement]>([])
 
     public init(_ base: any Evaluator) { self.base = base }
 
     /// Every valid measurement so far, in order.
-    public var measurements: [(assignment: [Int], stepTime: Double)] { log.withLock { $0 } }
-
-    /// Adds a measurement taken elsewhere (the heuristics', before the search).
-    public func record(_ assignment: [Int], stepTime: Double) {
-        log.withLock { $0.append((assignment, stepTime)) }
-    }
+    public var measurements: [MeasuredPlacement] { log.withLock { $0 } }
 
     public func evaluate(_ assignments: [[Int]], method: String) -> [Evaluation] {
         keep(assignments, base.evaluate(assignments, method: method))
@@ -90,7 +86,7 @@ public final class MeasurementRecorder: Evaluator, Sendable {
     private func keep(_ assignments: [[Int]], _ evaluations: [Evaluation]) -> [Evaluation] {
         log.withLock { log in
             for (assignment, evaluation) in zip(assignments, evaluations) where evaluation.isValid {
-                log.append((assignment, evaluation.stepTime!))
+                log.append(MeasuredPlacement(assignment, stepTime: evaluation.stepTime!))
             }
         }
         return evaluations

@@ -19,11 +19,11 @@ extension BudgetedSearch {
         /// The fit's `misfit`, or nil for its default.
         public var misfit: Double?
         /// Measurements taken before the search (the heuristics'), fitted with its own.
-        public var known: [(assignment: [Int], stepTime: Double)]
+        public var known: [MeasuredPlacement]
 
         public init(
             every: Int, moves: Int, misfit: Double? = nil,
-            known: [(assignment: [Int], stepTime: Double)] = []
+            known: [MeasuredPlacement] = []
         ) {
             precondition(every > 0 && moves >= 0, "a positive interval and moves")
             self.every = every
@@ -50,7 +50,7 @@ extension BudgetedSearch {
     struct CalibrationState: Sendable {
         var plan: Calibration
         var model: ModelCalibration
-        var measurements: [(assignment: [Int], stepTime: Double)]
+        var measurements: [MeasuredPlacement]
         /// Placements measured in all when the next fit is due.
         var dueAt: Int
         /// How many measurements the last fit saw.
@@ -94,7 +94,7 @@ extension BudgetedSearch.Interleaving {
         let before = evaluator.count
         let time = measureNew(polished, &optimizer, evaluator: evaluator)
         state.measured += evaluator.count - before
-        state.measurements += time.map { [(polished, $0)] } ?? []
+        state.measurements += time.map { [MeasuredPlacement(polished, stepTime: $0)] } ?? []
         report.measured = time
         guard let time, time < optimizer.state.bestStepTime ?? .infinity else { return report }
         optimizer.state.offerBest(polished, stepTime: time)

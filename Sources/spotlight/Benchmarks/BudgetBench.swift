@@ -309,7 +309,8 @@ struct BudgetComparison {
                 misfit: bench.calibrationMisfit,
                 known: machine.measured.compactMap { baseline in
                     baseline.result.outOfMemory
-                        ? nil : (baseline.assignment, baseline.result.stepTime)
+                        ? nil
+                        : MeasuredPlacement(baseline.assignment, stepTime: baseline.result.stepTime)
                 })
         }
         return plan.run(&optimizer, evaluator: evaluator)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SpotlightModel
 import SpotlightSearch
+import SpotlightSimulation
 
 /// The options `optimize` and `explore` share: how the search is set up, how placements are
 /// measured, and where it is checkpointed.
@@ -335,7 +336,8 @@ struct SearchOptions: ParsableArguments {
         return BudgetedSearch.Calibration(
             every: every, moves: BudgetedSearch.Calibration.defaultMoves,
             known: baselines.compactMap { baseline in
-                baseline.outOfMemory ? nil : (baseline.assignment, baseline.stepTime)
+                baseline.outOfMemory
+                    ? nil : MeasuredPlacement(baseline.assignment, stepTime: baseline.stepTime)
             })
     }
 
