@@ -245,6 +245,34 @@ import Testing
         #expect(try #require(optimizer.state.bestStepTime) < startTime)
     }
 
+    /// With confirmations, each fit first measures the best placement again: a time recorded low
+    /// by luck (here half its own) gives way to the median of all its measurements.
+    @Test func eachFitMeasuresALuckyBestAgain() throws {
+        var (optimizer, start) = try Self.warmStarted(seed: 4) { $0.confirmations = 2 }
+        let truth = SimulatorEvaluator(problem: optimizer.problem, workers: 2)
+        let lucky = start.stepTime / 2
+        optimizer = Optimizer(
+            problem: optimizer.problem, configuration: optimizer.configuration,
+            warmStart: start.assignment, warmStartTime: lucky)
+        var plan = BudgetedSearch(budget: 100, searchShare: 0)
+        plan.calibration = .init(
+            every: 30, moves: 200, known: [MeasuredPlacement(start.assignment, stepTime: lucky)])
+        let counter = CountingEvaluator(truth)
+        var rounds = BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
+        while let round = rounds.round(&optimizer, evaluator: counter) {
+            guard case .calibrated = round else {
+                #expect(optimizer.state.bestStepTime == lucky)
+                continue
+            }
+            let best = try #require(optimizer.state.bestAssignment)
+            #expect(
+                truth.evaluate([best], method: "t")[0].stepTime == optimizer.state.bestStepTime)
+            #expect(rounds.climb?.stepTime == optimizer.state.bestStepTime)
+            break
+        }
+        #expect(counter.count <= 100 && rounds.calibrationMeasured >= 3)
+    }
+
     /// Pins set during an interleaved run (the explorer's) reach the climb at once: every
     /// placement it measures from then on obeys them. A share of 0 never learns.
     @Test func repinnedTheClimbMeasuresOnlyWhatObeysThePins() throws {

@@ -48,6 +48,14 @@ extension LocalSearch {
             modelReference = nil
         }
 
+        /// Takes `stepTime` as the current placement's time, measured again: a noisy best's
+        /// recorded time is low by luck, and moves would have to beat the luck too.
+        mutating func reestimate(_ placement: [Int], stepTime: Double) {
+            guard placement == current else { return }
+            self.stepTime = stepTime
+            passImproved = true
+        }
+
         /// Drops the pass under way, whose moves were another search's (new pins), and is no
         /// longer known to be at a local optimum.
         mutating func forgetPass() {

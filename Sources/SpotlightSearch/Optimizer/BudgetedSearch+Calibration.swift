@@ -76,8 +76,9 @@ extension BudgetedSearch.Interleaving {
     {
         guard var state = calibration else { return nil }
         defer { calibration = state }
-        state.fittedCount = state.measurements.count
         state.dueAt = evaluator.count + state.plan.every
+        reestimateBest(&optimizer, &state, evaluator: evaluator)
+        state.fittedCount = state.measurements.count
         let workers = ProcessInfoCores.count
         guard let error = try? state.model.fit(state.measurements, workers: workers),
             let simulator = try? state.model.simulator()
@@ -102,6 +103,34 @@ extension BudgetedSearch.Interleaving {
         restartClimb(from: polished, stepTime: time)
         report.improved = true
         return report
+    }
+
+    /// With confirmations (noisy measurements), measures the best placement again as many times
+    /// plus one, within the budget, and takes the median of all its measurements as its time:
+    /// the best of many noisy medians is low by luck, and what would replace it, the fitted
+    /// model's polish and the climb's moves, would otherwise have to beat that luck. Not with
+    /// pins, whose best placement is kept apart.
+    private mutating func reestimateBest(
+        _ optimizer: inout Optimizer, _ state: inout BudgetedSearch.CalibrationState,
+        evaluator: CountingEvaluator
+    ) {
+        let again = optimizer.configuration.confirmations + 1
+        guard again > 1, !optimizer.hasPins, let best = optimizer.state.bestAssignment,
+            evaluator.count + 2 * again <= plan.budget
+        else { return }
+        let method = optimizer.configuration.method.rawValue
+        let before = evaluator.count
+        let fresh = evaluator.evaluate([[Int]](repeating: best, count: again), method: method)
+            .compactMap { $0.isValid ? $0.stepTime : nil }
+        state.measured += evaluator.count - before
+        let placement = MeasuredPlacement(best, stepTime: 0)
+        state.measurements += fresh.map { MeasuredPlacement(best, stepTime: $0) }
+        let all = state.measurements.filter { $0.devices == placement.devices }.map(\.stepTime)
+        guard let time = Remeasurement.median(all) else { return }
+        optimizer.state.bestStepTime = time
+        optimizer.state.measured.record(
+            MeasuredPlacements.fingerprint(best), Evaluation(stepTime: time))
+        reestimateClimb(best, stepTime: time)
     }
 
     /// The best placement climbed by the local search in `model`, with the search's pins; nil

@@ -121,6 +121,11 @@ extension BudgetedSearch {
             climb?.forgetPass()
         }
 
+        /// Takes `stepTime` as the climb's placement's time when it is `placement`.
+        mutating func reestimateClimb(_ placement: [Int], stepTime: Double) {
+            climb?.reestimate(placement, stepTime: stepTime)
+        }
+
         /// Goes on climbing from `placement` when it is faster than the climb's.
         mutating func restartClimb(from placement: [Int], stepTime: Double) {
             climb?.restart(from: placement, stepTime: stepTime)
