@@ -31,6 +31,15 @@ extension BudgetedSearch {
             self.misfit = misfit
             self.known = known
         }
+
+        /// The heuristics' measured placements to fit with the search's, those that ran out of
+        /// memory left out.
+        public static func known(_ baselines: [BaselineResult]) -> [MeasuredPlacement] {
+            baselines.compactMap { baseline in
+                baseline.outOfMemory
+                    ? nil : MeasuredPlacement(baseline.assignment, stepTime: baseline.stepTime)
+            }
+        }
     }
 
     /// What a round of fitting the model did.

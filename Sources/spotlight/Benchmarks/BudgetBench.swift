@@ -307,11 +307,7 @@ struct BudgetComparison {
             plan.calibration = BudgetedSearch.Calibration(
                 every: bench.calibrate, moves: bench.calibrationMoves,
                 misfit: bench.calibrationMisfit,
-                known: machine.measured.compactMap { baseline in
-                    baseline.result.outOfMemory
-                        ? nil
-                        : MeasuredPlacement(baseline.assignment, stepTime: baseline.result.stepTime)
-                })
+                known: BudgetedSearch.Calibration.known(machine.measured))
         }
         return plan.run(&optimizer, evaluator: evaluator)
     }

@@ -335,10 +335,7 @@ struct SearchOptions: ParsableArguments {
         guard measuresOnHardware, every > 0 else { return nil }
         return BudgetedSearch.Calibration(
             every: every, moves: BudgetedSearch.Calibration.defaultMoves,
-            known: baselines.compactMap { baseline in
-                baseline.outOfMemory
-                    ? nil : MeasuredPlacement(baseline.assignment, stepTime: baseline.stepTime)
-            })
+            known: BudgetedSearch.Calibration.known(baselines))
     }
 
     /// Whether placements are measured by a command (`--evaluate-command` or `--evaluate-server`)
