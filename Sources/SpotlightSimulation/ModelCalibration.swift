@@ -91,6 +91,11 @@ public struct ModelCalibration: Sendable {
     public struct FitError: Sendable, Equatable {
         public var before: Double
         public var after: Double
+
+        public init(before: Double, after: Double) {
+            self.before = before
+            self.after = after
+        }
     }
 
     /// Fits the factors to `measured` placements (an assignment and its measured step time each),

@@ -1,3 +1,4 @@
+import Foundation
 import SpotlightModel
 import SpotlightSearch
 import Testing
@@ -80,6 +81,26 @@ import Testing
         #expect(
             state.message?.text
                 == "polished: no move made 970.00 us faster (40 placements measured)")
+    }
+
+    /// Each fit of the model to the measurements is reported once: how far the model was off
+    /// before and after, the best measured again, and what its polish measured.
+    @Test func aFitOfTheModelIsReportedOnce() {
+        var state = Fixture.state()
+        var fitted = Fixture.snapshot()
+        fitted.budget = BudgetProgress(
+            budget: 960, measured: 243, climbMeasured: 200, bestFoundBy: .start,
+            lastFit: BudgetedSearch.Recalibration(
+                fitted: 240, error: .init(before: log(1.14), after: log(1.03)),
+                bestRemeasured: 598_210, measured: 612_400))
+        state.apply(fitted)
+        #expect(
+            state.message?.text
+                == "model fitted to 240 placements: off by 14%, then 3%; best measured again: "
+                + "598.21 ms; its polish measured 612.40 ms")
+        state.message = nil
+        state.apply(fitted)
+        #expect(state.message == nil)
     }
 
     @Test func theStatusLineSaysWhileAPolishRuns() {

@@ -218,6 +218,7 @@ public struct ExplorerState: Sendable {
         let previousBest = self.snapshot?.bestAssignment
         let checkpointWasFailing = self.snapshot?.checkpointFailure != nil
         let previousPolish = self.snapshot?.lastPolish
+        let previousFit = self.snapshot?.budget?.lastFit
         let cursorIteration = self.snapshot.flatMap { previous in
             previous.history.indices.contains(chartCursor)
                 ? previous.history[chartCursor].iteration : nil
@@ -238,6 +239,9 @@ public struct ExplorerState: Sendable {
         }
         if let polish = snapshot.lastPolish, polish != previousPolish {
             message = StatusMessage(Self.describe(polish))
+        }
+        if let fit = snapshot.budget?.lastFit, fit != previousFit {
+            message = StatusMessage(fit.summary)
         }
         if let report = pendingPinReport,
             let batch = snapshot.history.last(where: { $0.iteration >= report.firstIteration })

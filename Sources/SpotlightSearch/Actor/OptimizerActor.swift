@@ -296,7 +296,8 @@ public actor OptimizerActor {
         guard let rounds, let counter else { return nil }
         return BudgetProgress(
             budget: rounds.plan.budget, measured: counter.count,
-            climbMeasured: rounds.climbMeasured, bestFoundBy: bestFoundBy)
+            climbMeasured: rounds.climbMeasured, bestFoundBy: bestFoundBy,
+            lastFit: rounds.lastRecalibration)
     }
 }
 

@@ -76,12 +76,18 @@ public struct BudgetProgress: Sendable, Equatable {
     public var measured: Int
     public var climbMeasured: Int
     public var bestFoundBy: BestSource
+    /// What the latest fit of the model to the measurements did, if there was one.
+    public var lastFit: BudgetedSearch.Recalibration?
 
-    public init(budget: Int, measured: Int, climbMeasured: Int, bestFoundBy: BestSource) {
+    public init(
+        budget: Int, measured: Int, climbMeasured: Int, bestFoundBy: BestSource,
+        lastFit: BudgetedSearch.Recalibration? = nil
+    ) {
         self.budget = budget
         self.measured = measured
         self.climbMeasured = climbMeasured
         self.bestFoundBy = bestFoundBy
+        self.lastFit = lastFit
     }
 }
 

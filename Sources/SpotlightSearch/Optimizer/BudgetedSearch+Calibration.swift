@@ -1,3 +1,4 @@
+import Foundation
 import SpotlightModel
 import SpotlightSimulation
 
@@ -48,11 +49,42 @@ extension BudgetedSearch {
         public var fitted: Int
         /// How well the model matched them, before the fit and after.
         public var error: ModelCalibration.FitError
+        /// The best placement's time after it was measured again (with confirmations), which
+        /// may be slower than the time it had.
+        public var bestRemeasured: Double?
         /// The polished placement's measured step time; nil when none was measured (the fitted
         /// model found no faster placement, or the budget had no room).
         public var measured: Double?
         /// Whether that placement became the best.
         public var improved: Bool
+
+        public init(
+            fitted: Int, error: ModelCalibration.FitError, bestRemeasured: Double? = nil,
+            measured: Double? = nil, improved: Bool = false
+        ) {
+            self.fitted = fitted
+            self.error = error
+            self.bestRemeasured = bestRemeasured
+            self.measured = measured
+            self.improved = improved
+        }
+
+        /// The fit in a line: how far the model was off before and after, and what was measured.
+        public var summary: String {
+            let (before, after) = (exp(error.before) - 1, exp(error.after) - 1)
+            var text =
+                "model fitted to \(fitted) placements: off by \(Units.percent(before)), "
+                + "then \(Units.percent(after))"
+            if let bestRemeasured {
+                text += "; best measured again: \(Units.microseconds(bestRemeasured))"
+            }
+            if let measured {
+                text +=
+                    "; its polish measured \(Units.microseconds(measured))"
+                    + (improved ? ", the new best" : "")
+            }
+            return text
+        }
     }
 
     /// The interleaved search's fitted model and what it is fitted to.
@@ -86,7 +118,7 @@ extension BudgetedSearch.Interleaving {
         guard var state = calibration else { return nil }
         defer { calibration = state }
         state.dueAt = evaluator.count + state.plan.every
-        reestimateBest(&optimizer, &state, evaluator: evaluator)
+        let remeasured = reestimateBest(&optimizer, &state, evaluator: evaluator)
         state.fittedCount = state.measurements.count
         let workers = ProcessInfoCores.count
         guard let error = try? state.model.fit(state.measurements, workers: workers),
@@ -97,7 +129,9 @@ extension BudgetedSearch.Interleaving {
         optimizer.screen = screen
         repin(following: optimizer)
         var report = BudgetedSearch.Recalibration(
-            fitted: state.measurements.count, error: error, measured: nil, improved: false)
+            fitted: state.measurements.count, error: error, bestRemeasured: remeasured,
+            measured: nil, improved: false)
+        defer { lastRecalibration = report }
         guard let polished = polishedBest(optimizer, in: screen, moves: state.plan.moves),
             evaluator.count + 1 + optimizer.configuration.confirmations <= plan.budget
         else { return report }
@@ -119,14 +153,15 @@ extension BudgetedSearch.Interleaving {
     /// the best of many noisy medians is low by luck, and what would replace it, the fitted
     /// model's polish and the climb's moves, would otherwise have to beat that luck. Not with
     /// pins, whose best placement is kept apart.
+    /// Returns the best placement's new time, if it was measured again.
     private mutating func reestimateBest(
         _ optimizer: inout Optimizer, _ state: inout BudgetedSearch.CalibrationState,
         evaluator: CountingEvaluator
-    ) {
+    ) -> Double? {
         let again = optimizer.configuration.confirmations + 1
         guard again > 1, !optimizer.hasPins, let best = optimizer.state.bestAssignment,
             evaluator.count + 2 * again <= plan.budget
-        else { return }
+        else { return nil }
         let method = optimizer.configuration.method.rawValue
         let before = evaluator.count
         let fresh = evaluator.evaluate([[Int]](repeating: best, count: again), method: method)
@@ -135,11 +170,12 @@ extension BudgetedSearch.Interleaving {
         let placement = MeasuredPlacement(best, stepTime: 0)
         state.measurements += fresh.map { MeasuredPlacement(best, stepTime: $0) }
         let all = state.measurements.filter { $0.devices == placement.devices }.map(\.stepTime)
-        guard let time = Remeasurement.median(all) else { return }
+        guard let time = Remeasurement.median(all) else { return nil }
         optimizer.state.bestStepTime = time
         optimizer.state.measured.record(
             MeasuredPlacements.fingerprint(best), Evaluation(stepTime: time))
         reestimateClimb(best, stepTime: time)
+        return time
     }
 
     /// The best placement climbed by the local search in `model`, with the search's pins; nil

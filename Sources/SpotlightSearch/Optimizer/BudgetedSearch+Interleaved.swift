@@ -28,6 +28,8 @@ extension BudgetedSearch {
         public private(set) var searchBest: Double?
         /// The model fitted to the measurements, with the plan's `calibration`.
         var calibration: CalibrationState?
+        /// What the latest fit of the model did.
+        public internal(set) var lastRecalibration: Recalibration?
 
         public init(plan: BudgetedSearch, optimizer: Optimizer) {
             self.plan = plan

@@ -186,7 +186,7 @@ struct OptimizeRun {
                         "\(climb.improvements) moves kept by the local search",
                     ])
             case .calibrated(let report):
-                setup.showProgress(setup.evaluator.count, Self.describe(report))
+                setup.showProgress(setup.evaluator.count, [report.summary])
             }
         }
         return nil
@@ -459,23 +459,5 @@ struct OptimizeRun {
         if let checkpoint = options.search.checkpoint, !found.checkpointFailed {
             Output.line("checkpoint written to \(checkpoint)")
         }
-    }
-}
-
-extension OptimizeRun {
-    /// A fit of the model to the measurements, for the progress line: how far the model was off
-    /// before and after, and what its polish measured.
-    static func describe(_ report: BudgetedSearch.Recalibration) -> [String] {
-        let error = report.error
-        var parts = [
-            "model fitted to \(report.fitted) placements: off by "
-                + "\(Units.percent(exp(error.before) - 1)), then \(Units.percent(exp(error.after) - 1))"
-        ]
-        if let time = report.measured {
-            parts.append(
-                "its polish measured \(Units.microseconds(time))"
-                    + (report.improved ? ", the new best" : ""))
-        }
-        return parts
     }
 }
