@@ -122,10 +122,10 @@ extension BudgetedSearch.Interleaving {
         state.fittedCount = state.measurements.count
         let workers = ProcessInfoCores.count
         guard let error = try? state.model.fit(state.measurements, workers: workers),
-            let simulator = try? state.model.simulator()
+            let cluster = try? state.model.calibratedCluster()
         else { return nil }
         let screen = SimulatorEvaluator(
-            graph: simulator.graph, cluster: simulator.cluster, cost: simulator.cost)
+            graph: state.model.graph, cluster: cluster, cost: state.model.calibratedCost)
         optimizer.screen = screen
         repin(following: optimizer)
         var report = BudgetedSearch.Recalibration(
