@@ -59,7 +59,7 @@ public struct OptimizerState: Sendable, Equatable {
 /// `OptimizerConfiguration.rewardBaseline`), divided by the batch's reward deviation.
 public struct Optimizer: Sendable {
     public let problem: PlacementProblem
-    public let configuration: OptimizerConfiguration
+    public internal(set) var configuration: OptimizerConfiguration
     public let lowerBound: Double
     public let inputs: PolicyInputs
     public var state: OptimizerState
