@@ -245,6 +245,55 @@ import Testing
         #expect(try #require(optimizer.state.bestStepTime) < startTime)
     }
 
+    /// A rehearsal trains the policy in the model and measures nothing: the record of measured
+    /// placements, the history and the best placement stay as they were, and what it returns is
+    /// faster in the model than the best, at the model's own time for it.
+    @Test(arguments: [OptimizerConfiguration.Method.spotlight, .policyGradient])
+    func aRehearsalTrainsThePolicyInTheModelAndMeasuresNothing(
+        method: OptimizerConfiguration.Method
+    ) throws {
+        var (optimizer, _) = try Self.warmStarted(seed: 6) {
+            $0 = OptimizerTests.configuration(method, samples: 8, seed: 6)
+            $0.confirmations = 2
+        }
+        let before = optimizer.state
+        let model = SimulatorEvaluator(problem: optimizer.problem, workers: 2)
+        let rehearsed = optimizer.rehearse(in: model, samples: 160)
+        let rehearsal = try #require(rehearsed)
+        #expect(optimizer.state.measured == before.measured)
+        #expect(optimizer.state.history == before.history)
+        #expect(optimizer.state.iteration == before.iteration)
+        #expect(optimizer.state.bestAssignment == before.bestAssignment)
+        #expect(optimizer.state.bestStepTime == before.bestStepTime)
+        #expect(optimizer.state.network != before.network)
+        let predicted = model.evaluate([rehearsal.assignment], method: "t")[0].stepTime
+        #expect(predicted == rehearsal.predicted)
+        #expect(rehearsal.predicted < before.bestStepTime!)
+    }
+
+    /// A learned search's fit rehearses its policy in the fitted model (the fit's round changes
+    /// the policy), the local search's has no policy to rehearse; both within the budget.
+    @Test(arguments: [0, 80])
+    func aLearnedSearchRehearsesAtEachFit(rehearsal: Int) throws {
+        var (optimizer, start) = try Self.warmStarted(seed: 4)
+        var plan = BudgetedSearch(budget: 120, searchShare: 0.3)
+        plan.calibration = .init(
+            every: 40, moves: 200, rehearsal: rehearsal,
+            known: [MeasuredPlacement(start.assignment, stepTime: start.stepTime)])
+        let counter = CountingEvaluator(SimulatorEvaluator(problem: optimizer.problem, workers: 2))
+        var rounds = BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
+        var fits = 0
+        var network = optimizer.state.network
+        while let round = rounds.round(&optimizer, evaluator: counter) {
+            if case .calibrated = round {
+                fits += 1
+                #expect((optimizer.state.network != network) == (rehearsal > 0))
+            }
+            network = optimizer.state.network
+        }
+        #expect(fits >= 2 && counter.count <= 120)
+    }
+
     /// With confirmations, each fit first measures the best placement again: a time recorded low
     /// by luck (here half its own) gives way to the median of all its measurements.
     @Test func eachFitMeasuresALuckyBestAgain() throws {

@@ -14,21 +14,27 @@ extension BudgetedSearch {
         public static let defaultInterval = 120
         /// Simulated moves of each polish in the fitted model.
         public static let defaultMoves = 5_000
+        /// Placements a learned search draws in the fitted model at each fit.
+        public static let defaultRehearsal = 2_000
 
         public var every: Int
         public var moves: Int
+        /// A learned search's rehearsal at each fit: placements its policy draws in the fitted
+        /// model (`Optimizer.rehearse(in:samples:)`), 0 for none.
+        public var rehearsal: Int
         /// The fit's `misfit`, or nil for its default.
         public var misfit: Double?
         /// Measurements taken before the search (the heuristics'), fitted with its own.
         public var known: [MeasuredPlacement]
 
         public init(
-            every: Int, moves: Int, misfit: Double? = nil,
+            every: Int, moves: Int, rehearsal: Int = 0, misfit: Double? = nil,
             known: [MeasuredPlacement] = []
         ) {
-            precondition(every > 0 && moves >= 0, "a positive interval and moves")
+            precondition(every > 0 && moves >= 0 && rehearsal >= 0, "a positive interval")
             self.every = every
             self.moves = moves
+            self.rehearsal = rehearsal
             self.misfit = misfit
             self.known = known
         }
@@ -57,6 +63,9 @@ extension BudgetedSearch {
         public var measured: Double?
         /// Whether that placement became the best.
         public var improved: Bool
+        /// Whether that placement came from the policy's rehearsal in the fitted model rather
+        /// than from the climb's polish of the best placement there.
+        public var rehearsed = false
 
         public init(
             fitted: Int, error: ModelCalibration.FitError, bestRemeasured: Double? = nil,
@@ -79,8 +88,9 @@ extension BudgetedSearch {
                 text += "; best measured again: \(Units.microseconds(bestRemeasured))"
             }
             if let measured {
+                let what = rehearsed ? "the policy's find in it" : "its polish"
                 text +=
-                    "; its polish measured \(Units.microseconds(measured))"
+                    "; \(what) measured \(Units.microseconds(measured))"
                     + (improved ? ", the new best" : "")
             }
             return text
@@ -132,9 +142,10 @@ extension BudgetedSearch.Interleaving {
             fitted: state.measurements.count, error: error, bestRemeasured: remeasured,
             measured: nil, improved: false)
         defer { lastRecalibration = report }
-        guard let polished = polishedBest(optimizer, in: screen, moves: state.plan.moves),
+        guard let (polished, rehearsed) = proposal(&optimizer, in: screen, plan: state.plan),
             evaluator.count + 1 + optimizer.configuration.confirmations <= plan.budget
         else { return report }
+        report.rehearsed = rehearsed
         let before = evaluator.count
         let time = measureNew(polished, &optimizer, evaluator: evaluator)
         state.measured += evaluator.count - before
@@ -178,23 +189,51 @@ extension BudgetedSearch.Interleaving {
         return time
     }
 
-    /// The best placement climbed by the local search in `model`, with the search's pins; nil
-    /// when no move helped there or the result has been measured already.
-    private func polishedBest(_ optimizer: Optimizer, in model: SimulatorEvaluator, moves: Int)
-        -> [Int]?
-    {
-        guard moves > 0, let best = optimizer.state.bestAssignment,
+    /// The placement the fitted `model` proposes to measure: the best placement climbed in it
+    /// and, for a learned search with a rehearsal, the fastest placement its policy drew in the
+    /// model, climbed too; whichever the model predicts faster, and whether it is the
+    /// rehearsal's. Nil when neither is faster there than the best, or the proposal has been
+    /// measured already.
+    private func proposal(
+        _ optimizer: inout Optimizer, in model: SimulatorEvaluator,
+        plan calibration: BudgetedSearch.Calibration
+    ) -> (assignment: [Int], rehearsed: Bool)? {
+        guard let best = optimizer.state.bestAssignment,
             let predicted = model.evaluate([best], method: "calibration")[0].stepTime
         else { return nil }
+        var proposal = climbed(best, predicted: predicted, optimizer, in: model, calibration)
+        var rehearsed = false
+        if plan.searchShare > 0, calibration.rehearsal > 0,
+            let rehearsal = optimizer.rehearse(in: model, samples: calibration.rehearsal)
+        {
+            let polished =
+                climbed(
+                    rehearsal.assignment, predicted: rehearsal.predicted, optimizer, in: model,
+                    calibration)
+                ?? (rehearsal.assignment, rehearsal.predicted)
+            if polished.predicted < proposal?.predicted ?? predicted {
+                (proposal, rehearsed) = (polished, true)
+            }
+        }
+        guard let proposal,
+            !optimizer.state.measured.contains(MeasuredPlacements.fingerprint(proposal.assignment))
+        else { return nil }
+        return (proposal.assignment, rehearsed)
+    }
+
+    /// `start` climbed by the local search in `model`, with the search's pins; nil when no move
+    /// helped there.
+    private func climbed(
+        _ start: [Int], predicted: Double, _ optimizer: Optimizer, in model: SimulatorEvaluator,
+        _ calibration: BudgetedSearch.Calibration
+    ) -> (assignment: [Int], predicted: Double)? {
+        guard calibration.moves > 0 else { return nil }
         let polish = LocalSearch(problem: optimizer.problem, opPins: optimizer.state.opPins)
             .polish(
-                best, stepTime: predicted, evaluator: model, budget: moves,
+                start, stepTime: predicted, evaluator: model, budget: calibration.moves,
                 seed: optimizer.configuration.seed, method: "calibrated polish")
-        let fingerprint = MeasuredPlacements.fingerprint(polish.assignment)
-        guard polish.improvements > 0, !optimizer.state.measured.contains(fingerprint) else {
-            return nil
-        }
-        return polish.assignment
+        guard polish.improvements > 0 else { return nil }
+        return (polish.assignment, polish.stepTime)
     }
 
     /// Measures a placement never measured before, with the search's confirmations when its

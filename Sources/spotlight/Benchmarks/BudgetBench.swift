@@ -75,6 +75,10 @@ struct BudgetBench: ParsableCommand {
         5_000
     @Option(help: "The fit's allowance for misfit, as a log-deviation.") var calibrationMisfit:
         Double?
+    @Option(
+        help: ArgumentHelp(
+            "Placements each learned search draws in the fitted model at each fit (0: none)."))
+    var rehearsal = 0
     @Option(help: "Confirmations of a would-be best (default: 2 with noise, else 0).") var confirm:
         Int?
     @Option(help: "Methods to run, comma-separated, from local, screened, pg, spotlight.")
@@ -306,7 +310,7 @@ struct BudgetComparison {
         if bench.calibrate > 0 && optimizer.screen != nil {
             plan.calibration = BudgetedSearch.Calibration(
                 every: bench.calibrate, moves: bench.calibrationMoves,
-                misfit: bench.calibrationMisfit,
+                rehearsal: bench.rehearsal, misfit: bench.calibrationMisfit,
                 known: BudgetedSearch.Calibration.known(machine.measured))
         }
         return plan.run(&optimizer, evaluator: evaluator)
