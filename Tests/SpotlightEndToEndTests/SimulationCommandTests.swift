@@ -279,6 +279,25 @@ import Testing
         #expect(unbudgeted.status != 0 && unbudgeted.stderr.contains("needs --budget"))
     }
 
+    /// Spotlight on hardware rehearses its policy in each fitted simulator (the fits still on
+    /// the progress lines); `--rehearsal` is refused where there is no policy or no fit.
+    @Test func aLearnedSearchRehearsesInTheFittedSimulator() throws {
+        let tiny = ["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json"]
+        let hardware = ["--evaluate-command", Self.gpuOneCounter, "--remeasure", "0"]
+        let result = try CLI.run(
+            tiny + ["--budget", "48", "--fit-model-every", "16", "--rehearsal", "64"] + hardware)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("model fitted to "), "\(result.stdout)")
+        let local = try CLI.run(
+            tiny + ["--budget", "48", "--method", "local", "--rehearsal", "64"] + hardware)
+        #expect(local.status != 0 && local.stderr.contains("--method local has none"))
+        let unfitted = try CLI.run(
+            tiny + ["--budget", "48", "--fit-model-every", "0", "--rehearsal", "64"] + hardware)
+        #expect(unfitted.status != 0 && unfitted.stderr.contains("drop --fit-model-every 0"))
+        let simulated = try CLI.run(tiny + ["--budget", "48", "--rehearsal", "64"])
+        #expect(simulated.status != 0 && simulated.stderr.contains("--rehearsal needs"))
+    }
+
     /// `fidelity` simulates and measures each placement and reports errors and the rank
     /// correlation; here the "hardware" answers 1000 µs plus 10 per op on gpu:0.
     @Test func fidelityComparesSimulatedWithMeasured() throws {

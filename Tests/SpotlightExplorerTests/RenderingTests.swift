@@ -160,6 +160,7 @@ import Testing
         (BestSource.learned(iteration: 7), "by spotlight, iteration 7"),
         (BestSource.start, "by the start (metis)"),
         (BestSource.fittedModel, "by the fitted model's polish"),
+        (BestSource.rehearsal, "by the policy's rehearsal in the fitted model"),
     ])
     func underABudgetTheStatusLineCountsAgainstIt(source: BestSource, words: String) {
         var snapshot = Fixture.snapshot()

@@ -101,6 +101,15 @@ import Testing
         state.message = nil
         state.apply(fitted)
         #expect(state.message == nil)
+        fitted.budget?.lastFit = BudgetedSearch.Recalibration(
+            fitted: 360, error: .init(before: log(1.05), after: log(1.02)), measured: 590_000,
+            improved: true)
+        fitted.budget?.lastFit?.rehearsed = true
+        state.apply(fitted)
+        #expect(
+            state.message?.text
+                == "model fitted to 360 placements: off by 5%, then 2%; the policy's find in it "
+                + "measured 590.00 ms, the new best")
     }
 
     @Test func theStatusLineSaysWhileAPolishRuns() {

@@ -209,7 +209,8 @@ enum StatusLine {
 
 extension StatusLine {
     /// What found the best placement, in a few words: the start's heuristic, the learned search's
-    /// iteration, the climb's kept move, the polish, or the polish in the fitted model.
+    /// iteration, the climb's kept move, the polish, or the polish or the policy's rehearsal in
+    /// the fitted model.
     static func describe(_ source: BestSource, state: ExplorerState) -> String {
         switch source {
         case .start:
@@ -219,6 +220,7 @@ extension StatusLine {
         case .climb(let move): return "the climb, move \(move)"
         case .polish: return "the polish"
         case .fittedModel: return "the fitted model's polish"
+        case .rehearsal: return "the policy's rehearsal in the fitted model"
         }
     }
 }

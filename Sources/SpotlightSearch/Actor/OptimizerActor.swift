@@ -251,7 +251,7 @@ public actor OptimizerActor {
     {
         switch round {
         case .climbed(let climb): return .climb(move: climb.improvements)
-        case .calibrated: return .fittedModel
+        case .calibrated(let report): return report.rehearsed ? .rehearsal : .fittedModel
         case .learned, nil: return .learned(iteration: iteration)
         }
     }

@@ -103,6 +103,8 @@ public enum BestSource: Sendable, Equatable {
     case polish
     /// The polish in the model fitted to the measurements (`BudgetedSearch.Calibration`).
     case fittedModel
+    /// The policy's rehearsal in that model (`Optimizer.rehearse(in:samples:)`).
+    case rehearsal
 }
 
 /// What a polish of the best placement did: from which step time to which, with how many moves

@@ -139,6 +139,17 @@ struct SearchOptions: ParsableArguments {
         ))
     var fitModelEvery: Int?
     @Option(
+        help: ArgumentHelp(
+            "At each fit of the simulator: placements the policy draws in the fitted simulator "
+                + "(0: none; default: \(BudgetedSearch.Calibration.defaultRehearsal)).",
+            discussion:
+                "The policy learns from them with its own update, as if they had been measured; "
+                + "the fastest it finds, climbed in the fitted simulator, is measured in place of "
+                + "the polish of the best placement when the simulator predicts it faster. Only "
+                + "the learned methods have a policy to rehearse."
+        ))
+    var rehearsal: Int?
+    @Option(
         help:
             "Save the search here (atomically) every --checkpoint-every iterations and at the end.",
         completion: .file(extensions: ["json"]))
@@ -211,6 +222,19 @@ struct SearchOptions: ParsableArguments {
             if fitModelEvery > 0 {
                 try requireHardware(
                     "--fit-model-every", "the simulator would be fitted to itself")
+            }
+        }
+        if let rehearsal {
+            guard rehearsal >= 0 else { throw ValidationError("--rehearsal must not be negative") }
+            if rehearsal > 0 {
+                try requireHardware("--rehearsal", "there is no fitted simulator to rehearse in")
+                if method == .local {
+                    throw ValidationError("--rehearsal trains a policy: --method local has none")
+                }
+                if fitModelEvery == 0 {
+                    throw ValidationError(
+                        "--rehearsal happens at each fit: drop --fit-model-every 0")
+                }
             }
         }
         if screen == true {
@@ -335,6 +359,7 @@ struct SearchOptions: ParsableArguments {
         guard measuresOnHardware, every > 0 else { return nil }
         return BudgetedSearch.Calibration(
             every: every, moves: BudgetedSearch.Calibration.defaultMoves,
+            rehearsal: rehearsal ?? BudgetedSearch.Calibration.defaultRehearsal,
             known: BudgetedSearch.Calibration.known(baselines))
     }
 
