@@ -15,7 +15,7 @@ extension BudgetedSearch {
         /// Simulated moves of each polish in the fitted model.
         public static let defaultMoves = 5_000
         /// Placements a learned search draws in the fitted model at each fit.
-        public static let defaultRehearsal = 2_000
+        public static let defaultRehearsal = 1_000
 
         public var every: Int
         public var moves: Int
