@@ -31,7 +31,9 @@ extension BudgetedSearch {
             every: Int, moves: Int, rehearsal: Int = 0, misfit: Double? = nil,
             known: [MeasuredPlacement] = []
         ) {
-            precondition(every > 0 && moves >= 0 && rehearsal >= 0, "a positive interval")
+            precondition(
+                every > 0 && moves >= 0 && rehearsal >= 0,
+                "a positive interval, and no negative moves or rehearsal")
             self.every = every
             self.moves = moves
             self.rehearsal = rehearsal
