@@ -280,7 +280,8 @@ import Testing
     }
 
     /// Spotlight on hardware rehearses its policy in each fitted simulator (the fits still on
-    /// the progress lines); `--rehearsal` is refused where there is no policy or no fit.
+    /// the progress lines); `--rehearsal` is refused where there is no policy, no fit or no
+    /// budget.
     @Test func aLearnedSearchRehearsesInTheFittedSimulator() throws {
         let tiny = ["optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json"]
         let hardware = ["--evaluate-command", Self.gpuOneCounter, "--remeasure", "0"]
@@ -296,6 +297,8 @@ import Testing
         #expect(unfitted.status != 0 && unfitted.stderr.contains("drop --fit-model-every 0"))
         let simulated = try CLI.run(tiny + ["--budget", "48", "--rehearsal", "64"])
         #expect(simulated.status != 0 && simulated.stderr.contains("--rehearsal needs"))
+        let unbudgeted = try CLI.run(tiny + ["--rehearsal", "64"] + hardware)
+        #expect(unbudgeted.status != 0 && unbudgeted.stderr.contains("--rehearsal needs --budget"))
     }
 
     /// `fidelity` simulates and measures each placement and reports errors and the rank

@@ -82,8 +82,8 @@ struct ExploreCommand: ParsableCommand {
         guard (0...1).contains(searchShare) else {
             throw ValidationError("--search-share must be between 0 and 1")
         }
-        if (search.fitModelEvery ?? 0) > 0 && budget == nil {
-            throw ValidationError("--fit-model-every needs --budget")
+        for (option, value) in search.fitOptions where value > 0 && budget == nil {
+            throw ValidationError("\(option) needs --budget")
         }
         if search.method == .local && budget == nil {
             throw ValidationError(

@@ -71,8 +71,9 @@ struct OptimizeCommand: ParsableCommand {
         if budget != nil && polish != nil {
             throw ValidationError("give --budget or --polish, not both")
         }
-        if (search.fitModelEvery ?? 0) > 0 && (budget == nil || schedule == .sequential) {
-            throw ValidationError("--fit-model-every needs --budget and the interleaved schedule")
+        for (option, value) in search.fitOptions
+        where value > 0 && (budget == nil || schedule == .sequential) {
+            throw ValidationError("\(option) needs --budget and the interleaved schedule")
         }
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
         guard remeasure >= 0 else { throw ValidationError("--remeasure must not be negative") }

@@ -224,24 +224,31 @@ struct SearchOptions: ParsableArguments {
                     "--fit-model-every", "the simulator would be fitted to itself")
             }
         }
-        if let rehearsal {
-            guard rehearsal >= 0 else { throw ValidationError("--rehearsal must not be negative") }
-            if rehearsal > 0 {
-                try requireHardware("--rehearsal", "there is no fitted simulator to rehearse in")
-                if method == .local {
-                    throw ValidationError("--rehearsal trains a policy: --method local has none")
-                }
-                if fitModelEvery == 0 {
-                    throw ValidationError(
-                        "--rehearsal happens at each fit: drop --fit-model-every 0")
-                }
-            }
-        }
+        if let rehearsal { try validateRehearsal(rehearsal) }
         if screen == true {
             try requireHardware("--screen", "the screen would be the measurement itself")
         }
         if evaluateCommand != nil && evaluateServer != nil {
             throw ValidationError("give --evaluate-command or --evaluate-server, not both")
+        }
+    }
+
+    /// The options of the simulator's fit with their values (0 when not given): a positive one
+    /// needs a budget, which the commands check.
+    var fitOptions: [(option: String, value: Int)] {
+        [("--fit-model-every", fitModelEvery ?? 0), ("--rehearsal", rehearsal ?? 0)]
+    }
+
+    /// Refuses a negative `--rehearsal`, and a positive one without hardware, a policy or a fit.
+    private func validateRehearsal(_ rehearsal: Int) throws {
+        guard rehearsal >= 0 else { throw ValidationError("--rehearsal must not be negative") }
+        guard rehearsal > 0 else { return }
+        try requireHardware("--rehearsal", "there is no fitted simulator to rehearse in")
+        if method == .local {
+            throw ValidationError("--rehearsal trains a policy: --method local has none")
+        }
+        if fitModelEvery == 0 {
+            throw ValidationError("--rehearsal happens at each fit: drop --fit-model-every 0")
         }
     }
 
