@@ -428,7 +428,7 @@ struct OptimizeRun {
             + (repeated > 0 ? " (\(repeated) repeated)" : "")
         let fitted =
             found.fittedModelMeasured > 0
-            ? " and \(found.fittedModelMeasured) in the fitted simulator's polishes" : ""
+            ? " and \(found.fittedModelMeasured) measuring the fitted simulator's finds" : ""
         let polish = found.polished.map { ", then \($0.evaluated) in the polish\(fitted)," } ?? ""
         let budget = options.budget.map { " of a budget of \($0)" } ?? ""
         Output.line(
