@@ -250,6 +250,11 @@ public struct MeasuredPlacement: Sendable, Equatable {
 
     /// A device per op.
     public var assignment: [Int] { devices.map(Int.init) }
+
+    /// Whether this is a measurement of `assignment`. O(ops), allocating nothing.
+    public func measures(_ assignment: [Int]) -> Bool {
+        devices.count == assignment.count && zip(devices, assignment).allSatisfy { Int($0) == $1 }
+    }
 }
 
 /// A sparse vector built by adding to entries: the indices in the order first added.

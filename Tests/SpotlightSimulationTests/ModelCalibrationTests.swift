@@ -55,6 +55,15 @@ import Testing
     }
 
     /// Measurements the model already matches leave every factor at zero.
+    /// A measurement is of the placement with its devices, op for op, and of no other.
+    @Test func aMeasurementIsOfItsOwnPlacementOnly() {
+        let measured = MeasuredPlacement([0, 2, 1], stepTime: 5)
+        #expect(measured.measures([0, 2, 1]))
+        #expect(!measured.measures([0, 2, 2]))
+        #expect(!measured.measures([0, 2]))
+        #expect(!measured.measures([0, 2, 1, 0]))
+    }
+
     @Test func aModelThatMatchesKeepsItsFactors() throws {
         var setting = try setting(
             seed: 1, error: ModelError(spread: 0, seed: 1), placements: 20)

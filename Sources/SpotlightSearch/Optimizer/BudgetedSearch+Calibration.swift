@@ -180,9 +180,8 @@ extension BudgetedSearch.Interleaving {
         let fresh = evaluator.evaluate([[Int]](repeating: best, count: again), method: method)
             .compactMap { $0.isValid ? $0.stepTime : nil }
         state.measured += evaluator.count - before
-        let placement = MeasuredPlacement(best, stepTime: 0)
         state.measurements += fresh.map { MeasuredPlacement(best, stepTime: $0) }
-        let all = state.measurements.filter { $0.devices == placement.devices }.map(\.stepTime)
+        let all = state.measurements.filter { $0.measures(best) }.map(\.stepTime)
         guard let time = Remeasurement.median(all) else { return nil }
         optimizer.state.bestStepTime = time
         optimizer.state.measured.record(
