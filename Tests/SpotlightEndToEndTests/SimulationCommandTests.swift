@@ -159,7 +159,7 @@ import Testing
     }
 
     /// Interleaved (the default), the search gets at least its share and the local search's
-    /// rounds the rest, all of it counted, in the log's running count too.
+    /// rounds the rest, all of it counted, in the log's running count and the ledger too.
     @Test func anInterleavedBudgetCountsBothSearches() throws {
         let log = try CLI.write("", name: "budget.log.csv")
         let result = try CLI.run([
@@ -178,6 +178,17 @@ import Testing
             .dropFirst().map { Int($0.split(separator: ",").last!)! }
         #expect(running == running.sorted() && (running.last ?? .max) <= measured)
         #expect(running.count >= 2 && running[1] - running[0] > 16, "the climb's moves count")
+        let ledger = try #require(object["ledger"] as? [[String: Any]])
+        let parts = ledger.map { ($0["part"] as? String, $0["placements_measured"] as? Int) }
+        #expect(parts.map(\.0) == ["learned", "climb"])
+        #expect(parts.map(\.1) == [searched, climbed])
+        let plain = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget", "200",
+            "--search-share", "0.3", "--hidden", "16",
+        ])
+        #expect(
+            plain.stdout.contains("where the placements went: learned search \(searched), "),
+            "\(plain.stdout)")
     }
 
     /// With four measuring workers, a search finds what it finds with one, and each worker

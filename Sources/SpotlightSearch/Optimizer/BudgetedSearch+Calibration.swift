@@ -60,6 +60,8 @@ extension BudgetedSearch {
         /// The best placement's time after it was measured again (with confirmations), which
         /// may be slower than the time it had.
         public var bestRemeasured: Double?
+        /// Placements measured measuring the best placement again.
+        public var remeasuredPlacements = 0
         /// The polished placement's measured step time; nil when none was measured (the fitted
         /// model found no faster placement, or the budget had no room).
         public var measured: Double?
@@ -130,7 +132,9 @@ extension BudgetedSearch.Interleaving {
         guard var state = calibration else { return nil }
         defer { calibration = state }
         state.dueAt = evaluator.count + state.plan.every
+        let remeasuring = evaluator.count
         let remeasured = reestimateBest(&optimizer, &state, evaluator: evaluator)
+        let remeasuredPlacements = evaluator.count - remeasuring
         state.fittedCount = state.measurements.count
         let workers = ProcessInfoCores.count
         guard let error = try? state.model.fit(state.measurements, workers: workers),
@@ -143,6 +147,7 @@ extension BudgetedSearch.Interleaving {
         var report = BudgetedSearch.Recalibration(
             fitted: state.measurements.count, error: error, bestRemeasured: remeasured,
             measured: nil, improved: false)
+        report.remeasuredPlacements = remeasuredPlacements
         defer { lastRecalibration = report }
         guard let (polished, rehearsed) = proposal(&optimizer, in: screen, plan: state.plan),
             evaluator.count + 1 + optimizer.configuration.confirmations <= plan.budget

@@ -30,6 +30,8 @@ extension BudgetedSearch {
         var calibration: CalibrationState?
         /// What the latest fit of the model did.
         public internal(set) var lastRecalibration: Recalibration?
+        /// Where the placements measured so far went, and what each part gained.
+        public private(set) var ledger = Ledger()
 
         public init(plan: BudgetedSearch, optimizer: Optimizer) {
             self.plan = plan
@@ -75,6 +77,7 @@ extension BudgetedSearch {
             if calibration?.isDue(measured: measured, stuck: stuck) == true,
                 let report = recalibrate(&optimizer, evaluator: evaluator)
             {
+                account(report, before: before, measured: evaluator.count - measured, optimizer)
                 return .calibrated(report)
             }
             let recorder = calibration.map { _ in MeasurementRecorder(evaluator) }
@@ -96,6 +99,9 @@ extension BudgetedSearch {
                 learned.record(
                     before: before, after: optimizer.state.bestStepTime,
                     measured: evaluator.count - measured)
+                ledger.add(
+                    .learned, measured: evaluator.count - measured, before: before,
+                    after: optimizer.state.bestStepTime)
                 return .learned(stats)
             }
             guard canClimb else { return nil }
@@ -113,7 +119,25 @@ extension BudgetedSearch {
             climbing.record(
                 before: before, after: optimizer.state.bestStepTime,
                 measured: evaluator.count - measured)
+            ledger.add(
+                .climb, measured: evaluator.count - measured, before: before,
+                after: optimizer.state.bestStepTime)
             return .climbed(climbOutcome!)
+        }
+
+        /// Enters a fit that measured `count` placements in the ledger: measuring the best again,
+        /// which took its time from `before` to the report's, and the proposal measured after.
+        private mutating func account(
+            _ report: Recalibration, before: Double?, measured count: Int, _ optimizer: Optimizer
+        ) {
+            let remeasured = report.bestRemeasured ?? before
+            ledger.add(
+                .remeasure, measured: report.remeasuredPlacements, before: before,
+                after: remeasured)
+            ledger.add(
+                report.rehearsed ? .rehearsal : .fittedPolish,
+                measured: count - report.remeasuredPlacements, before: remeasured,
+                after: optimizer.state.bestStepTime)
         }
 
         /// Climbs on with `optimizer`'s pins from the next round: every move it measures obeys
@@ -173,6 +197,6 @@ extension BudgetedSearch {
             assignment: optimizer.state.bestAssignment, stepTime: optimizer.state.bestStepTime,
             searchStepTime: rounds.searchBest, searchMeasured: rounds.searchMeasured,
             polishMeasured: rounds.climbMeasured + rounds.calibrationMeasured,
-            polish: rounds.climbOutcome)
+            polish: rounds.climbOutcome, ledger: rounds.ledger)
     }
 }

@@ -19,6 +19,8 @@ public struct BudgetedSearch: Sendable {
         public var searchMeasured: Int
         public var polishMeasured: Int
         public var polish: LocalSearch.Outcome?
+        /// Where the placements went, and what each part of the search gained with them.
+        public var ledger = Ledger()
 
         public var measured: Int { searchMeasured + polishMeasured }
     }
@@ -88,6 +90,7 @@ public struct BudgetedSearch: Sendable {
         _ optimizer: inout Optimizer, evaluator: any Evaluator, shouldStop: () -> Bool = { false }
     ) -> Outcome {
         let counter = CountingEvaluator(evaluator)
+        let start = optimizer.state.bestStepTime
         if schedule == .interleaved && (searchShare > 0 || calibration != nil) {
             return runInterleaved(&optimizer, counter: counter, shouldStop: shouldStop)
         }
@@ -99,6 +102,8 @@ public struct BudgetedSearch: Sendable {
             assignment: optimizer.state.bestAssignment, stepTime: optimizer.state.bestStepTime,
             searchStepTime: optimizer.state.bestStepTime, searchMeasured: searched,
             polishMeasured: 0)
+        outcome.ledger.add(
+            .learned, measured: searched, before: start, after: optimizer.state.bestStepTime)
         // The climb reserves each would-be move's confirmations itself (`LocalSearch.step`).
         let left = budget - searched
         guard left > 0, !shouldStop(),
@@ -111,6 +116,9 @@ public struct BudgetedSearch: Sendable {
         outcome.stepTime = polish.stepTime
         outcome.polishMeasured = counter.count - searched
         outcome.polish = polish
+        outcome.ledger.add(
+            .climb, measured: outcome.polishMeasured, before: outcome.searchStepTime,
+            after: polish.stepTime)
         return outcome
     }
 }

@@ -278,7 +278,8 @@ struct BudgetComparison {
                 Output.error(
                     "\(name) \(method) seed \(seed): \(Units.microseconds(time)) "
                         + "(search \(outcome.searchStepTime.map(Units.microseconds) ?? "-"), "
-                        + "\(outcome.searchMeasured) + \(outcome.polishMeasured) measured)")
+                        + "\(outcome.searchMeasured) + \(outcome.polishMeasured) measured; "
+                        + "\(outcome.ledger.summary))")
             }
             row.bests[method] = bests
             row.seconds[method] = Date().timeIntervalSince(started) / Double(bench.seeds)
