@@ -1,9 +1,9 @@
 import Foundation
 import SpotlightModel
-import SpotlightSearch
 import Testing
 
 @testable import SpotlightExplorer
+@testable import SpotlightSearch
 
 /// What the explorer makes of the snapshots the search publishes, apart from keys.
 @Suite struct StateTests {
@@ -110,6 +110,29 @@ import Testing
             state.message?.text
                 == "model fitted to 360 placements: off by 5%, then 2%; the policy's find in it "
                 + "measured 590.00 ms, the new best")
+    }
+
+    /// When a budgeted run finishes, the message line says once where its placements went.
+    @Test func aFinishedBudgetSaysWhereThePlacementsWent() {
+        var state = Fixture.state()
+        var running = Fixture.snapshot(status: .running)
+        var ledger = BudgetedSearch.Ledger()
+        ledger.add(.learned, measured: 96, before: 1_000, after: 990)
+        ledger.add(.climb, measured: 864, before: 990, after: 960)
+        running.budget = BudgetProgress(
+            budget: 960, measured: 960, climbMeasured: 864, bestFoundBy: .climb(move: 4),
+            ledger: ledger)
+        state.apply(running)
+        #expect(state.message == nil)
+        var finished = running
+        finished.status = .finished
+        state.apply(finished)
+        #expect(
+            state.message?.text
+                == "where the placements went: learned search 96, -1.0%; climb 864, -3.0%")
+        state.message = nil
+        state.apply(finished)
+        #expect(state.message == nil)
     }
 
     @Test func theStatusLineSaysWhileAPolishRuns() {

@@ -219,6 +219,7 @@ public struct ExplorerState: Sendable {
         let checkpointWasFailing = self.snapshot?.checkpointFailure != nil
         let previousPolish = self.snapshot?.lastPolish
         let previousFit = self.snapshot?.budget?.lastFit
+        let wasFinished = self.snapshot?.status == .finished
         let cursorIteration = self.snapshot.flatMap { previous in
             previous.history.indices.contains(chartCursor)
                 ? previous.history[chartCursor].iteration : nil
@@ -242,6 +243,11 @@ public struct ExplorerState: Sendable {
         }
         if let fit = snapshot.budget?.lastFit, fit != previousFit {
             message = StatusMessage(fit.summary)
+        }
+        if snapshot.status == .finished, !wasFinished, let ledger = snapshot.budget?.ledger,
+            ledger.measured > 0
+        {
+            message = StatusMessage("where the placements went: \(ledger.summary)")
         }
         if let report = pendingPinReport,
             let batch = snapshot.history.last(where: { $0.iteration >= report.firstIteration })

@@ -297,7 +297,7 @@ public actor OptimizerActor {
         return BudgetProgress(
             budget: rounds.plan.budget, measured: counter.count,
             climbMeasured: rounds.climbMeasured, bestFoundBy: bestFoundBy,
-            lastFit: rounds.lastRecalibration)
+            lastFit: rounds.lastRecalibration, ledger: rounds.ledger)
     }
 }
 

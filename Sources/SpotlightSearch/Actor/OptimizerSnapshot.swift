@@ -78,16 +78,19 @@ public struct BudgetProgress: Sendable, Equatable {
     public var bestFoundBy: BestSource
     /// What the latest fit of the model to the measurements did, if there was one.
     public var lastFit: BudgetedSearch.Recalibration?
+    /// Where the placements went so far, part by part.
+    public var ledger: BudgetedSearch.Ledger
 
     public init(
         budget: Int, measured: Int, climbMeasured: Int, bestFoundBy: BestSource,
-        lastFit: BudgetedSearch.Recalibration? = nil
+        lastFit: BudgetedSearch.Recalibration? = nil, ledger: BudgetedSearch.Ledger = .init()
     ) {
         self.budget = budget
         self.measured = measured
         self.climbMeasured = climbMeasured
         self.bestFoundBy = bestFoundBy
         self.lastFit = lastFit
+        self.ledger = ledger
     }
 }
 
