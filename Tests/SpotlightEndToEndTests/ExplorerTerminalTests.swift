@@ -276,7 +276,8 @@ import Testing
     }
 
     /// Under a budget the status line counts every placement measured against it and says what
-    /// found the best; the run finishes at the budget, and the summary says how it was spent.
+    /// found the best; the run finishes at the budget, and the summary says how it was spent,
+    /// part by part.
     @Test func aBudgetedExplorerCountsAgainstItsBudget() throws {
         let tmux = Tmux()
         defer { tmux.kill() }
@@ -295,8 +296,11 @@ import Testing
             })
         #expect((measured ?? 0) > 0 && (measured ?? 99) <= 48)
         try tmux.type("q")
-        let summary = try tmux.waitFor("the summary line") { $0.contains("of a budget of 48") }
+        let summary = try tmux.waitFor("the summary and the ledger") {
+            $0.contains("of a budget of 48") && $0.contains("where the placements went: ")
+        }
         #expect(summary.contains("by the climb)"), "\(summary)")
+        #expect(summary.contains("where the placements went: learned search "), "\(summary)")
     }
 
     @Test func withoutATerminalExploreSaysToUseOptimize() throws {

@@ -140,7 +140,8 @@ struct ExploreRun {
     }
 
     /// After the explorer closes: the checkpoint saved (finishing the running iteration), the
-    /// best found reported, and the exit status of a signal or a failed checkpoint.
+    /// best found reported (under a budget, where the placements went too), and the exit status
+    /// of a signal or a failed checkpoint.
     private func finish(_ setup: Setup, exit: ExplorerLoop.Exit) throws {
         let session = setup.session
         if let checkpoint = options.search.checkpoint {
@@ -154,6 +155,9 @@ struct ExploreRun {
         }
         let snapshot = session.currentSnapshot()
         Output.line(Self.summary(snapshot, lowerBound: setup.model.lowerBound))
+        if let ledger = snapshot.budget?.ledger, ledger.measured > 0 {
+            Output.line("where the placements went: \(ledger.summary)")
+        }
         if case .signal(let number) = exit { throw ExitCode(128 + number) }
         if let failure = snapshot.checkpointFailure {
             Output.report(failure)
