@@ -14,6 +14,17 @@ import Testing
         #expect(grid.rowText(0) == "xyac…")
     }
 
+    /// The axis's end ticks are the chart's bounds exactly: a KL chart from 0 to 0.914 over ten
+    /// rows once labelled its bottom -1.110e-16, wider than the labels' room.
+    @Test func aChartsAxisEndsAtItsBoundsExactly() {
+        var grid = CellGrid(width: 30, height: 11)
+        let chart = LineChart(low: 0, high: 0.914, format: Units.format4, labelWidth: 7)
+        chart.draw(
+            into: &grid, area: grid.bounds, series: [], references: [], iterations: 0)
+        #expect(grid.rowText(0).hasPrefix(" 0.9140┤"), "\(grid.rowText(0))")
+        #expect(grid.rowText(9).hasPrefix("      0┤"), "\(grid.rowText(9))")
+    }
+
     @Test func barsHaveEighthBlockPrecision() {
         var grid = CellGrid(width: 4, height: 3)
         grid.bar(x: 0, y: 0, width: 4, fraction: 0.5, style: .text)
