@@ -247,7 +247,7 @@ public struct ExplorerState: Sendable {
         if snapshot.status == .finished, !wasFinished, let ledger = snapshot.budget?.ledger,
             ledger.measured > 0
         {
-            message = StatusMessage("where the placements went: \(ledger.summary)")
+            message = StatusMessage(ledger.headline)
         }
         if let report = pendingPinReport,
             let batch = snapshot.history.last(where: { $0.iteration >= report.firstIteration })

@@ -82,5 +82,8 @@ extension BudgetedSearch {
             }
             return parts.isEmpty ? "nothing measured" : parts.joined(separator: "; ")
         }
+
+        /// The summary as the commands and the explorer show it at the end of a run.
+        public var headline: String { "where the placements went: \(summary)" }
     }
 }

@@ -156,7 +156,7 @@ struct ExploreRun {
         let snapshot = session.currentSnapshot()
         Output.line(Self.summary(snapshot, lowerBound: setup.model.lowerBound))
         if let ledger = snapshot.budget?.ledger, ledger.measured > 0 {
-            Output.line("where the placements went: \(ledger.summary)")
+            Output.line(ledger.headline)
         }
         if case .signal(let number) = exit { throw ExitCode(128 + number) }
         if let failure = snapshot.checkpointFailure {

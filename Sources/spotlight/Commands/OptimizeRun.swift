@@ -467,7 +467,7 @@ struct OptimizeRun {
             Output.line("measured per worker: " + workers.joined(separator: ", "))
         }
         if let ledger = found.ledger {
-            Output.line("where the placements went: \(ledger.summary)")
+            Output.line(ledger.headline)
         }
         if let out = options.out, found.best != nil, !unsaved.contains(out) {
             Output.line("best placement written to \(out)")
