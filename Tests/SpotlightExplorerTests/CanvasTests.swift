@@ -14,8 +14,8 @@ import Testing
         #expect(grid.rowText(0) == "xyac…")
     }
 
-    /// The axis's end ticks are the chart's bounds exactly: a KL chart from 0 to 0.914 over ten
-    /// rows once labelled its bottom -1.110e-16, wider than the labels' room.
+    /// The axis's end ticks are the chart's bounds exactly: a bottom bound of 0 once came out as
+    /// a rounding error in scientific notation, wider than the labels' room.
     @Test func aChartsAxisEndsAtItsBoundsExactly() {
         var grid = CellGrid(width: 30, height: 11)
         let chart = LineChart(low: 0, high: 0.914, format: Units.format4, labelWidth: 7)

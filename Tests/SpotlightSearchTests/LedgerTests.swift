@@ -6,8 +6,8 @@ import Testing
 @testable import SpotlightSearch
 
 @Suite struct LedgerTests {
-    /// By hand: a climb of 10 placements from 100 to 90 ms is 10% faster; the best measured
-    /// again at 99 is 10% slower; both stay in their own part and in the summary's order.
+    /// By hand: each part keeps its own placements and change to the best step time, a change
+    /// by the best measured again included, and the summary lists them in the parts' order.
     @Test func eachPartKeepsItsPlacementsAndItsChange() {
         var ledger = BudgetedSearch.Ledger()
         ledger.add(.remeasure, measured: 3, before: 90, after: 99)

@@ -77,8 +77,8 @@ struct LineChart {
         for y in plot.y..<plot.maxY { grid[axisX, y] = Cell("│", style: axisStyle) }
         let tickRows = [plot.y, plot.y + (plot.height - 1) / 2, plot.maxY - 1]
         for (index, row) in tickRows.enumerated() {
-            // Interpolated so that the end ticks are `high` and `low` exactly: a bottom of 0 read
-            // as high - high * 9 / 9 can come out as -1.1e-16 and be printed so.
+            // Interpolated so that the end ticks are `high` and `low` exactly: high - high * k / k
+            // need not be 0 in floating point, and a rounding error prints wide.
             let fraction = Double(row - plot.y) / Double(max(plot.height - 1, 1))
             let value = high * (1 - fraction) + low * fraction
             grid[axisX, row] = Cell("┤", style: axisStyle)

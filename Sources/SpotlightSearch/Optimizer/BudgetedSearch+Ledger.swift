@@ -50,7 +50,7 @@ extension BudgetedSearch {
             /// The sum of log(before / after) of the best step time over the part's rounds.
             public var logGain = 0.0
 
-            /// The factor the part changed the best step time by, less one: -0.02 for 2% faster.
+            /// The factor the part changed the best step time by, less one: negative when faster.
             public var change: Double { exp(-logGain) - 1 }
         }
 
@@ -71,8 +71,8 @@ extension BudgetedSearch {
             entries[part.rawValue].logGain += log(before / after)
         }
 
-        /// The parts that measured anything, as `climb 812, -3.1%` (placements measured, and the
-        /// change it made to the best step time); "nothing measured" when none did.
+        /// The parts that measured anything, each as its label, its placements measured and its
+        /// signed percent change to the best step time; "nothing measured" when none did.
         public var summary: String {
             let parts = Part.allCases.filter { self[$0].measured > 0 }.map { part in
                 let entry = self[part]

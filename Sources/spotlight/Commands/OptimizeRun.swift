@@ -421,7 +421,7 @@ struct OptimizeRun {
     }
 
     /// Each part of the ledger that measured anything: its key, placements and change to the
-    /// best step time (-0.02 for 2% faster).
+    /// best step time as a fraction (negative: faster).
     private static func ledgerJSON(_ ledger: BudgetedSearch.Ledger) -> JSONValue {
         .array(
             BudgetedSearch.Ledger.Part.allCases.filter { ledger[$0].measured > 0 }.map { part in
