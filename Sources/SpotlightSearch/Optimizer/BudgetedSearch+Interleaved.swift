@@ -96,12 +96,9 @@ extension BudgetedSearch {
                         climb!.restart(from: best, stepTime: time)
                     }
                 }
-                learned.record(
-                    before: before, after: optimizer.state.bestStepTime,
+                credit(
+                    \.learned, .learned, before: before, after: optimizer.state.bestStepTime,
                     measured: evaluator.count - measured)
-                ledger.add(
-                    .learned, measured: evaluator.count - measured, before: before,
-                    after: optimizer.state.bestStepTime)
                 return .learned(stats)
             }
             guard canClimb else { return nil }
@@ -116,13 +113,20 @@ extension BudgetedSearch {
             if optimizer.hasPins {
                 optimizer.offerPinnedBest(climb!.current, stepTime: climb!.stepTime)
             }
-            climbing.record(
-                before: before, after: optimizer.state.bestStepTime,
+            credit(
+                \.climbing, .climb, before: before, after: optimizer.state.bestStepTime,
                 measured: evaluator.count - measured)
-            ledger.add(
-                .climb, measured: evaluator.count - measured, before: before,
-                after: optimizer.state.bestStepTime)
             return .climbed(climbOutcome!)
+        }
+
+        /// Enters a round of one of the two searches, which took the best step time from `before`
+        /// to `after` with `count` placements, in its improvement rate and in the ledger.
+        private mutating func credit(
+            _ rate: WritableKeyPath<Self, ImprovementRate>, _ part: Ledger.Part, before: Double?,
+            after: Double?, measured count: Int
+        ) {
+            self[keyPath: rate].record(before: before, after: after, measured: count)
+            ledger.add(part, measured: count, before: before, after: after)
         }
 
         /// Enters a fit that measured `count` placements in the ledger: measuring the best again,

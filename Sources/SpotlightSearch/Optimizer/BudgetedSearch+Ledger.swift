@@ -63,6 +63,9 @@ extension BudgetedSearch {
         /// Placements measured by all parts.
         public var measured: Int { entries.reduce(0) { $0 + $1.measured } }
 
+        /// The parts that measured anything, in order.
+        public var measuredParts: [Part] { Part.allCases.filter { self[$0].measured > 0 } }
+
         /// Adds a round of `part` that measured `count` placements and took the best step time
         /// from `before` to `after`; without both times it adds the placements alone.
         mutating func add(_ part: Part, measured count: Int, before: Double?, after: Double?) {
@@ -74,7 +77,7 @@ extension BudgetedSearch {
         /// The parts that measured anything, each as its label, its placements measured and its
         /// signed percent change to the best step time; "nothing measured" when none did.
         public var summary: String {
-            let parts = Part.allCases.filter { self[$0].measured > 0 }.map { part in
+            let parts = measuredParts.map { part in
                 let entry = self[part]
                 let sign = entry.change > 0 ? "+" : ""
                 let percent = Units.format1(entry.change * 100)

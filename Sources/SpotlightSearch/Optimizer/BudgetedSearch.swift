@@ -90,10 +90,10 @@ public struct BudgetedSearch: Sendable {
         _ optimizer: inout Optimizer, evaluator: any Evaluator, shouldStop: () -> Bool = { false }
     ) -> Outcome {
         let counter = CountingEvaluator(evaluator)
-        let start = optimizer.state.bestStepTime
         if schedule == .interleaved && (searchShare > 0 || calibration != nil) {
             return runInterleaved(&optimizer, counter: counter, shouldStop: shouldStop)
         }
+        let start = optimizer.state.bestStepTime
         while fitsIteration(of: optimizer, measured: counter.count) && !shouldStop() {
             optimizer.iterate(evaluator: counter)
         }

@@ -424,7 +424,7 @@ struct OptimizeRun {
     /// best step time as a fraction (negative: faster).
     private static func ledgerJSON(_ ledger: BudgetedSearch.Ledger) -> JSONValue {
         .array(
-            BudgetedSearch.Ledger.Part.allCases.filter { ledger[$0].measured > 0 }.map { part in
+            ledger.measuredParts.map { part in
                 .object([
                     ("part", .string(part.key)),
                     ("placements_measured", .number(Double(ledger[part].measured))),
