@@ -366,6 +366,24 @@ import Testing
         #expect(fresh.perPlacement == nil && fresh.measured == 16)
     }
 
+    /// Luck taken back is spread over the placements measured since the last take-back.
+    @Test func luckTakenBackLowersTheRateByItsShareOfEachPlacement() {
+        var rate = BudgetedSearch.ImprovementRate()
+        rate.record(before: 100, after: 90, measured: 10)
+        rate.takeBack(log(95.0 / 90))
+        let first = log(100.0 / 90) / 10
+        #expect(abs(rate.perPlacement! - (first - log(95.0 / 90) / 10)) < 1e-12)
+        rate.record(before: 95, after: 95, measured: 20)
+        let unchanged = rate.perPlacement!
+        rate.takeBack(0)
+        #expect(rate.perPlacement == unchanged && rate.measuredAtLastTakeBack == 30)
+        rate.record(before: 95, after: 50, measured: 5)
+        rate.takeBack(10)
+        #expect(rate.perPlacement == 0)
+        rate.takeBack(1)
+        #expect(rate.perPlacement == 0 && rate.measuredAtLastTakeBack == 35)
+    }
+
     @Test func noiseIsSeededAndZeroNoiseIsExact() throws {
         let problem = try OptimizerTests.problem(ops: 200, stages: 6)
         let exact = SimulatorEvaluator(problem: problem, workers: 1)

@@ -32,6 +32,9 @@ extension BudgetedSearch {
         public internal(set) var lastRecalibration: Recalibration?
         /// Where the placements measured so far went, and what each part gained.
         public private(set) var ledger = Ledger()
+        /// The part of the search that found the best placement as it stands, to which the luck
+        /// in its time is charged when the best is measured again (`chargeLuck`).
+        private var bestFinder: Ledger.Part?
 
         public init(plan: BudgetedSearch, optimizer: Optimizer) {
             self.plan = plan
@@ -127,10 +130,12 @@ extension BudgetedSearch {
         ) {
             self[keyPath: rate].record(before: before, after: after, measured: count)
             ledger.add(part, measured: count, before: before, after: after)
+            if let after, after < before ?? .infinity { bestFinder = part }
         }
 
         /// Enters a fit that measured `count` placements in the ledger: measuring the best again,
-        /// which took its time from `before` to the report's, and the proposal measured after.
+        /// which took its time from `before` to the report's, and the proposal measured after;
+        /// charges the luck measuring again gave back to the search that found the best.
         private mutating func account(
             _ report: Recalibration, before: Double?, measured count: Int, _ optimizer: Optimizer
         ) {
@@ -142,6 +147,20 @@ extension BudgetedSearch {
                 report.rehearsed ? .rehearsal : .fittedPolish,
                 measured: count - report.remeasuredPlacements, before: remeasured,
                 after: optimizer.state.bestStepTime)
+            chargeLuck(before: before, remeasured: report.bestRemeasured)
+            if report.improved { bestFinder = report.rehearsed ? .rehearsal : .fittedPolish }
+        }
+
+        /// Takes the log of the best's time measured again over its time `before` out of the
+        /// rate of the search that found it, spread over the placements that search measured
+        /// since the last fit: under noise a search whose rounds claim gains that were luck
+        /// would otherwise keep winning rounds on them (BENCHMARKS.md, "Luck charged to the
+        /// search that claimed it"). Both rates start a new span. Without a new measurement
+        /// (no noise, or no room) nothing is charged.
+        private mutating func chargeLuck(before: Double?, remeasured: Double?) {
+            let luck = before.flatMap { before in remeasured.map { log($0 / before) } } ?? 0
+            learned.takeBack(bestFinder == .learned ? luck : 0)
+            climbing.takeBack(bestFinder == .climb ? luck : 0)
         }
 
         /// Climbs on with `optimizer`'s pins from the next round: every move it measures obeys
@@ -179,6 +198,8 @@ extension BudgetedSearch {
         static let weight = 0.3
         var perPlacement: Double?
         var measured = 0
+        /// `measured` at the last `takeBack`.
+        var measuredAtLastTakeBack = 0
 
         /// Adds a round that measured `count` placements and took the best step time from
         /// `before` to `after`; a round that started with no best placement sets no rate.
@@ -188,6 +209,15 @@ extension BudgetedSearch {
             let gain = after.map { log(before / $0) } ?? 0
             let rate = max(gain, 0) / Double(count)
             perPlacement = perPlacement.map { (1 - Self.weight) * $0 + Self.weight * rate } ?? rate
+        }
+
+        /// Lowers the rate (not below zero) by `luck`, a log gain that proved not to be one,
+        /// spread over the placements measured since the last call.
+        mutating func takeBack(_ luck: Double) {
+            defer { measuredAtLastTakeBack = measured }
+            let since = measured - measuredAtLastTakeBack
+            guard luck > 0, since > 0, let rate = perPlacement else { return }
+            perPlacement = max(0, rate - luck / Double(since))
         }
     }
 
