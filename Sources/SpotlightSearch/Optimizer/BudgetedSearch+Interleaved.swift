@@ -7,7 +7,8 @@ extension BudgetedSearch {
     /// local search's climb from the best placement. The climb goes on from any faster placement
     /// the learned search finds, and the learned search keeps the climb's as its best. Each round
     /// goes to the search whose recent rounds improved the best placement more per placement
-    /// measured, an untried search first; the learned search gets at least the plan's
+    /// measured, less the luck a fit's measuring the best again found in its claims
+    /// (`chargeLuck`), an untried search first; the learned search gets at least the plan's
     /// `searchShare` of the placements measured so far, so that a policy still learning is not
     /// starved (BENCHMARKS.md, "Equal budgets of measured placements").
     public struct Interleaving: Sendable {
