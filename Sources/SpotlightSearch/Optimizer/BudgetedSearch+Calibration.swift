@@ -135,6 +135,7 @@ extension BudgetedSearch.Interleaving {
         let remeasuring = evaluator.count
         let remeasured = reestimateBest(&optimizer, &state, evaluator: evaluator)
         let remeasuredPlacements = evaluator.count - remeasuring
+        state.measured += remeasuredPlacements
         state.fittedCount = state.measurements.count
         let workers = ProcessInfoCores.count
         guard let error = try? state.model.fit(state.measurements, workers: workers),
@@ -181,10 +182,8 @@ extension BudgetedSearch.Interleaving {
             evaluator.count + 2 * again <= plan.budget
         else { return nil }
         let method = optimizer.configuration.method.rawValue
-        let before = evaluator.count
         let fresh = evaluator.evaluate([[Int]](repeating: best, count: again), method: method)
             .compactMap { $0.isValid ? $0.stepTime : nil }
-        state.measured += evaluator.count - before
         state.measurements += fresh.map { MeasuredPlacement(best, stepTime: $0) }
         let all = state.measurements.filter { $0.measures(best) }.map(\.stepTime)
         guard let time = Remeasurement.median(all) else { return nil }
