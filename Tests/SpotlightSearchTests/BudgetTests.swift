@@ -322,6 +322,34 @@ import Testing
         #expect(counter.count <= 100 && rounds.calibrationMeasured >= 3)
     }
 
+    /// A fit's proposal that beats the best measured again, but not the lucky time the best had
+    /// before, still becomes the best, and the fitted model is named as what found it.
+    @Test func aFitsFindBelowTheRemeasuredBestIsNamedAsTheFinder() throws {
+        var (optimizer, start) = try Self.warmStarted(seed: 4) { $0.confirmations = 2 }
+        let truth = SimulatorEvaluator(problem: optimizer.problem, workers: 2)
+        let lucky = start.stepTime / 2
+        optimizer = Optimizer(
+            problem: optimizer.problem, configuration: optimizer.configuration,
+            warmStart: start.assignment, warmStartTime: lucky)
+        var plan = BudgetedSearch(budget: 100, searchShare: 0)
+        plan.calibration = .init(
+            every: 30, moves: 200, known: [MeasuredPlacement(start.assignment, stepTime: lucky)])
+        let counter = CountingEvaluator(truth)
+        var rounds = BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
+        while let round = rounds.round(&optimizer, evaluator: counter) {
+            guard case .calibrated(let report) = round else {
+                #expect(rounds.bestFoundBy == .start)
+                continue
+            }
+            try #require(report.improved)
+            #expect(try #require(report.measured) > lucky)
+            #expect(optimizer.state.bestStepTime == report.measured)
+            #expect(rounds.bestFoundBy == .fittedModel)
+            return
+        }
+        Issue.record("no fit")
+    }
+
     /// Pins set during an interleaved run (the explorer's) reach the climb at once: every
     /// placement it measures from then on obeys them. A share of 0 never learns.
     @Test func repinnedTheClimbMeasuresOnlyWhatObeysThePins() throws {

@@ -49,15 +49,22 @@ import Testing
             problem: problem,
             configuration: OptimizerTests.configuration(.spotlight, samples: 8, seed: 1),
             warmStart: start, warmStartTime: simulator.simulate(start).stepTime)
+        let plan = BudgetedSearch(budget: 120, searchShare: 0.2)
         let actor = OptimizerActor(
-            optimizer: optimizer, evaluator: SimulatorEvaluator(problem: problem),
-            plan: BudgetedSearch(budget: 120, searchShare: 0.2))
+            optimizer: optimizer, evaluator: SimulatorEvaluator(problem: problem), plan: plan)
         await actor.start()
         let done = try #require(await Self.waitFor(actor) { $0.status == .finished })
         let budget = try #require(done.budget)
         #expect(budget.budget == 120 && budget.measured <= 120 && budget.measured > 100)
         #expect(budget.climbMeasured > 0 && budget.climbMeasured < budget.measured)
         #expect(done.iteration > 0 && budget.bestFoundBy != .start)
+        // The same rounds outside the actor: it names the finder they name.
+        var alone = optimizer
+        var rounds = BudgetedSearch.Interleaving(plan: plan, optimizer: alone)
+        let counter = CountingEvaluator(SimulatorEvaluator(problem: problem))
+        while rounds.round(&alone, evaluator: counter) != nil {}
+        #expect(budget.bestFoundBy == rounds.bestFoundBy)
+        #expect(done.bestStepTime == alone.state.bestStepTime)
         #expect(try #require(done.bestStepTime) < simulator.simulate(start).stepTime)
         #expect(await actor.polishBest() == false, "the climb is part of a budgeted run")
         await actor.stop()

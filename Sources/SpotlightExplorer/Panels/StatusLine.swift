@@ -209,8 +209,8 @@ enum StatusLine {
 
 extension StatusLine {
     /// What found the best placement, in a few words: the start's heuristic, the learned search's
-    /// iteration, the climb's kept move, the polish, or the polish or the policy's rehearsal in
-    /// the fitted model.
+    /// iteration, the climb's kept move, or the polish or the policy's rehearsal in the fitted
+    /// model.
     static func describe(_ source: BestSource, state: ExplorerState) -> String {
         switch source {
         case .start:
@@ -218,7 +218,6 @@ extension StatusLine {
         case .learned(let iteration):
             return "\(state.model.methodLabel), iteration \(iteration)"
         case .climb(let move): return "the climb, move \(move)"
-        case .polish: return "the polish"
         case .fittedModel: return "the fitted model's polish"
         case .rehearsal: return "the policy's rehearsal in the fitted model"
         }

@@ -28,11 +28,10 @@ public actor OptimizerActor {
     private var polishTask: Task<Void, Never>?
     private var lastPolish: PolishSummary?
     private let stopPolishing = StopFlag()
-    /// Under a budget: the interleaved rounds, the evaluator that counts every measurement, and
-    /// what found the best placement.
+    /// Under a budget: the interleaved rounds, which also say what found the best placement,
+    /// and the evaluator that counts every measurement.
     private var rounds: BudgetedSearch.Interleaving?
     private let counter: CountingEvaluator?
-    private var bestFoundBy = BestSource.start
 
     /// `iterationLimit`: stop by itself after that many iterations in total (nil: run until stopped).
     /// `checkpointPath`: save the search there (atomically) every `checkpointEvery` iterations, when
@@ -148,7 +147,6 @@ public actor OptimizerActor {
         lastPolish = PolishSummary(
             from: time, to: outcome.stepTime, improvements: outcome.improvements,
             evaluated: outcome.evaluated, isLocalOptimum: outcome.isLocalOptimum)
-        if outcome.stepTime < optimizer.state.bestStepTime ?? .infinity { bestFoundBy = .polish }
         optimizer.state.offerBest(outcome.assignment, stepTime: outcome.stepTime)
         optimizer.offerPinnedBest(outcome.assignment, stepTime: outcome.stepTime)
         publish()
@@ -191,7 +189,6 @@ public actor OptimizerActor {
                 continue
             }
             iterationInFlight = true
-            let before = optimizer.state.bestStepTime
             var (advanced, round) = await advance()
             // Pins set while the iteration ran take effect at the next one; a polish that finished
             // meanwhile may have found a faster best.
@@ -209,9 +206,6 @@ public actor OptimizerActor {
             }
             if let pinned = optimizer.state.pinnedBest {
                 advanced.offerPinnedBest(pinned.assignment, stepTime: pinned.stepTime)
-            }
-            if advanced.state.bestStepTime ?? .infinity < before ?? .infinity {
-                bestFoundBy = Self.source(of: round, iteration: advanced.state.iteration)
             }
             let learned = advanced.state.iteration > optimizer.state.iteration
             optimizer = advanced
@@ -243,17 +237,6 @@ public actor OptimizerActor {
         }
         self.rounds = next
         return (advanced, round)
-    }
-
-    /// What found a faster best placement in `round`.
-    private static func source(of round: BudgetedSearch.Interleaving.Round?, iteration: Int)
-        -> BestSource
-    {
-        switch round {
-        case .climbed(let climb): return .climb(move: climb.improvements)
-        case .calibrated(let report): return report.rehearsed ? .rehearsal : .fittedModel
-        case .learned, nil: return .learned(iteration: iteration)
-        }
     }
 
     private func saveCheckpoint() {
@@ -296,7 +279,7 @@ public actor OptimizerActor {
         guard let rounds, let counter else { return nil }
         return BudgetProgress(
             budget: rounds.plan.budget, measured: counter.count,
-            climbMeasured: rounds.climbMeasured, bestFoundBy: bestFoundBy,
+            climbMeasured: rounds.climbMeasured, bestFoundBy: rounds.bestFoundBy,
             lastFit: rounds.lastRecalibration, ledger: rounds.ledger)
     }
 }

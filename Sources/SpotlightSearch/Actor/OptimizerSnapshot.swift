@@ -94,22 +94,6 @@ public struct BudgetProgress: Sendable, Equatable {
     }
 }
 
-/// What produced the best placement so far.
-public enum BestSource: Sendable, Equatable {
-    /// The placement the search started from: the fastest heuristic.
-    case start
-    /// A sample of the learned search, in this iteration.
-    case learned(iteration: Int)
-    /// The climb's move, counted among the moves it kept.
-    case climb(move: Int)
-    /// A polish asked for by the person (`OptimizerActor.polishBest(budget:)`).
-    case polish
-    /// The polish in the model fitted to the measurements (`BudgetedSearch.Calibration`).
-    case fittedModel
-    /// The policy's rehearsal in that model (`Optimizer.rehearse(in:samples:)`).
-    case rehearsal
-}
-
 /// What a polish of the best placement did: from which step time to which, with how many moves
 /// kept of how many placements measured.
 public struct PolishSummary: Sendable, Equatable {

@@ -33,9 +33,11 @@ extension BudgetedSearch {
         public internal(set) var lastRecalibration: Recalibration?
         /// Where the placements measured so far went, and what each part gained.
         public private(set) var ledger = Ledger()
-        /// The part of the search that found the best placement as it stands, to which the luck
-        /// in its time is charged when the best is measured again (`chargeLuck`).
-        private var bestFinder: Ledger.Part?
+        /// What found the best placement as it stands: named to the person (`BudgetProgress`),
+        /// and charged the luck in its time when the best is measured again (`chargeLuck`).
+        /// Set whenever a round replaces the best, even by a time slower than one it claimed
+        /// before a fit measured that one again.
+        public private(set) var bestFoundBy = BestSource.start
 
         public init(plan: BudgetedSearch, optimizer: Optimizer) {
             self.plan = plan
@@ -102,7 +104,8 @@ extension BudgetedSearch {
                 }
                 credit(
                     \.learned, .learned, before: before, after: optimizer.state.bestStepTime,
-                    measured: evaluator.count - measured)
+                    measured: evaluator.count - measured,
+                    finder: .learned(iteration: optimizer.state.iteration))
                 return .learned(stats)
             }
             guard canClimb else { return nil }
@@ -119,19 +122,20 @@ extension BudgetedSearch {
             }
             credit(
                 \.climbing, .climb, before: before, after: optimizer.state.bestStepTime,
-                measured: evaluator.count - measured)
+                measured: evaluator.count - measured, finder: .climb(move: climb!.improvements))
             return .climbed(climbOutcome!)
         }
 
         /// Enters a round of one of the two searches, which took the best step time from `before`
-        /// to `after` with `count` placements, in its improvement rate and in the ledger.
+        /// to `after` with `count` placements, in its improvement rate and in the ledger; a
+        /// faster best was found by `finder`.
         private mutating func credit(
             _ rate: WritableKeyPath<Self, ImprovementRate>, _ part: Ledger.Part, before: Double?,
-            after: Double?, measured count: Int
+            after: Double?, measured count: Int, finder: BestSource
         ) {
             self[keyPath: rate].record(before: before, after: after, measured: count)
             ledger.add(part, measured: count, before: before, after: after)
-            if let after, after < before ?? .infinity { bestFinder = part }
+            if let after, after < before ?? .infinity { bestFoundBy = finder }
         }
 
         /// Enters a fit that measured `count` placements in the ledger: measuring the best again,
@@ -149,7 +153,7 @@ extension BudgetedSearch {
                 measured: count - report.remeasuredPlacements, before: remeasured,
                 after: optimizer.state.bestStepTime)
             chargeLuck(before: before, remeasured: report.bestRemeasured)
-            if report.improved { bestFinder = report.rehearsed ? .rehearsal : .fittedPolish }
+            if report.improved { bestFoundBy = report.rehearsed ? .rehearsal : .fittedModel }
         }
 
         /// Takes the log of the best's time measured again over its time `before` out of the
@@ -160,8 +164,14 @@ extension BudgetedSearch {
         /// (no noise, or no room) nothing is charged.
         private mutating func chargeLuck(before: Double?, remeasured: Double?) {
             let luck = before.flatMap { before in remeasured.map { log($0 / before) } } ?? 0
-            learned.takeBack(bestFinder == .learned ? luck : 0)
-            climbing.takeBack(bestFinder == .climb ? luck : 0)
+            var (learnedLuck, climbLuck) = (0.0, 0.0)
+            switch bestFoundBy {
+            case .learned: learnedLuck = luck
+            case .climb: climbLuck = luck
+            case .start, .fittedModel, .rehearsal: break
+            }
+            learned.takeBack(learnedLuck)
+            climbing.takeBack(climbLuck)
         }
 
         /// Climbs on with `optimizer`'s pins from the next round: every move it measures obeys

@@ -1,0 +1,14 @@
+/// What produced the best placement so far in a run under a budget
+/// (`BudgetedSearch.Interleaving.bestFoundBy`).
+public enum BestSource: Sendable, Equatable {
+    /// The placement the search started from: the fastest heuristic.
+    case start
+    /// A sample of the learned search, in this iteration.
+    case learned(iteration: Int)
+    /// The climb's move, counted among the moves it kept.
+    case climb(move: Int)
+    /// The polish in the model fitted to the measurements (`BudgetedSearch.Calibration`).
+    case fittedModel
+    /// The policy's rehearsal in that model (`Optimizer.rehearse(in:samples:)`).
+    case rehearsal
+}
