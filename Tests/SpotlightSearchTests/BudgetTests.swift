@@ -235,7 +235,7 @@ import Testing
         }
         #expect(reports.count >= 3)
         #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.fitted < $1.fitted })
-        #expect(reports.allSatisfy { $0.error.after < $0.error.before })
+        #expect(reports.allSatisfy { $0.error!.after < $0.error!.before })
         #expect(reports.contains { $0.measured != nil })
         #expect(counter.count <= 200)
         #expect(rounds.climbMeasured + rounds.calibrationMeasured == counter.count)
@@ -320,6 +320,42 @@ import Testing
             break
         }
         #expect(counter.count <= 100 && rounds.calibrationMeasured >= 3)
+    }
+
+    /// A fit that fails (no measured placement runs in a model whose devices have no memory)
+    /// still counts what it measured: the best measured again is in the ledger, which accounts
+    /// for every placement, and the rounds after it stay within the budget.
+    @Test func aFailedFitKeepsTheLedgerAndTheBudget() throws {
+        let (roomy, start) = try Self.warmStarted(seed: 4) { $0.confirmations = 2 }
+        let devices = roomy.problem.cluster.devices.map { device in
+            var cramped = device
+            cramped.memoryGBytes = 1e-6
+            return cramped
+        }
+        let cramped = try Cluster(
+            name: "cramped", devices: devices, links: roomy.problem.cluster.links,
+            defaultLink: roomy.problem.cluster.defaultLink)
+        let problem = try PlacementProblem(
+            graph: roomy.problem.graph, cluster: cramped, maximumStages: 16
+        ).refined(by: start.assignment)
+        var optimizer = Optimizer(
+            problem: problem, configuration: roomy.configuration, warmStart: start.assignment,
+            warmStartTime: start.stepTime)
+        var plan = BudgetedSearch(budget: 100, searchShare: 0)
+        plan.calibration = .init(
+            every: 30, moves: 200,
+            known: [MeasuredPlacement(start.assignment, stepTime: start.stepTime)])
+        let counter = CountingEvaluator(SimulatorEvaluator(problem: roomy.problem, workers: 2))
+        var rounds = BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
+        var fits: [BudgetedSearch.Recalibration] = []
+        while let round = rounds.round(&optimizer, evaluator: counter) {
+            if case .calibrated(let report) = round { fits.append(report) }
+        }
+        #expect(fits.count >= 2 && fits.allSatisfy { $0.error == nil && $0.measured == nil })
+        #expect(fits.first?.summary.hasPrefix("model could not be fitted") == true)
+        #expect(counter.count <= 100 && rounds.ledger.measured == counter.count)
+        #expect(rounds.ledger[.remeasure].measured == fits.map(\.remeasuredPlacements).reduce(0, +))
+        #expect(rounds.ledger[.remeasure].measured > 0)
     }
 
     /// A fit's proposal that beats the best measured again, but not the lucky time the best had

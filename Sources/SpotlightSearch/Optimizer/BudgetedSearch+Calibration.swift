@@ -55,8 +55,9 @@ extension BudgetedSearch {
     public struct Recalibration: Sendable, Equatable {
         /// Placements the model was fitted to.
         public var fitted: Int
-        /// How well the model matched them, before the fit and after.
-        public var error: ModelCalibration.FitError
+        /// How well the model matched them, before the fit and after; nil when it could not be
+        /// fitted (no measured placement ran in the model), and then nothing was proposed.
+        public var error: ModelCalibration.FitError?
         /// The best placement's time after it was measured again (with confirmations), which
         /// may be slower than the time it had.
         public var bestRemeasured: Double?
@@ -72,7 +73,7 @@ extension BudgetedSearch {
         public var rehearsed = false
 
         public init(
-            fitted: Int, error: ModelCalibration.FitError, bestRemeasured: Double? = nil,
+            fitted: Int, error: ModelCalibration.FitError?, bestRemeasured: Double? = nil,
             measured: Double? = nil, improved: Bool = false
         ) {
             self.fitted = fitted
@@ -84,10 +85,13 @@ extension BudgetedSearch {
 
         /// The fit in a line: how far the model was off before and after, and what was measured.
         public var summary: String {
-            let (before, after) = (exp(error.before) - 1, exp(error.after) - 1)
-            var text =
-                "model fitted to \(fitted) placements: off by \(Units.percent(before)), "
-                + "then \(Units.percent(after))"
+            var text = "model could not be fitted to \(fitted) placements"
+            if let error {
+                let (before, after) = (exp(error.before) - 1, exp(error.after) - 1)
+                text =
+                    "model fitted to \(fitted) placements: off by \(Units.percent(before)), "
+                    + "then \(Units.percent(after))"
+            }
             if let bestRemeasured {
                 text += "; best measured again: \(Units.microseconds(bestRemeasured))"
             }
@@ -122,10 +126,12 @@ extension BudgetedSearch {
 }
 
 extension BudgetedSearch.Interleaving {
-    /// Fits the model to every measurement so far, makes it `optimizer`'s screen, polishes the
-    /// best placement in it, and measures the polished placement through `evaluator` when the
-    /// budget has room for it and its confirmations; a faster one becomes the best and the
-    /// climb's start. Time: the fit's, and `moves` simulations.
+    /// Measures the best placement again (`reestimateBest`), fits the model to every
+    /// measurement so far, makes it `optimizer`'s screen, polishes the best placement in it, and
+    /// measures the polished placement through `evaluator` when the budget has room for it and
+    /// its confirmations; a faster one becomes the best and the climb's start. Nil, measuring
+    /// nothing, without a calibration; a fit that fails keeps the last screen and proposes
+    /// nothing. Time: the fit's, and `moves` simulations.
     mutating func recalibrate(_ optimizer: inout Optimizer, evaluator: CountingEvaluator)
         -> BudgetedSearch.Recalibration?
     {
@@ -138,18 +144,18 @@ extension BudgetedSearch.Interleaving {
         state.measured += remeasuredPlacements
         state.fittedCount = state.measurements.count
         let workers = ProcessInfoCores.count
-        guard let error = try? state.model.fit(state.measurements, workers: workers),
-            let cluster = try? state.model.calibratedCluster()
-        else { return nil }
+        let fit = try? state.model.fit(state.measurements, workers: workers)
+        let cluster = fit == nil ? nil : try? state.model.calibratedCluster()
+        var report = BudgetedSearch.Recalibration(
+            fitted: state.measurements.count, error: cluster == nil ? nil : fit,
+            bestRemeasured: remeasured, measured: nil, improved: false)
+        report.remeasuredPlacements = remeasuredPlacements
+        defer { lastRecalibration = report }
+        guard let cluster else { return report }
         let screen = SimulatorEvaluator(
             graph: state.model.graph, cluster: cluster, cost: state.model.calibratedCost)
         optimizer.screen = screen
         repin(following: optimizer)
-        var report = BudgetedSearch.Recalibration(
-            fitted: state.measurements.count, error: error, bestRemeasured: remeasured,
-            measured: nil, improved: false)
-        report.remeasuredPlacements = remeasuredPlacements
-        defer { lastRecalibration = report }
         guard let (polished, rehearsed) = proposal(&optimizer, in: screen, plan: state.plan),
             evaluator.count + 1 + optimizer.configuration.confirmations <= plan.budget
         else { return report }
