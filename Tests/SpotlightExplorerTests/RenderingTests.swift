@@ -451,6 +451,21 @@ import Testing
         #expect(none.contains("with pins: none measured yet · without 993.75 us"), "\(none)")
     }
 
+    /// Under a budget with pins, what found the best is named beside the best it found, the one
+    /// without pins, not beside the best that obeys them.
+    @Test func withPinsTheFinderFollowsTheBestItFound() {
+        var snapshot = Fixture.snapshot()
+        snapshot.unpinnedBestStepTime = 993.75
+        snapshot.budget = BudgetProgress(
+            budget: 960, measured: 412, climbMeasured: 300, bestFoundBy: .climb(move: 3))
+        let line = ExplorerView.render(Fixture.state(width: 240, snapshot: snapshot)).rowText(0)
+        #expect(line.contains("with pins · without 993.75 us by the climb, move 3"), "\(line)")
+        #expect(line.components(separatedBy: " by ").count == 2, "\(line)")
+        snapshot.unpinnedBestStepTime = nil
+        let unpinned = ExplorerView.render(Fixture.state(width: 240, snapshot: snapshot)).rowText(0)
+        #expect(unpinned.contains("bound, 1.07× metis) by the climb, move 3"), "\(unpinned)")
+    }
+
     @Test func statusLinePartsGiveWayInOrder() {
         // Under a budget, so that what found the best placement is among the parts.
         var snapshot = Fixture.snapshot(status: .running, lastRepeats: 3, measuredPerIteration: 15)

@@ -172,11 +172,16 @@ enum StatusLine {
     }
 
     /// The best step time against the bound and the best baseline, and with pins the best
-    /// without them.
+    /// without them. Under a budget, what found the best follows the best it found: with pins,
+    /// the one without them.
     private static func best(
         _ snapshot: OptimizerSnapshot, state: ExplorerState, omitting omitted: Set<Part>
     ) -> [(String, CellStyle)] {
         var pieces: [(String, CellStyle)] = []
+        let finder = snapshot.budget.flatMap { budget in
+            omitted.contains(.bestSource)
+                ? nil : (" by " + describe(budget.bestFoundBy, state: state), on(.dim))
+        }
         if let best = snapshot.bestStepTime {
             pieces.append((Glyph.separator + "best ", on(.dim)))
             pieces.append((Units.microseconds(best), on(.accent, .bold)))
@@ -190,9 +195,7 @@ enum StatusLine {
             if !comparisons.isEmpty {
                 pieces.append((" (" + comparisons.joined(separator: ", ") + ")", on(.dim)))
             }
-            if !omitted.contains(.bestSource), let budget = snapshot.budget {
-                pieces.append((" by " + describe(budget.bestFoundBy, state: state), on(.dim)))
-            }
+            if snapshot.unpinnedBestStepTime == nil, let finder { pieces.append(finder) }
         }
         if let overall = snapshot.unpinnedBestStepTime {
             // With pins, the best shown obeys them; the overall best stands beside it.
@@ -202,6 +205,7 @@ enum StatusLine {
                 pieces.append((" with pins", on(.warning)))
             }
             pieces.append((Glyph.separator + "without " + Units.microseconds(overall), on(.dim)))
+            if let finder { pieces.append(finder) }
         }
         return pieces
     }
