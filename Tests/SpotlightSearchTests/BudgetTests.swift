@@ -294,20 +294,29 @@ import Testing
         #expect(fits >= 2 && counter.count <= 120)
     }
 
-    /// With confirmations, each fit first measures the best placement again: a time recorded low
-    /// by luck (here half its own) gives way to the median of all its measurements.
-    @Test func eachFitMeasuresALuckyBestAgain() throws {
-        var (optimizer, start) = try Self.warmStarted(seed: 4) { $0.confirmations = 2 }
-        let truth = SimulatorEvaluator(problem: optimizer.problem, workers: 2)
+    /// The climb and the fitted model alone (fits every 30 of 100 placements, 2 confirmations)
+    /// from the fastest heuristic, its time recorded as half its own, as if by luck.
+    static func luckyRun() throws -> (
+        optimizer: Optimizer, rounds: BudgetedSearch.Interleaving, counter: CountingEvaluator,
+        truth: SimulatorEvaluator, lucky: Double
+    ) {
+        let (warm, start) = try Self.warmStarted(seed: 4) { $0.confirmations = 2 }
+        let truth = SimulatorEvaluator(problem: warm.problem, workers: 2)
         let lucky = start.stepTime / 2
-        optimizer = Optimizer(
-            problem: optimizer.problem, configuration: optimizer.configuration,
+        let optimizer = Optimizer(
+            problem: warm.problem, configuration: warm.configuration,
             warmStart: start.assignment, warmStartTime: lucky)
         var plan = BudgetedSearch(budget: 100, searchShare: 0)
         plan.calibration = .init(
             every: 30, moves: 200, known: [MeasuredPlacement(start.assignment, stepTime: lucky)])
-        let counter = CountingEvaluator(truth)
-        var rounds = BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
+        let rounds = BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
+        return (optimizer, rounds, CountingEvaluator(truth), truth, lucky)
+    }
+
+    /// With confirmations, each fit first measures the best placement again: a time recorded low
+    /// by luck (here half its own) gives way to the median of all its measurements.
+    @Test func eachFitMeasuresALuckyBestAgain() throws {
+        var (optimizer, rounds, counter, truth, lucky) = try Self.luckyRun()
         while let round = rounds.round(&optimizer, evaluator: counter) {
             guard case .calibrated = round else {
                 #expect(optimizer.state.bestStepTime == lucky)
@@ -361,17 +370,7 @@ import Testing
     /// A fit's proposal that beats the best measured again, but not the lucky time the best had
     /// before, still becomes the best, and the fitted model is named as what found it.
     @Test func aFitsFindBelowTheRemeasuredBestIsNamedAsTheFinder() throws {
-        var (optimizer, start) = try Self.warmStarted(seed: 4) { $0.confirmations = 2 }
-        let truth = SimulatorEvaluator(problem: optimizer.problem, workers: 2)
-        let lucky = start.stepTime / 2
-        optimizer = Optimizer(
-            problem: optimizer.problem, configuration: optimizer.configuration,
-            warmStart: start.assignment, warmStartTime: lucky)
-        var plan = BudgetedSearch(budget: 100, searchShare: 0)
-        plan.calibration = .init(
-            every: 30, moves: 200, known: [MeasuredPlacement(start.assignment, stepTime: lucky)])
-        let counter = CountingEvaluator(truth)
-        var rounds = BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
+        var (optimizer, rounds, counter, _, lucky) = try Self.luckyRun()
         while let round = rounds.round(&optimizer, evaluator: counter) {
             guard case .calibrated(let report) = round else {
                 #expect(rounds.bestFoundBy == .start)
