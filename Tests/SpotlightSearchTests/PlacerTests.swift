@@ -1,6 +1,7 @@
 import Foundation
 import SpotlightModel
 import SpotlightSimulation
+import Synchronization
 import Testing
 
 @testable import SpotlightSearch
@@ -263,6 +264,18 @@ func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: 
         }
         let gpuLoads = problem.accelerators.map { load[$0] }
         #expect(gpuLoads.min()! > 0.8 * gpuLoads.max()!, "loads \(gpuLoads)")
+    }
+
+    /// METIS's random generator is global: partitions run from many threads at once (as tests
+    /// and parallel callers do) give the same answer as one alone.
+    @Test func partitionsAtOnceGiveTheAnswerOfOneAlone() throws {
+        let problem = try OptimizerTests.problem(ops: 300, stages: 16)
+        let alone = try #require(MetisPlacer().place(problem))
+        let differing = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 32) { _ in
+            if MetisPlacer().place(problem) != alone { differing.withLock { $0 += 1 } }
+        }
+        #expect(differing.withLock { $0 } == 0)
     }
 }
 

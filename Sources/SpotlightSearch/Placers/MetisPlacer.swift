@@ -1,5 +1,10 @@
 import CMetis
 import SpotlightModel
+import Synchronization
+
+/// METIS keeps its random generator in global state, so two partitions running at once corrupt
+/// each other's and give different answers for the same graph: one at a time.
+private let metisCalls = Mutex(())
 
 /// A k-way partition of the graph over the accelerators with METIS (Karypis, Kumar, "A fast and
 /// high quality multilevel scheme for partitioning irregular graphs", SIAM J. Sci. Comput. 1998):
@@ -118,9 +123,11 @@ public struct MetisPlacer: Placer {
         options[Int(METIS_OPTION_UFACTOR.rawValue)] = imbalance
         var cut: idx_t = 0
         var part = [idx_t](repeating: 0, count: graph.vertexCount)
-        let status = METIS_PartGraphKway(
-            &vertices, &constraintsCount, &xadj, &adjacency, &vertexWeights, nil,
-            &edgeWeights, &parts, nil, nil, &options, &cut, &part)
+        let status = metisCalls.withLock { _ in
+            METIS_PartGraphKway(
+                &vertices, &constraintsCount, &xadj, &adjacency, &vertexWeights, nil,
+                &edgeWeights, &parts, nil, nil, &options, &cut, &part)
+        }
         return status == Int32(METIS_OK.rawValue) ? part : nil
     }
 }
