@@ -134,7 +134,8 @@ import Testing
     }
 
     /// Sequential, the polish gets every placement the search left: the climb reserves each
-    /// would-be move's confirmations itself, so the run reserves none on top.
+    /// would-be move's confirmations itself, so the run reserves none on top, and it stops only
+    /// with no more room than those confirmations (here 3) or at a local optimum.
     @Test func theSequentialPolishGetsAllTheSearchLeft() throws {
         var (optimizer, _) = try Self.warmStarted(seed: 4) { $0.confirmations = 3 }
         let evaluator = SimulatorEvaluator(problem: optimizer.problem, workers: 2)
@@ -149,7 +150,7 @@ import Testing
             searched.polishBest(evaluator: evaluator, budget: 120 - counter.count))
         #expect(outcome.searchMeasured == counter.count)
         #expect(outcome.polishMeasured == alone.evaluated && outcome.stepTime == alone.stepTime)
-        #expect(outcome.measured > 120 - 3 || alone.isLocalOptimum)
+        #expect(outcome.measured >= 120 - 3 || alone.isLocalOptimum)
     }
 
     /// With no share for the search, a budgeted run is the local search alone from the start.
