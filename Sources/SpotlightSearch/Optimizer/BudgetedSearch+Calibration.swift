@@ -114,8 +114,6 @@ extension BudgetedSearch {
         var dueAt: Int
         /// How many measurements the last fit saw.
         var fittedCount = -1
-        /// Placements the polishes in the fitted model measured, confirmations included.
-        var measured = 0
 
         /// Whether a fit is due, `measured` placements into the search, or the searches cannot go
         /// on (`stuck`) and measurements have come in since the last fit.
@@ -141,7 +139,6 @@ extension BudgetedSearch.Interleaving {
         let remeasuring = evaluator.count
         let remeasured = reestimateBest(&optimizer, &state, evaluator: evaluator)
         let remeasuredPlacements = evaluator.count - remeasuring
-        state.measured += remeasuredPlacements
         state.fittedCount = state.measurements.count
         let workers = ProcessInfoCores.count
         let fit = try? state.model.fit(state.measurements, workers: workers)
@@ -160,9 +157,7 @@ extension BudgetedSearch.Interleaving {
             evaluator.count + 1 + optimizer.configuration.confirmations <= plan.budget
         else { return report }
         report.rehearsed = rehearsed
-        let before = evaluator.count
         let time = measureNew(polished, &optimizer, evaluator: evaluator)
-        state.measured += evaluator.count - before
         state.measurements += time.map { [MeasuredPlacement(polished, stepTime: $0)] } ?? []
         report.measured = time
         guard let time, time < optimizer.state.bestStepTime ?? .infinity else { return report }

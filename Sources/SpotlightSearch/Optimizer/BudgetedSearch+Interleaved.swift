@@ -59,8 +59,12 @@ extension BudgetedSearch {
         /// Placements measured by the learned search's rounds and by the climb's.
         public var searchMeasured: Int { learned.measured }
         public var climbMeasured: Int { climbing.measured }
-        /// Placements measured by the polishes in the fitted model (`Calibration`).
-        public var calibrationMeasured: Int { calibration?.measured ?? 0 }
+        /// Placements measured at the fits of the model (`Calibration`): the best measured
+        /// again, and the fitted model's proposals.
+        public var calibrationMeasured: Int {
+            ledger[.remeasure].measured + ledger[.fittedPolish].measured
+                + ledger[.rehearsal].measured
+        }
 
         /// The climb's state as a polish outcome, if it has started.
         public var climbOutcome: LocalSearch.Outcome? {
