@@ -63,8 +63,9 @@ import Testing
         var rounds = BudgetedSearch.Interleaving(plan: plan, optimizer: alone)
         let counter = CountingEvaluator(SimulatorEvaluator(problem: problem))
         while rounds.round(&alone, evaluator: counter) != nil {}
-        #expect(budget.bestFoundBy == rounds.bestFoundBy)
+        #expect(budget.bestFoundBy == rounds.bestFoundBy && budget.trace == rounds.trace)
         #expect(done.bestStepTime == alone.state.bestStepTime)
+        #expect(budget.trace.points.last?.measured == budget.measured)
         #expect(try #require(done.bestStepTime) < simulator.simulate(start).stepTime)
         #expect(await actor.polishBest() == false, "the climb is part of a budgeted run")
         await actor.stop()

@@ -280,7 +280,7 @@ public actor OptimizerActor {
         return BudgetProgress(
             budget: rounds.plan.budget, measured: counter.count,
             climbMeasured: rounds.climbMeasured, bestFoundBy: rounds.bestFoundBy,
-            lastFit: rounds.lastRecalibration, ledger: rounds.ledger)
+            lastFit: rounds.lastRecalibration, ledger: rounds.ledger, trace: rounds.trace)
     }
 }
 

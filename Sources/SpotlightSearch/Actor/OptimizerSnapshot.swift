@@ -80,11 +80,15 @@ public struct BudgetProgress: Sendable, Equatable {
     public var lastFit: BudgetedSearch.Recalibration?
     /// Where the placements went so far, part by part.
     public var ledger: BudgetedSearch.Ledger
+    /// The best step time after every round so far, against placements measured.
+    public var trace: BudgetTrace
 
     public init(
         budget: Int, measured: Int, climbMeasured: Int, bestFoundBy: BestSource,
-        lastFit: BudgetedSearch.Recalibration? = nil, ledger: BudgetedSearch.Ledger = .init()
+        lastFit: BudgetedSearch.Recalibration? = nil, ledger: BudgetedSearch.Ledger = .init(),
+        trace: BudgetTrace = .init()
     ) {
+        self.trace = trace
         self.budget = budget
         self.measured = measured
         self.climbMeasured = climbMeasured

@@ -38,6 +38,8 @@ extension BudgetedSearch {
         /// Set whenever a round replaces the best, even by a time slower than one it claimed
         /// before a fit measured that one again.
         public private(set) var bestFoundBy = BestSource.start
+        /// The best step time after every round, against placements measured.
+        public private(set) var trace = BudgetTrace()
 
         public init(plan: BudgetedSearch, optimizer: Optimizer) {
             self.plan = plan
@@ -72,8 +74,28 @@ extension BudgetedSearch {
         }
 
         /// Runs the next round, `evaluator` counting every placement measured in the whole run;
-        /// nil, measuring nothing, once the budget is spent or neither search can go on.
+        /// nil, measuring nothing, once the budget is spent or neither search can go on. The
+        /// round's end is added to `trace`, the run's start before the first.
         public mutating func round(_ optimizer: inout Optimizer, evaluator: CountingEvaluator)
+            -> Round?
+        {
+            if trace.points.isEmpty {
+                trace.append(
+                    .init(measured: evaluator.count, best: optimizer.state.bestStepTime))
+            }
+            let round = nextRound(&optimizer, evaluator: evaluator)
+            if let round {
+                var stats: IterationStats?
+                if case .learned(let learned) = round { stats = learned }
+                trace.append(
+                    .init(
+                        measured: evaluator.count, best: optimizer.state.bestStepTime,
+                        iteration: stats?.iteration, meanStepTime: stats?.meanStepTime))
+            }
+            return round
+        }
+
+        private mutating func nextRound(_ optimizer: inout Optimizer, evaluator: CountingEvaluator)
             -> Round?
         {
             let measured = evaluator.count
