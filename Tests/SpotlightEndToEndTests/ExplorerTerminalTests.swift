@@ -290,6 +290,9 @@ import Testing
             $0.contains("finished") && $0.contains("/48 measured")
         }
         #expect(finished.contains(" by "), "\(finished)")
+        // The reward chart runs along placements measured, to the budget.
+        #expect(
+            finished.contains("placements measured") && finished.contains(" 48 "), "\(finished)")
         let measured = try #require(
             finished.range(of: #"(\d+)/48 measured"#, options: .regularExpression).map {
                 Int(finished[$0].split(separator: "/")[0])

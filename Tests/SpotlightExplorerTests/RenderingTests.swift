@@ -302,6 +302,64 @@ import Testing
         #expect(grid.text.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) })
     }
 
+    /// By hand: budget 100 on 10 columns of 10 placements each. A column's best is the best after
+    /// the last round ending in it or held from before; its mean only where a batch ended; none
+    /// past the 55 placements measured so far.
+    @Test func placementColumnsHoldTheBestAndPlaceEachBatch() {
+        let trace = BudgetTrace(points: [
+            .init(measured: 0, best: 200),
+            .init(measured: 16, best: 180, iteration: 1, meanStepTime: 250),
+            .init(measured: 32, best: 170),
+            .init(measured: 48, best: 170, iteration: 2, meanStepTime: 230),
+            .init(measured: 55, best: 150),
+        ])
+        let columns = CurvesPanel.placementColumns(trace, budget: 100, width: 10)
+        #expect(columns.bests == [200, 180, 180, 170, 170, 150, nil, nil, nil, nil])
+        #expect(columns.means == [nil, 250, nil, nil, 230, nil, nil, nil, nil, nil])
+        #expect(
+            [0, 16, 48, 55, 100, 500].map {
+                CurvesPanel.column(ofMeasured: $0, budget: 100, width: 10)
+            } == [0, 1, 4, 5, 9, 9])
+    }
+
+    /// Under a budget the reward chart runs along placements measured, to the budget: 30
+    /// rounds of 16 learned samples and 8 climb moves, then the climb alone, which finds 1,020 us
+    /// at 760 placements. The chart's best ends there, where the iterations' history, whose last
+    /// best is above 1,070 us, would not; the cursor stands where iteration 30 ended.
+    @Test func underABudgetTheRewardChartRunsAlongPlacementsMeasured() throws {
+        var snapshot = Fixture.snapshot(iterations: 30)
+        var trace = BudgetTrace(points: [.init(measured: 0, best: 2000)])
+        for stats in snapshot.history {
+            let learnedEnd = 24 * stats.iteration - 8
+            trace.append(
+                .init(
+                    measured: learnedEnd, best: stats.bestSoFar, iteration: stats.iteration,
+                    meanStepTime: stats.meanStepTime))
+            trace.append(.init(measured: learnedEnd + 8, best: stats.bestSoFar))
+        }
+        let lastLearnedBest = try #require(snapshot.history.last?.bestSoFar)
+        for measured in stride(from: 736, through: 960, by: 16) {
+            trace.append(.init(measured: measured, best: measured < 760 ? lastLearnedBest : 1020))
+        }
+        snapshot.budget = BudgetProgress(
+            budget: 960, measured: 960, climbMeasured: 480, bestFoundBy: .climb(move: 12),
+            trace: trace)
+        var state = Fixture.state(snapshot: snapshot)
+        state.focus = .chart
+        state.chartCursor = 29
+        let grid = panel(width: 60, height: 18) {
+            CurvesPanel.drawReward(into: &$0, rect: $1, state: state)
+        }
+        expectSnapshot(grid.text, named: "reward-budget-60x18")
+        let axis = grid.rowText(16)
+        #expect(axis.contains(" 0 ") && axis.contains("placements measured"))
+        #expect(axis.contains(" 960 "))
+        let chart = try #require(CurvesPanel.rewardAxis(state, dotWidth: 96))
+        #expect(chart.bests.last == 1020 && lastLearnedBest > 1070)
+        #expect(chart.cursor == CurvesPanel.column(ofMeasured: 712, budget: 960, width: 96))
+        #expect(CurvesPanel.readout(state)?.contains("712 measured") == true)
+    }
+
     @Test func measuredTimesAreNotComparedWithTheSimulatorsBound() {
         var snapshot = Fixture.snapshot()
         // Sixteen placements measured in 64 s an iteration: a quarter a second, the pace shown.

@@ -9,37 +9,114 @@ enum CurvesPanel {
     /// with the step time each height stands for, so the reference lines read directly. Higher is
     /// better. The range fits the curves and the nearest reference line on each side of them (the
     /// bound above, a baseline below), so that the curves use the panel's height; the best so far
-    /// is a step line, since it only changes when a placement beats it.
+    /// is a step line, since it only changes when a placement beats it. Under a budget the x axis
+    /// is placements measured, from none to the budget (`placementColumns`): the climb's and the
+    /// fits' gains then show where they were made, not at the next learned iteration.
     static func drawReward(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {
         let inner = grid.box(rect, title: "reward −√step time")
         legend(into: &grid, rect: rect, [("mean", .meanCurve), ("best", .bestCurve)])
-        let history = state.snapshot?.history ?? []
-        guard !history.isEmpty else {
+        var chart = LineChart(low: 0, high: 1, format: { Units.microseconds($0 * $0) })
+        guard let axis = rewardAxis(state, dotWidth: chart.dotWidth(in: inner)) else {
             grid.write("waiting for the first iteration…", x: inner.x + 1, y: inner.y, style: .dim)
             return
         }
         func reward(_ stepTime: Double) -> Double { -stepTime.squareRoot() }
-        let means = history.map { $0.meanStepTime.map(reward) }
-        let bests = history.map { $0.bestSoFar.map(reward) }
+        let means = axis.means.map { $0.map(reward) }
+        let bests = axis.bests.map { $0.map(reward) }
         var references =
             state.model.lowerBound.map { [LineChart.Reference(value: reward($0), label: "bound")] }
             ?? []
         references += state.baselines.filter { !$0.outOfMemory && $0.stepTime.isFinite }
             .map { LineChart.Reference(value: reward($0.stepTime), label: $0.method) }
-        let (low, high) = Self.rewardRange(
+        (chart.low, chart.high) = Self.rewardRange(
             means: means.compactMap { $0 }.filter(\.isFinite), bests: bests.compactMap { $0 },
             references: references.map(\.value))
-        let chart = LineChart(low: low, high: high, format: { Units.microseconds($0 * $0) })
+        chart.caption = axis.caption
         chart.draw(
             into: &grid, area: inner,
             series: [
                 LineChart.Series(
-                    values: means, role: .meanCurve, combine: LineChart.mean, dotted: true),
+                    values: means, role: .meanCurve, combine: LineChart.mean, dotted: true,
+                    joined: axis.joinsMeans),
                 LineChart.Series(
                     values: bests, role: .bestCurve, combine: LineChart.maximum, steps: true),
-            ], references: references, iterations: history.count,
-            lastIteration: history.last?.iteration,
-            cursor: state.focus == .chart ? state.chartCursor : nil)
+            ], references: references, iterations: axis.means.count,
+            firstIteration: axis.first, lastIteration: axis.last, cursor: axis.cursor)
+    }
+
+    /// The reward curves' step times along x, the axis's ends and caption, and the cursor's
+    /// place: one value per iteration, or under a budget one per dot column of placements
+    /// measured. Nil before anything to draw.
+    struct RewardAxis {
+        var means: [Double?]
+        var bests: [Double?]
+        var first: Int
+        var last: Int?
+        var caption: String
+        var joinsMeans: Bool
+        var cursor: Int?
+    }
+
+    static func rewardAxis(_ state: ExplorerState, dotWidth: Int) -> RewardAxis? {
+        let history = state.snapshot?.history ?? []
+        let cursor = state.focus == .chart ? state.chartCursor : nil
+        if let budget = state.snapshot?.budget, budget.trace.points.count > 1, dotWidth > 0 {
+            let columns = placementColumns(budget.trace, budget: budget.budget, width: dotWidth)
+            let cursorColumn = cursor.flatMap { index in
+                history.indices.contains(index)
+                    ? budget.trace.measured(atIteration: history[index].iteration) : nil
+            }.map { column(ofMeasured: $0, budget: budget.budget, width: dotWidth) }
+            return RewardAxis(
+                means: columns.means, bests: columns.bests, first: 0, last: budget.budget,
+                caption: "placements measured", joinsMeans: false, cursor: cursorColumn)
+        }
+        guard !history.isEmpty else { return nil }
+        return RewardAxis(
+            means: history.map(\.meanStepTime), bests: history.map(\.bestSoFar), first: 1,
+            last: history.last?.iteration, caption: "iteration", joinsMeans: true, cursor: cursor)
+    }
+
+    /// `trace` on `width` dot columns spanning placements measured from none to `budget`:
+    /// column c holds the rounds that ended after c·budget/width placements and by
+    /// (c+1)·budget/width (the last column any later). Its best is the best after the last
+    /// round ending by its end, none past the placements measured so far; its mean is that of
+    /// the learned batches ending in it, none where no batch did. O(width + points).
+    static func placementColumns(_ trace: BudgetTrace, budget: Int, width: Int) -> (
+        means: [Double?], bests: [Double?]
+    ) {
+        var means = [Double?](repeating: nil, count: max(width, 0))
+        var bests = means
+        guard width > 0, budget > 0, let lastMeasured = trace.points.last?.measured else {
+            return (means, bests)
+        }
+        var index = 0
+        var best: Double?
+        for column in 0..<width {
+            let start = Double(column) * Double(budget) / Double(width)
+            guard column == 0 || start < Double(lastMeasured) else { break }
+            let end = column == width - 1 ? .infinity : start + Double(budget) / Double(width)
+            var sum = 0.0
+            var batches = 0
+            while index < trace.points.count, Double(trace.points[index].measured) <= end {
+                let point = trace.points[index]
+                best = point.best ?? best
+                if let mean = point.meanStepTime {
+                    sum += mean * Double(point.batches)
+                    batches += point.batches
+                }
+                index += 1
+            }
+            bests[column] = best
+            if batches > 0 { means[column] = sum / Double(batches) }
+        }
+        return (means, bests)
+    }
+
+    /// The dot column `placementColumns` puts a round ending at `measured` placements in.
+    static func column(ofMeasured measured: Int, budget: Int, width: Int) -> Int {
+        guard budget > 0, width > 0 else { return 0 }
+        let column = (Double(measured) * Double(width) / Double(budget)).rounded(.up) - 1
+        return min(max(Int(column), 0), width - 1)
     }
 
     /// The y range of the reward chart: from the lower of the means' 0.05 quantile and the best
@@ -112,6 +189,9 @@ enum CurvesPanel {
         ]
         if state.model.method == .spotlight { parts.append("β " + Units.short(stats.beta)) }
         parts.append("H " + Units.fixed(stats.entropy, decimals: 2))
+        if let measured = state.snapshot?.budget?.trace.measured(atIteration: stats.iteration) {
+            parts.append("\(measured) measured")
+        }
         return parts.joined(separator: " · ")
     }
 

@@ -1,8 +1,8 @@
 import SpotlightModel
 
-/// A line chart drawn with braille dots: a y axis with three labelled ticks, iterations along x,
-/// horizontal reference lines labelled at their right end, then the series on top. Used for the
-/// reward and KL curves.
+/// A line chart drawn with braille dots: a y axis with three labelled ticks, iterations (or
+/// whatever `caption` names) along x, horizontal reference lines labelled at their right end,
+/// then the series on top. Used for the reward and KL curves.
 struct LineChart {
     struct Series {
         var values: [Double?]
@@ -15,6 +15,9 @@ struct LineChart {
         /// Drawn as separate dots, every other dot column, rather than a solid line: so that two
         /// series tell apart by their look where colour is off (a monochrome theme, NO_COLOR).
         var dotted = false
+        /// Whether columns between two values are filled (a slope, or a step): false for values
+        /// that exist only where something happened, such as a batch's mean.
+        var joined = true
     }
 
     struct Reference {
@@ -26,6 +29,8 @@ struct LineChart {
     var high: Double
     var format: (Double) -> String
     var labelWidth = 9
+    /// What the x axis counts, named in its middle.
+    var caption = "iteration"
 
     /// Draws into `area` (already inside the panel's border).
     /// `cursor`, an index into the iterations, is marked by a dashed column over the plot.
@@ -37,9 +42,7 @@ struct LineChart {
         lastIteration: Int? = nil, cursor: Int? = nil
     ) {
         guard area.width > labelWidth + 8, area.height >= 3 else { return }
-        let plot = Rect(
-            x: area.x + labelWidth + 1, y: area.y, width: area.width - labelWidth - 1,
-            height: area.height - 1)
+        let plot = plotRect(in: area)
         drawAxes(
             into: &grid, plot: plot,
             iterations: iterations > 0 ? (firstIteration, lastIteration ?? iterations) : nil)
@@ -69,6 +72,17 @@ struct LineChart {
         }
     }
 
+    /// Where the series are drawn in `area`: right of the y axis's labels, above the x axis.
+    func plotRect(in area: Rect) -> Rect {
+        Rect(
+            x: area.x + labelWidth + 1, y: area.y, width: area.width - labelWidth - 1,
+            height: area.height - 1)
+    }
+
+    /// Dot columns across the plot in `area`: series of as many values are drawn a value a
+    /// column.
+    func dotWidth(in area: Rect) -> Int { max(plotRect(in: area).width, 0) * 2 }
+
     /// The y axis left of `plot` with three labelled ticks, and the x axis under it labelled
     /// with the first and last iterations (none without iterations).
     private func drawAxes(into grid: inout CellGrid, plot: Rect, iterations: (Int, Int)?) {
@@ -91,10 +105,10 @@ struct LineChart {
         guard let (first, last) = iterations else { return }
         grid.write(" \(first) ", x: plot.x, y: bottom, style: axisStyle)
         grid.writeRight(" \(last) ", maxX: plot.maxX, y: bottom, style: axisStyle)
-        let caption = " iteration "
-        if plot.width > 30 {
+        let title = " \(caption) "
+        if plot.width > title.count + 19 {
             grid.write(
-                caption, x: plot.x + (plot.width - caption.count) / 2, y: bottom, style: axisStyle)
+                title, x: plot.x + (plot.width - title.count) / 2, y: bottom, style: axisStyle)
         }
     }
 
@@ -127,7 +141,8 @@ struct LineChart {
             return min(max(Int((fraction * Double(dotHeight - 1)).rounded()), 0), dotHeight - 1)
         }
         let points = Self.binned(
-            line.values, into: canvas.dotWidth, combine: line.combine, steps: line.steps)
+            line.values, into: canvas.dotWidth, combine: line.combine, steps: line.steps,
+            joined: line.joined)
         var previous: (Int, Int)?
         for (x, value) in points.enumerated() {
             guard let value, value.isFinite else {
@@ -160,10 +175,12 @@ struct LineChart {
         return min(index * dotWidth / count, dotWidth - 1)
     }
 
-    /// One value per dot column: iterations spread over the width when fewer than it, else
-    /// combined per bin of consecutive iterations.
+    /// One value per dot column: iterations spread over the width when fewer than it (the
+    /// columns between them filled unless not `joined`), else combined per bin of consecutive
+    /// iterations.
     static func binned(
-        _ values: [Double?], into width: Int, combine: ([Double]) -> Double, steps: Bool = false
+        _ values: [Double?], into width: Int, combine: ([Double]) -> Double, steps: Bool = false,
+        joined: Bool = true
     ) -> [Double?] {
         guard width > 0, !values.isEmpty else { return [] }
         if values.count <= width {
@@ -173,7 +190,7 @@ struct LineChart {
                 points[values.count == 1 ? 0 : index * (width - 1) / span] = value
             }
             // Columns between two iterations stay empty; the line between their points fills them.
-            return Self.compacted(points, steps: steps)
+            return joined ? Self.compacted(points, steps: steps) : points
         }
         return (0..<width).map { bin in
             let start = bin * values.count / width
