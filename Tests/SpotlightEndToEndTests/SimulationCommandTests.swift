@@ -182,6 +182,12 @@ import Testing
         let parts = ledger.map { ($0["part"] as? String, $0["placements_measured"] as? Int) }
         #expect(parts.map(\.0) == ["learned", "climb"])
         #expect(parts.map(\.1) == [searched, climbed])
+        // The best after every round: from the start, placements rising to all measured, the
+        // best never lost (no fit measures it again here), ending at the run's best.
+        let trace = try #require(object["best_trace"] as? [[Double]])
+        #expect(trace.first?[0] == 0 && trace.last?[0] == Double(measured))
+        #expect(zip(trace, trace.dropFirst()).allSatisfy { $0[0] < $1[0] && $0[1] >= $1[1] })
+        #expect(trace.last?[1] == object["best_step_time_us"] as? Double)
         let plain = try CLI.run([
             "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget", "200",
             "--search-share", "0.3", "--hidden", "16",

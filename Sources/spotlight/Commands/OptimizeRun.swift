@@ -44,6 +44,8 @@ struct OptimizeRun {
         var fittedModelMeasured: Int
         /// Where an interleaved run's placements went (nil for other runs).
         var ledger: BudgetedSearch.Ledger?
+        /// An interleaved run's best step time after every round (nil for other runs).
+        var trace: BudgetTrace?
         var wall: Double
         var csv: String
         var checkpointFailed: Bool
@@ -147,6 +149,7 @@ struct OptimizeRun {
         return Found(
             sampledBest: sampledBest, searchMeasured: searchMeasured, polished: polished,
             fittedModelMeasured: rounds?.calibrationMeasured ?? 0, ledger: rounds?.ledger,
+            trace: rounds?.trace,
             wall: Date().timeIntervalSince(started), csv: csv, checkpointFailed: checkpointFailed)
     }
 
@@ -386,6 +389,7 @@ struct OptimizeRun {
             ("search_placements_measured", .number(Double(found.searchMeasured))),
             ("fitted_model_placements_measured", .number(Double(found.fittedModelMeasured))),
             ("ledger", found.ledger.map(Self.ledgerJSON) ?? .null),
+            ("best_trace", found.trace.map(Self.traceJSON) ?? .null),
             ("budget", options.budget.map { .number(Double($0)) } ?? .null),
             ("wall_seconds", .number((found.wall * 1000).rounded() / 1000)),
             (
@@ -418,6 +422,17 @@ struct OptimizeRun {
                     })
             ),
         ])
+    }
+
+    /// The best step time against placements measured: a `[placements, microseconds]` pair per
+    /// point of the trace, the run's start first (the microseconds null before any valid one).
+    private static func traceJSON(_ trace: BudgetTrace) -> JSONValue {
+        .array(
+            trace.points.map { point in
+                .array([
+                    .number(Double(point.measured)), point.best.map(JSONValue.number) ?? .null,
+                ])
+            })
     }
 
     /// Each part of the ledger that measured anything: its key, placements and change to the
