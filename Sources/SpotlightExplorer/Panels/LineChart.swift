@@ -35,7 +35,8 @@ struct LineChart {
     /// Draws into `area` (already inside the panel's border).
     /// `cursor`, an index into the iterations, is marked by a dashed column over the plot.
     /// `iterations` entries are drawn, the last of them iteration `lastIteration` (the same
-    /// unless the history merged old entries, `IterationHistory`), the first `firstIteration`.
+    /// unless the history merged old entries, `IterationHistory`), the first `firstIteration`;
+    /// along an axis of another `caption`, the entries are whatever it counts, labelled so.
     func draw(
         into grid: inout CellGrid, area: Rect, series: [Series], references: [Reference],
         iterations: Int, firstIteration: Int = 1,
