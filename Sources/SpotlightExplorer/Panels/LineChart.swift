@@ -68,8 +68,24 @@ struct LineChart {
                 words.removeFirst()
             }
             let text = String((" " + words.joined(separator: " ") + " ").prefix(max(plot.width, 0)))
-            grid.writeRight(
-                text, maxX: plot.maxX, y: row, style: CellStyle(.reference, attributes: .bold))
+            let style = CellStyle(.reference, attributes: .bold)
+            // At the right end, where the latest values are, unless the label would hide a
+            // series there and not at the left end.
+            let right = plot.maxX - text.count
+            if Self.holdsDots(grid, from: right, to: plot.maxX, y: row),
+                !Self.holdsDots(grid, from: plot.x, to: plot.x + text.count, y: row)
+            {
+                grid.write(text, x: plot.x, y: row, style: style)
+            } else {
+                grid.writeRight(text, maxX: plot.maxX, y: row, style: style)
+            }
+        }
+    }
+
+    /// Whether any cell of row `y` from `start` up to `end` holds a series' braille dots.
+    private static func holdsDots(_ grid: CellGrid, from start: Int, to end: Int, y: Int) -> Bool {
+        (start..<max(start, end)).contains { x in
+            (0x2801...0x28FF).contains(grid[x, y].character.value)
         }
     }
 
