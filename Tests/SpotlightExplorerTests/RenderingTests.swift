@@ -288,6 +288,31 @@ import Testing
             ])
     }
 
+    /// A dotted series that is not joined draws every value it has, at odd dot columns too: a
+    /// joined one keeps every other column of its line. A plot ten cells wide (twenty dot
+    /// columns, as many values), values at the top of dot columns 1 and 3: the right-hand top
+    /// dot of the first two cells, or for the joined line the left-hand one of the second.
+    @Test func anUnjoinedDottedSeriesDrawsEveryValue() {
+        let chart = LineChart(low: 0, high: 1, format: { _ in "" }, labelWidth: 1)
+        func cells(joined: Bool) -> [Unicode.Scalar] {
+            let grid = panel(width: 12, height: 3) {
+                var values = [Double?](repeating: nil, count: 20)
+                values[1] = 1
+                values[3] = 1
+                chart.draw(
+                    into: &$0, area: $1,
+                    series: [
+                        LineChart.Series(
+                            values: values, role: .meanCurve, combine: LineChart.mean,
+                            dotted: true, joined: joined)
+                    ], references: [], iterations: 20)
+            }
+            return [grid[2, 0].character, grid[3, 0].character]
+        }
+        #expect(cells(joined: false) == ["\u{2808}", "\u{2808}"])
+        #expect(cells(joined: true) == [" ", "\u{2801}"])
+    }
+
     @Test func rewardCurvesWithBaselines() {
         let state = Fixture.state()
         let grid = panel(width: 60, height: 18) {

@@ -12,8 +12,9 @@ struct LineChart {
         /// Drawn as steps (across, then up or down) rather than slopes: a value that holds until
         /// it changes, such as the best so far.
         var steps = false
-        /// Drawn as separate dots, every other dot column, rather than a solid line: so that two
-        /// series tell apart by their look where colour is off (a monochrome theme, NO_COLOR).
+        /// Drawn as separate dots, every other dot column (every value if not `joined`), rather
+        /// than a solid line: so that two series tell apart by their look where colour is off
+        /// (a monochrome theme, NO_COLOR).
         var dotted = false
         /// Whether columns between two values are filled (a slope, or a step): false for values
         /// that exist only where something happened, such as a batch's mean.
@@ -168,7 +169,9 @@ struct LineChart {
             }
             let y = dotY(value)
             if line.dotted {
-                if x % 2 == 0 { canvas.set(x: x, y: y, role: line.role) }
+                // Every other column of a joined line; every value of one that is not, which
+                // has a value only where something happened.
+                if x % 2 == 0 || !line.joined { canvas.set(x: x, y: y, role: line.role) }
                 continue
             }
             if let (px, py) = previous {
