@@ -610,6 +610,19 @@ import Testing
         for binding in KeyBinding.all { #expect(text.contains(binding.action)) }
         #expect(text.contains("coloured by device"))
         #expect(text.contains("dotted lines are the baselines and the lower bound."))
+        #expect(text.contains("The reward axis is labelled in step time"))
+    }
+
+    /// Under a budget the legend says the reward chart runs along placements measured.
+    @Test func helpUnderABudgetNamesThePlacementAxis() {
+        var snapshot = Fixture.snapshot()
+        snapshot.budget = BudgetProgress(
+            budget: 960, measured: 412, climbMeasured: 300, bestFoundBy: .climb(move: 3))
+        var state = Fixture.state(width: 80, height: 24, snapshot: snapshot)
+        _ = state.handle(.character("?"))
+        let text = ExplorerView.render(state).text
+        #expect(text.contains("along placements measured;"))
+        #expect(!text.contains("The reward axis is labelled in step time"))
     }
 
     @Test func placementBeforeTheFirstBestIsThePolicysMostLikely() {

@@ -6,7 +6,9 @@ enum HelpOverlay {
             "\(Glyph.oneOp) \(Glyph.severalOps)  one or several ops of a stage at that depth, coloured by device",
             "\(Glyph.critical)    an op on the best placement's critical path",
             "\(Glyph.stagePinned)    a pinned stage; the inspector says to which device",
-            "The reward axis is labelled in step time (reward = −√step time);",
+            state.snapshot?.budget == nil
+                ? "The reward axis is labelled in step time (reward = −√step time);"
+                : "Reward (−√step time, labelled in step time) along placements measured;",
             state.model.lowerBound == nil
                 ? "dotted lines are the baselines, as measured before the search."
                 : "dotted lines are the baselines and the lower bound.",
