@@ -14,8 +14,16 @@ public struct BrailleCanvas: Sendable {
         roles = Array(repeating: nil, count: self.columns * self.rows)
     }
 
+    /// Dots across one cell.
+    public static let dotsPerCell = 2
+
+    /// Whether `character` is a cell with dots set, as `draw` writes them.
+    public static func holdsDots(_ character: Unicode.Scalar) -> Bool {
+        (0x2801...0x28FF).contains(character.value)
+    }
+
     /// Dots across and down.
-    public var dotWidth: Int { columns * 2 }
+    public var dotWidth: Int { columns * Self.dotsPerCell }
     public var dotHeight: Int { rows * 4 }
 
     /// Sets the dot at (x, y), y growing downwards; dots outside are ignored.

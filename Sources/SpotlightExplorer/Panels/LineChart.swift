@@ -85,9 +85,7 @@ struct LineChart {
 
     /// Whether any cell of row `y` from `start` up to `end` holds a series' braille dots.
     private static func holdsDots(_ grid: CellGrid, from start: Int, to end: Int, y: Int) -> Bool {
-        (start..<max(start, end)).contains { x in
-            (0x2801...0x28FF).contains(grid[x, y].character.value)
-        }
+        (start..<max(start, end)).contains { x in BrailleCanvas.holdsDots(grid[x, y].character) }
     }
 
     /// Where the series are drawn in `area`: right of the y axis's labels, above the x axis.
@@ -99,7 +97,9 @@ struct LineChart {
 
     /// Dot columns across the plot in `area`: series of as many values are drawn a value a
     /// column.
-    func dotWidth(in area: Rect) -> Int { max(plotRect(in: area).width, 0) * 2 }
+    func dotWidth(in area: Rect) -> Int {
+        max(plotRect(in: area).width, 0) * BrailleCanvas.dotsPerCell
+    }
 
     /// The y axis left of `plot` with three labelled ticks, and the x axis under it labelled
     /// with the first and last iterations (none without iterations).
