@@ -74,4 +74,45 @@ import Testing
         #expect(historyBest > optimizer.state.bestStepTime!)
         #expect(climbedAfterwards.allSatisfy { $0.meanStepTime == nil })
     }
+
+    /// A point names a finder exactly where its round made the best faster: the learned search
+    /// for its iterations, the climb for the others; the last finder is the run's. Over four
+    /// seeds both searches find some.
+    @Test func eachPointNamesWhatFoundAFasterBest() throws {
+        var kinds = Set<String>()
+        for seed: UInt64 in 1...4 {
+            var (optimizer, _) = try BudgetTests.warmStarted(seed: seed)
+            let counter = CountingEvaluator(
+                SimulatorEvaluator(problem: optimizer.problem, workers: 2))
+            var rounds = BudgetedSearch.Interleaving(
+                plan: BudgetedSearch(budget: 160, searchShare: 0.3), optimizer: optimizer)
+            while rounds.round(&optimizer, evaluator: counter) != nil {}
+            let points = rounds.trace.points
+            for (before, point) in zip(points, points.dropFirst()) {
+                #expect((point.foundBy != nil) == (point.best! < before.best!))
+                switch point.foundBy {
+                case .learned(let iteration):
+                    #expect(point.iteration == iteration)
+                    kinds.insert("learned")
+                case .climb:
+                    #expect(point.iteration == nil)
+                    kinds.insert("climb")
+                default: break
+                }
+            }
+            let lastFinder: BestSource = points.compactMap(\.foundBy).last ?? .start
+            #expect(lastFinder == rounds.bestFoundBy)
+        }
+        #expect(kinds == ["learned", "climb"])
+    }
+
+    /// Merged, a pair keeps the later finder, or the earlier where the later round found none.
+    @Test func aMergedPairKeepsTheLaterFinder() {
+        let learned = BudgetTrace.Point(measured: 16, best: 90, foundBy: .learned(iteration: 1))
+        let idle = BudgetTrace.Point(measured: 32, best: 90)
+        let climbed = BudgetTrace.Point(measured: 48, best: 85, foundBy: .climb(move: 3))
+        #expect(learned.merged(with: idle).foundBy == .learned(iteration: 1))
+        #expect(learned.merged(with: climbed).foundBy == .climb(move: 3))
+        #expect(idle.merged(with: idle).foundBy == nil)
+    }
 }

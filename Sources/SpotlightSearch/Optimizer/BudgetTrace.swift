@@ -16,21 +16,27 @@ public struct BudgetTrace: Sendable, Equatable {
         public var meanStepTime: Double?
         /// How many learned iterations `meanStepTime` averages.
         public private(set) var batches: Int
+        /// What found the last faster best among the rounds; nil when none was faster.
+        public var foundBy: BestSource?
 
         public init(
-            measured: Int, best: Double?, iteration: Int? = nil, meanStepTime: Double? = nil
+            measured: Int, best: Double?, iteration: Int? = nil, meanStepTime: Double? = nil,
+            foundBy: BestSource? = nil
         ) {
             self.measured = measured
             self.best = best
             self.iteration = iteration
             self.meanStepTime = meanStepTime
+            self.foundBy = foundBy
             batches = meanStepTime == nil ? 0 : 1
         }
 
-        /// This point followed by `later`: `later`'s position and best, the means of both.
+        /// This point followed by `later`: `later`'s position and best, the means of both, the
+        /// later finder when both rounds found one.
         func merged(with later: Point) -> Point {
             var point = later
             point.iteration = later.iteration ?? iteration
+            point.foundBy = later.foundBy ?? foundBy
             point.batches = batches + later.batches
             if let mean = meanStepTime, let laterMean = later.meanStepTime {
                 point.meanStepTime =

@@ -83,14 +83,17 @@ extension BudgetedSearch {
                 trace.append(
                     .init(measured: evaluator.count, best: optimizer.state.bestStepTime))
             }
+            let before = optimizer.state.bestStepTime
             let round = nextRound(&optimizer, evaluator: evaluator)
             if let round {
                 var stats: IterationStats?
                 if case .learned(let learned) = round { stats = learned }
+                let best = optimizer.state.bestStepTime
+                let faster = best.map { $0 < before ?? .infinity } ?? false
                 trace.append(
                     .init(
-                        measured: evaluator.count, best: optimizer.state.bestStepTime,
-                        iteration: stats?.iteration, meanStepTime: stats?.meanStepTime))
+                        measured: evaluator.count, best: best, iteration: stats?.iteration,
+                        meanStepTime: stats?.meanStepTime, foundBy: faster ? bestFoundBy : nil))
             }
             return round
         }
