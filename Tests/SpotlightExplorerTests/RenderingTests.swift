@@ -1,10 +1,10 @@
 import Foundation
 import SpotlightModel
-import SpotlightSearch
 import SpotlightSimulation
 import Testing
 
 @testable import SpotlightExplorer
+@testable import SpotlightSearch
 
 /// Each panel drawn into a cell grid at a fixed size and compared with a text snapshot, plus the
 /// styles that matter (selection, critical path, warnings), which text alone does not show.
@@ -313,6 +313,41 @@ import Testing
         #expect(cells(joined: true) == [" ", "\u{2801}"])
     }
 
+    /// A step series' step into a value with a role of its own is drawn in it, the cells it
+    /// shares with the line before and after included; the rest keeps the series' role. A plot
+    /// of 10 by 2 cells (20 by 8 dots), values 0 then 1 from dot column 10: the line runs along
+    /// the bottom dot row to column 10, up to the top and on along it.
+    @Test func aStepWithARoleOfItsOwnIsDrawnInIt() {
+        let chart = LineChart(low: 0, high: 1, format: { _ in "" }, labelWidth: 1)
+        let values: [Double?] = (0..<20).map { $0 < 10 ? 0 : 1 }
+        func grid(stepRoles: [Role?]?) -> CellGrid {
+            panel(width: 12, height: 3) {
+                chart.draw(
+                    into: &$0, area: $1,
+                    series: [
+                        LineChart.Series(
+                            values: values, role: .bestCurve, combine: LineChart.maximum,
+                            steps: true, stepRoles: stepRoles)
+                    ], references: [], iterations: 20)
+            }
+        }
+        var roles = [Role?](repeating: nil, count: 20)
+        roles[10] = .meanCurve
+        let coloured = grid(stepRoles: roles)
+        // Dot column 10 is the left half of plot cell 5, at x 2 + 5.
+        #expect(coloured[7, 0].style.foreground == .meanCurve)
+        #expect(coloured[7, 1].style.foreground == .meanCurve)
+        #expect(coloured[8, 0].style.foreground == .bestCurve)
+        #expect(coloured[6, 1].style.foreground == .bestCurve)
+        #expect(coloured[6, 0].character == " ")
+        let plain = grid(stepRoles: nil)
+        #expect(plain.text == coloured.text)
+        #expect(plain[7, 0].style.foreground == .bestCurve)
+        #expect(
+            LineChart.binnedRoles([.meanCurve, nil, nil, .axis], into: 2) == [.meanCurve, .axis])
+        #expect(LineChart.binnedRoles([.meanCurve, nil], into: 4) == [.meanCurve, nil, nil, nil])
+    }
+
     @Test func rewardCurvesWithBaselines() {
         let state = Fixture.state()
         let grid = panel(width: 60, height: 18) {
@@ -333,14 +368,21 @@ import Testing
     @Test func placementColumnsHoldTheBestAndPlaceEachBatch() {
         let trace = BudgetTrace(points: [
             .init(measured: 0, best: 200),
-            .init(measured: 16, best: 180, iteration: 1, meanStepTime: 250),
-            .init(measured: 32, best: 170),
+            .init(
+                measured: 16, best: 180, iteration: 1, meanStepTime: 250,
+                foundBy: .learned(iteration: 1)),
+            .init(measured: 32, best: 170, foundBy: .climb(move: 1)),
             .init(measured: 48, best: 170, iteration: 2, meanStepTime: 230),
-            .init(measured: 55, best: 150),
+            .init(measured: 55, best: 150, foundBy: .climb(move: 2)),
         ])
         let columns = CurvesPanel.placementColumns(trace, budget: 100, width: 10)
         #expect(columns.bests == [200, 180, 180, 170, 170, 150, nil, nil, nil, nil])
         #expect(columns.means == [nil, 250, nil, nil, 230, nil, nil, nil, nil, nil])
+        #expect(
+            columns.finders == [
+                nil, .learned(iteration: 1), nil, .climb(move: 1), nil, .climb(move: 2), nil, nil,
+                nil, nil,
+            ])
         #expect(
             [0, 16, 48, 55, 100, 500].map {
                 CurvesPanel.column(ofMeasured: $0, budget: 100, width: 10)
@@ -356,19 +398,27 @@ import Testing
         var trace = BudgetTrace(points: [.init(measured: 0, best: 2000)])
         for stats in snapshot.history {
             let learnedEnd = 24 * stats.iteration - 8
+            let faster = stats.bestSoFar.map { $0 < trace.points.last?.best ?? .infinity }
             trace.append(
                 .init(
                     measured: learnedEnd, best: stats.bestSoFar, iteration: stats.iteration,
-                    meanStepTime: stats.meanStepTime))
+                    meanStepTime: stats.meanStepTime,
+                    foundBy: faster == true ? .learned(iteration: stats.iteration) : nil))
             trace.append(.init(measured: learnedEnd + 8, best: stats.bestSoFar))
         }
         let lastLearnedBest = try #require(snapshot.history.last?.bestSoFar)
         for measured in stride(from: 736, through: 960, by: 16) {
-            trace.append(.init(measured: measured, best: measured < 760 ? lastLearnedBest : 1020))
+            trace.append(
+                .init(
+                    measured: measured, best: measured < 760 ? lastLearnedBest : 1020,
+                    foundBy: measured == 768 ? .climb(move: 12) : nil))
         }
+        var ledger = BudgetedSearch.Ledger()
+        ledger.add(.learned, measured: 480, before: 2000, after: lastLearnedBest)
+        ledger.add(.climb, measured: 480, before: lastLearnedBest, after: 1020)
         snapshot.budget = BudgetProgress(
             budget: 960, measured: 960, climbMeasured: 480, bestFoundBy: .climb(move: 12),
-            trace: trace)
+            ledger: ledger, trace: trace)
         var state = Fixture.state(snapshot: snapshot)
         state.focus = .chart
         state.chartCursor = 29
@@ -383,6 +433,31 @@ import Testing
         #expect(chart.bests.last == 1020 && lastLearnedBest > 1070)
         #expect(chart.cursor == CurvesPanel.column(ofMeasured: 712, budget: 960, width: 96))
         #expect(CurvesPanel.readout(state)?.contains("712 measured") == true)
+        // The learned search's finds in its colour, the climb's in the curve's; the title says
+        // where the placements went, the legend names the colour.
+        #expect(chart.stepRoles?.contains(.meanCurve) == true)
+        let climbFind = CurvesPanel.column(ofMeasured: 768, budget: 960, width: 96)
+        #expect(try #require(chart.stepRoles?.lastIndex { $0 != nil }) < climbFind)
+        #expect(grid.rowText(0).contains("learned 480 −"))
+        #expect(grid.rowText(0).contains("climb 480 −"))
+        #expect(grid.rowText(17).contains("learned find"))
+        snapshot.budget?.trace = BudgetTrace(
+            points: trace.points.map {
+                var point = $0
+                point.foundBy = nil
+                return point
+            })
+        let unattributed = Fixture.state(snapshot: snapshot)
+        let plain = panel(width: 60, height: 18) {
+            CurvesPanel.drawReward(into: &$0, rect: $1, state: unattributed)
+        }
+        func learnedColouredDots(_ grid: CellGrid) -> Int {
+            (0..<60).flatMap { x in (1..<16).map { y in grid[x, y] } }
+                .filter { BrailleCanvas.holdsDots($0.character) }
+                .count { $0.style.foreground == .meanCurve }
+        }
+        #expect(learnedColouredDots(grid) > learnedColouredDots(plain))
+        #expect(!plain.rowText(17).contains("learned find"))
     }
 
     @Test func measuredTimesAreNotComparedWithTheSimulatorsBound() {

@@ -13,10 +13,21 @@ enum CurvesPanel {
     /// is placements measured, from none to the budget (`placementColumns`): the climb's and the
     /// fits' gains then show where they were made, not at the next learned iteration.
     static func drawReward(into grid: inout CellGrid, rect: Rect, state: ExplorerState) {
-        let inner = grid.box(rect, title: "reward −√step time")
-        legend(into: &grid, rect: rect, [("mean", .meanCurve), ("best", .bestCurve)])
+        let title = "reward −√step time"
+        let ledger = state.snapshot?.budget.map { ledgerTitle($0.ledger) } ?? ""
+        let inner = grid.box(
+            rect,
+            title: CellGrid.fittingTitle(
+                ledger.isEmpty ? [title] : [title + " · " + ledger, ledger, title],
+                inBoxOfWidth: rect.width))
         var chart = LineChart(low: 0, high: 1, format: { Units.microseconds($0 * $0) })
-        guard let axis = rewardAxis(state, dotWidth: chart.dotWidth(in: inner)) else {
+        let axis = rewardAxis(state, dotWidth: chart.dotWidth(in: inner))
+        let learnedFinds = axis?.stepRoles?.contains { $0 != nil } == true
+        legend(
+            into: &grid, rect: rect,
+            [("mean", .meanCurve), ("best", .bestCurve)]
+                + (learnedFinds ? [("learned find", .meanCurve)] : []))
+        guard let axis else {
             grid.write("waiting for the first iteration…", x: inner.x + 1, y: inner.y, style: .dim)
             return
         }
@@ -39,7 +50,8 @@ enum CurvesPanel {
                     values: means, role: .meanCurve, combine: LineChart.mean, dotted: true,
                     joined: axis.joinsMeans),
                 LineChart.Series(
-                    values: bests, role: .bestCurve, combine: LineChart.maximum, steps: true),
+                    values: bests, role: .bestCurve, combine: LineChart.maximum, steps: true,
+                    stepRoles: axis.stepRoles),
             ], references: references, iterations: axis.means.count,
             firstIteration: axis.first, lastIteration: axis.last, cursor: axis.cursor)
     }
@@ -55,6 +67,9 @@ enum CurvesPanel {
         var caption: String
         var joinsMeans: Bool
         var cursor: Int?
+        /// Per best value, the role of the step into it: the means' where the learned search
+        /// found it (its batches are the means), nil for the best curve's own.
+        var stepRoles: [Role?]?
     }
 
     static func rewardAxis(_ state: ExplorerState, dotWidth: Int) -> RewardAxis? {
@@ -68,7 +83,8 @@ enum CurvesPanel {
             }.map { column(ofMeasured: $0, budget: budget.budget, width: dotWidth) }
             return RewardAxis(
                 means: columns.means, bests: columns.bests, first: 0, last: budget.budget,
-                caption: "placements measured", joinsMeans: false, cursor: cursorColumn)
+                caption: "placements measured", joinsMeans: false, cursor: cursorColumn,
+                stepRoles: columns.finders.map { $0.flatMap(stepRole) })
         }
         guard !history.isEmpty else { return nil }
         return RewardAxis(
@@ -80,14 +96,14 @@ enum CurvesPanel {
     /// column c holds the rounds that ended after c·budget/width placements and by
     /// (c+1)·budget/width (the last column any later). Its best is the best after the last
     /// round ending by its end, none past the placements measured so far; its mean is that of
-    /// the learned batches ending in it, none where no batch did. O(width + points).
-    static func placementColumns(_ trace: BudgetTrace, budget: Int, width: Int) -> (
-        means: [Double?], bests: [Double?]
-    ) {
-        var means = [Double?](repeating: nil, count: max(width, 0))
-        var bests = means
+    /// the learned batches ending in it, none where no batch did; its finder that of the last
+    /// round in it that found a faster best. O(width + points).
+    static func placementColumns(
+        _ trace: BudgetTrace, budget: Int, width: Int
+    ) -> PlacementColumns {
+        var columns = PlacementColumns(width: width)
         guard width > 0, budget > 0, let lastMeasured = trace.points.last?.measured else {
-            return (means, bests)
+            return columns
         }
         var index = 0
         var best: Double?
@@ -100,16 +116,62 @@ enum CurvesPanel {
             while index < trace.points.count, Double(trace.points[index].measured) <= end {
                 let point = trace.points[index]
                 best = point.best ?? best
+                columns.finders[column] = point.foundBy ?? columns.finders[column]
                 if let mean = point.meanStepTime {
                     sum += mean * Double(point.batches)
                     batches += point.batches
                 }
                 index += 1
             }
-            bests[column] = best
-            if batches > 0 { means[column] = sum / Double(batches) }
+            columns.bests[column] = best
+            if batches > 0 { columns.means[column] = sum / Double(batches) }
         }
-        return (means, bests)
+        return columns
+    }
+
+    /// A budget's trace on the dot columns of a chart (`placementColumns`).
+    struct PlacementColumns: Equatable {
+        var means: [Double?]
+        var bests: [Double?]
+        /// What found the last faster best among a column's rounds; nil where none did.
+        var finders: [BestSource?]
+
+        init(width: Int) {
+            means = [Double?](repeating: nil, count: max(width, 0))
+            bests = means
+            finders = [BestSource?](repeating: nil, count: max(width, 0))
+        }
+    }
+
+    /// Where a budget's placements went, for the reward chart's title: each part that measured
+    /// any, with its placements and its change to the best step time ("learned 205 −4.2% ·
+    /// climb 755 −16.7%"); empty before any.
+    static func ledgerTitle(_ ledger: BudgetedSearch.Ledger) -> String {
+        ledger.measuredParts.map { part in
+            let change = ledger[part].change * 100
+            let sign = change > 0 ? "+" : change < 0 ? "−" : ""
+            return "\(ledgerName(part)) \(Units.grouped(ledger[part].measured)) "
+                + sign + Units.format1(abs(change)) + "%"
+        }.joined(separator: " · ")
+    }
+
+    private static func ledgerName(_ part: BudgetedSearch.Ledger.Part) -> String {
+        switch part {
+        case .learned: "learned"
+        case .climb: "climb"
+        case .fittedPolish: "fitted polish"
+        case .rehearsal: "rehearsal"
+        case .remeasure: "remeasured"
+        }
+    }
+
+    /// The colour of a step of the best curve found by `finder`: the learned search's (the
+    /// means') for its samples and the policy's rehearsal, the curve's own (nil) otherwise.
+    static func stepRole(_ finder: BestSource) -> Role? {
+        switch finder {
+        case .learned, .rehearsal: .meanCurve
+        case .start, .climb, .fittedModel: nil
+        }
     }
 
     /// The dot column `placementColumns` puts a round ending at `measured` placements in.
@@ -196,10 +258,15 @@ enum CurvesPanel {
     }
 
     /// "┈ mean ━ best" in the bottom border, each in its series' colour and look: the first
-    /// series of each chart is dotted, the second solid.
+    /// series of each chart is dotted, the others solid. Items past the first two are left out,
+    /// last first, where the border is too short for them.
     private static func legend(into grid: inout CellGrid, rect: Rect, _ items: [(String, Role)]) {
-        let text = items.map { "━ " + $0.0 }.joined(separator: " ")
-        var x = rect.maxX - 2 - text.count - 2
+        var items = items
+        func start() -> Int {
+            rect.maxX - 2 - items.map { "━ " + $0.0 }.joined(separator: " ").count - 2
+        }
+        while items.count > 2, start() <= rect.x + 2 { items.removeLast() }
+        var x = start()
         guard x > rect.x + 2 else { return }
         grid.write(" ", x: x, y: rect.maxY - 1, style: CellStyle(.border))
         x += 1

@@ -19,6 +19,9 @@ struct LineChart {
         /// Whether columns between two values are filled (a slope, or a step): false for values
         /// that exist only where something happened, such as a batch's mean.
         var joined = true
+        /// For a step series, parallel to `values`: the role of the step into each value where
+        /// it is not `role` (what made the change, such as the search that found a best).
+        var stepRoles: [Role?]? = nil
     }
 
     struct Reference {
@@ -161,6 +164,14 @@ struct LineChart {
         let points = Self.binned(
             line.values, into: canvas.dotWidth, combine: line.combine, steps: line.steps,
             joined: line.joined)
+        let stepRoles = line.stepRoles.map { Self.binnedRoles($0, into: canvas.dotWidth) }
+        // Drawn after the line, so that the cells a step shares with it take the step's role.
+        var colouredSteps: [(x: Int, from: Int, to: Int, role: Role)] = []
+        defer {
+            for step in colouredSteps {
+                canvas.line(x0: step.x, y0: step.from, x1: step.x, y1: step.to, role: step.role)
+            }
+        }
         var previous: (Int, Int)?
         for (x, value) in points.enumerated() {
             guard let value, value.isFinite else {
@@ -178,6 +189,7 @@ struct LineChart {
                 if line.steps {
                     canvas.line(x0: px, y0: py, x1: x, y1: py, role: line.role)
                     canvas.line(x0: x, y0: py, x1: x, y1: y, role: line.role)
+                    if let role = stepRoles?[x] { colouredSteps.append((x, py, y, role)) }
                 } else {
                     canvas.line(x0: px, y0: py, x1: x, y1: y, role: line.role)
                 }
@@ -202,15 +214,32 @@ struct LineChart {
         _ values: [Double?], into width: Int, combine: ([Double]) -> Double, steps: Bool = false,
         joined: Bool = true
     ) -> [Double?] {
+        let points = columns(of: values, width: width, combine: combine)
+        // Columns between spread-out iterations stay empty; a line between their points fills
+        // them.
+        guard joined, values.count <= width else { return points }
+        return Self.compacted(points, steps: steps)
+    }
+
+    /// `roles` on the dot columns `binned` puts their values in: spread out when fewer than
+    /// `width` (none between), else the last role of each bin of consecutive values.
+    static func binnedRoles(_ roles: [Role?], into width: Int) -> [Role?] {
+        columns(of: roles, width: width) { $0.last }
+    }
+
+    /// `values` spread over `width` columns when at most as many, else each bin of
+    /// consecutive values combined from those present. O(width + values).
+    private static func columns<Value>(
+        of values: [Value?], width: Int, combine: ([Value]) -> Value?
+    ) -> [Value?] {
         guard width > 0, !values.isEmpty else { return [] }
         if values.count <= width {
-            var points = [Double?](repeating: nil, count: width)
+            var points = [Value?](repeating: nil, count: width)
             let span = max(values.count - 1, 1)
             for (index, value) in values.enumerated() {
                 points[values.count == 1 ? 0 : index * (width - 1) / span] = value
             }
-            // Columns between two iterations stay empty; the line between their points fills them.
-            return joined ? Self.compacted(points, steps: steps) : points
+            return points
         }
         return (0..<width).map { bin in
             let start = bin * values.count / width
