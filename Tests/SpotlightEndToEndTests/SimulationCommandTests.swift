@@ -188,6 +188,19 @@ import Testing
         #expect(trace.first?[0] == 0 && trace.last?[0] == Double(measured))
         #expect(zip(trace, trace.dropFirst()).allSatisfy { $0[0] < $1[0] && $0[1] >= $1[1] })
         #expect(trace.last?[1] == object["best_step_time_us"] as? Double)
+        // Each faster best, what found it, and the last the run's best: the trace's falls.
+        let finds = try #require(object["best_finds"] as? [[String: Any]])
+        let falls = zip(trace, trace.dropFirst()).filter { $0[1] > $1[1] }.map(\.1)
+        let findPoints = finds.map {
+            [$0["placements_measured"] as? Double, $0["step_time_us"] as? Double]
+        }
+        #expect(findPoints == falls.map { [$0[0], $0[1]] })
+        for find in finds {
+            let finder = find["found_by"] as? String
+            #expect(finder == "learned" || finder == "climb")
+            #expect((finder == "learned") == (find["iteration"] != nil))
+            #expect((finder == "climb") == (find["move"] != nil))
+        }
         let plain = try CLI.run([
             "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--budget", "200",
             "--search-share", "0.3", "--hidden", "16",

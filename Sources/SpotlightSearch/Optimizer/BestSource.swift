@@ -12,3 +12,16 @@ public enum BestSource: Sendable, Equatable {
     /// The policy's rehearsal in that model (`Optimizer.rehearse(in:samples:)`).
     case rehearsal
 }
+
+extension BestSource {
+    /// The part of a run's ledger that made this find; nil for the start.
+    public var part: BudgetedSearch.Ledger.Part? {
+        switch self {
+        case .start: nil
+        case .learned: .learned
+        case .climb: .climb
+        case .fittedModel: .fittedPolish
+        case .rehearsal: .rehearsal
+        }
+    }
+}

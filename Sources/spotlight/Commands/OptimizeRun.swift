@@ -390,6 +390,7 @@ struct OptimizeRun {
             ("fitted_model_placements_measured", .number(Double(found.fittedModelMeasured))),
             ("ledger", found.ledger.map(Self.ledgerJSON) ?? .null),
             ("best_trace", found.trace.map(Self.traceJSON) ?? .null),
+            ("best_finds", found.trace.map(Self.findsJSON) ?? .null),
             ("budget", options.budget.map { .number(Double($0)) } ?? .null),
             ("wall_seconds", .number((found.wall * 1000).rounded() / 1000)),
             (
@@ -432,6 +433,26 @@ struct OptimizeRun {
                 .array([
                     .number(Double(point.measured)), point.best.map(JSONValue.number) ?? .null,
                 ])
+            })
+    }
+
+    /// Each faster best of the trace and what found it: placements measured by the end of its
+    /// round, its step time, the ledger's part (`found_by`) and the learned iteration or the
+    /// climb's move.
+    private static func findsJSON(_ trace: BudgetTrace) -> JSONValue {
+        .array(
+            trace.points.compactMap { point in
+                guard let finder = point.foundBy, let part = finder.part, let best = point.best
+                else { return nil }
+                var fields: [(String, JSONValue)] = [
+                    ("placements_measured", .number(Double(point.measured))),
+                    ("step_time_us", .number(best)), ("found_by", .string(part.key)),
+                ]
+                if case .learned(let iteration) = finder {
+                    fields.append(("iteration", .number(Double(iteration))))
+                }
+                if case .climb(let move) = finder { fields.append(("move", .number(Double(move)))) }
+                return .object(fields)
             })
     }
 
