@@ -288,25 +288,28 @@ import Testing
             ])
     }
 
+    /// `series` of 20 values from 0 to 1 on a chart 12 cells by 3 without labels: a plot of 10
+    /// by 2 cells (20 by 8 dots) from x 2, y 0, the x axis on row 2.
+    func plotOfTenByTwoCells(_ series: LineChart.Series) -> CellGrid {
+        let chart = LineChart(low: 0, high: 1, format: { _ in "" }, labelWidth: 1)
+        return panel(width: 12, height: 3) {
+            chart.draw(into: &$0, area: $1, series: [series], references: [], iterations: 20)
+        }
+    }
+
     /// A dotted series that is not joined draws every value it has, at odd dot columns too: a
     /// joined one keeps every other column of its line. A plot ten cells wide (twenty dot
     /// columns, as many values), values at the top of dot columns 1 and 3: the right-hand top
     /// dot of the first two cells, or for the joined line the left-hand one of the second.
     @Test func anUnjoinedDottedSeriesDrawsEveryValue() {
-        let chart = LineChart(low: 0, high: 1, format: { _ in "" }, labelWidth: 1)
         func cells(joined: Bool) -> [Unicode.Scalar] {
-            let grid = panel(width: 12, height: 3) {
-                var values = [Double?](repeating: nil, count: 20)
-                values[1] = 1
-                values[3] = 1
-                chart.draw(
-                    into: &$0, area: $1,
-                    series: [
-                        LineChart.Series(
-                            values: values, role: .meanCurve, combine: LineChart.mean,
-                            dotted: true, joined: joined)
-                    ], references: [], iterations: 20)
-            }
+            var values = [Double?](repeating: nil, count: 20)
+            values[1] = 1
+            values[3] = 1
+            let grid = plotOfTenByTwoCells(
+                LineChart.Series(
+                    values: values, role: .meanCurve, combine: LineChart.mean, dotted: true,
+                    joined: joined))
             return [grid[2, 0].character, grid[3, 0].character]
         }
         #expect(cells(joined: false) == ["\u{2808}", "\u{2808}"])
@@ -314,22 +317,16 @@ import Testing
     }
 
     /// A step series' step into a value with a role of its own is drawn in it, the cells it
-    /// shares with the line before and after included; the rest keeps the series' role. A plot
-    /// of 10 by 2 cells (20 by 8 dots), values 0 then 1 from dot column 10: the line runs along
-    /// the bottom dot row to column 10, up to the top and on along it.
+    /// shares with the line before and after included; the rest keeps the series' role. Values
+    /// 0 then 1 from dot column 10: the line runs along the bottom dot row to column 10, up to
+    /// the top and on along it.
     @Test func aStepWithARoleOfItsOwnIsDrawnInIt() {
-        let chart = LineChart(low: 0, high: 1, format: { _ in "" }, labelWidth: 1)
         let values: [Double?] = (0..<20).map { $0 < 10 ? 0 : 1 }
         func grid(stepRoles: [Role?]?) -> CellGrid {
-            panel(width: 12, height: 3) {
-                chart.draw(
-                    into: &$0, area: $1,
-                    series: [
-                        LineChart.Series(
-                            values: values, role: .bestCurve, combine: LineChart.maximum,
-                            steps: true, stepRoles: stepRoles)
-                    ], references: [], iterations: 20)
-            }
+            plotOfTenByTwoCells(
+                LineChart.Series(
+                    values: values, role: .bestCurve, combine: LineChart.maximum, steps: true,
+                    stepRoles: stepRoles))
         }
         var roles = [Role?](repeating: nil, count: 20)
         roles[10] = .meanCurve
