@@ -342,6 +342,9 @@ import Testing
         #expect(plain[7, 0].style.foreground == .bestCurve)
         #expect(
             LineChart.binnedRoles([.meanCurve, nil, nil, .axis], into: 2) == [.meanCurve, .axis])
+        // Roles that do not match the values are drawn where they fall, never past the plot.
+        #expect(grid(stepRoles: []).text == plain.text)
+        #expect(grid(stepRoles: [.meanCurve, .meanCurve]).text == plain.text)
         #expect(LineChart.binnedRoles([.meanCurve, nil], into: 4) == [.meanCurve, nil, nil, nil])
     }
 

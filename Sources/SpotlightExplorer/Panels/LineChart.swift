@@ -164,14 +164,8 @@ struct LineChart {
         let points = Self.binned(
             line.values, into: canvas.dotWidth, combine: line.combine, steps: line.steps,
             joined: line.joined)
-        let stepRoles = line.stepRoles.map { Self.binnedRoles($0, into: canvas.dotWidth) }
-        // Drawn after the line, so that the cells a step shares with it take the step's role.
+        let stepRoles = line.stepRoles.map { Self.binnedRoles($0, into: canvas.dotWidth) } ?? []
         var colouredSteps: [(x: Int, from: Int, to: Int, role: Role)] = []
-        defer {
-            for step in colouredSteps {
-                canvas.line(x0: step.x, y0: step.from, x1: step.x, y1: step.to, role: step.role)
-            }
-        }
         var previous: (Int, Int)?
         for (x, value) in points.enumerated() {
             guard let value, value.isFinite else {
@@ -189,7 +183,9 @@ struct LineChart {
                 if line.steps {
                     canvas.line(x0: px, y0: py, x1: x, y1: py, role: line.role)
                     canvas.line(x0: x, y0: py, x1: x, y1: y, role: line.role)
-                    if let role = stepRoles?[x] { colouredSteps.append((x, py, y, role)) }
+                    if stepRoles.indices.contains(x), let role = stepRoles[x] {
+                        colouredSteps.append((x, py, y, role))
+                    }
                 } else {
                     canvas.line(x0: px, y0: py, x1: x, y1: y, role: line.role)
                 }
@@ -197,6 +193,10 @@ struct LineChart {
                 canvas.set(x: x, y: y, role: line.role)
             }
             previous = (x, y)
+        }
+        // After the line, so that the cells a step shares with it take the step's role.
+        for step in colouredSteps {
+            canvas.line(x0: step.x, y0: step.from, x1: step.x, y1: step.to, role: step.role)
         }
     }
 
