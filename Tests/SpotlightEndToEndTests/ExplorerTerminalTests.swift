@@ -276,8 +276,8 @@ import Testing
     }
 
     /// Under a budget the status line counts every placement measured against it and says what
-    /// found the best; the run finishes at the budget, and the summary says how it was spent,
-    /// part by part.
+    /// found the best, the reward chart's title how the placements were spent; the run finishes
+    /// at the budget, and the summary says the same part by part.
     @Test func aBudgetedExplorerCountsAgainstItsBudget() throws {
         let tmux = Tmux()
         defer { tmux.kill() }
@@ -298,6 +298,10 @@ import Testing
                 Int(finished[$0].split(separator: "/")[0])
             })
         #expect((measured ?? 0) > 0 && (measured ?? 99) <= 48)
+        // The chart's title says where the placements went, live.
+        #expect(
+            finished.range(of: #"reward −√step time · learned \d+ "#, options: .regularExpression)
+                != nil, "\(finished)")
         try tmux.type("q")
         let summary = try tmux.waitFor("the summary and the ledger") {
             $0.contains("of a budget of 48") && $0.contains("where the placements went: ")
