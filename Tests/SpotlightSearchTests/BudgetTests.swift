@@ -368,6 +368,34 @@ import Testing
         #expect(rounds.ledger[.remeasure].measured > 0)
     }
 
+    /// A best whose time was recorded high by bad luck (twice its own) measures faster again at
+    /// the first fit, which proposes nothing (no moves in the model): the best falls, but
+    /// nothing was found, so the trace names no finder there and the start stays the finder.
+    @Test func aBestMeasuredFasterAgainIsNoFind() throws {
+        let (warm, start) = try Self.warmStarted(seed: 4) { $0.confirmations = 2 }
+        let truth = SimulatorEvaluator(problem: warm.problem, workers: 2)
+        let unlucky = start.stepTime * 2
+        var optimizer = Optimizer(
+            problem: warm.problem, configuration: warm.configuration,
+            warmStart: start.assignment, warmStartTime: unlucky)
+        var plan = BudgetedSearch(budget: 100, searchShare: 0)
+        plan.calibration = .init(
+            every: 1, moves: 0, known: [MeasuredPlacement(start.assignment, stepTime: unlucky)])
+        var rounds = BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
+        let counter = CountingEvaluator(truth)
+        // One placement measured before the rounds makes the first of them a fit.
+        _ = counter.evaluate([start.assignment], method: "t")
+        let round = try #require(rounds.round(&optimizer, evaluator: counter))
+        guard case .calibrated(let report) = round else {
+            Issue.record("expected a fit, got \(round)")
+            return
+        }
+        #expect(!report.improved && report.bestRemeasured == start.stepTime)
+        let points = rounds.trace.points
+        #expect(points.count == 2 && points[1].best == start.stepTime && points[0].best == unlucky)
+        #expect(points[1].foundBy == nil && rounds.bestFoundBy == .start)
+    }
+
     /// A fit's proposal that beats the best measured again, but not the lucky time the best had
     /// before, still becomes the best, and the fitted model is named as what found it.
     @Test func aFitsFindBelowTheRemeasuredBestIsNamedAsTheFinder() throws {

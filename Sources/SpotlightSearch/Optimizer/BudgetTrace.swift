@@ -16,7 +16,8 @@ public struct BudgetTrace: Sendable, Equatable {
         public var meanStepTime: Double?
         /// How many learned iterations `meanStepTime` averages.
         public private(set) var batches: Int
-        /// What found the last faster best among the rounds; nil when none was faster.
+        /// What found the last new best among the rounds; nil when none found one (a best that
+        /// measured faster again, at a fit, is not a find).
         public var foundBy: BestSource?
 
         public init(

@@ -40,6 +40,9 @@ extension BudgetedSearch {
         public private(set) var bestFoundBy = BestSource.start
         /// The best step time after every round, against placements measured.
         public private(set) var trace = BudgetTrace()
+        /// What the round under way found, set with `bestFoundBy`: the finder its trace point
+        /// names. A best that only measured faster again found nothing.
+        private var roundFind: BestSource?
 
         public init(plan: BudgetedSearch, optimizer: Optimizer) {
             self.plan = plan
@@ -83,17 +86,16 @@ extension BudgetedSearch {
                 trace.append(
                     .init(measured: evaluator.count, best: optimizer.state.bestStepTime))
             }
-            let before = optimizer.state.bestStepTime
+            roundFind = nil
             let round = nextRound(&optimizer, evaluator: evaluator)
             if let round {
                 var stats: IterationStats?
                 if case .learned(let learned) = round { stats = learned }
-                let best = optimizer.state.bestStepTime
-                let faster = best.map { $0 < before ?? .infinity } ?? false
                 trace.append(
                     .init(
-                        measured: evaluator.count, best: best, iteration: stats?.iteration,
-                        meanStepTime: stats?.meanStepTime, foundBy: faster ? bestFoundBy : nil))
+                        measured: evaluator.count, best: optimizer.state.bestStepTime,
+                        iteration: stats?.iteration, meanStepTime: stats?.meanStepTime,
+                        foundBy: roundFind))
             }
             return round
         }
@@ -164,7 +166,7 @@ extension BudgetedSearch {
         ) {
             self[keyPath: rate].record(before: before, after: after, measured: count)
             ledger.add(part, measured: count, before: before, after: after)
-            if let after, after < before ?? .infinity { bestFoundBy = finder }
+            if let after, after < before ?? .infinity { found(finder) }
         }
 
         /// Enters a fit that measured `count` placements in the ledger: measuring the best again,
@@ -182,7 +184,13 @@ extension BudgetedSearch {
                 measured: count - report.remeasuredPlacements, before: remeasured,
                 after: optimizer.state.bestStepTime)
             chargeLuck(before: before, remeasured: report.bestRemeasured)
-            if report.improved { bestFoundBy = report.rehearsed ? .rehearsal : .fittedModel }
+            if report.improved { found(report.rehearsed ? .rehearsal : .fittedModel) }
+        }
+
+        /// `finder` found a new best in the round under way.
+        private mutating func found(_ finder: BestSource) {
+            bestFoundBy = finder
+            roundFind = finder
         }
 
         /// Takes the log of the best's time measured again over its time `before` out of the
