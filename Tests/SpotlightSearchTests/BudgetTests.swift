@@ -295,21 +295,23 @@ import Testing
         #expect(fits >= 2 && counter.count <= 120)
     }
 
-    /// The climb and the fitted model alone (fits every 30 of 100 placements, 2 confirmations)
-    /// from the fastest heuristic, its time recorded as half its own, as if by luck.
-    static func luckyRun() throws -> (
+    /// The climb and the fitted model alone (fits every `every` of 100 placements, at most
+    /// `moves` in the model, 2 confirmations) from the fastest heuristic, its time recorded as
+    /// `factor` times its own, as if by luck (half, by default).
+    static func luckyRun(factor: Double = 0.5, every: Int = 30, moves: Int = 200) throws -> (
         optimizer: Optimizer, rounds: BudgetedSearch.Interleaving, counter: CountingEvaluator,
         truth: SimulatorEvaluator, lucky: Double
     ) {
         let (warm, start) = try Self.warmStarted(seed: 4) { $0.confirmations = 2 }
         let truth = SimulatorEvaluator(problem: warm.problem, workers: 2)
-        let lucky = start.stepTime / 2
+        let lucky = start.stepTime * factor
         let optimizer = Optimizer(
             problem: warm.problem, configuration: warm.configuration,
             warmStart: start.assignment, warmStartTime: lucky)
         var plan = BudgetedSearch(budget: 100, searchShare: 0)
         plan.calibration = .init(
-            every: 30, moves: 200, known: [MeasuredPlacement(start.assignment, stepTime: lucky)])
+            every: every, moves: moves,
+            known: [MeasuredPlacement(start.assignment, stepTime: lucky)])
         let rounds = BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
         return (optimizer, rounds, CountingEvaluator(truth), truth, lucky)
     }
@@ -372,27 +374,20 @@ import Testing
     /// the first fit, which proposes nothing (no moves in the model): the best falls, but
     /// nothing was found, so the trace names no finder there and the start stays the finder.
     @Test func aBestMeasuredFasterAgainIsNoFind() throws {
-        let (warm, start) = try Self.warmStarted(seed: 4) { $0.confirmations = 2 }
-        let truth = SimulatorEvaluator(problem: warm.problem, workers: 2)
-        let unlucky = start.stepTime * 2
-        var optimizer = Optimizer(
-            problem: warm.problem, configuration: warm.configuration,
-            warmStart: start.assignment, warmStartTime: unlucky)
-        var plan = BudgetedSearch(budget: 100, searchShare: 0)
-        plan.calibration = .init(
-            every: 1, moves: 0, known: [MeasuredPlacement(start.assignment, stepTime: unlucky)])
-        var rounds = BudgetedSearch.Interleaving(plan: plan, optimizer: optimizer)
-        let counter = CountingEvaluator(truth)
+        var (optimizer, rounds, counter, truth, unlucky) = try Self.luckyRun(
+            factor: 2, every: 1, moves: 0)
+        let start = try #require(optimizer.state.bestAssignment)
+        let time = truth.evaluate([start], method: "t")[0].stepTime
         // One placement measured before the rounds makes the first of them a fit.
-        _ = counter.evaluate([start.assignment], method: "t")
+        _ = counter.evaluate([start], method: "t")
         let round = try #require(rounds.round(&optimizer, evaluator: counter))
         guard case .calibrated(let report) = round else {
             Issue.record("expected a fit, got \(round)")
             return
         }
-        #expect(!report.improved && report.bestRemeasured == start.stepTime)
+        #expect(!report.improved && report.bestRemeasured == time)
         let points = rounds.trace.points
-        #expect(points.count == 2 && points[1].best == start.stepTime && points[0].best == unlucky)
+        #expect(points.count == 2 && points[1].best == time && points[0].best == unlucky)
         #expect(points[1].foundBy == nil && rounds.bestFoundBy == .start)
     }
 
