@@ -97,7 +97,7 @@ enum CurvesPanel {
     /// (c+1)·budget/width (the last column any later). Its best is the best after the last
     /// round ending by its end, none past the placements measured so far; its mean is that of
     /// the learned batches ending in it, none where no batch did; its finder that of the last
-    /// round in it that found a faster best. O(width + points).
+    /// round in it that found a new best. O(width + points).
     static func placementColumns(
         _ trace: BudgetTrace, budget: Int, width: Int
     ) -> PlacementColumns {
@@ -133,7 +133,7 @@ enum CurvesPanel {
     struct PlacementColumns: Equatable {
         var means: [Double?]
         var bests: [Double?]
-        /// What found the last faster best among a column's rounds; nil where none did.
+        /// What found the last new best among a column's rounds; nil where none did.
         var finders: [BestSource?]
 
         init(width: Int) {
