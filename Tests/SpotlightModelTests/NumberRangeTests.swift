@@ -80,6 +80,18 @@ import Testing
         }
         #expect(Units.percent(0.256) == "26%")
         #expect(Units.whole(1e19) == "1e+19")
+        #expect(Units.signedPercent(.nan, decimals: 1) == "nan%")
+        #expect(Units.signedPercent(-.infinity, decimals: 0) == "-inf%")
+    }
+
+    @Test func signedPercentagesCarryTheirSignUnlessTheyRoundToZero() {
+        #expect(Units.signedPercent(0.18, decimals: 0) == "+18%")
+        #expect(Units.signedPercent(-0.042, decimals: 1) == "-4.2%")
+        #expect(Units.signedPercent(-0.042, decimals: 1, minus: "−") == "−4.2%")
+        #expect(Units.signedPercent(0.0004, decimals: 1) == "0.0%")
+        #expect(Units.signedPercent(-0.0004, decimals: 1, minus: "−") == "0.0%")
+        #expect(Units.signedPercent(0, decimals: 0) == "0%")
+        #expect(Units.signedPercent(-0.0005, decimals: 1) == "-0.1%", "rounds half away")
     }
 }
 

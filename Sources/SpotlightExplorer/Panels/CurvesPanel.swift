@@ -148,10 +148,8 @@ enum CurvesPanel {
     /// climb 755 −16.7%"); empty before any.
     static func ledgerTitle(_ ledger: BudgetedSearch.Ledger) -> String {
         ledger.measuredParts.map { part in
-            let change = ledger[part].change * 100
-            let sign = change > 0 ? "+" : change < 0 ? "−" : ""
-            return "\(ledgerName(part)) \(Units.grouped(ledger[part].measured)) "
-                + sign + Units.format1(abs(change)) + "%"
+            "\(ledgerName(part)) \(Units.grouped(ledger[part].measured)) "
+                + Units.signedPercent(ledger[part].change, decimals: 1, minus: "−")
         }.joined(separator: " · ")
     }
 

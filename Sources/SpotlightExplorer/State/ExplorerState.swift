@@ -77,11 +77,8 @@ public struct PinCost: Sendable, Equatable {
     func describe(against reference: String) -> String {
         guard let best else { return "the next batch measured no valid placement" }
         let change =
-            self.change.map { change -> String in
-                let percent = change * 100
-                return ", " + (percent >= 0 ? "+" : "") + Units.fixed(percent, decimals: 0)
-                    + "% " + reference
-            } ?? ""
+            self.change.map { ", " + Units.signedPercent($0, decimals: 0) + " " + reference }
+            ?? ""
         return "best of the next batch \(Units.microseconds(best))\(change)"
     }
 }

@@ -92,6 +92,20 @@ public enum Units {
 
     public static func percent(_ fraction: Double) -> String { whole(fraction * 100) + "%" }
 
+    /// `fraction` as a percentage with `decimals` places and its sign: "+18%", "-4.2%", and no
+    /// sign where it rounds to zero ("0.0%"). `minus` writes a fall: "-" in plain output, "−" on
+    /// screen. Never traps ("nan%").
+    public static func signedPercent(_ fraction: Double, decimals: Int, minus: String = "-")
+        -> String
+    {
+        let percent = fraction * 100
+        let magnitude = fixed(abs(percent), decimals: decimals)
+        guard percent.isFinite, magnitude.contains(where: { ("1"..."9").contains($0) }) else {
+            return (percent.isFinite ? magnitude : String(percent)) + "%"
+        }
+        return (percent < 0 ? minus : "+") + magnitude + "%"
+    }
+
     /// `value` rounded to a whole number; never traps: "inf", "nan" and magnitudes past an `Int`
     /// are written as `String(value)` does.
     public static func whole(_ value: Double) -> String {

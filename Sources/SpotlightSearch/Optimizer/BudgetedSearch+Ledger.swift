@@ -79,9 +79,8 @@ extension BudgetedSearch {
         public var summary: String {
             let parts = measuredParts.map { part in
                 let entry = self[part]
-                let sign = entry.change > 0 ? "+" : ""
-                let percent = Units.format1(entry.change * 100)
-                return "\(part.label) \(entry.measured), \(sign)\(percent)%"
+                return "\(part.label) \(entry.measured), "
+                    + Units.signedPercent(entry.change, decimals: 1)
             }
             return parts.isEmpty ? "nothing measured" : parts.joined(separator: "; ")
         }

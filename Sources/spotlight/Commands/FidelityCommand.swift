@@ -105,7 +105,7 @@ struct FidelityReport {
             table.add([
                 row.label, Units.microseconds(row.simulated),
                 row.measured.map(Units.microseconds) ?? "-",
-                row.error.map { ($0 >= 0 ? "+" : "") + Units.fixed($0 * 100, decimals: 1) + "%" }
+                row.error.map { Units.signedPercent($0, decimals: 1) }
                     ?? "-",
             ])
         }
