@@ -105,8 +105,7 @@ struct FidelityReport {
             table.add([
                 row.label, Units.microseconds(row.simulated),
                 row.measured.map(Units.microseconds) ?? "-",
-                row.error.map { Units.signedPercent($0, decimals: 1) }
-                    ?? "-",
+                row.error.map { Units.signedPercent($0, decimals: 1) } ?? "-",
             ])
         }
         let mae =
