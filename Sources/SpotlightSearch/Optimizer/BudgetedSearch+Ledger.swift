@@ -33,7 +33,8 @@ extension BudgetedSearch {
                 }
             }
 
-            var label: String {
+            /// The part's name in the summary and in `bench budget`'s table.
+            public var label: String {
                 switch self {
                 case .learned: "learned search"
                 case .climb: "climb"

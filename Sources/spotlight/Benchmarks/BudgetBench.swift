@@ -144,6 +144,7 @@ struct BudgetBench: ParsableCommand {
             rows.append(try runner.compare(name: name, base: problem))
         }
         print(runner.table(rows))
+        if let ledgers = runner.ledgerTable(rows) { print("\n" + ledgers) }
     }
 
     func problems() throws -> [(String, PlacementProblem)] {
@@ -188,6 +189,8 @@ struct BudgetComparison {
         var bests: [String: [Double]] = [:]
         var seconds: [String: Double] = [:]
         var measured: [String: Double] = [:]
+        /// Each method's ledger per seed: where its placements went.
+        var ledgers: [String: [BudgetedSearch.Ledger]] = [:]
     }
 
     func configuration(_ method: String, seed: Int) -> OptimizerConfiguration {
@@ -265,6 +268,7 @@ struct BudgetComparison {
             })
         for method in bench.methodList {
             var bests: [Double] = []
+            var ledgers: [BudgetedSearch.Ledger] = []
             var measured = 0
             let started = Date()
             for (seed, machine) in zip(seeds, machines) {
@@ -274,6 +278,7 @@ struct BudgetComparison {
                         machine.truth.evaluate([$0], method: method)[0].stepTime
                     } ?? .infinity
                 bests.append(time)
+                ledgers.append(outcome.ledger)
                 measured += outcome.measured
                 Output.error(
                     "\(name) \(method) seed \(seed): \(Units.microseconds(time)) "
@@ -282,6 +287,7 @@ struct BudgetComparison {
                         + "\(outcome.ledger.summary))")
             }
             row.bests[method] = bests
+            row.ledgers[method] = ledgers
             row.seconds[method] = Date().timeIntervalSince(started) / Double(bench.seeds)
             row.measured[method] = Double(measured) / Double(bench.seeds)
         }
