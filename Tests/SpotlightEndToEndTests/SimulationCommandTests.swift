@@ -687,6 +687,7 @@ import Testing
         let best = try #require((object["best_step_time_us"] as? NSNumber)?.doubleValue)
         #expect(best >= 100)
         #expect((object["best_remeasured_us"] as? NSNumber)?.doubleValue == best)
+        #expect((object["measurement_spread"] as? NSNumber)?.doubleValue == 0)
         #expect(object["polish"] is NSNull, "no local search on hardware unless asked for")
     }
 
@@ -712,6 +713,7 @@ import Testing
         #expect(result.stderr.contains("polishing the heuristic placements in the simulator"))
         #expect(result.stderr.contains("heuristic placements with the command first"))
         #expect(result.stderr.contains("3 more times each"))
+        #expect(result.stdout.contains("measurement spread 0.0% run to run"))
 
         let once = try CLI.run([
             "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--iterations", "1",
@@ -721,6 +723,7 @@ import Testing
         #expect(once.status == 0, "\(once.stderr)")
         #expect(once.stdout.contains("measured step time  x fastest heuristic"))
         #expect(!once.stderr.contains("more times each"))
+        #expect(!once.stdout.contains("measurement spread"))
     }
 
     @Test func aMeasuringServerIsStartedOnceForTheWholeRun() throws {

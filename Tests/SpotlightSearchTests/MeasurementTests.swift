@@ -1,3 +1,4 @@
+import Foundation
 import SpotlightModel
 import SpotlightSearch
 import SpotlightSimulation
@@ -114,6 +115,18 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
         #expect(evaluator.asked == [[0], [1], [0], [1], [0], [1], [0], [1]])
         #expect(evaluator.methods == ["pg", "heft", "pg", "heft", "pg", "heft", "pg", "heft"])
         #expect(medians == [6.5, 50])
+    }
+
+    /// The spread is the pooled deviation of log times about each placement's own mean: runs of
+    /// 100·e^±0.02 and 100 give squares 0.0004 twice over two degrees of freedom, a placement run
+    /// twice at 50 adds one degree and nothing else, one run adds nothing.
+    @Test func theSpreadPoolsEachPlacementsDeviationOfLogTimes() throws {
+        let runs = [[100, 100 * exp(0.02), 100 * exp(-0.02)], [50, 50], [70]]
+        let spread = try #require(Remeasurement.spread(runs))
+        #expect(abs(spread - (0.0008 / 3).squareRoot()) < 1e-12)
+        #expect(Remeasurement.spread([[70], [80]]) == nil)
+        #expect(Remeasurement.spread([]) == nil)
+        #expect(Remeasurement.spread([[3, 3, 3]]) == 0)
     }
 
     /// A stop is heeded between rounds: the rounds made so far give the medians.

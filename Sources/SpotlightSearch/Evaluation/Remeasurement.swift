@@ -1,3 +1,5 @@
+import Foundation
+
 /// Measures placements again, several times each, for the figure one noisy hardware measurement
 /// cannot give. The best of many noisy measurements flatters its placement (it was picked for
 /// being low); medians of fresh runs compare the search's best with the heuristics fairly.
@@ -12,6 +14,16 @@ public enum Remeasurement {
         evaluator: any Evaluator,
         shouldStop: () -> Bool = { false }
     ) -> [Double?] {
+        runs(of: placements, repeats: repeats, evaluator: evaluator, shouldStop: shouldStop)
+            .map(median)
+    }
+
+    /// Each placement's valid step times over `repeats` rounds, as `medians` measures them.
+    public static func runs(
+        of placements: [(method: String, assignment: [Int])], repeats: Int,
+        evaluator: any Evaluator,
+        shouldStop: () -> Bool = { false }
+    ) -> [[Double]] {
         var times = [[Double]](repeating: [], count: placements.count)
         let labelled = placements.map { (assignment: $0.assignment, method: $0.method) }
         for _ in 0..<repeats where !shouldStop() {
@@ -20,7 +32,23 @@ public enum Remeasurement {
                 times[index].append(evaluation.stepTime!)
             }
         }
-        return times.map(median)
+        return times
+    }
+
+    /// How much one placement's measured step time varies from run to run: the pooled standard
+    /// deviation of the log of each placement's `runs` about their own mean (0.05: about 5%,
+    /// the spread of `--noise 0.05`). Placements with one run add nothing; nil when none has
+    /// two. O(total runs).
+    public static func spread(_ runs: [[Double]]) -> Double? {
+        var squares = 0.0
+        var degrees = 0
+        for times in runs where times.count > 1 {
+            let logs = times.map { log($0) }
+            let mean = logs.reduce(0, +) / Double(logs.count)
+            squares += logs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+            degrees += logs.count - 1
+        }
+        return degrees > 0 ? (squares / Double(degrees)).squareRoot() : nil
     }
 
     /// A would-be best's time: its first measurement alone, or with `times` confirmations, the
@@ -34,7 +62,7 @@ public enum Remeasurement {
     }
 
     /// The middle value, or the mean of the two middle values; nil for none.
-    static func median(_ values: [Double]) -> Double? {
+    public static func median(_ values: [Double]) -> Double? {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted()
         let middle = sorted.count / 2

@@ -133,6 +133,8 @@ enum ResultTable {
         var repeats: Int
         var best: Double?
         var baselines: [Double?]
+        /// How much a placement's time varied from run to run (`Remeasurement.spread`).
+        var spread: Double?
 
         /// The method and median of the baseline measured fastest; `baselines` are the results
         /// the medians were taken of, in the same order.

@@ -345,11 +345,13 @@ struct OptimizeRun {
         let placements =
             [(options.search.methodName(of: setup.optimizer), assignment)]
             + baselines.map { ($0.method, $0.assignment) }
-        let medians = Remeasurement.medians(
+        let runs = Remeasurement.runs(
             of: placements, repeats: repeats, evaluator: setup.measuring,
             shouldStop: { Interruption.signal != nil })
+        let medians = runs.map(Remeasurement.median)
         let remeasured = ResultTable.Remeasured(
-            repeats: repeats, best: medians[0], baselines: Array(medians.dropFirst()))
+            repeats: repeats, best: medians[0], baselines: Array(medians.dropFirst()),
+            spread: Remeasurement.spread(runs))
         if !options.json, let found = medians[0],
             let (method, time) = remeasured.fastestBaseline(of: baselines), time < found
         {
@@ -406,6 +408,7 @@ struct OptimizeRun {
                 } ?? .null
             ),
             ("best_remeasured_us", remeasured.flatMap(\.best).map(JSONValue.number) ?? .null),
+            ("measurement_spread", remeasured?.spread.map(JSONValue.number) ?? .null),
             (
                 "baselines",
                 .array(
@@ -504,6 +507,12 @@ struct OptimizeRun {
         }
         if let ledger = found.ledger {
             Output.line(ledger.headline)
+        }
+        if let remeasured, let spread = remeasured.spread {
+            Output.line(
+                "measurement spread \(Units.format1(spread * 100))% run to run (the placements "
+                    + "above, \(remeasured.repeats) runs each); which search pays at that: "
+                    + "docs/GUIDE.md, \"Budgets of measured placements\"")
         }
         if let out = options.out, found.best != nil, !unsaved.contains(out) {
             Output.line("best placement written to \(out)")
