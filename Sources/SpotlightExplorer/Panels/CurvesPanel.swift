@@ -144,8 +144,8 @@ enum CurvesPanel {
     }
 
     /// Where a budget's placements went, for the reward chart's title: each part that measured
-    /// any, with its placements and its change to the best step time ("learned 205 −4.2% ·
-    /// climb 755 −16.7%"); empty before any.
+    /// any, with its placements and its signed change to the best step time ("learned N −P% ·
+    /// climb N −P%"); empty before any.
     static func ledgerTitle(_ ledger: BudgetedSearch.Ledger) -> String {
         ledger.measuredParts.map { part in
             "\(ledgerName(part)) \(Units.grouped(ledger[part].measured)) "

@@ -66,14 +66,14 @@ public enum PinTarget: Sendable, Hashable {
 }
 
 /// A pin's measured cost: the best of the first batch drawn under it, and its change against
-/// the best placement before the pin (a fraction, +0.18 for 18% slower).
+/// the best placement before the pin (a fraction, positive when slower).
 public struct PinCost: Sendable, Equatable {
     public var target: PinTarget
     public var device: Int
     public var best: Double?
     public var change: Double?
 
-    /// "best of the next batch 702.10 ms, +18% `reference`".
+    /// "best of the next batch TIME, CHANGE `reference`", the change a signed percentage.
     func describe(against reference: String) -> String {
         guard let best else { return "the next batch measured no valid placement" }
         let change =

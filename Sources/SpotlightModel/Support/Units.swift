@@ -92,9 +92,9 @@ public enum Units {
 
     public static func percent(_ fraction: Double) -> String { whole(fraction * 100) + "%" }
 
-    /// `fraction` as a percentage with `decimals` places and its sign: "+18%", "-4.2%", and no
-    /// sign where it rounds to zero ("0.0%"). `minus` writes a fall: "-" in plain output, "−" on
-    /// screen. Never traps ("nan%").
+    /// `fraction` as a percentage with `decimals` places and its sign: "+" for a rise, `minus`
+    /// for a fall ("-" in plain output, "−" on screen), none where it rounds to zero. Never
+    /// traps: a non-finite percentage is written as `String` writes it, then "%".
     public static func signedPercent(_ fraction: Double, decimals: Int, minus: String = "-")
         -> String
     {

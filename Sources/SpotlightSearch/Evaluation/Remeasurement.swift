@@ -36,9 +36,9 @@ public enum Remeasurement {
     }
 
     /// How much one placement's measured step time varies from run to run: the pooled standard
-    /// deviation of the log of each placement's `runs` about their own mean (0.05: about 5%,
-    /// the spread of `--noise 0.05`). Placements with one run add nothing; nil when none has
-    /// two. O(total runs).
+    /// deviation of the log of each placement's `runs` about their own mean, in the units of
+    /// `--noise` (a log-deviation). Placements with one run add nothing; nil when none has two.
+    /// O(total runs).
     public static func spread(_ runs: [[Double]]) -> Double? {
         var squares = 0.0
         var degrees = 0

@@ -16,7 +16,7 @@ private let metisCalls = Mutex(())
 /// deterministic.
 public struct MetisPlacer: Placer {
     public let method = "metis"
-    /// Allowed load imbalance, in thousandths (METIS's `ufactor`; 30 means 3%).
+    /// Allowed load imbalance over the mean part, in thousandths of it (METIS's `ufactor`).
     public var imbalance: Int32
 
     public init(imbalance: Int32 = 30) { self.imbalance = imbalance }

@@ -4,7 +4,8 @@ import SpotlightSearch
 extension BudgetComparison {
     /// Where each method's placements went, per workload: for each part of a run that measured
     /// any (`BudgetedSearch.Ledger`), the mean over seeds of its placements and of the change it
-    /// made to the best step time ("205, -4.2%"), "-" where a method's runs had no such part.
+    /// made to the best step time (placements, then `Units.signedPercent`), "-" where a
+    /// method's runs had no such part.
     /// Nil when no part of any run measured anything.
     func ledgerTable(_ rows: [Row]) -> String? {
         let methods = bench.methodList
