@@ -148,19 +148,9 @@ enum CurvesPanel {
     /// climb N −P%"); empty before any.
     static func ledgerTitle(_ ledger: BudgetedSearch.Ledger) -> String {
         ledger.measuredParts.map { part in
-            "\(ledgerName(part)) \(Units.grouped(ledger[part].measured)) "
+            "\(part.shortLabel) \(Units.grouped(ledger[part].measured)) "
                 + Units.signedPercent(ledger[part].change, decimals: 1, minus: "−")
         }.joined(separator: " · ")
-    }
-
-    private static func ledgerName(_ part: BudgetedSearch.Ledger.Part) -> String {
-        switch part {
-        case .learned: "learned"
-        case .climb: "climb"
-        case .fittedPolish: "fitted polish"
-        case .rehearsal: "rehearsal"
-        case .remeasure: "remeasured"
-        }
     }
 
     /// The colour of a step of the best curve found by `finder`: the learned search's (the

@@ -33,6 +33,17 @@ extension BudgetedSearch {
                 }
             }
 
+            /// The part's name where room is short, as in the explorer's reward chart title.
+            public var shortLabel: String {
+                switch self {
+                case .learned: "learned"
+                case .climb: "climb"
+                case .fittedPolish: "fitted polish"
+                case .rehearsal: "rehearsal"
+                case .remeasure: "remeasured"
+                }
+            }
+
             /// The part's name in the summary and in `bench budget`'s table.
             public var label: String {
                 switch self {
