@@ -439,7 +439,7 @@ struct OptimizeRun {
             })
     }
 
-    /// Each faster best of the trace and what found it: placements measured by the end of its
+    /// Each new best of the trace and what found it: placements measured by the end of its
     /// round, its step time, the ledger's part (`found_by`) and the learned iteration or the
     /// climb's move.
     private static func findsJSON(_ trace: BudgetTrace) -> JSONValue {
