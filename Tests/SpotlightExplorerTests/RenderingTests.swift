@@ -359,7 +359,7 @@ import Testing
         #expect(grid.rowText(1).contains("expert") && grid.rowText(1).contains("1.07 ms"))
         #expect(grid.text.contains("single_gpu"))
         #expect(!grid.text.contains("bound") && !grid.text.contains("metis"))
-        #expect(grid.text.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) })
+        #expect(grid.text.unicodeScalars.contains(where: BrailleCanvas.holdsDots))
     }
 
     /// By hand: budget 100 on 10 columns of 10 placements each. A column's best is the best after
