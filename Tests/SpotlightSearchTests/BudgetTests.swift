@@ -181,14 +181,25 @@ import Testing
         return (optimizer, start)
     }
 
+    /// `warmStarted(seed:)` with an interleaving of 160 placements (at least 30% of them the
+    /// learned search's) and the counter that measures its rounds on two workers.
+    static func interleaved(seed: UInt64 = 5) throws -> (
+        optimizer: Optimizer, start: BaselineResult, counter: CountingEvaluator,
+        rounds: BudgetedSearch.Interleaving
+    ) {
+        let (optimizer, start) = try warmStarted(seed: seed)
+        let counter = CountingEvaluator(
+            SimulatorEvaluator(problem: optimizer.problem, workers: 2))
+        let rounds = BudgetedSearch.Interleaving(
+            plan: BudgetedSearch(budget: 160, searchShare: 0.3), optimizer: optimizer)
+        return (optimizer, start, counter, rounds)
+    }
+
     /// Interleaved, the climb goes on from the learned search's best and the learned search keeps
     /// the climb's: the run's best is the faster of the two, and it is the climb's placement.
     @Test func theInterleavedSearchesShareTheirBestPlacement() throws {
-        var (optimizer, _) = try Self.warmStarted()
+        var (optimizer, _, counter, rounds) = try Self.interleaved()
         let problem = optimizer.problem
-        let counter = CountingEvaluator(SimulatorEvaluator(problem: problem, workers: 2))
-        var rounds = BudgetedSearch.Interleaving(
-            plan: BudgetedSearch(budget: 160, searchShare: 0.3), optimizer: optimizer)
         var learned = 0
         var climbed = 0
         while let round = rounds.round(&optimizer, evaluator: counter) {

@@ -47,11 +47,7 @@ import Testing
     /// at every placement measured and the final best, even when the climb found that best
     /// after the last learned iteration, which the iterations' history never shows.
     @Test func theTraceEndsAtTheRunsBestAndEveryPlacement() throws {
-        var (optimizer, start) = try BudgetTests.warmStarted(seed: 6)
-        let counter = CountingEvaluator(
-            SimulatorEvaluator(problem: optimizer.problem, workers: 2))
-        var rounds = BudgetedSearch.Interleaving(
-            plan: BudgetedSearch(budget: 160, searchShare: 0.3), optimizer: optimizer)
+        var (optimizer, start, counter, rounds) = try BudgetTests.interleaved(seed: 6)
         var count = 0
         var lastLearnedAt = 0
         while let round = rounds.round(&optimizer, evaluator: counter) {
@@ -81,11 +77,7 @@ import Testing
     @Test func eachPointNamesWhatFoundAFasterBest() throws {
         var kinds = Set<String>()
         for seed: UInt64 in 1...4 {
-            var (optimizer, _) = try BudgetTests.warmStarted(seed: seed)
-            let counter = CountingEvaluator(
-                SimulatorEvaluator(problem: optimizer.problem, workers: 2))
-            var rounds = BudgetedSearch.Interleaving(
-                plan: BudgetedSearch(budget: 160, searchShare: 0.3), optimizer: optimizer)
+            var (optimizer, _, counter, rounds) = try BudgetTests.interleaved(seed: seed)
             while rounds.round(&optimizer, evaluator: counter) != nil {}
             let points = rounds.trace.points
             for (before, point) in zip(points, points.dropFirst()) {
