@@ -69,6 +69,10 @@ import Testing
         configuration.learningRateWarmup = 5
         configuration.adamEpsilon = 0.25
         configuration.redraws = 7
+        configuration.crossEntropyEvery = 3
+        configuration.eliteCount = 2
+        configuration.crossEntropySteps = 5
+        configuration.crossEntropyLearningRate = 0.02
         let path = Self.path()
         try Checkpoint.save(Optimizer(problem: problem, configuration: configuration), to: path)
         #expect(try Checkpoint.load(path, problem: problem).configuration == configuration)
@@ -83,17 +87,20 @@ import Testing
             .replacingOccurrences(of: "\"learning_rate_warmup\": 5, ", with: "")
             .replacingOccurrences(of: "\"adam_epsilon\": 0.25, ", with: "")
             .replacingOccurrences(of: "\"redraws\": 7, ", with: "")
+            .replacingOccurrences(of: "\"cross_entropy_every\": 3, ", with: "")
         #expect(
             !older.contains("kl_measure") && !older.contains("early_stop_kl")
                 && !older.contains("reward_baseline")
                 && !older.contains("learning_rate_warmup") && !older.contains("adam_epsilon")
-                && !older.contains("redraws"))
+                && !older.contains("redraws") && !older.contains("cross_entropy_every"))
         try older.write(toFile: path, atomically: true, encoding: .utf8)
         let loaded = try Checkpoint.load(path, problem: problem).configuration
         #expect(
             loaded.klMeasure == .mean && loaded.earlyStopKL == 1.5
                 && loaded.rewardBaseline == .movingAverage)
         #expect(loaded.learningRateWarmup == 0 && loaded.adamEpsilon == 1e-8 && loaded.redraws == 0)
+        // Before the cross-entropy step, runs had none.
+        #expect(loaded.crossEntropyEvery == 0)
     }
 
     @Test func aCheckpointForAnotherGraphIsRefused() throws {

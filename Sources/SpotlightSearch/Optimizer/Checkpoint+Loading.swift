@@ -180,6 +180,7 @@ struct CheckpointReader {
         configuration.anchorMoves = optionalNumber(settings, "anchor_moves")
         configuration.sweepShare =
             optionalNumber(settings, "sweep_share") ?? configuration.sweepShare
+        readCrossEntropy(settings, into: &configuration)
         try log.throwIfAny()
         guard (configuration.anchorMoves ?? 0) >= 0, (0...1).contains(configuration.sweepShare)
         else {
@@ -213,6 +214,7 @@ struct CheckpointReader {
         state.opPins = numbers(fields, "op_pins").map(Self.whole)
         state.anchorOffset = Float(optionalNumber(fields, "anchor_offset") ?? 0)
         try readSweptMoves(fields, into: &state, optimizer: optimizer)
+        readElites(fields, into: &state, optimizer: optimizer)
         readMeasured(fields, into: &state)
         if case .array(let rows)? = fields["history"] {
             state.history = rows.compactMap(Self.iterationStats)

@@ -62,6 +62,13 @@ public enum Checkpoint {
             ("redraws", .number(Double(configuration.redraws))),
             ("anchor_moves", configuration.anchorMoves.map(JSONValue.number) ?? .null),
             ("sweep_share", .number(configuration.sweepShare)),
+            ("cross_entropy_every", .number(Double(configuration.crossEntropyEvery))),
+            ("elite_count", .number(Double(configuration.eliteCount))),
+            ("cross_entropy_steps", .number(Double(configuration.crossEntropySteps))),
+            (
+                "cross_entropy_learning_rate",
+                .number(Double(configuration.crossEntropyLearningRate))
+            ),
             ("seed", .string(String(configuration.seed, radix: 16))),
         ])
     }
@@ -85,6 +92,11 @@ public enum Checkpoint {
             ("measured", measuredDocument(state.measured)),
             ("anchor_offset", .number(Double(state.anchorOffset))),
             ("swept_moves", ints(state.sweptMoves.indices.filter { state.sweptMoves[$0] })),
+            (
+                "elites",
+                .array(
+                    state.elites.map { .array([.number($0.stepTime), ints($0.stageDevices)]) })
+            ),
             ("history", .array(state.history.map(historyEntry))),
         ])
     }

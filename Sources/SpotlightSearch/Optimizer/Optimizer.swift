@@ -33,6 +33,15 @@ public struct OptimizerState: Sendable, Equatable {
     /// stage on its device, a pinned op on its): what a user who pinned is shown and saves. Nil
     /// without pins, or before such a placement is measured.
     public var pinnedBest: PinnedBest?
+    /// The fastest placements sampled since the last cross-entropy step, fastest first, at most
+    /// `OptimizerConfiguration.eliteCount` (`Optimizer.teachElites()`).
+    public var elites: [Elite] = []
+
+    /// A sampled placement as the policy chose it, a device per stage, and its step time.
+    public struct Elite: Sendable, Equatable {
+        public var stepTime: Double
+        public var stageDevices: [Int]
+    }
 
     /// A placement and its step time: the best one that obeys the pins.
     public struct PinnedBest: Sendable, Equatable {
@@ -157,6 +166,7 @@ public struct Optimizer: Sendable {
             network: &state.network, adam: &state.adam, beta: &state.beta, trace: batch.trace,
             inputs: inputs,
             pins: state.stagePins, advantages: advantages, configuration: configuration)
+        crossEntropyStep(batch.trace, evaluations)
         let finished = MonotonicClock.seconds()
 
         state.iteration += 1

@@ -101,6 +101,16 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     /// (`LocalSearch.compoundMoves`).
     public var compoundMoves = false
     public var seed: UInt64 = 1
+    /// The cross-entropy step of Post (Gao, Chen, Li, NeurIPS 2018), beside either method's
+    /// update: every `crossEntropyEvery` iterations, the `eliteCount` fastest placements sampled
+    /// since the last such step are taught to the policy, `crossEntropySteps` Adam steps on their
+    /// log-likelihood at `crossEntropyLearningRate` (a fresh Adam each time, as for the warm start).
+    /// 0 for none; whole placements only (not with `anchorMoves`). Chosen on held-out seeds
+    /// (BENCHMARKS.md, "The cross-entropy step").
+    public var crossEntropyEvery = 4
+    public var eliteCount = 6
+    public var crossEntropySteps = 10
+    public var crossEntropyLearningRate: Float = 0.01
     /// Warm start: the probability the policy is taught to give the starting placement's device at
     /// every stage, the most Adam steps spent on it, and their learning rate.
     public var warmStartConfidence: Float = 0.9

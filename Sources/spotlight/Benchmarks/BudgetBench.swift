@@ -93,6 +93,9 @@ struct BudgetBench: ParsableCommand {
     @Option(help: "Both methods' entropy weight (default: their configuration's).")
     var entropyWeight: Float?
     @Option(
+        help: "Both methods' iterations between cross-entropy steps (0: none; default: theirs).")
+    var crossEntropyEvery: Int?
+    @Option(
         help:
             "Both methods' reward baseline: batch, moving or best (default: their configuration's)."
     )
@@ -106,8 +109,10 @@ struct BudgetBench: ParsableCommand {
         guard (0...1).contains(searchShare ?? 0) else {
             throw ValidationError("--search-share must be between 0 and 1")
         }
-        guard anchorMoves >= 0, noise >= 0, (confirm ?? 0) >= 0 else {
-            throw ValidationError("--anchor-moves, --noise and --confirm must not be negative")
+        guard anchorMoves >= 0, noise >= 0, (confirm ?? 0) >= 0, (crossEntropyEvery ?? 0) >= 0
+        else {
+            throw ValidationError(
+                "--anchor-moves, --noise, --confirm and --cross-entropy-every must not be negative")
         }
         guard modelPolish >= 0, modelPolish == 0 || modelError > 0 else {
             throw ValidationError(
@@ -202,6 +207,7 @@ struct BudgetComparison {
         configuration.epochs = bench.epochs
         configuration.compoundMoves = bench.compoundMoves
         if let entropyWeight = bench.entropyWeight { configuration.entropyWeight = entropyWeight }
+        if let every = bench.crossEntropyEvery { configuration.crossEntropyEvery = every }
         if let sweepShare = bench.sweepShare { configuration.sweepShare = sweepShare }
         if let rewardBaseline = bench.rewardBaseline {
             configuration.rewardBaseline = rewardBaseline

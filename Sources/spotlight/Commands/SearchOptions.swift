@@ -43,6 +43,11 @@ struct SearchOptions: ParsableArguments {
     var entropyWeight: Float?
     @Option(
         help:
+            "Iterations between cross-entropy steps, which teach the policy the fastest placements it drew since the last one (0: none; default: 4)."
+    )
+    var crossEntropyEvery: Int?
+    @Option(
+        help:
             "What a sample's reward is measured against: batch (the batch's mean) or moving (a moving average of past batches', as Mirhoseini et al. used)."
     )
     var rewardBaseline: OptimizerConfiguration.RewardBaseline = .batchMean
@@ -187,6 +192,9 @@ struct SearchOptions: ParsableArguments {
             guard targetKl > 0 else { throw ValidationError("--target-kl must be positive") }
         }
         guard redraws >= 0 else { throw ValidationError("--redraws must not be negative") }
+        guard (crossEntropyEvery ?? 0) >= 0 else {
+            throw ValidationError("--cross-entropy-every must not be negative")
+        }
         guard anchorMoves >= 0, anchorMoves.isFinite else {
             throw ValidationError("--anchor-moves must not be negative")
         }
@@ -291,6 +299,7 @@ struct SearchOptions: ParsableArguments {
         configuration.epochs = epochs
         if let learningRate { configuration.learningRate = learningRate }
         if let entropyWeight { configuration.entropyWeight = entropyWeight }
+        if let crossEntropyEvery { configuration.crossEntropyEvery = crossEntropyEvery }
         if let warmupIterations { configuration.learningRateWarmup = warmupIterations }
         if let adamEpsilon { configuration.adamEpsilon = adamEpsilon }
         configuration.rewardBaseline = rewardBaseline

@@ -1,0 +1,65 @@
+import SpotlightModel
+
+extension Optimizer {
+    /// Post's cross-entropy step after a batch's update (`OptimizerConfiguration.crossEntropyEvery`):
+    /// the batch's valid samples join the elites, and every `crossEntropyEvery` iterations the
+    /// elites are taught to the policy and forgotten. Nothing without it, or when anchored.
+    /// O(K log E) per batch, plus the teaching: `crossEntropySteps` passes over E placements.
+    mutating func crossEntropyStep(_ trace: PolicyTrace<Float>, _ evaluations: [Evaluation]) {
+        let every = configuration.crossEntropyEvery
+        guard every > 0, configuration.anchorMoves == nil, configuration.eliteCount > 0 else {
+            return
+        }
+        let stages = inputs.stageCount
+        for (sample, evaluation) in evaluations.enumerated() where evaluation.isValid {
+            let devices = (0..<stages).map { trace.action(stage: $0, sample: sample) }
+            Self.keepFastest(
+                &state.elites,
+                OptimizerState.Elite(stepTime: evaluation.stepTime!, stageDevices: devices),
+                limit: configuration.eliteCount)
+        }
+        guard (state.iteration + 1) % every == 0 else { return }
+        teachElites()
+        state.elites.removeAll()
+    }
+
+    /// Adds `elite` to `elites` (fastest first) after every one at least as fast, and keeps the
+    /// first `limit`: the `limit` fastest so far, the earlier of two equally fast first.
+    static func keepFastest(
+        _ elites: inout [OptimizerState.Elite], _ elite: OptimizerState.Elite, limit: Int
+    ) {
+        let index = elites.firstIndex { $0.stepTime > elite.stepTime } ?? elites.count
+        guard index < limit else { return }
+        elites.insert(elite, at: index)
+        if elites.count > limit { elites.removeLast() }
+    }
+
+    /// Adam steps on `-sum_e sum_n log q(elite_e,n | s_n)`, each elite along its own path, with a
+    /// fresh Adam: the maximum-likelihood step of the cross-entropy method, which moves the
+    /// policy toward the fastest placements it drew (pinned stages take no part).
+    mutating func teachElites() {
+        let count = state.elites.count
+        guard count > 0 else { return }
+        let stages = inputs.stageCount
+        var actions = [Int](repeating: 0, count: stages * count)
+        for (index, elite) in state.elites.enumerated() {
+            for stage in 0..<stages { actions[stage * count + index] = elite.stageDevices[stage] }
+        }
+        var adam = Adam<Float>(
+            parameterCount: state.network.parameterCount,
+            learningRate: configuration.crossEntropyLearningRate)
+        var unused = SplitMix64(seed: 0)
+        let weights = [Float](repeating: 1, count: count)
+        for _ in 0..<configuration.crossEntropySteps {
+            let trace = state.network.forward(
+                inputs, sampleCount: count, pins: state.stagePins, actions: actions,
+                random: &unused)
+            let value = PolicyObjective.reinforce(
+                trace, advantages: weights, entropyWeight: 0,
+                deviceCount: problem.cluster.deviceCount)
+            adam.update(
+                &state.network.parameters,
+                gradient: state.network.backward(trace, logitGradient: value.logitGradient))
+        }
+    }
+}
