@@ -4,7 +4,8 @@ extension Optimizer {
     /// Post's cross-entropy step after a batch's update (`OptimizerConfiguration.crossEntropyEvery`):
     /// the batch's valid samples join the elites, and every `crossEntropyEvery` iterations the
     /// elites are taught to the policy and forgotten. Nothing without it, or when anchored.
-    /// O(K log E) per batch, plus the teaching: `crossEntropySteps` passes over E placements.
+    /// O(K (E + stages)) per batch of K with E elites, plus the teaching: `crossEntropySteps`
+    /// forward and backward passes over E placements.
     mutating func crossEntropyStep(_ trace: PolicyTrace<Float>, _ evaluations: [Evaluation]) {
         let every = configuration.crossEntropyEvery
         guard every > 0, configuration.anchorMoves == nil, configuration.eliteCount > 0 else {
