@@ -46,21 +46,8 @@ extension Optimizer {
         for (index, elite) in state.elites.enumerated() {
             for stage in 0..<stages { actions[stage * count + index] = elite.stageDevices[stage] }
         }
-        var adam = Adam<Float>(
-            parameterCount: state.network.parameterCount,
-            learningRate: configuration.crossEntropyLearningRate)
-        var unused = SplitMix64(seed: 0)
-        let weights = [Float](repeating: 1, count: count)
-        for _ in 0..<configuration.crossEntropySteps {
-            let trace = state.network.forward(
-                inputs, sampleCount: count, pins: state.stagePins, actions: actions,
-                random: &unused)
-            let value = PolicyObjective.reinforce(
-                trace, advantages: weights, entropyWeight: 0,
-                deviceCount: problem.cluster.deviceCount)
-            adam.update(
-                &state.network.parameters,
-                gradient: state.network.backward(trace, logitGradient: value.logitGradient))
-        }
+        teach(
+            actions, paths: count, learningRate: configuration.crossEntropyLearningRate,
+            steps: configuration.crossEntropySteps)
     }
 }

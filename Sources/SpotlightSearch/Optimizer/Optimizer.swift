@@ -131,19 +131,39 @@ public struct Optimizer: Sendable {
     /// Deterministic (no sampling), and it leaves the search's Adam state untouched.
     mutating func imitate(stageDevices target: [Int]) {
         let devices = problem.cluster.deviceCount
-        var adam = Adam<Float>(
-            parameterCount: state.network.parameterCount,
-            learningRate: configuration.warmStartLearningRate)
-        var unused = SplitMix64(seed: 0)
-        for _ in 0..<configuration.warmStartSteps {
-            let trace = state.network.forward(
-                inputs, sampleCount: 1, pins: state.stagePins, actions: target, random: &unused)
+        let confidence = configuration.warmStartConfidence
+        let stages = inputs.stageCount
+        teach(
+            target, paths: 1, learningRate: configuration.warmStartLearningRate,
+            steps: configuration.warmStartSteps
+        ) { trace in
             let weakest =
-                (0..<inputs.stageCount).lazy.map { trace.probabilities[$0 * devices + target[$0]] }
-                .min() ?? 1
-            if weakest >= configuration.warmStartConfidence { break }
+                (0..<stages).lazy.map { trace.probabilities[$0 * devices + target[$0]] }.min() ?? 1
+            return weakest >= confidence
+        }
+    }
+
+    /// At most `steps` Adam steps at `learningRate` (a fresh Adam, leaving the search's own
+    /// untouched) on `-sum_k sum_n log q(a_kn | s_n)` along each of `paths` teacher-forced
+    /// paths (`actions` stage-major, `[stage * paths + path]`), stopping before a step once
+    /// `done` holds for the pass. Deterministic; shared by the warm start and the
+    /// cross-entropy step.
+    mutating func teach(
+        _ actions: [Int], paths: Int, learningRate: Float, steps: Int,
+        until done: (PolicyTrace<Float>) -> Bool = { _ in false }
+    ) {
+        var adam = Adam<Float>(
+            parameterCount: state.network.parameterCount, learningRate: learningRate)
+        var unused = SplitMix64(seed: 0)
+        let weights = [Float](repeating: 1, count: paths)
+        for _ in 0..<steps {
+            let trace = state.network.forward(
+                inputs, sampleCount: paths, pins: state.stagePins, actions: actions,
+                random: &unused)
+            if done(trace) { break }
             let value = PolicyObjective.reinforce(
-                trace, advantages: [1], entropyWeight: 0, deviceCount: devices)
+                trace, advantages: weights, entropyWeight: 0,
+                deviceCount: problem.cluster.deviceCount)
             adam.update(
                 &state.network.parameters,
                 gradient: state.network.backward(trace, logitGradient: value.logitGradient))
