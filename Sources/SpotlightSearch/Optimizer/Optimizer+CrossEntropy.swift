@@ -4,7 +4,7 @@ extension Optimizer {
     /// Post's cross-entropy step after a batch's update (`OptimizerConfiguration.crossEntropyEvery`):
     /// the batch's valid samples join the elites, and every `crossEntropyEvery` iterations the
     /// elites are taught to the policy and forgotten. Nothing without it, or when anchored.
-    /// O(K (E + stages)) per batch of K with E elites, plus the teaching: `crossEntropySteps`
+    /// O(K E + k stages) per batch of K with E elites, k of the batch kept, plus the teaching: `crossEntropySteps`
     /// forward and backward passes over E placements.
     mutating func crossEntropyStep(_ trace: PolicyTrace<Float>, _ evaluations: [Evaluation]) {
         let every = configuration.crossEntropyEvery
@@ -12,12 +12,15 @@ extension Optimizer {
             return
         }
         let stages = inputs.stageCount
-        for (sample, evaluation) in evaluations.enumerated() where evaluation.isValid {
+        let limit = configuration.eliteCount
+        for (sample, evaluation) in evaluations.enumerated() {
+            guard let time = evaluation.stepTime, evaluation.isValid,
+                Self.eliteIndex(state.elites, stepTime: time) < limit
+            else { continue }
             let devices = (0..<stages).map { trace.action(stage: $0, sample: sample) }
             Self.keepFastest(
-                &state.elites,
-                OptimizerState.Elite(stepTime: evaluation.stepTime!, stageDevices: devices),
-                limit: configuration.eliteCount)
+                &state.elites, OptimizerState.Elite(stepTime: time, stageDevices: devices),
+                limit: limit)
         }
         guard (state.iteration + 1) % every == 0 else { return }
         teachElites()
@@ -29,10 +32,16 @@ extension Optimizer {
     static func keepFastest(
         _ elites: inout [OptimizerState.Elite], _ elite: OptimizerState.Elite, limit: Int
     ) {
-        let index = elites.firstIndex { $0.stepTime > elite.stepTime } ?? elites.count
+        let index = eliteIndex(elites, stepTime: elite.stepTime)
         guard index < limit else { return }
         elites.insert(elite, at: index)
         if elites.count > limit { elites.removeLast() }
+    }
+
+    /// Where an elite of `stepTime` would go in `elites` (fastest first): after every one at
+    /// least as fast. It is kept when this is below the limit.
+    static func eliteIndex(_ elites: [OptimizerState.Elite], stepTime: Double) -> Int {
+        elites.firstIndex { $0.stepTime > stepTime } ?? elites.count
     }
 
     /// Adam steps on `-sum_e sum_n log q(elite_e,n | s_n)`, each elite along its own path, with a
