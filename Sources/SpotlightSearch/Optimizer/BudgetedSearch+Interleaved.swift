@@ -62,8 +62,8 @@ extension BudgetedSearch {
         }
 
         /// Placements measured by the learned search's rounds and by the climb's.
-        public var searchMeasured: Int { learned.measured }
-        public var climbMeasured: Int { climbing.measured }
+        public var searchMeasured: Int { ledger[.learned].measured }
+        public var climbMeasured: Int { ledger[.climb].measured }
         /// Placements measured at the fits of the model (`Calibration`): the best measured
         /// again, and the fitted model's proposals.
         public var calibrationMeasured: Int {
@@ -207,8 +207,8 @@ extension BudgetedSearch {
             case .climb: climbLuck = luck
             case .start, .fittedModel, .rehearsal: break
             }
-            learned.takeBack(learnedLuck)
-            climbing.takeBack(climbLuck)
+            learned.takeBack(learnedLuck, measured: searchMeasured)
+            climbing.takeBack(climbLuck, measured: climbMeasured)
         }
 
         /// Climbs on with `optimizer`'s pins from the next round: every move it measures obeys
@@ -231,7 +231,7 @@ extension BudgetedSearch {
         /// Whether the next round goes to the learned search: below its share, untried, or
         /// improving at least as fast as the climb lately.
         private func prefersLearning(measured: Int) -> Bool {
-            if Double(learned.measured) < plan.searchShare * Double(measured) { return true }
+            if Double(searchMeasured) < plan.searchShare * Double(measured) { return true }
             guard let learnedRate = learned.perPlacement else { return true }
             guard let climbingRate = climbing.perPlacement else { return false }
             return learnedRate > climbingRate
@@ -245,14 +245,12 @@ extension BudgetedSearch {
         /// The weight of the latest round.
         static let weight = 0.3
         var perPlacement: Double?
-        var measured = 0
-        /// `measured` at the last `takeBack`.
+        /// The search's placements measured at the last `takeBack`.
         var measuredAtLastTakeBack = 0
 
         /// Adds a round that measured `count` placements and took the best step time from
         /// `before` to `after`; a round that started with no best placement sets no rate.
         mutating func record(before: Double?, after: Double?, measured count: Int) {
-            measured += count
             guard count > 0, let before else { return }
             let gain = after.map { log(before / $0) } ?? 0
             let rate = max(gain, 0) / Double(count)
@@ -260,8 +258,9 @@ extension BudgetedSearch {
         }
 
         /// Lowers the rate (not below zero) by `luck`, a log gain that proved not to be one,
-        /// spread over the placements measured since the last call.
-        mutating func takeBack(_ luck: Double) {
+        /// spread over the placements measured since the last call; `measured` counts the
+        /// search's placements so far (the ledger's).
+        mutating func takeBack(_ luck: Double, measured: Int) {
             defer { measuredAtLastTakeBack = measured }
             let since = measured - measuredAtLastTakeBack
             guard luck > 0, since > 0, let rate = perPlacement else { return }
