@@ -44,6 +44,16 @@ import Testing
         #expect(history == (1...5).map(Self.stats))
     }
 
+    /// Pairs from the start index merge in order; what comes before stays, an odd last stays.
+    @Test func mergingPairsJoinsNeighboursAfterTheStart() {
+        let values = [1, 2, 3, 4, 5, 6]
+        #expect(values.mergingPairs { values[$0] + values[$0 + 1] } == [3, 7, 11])
+        let joined = values.mergingPairs(from: 1) { values[$0] * 10 + values[$0 + 1] }
+        #expect(joined == [1, 23, 45, 6])
+        #expect(values.mergingPairs(from: 6) { _ in 0 } == values)
+        #expect([Int]().mergingPairs(from: 1) { _ in 0 } == [])
+    }
+
     @Test func theRecordForgetsItsSlowerHalfWhenFull() {
         var measured = MeasuredPlacements(capacity: 4)
         for (fingerprint, time) in [(1, 50.0), (2, 10.0), (3, 40.0), (4, 20.0)] {

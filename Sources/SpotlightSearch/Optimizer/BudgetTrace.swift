@@ -65,16 +65,7 @@ public struct BudgetTrace: Sendable, Equatable {
     public mutating func append(_ point: Point) {
         points.append(point)
         guard points.count > Self.limit else { return }
-        var merged = [points[0]]
-        var index = 1
-        while index < points.count {
-            merged.append(
-                index + 1 < points.count
-                    ? points[index].merged(with: points[index + 1])
-                    : points[index])
-            index += 2
-        }
-        points = merged
+        points = points.mergingPairs(from: 1) { points[$0].merged(with: points[$0 + 1]) }
     }
 
     /// Placements measured when learned iteration `iteration` ended: the first point that

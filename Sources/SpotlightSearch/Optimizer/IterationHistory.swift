@@ -31,14 +31,11 @@ public enum IterationHistory {
             history.append(stats)
         }
         while history.count > limit {
-            let merged = Swift.stride(from: 0, to: history.count, by: 2).map { index in
-                index + 1 < history.count
-                    ? history[index].merged(
-                        with: history[index + 1],
-                        spans: (span(history, index), span(history, index + 1)))
-                    : history[index]
+            history = history.mergingPairs { [history] index in
+                history[index].merged(
+                    with: history[index + 1],
+                    spans: (span(history, index), span(history, index + 1)))
             }
-            history = merged
         }
     }
 }
