@@ -1,11 +1,12 @@
 import SpotlightModel
 
 extension Optimizer {
-    /// Post's cross-entropy step after a batch's update (`OptimizerConfiguration.crossEntropyEvery`):
-    /// the batch's valid samples join the elites, and every `crossEntropyEvery` iterations the
-    /// elites are taught to the policy and forgotten. Nothing without it, or when anchored.
-    /// O(K E + k stages) per batch of K with E elites, k of the batch kept, plus the teaching: `crossEntropySteps`
-    /// forward and backward passes over E placements.
+    /// Post's cross-entropy step after a batch's update
+    /// (`OptimizerConfiguration.crossEntropyEvery`): the batch's valid samples join the elites,
+    /// and every `crossEntropyEvery` iterations the elites are taught to the policy and
+    /// forgotten. Nothing without it, or when anchored. O(K E + k stages) per batch of K with
+    /// E elites, k of the batch kept, plus the teaching: `crossEntropySteps` forward and
+    /// backward passes over E placements.
     mutating func crossEntropyStep(_ trace: PolicyTrace<Float>, _ evaluations: [Evaluation]) {
         let every = configuration.crossEntropyEvery
         guard every > 0, configuration.anchorMoves == nil, configuration.eliteCount > 0 else {
