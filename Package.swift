@@ -1,9 +1,9 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-/// The simulator and the policy math are compiled with optimisation even in debug builds: unoptimised,
-/// the generic SIMD code of the policy runs about 100 times slower, which makes `swift test` and a
-/// debug `spotlight` crawl (an iteration on the 21-op sample takes 5 s instead of 50 ms).
+/// The simulator and the policy math are compiled with optimisation even in debug builds:
+/// unoptimised, the generic SIMD code of the policy runs a hundred times slower or more, which
+/// makes `swift test` and a debug `spotlight` crawl.
 let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
@@ -28,7 +28,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Layer 2: the discrete-event simulator, the lower bound, trace export.
         .target(name: "SpotlightSimulation", dependencies: ["SpotlightModel"], swiftSettings: optimizedInDebug),
-        // METIS, for the graph-partitioning baseline (Debian's libmetis-dev ships no pkg-config file).
+        // METIS, for the graph-partitioning baseline (libmetis-dev ships no pkg-config file).
         .systemLibrary(name: "CMetis", path: "Sources/CMetis", providers: [.apt(["libmetis-dev"])]),
         // The POSIX and glibc calls Swift's Glibc module lacks (pipe2, mallopt).
         .systemLibrary(name: "CSystem", path: "Sources/CSystem"),

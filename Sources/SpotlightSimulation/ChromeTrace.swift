@@ -4,7 +4,8 @@ import SpotlightModel
 /// (ops as complete events, with their names and types), one track per link direction
 /// (transfers), and a memory counter per device.
 ///
-/// See "Trace Event Format", https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU
+/// See "Trace Event Format",
+/// https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU
 public enum ChromeTrace {
     private static let devicesProcess = 1
     private static let linksProcess = 2

@@ -51,7 +51,8 @@ public final class Terminal {
     /// the handlers that restore the terminal on SIGINT, SIGTERM, SIGHUP and fatal signals.
     public func start(color: Bool) throws(TerminalError) {
         guard !started else { return }
-        // Touch the flag first: a global's first use runs its initialiser, which a signal handler must not.
+        // Touch the flag first: a global's first use runs its initialiser, which a signal handler
+        // must not.
         pendingSignal.store(0, ordering: .relaxed)
         spl_install_signal_handlers { number in pendingSignal.store(number, ordering: .relaxed) }
         guard spl_start(color ? 1 : 0) == 0 else {

@@ -13,7 +13,7 @@ import Testing
 
         /// Runs a tmux command and waits for it with posix_spawn and waitpid. (Foundation's
         /// `Process` did not notice the exit of the client that starts the server, which lives on
-        /// with the client's descriptors, so output is only captured, through a pipe, when asked for.)
+        /// with the client's descriptors, so output is captured, through a pipe, only when asked.)
         @discardableResult
         func run(_ arguments: [String], capture: Bool = false) throws -> String {
             let argv = ["tmux", "-L", socket] + arguments

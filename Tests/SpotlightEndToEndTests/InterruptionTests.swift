@@ -112,7 +112,7 @@ import Testing
                 "--iterations", "100000", "--checkpoint-every", "1000", "--out", out, "--log", log,
             ],
             directory: directory)
-        // The log is only written at the end, so wait for the measuring command to have run a while.
+        // The log is written only at the end: wait for the measuring command to run a while.
         Thread.sleep(forTimeInterval: 2)
         kill(run.pid, SIGINT)
         let status = run.exitStatus(within: 30)

@@ -475,7 +475,7 @@ import Testing
         }
         expectSnapshot(curves.text, named: "reward-measured-60x18")
         #expect(!curves.text.contains("bound"))
-        // The top is the nearest reference above the curves (expert's 1.07 ms), not the 750 us bound.
+        // The top is the nearest reference above the curves (expert's 1.07 ms), not the bound.
         #expect(curves.rowText(1).contains("1.07 ms") && curves.rowText(1).contains("expert"))
         let screen = ExplorerView.render(state)
         #expect(screen.text.contains("devices · best, simulated 1.07 ms"))

@@ -15,39 +15,40 @@ struct PublishedFigures: Sendable, CustomTestStringConvertible {
 }
 
 let publishedFigures: [PublishedFigures] = [
-    // TensorFlow CIFAR-10 tutorial: "1,068,298 learnable parameters and ... about 19.5M multiply-add
-    // operations to compute inference on a single image".
+    // TensorFlow CIFAR-10 tutorial: "1,068,298 learnable parameters and ... about 19.5M
+    // multiply-add operations to compute inference on a single image".
     .init(
         file: "cifar10_cnn.graph.json", batch: 128, forwardMultiplyAdds: 19.5e6,
         parameters: 1_068_298),
-    // Szegedy et al. 2016 / tf-slim: 5.7G multiply-adds at 299x299; Keras Applications: 23.9M parameters.
+    // Szegedy et al. 2016 / tf-slim: 5.7G multiply-adds at 299x299; Keras: 23.9M parameters.
     .init(
         file: "inception_v3.graph.json.gz", batch: 32, forwardMultiplyAdds: 5.7e9,
         parameters: 23.9e6),
-    // He et al. 2016: 3.8G FLOPs (multiply-adds) for the convolutions, 4.1G as usually quoted with the
-    // rest; Keras Applications: 25.6M parameters.
+    // He et al. 2016: 3.8G FLOPs (multiply-adds) for the convolutions, 4.1G as usually quoted with
+    // the rest; Keras Applications: 25.6M parameters.
     .init(
         file: "resnet50.graph.json.gz", batch: 32, forwardMultiplyAdds: 4.1e9, parameters: 25.6e6),
-    // Zaremba et al. 2014, large model: 66M parameters. Multiply-adds by hand: per token two LSTM layers
-    // of 4 * 1500 * (1500 + 1500) and a 1500 x 10000 softmax, over 35 tokens.
+    // Zaremba et al. 2014, large model: 66M parameters. Multiply-adds by hand: per token two LSTM
+    // layers of 4 * 1500 * (1500 + 1500) and a 1500 x 10000 softmax, over 35 tokens.
     .init(
         file: "rnnlm.graph.json.gz", batch: 20,
         forwardMultiplyAdds: 35 * (2 * 4 * 1500 * 3000 + 1500 * 10000),
         parameters: 66e6),
-    // By hand: two embeddings of 32000 x 1024, four LSTM layers of 4 * 1024 * 2048 + 4096, the attention
-    // layer 2048 x 1024 and the softmax 1024 x 32000 + 32000. Multiply-adds: 20 source tokens through two
-    // encoder layers; 20 target tokens through two decoder layers, attention over 20 positions
-    // (scores and context), the attention layer and the softmax.
+    // By hand: two embeddings of 32000 x 1024, four LSTM layers of 4 * 1024 * 2048 + 4096, the
+    // attention layer 2048 x 1024 and the softmax 1024 x 32000 + 32000. Multiply-adds: 20 source
+    // tokens through two encoder layers; 20 target tokens through two decoder layers, attention
+    // over 20 positions (scores and context), the attention layer and the softmax.
     .init(
         file: "nmt.graph.json.gz", batch: 128,
         forwardMultiplyAdds: 20 * 2 * 4 * 1024 * 2048 + 20
             * (2 * 4 * 1024 * 2048 + 2 * 20 * 1024 + 2048 * 1024 + 1024 * 32000),
         parameters: 2 * 32000 * 1024 + 4 * (4 * 1024 * 2048 + 4096) + 2048 * 1024 + 1024 * 32000
             + 32000),
-    // By hand: token and position embeddings on both sides, two encoder layers (attention 4 x (512^2 +
-    // 512), feed-forward 512 x 2048 x 2 + biases, two layer norms), two decoder layers (two attentions),
-    // softmax 512 x 32000 + 32000. Multiply-adds per sentence pair of 64 + 64 tokens: projections and
-    // feed-forward per token, attention scores and context per pair of positions, the softmax per target.
+    // By hand: token and position embeddings on both sides, two encoder layers (attention 4 x
+    // (512^2 + 512), feed-forward 512 x 2048 x 2 + biases, two layer norms), two decoder layers
+    // (two attentions), softmax 512 x 32000 + 32000. Multiply-adds per sentence pair of 64 + 64
+    // tokens: projections and feed-forward per token, attention scores and context per pair of
+    // positions, the softmax per target.
     .init(
         file: "transformer.graph.json.gz", batch: 64,
         forwardMultiplyAdds: 64 * (2 * (4 * 512 * 512 + 2 * 512 * 2048))
@@ -113,8 +114,8 @@ func isForward(_ name: String) -> Bool {
     }
 
     /// The PyTorch exports (`tools/torch-export`) of the same models: forward multiply-adds within
-    /// a tenth of the published figures, and the parameters torchvision or the model definition has,
-    /// exactly; every parameter's update is colocated with it.
+    /// a tenth of the published figures, and the parameters torchvision or the model definition
+    /// has, exactly; every parameter's update is colocated with it.
     @Test(arguments: [
         ("resnet50.torch.graph.json.gz", 32.0, 4.1e9, 25_557_032.0),
         ("inception_v3.torch.graph.json.gz", 32.0, 5.7e9, 23_834_568.0),

@@ -64,7 +64,8 @@ final class ScriptedEvaluator: Evaluator, @unchecked Sendable {
         #expect(measured[0].result.stepTime == 10, "the simulation is kept beside the measurement")
         #expect(failures.map { $0.method } == ["b"])
         #expect(failures.map { $0.reason } == ["exit status 1"])
-        // The warm start follows the measurements: a is fastest measured (c is out of memory), though slower simulated.
+        // The warm start follows the measurements: a is fastest measured (c is out of memory),
+        // though slower simulated.
         #expect(WarmStart.fastest(measured)?.method == "a")
     }
 

@@ -233,7 +233,7 @@ final class FlatteringHardware: Evaluator, @unchecked Sendable {
             of: heuristic.assignment, allowedDevices: optimizer.inputs.allowedDevices)
         // The refined stages express the heuristic's placement exactly...
         #expect(optimizer.problem.assignment(stageDevices: target) == heuristic.assignment)
-        // ...and the policy's most likely path is that placement, with at least the confidence asked.
+        // ...and the policy's likeliest path is that placement, with at least the confidence asked.
         let probabilities = optimizer.stageProbabilities()
         for stage in 0..<problem.stages.count {
             #expect(

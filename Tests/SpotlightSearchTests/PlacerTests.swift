@@ -22,7 +22,7 @@ func op(
     return spec
 }
 
-/// `count` identical GPUs (after a CPU, if `cpu`), every pair joined at `rate` GB/s with 5 us latency.
+/// `count` identical GPUs (after a CPU, if `cpu`), each pair joined at `rate` GB/s, 5 us latency.
 func gpus(_ count: Int, memoryGBytes: [Double]? = nil, cpu: Bool = false, rate: Double = 1) throws
     -> Cluster
 {

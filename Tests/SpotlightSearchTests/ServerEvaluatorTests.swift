@@ -5,7 +5,7 @@ import Testing
 @testable import SpotlightSearch
 
 /// `ServerEvaluator` against shell scripts playing the measuring server: each answers a placement
-/// line with 100 plus the number of ops it puts on gpu:1 (device 2), and notes each start in a file.
+/// line with 100 plus the number of ops it puts on gpu:1 (device 2), noting each start in a file.
 @Suite struct ServerEvaluatorTests {
     typealias Failures = CommandEvaluatorTests.Failures
     static let graph = CommandEvaluatorTests.graph

@@ -61,7 +61,8 @@ import Testing
     }
 
     @Test func aTensorWithTwoConsumersOnOneRemoteDeviceIsSentOnce() throws {
-        // p 0-10 on d0; one send of the larger edge, 10000 B, in 15 us (arrive 25); c1 25-30, c2 30-35.
+        // p 0-10 on d0; one send of the larger edge, 10000 B, in 15 us (arrive 25);
+        // c1 25-30, c2 30-35.
         let (_, result) = try simulate(
             [
                 op("p", 10, output: 10_000),
@@ -147,8 +148,8 @@ import Testing
     }
 
     @Test func rooflineTimeWhenNothingIsMeasured() throws {
-        // 2e6 flops at 1000 GFLOP/s (1e6 flops/us) = 2 us; 1e6 bytes at 100 GB/s (1e5 B/us) = 10 us;
-        // the larger, plus a 3 us launch: 13 us.
+        // 2e6 flops at 1000 GFLOP/s (1e6 flops/us) = 2 us;
+        // 1e6 bytes at 100 GB/s (1e5 B/us) = 10 us; the larger, plus a 3 us launch: 13 us.
         var spec = OperationSpec(name: "a", type: "MatMul")
         spec.flops = 2e6
         spec.bytesAccessed = 1e6
@@ -207,8 +208,8 @@ import Testing
     }
 
     @Test func lowerBound() throws {
-        // Longest path at K80 speed: input 50 + 200 + 20 + 10 + 100 + 10 + 100 + 10 + 20 + 200 + 30 = 750;
-        // total work (50 + 1300) / 3 devices = 450. The bound is the larger.
+        // Longest path at K80 speed: input 50 + 200 + 20 + 10 + 100 + 10 + 100 + 10 + 20 + 200 + 30
+        // = 750; total work (50 + 1300) / 3 devices = 450. The bound is the larger.
         let constraints = try PlacementConstraints(graph: graph, cluster: cluster)
         let bound = LowerBound.compute(
             cost: CostModel(graph: graph, cluster: cluster), graph: graph, constraints: constraints)

@@ -8,9 +8,9 @@ import HeapModule
 /// 1. ops joined by `colocate_with` form an atom that is never split;
 /// 2. atoms whose earliest op carries the same `group` hint form one unit; units are laid out in
 ///    topological order, with each source op (a variable) moved to just before its first consumer;
-/// 3. with a refinement (a label per op, such as the device a heuristic chose), a unit holds atoms of
-///    one label only, so that a placement which gives each label one device is expressible stage by
-///    stage;
+/// 3. with a refinement (a label per op, such as the device a heuristic chose), a unit holds
+///    atoms of one label only, so that a placement which gives each label one device is
+///    expressible stage by stage;
 /// 4. while there are more than G units, the adjacent pair (in topological order) with the smallest
 ///    combined weight is merged, where weight mixes op count and flops, and a pair that shares no
 ///    edge, whose device kinds conflict or whose labels differ counts as heavier, so stages stay
@@ -20,7 +20,7 @@ public struct StagePartition: Sendable {
 
     /// The stage of each op.
     public let stageOf: [Int]
-    /// The ops of stage `s` are `stageOps[stageStart[s]..<stageStart[s + 1]]`, in topological order.
+    /// Stage `s` holds `stageOps[stageStart[s]..<stageStart[s + 1]]`, in topological order.
     public let stageStart: [Int]
     public let stageOps: [Int]
     public let features: [StageFeatures]
@@ -321,9 +321,9 @@ private struct UnitBuilder {
         return partners
     }
 
-    /// Merges `right` (which comes after `left` in the list) into `left`'s place; the unit with more
-    /// ops survives so that relabelling touches the smaller side only. Returns the merged unit and,
-    /// when `right` was not `left`'s neighbour, the two units its removal made neighbours.
+    /// Merges `right` (which comes after `left` in the list) into `left`'s place; the unit with
+    /// more ops survives so that relabelling touches the smaller side only. Returns the merged unit
+    /// and, when `right` was not `left`'s neighbour, the two units its removal made neighbours.
     private mutating func merge(_ left: Int, _ right: Int) -> (Int, closedGap: (Int, Int)?) {
         let (survivor, absorbed) = size[left] >= size[right] ? (left, right) : (right, left)
         var op = firstOp[absorbed]

@@ -128,7 +128,7 @@ public enum Units {
 
     public static func format1(_ value: Double) -> String { fixed(value, decimals: 1) }
 
-    /// `value` rounded to `decimals` places, without trailing-zero trimming: fixed(-0.05, 1) is "-0.1".
+    /// `value` rounded to `decimals` places, trailing zeros kept: fixed(-0.05, 1) is "-0.1".
     public static func fixed(_ value: Double, decimals: Int) -> String {
         guard value.isFinite else { return String(value) }
         var scale = 1.0

@@ -14,7 +14,7 @@ public struct SyntheticGraph {
         self.seed = seed
     }
 
-    /// The smallest graph the generator can make: input, one layer, a variable, loss, gradients, update.
+    /// The smallest graph it can make: input, one layer, a variable, loss, gradients, update.
     public static let minimumOpCount = 6
 
     public func generate() -> [OperationSpec] {

@@ -33,11 +33,11 @@ public actor OptimizerActor {
     private var rounds: BudgetedSearch.Interleaving?
     private let counter: CountingEvaluator?
 
-    /// `iterationLimit`: stop by itself after that many iterations in total (nil: run until stopped).
-    /// `checkpointPath`: save the search there (atomically) every `checkpointEvery` iterations, when
-    /// the limit is reached and on stop. `plan`: instead of iterations, run the interleaved rounds
-    /// of the learned search and the climb (`BudgetedSearch.Interleaving`), and finish once the
-    /// plan's budget of measured placements is spent.
+    /// `iterationLimit`: stop by itself after that many iterations in total (nil: run until
+    /// stopped). `checkpointPath`: save the search there (atomically) every `checkpointEvery`
+    /// iterations, when the limit is reached and on stop. `plan`: instead of iterations, run the
+    /// interleaved rounds of the learned search and the climb (`BudgetedSearch.Interleaving`), and
+    /// finish once the plan's budget of measured placements is spent.
     public init(
         optimizer: Optimizer, evaluator: any Evaluator, iterationLimit: Int? = nil,
         checkpointPath: String? = nil, checkpointEvery: Int = 10, plan: BudgetedSearch? = nil

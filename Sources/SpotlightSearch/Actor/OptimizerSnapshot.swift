@@ -20,7 +20,7 @@ public struct OptimizerSnapshot: Sendable {
     /// `unpinnedBestStepTime`.
     public var bestStepTime: Double?
     public var bestAssignment: [Int]?
-    /// The simulator's full result for the best placement (busy time, memory, links, critical path).
+    /// The simulator's result for the best placement (busy time, memory, links, critical path).
     public var bestResult: SimulationResult?
     /// q(a_n | s_n) per stage along the policy's most likely path.
     public var stageProbabilities: [[Float]]

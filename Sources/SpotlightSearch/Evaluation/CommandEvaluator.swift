@@ -11,8 +11,8 @@ import SpotlightModel
 /// placement file (`spotlight.placement/1`) on its standard input, the measured step time in
 /// microseconds as the last line of its standard output. A command that exits non-zero, runs past
 /// the timeout or prints no number marks that placement invalid, with the reason passed to
-/// `onFailure`; the search goes on. Placements are measured one after another, since two runs on one
-/// machine would disturb each other's timing.
+/// `onFailure`; the search goes on. Placements are measured one after another, since two runs on
+/// one machine would disturb each other's timing.
 public final class CommandEvaluator: Evaluator, Sendable {
     private let setup: MeasuringCommand
     public var command: String { setup.command }
@@ -43,7 +43,7 @@ public final class CommandEvaluator: Evaluator, Sendable {
             child.stopLeftovers()
             RunningCommands.remove(child.pid)
         }
-        // Read both outputs on their own threads so that a chatty command never blocks on a full pipe.
+        // Read both outputs on threads of their own: a chatty command never blocks on a full pipe.
         let output = PipeReader(child.output)
         let errors = PipeReader(child.errors)
         let writer = child.input

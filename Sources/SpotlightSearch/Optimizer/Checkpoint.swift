@@ -119,8 +119,8 @@ public enum Checkpoint {
         ])
     }
 
-    /// Each measured placement as `[fingerprint, step time, out of memory]`, in fingerprint order so
-    /// that the same search saves the same file.
+    /// Each measured placement as `[fingerprint, step time, out of memory]`, in fingerprint order
+    /// so that the same search saves the same file.
     static func measuredDocument(_ measured: MeasuredPlacements) -> JSONValue {
         .array(
             measured.results.keys.sorted().map { fingerprint in

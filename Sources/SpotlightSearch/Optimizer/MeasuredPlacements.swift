@@ -2,7 +2,7 @@
 /// its device per op: so that each batch can be drawn from placements the search has not seen yet
 /// (`OptimizerConfiguration.redraws`), a repeat the redraws could not replace is answered from the
 /// record instead of measured again, and a polish of the best placement need not measure any of
-/// them (`LocalSearch.polish(_:stepTime:evaluator:budget:seed:confirmations:method:measured:shouldStop:progress:)`).
+/// them (the `measured` argument of `LocalSearch.polish`).
 ///
 /// Two different placements share a fingerprint with a probability of about 2^-64 per pair: in
 /// a run of a million samples, about one chance in thirty million that a new placement is

@@ -127,8 +127,8 @@ public struct Optimizer: Sendable {
     }
 
     /// Behaviour cloning: Adam steps on `-sum_n log q(target_n | s_n)` along the target's own path
-    /// until every stage gives its target at least `warmStartConfidence`, or `warmStartSteps` steps.
-    /// Deterministic (no sampling), and it leaves the search's Adam state untouched.
+    /// until every stage gives its target at least `warmStartConfidence`, or `warmStartSteps`
+    /// steps. Deterministic (no sampling), and it leaves the search's Adam state untouched.
     mutating func imitate(stageDevices target: [Int]) {
         let devices = problem.cluster.deviceCount
         let confidence = configuration.warmStartConfidence
@@ -359,8 +359,8 @@ public struct Optimizer: Sendable {
         }
     }
 
-    /// Pins stage `stage` to `device` (or unpins it with `nil`); takes effect at the next iteration.
-    /// Returns false, changing nothing, when the stage may not use that device.
+    /// Pins stage `stage` to `device` (or unpins it with `nil`); takes effect at the next
+    /// iteration. Returns false, changing nothing, when the stage may not use that device.
     @discardableResult
     public mutating func pin(stage: Int, to device: Int?) -> Bool {
         guard stage >= 0 && stage < inputs.stageCount else { return false }

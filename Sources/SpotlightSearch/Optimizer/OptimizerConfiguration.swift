@@ -1,7 +1,7 @@
 /// The search method and its settings.
 public struct OptimizerConfiguration: Sendable, Equatable {
     public enum Method: String, Sendable, CaseIterable {
-        /// Spotlight (Gao, Chen, Li 2018): several proximal epochs per batch on the KL-penalised surrogate.
+        /// Spotlight (Gao, Chen, Li 2018): proximal epochs per batch on the KL-penalised surrogate.
         case spotlight
         /// The policy gradient of Mirhoseini et al. (2017): one REINFORCE step per batch.
         case policyGradient = "pg"
@@ -60,8 +60,8 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     public var learningRateWarmup = 0
     /// Spotlight: gradient epochs on each batch.
     public var epochs = 8
-    /// Spotlight: the initial KL penalty weight and the KL divergence (`klMeasure`) it is adapted to
-    /// keep near.
+    /// Spotlight: the initial KL penalty weight and the KL divergence (`klMeasure`) it is adapted
+    /// to keep near.
     public var initialBeta: Float = 1
     public var targetKL: Float = KLMeasure.largest.defaultTarget
     /// Spotlight: which KL divergence beta and the early stop watch: the mean over stages, or the
@@ -101,11 +101,11 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     /// (`LocalSearch.compoundMoves`).
     public var compoundMoves = false
     public var seed: UInt64 = 1
-    /// The cross-entropy step of Post (Gao, Chen, Li, NeurIPS 2018), beside either method's
-    /// update: every `crossEntropyEvery` iterations, the `eliteCount` fastest placements sampled
-    /// since the last such step are taught to the policy, `crossEntropySteps` Adam steps on their
-    /// log-likelihood at `crossEntropyLearningRate` (a fresh Adam each time, as for the warm start).
-    /// 0 for none; whole placements only (not with `anchorMoves`). Chosen on held-out seeds
+    /// The cross-entropy step of Post (Gao, Chen, Li, NeurIPS 2018), beside either method's update:
+    /// every `crossEntropyEvery` iterations, the `eliteCount` fastest placements sampled since the
+    /// last such step are taught to the policy, `crossEntropySteps` Adam steps on their
+    /// log-likelihood at `crossEntropyLearningRate` (a fresh Adam each time, as for the warm
+    /// start). 0 for none; whole placements only (not with `anchorMoves`). Chosen on held-out seeds
     /// (BENCHMARKS.md, "The cross-entropy step").
     public var crossEntropyEvery = 4
     public var eliteCount = 6

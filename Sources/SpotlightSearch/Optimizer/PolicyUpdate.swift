@@ -41,8 +41,9 @@ public enum PolicyUpdate {
             for epoch in 0..<max(configuration.epochs, 1) {
                 let current = epoch == 0 ? trace : score()
                 let value = surrogate(current)
-                // The bound holds only while the step stays near the old policy: once the epochs have
-                // moved it past the KL target by half again, the rest of this batch's epochs are skipped.
+                // The bound holds only while the step stays near the old policy: once the epochs
+                // have moved it past the KL target by half again, the rest of this batch's epochs
+                // are skipped.
                 if epoch > 0
                     && divergence(value) > configuration.earlyStopKL * configuration.targetKL
                 {

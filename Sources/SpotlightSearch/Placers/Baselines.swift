@@ -2,7 +2,8 @@ import SpotlightModel
 import SpotlightSimulation
 
 /// One heuristic's placement, what the simulator predicted of it, and the step time the search
-/// compares against: the simulator's, or the hardware's once `Baselines.measure(_:with:measured:)` has run.
+/// compares against: the simulator's, or the hardware's once `Baselines.measure(_:with:measured:)`
+/// has run.
 public struct BaselineResult: Sendable {
     public var method: String
     public var assignment: [Int]

@@ -123,7 +123,7 @@ public struct ListSchedulingPlacer: Placer {
         var persistent: [Double]
         /// `arrival[producer * devices + device]`, or -1 before the tensor is sent there.
         var arrival: [Double]
-        /// Scratch: each source device's channel into the candidate device, as this op's inputs use it.
+        /// Scratch: each source device's channel into the candidate, as this op's inputs use it.
         var pendingChannelFree: [Double]
 
         init(graph: OperationGraph, cluster: Cluster) {
@@ -139,7 +139,7 @@ public struct ListSchedulingPlacer: Placer {
             pendingChannelFree = [Double](repeating: 0, count: devices)
         }
 
-        /// When `op` would finish on `device`; with `commit`, books the op, its transfers and the device.
+        /// When `op` would finish on `device`; with `commit`, books the op, transfers and device.
         mutating func earliestFinish(of op: Int, on device: Int, duration: Double, commit: Bool)
             -> Double
         {

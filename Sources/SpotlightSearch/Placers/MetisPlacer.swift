@@ -11,8 +11,8 @@ private let metisCalls = Mutex(())
 /// balance compute time, minimise the bytes cut.
 ///
 /// Colocation sets are contracted into one vertex, weighted by its compute time on the fastest
-/// accelerator; edges are weighted by the bytes they carry, both ways summed. Ops that may run on no
-/// accelerator go to their fastest allowed device. The seed is fixed, so the answer is
+/// accelerator; edges are weighted by the bytes they carry, both ways summed. Ops that may run on
+/// no accelerator go to their fastest allowed device. The seed is fixed, so the answer is
 /// deterministic.
 public struct MetisPlacer: Placer {
     public let method = "metis"

@@ -88,7 +88,7 @@ public struct PlacementProblem: Sendable {
     }
 
     /// One device per stage, among the stage's `allowedDevices` (a bit mask per stage): the device
-    /// that `assignment` gives the largest share of the stage's compute time (the lowest id on ties).
+    /// that `assignment` gives the largest share of the stage's compute time (lowest id on ties).
     public func stageDevices(of assignment: [Int], allowedDevices: [UInt64]) -> [Int] {
         let devices = cluster.deviceCount
         var share = [Double](repeating: 0, count: devices)
@@ -148,7 +148,7 @@ public struct PlacementProblem: Sendable {
     }
 }
 
-/// A way of placing a graph on a cluster without search: the baselines Spotlight is measured against.
+/// A way of placing a graph on a cluster without search: the baselines Spotlight must beat.
 public protocol Placer: Sendable {
     /// The name in tables and in the placement file's `method`.
     var method: String { get }

@@ -51,8 +51,8 @@ public struct RoundRobinPlacer: Placer {
 ///
 /// Hints written for a bigger machine are folded onto a smaller one the way a person would: when a
 /// hint names a device the cluster lacks (`gpu:3` on a two-GPU machine), the hinted devices of that
-/// kind are taken in index order and spread evenly over the cluster's, so four per-layer GPUs become
-/// the first two layers on `gpu:0` and the last two on `gpu:1`.
+/// kind are taken in index order and spread evenly over the cluster's, so four per-layer GPUs
+/// become the first two layers on `gpu:0` and the last two on `gpu:1`.
 public struct ExpertPlacer: Placer {
     public let method = "expert"
 

@@ -57,10 +57,10 @@ extension PolicyNetwork {
     }
 
     /// The weight gradients from the gradients at every row's logits and gates: the output layer's
-    /// from the logit gradients and hidden states; `b`'s, the sum of the gate gradients; `U`'s, their
-    /// products with the rows' previous hidden states; the feature part of `W`, the products of each
-    /// stage's summed gradients with its features; the embedding part of `W` and the embeddings,
-    /// the products of each previous device's summed gradients.
+    /// from the logit gradients and hidden states; `b`'s, the sum of the gate gradients; `U`'s,
+    /// their products with the rows' previous hidden states; the feature part of `W`, the products
+    /// of each stage's summed gradients with its features; the embedding part of `W` and the
+    /// embeddings, the products of each previous device's summed gradients.
     @_specialize(where Scalar == Float)
     func accumulateWeightGradients(
         trace: PolicyTrace<Scalar>, logitGradient: UnsafePointer<Scalar>,
@@ -146,7 +146,7 @@ extension PolicyNetwork {
             }
         }
 
-        // The feature columns of W: summed per stage, since every sample of a stage sees its features.
+        // The feature columns of W: summed per stage (every sample of a stage sees its features).
         let stageColumns = buffer(gateWidth * stages)
         let featureColumns = buffer(features * stages)
         defer {
@@ -166,7 +166,7 @@ extension PolicyNetwork {
             stride: stages,
             depth: stages, into: dInputWeights, stride: inputWidth, accumulate: true)
 
-        // The embedding columns of W, and the embeddings, through each previous device's summed gradients.
+        // W's embedding columns and the embeddings, via each previous device's summed gradients.
         let embedding = theta + embeddingOffset
         let inputWeights = theta + inputWeightsOffset
         for gate in 0..<gateWidth {

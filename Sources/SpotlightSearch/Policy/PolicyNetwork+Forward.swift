@@ -61,8 +61,8 @@ extension PolicyNetwork {
     /// is raised by the anchor's bias for that stage (`PolicyAnchor`).
     ///
     /// Samples are independent of each other, so groups of them run on up to `parallelism` cores;
-    /// the result does not depend on how many (the random numbers are drawn beforehand in one order,
-    /// and every number is computed by the same arithmetic in any group).
+    /// the result does not depend on how many (the random numbers are drawn beforehand in one
+    /// order, and every number is computed by the same arithmetic in any group).
     @_specialize(where Scalar == Float)
     public func forward(
         _ inputs: PolicyInputs, sampleCount: Int, pins: [Int], actions given: [Int]? = nil,
@@ -228,8 +228,8 @@ private struct ForwardPass<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sen
                     total += value
                 }
                 for device in 0..<devices { probabilities[p + device] /= total }
-                // Probabilities that are all NaN (a diverged network) choose nothing below; fall back
-                // to the first allowed device so that no action ever indexes outside the embeddings.
+                // Probabilities that are all NaN (a diverged network) choose nothing below; fall
+                // back to the first allowed device: no action may index outside the embeddings.
                 let firstAllowed = allowed.trailingZeroBitCount
                 if teacherForced { continue }
                 var chosen = -1

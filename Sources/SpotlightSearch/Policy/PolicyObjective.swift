@@ -22,10 +22,10 @@ public enum PolicyObjective {
     /// added, the entropy bonus the policy gradient has too: several epochs on one batch otherwise
     /// drive a small search's policy to a single placement within a few iterations.
     ///
-    /// The whole objective is divided by `1 + beta`. That moves no minimum, but keeps the gradient's
-    /// size from following beta: after beta had swung up to 128 and back, Adam's second moments
-    /// (which forget over about a thousand steps) stayed a hundred times too large, and the policy
-    /// stood still for the rest of the run.
+    /// The whole objective is divided by `1 + beta`. That moves no minimum, but keeps the
+    /// gradient's size from following beta: after beta had swung up to 128 and back, Adam's second
+    /// moments (which forget over about a thousand steps) stayed a hundred times too large, and the
+    /// policy stood still for the rest of the run.
     @_specialize(where Scalar == Float)
     public static func spotlight<Scalar>(
         _ trace: PolicyTrace<Scalar>, oldProbabilities: [Scalar], advantages: [Scalar],
@@ -81,7 +81,7 @@ public enum PolicyObjective {
     }
 
     /// REINFORCE (Williams 1992) as Mirhoseini et al. (2017) use it: minimise
-    /// `-(1/K) sum_k A_k sum_n log p_nk(a_nk) - w (1/K) sum_k sum_n H(p_nk)` with entropy weight `w`.
+    /// `-(1/K) sum_k A_k sum_n log p_nk(a_nk) - w (1/K) sum_k sum_n H(p_nk)`, entropy weight `w`.
     @_specialize(where Scalar == Float)
     public static func reinforce<Scalar>(
         _ trace: PolicyTrace<Scalar>, advantages: [Scalar], entropyWeight: Scalar,

@@ -292,7 +292,7 @@ struct SearchOptions: ParsableArguments {
         let (problem, start) = warmStart.prepare(base, baselines: baselines)
         var configuration = OptimizerConfiguration(
             method: method == .pg ? .policyGradient : .spotlight, samples: samples, seed: seed)
-        // The local search alone never samples from the policy: anchored, it skips teaching it the start.
+        // The local search alone never samples the policy: anchored, it is not taught the start.
         configuration.anchorMoves = anchorMoves > 0 ? anchorMoves : method == .local ? 1 : nil
         configuration.sweepShare = sweepShare
         configuration.hiddenSize = hidden

@@ -29,8 +29,8 @@ enum Loading {
         try reporting { () throws(InputError) in try Cluster.load(path) }
     }
 
-    /// A graph and a cluster that fit together, as a placement problem with at most `maximumStages` stages.
-    /// The problem a benchmark's `GRAPH:CLUSTER` argument names.
+    /// A graph and a cluster that fit together, as a placement problem with at most `maximumStages`
+    /// stages. The problem a benchmark's `GRAPH:CLUSTER` argument names.
     static func workload(_ pair: String, maximumStages: Int, groupHints: Bool = true) throws
         -> PlacementProblem
     {
@@ -55,7 +55,7 @@ enum Loading {
                     graph: graph, cluster: cluster, maximumStages: maximumStages,
                     groupHints: groupHints)
             } catch {
-                // The problems are the graph's (ops that cannot run on this cluster): name its file.
+                // The problems are the graph's (ops this cluster cannot run): name its file.
                 throw InputError(
                     error.diagnostics.map {
                         Diagnostic(file: graphPath, path: $0.path, message: $0.message)
