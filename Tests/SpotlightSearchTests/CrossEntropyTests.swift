@@ -110,4 +110,29 @@ import Testing
             "\($0)".contains("$.state.elites[0]") && "\($0)".contains("above 0")
         }
     }
+
+    /// An elite with a device its stage may not use (a hand-edited file) is refused, not taught.
+    @Test func anEliteOnADeviceItsStageMayNotUseIsRefused() throws {
+        let problem = try CheckpointTests.problem()
+        var optimizer = Optimizer(
+            problem: problem,
+            configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 2))
+        let allowed = optimizer.inputs.allowedDevices
+        let devices = problem.cluster.deviceCount
+        let stage = try #require(allowed.firstIndex { $0.nonzeroBitCount < devices })
+        let refused = try #require((0..<devices).first { allowed[stage] & (1 << $0) == 0 })
+        var stageDevices = allowed.map(\.trailingZeroBitCount)
+        let path = CheckpointTests.path()
+        optimizer.state.elites = [.init(stepTime: 5, stageDevices: stageDevices)]
+        try Checkpoint.save(optimizer, to: path)
+        #expect(try Checkpoint.load(path, problem: problem).state.elites.count == 1)
+        stageDevices[stage] = refused
+        optimizer.state.elites = [.init(stepTime: 5, stageDevices: stageDevices)]
+        try Checkpoint.save(optimizer, to: path)
+        #expect {
+            try Checkpoint.load(path, problem: problem)
+        } throws: {
+            "\($0)".contains("$.state.elites[0]") && "\($0)".contains("its stage may use")
+        }
+    }
 }

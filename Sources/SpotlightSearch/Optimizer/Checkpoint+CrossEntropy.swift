@@ -33,39 +33,42 @@ extension CheckpointReader {
     }
 
     /// The placements kept for the next cross-entropy step, each `[step time, [device per
-    /// stage]]`: a time above zero, and an allowed device for each of the search's stages.
+    /// stage]]`: a time above zero, and for each of the search's stages a device it may use.
     mutating func readElites(
         _ fields: FieldReader, into state: inout OptimizerState, optimizer: Optimizer
     ) {
         guard case .array(let entries)? = fields["elites"] else { return }
-        let stages = optimizer.inputs.stageCount
-        let devices = optimizer.problem.cluster.deviceCount
+        let allowed = optimizer.inputs.allowedDevices
         state.elites = []
         for (index, entry) in entries.enumerated() {
-            if let elite = Self.elite(entry, stages: stages, devices: devices) {
+            if let elite = Self.elite(entry, allowedDevices: allowed) {
                 state.elites.append(elite)
             } else {
                 log.add(
                     JSONPath.element(fields.memberPath("elites"), index),
-                    "expected [step time in us above 0, [\(stages) device numbers below \(devices)]]"
-                )
+                    "expected [step time in us above 0, [\(allowed.count) device numbers, each "
+                        + "one its stage may use]]")
             }
         }
     }
 
-    private static func elite(_ entry: JSONValue, stages: Int, devices: Int)
+    /// An elite whose device at each stage is one that `allowedDevices` (a bit mask per stage)
+    /// allows: the policy's masked softmax gives any other none, and could not be taught it.
+    private static func elite(_ entry: JSONValue, allowedDevices: [UInt64])
         -> OptimizerState.Elite?
     {
         guard case .array(let cells) = entry, cells.count == 2,
             case .number(let time) = cells[0], time.isFinite, time > 0,
-            case .array(let choices) = cells[1], choices.count == stages
+            case .array(let choices) = cells[1], choices.count == allowedDevices.count
         else { return nil }
         var stageDevices: [Int] = []
-        stageDevices.reserveCapacity(stages)
-        for choice in choices {
+        stageDevices.reserveCapacity(choices.count)
+        for (choice, allowed) in zip(choices, allowedDevices) {
             guard case .number(let value) = choice else { return nil }
             let device = whole(value)
-            guard (0..<devices).contains(device) else { return nil }
+            guard (0..<64).contains(device), allowed & (1 << UInt64(device)) != 0 else {
+                return nil
+            }
             stageDevices.append(device)
         }
         return OptimizerState.Elite(stepTime: time, stageDevices: stageDevices)
