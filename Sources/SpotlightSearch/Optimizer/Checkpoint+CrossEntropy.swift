@@ -16,14 +16,13 @@ extension CheckpointReader {
         configuration.crossEntropyLearningRate =
             optionalNumber(settings, "cross_entropy_learning_rate").map(Float.init)
             ?? configuration.crossEntropyLearningRate
-        let counts = [
-            ("cross_entropy_every", configuration.crossEntropyEvery),
-            ("elite_count", configuration.eliteCount),
-            ("cross_entropy_steps", configuration.crossEntropySteps),
-        ]
-        for (key, value) in counts where value < 0 {
-            log.add(settings.memberPath(key), "expected a whole number of at least 0")
-        }
+        requireCounts(
+            settings,
+            [
+                ("cross_entropy_every", configuration.crossEntropyEvery),
+                ("elite_count", configuration.eliteCount),
+                ("cross_entropy_steps", configuration.crossEntropySteps),
+            ])
         let rate = configuration.crossEntropyLearningRate
         if !(rate.isFinite && rate >= 0) {
             log.add(

@@ -63,6 +63,13 @@ struct CheckpointReader {
         }
     }
 
+    /// Logs each of `values` (a key of `reader` and the count read from it) that is below zero.
+    mutating func requireCounts(_ reader: FieldReader, _ values: [(key: String, value: Int)]) {
+        for (key, value) in values where value < 0 {
+            log.add(reader.memberPath(key), "expected a whole number of at least 0")
+        }
+    }
+
     /// A whole number from a stored one; -1 (which the checks reject) for NaN or out of range.
     static func whole(_ value: Double) -> Int {
         value.isFinite && abs(value) < 1e15 ? Int(value) : -1
@@ -220,12 +227,9 @@ struct CheckpointReader {
             state.history = rows.compactMap(Self.iterationStats)
         }
         try log.throwIfAny()
-        for (key, value) in [
-            ("iteration", state.iteration), ("samples_evaluated", state.samplesEvaluated),
-        ]
-        where value < 0 {
-            log.add(fields.memberPath(key), "expected a whole number of at least 0")
-        }
+        requireCounts(
+            fields,
+            [("iteration", state.iteration), ("samples_evaluated", state.samplesEvaluated)])
         try log.throwIfAny()
         try check(state, fits: optimizer)
         return state
