@@ -152,6 +152,62 @@ import Testing
             resumed.state.history.map(\.meanStepTime) == straight.state.history.map(\.meanStepTime))
     }
 
+    /// A hand-edited pin or best placement on a device in range but one its stage or op may not
+    /// use is refused at the entry, as `Optimizer.pin` refuses it live; the same device where it
+    /// is allowed loads.
+    @Test func pinsAndTheBestOnDevicesTheirOpsMayNotUseAreRefused() throws {
+        let problem = try Self.problem()
+        let optimizer = Optimizer(
+            problem: problem,
+            configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 3))
+        let devices = problem.cluster.deviceCount
+        let stageMasks = optimizer.inputs.allowedDevices
+        let stage = try #require(stageMasks.firstIndex { $0.nonzeroBitCount < devices })
+        let refusedForStage = try #require(
+            (0..<devices).first { stageMasks[stage] & (1 << $0) == 0 })
+        let opMasks = problem.constraints.allowedDevices
+        let op = try #require(opMasks.firstIndex { $0.nonzeroBitCount < devices })
+        let refusedForOp = try #require((0..<devices).first { opMasks[op] & (1 << $0) == 0 })
+        let allowedForOp = opMasks[op].trailingZeroBitCount
+        var best = (0..<problem.graph.count).map { opMasks[$0].trailingZeroBitCount }
+
+        var pinned = optimizer
+        pinned.state.opPins[op] = allowedForOp
+        pinned.state.bestAssignment = best
+        pinned.state.bestStepTime = 5
+        try expectLoads(pinned, problem)
+
+        var stagePinned = optimizer
+        stagePinned.state.stagePins[stage] = refusedForStage
+        try expectRefused(stagePinned, problem, at: "$.state.stage_pins[\(stage)]")
+        pinned.state.opPins[op] = refusedForOp
+        try expectRefused(pinned, problem, at: "$.state.op_pins[\(op)]")
+        pinned.state.opPins[op] = -1
+        best[op] = refusedForOp
+        pinned.state.bestAssignment = best
+        try expectRefused(pinned, problem, at: "$.state.best_assignment[\(op)]")
+    }
+
+    private func expectLoads(_ optimizer: Optimizer, _ problem: PlacementProblem) throws {
+        let path = Self.path()
+        try Checkpoint.save(optimizer, to: path)
+        let loaded = try Checkpoint.load(path, problem: problem)
+        #expect(loaded.state.opPins == optimizer.state.opPins)
+        #expect(loaded.state.bestAssignment == optimizer.state.bestAssignment)
+    }
+
+    private func expectRefused(
+        _ optimizer: Optimizer, _ problem: PlacementProblem, at jsonPath: String
+    ) throws {
+        let path = Self.path()
+        try Checkpoint.save(optimizer, to: path)
+        #expect {
+            try Checkpoint.load(path, problem: problem)
+        } throws: {
+            "\($0)".contains("\(path): \(jsonPath): ") && "\($0)".contains(" may ")
+        }
+    }
+
     @Test(arguments: [
         (
             #""stage_of": [0"#, #""stage_of": [-3"#,
@@ -159,7 +215,7 @@ import Testing
         ),
         (
             #""stage_pins": [-1"#, #""stage_pins": [7"#,
-            "$.state: pins or best assignment do not fit this problem"
+            "$.state.stage_pins[0]: 7 is not -1 or a device its stage may use"
         ),
         (
             #""iteration": "#, #""iteration": 1e300, "x": "#,

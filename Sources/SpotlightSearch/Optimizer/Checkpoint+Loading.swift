@@ -231,7 +231,7 @@ struct CheckpointReader {
             fields,
             [("iteration", state.iteration), ("samples_evaluated", state.samplesEvaluated)])
         try log.throwIfAny()
-        try check(state, fits: optimizer)
+        try check(state, fits: optimizer, fields: fields)
         return state
     }
 
@@ -312,21 +312,58 @@ struct CheckpointReader {
             policySeconds: value(14) ?? 0)
     }
 
-    /// That the pins and the best assignment fit the problem.
-    private func check(_ state: OptimizerState, fits optimizer: Optimizer) throws(InputError) {
+    /// That the pins and the best assignment fit the problem by the rules a live search keeps:
+    /// a stage pinned only to a device its stage may use (`Optimizer.pin(stage:to:)`), an op
+    /// only to one it may run on, and the best placement only on devices its ops may use. A
+    /// hand-edited pin to any other device would make every sample break the constraints. The
+    /// error names the first entry that breaks a rule. O(stages + ops).
+    private func check(
+        _ state: OptimizerState, fits optimizer: Optimizer, fields: FieldReader
+    ) throws(InputError) {
         let problem = optimizer.problem
-        let devices = -1..<problem.cluster.deviceCount
-        guard state.stagePins.count == optimizer.inputs.stageCount,
-            state.opPins.count == problem.graph.count,
-            state.stagePins.allSatisfy(devices.contains), state.opPins.allSatisfy(devices.contains),
-            state.bestAssignment.map({
-                $0.count == problem.graph.count
-                    && $0.allSatisfy { (0..<problem.cluster.deviceCount).contains($0) }
-            }) ?? true
-        else {
+        let allowed = optimizer.inputs.allowedDevices
+        let constraints = problem.constraints
+        let deviceCount = problem.cluster.deviceCount
+        try requireEntries(
+            fields, state.stagePins, "stage_pins", count: allowed.count,
+            rule: "-1 or a device its stage may use"
+        ) { stage, device in
+            device == -1
+                || ((0..<deviceCount).contains(device)
+                    && allowed[stage] & (1 << UInt64(device)) != 0)
+        }
+        try requireEntries(
+            fields, state.opPins, "op_pins", count: problem.graph.count,
+            rule: "-1 or a device its op may run on"
+        ) { op, device in
+            device == -1
+                || ((0..<deviceCount).contains(device) && constraints.allows(op: op, device: device))
+        }
+        guard let best = state.bestAssignment else { return }
+        try requireEntries(
+            fields, best, "best_assignment", count: problem.graph.count,
+            rule: "a device its op may run on"
+        ) { op, device in
+            (0..<deviceCount).contains(device) && constraints.allows(op: op, device: device)
+        }
+    }
+
+    /// That `values`, the array `name` of `fields`, has `count` entries, each passing `obeys(index,
+    /// value)`; an error at the array, or at its first entry that breaks `rule`, otherwise.
+    private func requireEntries(
+        _ fields: FieldReader, _ values: [Int], _ name: String, count: Int, rule: String,
+        obeys: (Int, Int) -> Bool
+    ) throws(InputError) {
+        let path = fields.memberPath(name)
+        guard values.count == count else {
             throw InputError(
-                file: file, path: "$.state",
-                message: "pins or best assignment do not fit this problem")
+                file: file, path: path,
+                message: "\(values.count) entries, where this problem needs \(count)")
+        }
+        if let index = values.indices.first(where: { !obeys($0, values[$0]) }) {
+            throw InputError(
+                file: file, path: JSONPath.element(path, index),
+                message: "\(values[index]) is not \(rule)")
         }
     }
 }
