@@ -324,6 +324,9 @@ struct CheckpointReader {
         let allowed = optimizer.inputs.allowedDevices
         let constraints = problem.constraints
         let deviceCount = problem.cluster.deviceCount
+        let opMayUse = { (op: Int, device: Int) in
+            (0..<deviceCount).contains(device) && constraints.allows(op: op, device: device)
+        }
         try requireEntries(
             fields, state.stagePins, "stage_pins", count: allowed.count,
             rule: "-1 or a device its stage may use"
@@ -335,17 +338,11 @@ struct CheckpointReader {
         try requireEntries(
             fields, state.opPins, "op_pins", count: problem.graph.count,
             rule: "-1 or a device its op may run on"
-        ) { op, device in
-            device == -1
-                || ((0..<deviceCount).contains(device) && constraints.allows(op: op, device: device))
-        }
+        ) { op, device in device == -1 || opMayUse(op, device) }
         guard let best = state.bestAssignment else { return }
         try requireEntries(
             fields, best, "best_assignment", count: problem.graph.count,
-            rule: "a device its op may run on"
-        ) { op, device in
-            (0..<deviceCount).contains(device) && constraints.allows(op: op, device: device)
-        }
+            rule: "a device its op may run on", obeys: opMayUse)
     }
 
     /// That `values`, the array `name` of `fields`, has `count` entries, each passing `obeys(index,
