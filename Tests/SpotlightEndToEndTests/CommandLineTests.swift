@@ -186,4 +186,21 @@ import Testing
         #expect(badPath.status == 1)
         #expect(badPath.stderr.contains("/nonexistent/dir/x.json: cannot write"))
     }
+
+    /// `bench budget` takes the synthetic graphs by name, as it runs them by default, and
+    /// names the two it knows when a workload is neither a pair nor one of them.
+    @Test func budgetBenchTakesTheSyntheticGraphsByName() throws {
+        let result = try Self.run([
+            "bench", "budget", "--budget", "32", "--seeds", "1", "--methods", "local",
+            "synthetic-2k",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("| synthetic 2k | 59.77 | 105.21 (metis) |"))
+        let unknown = try Self.run(["bench", "budget", "--methods", "local", "synthetic-3k"])
+        #expect(unknown.status == 64)
+        #expect(
+            unknown.stderr.contains(
+                #"workload "synthetic-3k" is neither GRAPH:CLUSTER nor synthetic-2k or synthetic-10k"#
+            ))
+    }
 }

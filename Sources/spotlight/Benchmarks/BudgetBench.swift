@@ -13,8 +13,8 @@ struct BudgetBench: ParsableCommand {
         abstract:
             "Compare Spotlight, the policy gradient and the local search at an equal budget of measured placements.",
         discussion: """
-            For each workload (GRAPH:CLUSTER pairs; by default the six real sample workloads and \
-            two synthetic graphs), runs every method with the same budget for each seed and prints \
+            For each workload (GRAPH:CLUSTER pairs, or synthetic-2k and synthetic-10k; by default \
+            the six real sample workloads and the two synthetic graphs), runs every method with the same budget for each seed and prints \
             a markdown table of mean best step times. Every measurement counts: samples, \
             confirmations and the polish's moves; the heuristics' one measurement each does not. \
             With --noise, placements are measured with log-normal noise and each method's best \
@@ -23,7 +23,10 @@ struct BudgetBench: ParsableCommand {
     )
 
     @Argument(
-        help: "Workloads as GRAPH:CLUSTER (default: the six real samples and two synthetic graphs)."
+        help: """
+            Workloads as GRAPH:CLUSTER, or synthetic-2k and synthetic-10k (default: the six \
+            real samples and both synthetic graphs).
+            """
     ) var workloads: [String] = []
     @Option(help: "Placements measured per run.") var budget = 960
     @Option(help: "Seeds per method.") var seeds = 5
@@ -153,24 +156,32 @@ struct BudgetBench: ParsableCommand {
     }
 
     func problems() throws -> [(String, PlacementProblem)] {
-        let pairs = workloads.isEmpty ? Self.defaultWorkloads : workloads
-        var problems = try pairs.map { pair in
-            let problem = try Loading.workload(pair, maximumStages: stages)
+        let names = workloads.isEmpty ? Self.defaultWorkloads + Self.syntheticWorkloads : workloads
+        return try names.map { name in
+            if let synthetic = try syntheticProblem(name) {
+                return (name.replacingOccurrences(of: "-", with: " "), synthetic)
+            }
+            guard name.contains(":") else {
+                let synthetic = Self.syntheticWorkloads.joined(separator: " or ")
+                throw ValidationError(
+                    "workload \"\(name)\" is neither GRAPH:CLUSTER nor \(synthetic)")
+            }
+            let problem = try Loading.workload(name, maximumStages: stages)
             return (problem.graph.name, problem)
         }
-        if workloads.isEmpty {
-            let cluster = SyntheticCluster.make(deviceCount: 4)
-            for (ops, seed) in [(2000, UInt64(3)), (10000, UInt64(4))] {
-                let graph = SyntheticGraph(opCount: ops, seed: seed).graph()
-                problems.append(
-                    (
-                        "synthetic \(ops / 1000)k",
-                        try PlacementProblem(graph: graph, cluster: cluster, maximumStages: stages)
-                    ))
-            }
-        }
-        return problems
     }
+
+    /// The synthetic graph `name` stands for (`syntheticWorkloads`) on one CPU and three
+    /// K80-class GPUs; nil for a GRAPH:CLUSTER pair.
+    func syntheticProblem(_ name: String) throws -> PlacementProblem? {
+        let graphs = ["synthetic-2k": (2000, UInt64(3)), "synthetic-10k": (10000, UInt64(4))]
+        guard let (ops, seed) = graphs[name] else { return nil }
+        return try PlacementProblem(
+            graph: SyntheticGraph(opCount: ops, seed: seed).graph(),
+            cluster: SyntheticCluster.make(deviceCount: 4), maximumStages: stages)
+    }
+
+    static let syntheticWorkloads = ["synthetic-2k", "synthetic-10k"]
 
     static let defaultWorkloads = [
         "samples/cifar10_cnn.graph.json:samples/k80x4.cluster.json",
