@@ -11,6 +11,21 @@ import Testing
             cluster: SyntheticCluster.make(deviceCount: 3), maximumStages: 10)
     }
 
+    /// A Spotlight search of four samples a batch on `problem`.
+    static func search(on problem: PlacementProblem, seed: UInt64) -> Optimizer {
+        Optimizer(
+            problem: problem,
+            configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: seed))
+    }
+
+    /// The first entry of `masks` (a bit mask of allowed devices each) that refuses one of
+    /// `devices` devices, and the first device it refuses.
+    static func refusingEntry(_ masks: [UInt64], devices: Int) throws -> (index: Int, device: Int) {
+        let index = try #require(masks.firstIndex { $0.nonzeroBitCount < devices })
+        let device = try #require((0..<devices).first { masks[index] & (1 << $0) == 0 })
+        return (index, device)
+    }
+
     static func path() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent(
             "checkpoint-\(UUID().uuidString).json"
@@ -157,17 +172,12 @@ import Testing
     /// is allowed loads.
     @Test func pinsAndTheBestOnDevicesTheirOpsMayNotUseAreRefused() throws {
         let problem = try Self.problem()
-        let optimizer = Optimizer(
-            problem: problem,
-            configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 3))
+        let optimizer = Self.search(on: problem, seed: 3)
         let devices = problem.cluster.deviceCount
-        let stageMasks = optimizer.inputs.allowedDevices
-        let stage = try #require(stageMasks.firstIndex { $0.nonzeroBitCount < devices })
-        let refusedForStage = try #require(
-            (0..<devices).first { stageMasks[stage] & (1 << $0) == 0 })
+        let (stage, refusedForStage) = try Self.refusingEntry(
+            optimizer.inputs.allowedDevices, devices: devices)
         let opMasks = problem.constraints.allowedDevices
-        let op = try #require(opMasks.firstIndex { $0.nonzeroBitCount < devices })
-        let refusedForOp = try #require((0..<devices).first { opMasks[op] & (1 << $0) == 0 })
+        let (op, refusedForOp) = try Self.refusingEntry(opMasks, devices: devices)
         let allowedForOp = opMasks[op].trailingZeroBitCount
         var best = (0..<problem.graph.count).map { opMasks[$0].trailingZeroBitCount }
 

@@ -88,9 +88,7 @@ import Testing
     /// The kept samples are saved with the search, and a bad one is refused with its JSON path.
     @Test func theElitesAreSavedAndCheckedOnLoading() throws {
         let problem = try CheckpointTests.problem()
-        var optimizer = Optimizer(
-            problem: problem,
-            configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 2))
+        var optimizer = CheckpointTests.search(on: problem, seed: 2)
         optimizer.iterate(
             evaluator: SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster))
         #expect(!optimizer.state.elites.isEmpty)
@@ -114,13 +112,10 @@ import Testing
     /// An elite with a device its stage may not use (a hand-edited file) is refused, not taught.
     @Test func anEliteOnADeviceItsStageMayNotUseIsRefused() throws {
         let problem = try CheckpointTests.problem()
-        var optimizer = Optimizer(
-            problem: problem,
-            configuration: OptimizerTests.configuration(.spotlight, samples: 4, seed: 2))
+        var optimizer = CheckpointTests.search(on: problem, seed: 2)
         let allowed = optimizer.inputs.allowedDevices
-        let devices = problem.cluster.deviceCount
-        let stage = try #require(allowed.firstIndex { $0.nonzeroBitCount < devices })
-        let refused = try #require((0..<devices).first { allowed[stage] & (1 << $0) == 0 })
+        let (stage, refused) = try CheckpointTests.refusingEntry(
+            allowed, devices: problem.cluster.deviceCount)
         var stageDevices = allowed.map(\.trailingZeroBitCount)
         let path = CheckpointTests.path()
         optimizer.state.elites = [.init(stepTime: 5, stageDevices: stageDevices)]
