@@ -14,9 +14,10 @@ struct BudgetBench: ParsableCommand {
             "Compare Spotlight, the policy gradient and the local search at an equal budget of measured placements.",
         discussion: """
             For each workload (GRAPH:CLUSTER pairs, or synthetic-2k and synthetic-10k; by default \
-            the six real sample workloads and the two synthetic graphs), runs every method with the same budget for each seed and prints \
-            a markdown table of mean best step times. Every measurement counts: samples, \
-            confirmations and the polish's moves; the heuristics' one measurement each does not. \
+            the six real sample workloads and the two synthetic graphs), runs every method with \
+            the same budget for each seed and prints a markdown table of mean best step times. \
+            Every measurement counts: samples, confirmations and the polish's moves; the \
+            heuristics' one measurement each does not. \
             With --noise, placements are measured with log-normal noise and each method's best \
             placement is scored by its exact simulated time.
             """
@@ -156,32 +157,35 @@ struct BudgetBench: ParsableCommand {
     }
 
     func problems() throws -> [(String, PlacementProblem)] {
-        let names = workloads.isEmpty ? Self.defaultWorkloads + Self.syntheticWorkloads : workloads
+        let names =
+            workloads.isEmpty
+            ? Self.defaultWorkloads + Self.syntheticGraphs.map(\.name) : workloads
         return try names.map { name in
-            if let synthetic = try syntheticProblem(name) {
-                return (name.replacingOccurrences(of: "-", with: " "), synthetic)
+            if let synthetic = Self.syntheticGraphs.first(where: { $0.name == name }) {
+                return (synthetic.title, try syntheticProblem(synthetic))
             }
             guard name.contains(":") else {
-                let synthetic = Self.syntheticWorkloads.joined(separator: " or ")
-                throw ValidationError(
-                    "workload \"\(name)\" is neither GRAPH:CLUSTER nor \(synthetic)")
+                let known = Self.syntheticGraphs.map(\.name).joined(separator: " or ")
+                throw ValidationError("workload \"\(name)\" is neither GRAPH:CLUSTER nor \(known)")
             }
             let problem = try Loading.workload(name, maximumStages: stages)
             return (problem.graph.name, problem)
         }
     }
 
-    /// The synthetic graph `name` stands for (`syntheticWorkloads`) on one CPU and three
-    /// K80-class GPUs; nil for a GRAPH:CLUSTER pair.
-    func syntheticProblem(_ name: String) throws -> PlacementProblem? {
-        let graphs = ["synthetic-2k": (2000, UInt64(3)), "synthetic-10k": (10000, UInt64(4))]
-        guard let (ops, seed) = graphs[name] else { return nil }
-        return try PlacementProblem(
-            graph: SyntheticGraph(opCount: ops, seed: seed).graph(),
+    /// A synthetic graph (`syntheticGraphs`) on one CPU and three K80-class GPUs.
+    func syntheticProblem(_ synthetic: SyntheticWorkload) throws -> PlacementProblem {
+        try PlacementProblem(
+            graph: SyntheticGraph(opCount: synthetic.ops, seed: synthetic.seed).graph(),
             cluster: SyntheticCluster.make(deviceCount: 4), maximumStages: stages)
     }
 
-    static let syntheticWorkloads = ["synthetic-2k", "synthetic-10k"]
+    /// A synthetic workload: the name a user gives, the title its rows carry, and its graph.
+    typealias SyntheticWorkload = (name: String, title: String, ops: Int, seed: UInt64)
+
+    static let syntheticGraphs: [SyntheticWorkload] = [
+        ("synthetic-2k", "synthetic 2k", 2000, 3), ("synthetic-10k", "synthetic 10k", 10000, 4),
+    ]
 
     static let defaultWorkloads = [
         "samples/cifar10_cnn.graph.json:samples/k80x4.cluster.json",
