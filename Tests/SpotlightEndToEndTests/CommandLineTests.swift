@@ -201,4 +201,24 @@ import Testing
         let known = "is neither GRAPH:CLUSTER nor synthetic-2k or synthetic-10k"
         #expect(unknown.stderr.contains(#"workload "synthetic-3k" "# + known))
     }
+
+    /// `--noisy-start` measures the heuristics with the run's noise, so it needs `--noise`: the
+    /// search then starts from a noisy time (its per-seed line's "search" figure, which the
+    /// local search alone never changes), while the table still gives the heuristic's exact one.
+    @Test func budgetBenchNoisyStartMeasuresTheStart() throws {
+        let arguments = [
+            "bench", "budget", "--budget", "16", "--seeds", "1", "--methods", "local",
+            "synthetic-2k", "--noise", "0.05",
+        ]
+        let withoutNoise = try Self.run(Array(arguments.dropLast(2)) + ["--noisy-start"])
+        #expect(withoutNoise.status == 64)
+        #expect(withoutNoise.stderr.contains("--noisy-start needs --noise"))
+        let exactStart = try Self.run(arguments)
+        #expect(exactStart.stderr.contains("(search 105.21 ms,"), "\(exactStart.stderr)")
+        let noisyStart = try Self.run(arguments + ["--noisy-start"])
+        #expect(noisyStart.status == 0, "\(noisyStart.stderr)")
+        #expect(
+            noisyStart.stderr.contains("(search ") && !noisyStart.stderr.contains("(search 105.21"))
+        #expect(noisyStart.stdout.contains("| synthetic 2k | 59.77 | 105.21 (metis) |"))
+    }
 }

@@ -58,6 +58,11 @@ struct BudgetBench: ParsableCommand {
         WarmStart = .best
     @Option(help: "Log-normal measurement noise, as the log-deviation (0.05: about 5%).")
     var noise = 0.0
+    @Flag(
+        help: ArgumentHelp(
+            "With --noise: measure the heuristics with noise too, once each outside the budget, "
+                + "and start from the fastest as measured, as on hardware."))
+    var noisyStart = false
     @Option(
         help: ArgumentHelp(
             "Measure on a machine the model gets wrong: each op's time and link's rate off by "
@@ -122,6 +127,9 @@ struct BudgetBench: ParsableCommand {
             throw ValidationError(
                 "--model-polish needs --model-error: without it the model is the measurement, "
                     + "and the polish a search that measures for free")
+        }
+        guard !noisyStart || noise > 0 else {
+            throw ValidationError("--noisy-start needs --noise: without it the start is exact")
         }
         guard (calibrationMisfit ?? 1) > 0 else {
             throw ValidationError("--calibration-misfit must be positive")
@@ -245,7 +253,7 @@ struct BudgetComparison {
         var fastest: BaselineResult?
         var problem: PlacementProblem
         var start: BaselineResult?
-        /// The heuristics as measured on the truth.
+        /// The heuristics as measured on the truth (with `--noisy-start`, once each with noise).
         var measured: [BaselineResult]
     }
 
@@ -262,20 +270,33 @@ struct BudgetComparison {
                 cost: error.cost(base.cost, cluster: base.cluster))
             baselines = Baselines.measure(simulated, with: truth).baselines
         }
-        let (problem, start) = bench.warmStart.prepare(base, baselines: baselines)
+        let measured = startingHeuristics(baselines, on: truth, seed: seed)
+        let (problem, start) = bench.warmStart.prepare(base, baselines: measured)
         return Machine(
             truth: truth, fastest: WarmStart.fastest(baselines), problem: problem, start: start,
-            measured: baselines)
+            measured: measured)
+    }
+
+    /// The heuristics as the search sees them at its start: as `truth` times them, or with
+    /// `--noisy-start` each measured once with the run's noise (a stream of its own, apart
+    /// from the search's), so that the start's time is one noisy run as on hardware.
+    func startingHeuristics(_ heuristics: [BaselineResult], on truth: SimulatorEvaluator, seed: Int)
+        -> [BaselineResult]
+    {
+        guard bench.noisyStart else { return heuristics }
+        let noisy = NoisyEvaluator(truth, spread: bench.noise, seed: ~UInt64(seed))
+        return Baselines.measure(heuristics, with: noisy).baselines
     }
 
     func compare(name: String, base: PlacementProblem) throws -> Row {
         let seeds = Array(bench.firstSeed..<(bench.firstSeed + bench.seeds))
-        // The heuristics run once; without a model error every seed measures on the model.
+        // The heuristics run once; without a model error or a noisy start every seed measures
+        // on the model and starts alike.
         let heuristics = Baselines.run(base)
         let simulated =
             heuristics + Baselines.polished(heuristics, in: base, moves: bench.modelPolish)
         let machines =
-            bench.modelError > 0
+            bench.modelError > 0 || bench.noisyStart
             ? try seeds.map { try machine(base, simulated: simulated, seed: $0) }
             : Array(
                 repeating: try machine(base, simulated: simulated, seed: bench.firstSeed),
