@@ -37,37 +37,35 @@ extension CheckpointReader {
         _ fields: FieldReader, into state: inout OptimizerState, optimizer: Optimizer
     ) {
         guard case .array(let entries)? = fields["elites"] else { return }
-        let allowed = optimizer.inputs.allowedDevices
+        let inputs = optimizer.inputs
         state.elites = []
         for (index, entry) in entries.enumerated() {
-            if let elite = Self.elite(entry, allowedDevices: allowed) {
+            if let elite = Self.elite(entry, inputs: inputs) {
                 state.elites.append(elite)
             } else {
                 log.add(
                     JSONPath.element(fields.memberPath("elites"), index),
-                    "expected [step time in us above 0, [\(allowed.count) device numbers, each "
+                    "expected [step time in us above 0, [\(inputs.stageCount) device numbers, each "
                         + "one its stage may use]]")
             }
         }
     }
 
-    /// An elite whose device at each stage is one that `allowedDevices` (a bit mask per stage)
-    /// allows: the policy's masked softmax gives any other none, and could not be taught it.
-    private static func elite(_ entry: JSONValue, allowedDevices: [UInt64])
+    /// An elite whose device at each stage is one the stage may use (`PolicyInputs.allows`):
+    /// the policy's masked softmax gives any other none, and could not be taught it.
+    private static func elite(_ entry: JSONValue, inputs: PolicyInputs)
         -> OptimizerState.Elite?
     {
         guard case .array(let cells) = entry, cells.count == 2,
             case .number(let time) = cells[0], time.isFinite, time > 0,
-            case .array(let choices) = cells[1], choices.count == allowedDevices.count
+            case .array(let choices) = cells[1], choices.count == inputs.stageCount
         else { return nil }
         var stageDevices: [Int] = []
         stageDevices.reserveCapacity(choices.count)
-        for (choice, allowed) in zip(choices, allowedDevices) {
+        for (stage, choice) in choices.enumerated() {
             guard case .number(let value) = choice else { return nil }
             let device = whole(value)
-            guard (0..<64).contains(device), allowed & (1 << UInt64(device)) != 0 else {
-                return nil
-            }
+            guard inputs.allows(stage: stage, device: device) else { return nil }
             stageDevices.append(device)
         }
         return OptimizerState.Elite(stepTime: time, stageDevices: stageDevices)

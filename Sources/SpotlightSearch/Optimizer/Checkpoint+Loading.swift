@@ -321,19 +321,17 @@ struct CheckpointReader {
         _ state: OptimizerState, fits optimizer: Optimizer, fields: FieldReader
     ) throws(InputError) {
         let problem = optimizer.problem
-        let allowed = optimizer.inputs.allowedDevices
         let constraints = problem.constraints
         let deviceCount = problem.cluster.deviceCount
         let opMayUse = { (op: Int, device: Int) in
             (0..<deviceCount).contains(device) && constraints.allows(op: op, device: device)
         }
         try requireEntries(
-            fields, state.stagePins, "stage_pins", count: allowed.count,
+            fields, state.stagePins, "stage_pins", count: optimizer.inputs.stageCount,
             rule: "-1 or a device its stage may use"
         ) { stage, device in
             device == -1
-                || ((0..<deviceCount).contains(device)
-                    && allowed[stage] & (1 << UInt64(device)) != 0)
+                || (device < deviceCount && optimizer.inputs.allows(stage: stage, device: device))
         }
         try requireEntries(
             fields, state.opPins, "op_pins", count: problem.graph.count,

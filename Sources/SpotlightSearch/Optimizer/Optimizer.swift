@@ -365,8 +365,7 @@ public struct Optimizer: Sendable {
     public mutating func pin(stage: Int, to device: Int?) -> Bool {
         guard stage >= 0 && stage < inputs.stageCount else { return false }
         if let device {
-            guard device >= 0 && device < problem.cluster.deviceCount,
-                inputs.allowedDevices[stage] & (1 << UInt64(device)) != 0
+            guard device < problem.cluster.deviceCount, inputs.allows(stage: stage, device: device)
             else { return false }
         }
         state.stagePins[stage] = device ?? -1

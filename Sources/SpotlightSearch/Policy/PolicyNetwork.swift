@@ -107,6 +107,12 @@ public struct PolicyInputs: Sendable {
         }
     }
 
+    /// Whether stage `stage` may use `device`, any number (a pin or a checkpoint's entry): false
+    /// for one outside the masks' 64 bits, negative ones included. O(1).
+    public func allows(stage: Int, device: Int) -> Bool {
+        (0..<64).contains(device) && allowedDevices[stage] & (1 << UInt64(device)) != 0
+    }
+
     public init(stageCount: Int, featureCount: Int, features: [Float], allowedDevices: [UInt64]) {
         self.stageCount = stageCount
         self.featureCount = featureCount
