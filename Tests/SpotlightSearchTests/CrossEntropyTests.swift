@@ -16,10 +16,10 @@ import Testing
     @Test func theFastestStayInOrderTheEarlierOfTwoTiesFirst() {
         var elites: [OptimizerState.Elite] = []
         for (tag, time) in [5.0, 3, 7, 3, 1].enumerated() {
-            Optimizer.keepFastest(&elites, Self.elite(time, tag), limit: 3)
+            Optimizer.keepFastest(&elites, stepTime: time, limit: 3) { [tag] }
         }
         #expect(elites == [Self.elite(1, 4), Self.elite(3, 1), Self.elite(3, 3)])
-        Optimizer.keepFastest(&elites, Self.elite(4, 5), limit: 3)
+        Optimizer.keepFastest(&elites, stepTime: 4, limit: 3) { [5] }
         #expect(elites.map(\.stageDevices) == [[4], [1], [3]])
     }
 

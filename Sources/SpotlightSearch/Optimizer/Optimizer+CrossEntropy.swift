@@ -15,34 +15,28 @@ extension Optimizer {
         let stages = inputs.stageCount
         let limit = configuration.eliteCount
         for (sample, evaluation) in evaluations.enumerated() {
-            guard let time = evaluation.stepTime, evaluation.isValid,
-                Self.eliteIndex(state.elites, stepTime: time) < limit
-            else { continue }
-            let devices = (0..<stages).map { trace.action(stage: $0, sample: sample) }
-            Self.keepFastest(
-                &state.elites, OptimizerState.Elite(stepTime: time, stageDevices: devices),
-                limit: limit)
+            guard let time = evaluation.stepTime, evaluation.isValid else { continue }
+            Self.keepFastest(&state.elites, stepTime: time, limit: limit) {
+                (0..<stages).map { trace.action(stage: $0, sample: sample) }
+            }
         }
         guard (state.iteration + 1) % every == 0 else { return }
         teachElites()
         state.elites.removeAll()
     }
 
-    /// Adds `elite` to `elites` (fastest first) after every one at least as fast, and keeps the
-    /// first `limit`: the `limit` fastest so far, the earlier of two equally fast first.
+    /// Adds a placement of `stepTime` to `elites` (fastest first) after every one at least as
+    /// fast, and keeps the first `limit`: the `limit` fastest so far, the earlier of two equally
+    /// fast first. `stageDevices` is asked for only when the placement is kept. O(E + stages).
     static func keepFastest(
-        _ elites: inout [OptimizerState.Elite], _ elite: OptimizerState.Elite, limit: Int
+        _ elites: inout [OptimizerState.Elite], stepTime: Double, limit: Int,
+        stageDevices: () -> [Int]
     ) {
-        let index = eliteIndex(elites, stepTime: elite.stepTime)
+        let index = elites.firstIndex { $0.stepTime > stepTime } ?? elites.count
         guard index < limit else { return }
-        elites.insert(elite, at: index)
+        elites.insert(
+            OptimizerState.Elite(stepTime: stepTime, stageDevices: stageDevices()), at: index)
         if elites.count > limit { elites.removeLast() }
-    }
-
-    /// Where an elite of `stepTime` would go in `elites` (fastest first): after every one at
-    /// least as fast. It is kept when this is below the limit.
-    static func eliteIndex(_ elites: [OptimizerState.Elite], stepTime: Double) -> Int {
-        elites.firstIndex { $0.stepTime > stepTime } ?? elites.count
     }
 
     /// Adam steps on `-sum_e sum_n log q(elite_e,n | s_n)`, each elite along its own path, with a
