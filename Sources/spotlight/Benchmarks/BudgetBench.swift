@@ -165,35 +165,20 @@ struct BudgetBench: ParsableCommand {
     }
 
     func problems() throws -> [(String, PlacementProblem)] {
-        let names =
-            workloads.isEmpty
-            ? Self.defaultWorkloads + Self.syntheticGraphs.map(\.name) : workloads
+        let synthetics = SyntheticWorkload.all
+        let names = workloads.isEmpty ? Self.defaultWorkloads + synthetics.map(\.name) : workloads
         return try names.map { name in
-            if let synthetic = Self.syntheticGraphs.first(where: { $0.name == name }) {
-                return (synthetic.title, try syntheticProblem(synthetic))
+            if let synthetic = synthetics.first(where: { $0.name == name }) {
+                return (synthetic.title, try synthetic.problem(maximumStages: stages))
             }
             guard name.contains(":") else {
-                let known = Self.syntheticGraphs.map(\.name).joined(separator: " or ")
+                let known = synthetics.map(\.name).joined(separator: " or ")
                 throw ValidationError("workload \"\(name)\" is neither GRAPH:CLUSTER nor \(known)")
             }
             let problem = try Loading.workload(name, maximumStages: stages)
             return (problem.graph.name, problem)
         }
     }
-
-    /// A synthetic graph (`syntheticGraphs`) on one CPU and three K80-class GPUs.
-    func syntheticProblem(_ synthetic: SyntheticWorkload) throws -> PlacementProblem {
-        try PlacementProblem(
-            graph: SyntheticGraph(opCount: synthetic.ops, seed: synthetic.seed).graph(),
-            cluster: SyntheticCluster.make(deviceCount: 4), maximumStages: stages)
-    }
-
-    /// A synthetic workload: the name a user gives, the title its rows carry, and its graph.
-    typealias SyntheticWorkload = (name: String, title: String, ops: Int, seed: UInt64)
-
-    static let syntheticGraphs: [SyntheticWorkload] = [
-        ("synthetic-2k", "synthetic 2k", 2000, 3), ("synthetic-10k", "synthetic 10k", 10000, 4),
-    ]
 
     static let defaultWorkloads = [
         "samples/cifar10_cnn.graph.json:samples/k80x4.cluster.json",

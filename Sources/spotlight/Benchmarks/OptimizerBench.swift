@@ -107,27 +107,16 @@ struct OptimizerBench: ParsableCommand {
 
     func problems() throws -> [(String, PlacementProblem)] {
         if workloads.isEmpty {
-            let cluster = SyntheticCluster.make(deviceCount: 4)
-            return try [
-                (
-                    "tiny sample on tiny-cpu-2gpu",
-                    Loading.problem(
-                        graph: "samples/tiny.graph.json", cluster: "samples/tiny.cluster.json",
-                        maximumStages: stages, groupHints: !ignoreGroups)
-                ),
-                (
-                    "synthetic 2k ops on 1 CPU + 3 K80",
-                    PlacementProblem(
-                        graph: SyntheticGraph(opCount: 2000, seed: 3).graph(), cluster: cluster,
-                        maximumStages: stages, groupHints: !ignoreGroups)
-                ),
-                (
-                    "synthetic 10k ops on 1 CPU + 3 K80",
-                    PlacementProblem(
-                        graph: SyntheticGraph(opCount: 10000, seed: 4).graph(), cluster: cluster,
-                        maximumStages: stages, groupHints: !ignoreGroups)
-                ),
-            ]
+            let tiny = try Loading.problem(
+                graph: "samples/tiny.graph.json", cluster: "samples/tiny.cluster.json",
+                maximumStages: stages, groupHints: !ignoreGroups)
+            return try [("tiny sample on tiny-cpu-2gpu", tiny)]
+                + SyntheticWorkload.all.map { synthetic in
+                    (
+                        "\(synthetic.title) ops on 1 CPU + 3 K80",
+                        try synthetic.problem(maximumStages: stages, groupHints: !ignoreGroups)
+                    )
+                }
         }
         return try workloads.map { pair in
             let problem = try Loading.workload(
