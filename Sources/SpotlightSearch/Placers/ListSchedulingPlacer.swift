@@ -21,18 +21,31 @@ public struct ListSchedulingPlacer: Placer {
     public init(memoryBudget: Double = 0.8) { self.memoryBudget = memoryBudget }
 
     public func place(_ problem: PlacementProblem) -> [Int]? {
+        schedule(problem, order: order(problem), sets: SetTotals(problem), preferences: nil)
+    }
+
+    /// The ops in the order they are placed: decreasing upward rank, ties in topological order.
+    func order(_ problem: PlacementProblem) -> [Int] {
         let graph = problem.graph
         let rank = upwardRanks(problem)
         var position = [Int](repeating: 0, count: graph.count)
         for (index, op) in graph.topologicalOrder.enumerated() { position[op] = index }
-        let order = (0..<graph.count).sorted {
+        return (0..<graph.count).sorted {
             rank[$0] != rank[$1] ? rank[$0] > rank[$1] : position[$0] < position[$1]
         }
-        var sets = SetTotals(problem)
-        var plan = Plan(graph: graph, cluster: problem.cluster)
+    }
+
+    /// Places the ops one by one in `order`, each where it finishes earliest (with
+    /// `preferences`, where its lowered finish time is earliest). O(ops x devices x degree).
+    func schedule(
+        _ problem: PlacementProblem, order: [Int], sets: SetTotals, preferences: Preferences?
+    ) -> [Int] {
+        var sets = sets
+        var plan = Plan(graph: problem.graph, cluster: problem.cluster)
         for op in order {
             let root = problem.constraints.colocationRoot[op]
-            let best = bestDevice(for: op, problem: problem, sets: sets, plan: &plan)
+            let best = bestDevice(
+                for: op, problem: problem, sets: sets, plan: &plan, preferences: preferences)
             if sets.device[root] < 0 {
                 sets.device[root] = best
                 plan.persistent[best] += sets.persistent[root]
@@ -43,9 +56,18 @@ public struct ListSchedulingPlacer: Placer {
         return plan.assignment
     }
 
+    /// Devices the schedule favours or requires, per op (-1: none). A preferred device's finish
+    /// time is lowered by `strength` times the op's work there (its set's, for the first op of a
+    /// set); an op with a required device may use no other while that device allows it.
+    struct Preferences {
+        var preferred: [Int]
+        var required: [Int]
+        var strength: Double
+    }
+
     /// Per colocation set (by its root op): its persistent bytes, its compute time on each
     /// device, and the device its first op chose (-1 until then).
-    private struct SetTotals {
+    struct SetTotals {
         var persistent: [Double]
         var time: [Double]
         var device: [Int]
@@ -69,8 +91,10 @@ public struct ListSchedulingPlacer: Placer {
     /// The device where `op` finishes first among those it may use (its set's, once chosen),
     /// preferring devices whose memory budget still holds the set's persistent bytes; the first
     /// op of a set counts the set's other work, and ties go where its consumers run fastest.
+    /// `preferences` lower a preferred device's finish and confine an op to a required one.
     private func bestDevice(
-        for op: Int, problem: PlacementProblem, sets: SetTotals, plan: inout Plan
+        for op: Int, problem: PlacementProblem, sets: SetTotals, plan: inout Plan,
+        preferences: Preferences?
     ) -> Int {
         let devices = problem.cluster.deviceCount
         let root = problem.constraints.colocationRoot[op]
@@ -78,8 +102,11 @@ public struct ListSchedulingPlacer: Placer {
         var bestScore = Double.infinity
         var bestTieBreak = Double.infinity
         var bestFits = false
+        let required = preferences.map { $0.required[op] } ?? -1
+        let requires = required >= 0 && problem.constraints.allows(op: op, device: required)
         for device in 0..<devices where problem.constraints.allows(op: op, device: device) {
             if sets.device[root] >= 0 && sets.device[root] != device { continue }
+            if requires && sets.device[root] < 0 && device != required { continue }
             let first = sets.device[root] < 0
             let fits =
                 !first
@@ -89,6 +116,11 @@ public struct ListSchedulingPlacer: Placer {
             var score = plan.earliestFinish(of: op, on: device, duration: duration, commit: false)
             // The first op of a colocation set chooses for the whole set: count the others' work.
             if first { score += sets.time[root * devices + device] - duration }
+            if let preferences, preferences.preferred[op] == device {
+                score -=
+                    preferences.strength
+                    * (first ? sets.time[root * devices + device] : duration)
+            }
             // Ties (free ops such as variables) go where the op's consumers run fastest.
             var tieBreak = 0.0
             for consumer in problem.graph.consumers(of: op) {
