@@ -758,7 +758,10 @@ import Testing
             "--iterations", "2", "--samples", "4", "--hidden", "16", "--json",
         ])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(try SimulationCommandTests.object(result.stdout)["warm_start"] is NSNull)
+        let object = try SimulationCommandTests.object(result.stdout)
+        #expect(object["warm_start"] is NSNull)
+        // From no placement, samples are preferences that list scheduling places.
+        #expect(object["preference_strength"] as? Double == 0.25)
         let bad = try CLI.run([
             "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--warm-start",
             "worst",
@@ -778,6 +781,16 @@ import Testing
         ])
         #expect(confirm.status != 0)
         #expect(confirm.stderr.contains("--confirm must not be negative"))
+        let strength = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json",
+            "--preference-strength", "0",
+        ])
+        #expect(strength.status != 0)
+        #expect(strength.stderr.contains("--preference-strength must be positive"))
+        let decoder = try CLI.run([
+            "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--decoder", "heft",
+        ])
+        #expect(decoder.status != 0 && decoder.stderr.contains("--decoder"))
     }
 
     /// On hardware the simulator screens the local search's moves unless told not to; with the

@@ -88,6 +88,7 @@ import Testing
         configuration.eliteCount = 2
         configuration.crossEntropySteps = 5
         configuration.crossEntropyLearningRate = 0.02
+        configuration.preferenceStrength = 0.5
         let path = Self.path()
         try Checkpoint.save(Optimizer(problem: problem, configuration: configuration), to: path)
         #expect(try Checkpoint.load(path, problem: problem).configuration == configuration)
@@ -103,19 +104,22 @@ import Testing
             .replacingOccurrences(of: "\"adam_epsilon\": 0.25, ", with: "")
             .replacingOccurrences(of: "\"redraws\": 7, ", with: "")
             .replacingOccurrences(of: "\"cross_entropy_every\": 3, ", with: "")
+            .replacingOccurrences(of: "\"preference_strength\": 0.5, ", with: "")
         #expect(
             !older.contains("kl_measure") && !older.contains("early_stop_kl")
                 && !older.contains("reward_baseline")
                 && !older.contains("learning_rate_warmup") && !older.contains("adam_epsilon")
-                && !older.contains("redraws") && !older.contains("cross_entropy_every"))
+                && !older.contains("redraws") && !older.contains("cross_entropy_every")
+                && !older.contains("preference_strength"))
         try older.write(toFile: path, atomically: true, encoding: .utf8)
         let loaded = try Checkpoint.load(path, problem: problem).configuration
         #expect(
             loaded.klMeasure == .mean && loaded.earlyStopKL == 1.5
                 && loaded.rewardBaseline == .movingAverage)
         #expect(loaded.learningRateWarmup == 0 && loaded.adamEpsilon == 1e-8 && loaded.redraws == 0)
-        // Before the cross-entropy step, runs had none.
-        #expect(loaded.crossEntropyEvery == 0)
+        // Before the cross-entropy step, runs had none; before preferences, samples were
+        // placements.
+        #expect(loaded.crossEntropyEvery == 0 && loaded.preferenceStrength == nil)
     }
 
     @Test func aCheckpointForAnotherGraphIsRefused() throws {
@@ -238,6 +242,14 @@ import Testing
         (
             #""kl_measure": "largest""#, #""kl_measure": "max""#,
             #"$.configuration.kl_measure: unknown KL measure "max" (expected mean or largest)"#
+        ),
+        (
+            #""preference_strength": null"#, #""preference_strength": -1"#,
+            "$.configuration.preference_strength: must be a positive number or null"
+        ),
+        (
+            #""preference_strength": null"#, #""preference_strength": "strong""#,
+            "$.configuration.preference_strength: expected a number or null"
         ),
         (
             #""measured": []"#, #""measured": [["a", 1, false], ["b", "fast", false]]"#,

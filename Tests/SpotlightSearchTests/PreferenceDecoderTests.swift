@@ -91,4 +91,41 @@ import Testing
         }
         #expect(preferredShare[1] >= preferredShare[0])
     }
+
+    @Test func autoPlacesPreferencesFromListSchedulingOrNoStart() throws {
+        let problem = try Self.sample()
+        func start(_ method: String) throws -> BaselineResult {
+            var result = try #require(Baselines.run(problem).first)
+            result.method = method
+            return result
+        }
+        let auto = SampleDecoding.auto
+        #expect(auto.preferenceStrength(0.5, start: nil) == 0.5)
+        #expect(try auto.preferenceStrength(0.5, start: start("heft")) == 0.5)
+        #expect(try auto.preferenceStrength(0.5, start: start("heft+polish")) == 0.5)
+        #expect(try auto.preferenceStrength(0.5, start: start("metis")) == nil)
+        #expect(try SampleDecoding.list.preferenceStrength(0.5, start: start("metis")) == 0.5)
+        #expect(SampleDecoding.direct.preferenceStrength(0.5, start: nil) == nil)
+    }
+
+    /// Placing preferences, the policy is not taught the warm start: it starts uniform, and the
+    /// warm start is the first best placement alone.
+    @Test func aWarmStartIsTheBestPlacementAndThePolicyStaysUniform() throws {
+        let base = try Self.sample()
+        let heft = try #require(ListSchedulingPlacer().place(base))
+        let problem = base.refined(by: heft)
+        var configuration = OptimizerTests.configuration(.spotlight, samples: 4, seed: 2)
+        configuration.preferenceStrength = 0.25
+        let optimizer = Optimizer(
+            problem: problem, configuration: configuration, warmStart: heft,
+            warmStartTime: 1000)
+        #expect(optimizer.state.bestAssignment == heft && optimizer.state.bestStepTime == 1000)
+        let fresh = Optimizer(problem: problem, configuration: configuration)
+        #expect(optimizer.state.network == fresh.state.network)
+        configuration.preferenceStrength = nil
+        let taught = Optimizer(
+            problem: problem, configuration: configuration, warmStart: heft,
+            warmStartTime: 1000)
+        #expect(taught.state.network != fresh.state.network)
+    }
 }

@@ -23,6 +23,8 @@ public struct ExplorerModel: Sendable {
     public let lowerBound: Double?
     /// Devices each stage may use, as bits (the policy's mask).
     public let stageAllowedDevices: [UInt64]
+    /// What places the policy's devices per stage as preferences (nil: they are the placement).
+    public let decoder: PreferenceDecoder?
     /// Each stage's ops, by topological depth then file order: the inspector's list.
     public let stageOpsByDepth: [[Int]]
     /// A short name for each stage: its group hint, or the name scope its ops share.
@@ -73,6 +75,7 @@ public struct ExplorerModel: Sendable {
         targetKLMeasure = optimizer.configuration.klMeasure
         lowerBound = measured ? nil : optimizer.lowerBound
         stageAllowedDevices = optimizer.inputs.allowedDevices
+        decoder = optimizer.decoder
         stageOpsByDepth = (0..<problem.stages.count).map { stage in
             problem.stages.ops(of: stage).sorted { (graph.depth[$0], $0) < (graph.depth[$1], $1) }
         }

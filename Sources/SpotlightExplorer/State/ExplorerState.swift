@@ -291,7 +291,12 @@ public struct ExplorerState: Sendable {
                 ? pinned
                 : probabilities.indices.max(by: { probabilities[$0] < probabilities[$1] }) ?? -1
         }
-        return model.problem.assignment(stageDevices: stageDevices, opPins: snapshot.opPins)
+        guard let decoder = model.decoder else {
+            return model.problem.assignment(stageDevices: stageDevices, opPins: snapshot.opPins)
+        }
+        return decoder.placement(
+            stageDevices: stageDevices, stagePins: snapshot.stagePins, opPins: snapshot.opPins,
+            in: model.problem)
     }
 
     /// What a finished polish did, for the status line.

@@ -187,6 +187,12 @@ struct CheckpointReader {
         configuration.anchorMoves = optionalNumber(settings, "anchor_moves")
         configuration.sweepShare =
             optionalNumber(settings, "sweep_share") ?? configuration.sweepShare
+        // Checkpoints from before preferences sampled placements.
+        switch settings["preference_strength"] {
+        case nil, .null?: configuration.preferenceStrength = nil
+        case .number(let strength)?: configuration.preferenceStrength = strength
+        default: log.add(settings.memberPath("preference_strength"), "expected a number or null")
+        }
         readCrossEntropy(settings, into: &configuration)
         try log.throwIfAny()
         guard (configuration.anchorMoves ?? 0) >= 0, (0...1).contains(configuration.sweepShare)
@@ -194,6 +200,11 @@ struct CheckpointReader {
             throw InputError(
                 file: file, path: "$.configuration",
                 message: "anchor_moves must not be negative, sweep_share must be in [0, 1]")
+        }
+        guard configuration.preferenceStrength.map({ $0 > 0 && $0.isFinite }) ?? true else {
+            throw InputError(
+                file: file, path: "$.configuration.preference_strength",
+                message: "must be a positive number or null")
         }
         guard configuration.samples >= 2, configuration.hiddenSize >= 1,
             configuration.embeddingSize >= 1, configuration.redraws >= 0

@@ -62,6 +62,10 @@ public enum Checkpoint {
             ("redraws", .number(Double(configuration.redraws))),
             ("anchor_moves", configuration.anchorMoves.map(JSONValue.number) ?? .null),
             ("sweep_share", .number(configuration.sweepShare)),
+            (
+                "preference_strength",
+                configuration.preferenceStrength.map(JSONValue.number) ?? .null
+            ),
             ("cross_entropy_every", .number(Double(configuration.crossEntropyEvery))),
             ("elite_count", .number(Double(configuration.eliteCount))),
             ("cross_entropy_steps", .number(Double(configuration.crossEntropySteps))),

@@ -71,6 +71,9 @@ public struct Optimizer: Sendable {
     public internal(set) var configuration: OptimizerConfiguration
     public let lowerBound: Double
     public let inputs: PolicyInputs
+    /// What places a sample's devices per stage as preferences, or nil when a sample is the
+    /// placement (`OptimizerConfiguration.preferenceStrength`).
+    public let decoder: PreferenceDecoder?
     public var state: OptimizerState
     /// A model of the step time that screens the local search's moves before they are measured
     /// (`LocalSearch.screen`), or nil to measure moves unscreened.
@@ -79,7 +82,9 @@ public struct Optimizer: Sendable {
     /// A search on `problem`. With `warmStart` (a device per op, usually the best heuristic's
     /// placement on `problem.refined(by:)`), the policy is first taught to choose that placement's
     /// device for each stage with probability `configuration.warmStartConfidence`, so that the
-    /// search explores around it instead of starting from a uniform policy.
+    /// search explores around it instead of starting from a uniform policy. When samples are
+    /// preferences (`configuration.preferenceStrength`), the policy stays uniform: its samples
+    /// are already placed near HEFT's, and the warm start is the first best placement alone.
     ///
     /// A warm start measured at `warmStartTime` is the first best placement, so that the search
     /// can only improve on it (and a would-be best must beat it to be confirmed). With
@@ -93,6 +98,12 @@ public struct Optimizer: Sendable {
         self.configuration = configuration
         self.lowerBound = max(problem.lowerBound(), 1e-9)
         self.inputs = PolicyInputs(problem: problem, anyOp: configuration.anchorMoves != nil)
+        self.decoder =
+            configuration.anchorMoves != nil
+            ? nil
+            : configuration.preferenceStrength.map {
+                PreferenceDecoder(problem: problem, strength: $0)
+            }
         let network = PolicyNetwork<Float>(
             featureCount: inputs.featureCount, deviceCount: problem.cluster.deviceCount,
             hiddenSize: configuration.hiddenSize, embeddingSize: configuration.embeddingSize,
@@ -113,7 +124,7 @@ public struct Optimizer: Sendable {
         if let warmStart {
             precondition(
                 warmStart.count == problem.graph.count, "a warm start gives a device for every op")
-            if configuration.anchorMoves == nil {
+            if configuration.anchorMoves == nil, decoder == nil {
                 imitate(
                     stageDevices: problem.stageDevices(
                         of: warmStart, allowedDevices: inputs.allowedDevices))

@@ -94,6 +94,13 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     /// policy ranks (`sweepShare`). Anchored, the search climbs from its best placement; whole
     /// placements stay the default (BENCHMARKS.md, "Anchored proposals, and what else was tried").
     public var anchorMoves: Double?
+    /// What a whole sample's devices per stage mean: `nil`, the device of every op of the stage,
+    /// as in both papers; a strength s, each stage's preferred device, placed by HEFT's list
+    /// scheduling with a preferred device's finish time lowered by s times the op's work
+    /// (`PreferenceDecoder`), the policy starting uniform. Both methods alike; not anchored
+    /// samples, which change the best placement directly. The commands choose it by the start
+    /// (`SampleDecoding`).
+    public var preferenceStrength: Double?
     /// Anchored: the share of each batch that is single-stage moves of the anchored sweep
     /// (`Optimizer.sweepMoves`), the rest whole samples of the anchored policy.
     public var sweepShare = 0.75

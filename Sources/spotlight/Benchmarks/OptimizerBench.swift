@@ -63,6 +63,13 @@ struct OptimizerBench: ParsableCommand {
     var warmStart: WarmStart = .best
     @Option(
         help: ArgumentHelp(
+            "What a sample's device per stage means: list (a preference HEFT places), direct "
+                + "(the stage's device) or auto (list unless another heuristic gives the start)."))
+    var decoder: SampleDecoding = .auto
+    @Option(help: "The share of an op's work a preferred device is worth.")
+    var preferenceStrength = SampleDecoding.defaultStrength
+    @Option(
+        help: ArgumentHelp(
             "Also polish each run's best placement by local search, at most this many placements (0: no polish).",
             discussion:
                 "Adds a table: each method's placements after the polish, and the local search alone from the start with the same total budget."
@@ -88,6 +95,9 @@ struct OptimizerBench: ParsableCommand {
             guard redraws >= 0 else { throw ValidationError("--redraws must not be negative") }
         }
         guard polish >= 0 else { throw ValidationError("--polish must not be negative") }
+        guard preferenceStrength > 0, preferenceStrength.isFinite else {
+            throw ValidationError("--preference-strength must be positive")
+        }
         guard seeds >= 1, firstSeed >= 0, iterations >= 1, samples >= 2, stages >= 1 else {
             throw ValidationError(
                 "--seeds, --iterations and --stages must be at least 1, --samples at least 2")

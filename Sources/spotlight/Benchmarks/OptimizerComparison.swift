@@ -112,9 +112,11 @@ struct OptimizerComparison {
         var polishing = 0.0
         let started = Date()
         for seed in seeds {
+            var configuration = configuration(method, seed: seed)
+            configuration.preferenceStrength = bench.decoder.preferenceStrength(
+                bench.preferenceStrength, start: start)
             var optimizer = Optimizer(
-                problem: problem, configuration: configuration(method, seed: seed),
-                warmStart: start?.assignment)
+                problem: problem, configuration: configuration, warmStart: start?.assignment)
             for _ in 0..<bench.iterations { optimizer.iterate(evaluator: evaluator) }
             bests.append(optimizer.state.bestStepTime ?? .infinity)
             guard bench.polish > 0 else { continue }

@@ -383,6 +383,10 @@ struct OptimizeRun {
                 } ?? .null
             ),
             ("warm_start", setup.start.map { .string($0.method) } ?? .null),
+            (
+                "preference_strength",
+                setup.optimizer.decoder.map { .number($0.strength) } ?? .null
+            ),
             ("lower_bound_us", .number(setup.optimizer.lowerBound)),
             ("iterations", .number(Double(state.iteration))),
             ("samples", .number(Double(state.samplesEvaluated))),
