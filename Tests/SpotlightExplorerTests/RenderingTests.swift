@@ -28,6 +28,28 @@ import Testing
                 && text.contains("policy q(device | stage)"))
     }
 
+    /// With samples placed as preferences, the inspector says that q is over preferred devices;
+    /// before any best placement, the graph shows what list scheduling makes of the likeliest.
+    @Test func preferencesAreNamedAndTheirPlacementShown() {
+        var configuration = OptimizerConfiguration(method: .spotlight, samples: 4, seed: 1)
+        configuration.hiddenSize = 8
+        configuration.preferenceStrength = 0.25
+        let optimizer = Optimizer(problem: Fixture.problem, configuration: configuration)
+        let model = ExplorerModel(
+            optimizer: optimizer, graphLabel: "tiny.graph.json", clusterLabel: "tiny.cluster.json")
+        let text = ExplorerView.render(Fixture.state(model: model)).text
+        #expect(text.contains("policy q(preferred device | stage)"))
+        let fresh = Fixture.state(
+            snapshot: Fixture.snapshot(iterations: 0, best: false), model: model)
+        let none = [Int](repeating: -1, count: Fixture.problem.stages.count)
+        let decoded = model.decoder?.placement(
+            stageDevices: fresh.snapshot?.stageProbabilities.map { q in
+                q.indices.max { q[$0] < q[$1] } ?? -1
+            } ?? none,
+            stagePins: none, opPins: [], in: Fixture.problem)
+        #expect(decoded != nil && fresh.opDevice == decoded)
+    }
+
     @Test func tooSmallTerminalGetsAMessage() {
         let text = ExplorerView.render(Fixture.state(width: 60, height: 20)).text
         expectSnapshot(text, named: "too-small-60x20")

@@ -59,7 +59,8 @@ enum InspectorPanel {
         grid.write(second, x: area.x, y: area.y + 1, limit: area.width)
     }
 
-    /// q(a_n | s_n): a title, one bar per device that fits (leaving three rows for the ops), and
+    /// q(a_n | s_n): a title (naming a preferred device when samples are preferences,
+    /// `ExplorerModel.decoder`), one bar per device that fits (leaving three rows for the ops), and
     /// the rest's q on one line. Returns the row after it.
     private static func drawPolicy(into grid: inout CellGrid, area: Rect, state: ExplorerState)
         -> Int
@@ -67,7 +68,10 @@ enum InspectorPanel {
         let model = state.model
         let stage = state.selectedStage
         var y = area.y
-        grid.write("policy q(device | stage)", x: area.x, y: y, style: CellStyle(.title))
+        // Placed as preferences, a sample's device is what list scheduling favours, not where
+        // the stage's ops must go.
+        let what = model.decoder == nil ? "device" : "preferred device"
+        grid.write("policy q(\(what) | stage)", x: area.x, y: y, style: CellStyle(.title))
         y += 1
         let probabilities =
             state.snapshot?.stageProbabilities.indices.contains(stage) == true
