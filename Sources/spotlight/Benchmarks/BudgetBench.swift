@@ -56,13 +56,7 @@ struct BudgetBench: ParsableCommand {
     @Option(help: "The most stages.") var stages = StagePartition.defaultMaximumStages
     @Option(help: "Where the searches start: best (the fastest heuristic) or none.") var warmStart:
         WarmStart = .best
-    @Option(
-        help: ArgumentHelp(
-            "What a sample's device per stage means: list (a preference HEFT places), direct "
-                + "(the stage's device) or auto (list unless another heuristic gives the start)."))
-    var decoder: SampleDecoding = .auto
-    @Option(help: "The share of an op's work a preferred device is worth.")
-    var preferenceStrength = SampleDecoding.defaultStrength
+    @OptionGroup var samplesAs: DecoderOptions
     @Option(help: "Log-normal measurement noise, as the log-deviation (0.05: about 5%).")
     var noise = 0.0
     @Flag(
@@ -129,9 +123,6 @@ struct BudgetBench: ParsableCommand {
         else {
             throw ValidationError(
                 "--anchor-moves, --noise, --confirm and --cross-entropy-every must not be negative")
-        }
-        guard preferenceStrength > 0, preferenceStrength.isFinite else {
-            throw ValidationError("--preference-strength must be positive")
         }
         guard modelPolish >= 0, modelPolish == 0 || modelError > 0 else {
             throw ValidationError(
@@ -344,8 +335,7 @@ struct BudgetComparison {
         var configuration = configuration(alone ? "spotlight" : method, seed: seed)
         // Never sampled from: anchored, the policy is not taught the start.
         if alone { configuration.anchorMoves = configuration.anchorMoves ?? 1 }
-        configuration.preferenceStrength = bench.decoder.preferenceStrength(
-            bench.preferenceStrength, start: machine.start)
+        configuration.preferenceStrength = bench.samplesAs.preferenceStrength(start: machine.start)
         var optimizer = Optimizer(
             problem: machine.problem, configuration: configuration,
             warmStart: machine.start?.assignment, warmStartTime: machine.start?.stepTime)

@@ -61,13 +61,7 @@ struct OptimizerBench: ParsableCommand {
     @Option(
         help: "Where both methods start: none (a uniform policy) or best (the fastest baseline).")
     var warmStart: WarmStart = .best
-    @Option(
-        help: ArgumentHelp(
-            "What a sample's device per stage means: list (a preference HEFT places), direct "
-                + "(the stage's device) or auto (list unless another heuristic gives the start)."))
-    var decoder: SampleDecoding = .auto
-    @Option(help: "The share of an op's work a preferred device is worth.")
-    var preferenceStrength = SampleDecoding.defaultStrength
+    @OptionGroup var samplesAs: DecoderOptions
     @Option(
         help: ArgumentHelp(
             "Also polish each run's best placement by local search, at most this many placements (0: no polish).",
@@ -95,9 +89,6 @@ struct OptimizerBench: ParsableCommand {
             guard redraws >= 0 else { throw ValidationError("--redraws must not be negative") }
         }
         guard polish >= 0 else { throw ValidationError("--polish must not be negative") }
-        guard preferenceStrength > 0, preferenceStrength.isFinite else {
-            throw ValidationError("--preference-strength must be positive")
-        }
         guard seeds >= 1, firstSeed >= 0, iterations >= 1, samples >= 2, stages >= 1 else {
             throw ValidationError(
                 "--seeds, --iterations and --stages must be at least 1, --samples at least 2")

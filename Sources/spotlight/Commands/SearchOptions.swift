@@ -30,22 +30,12 @@ struct SearchOptions: ParsableArguments {
         help: ArgumentHelp(
             "Where the search starts: best (the fastest heuristic placement) or none (a uniform policy, as in the papers).",
             discussion:
-                "With best, the stages are split so that the heuristic's placement is one device per stage and it is the first best placement; with --decoder direct, the policy is first taught to choose it with probability 0.9 at every stage."
+                "With best, the stages are split so that the heuristic's placement is one "
+                + "device per stage and it is the first best placement; with --decoder direct, "
+                + "the policy is first taught to choose it with probability 0.9 at every stage."
         ))
     var warmStart: WarmStart = .best
-    @Option(
-        help: ArgumentHelp(
-            "What a sample's device per stage means: list (a preference that HEFT's list "
-                + "scheduling places), direct (the device of the stage's ops, as in the papers) "
-                + "or auto (list unless a heuristic other than HEFT gives the start).",
-            discussion:
-                "As preferences, the policy starts uniform and its samples are placed near "
-                + "HEFT's; a preferred device wins unless another finishes the op earlier by "
-                + "more than --preference-strength times its work."
-        ))
-    var decoder: SampleDecoding = .auto
-    @Option(help: "The share of an op's work a preferred device is worth (with --decoder list).")
-    var preferenceStrength = SampleDecoding.defaultStrength
+    @OptionGroup var samplesAs: DecoderOptions
     @Option(help: "Adam learning rate (default: 0.002 for spotlight, 0.0025 for pg).")
     var learningRate: Float?
     @Option(help: "Iterations over which the learning rate ramps up to its value (0: none).")
@@ -208,9 +198,6 @@ struct SearchOptions: ParsableArguments {
         guard (crossEntropyEvery ?? 0) >= 0 else {
             throw ValidationError("--cross-entropy-every must not be negative")
         }
-        guard preferenceStrength > 0, preferenceStrength.isFinite else {
-            throw ValidationError("--preference-strength must be positive")
-        }
         guard anchorMoves >= 0, anchorMoves.isFinite else {
             throw ValidationError("--anchor-moves must not be negative")
         }
@@ -311,8 +298,7 @@ struct SearchOptions: ParsableArguments {
         // The local search alone never samples the policy: anchored, it is not taught the start.
         configuration.anchorMoves = anchorMoves > 0 ? anchorMoves : method == .local ? 1 : nil
         configuration.sweepShare = sweepShare
-        configuration.preferenceStrength = decoder.preferenceStrength(
-            preferenceStrength, start: start)
+        configuration.preferenceStrength = samplesAs.preferenceStrength(start: start)
         configuration.hiddenSize = hidden
         configuration.epochs = epochs
         if let learningRate { configuration.learningRate = learningRate }
@@ -414,7 +400,6 @@ struct SearchOptions: ParsableArguments {
 }
 
 extension WarmStart: ExpressibleByArgument {}
-extension SampleDecoding: ExpressibleByArgument {}
 extension OptimizerConfiguration.KLMeasure: ExpressibleByArgument {}
 extension OptimizerConfiguration.RewardBaseline: ExpressibleByArgument {}
 extension BudgetedSearch.Schedule: ExpressibleByArgument {}
