@@ -91,10 +91,10 @@ extension Optimizer {
 
     /// The placement a sample's devices per stage stand for. Unanchored, every op goes to its
     /// stage's device, or, with a `decoder`, the devices are preferences that list scheduling
-    /// places (`PreferenceDecoder`). Anchored, the sample is a change to the best placement: only the stages
-    /// whose device differs from the anchor's move (each op that may run there), and every other
-    /// op stays where the best placement has it, so that a placement finer than one device per
-    /// stage (a heuristic's, a polished one) is not blurred. Pins win in both.
+    /// places (`PreferenceDecoder`). Anchored, the sample is a change to the best placement: only
+    /// the stages whose device differs from the anchor's move (each op that may run there), and
+    /// every other op stays where the best placement has it, so that a placement finer than one
+    /// device per stage (a heuristic's, a polished one) is not blurred. Pins win in both.
     func placement(_ stageDevices: [Int], anchor: PolicyAnchor?) -> [Int] {
         guard let anchor, let best = state.bestAssignment else {
             if let decoder {
