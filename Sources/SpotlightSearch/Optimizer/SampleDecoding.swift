@@ -18,7 +18,7 @@ public enum SampleDecoding: String, Sendable, CaseIterable {
         switch self {
         case .list: strength
         case .direct: nil
-        case .auto: start.map { $0.method.hasPrefix("heft") } ?? true ? strength : nil
+        case .auto: (start.map { $0.method.hasPrefix("heft") } ?? true) ? strength : nil
         }
     }
 

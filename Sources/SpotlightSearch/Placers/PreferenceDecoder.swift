@@ -4,22 +4,24 @@ import SpotlightModel
 /// HEFT's list scheduling (`ListSchedulingPlacer`) puts each op where it would finish earliest,
 /// with the finish time on its stage's preferred device lowered by `strength` times the op's work
 /// there (the whole colocation set's, for a set's first op). A weak preference gives way to a
-/// much earlier finish elsewhere; a strong one rarely does, and without bound the sample is the
-/// placement, as in both papers. So a uniform policy already draws placements near HEFT's, and
+/// much earlier finish elsewhere; a strong one rarely does, and the stronger they are, the nearer
+/// a sample is to the placement it names, as in both papers (an op that costs nothing still goes
+/// where it finishes first). So a uniform policy already draws placements near HEFT's, and
 /// what the policy learns is where to overrule it, as a learned proposal distribution biases a
 /// heuristic's decoder in REGAL (Paliwal et al., ICLR 2020).
 ///
 /// Pinned stages and ops keep their device. The order and per-set totals are worked out once;
 /// each placement is O(ops x devices x degree), about one simulated step's work.
 public struct PreferenceDecoder: Sendable {
-    /// The share of an op's work a preference is worth (`OptimizerConfiguration`).
+    /// The share of an op's work a preference is worth
+    /// (`OptimizerConfiguration.preferenceStrength`).
     public let strength: Double
+    private let placer = ListSchedulingPlacer()
     private let order: [Int]
     private let sets: ListSchedulingPlacer.SetTotals
     private let stageOf: [Int]
 
     public init(problem: PlacementProblem, strength: Double) {
-        let placer = ListSchedulingPlacer()
         self.strength = strength
         order = placer.order(problem)
         sets = ListSchedulingPlacer.SetTotals(problem)
@@ -28,7 +30,8 @@ public struct PreferenceDecoder: Sendable {
 
     /// The placement `stageDevices` stand for on `problem` (the one this decoder was made for):
     /// a stage pinned in `stagePins` (>= 0) requires its device for its ops, and `opPins` win
-    /// over both (`PlacementProblem.repaired(_:pins:)`).
+    /// over both (`PlacementProblem.repaired(_:pins:)`). A stage past the end of `stageDevices`
+    /// prefers nothing.
     public func placement(
         stageDevices: [Int], stagePins: [Int], opPins: [Int], in problem: PlacementProblem
     ) -> [Int] {
@@ -38,9 +41,10 @@ public struct PreferenceDecoder: Sendable {
             let pin = op < opPins.count ? opPins[op] : -1
             required[op] = pin >= 0 ? pin : stage < stagePins.count ? stagePins[stage] : -1
         }
+        let preferred = stageOf.map { $0 < stageDevices.count ? stageDevices[$0] : -1 }
         let preferences = ListSchedulingPlacer.Preferences(
-            preferred: stageOf.map { stageDevices[$0] }, required: required, strength: strength)
-        let scheduled = ListSchedulingPlacer().schedule(
+            preferred: preferred, required: required, strength: strength)
+        let scheduled = placer.schedule(
             problem, order: order, sets: sets, preferences: preferences)
         return problem.repaired(scheduled, pins: required)
     }
