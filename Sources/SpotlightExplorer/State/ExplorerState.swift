@@ -291,12 +291,9 @@ public struct ExplorerState: Sendable {
                 ? pinned
                 : probabilities.indices.max(by: { probabilities[$0] < probabilities[$1] }) ?? -1
         }
-        guard let decoder = model.decoder else {
-            return model.problem.assignment(stageDevices: stageDevices, opPins: snapshot.opPins)
-        }
-        return decoder.placement(
-            stageDevices: stageDevices, stagePins: snapshot.stagePins, opPins: snapshot.opPins,
-            in: model.problem)
+        return model.problem.placement(
+            sampled: stageDevices, stagePins: snapshot.stagePins, opPins: snapshot.opPins,
+            decoder: model.decoder)
     }
 
     /// What a finished polish did, for the status line.

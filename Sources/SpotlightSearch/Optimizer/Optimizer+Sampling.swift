@@ -97,12 +97,9 @@ extension Optimizer {
     /// device per stage (a heuristic's, a polished one) is not blurred. Pins win in both.
     func placement(_ stageDevices: [Int], anchor: PolicyAnchor?) -> [Int] {
         guard let anchor, let best = state.bestAssignment else {
-            if let decoder {
-                return decoder.placement(
-                    stageDevices: stageDevices, stagePins: state.stagePins,
-                    opPins: state.opPins, in: problem)
-            }
-            return problem.assignment(stageDevices: stageDevices, opPins: state.opPins)
+            return problem.placement(
+                sampled: stageDevices, stagePins: state.stagePins, opPins: state.opPins,
+                decoder: decoder)
         }
         var wishes = best
         for stage in 0..<inputs.stageCount where stageDevices[stage] != anchor.devices[stage] {

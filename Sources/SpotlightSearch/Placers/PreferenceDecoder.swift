@@ -19,13 +19,11 @@ public struct PreferenceDecoder: Sendable {
     private let placer = ListSchedulingPlacer()
     private let order: [Int]
     private let sets: ListSchedulingPlacer.SetTotals
-    private let stageOf: [Int]
 
     public init(problem: PlacementProblem, strength: Double) {
         self.strength = strength
         order = placer.order(problem)
         sets = ListSchedulingPlacer.SetTotals(problem)
-        stageOf = problem.stages.stageOf
     }
 
     /// The placement `stageDevices` stand for on `problem` (the one this decoder was made for):
@@ -35,6 +33,7 @@ public struct PreferenceDecoder: Sendable {
     public func placement(
         stageDevices: [Int], stagePins: [Int], opPins: [Int], in problem: PlacementProblem
     ) -> [Int] {
+        let stageOf = problem.stages.stageOf
         var required = [Int](repeating: -1, count: stageOf.count)
         for op in stageOf.indices {
             let stage = stageOf[op]
@@ -47,5 +46,18 @@ public struct PreferenceDecoder: Sendable {
         let scheduled = placer.schedule(
             problem, order: order, sets: sets, preferences: preferences)
         return problem.repaired(scheduled, pins: required)
+    }
+}
+
+extension PlacementProblem {
+    /// The placement a whole sample of one device per stage makes: with `decoder`, its devices
+    /// are preferences that list scheduling places (`PreferenceDecoder`); without, each stage's
+    /// ops go to its device (`assignment(stageDevices:opPins:)`). Pins win either way.
+    public func placement(
+        sampled stageDevices: [Int], stagePins: [Int], opPins: [Int], decoder: PreferenceDecoder?
+    ) -> [Int] {
+        guard let decoder else { return assignment(stageDevices: stageDevices, opPins: opPins) }
+        return decoder.placement(
+            stageDevices: stageDevices, stagePins: stagePins, opPins: opPins, in: self)
     }
 }
