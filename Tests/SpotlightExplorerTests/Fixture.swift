@@ -18,14 +18,24 @@ enum Fixture {
         return try! PlacementProblem(graph: graph, cluster: cluster)
     }()
 
-    static let optimizer: Optimizer = {
+    /// A small Spotlight search on the tiny sample; with `preferenceStrength`, its samples are
+    /// preferences that list scheduling places.
+    static func makeOptimizer(preferenceStrength: Double? = nil) -> Optimizer {
         var configuration = OptimizerConfiguration(method: .spotlight, samples: 4, seed: 1)
         configuration.hiddenSize = 8
+        configuration.preferenceStrength = preferenceStrength
         return Optimizer(problem: problem, configuration: configuration)
-    }()
+    }
 
-    static let model = ExplorerModel(
-        optimizer: optimizer, graphLabel: "tiny.graph.json", clusterLabel: "tiny.cluster.json")
+    static let optimizer = makeOptimizer()
+
+    /// The explorer's model of `optimizer`, labelled with the sample's file names.
+    static func makeModel(_ optimizer: Optimizer) -> ExplorerModel {
+        ExplorerModel(
+            optimizer: optimizer, graphLabel: "tiny.graph.json", clusterLabel: "tiny.cluster.json")
+    }
+
+    static let model = makeModel(optimizer)
 
     /// The same search with its step times measured on hardware (`--evaluate-command`).
     static let measuredModel = ExplorerModel(

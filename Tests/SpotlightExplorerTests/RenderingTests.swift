@@ -31,12 +31,7 @@ import Testing
     /// With samples placed as preferences, the inspector says that q is over preferred devices;
     /// before any best placement, the graph shows what list scheduling makes of the likeliest.
     @Test func preferencesAreNamedAndTheirPlacementShown() {
-        var configuration = OptimizerConfiguration(method: .spotlight, samples: 4, seed: 1)
-        configuration.hiddenSize = 8
-        configuration.preferenceStrength = 0.25
-        let optimizer = Optimizer(problem: Fixture.problem, configuration: configuration)
-        let model = ExplorerModel(
-            optimizer: optimizer, graphLabel: "tiny.graph.json", clusterLabel: "tiny.cluster.json")
+        let model = Fixture.makeModel(Fixture.makeOptimizer(preferenceStrength: 0.25))
         let text = ExplorerView.render(Fixture.state(model: model)).text
         #expect(text.contains("policy q(preferred device | stage)"))
         let fresh = Fixture.state(
