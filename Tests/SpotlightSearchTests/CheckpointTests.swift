@@ -89,6 +89,7 @@ import Testing
         configuration.crossEntropySteps = 5
         configuration.crossEntropyLearningRate = 0.02
         configuration.preferenceStrength = 0.5
+        configuration.preferenceFallback = true
         let path = Self.path()
         try Checkpoint.save(Optimizer(problem: problem, configuration: configuration), to: path)
         #expect(try Checkpoint.load(path, problem: problem).configuration == configuration)
@@ -105,12 +106,14 @@ import Testing
             .replacingOccurrences(of: "\"redraws\": 7, ", with: "")
             .replacingOccurrences(of: "\"cross_entropy_every\": 3, ", with: "")
             .replacingOccurrences(of: "\"preference_strength\": 0.5, ", with: "")
+            .replacingOccurrences(of: "\"preference_fallback\": true, ", with: "")
         #expect(
             !older.contains("kl_measure") && !older.contains("early_stop_kl")
                 && !older.contains("reward_baseline")
                 && !older.contains("learning_rate_warmup") && !older.contains("adam_epsilon")
                 && !older.contains("redraws") && !older.contains("cross_entropy_every")
-                && !older.contains("preference_strength"))
+                && !older.contains("preference_strength")
+                && !older.contains("preference_fallback"))
         try older.write(toFile: path, atomically: true, encoding: .utf8)
         let loaded = try Checkpoint.load(path, problem: problem).configuration
         #expect(
@@ -120,6 +123,8 @@ import Testing
         // Before the cross-entropy step, runs had none; before preferences, samples were
         // placements.
         #expect(loaded.crossEntropyEvery == 0 && loaded.preferenceStrength == nil)
+        // Before the fallback, a search never fell back to placements.
+        #expect(!loaded.preferenceFallback)
     }
 
     @Test func aCheckpointForAnotherGraphIsRefused() throws {
@@ -250,6 +255,14 @@ import Testing
         (
             #""preference_strength": null"#, #""preference_strength": "strong""#,
             "$.configuration.preference_strength: expected a number or null"
+        ),
+        (
+            #""preference_fallback": false"#, #""preference_fallback": 1"#,
+            "$.configuration.preference_fallback: expected true or false"
+        ),
+        (
+            #""preferences_dropped_at": null"#, #""preferences_dropped_at": 0.5"#,
+            "$.state.preferences_dropped_at: expected a whole number of at least 1, or null"
         ),
         (
             #""measured": []"#, #""measured": [["a", 1, false], ["b", "fast", false]]"#,

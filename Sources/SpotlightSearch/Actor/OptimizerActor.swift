@@ -272,7 +272,8 @@ public actor OptimizerActor {
             stageProbabilities: optimizer.stageProbabilities(),
             stagePins: state.stagePins, opPins: state.opPins, checkpointFailure: checkpointFailure,
             polishing: polishTask != nil, lastPolish: lastPolish,
-            unpinnedBestStepTime: pinned ? state.bestStepTime : nil, budget: budgetProgress())
+            unpinnedBestStepTime: pinned ? state.bestStepTime : nil, budget: budgetProgress(),
+            preferencesDroppedAt: state.preferencesDroppedAt)
     }
 
     private func budgetProgress() -> BudgetProgress? {

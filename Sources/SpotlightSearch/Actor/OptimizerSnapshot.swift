@@ -36,6 +36,9 @@ public struct OptimizerSnapshot: Sendable {
     public var unpinnedBestStepTime: Double?
     /// A run under a budget of measured placements: where it stands; nil without one.
     public var budget: BudgetProgress?
+    /// The iteration after which the search's samples are placements, not preferences
+    /// (`OptimizerState.preferencesDroppedAt`); nil while they are what it was configured with.
+    public var preferencesDroppedAt: Int?
 
     public init(
         status: Status, iterationInFlight: Bool = false, iteration: Int, samplesEvaluated: Int,
@@ -45,7 +48,8 @@ public struct OptimizerSnapshot: Sendable {
         stageProbabilities: [[Float]], stagePins: [Int], opPins: [Int],
         checkpointFailure: InputError? = nil,
         polishing: Bool = false, lastPolish: PolishSummary? = nil,
-        unpinnedBestStepTime: Double? = nil, budget: BudgetProgress? = nil
+        unpinnedBestStepTime: Double? = nil, budget: BudgetProgress? = nil,
+        preferencesDroppedAt: Int? = nil
     ) {
         self.status = status
         self.iterationInFlight = iterationInFlight
@@ -64,6 +68,7 @@ public struct OptimizerSnapshot: Sendable {
         self.lastPolish = lastPolish
         self.unpinnedBestStepTime = unpinnedBestStepTime
         self.budget = budget
+        self.preferencesDroppedAt = preferencesDroppedAt
     }
 }
 

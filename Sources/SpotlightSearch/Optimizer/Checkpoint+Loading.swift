@@ -187,12 +187,7 @@ struct CheckpointReader {
         configuration.anchorMoves = optionalNumber(settings, "anchor_moves")
         configuration.sweepShare =
             optionalNumber(settings, "sweep_share") ?? configuration.sweepShare
-        // Checkpoints from before preferences sampled placements.
-        switch settings["preference_strength"] {
-        case nil, .null?: configuration.preferenceStrength = nil
-        case .number(let strength)?: configuration.preferenceStrength = strength
-        default: log.add(settings.memberPath("preference_strength"), "expected a number or null")
-        }
+        readPreferences(settings, into: &configuration)
         readCrossEntropy(settings, into: &configuration)
         try log.throwIfAny()
         guard (configuration.anchorMoves ?? 0) >= 0, (0...1).contains(configuration.sweepShare)
@@ -234,6 +229,7 @@ struct CheckpointReader {
         try readSweptMoves(fields, into: &state, optimizer: optimizer)
         readElites(fields, into: &state, optimizer: optimizer)
         readMeasured(fields, into: &state)
+        readPreferencesDropped(fields, into: &state)
         if case .array(let rows)? = fields["history"] {
             state.history = rows.compactMap(Self.iterationStats)
         }

@@ -66,6 +66,7 @@ public enum Checkpoint {
                 "preference_strength",
                 configuration.preferenceStrength.map(JSONValue.number) ?? .null
             ),
+            ("preference_fallback", .bool(configuration.preferenceFallback)),
             ("cross_entropy_every", .number(Double(configuration.crossEntropyEvery))),
             ("elite_count", .number(Double(configuration.eliteCount))),
             ("cross_entropy_steps", .number(Double(configuration.crossEntropySteps))),
@@ -100,6 +101,10 @@ public enum Checkpoint {
                 "elites",
                 .array(
                     state.elites.map { .array([.number($0.stepTime), ints($0.stageDevices)]) })
+            ),
+            (
+                "preferences_dropped_at",
+                state.preferencesDroppedAt.map { .number(Double($0)) } ?? .null
             ),
             ("history", .array(state.history.map(historyEntry))),
         ])

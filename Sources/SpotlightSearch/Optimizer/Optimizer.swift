@@ -36,6 +36,10 @@ public struct OptimizerState: Sendable, Equatable {
     /// The fastest placements sampled since the last cross-entropy step, fastest first, at most
     /// `OptimizerConfiguration.eliteCount` (`Optimizer.teachElites()`).
     public var elites: [Elite] = []
+    /// The iteration after which samples are placements, not preferences: its batch, the first,
+    /// found nothing faster than the best (`OptimizerConfiguration.preferenceFallback`). Nil
+    /// while samples are what the configuration says.
+    public var preferencesDroppedAt: Int?
 
     /// A sampled placement as the policy chose it, a device per stage, and its step time.
     public struct Elite: Sendable, Equatable {
@@ -72,8 +76,12 @@ public struct Optimizer: Sendable {
     public let lowerBound: Double
     public let inputs: PolicyInputs
     /// What places a sample's devices per stage as preferences, or nil when a sample is the
-    /// placement (`OptimizerConfiguration.preferenceStrength`).
-    public let decoder: PreferenceDecoder?
+    /// placement (`OptimizerConfiguration.preferenceStrength`, until the search falls back to
+    /// placements: `OptimizerState.preferencesDroppedAt`).
+    public var decoder: PreferenceDecoder? {
+        state.preferencesDroppedAt == nil ? configuredDecoder : nil
+    }
+    private let configuredDecoder: PreferenceDecoder?
     public var state: OptimizerState
     /// A model of the step time that screens the local search's moves before they are measured
     /// (`LocalSearch.screen`), or nil to measure moves unscreened.
@@ -98,7 +106,7 @@ public struct Optimizer: Sendable {
         self.configuration = configuration
         self.lowerBound = max(problem.lowerBound(), 1e-9)
         self.inputs = PolicyInputs(problem: problem, anyOp: configuration.anchorMoves != nil)
-        self.decoder =
+        self.configuredDecoder =
             configuration.anchorMoves != nil
             ? nil
             : configuration.preferenceStrength.map {
@@ -124,7 +132,7 @@ public struct Optimizer: Sendable {
         if let warmStart {
             precondition(
                 warmStart.count == problem.graph.count, "a warm start gives a device for every op")
-            if configuration.anchorMoves == nil, decoder == nil {
+            if configuration.anchorMoves == nil, configuredDecoder == nil {
                 imitate(
                     stageDevices: problem.stageDevices(
                         of: warmStart, allowedDevices: inputs.allowedDevices))
@@ -198,6 +206,7 @@ public struct Optimizer: Sendable {
             inputs: inputs,
             pins: state.stagePins, advantages: advantages, configuration: configuration)
         crossEntropyStep(batch.trace, evaluations)
+        dropPreferencesIfFruitless(incumbent: incumbent)
         let finished = MonotonicClock.seconds()
 
         state.iteration += 1
@@ -221,6 +230,21 @@ public struct Optimizer: Sendable {
             policySeconds: (sampled - started) + (finished - evaluated))
         IterationHistory.appending(stats, to: &state.history)
         return stats
+    }
+
+    /// With `preferenceFallback`, at the end of the first iteration with preferences: when the
+    /// best is still `incumbent` (nothing sampled beat it), samples are placements from now on,
+    /// the elites (preferences) are forgotten, and the policy is taught the best placement, as a
+    /// warm start with placements is. A search without a best placement before the batch always
+    /// finds one and keeps its preferences.
+    private mutating func dropPreferencesIfFruitless(incumbent: Double?) {
+        guard configuration.preferenceFallback, state.iteration == 0, decoder != nil,
+            let best = state.bestAssignment, let incumbent, state.bestStepTime == incumbent
+        else { return }
+        state.preferencesDroppedAt = 1
+        state.elites = []
+        imitate(
+            stageDevices: problem.stageDevices(of: best, allowedDevices: inputs.allowedDevices))
     }
 
     /// Takes in a measured batch: the slowest valid time so far, and the fastest sample as the

@@ -1,0 +1,71 @@
+import Foundation
+import SpotlightModel
+import SpotlightSimulation
+import Testing
+
+@testable import SpotlightSearch
+
+/// `OptimizerConfiguration.preferenceFallback`: a first batch of preferences that finds nothing
+/// faster than the best placement turns the search to samples as placements.
+@Suite struct PreferenceFallbackTests {
+    /// A search with preferences from list scheduling's placement, measured at `startTime` us.
+    static func search(startTime: Double?, fallback: Bool = true) throws -> (
+        Optimizer, heft: [Int], SimulatorEvaluator
+    ) {
+        let base = try PreferenceDecoderTests.sample()
+        let heft = try #require(ListSchedulingPlacer().place(base))
+        let problem = base.refined(by: heft)
+        var configuration = OptimizerTests.configuration(.spotlight, samples: 4, seed: 5)
+        configuration.preferenceStrength = 0.25
+        configuration.preferenceFallback = fallback
+        let optimizer = Optimizer(
+            problem: problem, configuration: configuration,
+            warmStart: startTime == nil ? nil : heft, warmStartTime: startTime)
+        return (
+            optimizer, heft, SimulatorEvaluator(graph: problem.graph, cluster: problem.cluster)
+        )
+    }
+
+    /// No placement runs in 1 us: the first batch finds nothing, the decoder is dropped after
+    /// it, and the policy is taught the best placement's device per stage, as a warm start with
+    /// placements is; a checkpoint keeps the change.
+    @Test func aFruitlessFirstBatchFallsBackToPlacements() throws {
+        var (optimizer, heft, evaluator) = try Self.search(startTime: 1)
+        #expect(optimizer.decoder != nil)
+        optimizer.iterate(evaluator: evaluator)
+        #expect(optimizer.state.preferencesDroppedAt == 1 && optimizer.decoder == nil)
+        #expect(optimizer.state.bestAssignment == heft && optimizer.state.bestStepTime == 1)
+        let target = optimizer.problem.stageDevices(
+            of: heft, allowedDevices: optimizer.inputs.allowedDevices)
+        let weakest = optimizer.stageProbabilities().indices.map {
+            optimizer.stageProbabilities()[$0][target[$0]]
+        }.min()
+        #expect(try #require(weakest) >= optimizer.configuration.warmStartConfidence)
+        optimizer.iterate(evaluator: evaluator)
+        #expect(optimizer.state.preferencesDroppedAt == 1)
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fallback-\(UUID().uuidString).json"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Checkpoint.save(optimizer, to: path)
+        let resumed = try Checkpoint.load(path, problem: optimizer.problem)
+        #expect(resumed.state.preferencesDroppedAt == 1 && resumed.decoder == nil)
+        #expect(resumed.configuration.preferenceFallback)
+    }
+
+    /// A first batch that beats the start, a search without a start (its first batch gives the
+    /// first best) and a search told to keep preferences all keep them.
+    @Test(arguments: [(1e12, true), (nil, true), (1, false)])
+    func preferencesStayOtherwise(startTime: Double?, fallback: Bool) throws {
+        var (optimizer, _, evaluator) = try Self.search(startTime: startTime, fallback: fallback)
+        for _ in 0..<3 { optimizer.iterate(evaluator: evaluator) }
+        #expect(optimizer.state.preferencesDroppedAt == nil && optimizer.decoder != nil)
+    }
+
+    @Test func onlyAutoFallsBack() {
+        #expect(SampleDecoding.auto.fallsBackToPlacements)
+        #expect(!SampleDecoding.list.fallsBackToPlacements)
+        #expect(!SampleDecoding.direct.fallsBackToPlacements)
+    }
+}
