@@ -762,6 +762,8 @@ import Testing
         #expect(object["warm_start"] is NSNull)
         // From no placement, samples are preferences that list scheduling places.
         #expect(object["preference_strength"] as? Double == 0.25)
+        // Without a start, the first batch gives the first best: preferences stay.
+        #expect(object["preferences_dropped_at"] is NSNull)
         let bad = try CLI.run([
             "optimize", "samples/tiny.graph.json", "samples/tiny.cluster.json", "--warm-start",
             "worst",

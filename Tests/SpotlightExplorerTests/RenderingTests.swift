@@ -45,6 +45,30 @@ import Testing
         #expect(decoded != nil && fresh.opDevice == decoded)
     }
 
+    /// Once the search falls back to placements, the inspector names devices again, the
+    /// graph decodes nothing, and the status line says why, once.
+    @Test func aFallBackToPlacementsIsShown() {
+        let model = Fixture.makeModel(Fixture.makeOptimizer(preferenceStrength: 0.25))
+        var state = Fixture.state(
+            snapshot: Fixture.snapshot(iterations: 1, best: false), model: model)
+        #expect(state.message == nil && state.decoder != nil)
+        var dropped = Fixture.snapshot(iterations: 1, best: false)
+        dropped.preferencesDroppedAt = 1
+        state.apply(dropped)
+        #expect(state.decoder == nil)
+        #expect(ExplorerView.render(state).text.contains("policy q(device | stage)"))
+        #expect(
+            state.message?.text == "no preference of iteration 1 beat the best: sampling "
+                + "placements now")
+        let direct = Fixture.problem.placement(
+            sampled: dropped.stageProbabilities.map { q in q.indices.max { q[$0] < q[$1] }! },
+            stagePins: dropped.stagePins, opPins: dropped.opPins, decoder: nil)
+        #expect(state.opDevice == direct)
+        state.message = nil
+        state.apply(dropped)
+        #expect(state.message == nil)
+    }
+
     @Test func tooSmallTerminalGetsAMessage() {
         let text = ExplorerView.render(Fixture.state(width: 60, height: 20)).text
         expectSnapshot(text, named: "too-small-60x20")

@@ -60,7 +60,7 @@ enum InspectorPanel {
     }
 
     /// q(a_n | s_n): a title (naming a preferred device when samples are preferences,
-    /// `ExplorerModel.decoder`), one bar per device that fits (leaving three rows for the ops), and
+    /// `ExplorerState.decoder`), one bar per device that fits (leaving three rows for the ops), and
     /// the rest's q on one line. Returns the row after it.
     private static func drawPolicy(into grid: inout CellGrid, area: Rect, state: ExplorerState)
         -> Int
@@ -70,7 +70,7 @@ enum InspectorPanel {
         var y = area.y
         // Placed as preferences, a sample's device is what list scheduling favours, not where
         // the stage's ops must go.
-        let what = model.decoder == nil ? "device" : "preferred device"
+        let what = state.decoder == nil ? "device" : "preferred device"
         grid.write("policy q(\(what) | stage)", x: area.x, y: y, style: CellStyle(.title))
         y += 1
         let probabilities =

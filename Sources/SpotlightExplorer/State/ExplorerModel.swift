@@ -23,7 +23,8 @@ public struct ExplorerModel: Sendable {
     public let lowerBound: Double?
     /// Devices each stage may use, as bits (the policy's mask).
     public let stageAllowedDevices: [UInt64]
-    /// What places the policy's devices per stage as preferences (nil: they are the placement).
+    /// What places the policy's devices per stage as preferences (nil: they are the placement),
+    /// as the search started; `ExplorerState.decoder` says what places them now.
     public let decoder: PreferenceDecoder?
     /// Each stage's ops, by topological depth then file order: the inspector's list.
     public let stageOpsByDepth: [[Int]]

@@ -205,6 +205,11 @@ public struct ExplorerState: Sendable {
         return ops.isEmpty ? nil : ops[min(selectedOpRow, ops.count - 1)]
     }
 
+    /// What places the policy's devices per stage as preferences now: the model's decoder until
+    /// the search falls back to placements (`OptimizerSnapshot.preferencesDroppedAt`).
+    public var decoder: PreferenceDecoder? {
+        snapshot?.preferencesDroppedAt == nil ? model.decoder : nil
+    }
     public var stagePins: [Int] { snapshot?.stagePins ?? [] }
     public var opPins: [Int] { snapshot?.opPins ?? [] }
 
@@ -216,6 +221,7 @@ public struct ExplorerState: Sendable {
         let checkpointWasFailing = self.snapshot?.checkpointFailure != nil
         let previousPolish = self.snapshot?.lastPolish
         let previousFit = self.snapshot?.budget?.lastFit
+        let keptPreferences = self.snapshot.map { $0.preferencesDroppedAt == nil } ?? false
         let wasFinished = self.snapshot?.status == .finished
         let cursorIteration = self.snapshot.flatMap { previous in
             previous.history.indices.contains(chartCursor)
@@ -240,6 +246,10 @@ public struct ExplorerState: Sendable {
         }
         if let fit = snapshot.budget?.lastFit, fit != previousFit {
             message = StatusMessage(fit.summary)
+        }
+        if keptPreferences, let iteration = snapshot.preferencesDroppedAt {
+            message = StatusMessage(
+                "no preference of iteration \(iteration) beat the best: sampling placements now")
         }
         if snapshot.status == .finished, !wasFinished, let ledger = snapshot.budget?.ledger,
             ledger.measured > 0
@@ -293,7 +303,7 @@ public struct ExplorerState: Sendable {
         }
         return model.problem.placement(
             sampled: stageDevices, stagePins: snapshot.stagePins, opPins: snapshot.opPins,
-            decoder: model.decoder)
+            decoder: decoder)
     }
 
     /// What a finished polish did, for the status line.

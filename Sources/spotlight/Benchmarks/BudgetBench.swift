@@ -335,7 +335,7 @@ struct BudgetComparison {
         var configuration = configuration(alone ? "spotlight" : method, seed: seed)
         // Never sampled from: anchored, the policy is not taught the start.
         if alone { configuration.anchorMoves = configuration.anchorMoves ?? 1 }
-        configuration.preferenceStrength = bench.samplesAs.preferenceStrength(start: machine.start)
+        bench.samplesAs.configure(&configuration, start: machine.start)
         var optimizer = Optimizer(
             problem: machine.problem, configuration: configuration,
             warmStart: machine.start?.assignment, warmStartTime: machine.start?.stepTime)

@@ -113,7 +113,7 @@ struct OptimizerComparison {
         let started = Date()
         for seed in seeds {
             var configuration = configuration(method, seed: seed)
-            configuration.preferenceStrength = bench.samplesAs.preferenceStrength(start: start)
+            bench.samplesAs.configure(&configuration, start: start)
             var optimizer = Optimizer(
                 problem: problem, configuration: configuration, warmStart: start?.assignment)
             for _ in 0..<bench.iterations { optimizer.iterate(evaluator: evaluator) }

@@ -8,7 +8,8 @@ struct DecoderOptions: ParsableArguments {
         help: ArgumentHelp(
             "What a sample's device per stage means: list (a preference that HEFT's list "
                 + "scheduling places), direct (the device of the stage's ops, as in the papers) "
-                + "or auto (list unless a heuristic other than HEFT gives the start).",
+                + "or auto (list unless a heuristic other than HEFT gives the start, direct "
+                + "from a first batch of preferences that finds nothing faster).",
             discussion:
                 "As preferences, the policy starts uniform and its samples are placed near "
                 + "HEFT's; a preferred device wins unless another finishes the op earlier by "
@@ -24,9 +25,12 @@ struct DecoderOptions: ParsableArguments {
         }
     }
 
-    /// The configuration's `preferenceStrength` for a search from `start` (nil: placements).
-    func preferenceStrength(start: BaselineResult?) -> Double? {
-        decoder.preferenceStrength(preferenceStrength, start: start)
+    /// Sets what `configuration`'s samples are for a search from `start`: its
+    /// `preferenceStrength` (nil: placements) and `preferenceFallback`.
+    func configure(_ configuration: inout OptimizerConfiguration, start: BaselineResult?) {
+        configuration.preferenceStrength = decoder.preferenceStrength(
+            preferenceStrength, start: start)
+        configuration.preferenceFallback = decoder.fallsBackToPlacements
     }
 }
 

@@ -136,6 +136,11 @@ struct OptimizeRun {
                 after: stats, setup.optimizer, failed: &checkpointFailed, lineBreak: setup.lineBreak
             )
             report(stats, setup: setup)
+            if stats.iteration == setup.optimizer.state.preferencesDroppedAt, !options.json {
+                Output.error(
+                    "\(setup.lineBreak)note: no preference of iteration \(stats.iteration) beat "
+                        + "the start: sampling placements from now on")
+            }
         }
         setup.ticker?.stop()
         setup.progress.finish()
@@ -385,7 +390,11 @@ struct OptimizeRun {
             ("warm_start", setup.start.map { .string($0.method) } ?? .null),
             (
                 "preference_strength",
-                setup.optimizer.decoder.map { .number($0.strength) } ?? .null
+                setup.optimizer.configuration.preferenceStrength.map(JSONValue.number) ?? .null
+            ),
+            (
+                "preferences_dropped_at",
+                state.preferencesDroppedAt.map { .number(Double($0)) } ?? .null
             ),
             ("lower_bound_us", .number(setup.optimizer.lowerBound)),
             ("iterations", .number(Double(state.iteration))),

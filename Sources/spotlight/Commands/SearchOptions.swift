@@ -298,7 +298,7 @@ struct SearchOptions: ParsableArguments {
         // The local search alone never samples the policy: anchored, it is not taught the start.
         configuration.anchorMoves = anchorMoves > 0 ? anchorMoves : method == .local ? 1 : nil
         configuration.sweepShare = sweepShare
-        configuration.preferenceStrength = samplesAs.preferenceStrength(start: start)
+        samplesAs.configure(&configuration, start: start)
         configuration.hiddenSize = hidden
         configuration.epochs = epochs
         if let learningRate { configuration.learningRate = learningRate }
