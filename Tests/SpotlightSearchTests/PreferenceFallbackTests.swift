@@ -8,16 +8,19 @@ import Testing
 /// `OptimizerConfiguration.preferenceFallback`: a first batch of preferences that finds nothing
 /// faster than the best placement turns the search to samples as placements.
 @Suite struct PreferenceFallbackTests {
+    typealias Search = (optimizer: Optimizer, heft: [Int], evaluator: SimulatorEvaluator)
+
     /// A search with preferences from list scheduling's placement, measured at `startTime` us.
-    static func search(startTime: Double?, fallback: Bool = true) throws -> (
-        Optimizer, heft: [Int], SimulatorEvaluator
-    ) {
+    static func search(startTime: Double?, fallback: Bool = true, confirmations: Int = 0) throws
+        -> Search
+    {
         let base = try PreferenceDecoderTests.sample()
         let heft = try #require(ListSchedulingPlacer().place(base))
         let problem = base.refined(by: heft)
         var configuration = OptimizerTests.configuration(.spotlight, samples: 4, seed: 5)
         configuration.preferenceStrength = 0.25
         configuration.preferenceFallback = fallback
+        configuration.confirmations = confirmations
         let optimizer = Optimizer(
             problem: problem, configuration: configuration,
             warmStart: startTime == nil ? nil : heft, warmStartTime: startTime)
@@ -55,10 +58,12 @@ import Testing
     }
 
     /// A first batch that beats the start, a search without a start (its first batch gives the
-    /// first best) and a search told to keep preferences all keep them.
-    @Test(arguments: [(1e12, true), (nil, true), (1, false)])
-    func preferencesStayOtherwise(startTime: Double?, fallback: Bool) throws {
-        var (optimizer, _, evaluator) = try Self.search(startTime: startTime, fallback: fallback)
+    /// first best), a search told to keep preferences and one that confirms its finds (noisy
+    /// measurements) all keep them.
+    @Test(arguments: [(1e12, true, 0), (nil, true, 0), (1, false, 0), (1, true, 2)])
+    func preferencesStayOtherwise(startTime: Double?, fallback: Bool, confirmations: Int) throws {
+        var (optimizer, _, evaluator) = try Self.search(
+            startTime: startTime, fallback: fallback, confirmations: confirmations)
         for _ in 0..<3 { optimizer.iterate(evaluator: evaluator) }
         #expect(optimizer.state.preferencesDroppedAt == nil && optimizer.decoder != nil)
     }

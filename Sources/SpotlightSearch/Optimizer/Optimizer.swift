@@ -232,14 +232,16 @@ public struct Optimizer: Sendable {
         return stats
     }
 
-    /// With `preferenceFallback`, at the end of the first iteration with preferences: when the
-    /// best is still `incumbent` (nothing sampled beat it), samples are placements from now on,
-    /// the elites (preferences) are forgotten, and the policy is taught the best placement, as a
-    /// warm start with placements is. A search without a best placement before the batch always
-    /// finds one and keeps its preferences.
+    /// With `preferenceFallback` and exact measurements (no confirmations), at the end of the
+    /// first iteration with preferences: when the best is still `incumbent` (nothing sampled
+    /// beat it), samples are placements from now on, the elites (preferences) are forgotten,
+    /// and the policy is taught the best placement, as a warm start with placements is. A
+    /// search without a best placement before the batch always finds one and keeps its
+    /// preferences. Under noise a start's lucky record can hide what preferences would find.
     private mutating func dropPreferencesIfFruitless(incumbent: Double?) {
-        guard configuration.preferenceFallback, state.iteration == 0, decoder != nil,
-            let best = state.bestAssignment, let incumbent, state.bestStepTime == incumbent
+        guard configuration.preferenceFallback, configuration.confirmations == 0,
+            state.iteration == 0, decoder != nil, let best = state.bestAssignment,
+            let incumbent, state.bestStepTime == incumbent
         else { return }
         state.preferencesDroppedAt = 1
         state.elites = []

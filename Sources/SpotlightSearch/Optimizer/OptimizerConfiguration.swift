@@ -101,10 +101,11 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     /// samples, which change the best placement directly. The commands choose it by the start
     /// (`SampleDecoding`).
     public var preferenceStrength: Double?
-    /// With preferences: whether the search falls back to samples as placements when its first
-    /// batch finds nothing faster than the best placement (`Optimizer.decoder`). Near some
-    /// starts no schedule close to HEFT's is faster, and the learned search's share would go to
-    /// waste (BENCHMARKS.md, "Falling back to placements").
+    /// With preferences and exact measurements (no `confirmations`): whether the search falls
+    /// back to samples as placements when its first batch finds nothing faster than the best
+    /// placement (`Optimizer.decoder`). Near some starts no schedule close to HEFT's is faster,
+    /// and the learned search's share would go to waste; under noise a lucky start's record
+    /// would trigger it where preferences pay (BENCHMARKS.md, "Falling back to placements").
     public var preferenceFallback = false
     /// Anchored: the share of each batch that is single-stage moves of the anchored sweep
     /// (`Optimizer.sweepMoves`), the rest whole samples of the anchored policy.
