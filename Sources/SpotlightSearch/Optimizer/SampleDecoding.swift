@@ -4,10 +4,11 @@
 public enum SampleDecoding: String, Sendable, CaseIterable {
     /// Preferences when the search starts from no placement or from list scheduling's own
     /// (`heft`, polished or not), placements when another heuristic's is faster: near that one's
-    /// placement, list scheduling's are slower, and a policy taught it proposes better. Falls
-    /// back to placements when the first batch of preferences finds nothing faster than the
-    /// start (`OptimizerConfiguration.preferenceFallback`). Chosen on held-out seeds
-    /// (BENCHMARKS.md, "Preferences placed by list scheduling", "Falling back to placements").
+    /// placement, list scheduling's are slower, and a policy taught it proposes better.
+    /// Measuring exactly, falls back to placements when the first batch of preferences finds
+    /// nothing faster than the start (`OptimizerConfiguration.preferenceFallback`). Chosen on
+    /// held-out seeds (BENCHMARKS.md, "Preferences placed by list scheduling", "Falling back to
+    /// placements").
     case auto
     /// Always preferences.
     case list

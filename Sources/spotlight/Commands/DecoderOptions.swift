@@ -8,8 +8,9 @@ struct DecoderOptions: ParsableArguments {
         help: ArgumentHelp(
             "What a sample's device per stage means: list (a preference that HEFT's list "
                 + "scheduling places), direct (the device of the stage's ops, as in the papers) "
-                + "or auto (list unless a heuristic other than HEFT gives the start, direct "
-                + "from a first batch of preferences that finds nothing faster).",
+                + "or auto (list unless a heuristic other than HEFT gives the start; measuring "
+                + "exactly, direct after a first batch of preferences that finds nothing "
+                + "faster).",
             discussion:
                 "As preferences, the policy starts uniform and its samples are placed near "
                 + "HEFT's; a preferred device wins unless another finishes the op earlier by "
