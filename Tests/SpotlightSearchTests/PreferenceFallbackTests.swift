@@ -40,9 +40,8 @@ import Testing
         #expect(optimizer.state.bestAssignment == heft && optimizer.state.bestStepTime == 1)
         let target = optimizer.problem.stageDevices(
             of: heft, allowedDevices: optimizer.inputs.allowedDevices)
-        let weakest = optimizer.stageProbabilities().indices.map {
-            optimizer.stageProbabilities()[$0][target[$0]]
-        }.min()
+        let probabilities = optimizer.stageProbabilities()
+        let weakest = probabilities.indices.map { probabilities[$0][target[$0]] }.min()
         #expect(try #require(weakest) >= optimizer.configuration.warmStartConfidence)
         optimizer.iterate(evaluator: evaluator)
         #expect(optimizer.state.preferencesDroppedAt == 1)
