@@ -90,12 +90,16 @@ import Testing
         configuration.crossEntropyLearningRate = 0.02
         configuration.preferenceStrength = 0.5
         configuration.preferenceFallback = true
+        configuration.stageLogits = true
         let path = Self.path()
         try Checkpoint.save(Optimizer(problem: problem, configuration: configuration), to: path)
         #expect(try Checkpoint.load(path, problem: problem).configuration == configuration)
         configuration.rewardBaseline = .batchMean
         try Checkpoint.save(Optimizer(problem: problem, configuration: configuration), to: path)
         #expect(try Checkpoint.load(path, problem: problem).configuration == configuration)
+        // A checkpoint from before stage logits has a policy without them.
+        configuration.stageLogits = false
+        try Checkpoint.save(Optimizer(problem: problem, configuration: configuration), to: path)
 
         var older = try String(contentsOfFile: path, encoding: .utf8)
         older = older.replacingOccurrences(of: "\"kl_measure\": \"largest\", ", with: "")
@@ -107,13 +111,14 @@ import Testing
             .replacingOccurrences(of: "\"cross_entropy_every\": 3, ", with: "")
             .replacingOccurrences(of: "\"preference_strength\": 0.5, ", with: "")
             .replacingOccurrences(of: "\"preference_fallback\": true, ", with: "")
+            .replacingOccurrences(of: "\"stage_logits\": false, ", with: "")
         #expect(
             !older.contains("kl_measure") && !older.contains("early_stop_kl")
                 && !older.contains("reward_baseline")
                 && !older.contains("learning_rate_warmup") && !older.contains("adam_epsilon")
                 && !older.contains("redraws") && !older.contains("cross_entropy_every")
                 && !older.contains("preference_strength")
-                && !older.contains("preference_fallback"))
+                && !older.contains("preference_fallback") && !older.contains("stage_logits"))
         try older.write(toFile: path, atomically: true, encoding: .utf8)
         let loaded = try Checkpoint.load(path, problem: problem).configuration
         #expect(
@@ -125,6 +130,8 @@ import Testing
         #expect(loaded.crossEntropyEvery == 0 && loaded.preferenceStrength == nil)
         // Before the fallback, a search never fell back to placements.
         #expect(!loaded.preferenceFallback)
+        // Before stage logits, the policy had none.
+        #expect(!loaded.stageLogits)
     }
 
     @Test func aCheckpointForAnotherGraphIsRefused() throws {
@@ -259,6 +266,10 @@ import Testing
         (
             #""preference_fallback": false"#, #""preference_fallback": 1"#,
             "$.configuration.preference_fallback: expected true or false"
+        ),
+        (
+            #""stage_logits": false"#, #""stage_logits": "yes""#,
+            "$.configuration.stage_logits: expected true or false"
         ),
         (
             #""preferences_dropped_at": null"#, #""preferences_dropped_at": 0.5"#,

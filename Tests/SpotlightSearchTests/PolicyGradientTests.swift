@@ -15,9 +15,19 @@ import Testing
     // Stage 3 is pinned to device 1.
     static let pins = [-1, -1, -1, 1, -1]
 
-    static func network(seed: UInt64, hiddenSize: Int = 4) -> PolicyNetwork<Double> {
-        PolicyNetwork<Double>(
-            featureCount: 3, deviceCount: 3, hiddenSize: hiddenSize, embeddingSize: 2, seed: seed)
+    /// With `stageLogits`, every stage has logits of its own, set to small random numbers so
+    /// that the pass does not see only zeros there.
+    static func network(seed: UInt64, hiddenSize: Int = 4, stageLogits: Bool = false)
+        -> PolicyNetwork<Double>
+    {
+        var network = PolicyNetwork<Double>(
+            featureCount: 3, deviceCount: 3, hiddenSize: hiddenSize, embeddingSize: 2,
+            stageLogitCount: stageLogits ? inputs.stageCount : 0, seed: seed)
+        var random = SplitMix64(seed: seed &+ 1)
+        for index in network.stageLogitsOffset..<network.parameterCount {
+            network.parameters[index] = random.nextUnit() - 0.5
+        }
+        return network
     }
 
     /// The loss at `parameters` for fixed actions, and its analytic gradient.
@@ -33,16 +43,21 @@ import Testing
     }
 
     /// Checks every parameter's gradient, with 3 samples and hidden size 4, and with 5 samples and
-    /// hidden size 6, where the matrix products take both their 4 x 2 blocks and their remainders.
+    /// hidden size 6, where the matrix products take both their 4 x 2 blocks and their remainders,
+    /// the second with stage logits.
     struct Size {
         var samples: Int
         var hiddenSize: Int
+        var stageLogits = false
     }
 
     static func check(
         objective: @escaping (Size, PolicyTrace<Double>) -> PolicyObjective.Value<Double>
     ) {
-        for size in [Size(samples: 3, hiddenSize: 4), Size(samples: 5, hiddenSize: 6)] {
+        let sizes = [
+            Size(samples: 3, hiddenSize: 4), Size(samples: 5, hiddenSize: 6, stageLogits: true),
+        ]
+        for size in sizes {
             check(size, objective: { objective(size, $0) })
         }
     }
@@ -51,7 +66,8 @@ import Testing
         _ size: Size, objective: @escaping (PolicyTrace<Double>) -> PolicyObjective.Value<Double>
     ) {
         let samples = size.samples
-        var network = network(seed: 7, hiddenSize: size.hiddenSize)
+        var network = network(
+            seed: 7, hiddenSize: size.hiddenSize, stageLogits: size.stageLogits)
         var random = SplitMix64(seed: 3)
         let sampled = network.forward(inputs, sampleCount: samples, pins: pins, random: &random)
         // The sampled actions respect the mask and the pin.

@@ -10,16 +10,19 @@ import Testing
 @Suite struct PreferenceFallbackTests {
     typealias Search = (optimizer: Optimizer, heft: [Int], evaluator: SimulatorEvaluator)
 
-    /// A search with preferences from list scheduling's placement, measured at `startTime` us.
-    static func search(startTime: Double?, fallback: Bool = true, confirmations: Int = 0) throws
-        -> Search
-    {
+    /// A search with preferences (of `strength`; nil: placements) from list scheduling's
+    /// placement, measured at `startTime` us.
+    static func search(
+        startTime: Double?, fallback: Bool = true, confirmations: Int = 0,
+        stageLogits: Bool = false, strength: Double? = 0.25
+    ) throws -> Search {
         let base = try PreferenceDecoderTests.sample()
         let heft = try #require(ListSchedulingPlacer().place(base))
         let problem = base.refined(by: heft)
         var configuration = OptimizerTests.configuration(.spotlight, samples: 4, seed: 5)
-        configuration.preferenceStrength = 0.25
+        configuration.preferenceStrength = strength
         configuration.preferenceFallback = fallback
+        configuration.stageLogits = stageLogits
         configuration.confirmations = confirmations
         let optimizer = Optimizer(
             problem: problem, configuration: configuration,

@@ -2,8 +2,9 @@ import SpotlightModel
 
 extension CheckpointReader {
     /// The configuration's samples as preferences: `preference_strength` (a number, or null for
-    /// placements) and `preference_fallback` (a Boolean). Checkpoints from before preferences
-    /// have neither and sampled placements; those from before the fallback never fell back.
+    /// placements), `preference_fallback` and `stage_logits` (Booleans). Checkpoints from before
+    /// preferences have none and sampled placements; those from before the fallback never fell
+    /// back, nor had stage logits those from before them.
     mutating func readPreferences(
         _ settings: FieldReader, into configuration: inout OptimizerConfiguration
     ) {
@@ -16,6 +17,11 @@ extension CheckpointReader {
         case nil: configuration.preferenceFallback = false
         case .bool(let fallsBack)?: configuration.preferenceFallback = fallsBack
         default: log.add(settings.memberPath("preference_fallback"), "expected true or false")
+        }
+        switch settings["stage_logits"] {
+        case nil: configuration.stageLogits = false
+        case .bool(let has)?: configuration.stageLogits = has
+        default: log.add(settings.memberPath("stage_logits"), "expected true or false")
         }
     }
 

@@ -67,6 +67,7 @@ public enum Checkpoint {
                 configuration.preferenceStrength.map(JSONValue.number) ?? .null
             ),
             ("preference_fallback", .bool(configuration.preferenceFallback)),
+            ("stage_logits", .bool(configuration.stageLogits)),
             ("cross_entropy_every", .number(Double(configuration.crossEntropyEvery))),
             ("elite_count", .number(Double(configuration.eliteCount))),
             ("cross_entropy_steps", .number(Double(configuration.crossEntropySteps))),

@@ -82,6 +82,11 @@ public struct Optimizer: Sendable {
         state.preferencesDroppedAt == nil ? configuredDecoder : nil
     }
     private let configuredDecoder: PreferenceDecoder?
+    /// The stage logits' learning rate as a multiple of each update's: the configuration's
+    /// while samples are preferences, 0 once they are placements (the logits then stay zero).
+    var stageLogitFactor: Float {
+        decoder == nil ? 0 : OptimizerConfiguration.stageLogitRateFactor
+    }
     public var state: OptimizerState
     /// A model of the step time that screens the local search's moves before they are measured
     /// (`LocalSearch.screen`), or nil to measure moves unscreened.
@@ -115,6 +120,8 @@ public struct Optimizer: Sendable {
         let network = PolicyNetwork<Float>(
             featureCount: inputs.featureCount, deviceCount: problem.cluster.deviceCount,
             hiddenSize: configuration.hiddenSize, embeddingSize: configuration.embeddingSize,
+            stageLogitCount: configuration.stageLogits && configuredDecoder != nil
+                ? inputs.stageCount : 0,
             seed: configuration.seed)
         state = OptimizerState(
             network: network,
@@ -185,7 +192,8 @@ public struct Optimizer: Sendable {
                 deviceCount: problem.cluster.deviceCount)
             adam.update(
                 &state.network.parameters,
-                gradient: state.network.backward(trace, logitGradient: value.logitGradient))
+                gradient: state.network.backward(trace, logitGradient: value.logitGradient),
+                tail: state.network.stageLogitsOffset, tailFactor: stageLogitFactor)
         }
     }
 
@@ -204,7 +212,8 @@ public struct Optimizer: Sendable {
         let update = PolicyUpdate.apply(
             network: &state.network, adam: &state.adam, beta: &state.beta, trace: batch.trace,
             inputs: inputs,
-            pins: state.stagePins, advantages: advantages, configuration: configuration)
+            pins: state.stagePins, advantages: advantages, configuration: configuration,
+            stageLogitFactor: stageLogitFactor)
         crossEntropyStep(batch.trace, evaluations)
         dropPreferencesIfFruitless(incumbent: incumbent)
         let finished = MonotonicClock.seconds()
@@ -245,6 +254,9 @@ public struct Optimizer: Sendable {
         else { return }
         state.preferencesDroppedAt = 1
         state.elites = []
+        for index in state.network.stageLogitsOffset..<state.network.parameterCount {
+            state.network.parameters[index] = 0
+        }
         imitate(
             stageDevices: problem.stageDevices(of: best, allowedDevices: inputs.allowedDevices))
     }

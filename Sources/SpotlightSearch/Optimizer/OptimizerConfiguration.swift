@@ -107,6 +107,14 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     /// and the learned search's share would go to waste; under noise a lucky start's record
     /// would trigger it where preferences pay (BENCHMARKS.md, "Falling back to placements").
     public var preferenceFallback = false
+    /// With preferences: whether the policy has a logit of its own per stage and device
+    /// (`PolicyNetwork.stageLogitCount`), learned at `stageLogitRateFactor` times the rate of
+    /// each update and cross-entropy step, so that a few batches can move what one stage prefers.
+    /// A uniform start learns little in the LSTM from a few hundred samples over hundreds of
+    /// stages (BENCHMARKS.md, "Stage logits"). After a fall back to placements they are zero
+    /// and stay so, the policy then being the network's alone.
+    public var stageLogits = false
+    public static let stageLogitRateFactor: Float = 10
     /// Anchored: the share of each batch that is single-stage moves of the anchored sweep
     /// (`Optimizer.sweepMoves`), the rest whole samples of the anchored policy.
     public var sweepShare = 0.75

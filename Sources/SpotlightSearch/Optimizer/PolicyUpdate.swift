@@ -7,7 +7,7 @@ public enum PolicyUpdate {
     /// Updates `network`, `adam` and Spotlight's KL weight `beta` on the batch `trace` (sampled
     /// from `network` with `pins`) with per-sample `advantages`, and returns the surrogate measured
     /// after the update (its mean and largest per-stage KL from the sampling policy, and its
-    /// entropy).
+    /// entropy). The network's stage logits learn at `stageLogitFactor` times the rate.
     ///
     /// Spotlight's first epoch scores the batch with the very weights that sampled it, so it reuses
     /// the sampling pass; an epoch whose KL check stops the batch has already run the forward pass
@@ -15,7 +15,7 @@ public enum PolicyUpdate {
     public static func apply(
         network: inout PolicyNetwork<Float>, adam: inout Adam<Float>, beta: inout Float,
         trace: PolicyTrace<Float>, inputs: PolicyInputs, pins: [Int], advantages: [Float],
-        configuration: OptimizerConfiguration
+        configuration: OptimizerConfiguration, stageLogitFactor: Float = 1
     ) -> PolicyObjective.Value<Float> {
         let devices = network.deviceCount
         let samples = trace.sampleCount
@@ -52,7 +52,8 @@ public enum PolicyUpdate {
                 }
                 adam.update(
                     &network.parameters,
-                    gradient: network.backward(current, logitGradient: value.logitGradient))
+                    gradient: network.backward(current, logitGradient: value.logitGradient),
+                    tail: network.stageLogitsOffset, tailFactor: stageLogitFactor)
                 steps += 1
             }
         case .policyGradient:
@@ -61,7 +62,8 @@ public enum PolicyUpdate {
                 deviceCount: devices)
             adam.update(
                 &network.parameters,
-                gradient: network.backward(trace, logitGradient: value.logitGradient))
+                gradient: network.backward(trace, logitGradient: value.logitGradient),
+                tail: network.stageLogitsOffset, tailFactor: stageLogitFactor)
         }
         let result = measured ?? surrogate(score())
         if configuration.method == .spotlight {

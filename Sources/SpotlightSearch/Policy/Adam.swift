@@ -19,9 +19,12 @@ public struct Adam<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: 
         secondMoment = [Scalar](repeating: 0, count: parameterCount)
     }
 
-    /// Moves `parameters` against `gradient` (a minimisation step).
+    /// Moves `parameters` against `gradient` (a minimisation step), those from index `tail` on
+    /// at `tailFactor` times the learning rate (a block that should learn faster, or not at all).
     @_specialize(where Scalar == Float)
-    public mutating func update(_ parameters: inout [Scalar], gradient: [Scalar]) {
+    public mutating func update(
+        _ parameters: inout [Scalar], gradient: [Scalar], tail: Int = .max, tailFactor: Scalar = 1
+    ) {
         step += 1
         let correction1 = 1 - Scalar.pow(beta1, Scalar(step))
         let correction2 = 1 - Scalar.pow(beta2, Scalar(step))
@@ -31,7 +34,8 @@ public struct Adam<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: 
             secondMoment[index] = beta2 * secondMoment[index] + (1 - beta2) * g * g
             let mHat = firstMoment[index] / correction1
             let vHat = secondMoment[index] / correction2
-            parameters[index] -= learningRate * mHat / (vHat.squareRoot() + epsilon)
+            let rate = index < tail ? learningRate : learningRate * tailFactor
+            parameters[index] -= rate * mHat / (vHat.squareRoot() + epsilon)
         }
     }
 }

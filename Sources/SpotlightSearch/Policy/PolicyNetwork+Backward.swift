@@ -57,10 +57,11 @@ extension PolicyNetwork {
     }
 
     /// The weight gradients from the gradients at every row's logits and gates: the output layer's
-    /// from the logit gradients and hidden states; `b`'s, the sum of the gate gradients; `U`'s,
-    /// their products with the rows' previous hidden states; the feature part of `W`, the products
-    /// of each stage's summed gradients with its features; the embedding part of `W` and the
-    /// embeddings, the products of each previous device's summed gradients.
+    /// from the logit gradients and hidden states, the stage logits' their sums per stage; `b`'s,
+    /// the sum of the gate gradients; `U`'s, their products with the rows' previous hidden states;
+    /// the feature part of `W`, the products of each stage's summed gradients with its features;
+    /// the embedding part of `W` and the embeddings, the products of each previous device's summed
+    /// gradients.
     @_specialize(where Scalar == Float)
     func accumulateWeightGradients(
         trace: PolicyTrace<Scalar>, logitGradient: UnsafePointer<Scalar>,
@@ -108,6 +109,16 @@ extension PolicyNetwork {
             var sum: Scalar = 0
             for row in 0..<rows { sum += logitColumns[device * rows + row] }
             gradient[outputBiasOffset + device] += sum
+        }
+        // A stage's own logits: their gradient is the sum of its rows' logit gradients.
+        for stage in 0..<min(stages, stageLogitCount) {
+            for device in 0..<devices {
+                var sum: Scalar = 0
+                for sample in 0..<samples {
+                    sum += logitColumns[device * rows + stage * samples + sample]
+                }
+                gradient[stageLogitsOffset + stage * devices + device] += sum
+            }
         }
 
         // Gate gradients summed per stage (for b and the features) and per previous device.

@@ -218,6 +218,9 @@ private struct ForwardPass<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sen
                     var sum =
                         outputBias[device] + dot(outputWeights + device * hiddenSize, h, hiddenSize)
                     if device == anchored { sum += anchorBias[stage] }
+                    if stage < network.stageLogitCount {
+                        sum += theta[network.stageLogitsOffset + stage * devices + device]
+                    }
                     logits[device] = sum
                     largest = max(largest, sum)
                 }

@@ -6,8 +6,10 @@ import SpotlightModel
 ///
 /// At stage n the input is the stage's normalised features and an embedding of the device chosen at
 /// stage n-1 (a start token at n = 0); an LSTM cell feeds a linear layer and a softmax over the
-/// devices the stage may use, giving q(a_n | s_n). All parameters live in one flat array so that
-/// Adam, checkpoints and gradient checks treat them as one vector.
+/// devices the stage may use, giving q(a_n | s_n). With stage logits, stage n's logits also add
+/// a learned number per device of its own, so that a few batches can say what one stage should
+/// prefer without the LSTM having to learn it through the features. All parameters live in one
+/// flat array so that Adam, checkpoints and gradient checks treat them as one vector.
 ///
 /// Generic over the scalar so that training runs in `Float` and gradient checks in `Double`.
 public struct PolicyNetwork<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sendable>: Sendable,
@@ -18,6 +20,8 @@ public struct PolicyNetwork<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Se
     public let embeddingSize: Int
     public let hiddenSize: Int
     public let deviceCount: Int
+    /// The stages that have logits of their own (0 for none, or every stage of the problem).
+    public let stageLogitCount: Int
     public var parameters: [Scalar]
 
     public var inputSize: Int { featureCount + embeddingSize }
@@ -29,18 +33,24 @@ public struct PolicyNetwork<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Se
     var gateBiasOffset: Int { recurrentWeightsOffset + 4 * hiddenSize * hiddenSize }  // 4H
     var outputWeightsOffset: Int { gateBiasOffset + 4 * hiddenSize }  // devices x H
     var outputBiasOffset: Int { outputWeightsOffset + deviceCount * hiddenSize }  // devices
-    public var parameterCount: Int { outputBiasOffset + deviceCount }
+    /// Stage n's own logit for device d: `stageLogitsOffset + n * deviceCount + d`, last so that
+    /// the network's other blocks keep their places.
+    public var stageLogitsOffset: Int { outputBiasOffset + deviceCount }
+    public var parameterCount: Int { stageLogitsOffset + stageLogitCount * deviceCount }
 
-    /// A network with small uniform random weights (Glorot) and forget-gate biases of 1.
+    /// A network with small uniform random weights (Glorot), forget-gate biases of 1 and stage
+    /// logits of 0 for the first `stageLogitCount` stages.
     public init(
         featureCount: Int, deviceCount: Int, hiddenSize: Int = 64, embeddingSize: Int = 16,
-        seed: UInt64
+        stageLogitCount: Int = 0, seed: UInt64
     ) {
         precondition(featureCount > 0 && deviceCount > 0 && hiddenSize > 0 && embeddingSize > 0)
+        precondition(stageLogitCount >= 0)
         self.featureCount = featureCount
         self.embeddingSize = embeddingSize
         self.hiddenSize = hiddenSize
         self.deviceCount = deviceCount
+        self.stageLogitCount = stageLogitCount
         self.parameters = []
         var random = SplitMix64(seed: seed)
         var values = [Scalar](repeating: 0, count: parameterCount)

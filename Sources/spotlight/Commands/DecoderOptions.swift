@@ -19,6 +19,10 @@ struct DecoderOptions: ParsableArguments {
     var decoder: SampleDecoding = .auto
     @Option(help: "The share of an op's work a preferred device is worth (with --decoder list).")
     var preferenceStrength = SampleDecoding.defaultStrength
+    @Flag(
+        inversion: .prefixedNo,
+        help: "With preferences: give the policy a learned logit per stage and device.")
+    var stageLogits = true
 
     func validate() throws {
         guard preferenceStrength > 0, preferenceStrength.isFinite else {
@@ -27,11 +31,12 @@ struct DecoderOptions: ParsableArguments {
     }
 
     /// Sets what `configuration`'s samples are for a search from `start`: its
-    /// `preferenceStrength` (nil: placements) and `preferenceFallback`.
+    /// `preferenceStrength` (nil: placements), `preferenceFallback` and `stageLogits`.
     func configure(_ configuration: inout OptimizerConfiguration, start: BaselineResult?) {
         configuration.preferenceStrength = decoder.preferenceStrength(
             preferenceStrength, start: start)
         configuration.preferenceFallback = decoder.fallsBackToPlacements
+        configuration.stageLogits = stageLogits
     }
 }
 
