@@ -49,12 +49,7 @@ import Testing
         optimizer.iterate(evaluator: evaluator)
         #expect(optimizer.state.preferencesDroppedAt == 1)
 
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "fallback-\(UUID().uuidString).json"
-        ).path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try Checkpoint.save(optimizer, to: path)
-        let resumed = try Checkpoint.load(path, problem: optimizer.problem)
+        let resumed = try Self.resumed(optimizer)
         #expect(resumed.state.preferencesDroppedAt == 1 && resumed.decoder == nil)
         #expect(resumed.configuration.preferenceFallback)
     }
@@ -68,6 +63,16 @@ import Testing
             startTime: startTime, fallback: fallback, confirmations: confirmations)
         for _ in 0..<3 { optimizer.iterate(evaluator: evaluator) }
         #expect(optimizer.state.preferencesDroppedAt == nil && optimizer.decoder != nil)
+    }
+
+    /// `optimizer` saved to a checkpoint and loaded again.
+    static func resumed(_ optimizer: Optimizer) throws -> Optimizer {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "preferences-\(UUID().uuidString).json"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Checkpoint.save(optimizer, to: path)
+        return try Checkpoint.load(path, problem: optimizer.problem)
     }
 
     @Test func onlyAutoFallsBack() {

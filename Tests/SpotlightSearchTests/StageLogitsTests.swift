@@ -84,12 +84,7 @@ import Testing
         var (optimizer, _, evaluator) = try PreferenceFallbackTests.search(
             startTime: 1e12, stageLogits: true)
         optimizer.iterate(evaluator: evaluator)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "stage-logits-\(UUID().uuidString).json"
-        ).path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try Checkpoint.save(optimizer, to: path)
-        let resumed = try Checkpoint.load(path, problem: optimizer.problem)
+        let resumed = try PreferenceFallbackTests.resumed(optimizer)
         #expect(resumed.configuration.stageLogits)
         #expect(resumed.state.network == optimizer.state.network)
         #expect(resumed.state.network.stageLogitCount == optimizer.inputs.stageCount)
