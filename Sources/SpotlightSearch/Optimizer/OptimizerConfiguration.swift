@@ -114,6 +114,8 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     /// stages (BENCHMARKS.md, "Stage logits"). After a fall back to placements they are zero
     /// and stay so, the policy then being the network's alone.
     public var stageLogits = false
+    /// The stage logits' learning rate as a multiple of the update's and the cross-entropy
+    /// step's, chosen on held-out seeds (BENCHMARKS.md, "Stage logits").
     public static let stageLogitRateFactor: Float = 10
     /// Anchored: the share of each batch that is single-stage moves of the anchored sweep
     /// (`Optimizer.sweepMoves`), the rest whole samples of the anchored policy.
