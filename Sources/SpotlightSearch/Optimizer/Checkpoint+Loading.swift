@@ -48,6 +48,18 @@ struct CheckpointReader {
         return value
     }
 
+    /// Setting `key` as a Boolean: false when the checkpoint is from before the setting existed
+    /// (its run did without it); any other value is logged.
+    mutating func flag(_ settings: FieldReader, _ key: String) -> Bool {
+        switch settings[key] {
+        case nil: return false
+        case .bool(let value)?: return value
+        default:
+            log.add(settings.memberPath(key), "expected true or false")
+            return false
+        }
+    }
+
     func optionalNumber(_ reader: FieldReader, _ key: String) -> Double? {
         if case .number(let value)? = reader[key] { return value }
         return nil

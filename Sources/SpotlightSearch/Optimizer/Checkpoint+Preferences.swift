@@ -13,16 +13,8 @@ extension CheckpointReader {
         case .number(let strength)?: configuration.preferenceStrength = strength
         default: log.add(settings.memberPath("preference_strength"), "expected a number or null")
         }
-        switch settings["preference_fallback"] {
-        case nil: configuration.preferenceFallback = false
-        case .bool(let fallsBack)?: configuration.preferenceFallback = fallsBack
-        default: log.add(settings.memberPath("preference_fallback"), "expected true or false")
-        }
-        switch settings["stage_logits"] {
-        case nil: configuration.stageLogits = false
-        case .bool(let has)?: configuration.stageLogits = has
-        default: log.add(settings.memberPath("stage_logits"), "expected true or false")
-        }
+        configuration.preferenceFallback = flag(settings, "preference_fallback")
+        configuration.stageLogits = flag(settings, "stage_logits")
     }
 
     /// The state's `preferences_dropped_at`: the iteration after which the search sampled
