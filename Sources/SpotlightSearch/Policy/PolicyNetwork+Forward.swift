@@ -182,6 +182,10 @@ private struct ForwardPass<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sen
         var logits = [Scalar](repeating: 0, count: devices)
         for stage in 0..<stageCount {
             let firstRow = stage * samples + group.lowerBound
+            // The stage's own logits, if it has them: the same for every row of the stage.
+            let stageLogits =
+                stage < network.stageLogitCount
+                ? theta + network.stageLogitsOffset + stage * devices : nil
             // Gates U h_prev for every sample of the group at once, then the input parts.
             if stage > 0 {
                 multiplyTransposed(
@@ -218,9 +222,7 @@ private struct ForwardPass<Scalar: Real & BinaryFloatingPoint & SIMDScalar & Sen
                     var sum =
                         outputBias[device] + dot(outputWeights + device * hiddenSize, h, hiddenSize)
                     if device == anchored { sum += anchorBias[stage] }
-                    if stage < network.stageLogitCount {
-                        sum += theta[network.stageLogitsOffset + stage * devices + device]
-                    }
+                    if let stageLogits { sum += stageLogits[device] }
                     logits[device] = sum
                     largest = max(largest, sum)
                 }
